@@ -1,0 +1,7 @@
+import type { Command } from "commander";
+import { registerEvents } from "./events.ts";
+
+/** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
+export function registerCommands(program: Command): void {
+  registerEvents(program);
+}

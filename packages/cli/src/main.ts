@@ -1,0 +1,33 @@
+import { Command, CommanderError } from "commander";
+import { registerCommands } from "./commands/index.ts";
+import { ReeltimeError } from "@reeltime/runtime";
+
+/** Builds the `reeltime` program with every subcommand registered; nothing is parsed yet. */
+export function buildProgram(): Command {
+  const program = new Command("reeltime")
+    .description("reeltime: telemetry for video platforms (pipeline, player SDK, ingest, processors, dashboards)")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  registerCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage error). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return 2;
+    }
+    if (err instanceof ReeltimeError) {
+      process.stderr.write(`reeltime: ${err.message} [${err.code}]\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`reeltime: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,1 @@
+export { ReeltimeError } from "./errors.ts";

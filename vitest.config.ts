@@ -1,0 +1,27 @@
+import { defineConfig } from "vitest/config";
+
+// Two tiers: "unit" runs on the embedded adapters in seconds; "integration" needs the real
+// local services that `reeltime infra up` starts (scripts/test.ts does that for `npm test`).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["**/test/**/*.test.ts"],
+          exclude: ["**/node_modules/**", "**/*.int.test.ts", "**/*.e2e.test.ts"],
+        },
+      },
+      {
+        test: {
+          name: "integration",
+          include: ["**/test/**/*.int.test.ts"],
+          exclude: ["**/node_modules/**"],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
