@@ -1,0 +1,14 @@
+/** The event families of the contract; each has its own topic/stream, index and Parquet table. */
+export const FAMILIES = ["playback", "click", "job", "api"] as const;
+export type Family = (typeof FAMILIES)[number];
+
+/** Bus topic (Kafka) or stream (Kinesis) names. Keys are `view_id` (playback, click), `job_id` (job) or `app_id` (api). */
+export const TOPICS = {
+  playback: "reeltime.playback",
+  click: "reeltime.click",
+  job: "reeltime.job",
+  api: "reeltime.api",
+  deadLetter: "reeltime.dead-letter",
+} as const;
+export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
+export const ALL_TOPICS: readonly Topic[] = Object.values(TOPICS);
