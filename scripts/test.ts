@@ -8,7 +8,7 @@ type Step = { name: string; cmd: string[] };
 const steps: Step[] = [
   { name: "lint", cmd: ["biome", "ci", "."] },
   { name: "typecheck", cmd: ["tsc", "-b"] },
-  { name: "generated files are current", cmd: ["reeltime-generate", "--check"] },
+  { name: "generated files are current", cmd: ["reeltime", "events", "generate", "--check"] },
   { name: "unit tests", cmd: ["vitest", "run", "--project", "unit"] },
 ];
 

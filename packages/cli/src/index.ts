@@ -1,2 +1,1 @@
 export { buildProgram, main } from "./main.ts";
-

@@ -1,6 +1,6 @@
+import { ReeltimeError } from "@reeltime/runtime";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.ts";
-import { ReeltimeError } from "@reeltime/runtime";
 
 /** Builds the `reeltime` program with every subcommand registered; nothing is parsed yet. */
 export function buildProgram(): Command {
@@ -20,14 +20,17 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help")
+        return 0;
       return 2;
     }
     if (err instanceof ReeltimeError) {
       process.stderr.write(`reeltime: ${err.message} [${err.code}]\n`);
       return err.exitCode;
     }
-    process.stderr.write(`reeltime: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `reeltime: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return 1;
   }
 }

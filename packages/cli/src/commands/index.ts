@@ -1,7 +1,9 @@
 import type { Command } from "commander";
+import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
 
 /** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
 export function registerCommands(program: Command): void {
   registerEvents(program);
+  registerDev(program);
 }

@@ -1,0 +1,50 @@
+CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`api_events` (
+  `event_id` string,
+  `schema_version` string,
+  `client_ts` timestamp,
+  `received_at` timestamp,
+  `seq` bigint,
+  `app_id` string,
+  `session_id` string,
+  `view_id` string,
+  `viewer_id` string,
+  `user_agent_original` string,
+  `user_agent_name` string,
+  `user_agent_version` string,
+  `user_agent_os_name` string,
+  `user_agent_os_version` string,
+  `user_agent_device_type` string,
+  `client_ip` string,
+  `client_country` string,
+  `page_url` string,
+  `page_referrer` string,
+  `sample_rate` double,
+  `attributes` string,
+  `event_type` string,
+  `api_route` string,
+  `api_method` string,
+  `api_status` bigint,
+  `api_latency_ms` double,
+  `api_request_bytes` bigint,
+  `api_response_bytes` bigint,
+  `api_accepted` bigint,
+  `api_rejected` bigint,
+  `api_error_code` string,
+  `api_key_id` string
+)
+PARTITIONED BY (`dt` string, `hour` string)
+STORED AS PARQUET
+LOCATION 's3://{{bucket}}/events/event_type=api/'
+TBLPROPERTIES (
+  'projection.enabled' = 'true',
+  'projection.dt.type' = 'date',
+  'projection.dt.format' = 'yyyy-MM-dd',
+  'projection.dt.range' = '2024-01-01,NOW',
+  'projection.dt.interval' = '1',
+  'projection.dt.interval.unit' = 'DAYS',
+  'projection.hour.type' = 'integer',
+  'projection.hour.range' = '0,23',
+  'projection.hour.digits' = '2',
+  'storage.location.template' = 's3://{{bucket}}/events/event_type=api/dt=${dt}/hour=${hour}/',
+  'parquet.compression' = 'ZSTD'
+);

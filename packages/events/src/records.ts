@@ -1,0 +1,115 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { AppId, Count, HINT, Id, Keyword, LongText, Ms, Obj, ShortText, Timestamp } from "./common.ts";
+import { JOB_STATUSES, JOB_STEPS } from "./families/job.ts";
+
+const Opt = Type.Optional;
+const Ratio = Type.Number({ minimum: 0 });
+const Score = Type.Number({ minimum: 0, maximum: 100 });
+
+/** One record per view: the QoE figures of ../shared/QOE.md, computed by the sessionizer. */
+export const ViewRecord = Obj(
+  {
+    view_id: Id,
+    session_id: Id,
+    app_id: Opt(AppId),
+    viewer_id: Opt(Id),
+    video_id: Id,
+    video_title: Opt(ShortText({ search: true })),
+    video_duration_ms: Opt(Ms()),
+    player_name: Opt(ShortText()),
+    browser: Opt(ShortText()),
+    os: Opt(ShortText()),
+    device_type: Opt(ShortText()),
+    country: Opt(Type.String({ maxLength: 2 })),
+    page_url: Opt(LongText()),
+    status: Keyword(["active", "ended"] as const),
+    end_reason: Opt(ShortText()),
+    started_at: Timestamp,
+    ended_at: Opt(Timestamp),
+    last_event_at: Timestamp,
+    updated_at: Timestamp,
+    events: Count(),
+    last_seq: Count(),
+    reached_first_frame: Type.Boolean(),
+    startup_ms: Opt(Ms()),
+    ebvs: Type.Boolean({ description: "exit before video start (waits under 1 s not counted)" }),
+    startup_failure: Type.Boolean(),
+    playback_failure: Type.Boolean(),
+    fatal_error_code: Opt(ShortText()),
+    non_fatal_errors: Count(),
+    business_errors: Count(),
+    playing_ms: Ms(),
+    watch_ms: Ms(),
+    paused_ms: Ms(),
+    rebuffer_count: Count(),
+    rebuffer_ms: Ms(),
+    rebuffer_ratio: Ratio,
+    rebuffer_frequency: Type.Number({ minimum: 0, description: "rebuffers per minute of playing time" }),
+    seek_count: Count(),
+    seek_latency_ms: Ms("total seek latency"),
+    avg_bitrate_bps: Opt(Type.Number({ minimum: 0 })),
+    rendition_switches: Count(),
+    switches_up: Count(),
+    switches_down: Count(),
+    last_rendition: Opt(Type.String({ maxLength: 64 })),
+    avg_upscale: Opt(Ratio),
+    max_upscale: Opt(Ratio),
+    dropped_frames: Count(),
+    max_milestone: Count(),
+    requests: Count(),
+    request_failures: Count(),
+    avg_ttfb_ms: Opt(Type.Number({ minimum: 0 })),
+    avg_throughput_bps: Opt(Type.Number({ minimum: 0 })),
+    startup_score: Opt(Score),
+    smoothness_score: Score,
+    quality_score: Opt(Score),
+    playback_success_score: Score,
+  },
+  "one playback view with its QoE figures",
+);
+export type ViewRecord = Static<typeof ViewRecord>;
+
+export const JobStep = Obj({
+  step: Keyword(JOB_STEPS),
+  rendition: Opt(Type.String({ maxLength: 32 })),
+  status: Keyword(JOB_STATUSES),
+  attempts: Count(),
+  duration_ms: Opt(Ms()),
+  bytes: Opt(Type.Integer({ minimum: 0 })),
+  bitrate_bps: Opt(Type.Integer({ minimum: 0 })),
+  target_bitrate_bps: Opt(Type.Integer({ minimum: 0 })),
+  speed: Opt(Type.Number({ minimum: 0 })),
+});
+
+/** One record per transcoding job, maintained by the job tracker. */
+export const JobRecord = Obj(
+  {
+    job_id: Id,
+    video_id: Opt(Id),
+    app_id: Opt(AppId),
+    status: Keyword(JOB_STATUSES),
+    source: Opt(LongText({ search: true })),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    completed_at: Opt(Timestamp),
+    queue_wait_ms: Opt(Ms()),
+    duration_ms: Opt(Ms()),
+    media_duration_ms: Opt(Ms()),
+    renditions_completed: Count(),
+    retries: Count(),
+    total_bytes: Type.Integer({ minimum: 0 }),
+    speed: Opt(Type.Number({ minimum: 0 })),
+    failed_step: Opt(ShortText()),
+    failed_rendition: Opt(ShortText()),
+    error_code: Opt(ShortText()),
+    error_message: Opt(LongText({ search: true })),
+    exit_code: Opt(Type.Integer()),
+    last_seq: Count(),
+    steps: Type.Array(JobStep, { maxItems: 64, [HINT]: "json" }),
+  },
+  "one transcoding job with its per-step figures",
+);
+export type JobRecord = Static<typeof JobRecord>;
+
+export const RECORDS = { views: ViewRecord, jobs: JobRecord } as const;
+export type RecordName = keyof typeof RECORDS;

@@ -1,0 +1,51 @@
+import type { Static, TObject } from "@sinclair/typebox";
+import { ApiEvents } from "./families/api.ts";
+import { ClickEvents } from "./families/click.ts";
+import { JobEvents } from "./families/job.ts";
+import { PlaybackEvents } from "./families/playback.ts";
+import type { Family } from "./topics.ts";
+import { TOPICS } from "./topics.ts";
+
+/** Every event type of the contract, keyed by its `event_type`. */
+export const EVENT_SCHEMAS = { ...PlaybackEvents, ...ClickEvents, ...JobEvents, ...ApiEvents } as const;
+
+export type EventType = keyof typeof EVENT_SCHEMAS;
+/** The payload of each event type: `EventOf<"playback.rebuffer_end">`. */
+export type EventOf<T extends EventType> = Static<(typeof EVENT_SCHEMAS)[T]>;
+/** Any event of the contract, discriminated by `event_type`. */
+export type ReeltimeEvent = { [T in EventType]: EventOf<T> }[EventType];
+export type PlaybackEvent = Extract<ReeltimeEvent, { event_type: `playback.${string}` }>;
+export type JobEvent = Extract<ReeltimeEvent, { event_type: `job.${string}` }>;
+export type ClickEvent = EventOf<"click">;
+export type ApiEvent = EventOf<"api.request">;
+
+export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+
+export function isEventType(value: unknown): value is EventType {
+  return typeof value === "string" && Object.hasOwn(EVENT_SCHEMAS, value);
+}
+
+/** The family (topic, index, table) an event type belongs to. */
+export function familyOf(type: EventType): Family {
+  if (type === "click") return "click";
+  return type.slice(0, type.indexOf(".")) as Family;
+}
+
+export function schemasOfFamily(family: Family): TObject[] {
+  return EVENT_TYPES.filter((t) => familyOf(t) === family).map((t) => EVENT_SCHEMAS[t] as TObject);
+}
+
+/** The bus topic of an event and its partition key (ordering is guaranteed per key). */
+export function routeOf(event: ReeltimeEvent): { topic: string; key: string } {
+  const family = familyOf(event.event_type);
+  switch (family) {
+    case "playback":
+      return { topic: TOPICS.playback, key: (event as PlaybackEvent).view_id };
+    case "click":
+      return { topic: TOPICS.click, key: (event as ClickEvent).view_id ?? (event as ClickEvent).session_id };
+    case "job":
+      return { topic: TOPICS.job, key: (event as JobEvent).job.id };
+    case "api":
+      return { topic: TOPICS.api, key: (event as ApiEvent).app_id };
+  }
+}

@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  athenaDdl,
+  columnValue,
+  EVENT_TYPES,
+  exampleEvent,
+  FAMILIES,
+  familyColumns,
+  familyOf,
+  generate,
+  indexTemplates,
+  renderDdl,
+  routeOf,
+  TOPICS,
+} from "../src/index.ts";
+
+/** Column names the example's values land in: nested objects flattened, free-form maps kept whole. */
+function scalarPaths(value: unknown, prefix = ""): string[] {
+  if (value === null || typeof value !== "object" || ["attributes", "cmcd"].includes(prefix)) return [prefix];
+  return Object.entries(value).flatMap(([k, v]) => scalarPaths(v, prefix ? `${prefix}_${k}` : k));
+}
+
+describe("Parquet columns", () => {
+  it.each(EVENT_TYPES)("%s: every field of the example has a column and reads back", (type) => {
+    const event = exampleEvent(type);
+    const cols = familyColumns(familyOf(type));
+    const names = new Set(cols.map((c) => c.name));
+    for (const path of scalarPaths(event)) expect(names, path).toContain(path);
+    const videoId = cols.find((c) => c.name === "video_id");
+    if ("video" in event && event.video) expect(columnValue(event, videoId!)).toBe(event.video.id);
+    expect(columnValue(event, cols.find((c) => c.name === "event_id")!)).toBe(event.event_id);
+  });
+
+  it("stores free-form maps as JSON text and names are lowercase", () => {
+    const cols = familyColumns("playback");
+    const attrs = cols.find((c) => c.name === "attributes")!;
+    expect(attrs).toMatchObject({ type: "string", json: true });
+    expect(columnValue({ attributes: { plan: "pro" } }, attrs)).toBe('{"plan":"pro"}');
+    for (const c of cols) expect(c.name).toMatch(/^[a-z0-9_]+$/);
+    expect(cols.find((c) => c.name === "client_ts")?.type).toBe("timestamp");
+    expect(cols.find((c) => c.name === "seq")?.type).toBe("bigint");
+  });
+});
+
+describe("Elasticsearch templates", () => {
+  const templates = indexTemplates();
+  it("one data stream per family with strict mapping, flattened attributes and ILM", () => {
+    for (const f of FAMILIES) {
+      const t = templates[`reeltime-events-${f}`] as { template: { mappings: Record<string, never>; settings: never } };
+      expect(t.template.mappings).toMatchObject({
+        dynamic: "strict",
+        properties: {
+          "@timestamp": { type: "date" },
+          attributes: { type: "flattened" },
+          event_id: { type: "keyword" },
+        },
+      });
+      expect(t.template.settings).toMatchObject({ "index.lifecycle.name": "reeltime-events", refresh_interval: "1s" });
+    }
+  });
+  it("maps searchable text as text with a keyword twin", () => {
+    const m = (templates["reeltime-events-playback"] as never as { template: { mappings: { properties: never } } })
+      .template.mappings.properties as Record<string, { properties: Record<string, unknown> }>;
+    expect(m.video!.properties.title).toMatchObject({ type: "text", fields: { keyword: { type: "keyword" } } });
+    expect(m.error!.properties.message).toMatchObject({ type: "text" });
+    expect(m.page!.properties.url).toMatchObject({ type: "text" });
+  });
+});
+
+describe("Athena DDL", () => {
+  it("projects dt and hour partitions and renders safely", () => {
+    const ddl = athenaDdl().playback_events!;
+    expect(ddl).toContain("'projection.enabled' = 'true'");
+    const template = "s3://{{bucket}}/events/event_type=playback/dt=$" + "{dt}/hour=$" + "{hour}/";
+    expect(ddl).toContain(`'storage.location.template' = '${template}'`);
+    expect(ddl).toContain("PARTITIONED BY (`dt` string, `hour` string)");
+    const sql = renderDdl(ddl, { database: "reeltime", bucket: "my-archive" });
+    expect(sql).toContain("`reeltime`.`playback_events`");
+    expect(() => renderDdl(ddl, { database: "x; DROP", bucket: "b-1" })).toThrow(/database/);
+    expect(() => renderDdl(ddl, { database: "ok", bucket: "../etc" })).toThrow(/bucket/);
+  });
+});
+
+describe("routing", () => {
+  it("keys playback by view, jobs by job id, api by app", () => {
+    const p = exampleEvent("playback.play");
+    expect(routeOf(p)).toEqual({ topic: TOPICS.playback, key: p.view_id });
+    const j = exampleEvent("job.completed");
+    expect(routeOf(j)).toEqual({ topic: TOPICS.job, key: j.job.id });
+    expect(routeOf(exampleEvent("api.request")).topic).toBe(TOPICS.api);
+  });
+});
+
+describe("generate --check", () => {
+  it("the committed artefacts are current", async () => {
+    const r = await generate({ check: true });
+    expect([...r.missing, ...r.stale, ...r.extra]).toEqual([]);
+  });
+
+  it("detects a hand edit, a missing file and an extra file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reeltime-gen-"));
+    try {
+      await generate({ dir });
+      const ddl = join(dir, "athena/views.sql");
+      await writeFile(ddl, `${await readFile(ddl, "utf8")}-- edited by hand\n`);
+      await rm(join(dir, "parquet/columns.json"));
+      await writeFile(join(dir, "athena/old.sql"), "");
+      const r = await generate({ dir, check: true });
+      expect(r).toMatchObject({
+        stale: ["athena/views.sql"],
+        missing: ["parquet/columns.json"],
+        extra: ["athena/old.sql"],
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
