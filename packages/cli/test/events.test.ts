@@ -13,8 +13,14 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "reeltime
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = "";
   let err = "";
-  const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => ((out += String(c)), true));
-  const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => ((err += String(c)), true));
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => {
+    out += String(c);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => {
+    err += String(c);
+    return true;
+  });
   process.exitCode = undefined;
   try {
     const code = await main(["node", "reeltime", ...args]);
@@ -41,7 +47,10 @@ describe("reeltime events", () => {
 
   it("prints a JSON Schema", async () => {
     const r = await cli("events", "schema", "playback.seek_end");
-    expect(JSON.parse(r.out)).toMatchObject({ $id: "playback.seek_end", required: expect.arrayContaining(["latency_ms"]) });
+    expect(JSON.parse(r.out)).toMatchObject({
+      $id: "playback.seek_end",
+      required: expect.arrayContaining(["latency_ms"]),
+    });
   });
 
   it("refuses an unknown type with exit 2 and a hint", async () => {
