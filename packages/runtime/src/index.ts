@@ -1,1 +1,2 @@
-export { ReeltimeError } from "./errors.ts";
+export { ConnectionEnv, describeEnv, loadEnv, SECRET_VARS } from "./config.ts";
+export { ReeltimeError, unavailable } from "./errors.ts";

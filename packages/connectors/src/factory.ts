@@ -1,0 +1,45 @@
+import { ConnectionEnv, loadEnv, ReeltimeError } from "@reeltime/runtime";
+import type { Archive, Bus, QueryEngine, SearchStore } from "./ports/index.ts";
+
+// Each adapter lives in its own folder and is imported only when its driver is chosen, so a
+// process that runs on the embedded default never loads kafkajs, the AWS SDK or the ES client.
+
+function notYet(port: string, driver: string): never {
+  throw new ReeltimeError("REELTIME_ERR_CONFIG", `the ${port} driver "${driver}" is not available in this build`, 2);
+}
+
+/** The bus chosen by REELTIME_BUS (embedded | kafka | kinesis). */
+export async function createBus(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<Bus> {
+  switch (env.REELTIME_BUS) {
+    default:
+      return notYet("bus", env.REELTIME_BUS);
+  }
+}
+
+/** The search store chosen by REELTIME_SEARCH (embedded | elasticsearch). */
+export async function createSearchStore(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<SearchStore> {
+  switch (env.REELTIME_SEARCH) {
+    default:
+      return notYet("search", env.REELTIME_SEARCH);
+  }
+}
+
+/** The archive chosen by REELTIME_ARCHIVE (fs | s3). */
+export async function createArchive(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<Archive> {
+  switch (env.REELTIME_ARCHIVE) {
+    default:
+      return notYet("archive", env.REELTIME_ARCHIVE);
+  }
+}
+
+/** The SQL engine chosen by REELTIME_QUERY (duckdb | athena), reading from `archive`. */
+export async function createQueryEngine(
+  archive: Archive,
+  env: ConnectionEnv = loadEnv(ConnectionEnv),
+): Promise<QueryEngine> {
+  void archive;
+  switch (env.REELTIME_QUERY) {
+    default:
+      return notYet("query", env.REELTIME_QUERY);
+  }
+}

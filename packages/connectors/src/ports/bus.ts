@@ -1,0 +1,85 @@
+import type { Lifecycle } from "./common.ts";
+
+export interface BusMessage {
+  /** Partition key: ordering is guaranteed per key (`view_id`, `job_id`, `app_id`). */
+  key: string;
+  value: Uint8Array;
+  /** Carried end to end: `traceparent`, `tracestate`, `schema_version`, `content-type`... */
+  headers?: Record<string, string>;
+}
+
+export interface ConsumedMessage {
+  topic: string;
+  /** Kafka partition number or Kinesis shard id, as a string. */
+  partition: string;
+  /** Position within the partition: Kafka offset, Kinesis sequence number, log offset. */
+  offset: string;
+  key: string;
+  value: Uint8Array;
+  headers: Record<string, string>;
+  /** When the bus stored the message (ms since epoch). */
+  timestamp: number;
+}
+
+/** Messages of one partition, in order. */
+export interface ConsumedBatch {
+  topic: string;
+  partition: string;
+  messages: ConsumedMessage[];
+}
+
+export type BatchHandler = (batch: ConsumedBatch) => Promise<void>;
+
+export interface ConsumeOptions {
+  /** Consumer group: instances in one group split the partitions/shards between them. */
+  group: string;
+  topics: string[];
+  handler: BatchHandler;
+  /**
+   * `after-handler` (default): a batch's positions are committed once its handler resolved.
+   * `manual`: nothing is committed until `Subscription.commit` is called (the archiver
+   * commits only after its upload). Either way a crash before the commit redelivers.
+   */
+  commit?: "after-handler" | "manual";
+  /** Upper bound on messages per handler call. */
+  maxBatchSize?: number;
+  /** Where a group with no committed position starts (default: earliest). */
+  start?: "earliest" | "latest";
+}
+
+export interface Position {
+  topic: string;
+  partition: string;
+  /** The last processed offset, inclusive. */
+  offset: string;
+}
+
+export interface PartitionLag {
+  topic: string;
+  partition: string;
+  /** Messages (or an estimate for Kinesis) not yet committed by the group. */
+  lag: number;
+}
+
+export interface Subscription {
+  /** Manual mode: commits through these positions (only ever forward). */
+  commit(positions: Position[]): Promise<void>;
+  /** Partitions/shards this instance currently owns. */
+  assignments(): Position[] | { topic: string; partition: string }[];
+  lag(): Promise<PartitionLag[]>;
+  /** Stops fetching, lets the running handler finish, commits what it may, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The message bus (Kafka, Kinesis or the embedded log). At-least-once: `publish` resolves
+ * only once the bus acknowledged every message (and rejects otherwise, never half-silently);
+ * positions are committed only after processing, and only contiguously.
+ */
+export interface Bus extends Lifecycle {
+  readonly driver: string;
+  /** Creates topics/streams that do not exist yet (idempotent). */
+  ensureTopics(topics: { name: string; partitions: number }[]): Promise<void>;
+  publish(topic: string, messages: BusMessage[]): Promise<void>;
+  consume(options: ConsumeOptions): Promise<Subscription>;
+}

@@ -1,0 +1,88 @@
+import type { JobRecord, ReeltimeEvent, ViewRecord } from "@reeltime/events";
+import type { Lifecycle } from "./common.ts";
+
+/** Filters shared by lastN and search. Values are matched exactly; callers never pass query DSL. */
+export interface EventFilter {
+  app_id?: string;
+  view_id?: string;
+  session_id?: string;
+  viewer_id?: string;
+  video_id?: string;
+  job_id?: string;
+  /** Exact event types, e.g. ["playback.error"]. */
+  event_types?: string[];
+  /** Inclusive lower and exclusive upper bound on `received_at`. */
+  from?: Date;
+  to?: Date;
+}
+
+/** An event as stored: `received_at` is always set by the time it is indexed. */
+export type StoredEvent = ReeltimeEvent & { received_at: string };
+
+export interface Rejected {
+  event_id: string;
+  /** The store's reason, e.g. "mapper_parsing_exception: failed to parse field [seq]". */
+  reason: string;
+  status?: number;
+  /** The original document, for the dead-letter stream. */
+  event: unknown;
+}
+
+export interface IndexResult {
+  /** Newly written. */
+  indexed: number;
+  /** Already present (same event_id): a no-op, counted as success. */
+  duplicates: number;
+  /** Refused for a reason retrying will not fix: returned, never dropped. */
+  rejected: Rejected[];
+}
+
+export interface SearchHit {
+  event: StoredEvent;
+  score: number;
+}
+
+export interface DeadLetter {
+  dead_letter_id: string;
+  /** Where it failed: ingest, indexer, sessionizer, archiver... */
+  stage: string;
+  reason: string;
+  message: string;
+  topic?: string;
+  app_id?: string;
+  event_id?: string;
+  event_type?: string;
+  /** The original payload, verbatim. */
+  payload: unknown;
+  received_at: string;
+}
+
+export interface DeadLetterFilter {
+  reason?: string;
+  stage?: string;
+  since?: Date;
+  until?: Date;
+}
+
+/**
+ * The search store (Elasticsearch or embedded). Writes are idempotent by `event_id`;
+ * transient failures (429/5xx, unreachable) throw a retryable ReeltimeError after retries.
+ */
+export interface SearchStore extends Lifecycle {
+  readonly driver: string;
+  /** Installs templates/ILM (Elasticsearch) or opens files (embedded). Idempotent. */
+  init(): Promise<void>;
+  index(events: StoredEvent[]): Promise<IndexResult>;
+  /** Newest first by `received_at` (ties by `event_id`), at most `n`. */
+  lastN(filter: EventFilter, n: number): Promise<StoredEvent[]>;
+  /** Typo-tolerant search over video titles, error messages, page URLs and job errors. */
+  search(text: string, filter: EventFilter, n: number): Promise<SearchHit[]>;
+  /** Makes everything written so far visible to reads (tests and replays). */
+  refresh(): Promise<void>;
+  upsertViews(records: ViewRecord[]): Promise<void>;
+  upsertJobs(records: JobRecord[]): Promise<void>;
+  getView(viewId: string): Promise<ViewRecord | undefined>;
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  indexDeadLetters(letters: DeadLetter[]): Promise<void>;
+  deadLetters(filter: DeadLetterFilter, n: number): Promise<DeadLetter[]>;
+}

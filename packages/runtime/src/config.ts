@@ -1,0 +1,112 @@
+import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { ReeltimeError } from "./errors.ts";
+
+const Str = (def: string, description: string) => Type.String({ default: def, description });
+const OptStr = (description: string) => Type.Optional(Type.String({ description }));
+const Int = (def: number, min: number, max: number, description: string) =>
+  Type.Integer({ default: def, minimum: min, maximum: max, description });
+const Choice = <T extends string>(values: readonly T[], def: T, description: string) =>
+  Type.Unsafe<T>({ type: "string", enum: [...values], default: def, description });
+const Bool = (def: boolean, description: string) => Type.Boolean({ default: def, description });
+
+/**
+ * Every environment variable reeltime reads for its connections, with defaults for the
+ * embedded mode on one machine. `reeltime config` prints them; the README's table is
+ * generated from the descriptions.
+ */
+export const ConnectionEnv = Type.Object({
+  REELTIME_DATA_DIR: Str(".reeltime/data", "where the embedded bus, search and filesystem archive keep their files"),
+  REELTIME_BUS: Choice(["embedded", "kafka", "kinesis"] as const, "embedded", "the message bus driver"),
+  REELTIME_KAFKA_BROKERS: Str("127.0.0.1:9092", "comma-separated Kafka bootstrap brokers (MSK: the TLS brokers)"),
+  REELTIME_KAFKA_CLIENT_ID: Str("reeltime", "Kafka client id"),
+  REELTIME_KAFKA_SSL: Bool(false, "use TLS to the brokers"),
+  REELTIME_KAFKA_SASL_MECHANISM: Type.Optional(
+    Type.Unsafe<"plain" | "scram-sha-256" | "scram-sha-512">({
+      type: "string",
+      enum: ["plain", "scram-sha-256", "scram-sha-512"],
+      description: "SASL mechanism, when the cluster needs one",
+    }),
+  ),
+  REELTIME_KAFKA_SASL_USERNAME: OptStr("SASL user name"),
+  REELTIME_KAFKA_SASL_PASSWORD: OptStr("SASL password (never logged)"),
+  REELTIME_KAFKA_COMPRESSION: Choice(["zstd", "lz4", "gzip", "none"] as const, "zstd", "producer compression codec"),
+  REELTIME_PARTITIONS: Int(4, 1, 1024, "partitions (Kafka) or shards (Kinesis) per topic created by reeltime"),
+  REELTIME_KINESIS_ENDPOINT: OptStr("Kinesis endpoint override (kinesis-local: http://127.0.0.1:4568); unset for AWS"),
+  AWS_REGION: Str("us-east-1", "AWS region for Kinesis, S3 and Athena"),
+  REELTIME_SEARCH: Choice(["embedded", "elasticsearch"] as const, "embedded", "the search store driver"),
+  REELTIME_ES_URL: Str("http://127.0.0.1:9200", "Elasticsearch URL (Elastic Cloud: the deployment's endpoint)"),
+  REELTIME_ES_API_KEY: OptStr("Elasticsearch API key (never logged)"),
+  REELTIME_ES_USERNAME: OptStr("Elasticsearch user, when not using an API key"),
+  REELTIME_ES_PASSWORD: OptStr("Elasticsearch password (never logged)"),
+  REELTIME_ARCHIVE: Choice(["fs", "s3"] as const, "fs", "the archive driver"),
+  REELTIME_S3_BUCKET: Str("reeltime-archive", "bucket for the Parquet archive"),
+  REELTIME_S3_ENDPOINT: OptStr("S3 endpoint override (MinIO: http://127.0.0.1:9000); unset for AWS S3"),
+  REELTIME_QUERY: Choice(["duckdb", "athena"] as const, "duckdb", "the SQL engine over the archive"),
+  REELTIME_ATHENA_DATABASE: Str("reeltime", "Glue/Athena database"),
+  REELTIME_ATHENA_WORKGROUP: Str("reeltime", "Athena workgroup (holds the bytes-scanned cap)"),
+  REELTIME_ATHENA_OUTPUT: OptStr("s3:// location for Athena query results, when the workgroup does not set one"),
+});
+export type ConnectionEnv = Static<typeof ConnectionEnv>;
+
+/** Variables whose values must never be printed or logged. */
+export const SECRET_VARS = new Set([
+  "REELTIME_KAFKA_SASL_PASSWORD",
+  "REELTIME_ES_API_KEY",
+  "REELTIME_ES_PASSWORD",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+]);
+
+function coerce(schema: TSchema, raw: string): unknown {
+  if (schema.type === "integer" || schema.type === "number") return raw.trim() === "" ? raw : Number(raw);
+  if (schema.type === "boolean")
+    return ["1", "true", "yes", "on"].includes(raw.toLowerCase())
+      ? true
+      : ["0", "false", "no", "off", ""].includes(raw.toLowerCase())
+        ? false
+        : raw;
+  return raw;
+}
+
+/**
+ * Reads the variables of `schema` from `env`, applies defaults and checks them. A bad value
+ * throws REELTIME_ERR_CONFIG naming every bad variable, what it holds wrong and what is allowed.
+ */
+export function loadEnv<S extends TObject>(schema: S, env: NodeJS.ProcessEnv = process.env): Static<S> {
+  const out: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, prop] of Object.entries(schema.properties) as [string, TSchema][]) {
+    const raw = env[name];
+    if (raw === undefined || raw === "") {
+      if (prop.default !== undefined) out[name] = prop.default;
+      continue;
+    }
+    const value = coerce(prop, raw);
+    if (!Value.Check(prop, value)) {
+      const shown = SECRET_VARS.has(name) ? "(hidden)" : JSON.stringify(raw);
+      const allowed = prop.enum
+        ? `one of ${(prop.enum as string[]).join(", ")}`
+        : prop.type === "integer"
+          ? `an integer from ${prop.minimum} to ${prop.maximum}`
+          : prop.type === "boolean"
+            ? "true or false"
+            : String(prop.description ?? prop.type);
+      problems.push(`${name}=${shown} is invalid: expected ${allowed}`);
+      continue;
+    }
+    out[name] = value;
+  }
+  if (problems.length > 0)
+    throw new ReeltimeError("REELTIME_ERR_CONFIG", `bad configuration: ${problems.join("; ")}`, 2);
+  return out as Static<S>;
+}
+
+/** Rows for a settings table: name, default, description. */
+export function describeEnv(schema: TObject): { name: string; default: string; description: string }[] {
+  return (Object.entries(schema.properties) as [string, TSchema][]).map(([name, p]) => ({
+    name,
+    default: p.default === undefined ? "" : String(p.default),
+    description: `${String(p.description ?? "")}${p.enum ? ` (${(p.enum as string[]).join(" | ")})` : ""}`,
+  }));
+}
