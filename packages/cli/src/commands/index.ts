@@ -1,9 +1,13 @@
 import type { Command } from "commander";
 import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
+import { registerIngest } from "./ingest.ts";
+import { registerInfra } from "./infra.ts";
 
 /** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
 export function registerCommands(program: Command): void {
   registerEvents(program);
+  registerInfra(program);
   registerDev(program);
+  registerIngest(program);
 }

@@ -1,0 +1,180 @@
+import { createGunzip, createInflate } from "node:zlib";
+import cors from "@fastify/cors";
+import underPressure from "@fastify/under-pressure";
+import type { Bus, SearchStore } from "@reeltime/connectors";
+import { createLogger, type Logger } from "@reeltime/runtime";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { SecretRing } from "./auth.ts";
+import type { IngestConfig } from "./config.ts";
+import { sendError } from "./errors.ts";
+import { type IngestMetrics, ingestMetrics } from "./metrics.ts";
+import { apiRecorder } from "./plugins/api-record.ts";
+import { RateLimits } from "./plugins/rate-limit.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { cmcdRoute } from "./routes/v1/cmcd.ts";
+import { eventsRoute } from "./routes/v1/events.ts";
+import { readRoutes } from "./routes/v1/read.ts";
+
+export interface AppDeps {
+  config: IngestConfig;
+  bus: Bus;
+  search: SearchStore;
+  logger?: Logger;
+  metrics?: IngestMetrics;
+}
+
+/** Everything a route needs, resolved once at start-up. */
+export interface AppContext {
+  config: IngestConfig;
+  bus: Bus;
+  search: SearchStore;
+  metrics: IngestMetrics;
+  writeKeys: SecretRing;
+  readTokens: SecretRing;
+  limits: RateLimits;
+  /** Every origin any app allows (answers preflights, which carry no key). */
+  anyOrigin: (origin: string) => boolean;
+  originAllowed: (app: string, origin: string) => boolean;
+}
+
+function trustProxy(value: string): boolean | string[] {
+  if (value === "true") return true;
+  if (value === "false") return false;
+  return value.split(",").map((s) => s.trim());
+}
+
+/** Strips secrets from a URL before it is logged (beacons carry the write key as `key=`). */
+export const redactUrl = (url: string) => url.replace(/([?&](?:key|token)=)[^&]*/gi, "$1[redacted]");
+
+/** Builds the ingest API without listening, so tests can `inject`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const env = config.env;
+  const logger = deps.logger ?? createLogger("ingest-api");
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: env.REELTIME_BODY_LIMIT_BYTES,
+    trustProxy: trustProxy(env.REELTIME_TRUST_PROXY),
+    disableRequestLogging: true,
+    return503OnClosing: true,
+    // Unknown query parameters are refused with a 400, never silently dropped.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+    forceCloseConnections: false,
+  });
+
+  const allowed = config.corsOrigins;
+  const ctx: AppContext = {
+    config,
+    bus: deps.bus,
+    search: deps.search,
+    metrics: deps.metrics ?? ingestMetrics(),
+    writeKeys: new SecretRing(config.writeKeys),
+    readTokens: new SecretRing(config.readTokens),
+    limits: new RateLimits(env.REELTIME_RATE_LIMIT_PER_KEY, env.REELTIME_RATE_LIMIT_PER_IP),
+    anyOrigin: (o) => [...allowed.values()].some((set) => set.has(o) || set.has("*")),
+    originAllowed: (appId, o) => {
+      const set = allowed.get(appId);
+      return set !== undefined && (set.has(o) || set.has("*"));
+    },
+  };
+
+  // Bodies: JSON and text/plain (sendBeacon without preflight), optionally gzip/deflate.
+  // The body limit counts decompressed bytes, so a small bomb cannot expand past it.
+  app.removeAllContentTypeParsers();
+  const parseJson = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    try {
+      done(null, JSON.parse(body));
+    } catch (err) {
+      (err as { statusCode?: number }).statusCode = 400;
+      (err as { code?: string }).code = "REELTIME_ERR_JSON";
+      done(err as Error);
+    }
+  };
+  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
+  app.addContentTypeParser("application/cmcd", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.addHook("preParsing", async (req, _reply, payload) => {
+    const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
+    if (enc === "identity") return payload;
+    if (enc !== "gzip" && enc !== "deflate") {
+      const err = new Error(`content-encoding "${enc}" is not supported; send gzip, deflate or none`) as Error & {
+        statusCode: number;
+        code: string;
+      };
+      err.statusCode = 415;
+      err.code = "REELTIME_ERR_MEDIA_TYPE";
+      throw err;
+    }
+    delete req.headers["content-length"];
+    return payload.pipe(enc === "gzip" ? createGunzip() : createInflate());
+  });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
+    const code = err.code ?? "";
+    if (code === "FST_ERR_CTP_BODY_TOO_LARGE")
+      return sendError(
+        reply,
+        "REELTIME_ERR_TOO_LARGE",
+        `the body exceeds ${env.REELTIME_BODY_LIMIT_BYTES} bytes (after decompression); send smaller batches`,
+      );
+    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "REELTIME_ERR_MEDIA_TYPE")
+      return sendError(
+        reply,
+        "REELTIME_ERR_MEDIA_TYPE",
+        code === "REELTIME_ERR_MEDIA_TYPE" ? err.message : "send Content-Type application/json or text/plain",
+      );
+    if (code === "REELTIME_ERR_JSON")
+      return sendError(reply, "REELTIME_ERR_JSON", `the body is not valid JSON: ${err.message}`);
+    if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || code === "FST_ERR_CTP_EMPTY_BODY")
+      return sendError(reply, "REELTIME_ERR_BODY", "the body is empty; send a batch of events");
+    if (code.startsWith("Z_") || code === "ERR_STREAM_PREMATURE_CLOSE")
+      return sendError(reply, "REELTIME_ERR_BODY", "the compressed body could not be decompressed");
+    if (code === "FST_ERR_VALIDATION") return sendError(reply, "REELTIME_ERR_QUERY", err.message);
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
+      return sendError(reply, "REELTIME_ERR_BODY", err.message);
+    req.log.error({ err: { message: err.message, code, stack: err.stack } }, "unexpected error");
+    return sendError(reply, "REELTIME_ERR_INTERNAL", "unexpected error; it has been logged");
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    reply.code(404).send({
+      error: {
+        code: "REELTIME_ERR_NOT_FOUND",
+        message: `no route ${req.method} ${redactUrl(req.url).split("?")[0]}`,
+      },
+    }),
+  );
+
+  await app.register(underPressure, {
+    maxEventLoopDelay: env.REELTIME_MAX_EVENT_LOOP_DELAY_MS,
+    ...(env.REELTIME_MAX_HEAP_BYTES > 0 ? { maxHeapUsedBytes: env.REELTIME_MAX_HEAP_BYTES } : {}),
+    retryAfter: 5,
+    pressureHandler: (_req, reply) => {
+      sendError(reply, "REELTIME_ERR_OVERLOADED", "the ingest API is overloaded; retry after a few seconds", {
+        retryAfterSeconds: 5,
+      });
+    },
+  });
+
+  await app.register(cors, {
+    origin: (origin, cb) => cb(null, origin === undefined ? false : ctx.anyOrigin(origin)),
+    methods: ["GET", "POST", "OPTIONS"],
+    allowedHeaders: ["content-type", "content-encoding", "x-reeltime-key", "authorization"],
+    maxAge: 600,
+  });
+
+  app.addHook("onResponse", async (req, reply) => {
+    const route = req.routeOptions.url ?? "unmatched";
+    ctx.metrics.requests.inc({ route, status: `${Math.floor(reply.statusCode / 100)}xx` });
+    req.log.info(
+      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      "request",
+    );
+  });
+
+  apiRecorder(app, ctx);
+  healthRoutes(app, ctx);
+  eventsRoute(app, ctx);
+  cmcdRoute(app, ctx);
+  readRoutes(app, ctx);
+  return app;
+}

@@ -1,0 +1,72 @@
+import ipaddr from "ipaddr.js";
+import { UAParser } from "ua-parser-js";
+
+/** Keeps the first `v4Bits`/`v6Bits` of an address and zeroes the rest (IPv4-mapped IPv6 counts as IPv4). */
+export function truncateIp(raw: string | undefined, v4Bits: number, v6Bits: number): string | undefined {
+  if (!raw || !ipaddr.isValid(raw)) return undefined;
+  let addr = ipaddr.parse(raw);
+  if (addr.kind() === "ipv6" && (addr as ipaddr.IPv6).isIPv4MappedAddress())
+    addr = (addr as ipaddr.IPv6).toIPv4Address();
+  const bytes = addr.toByteArray();
+  let keep = addr.kind() === "ipv4" ? v4Bits : v6Bits;
+  for (let i = 0; i < bytes.length; i++) {
+    const bits = Math.max(0, Math.min(8, keep));
+    bytes[i] = bits === 0 ? 0 : bytes[i]! & (0xff << (8 - bits)) & 0xff;
+    keep -= 8;
+  }
+  return ipaddr.fromByteArray(bytes).toString();
+}
+
+export interface ParsedUserAgent {
+  original: string;
+  name?: string;
+  version?: string;
+  os_name?: string;
+  os_version?: string;
+  device_type?: string;
+}
+
+const uaCache = new Map<string, ParsedUserAgent>();
+
+/** Parses a User-Agent (cached: a handful of distinct agents send most traffic). */
+export function parseUserAgent(raw: string | undefined): ParsedUserAgent | undefined {
+  if (!raw) return undefined;
+  const original = raw.slice(0, 2048);
+  const hit = uaCache.get(original);
+  if (hit) return hit;
+  const r = new UAParser(original).getResult();
+  const parsed: ParsedUserAgent = { original };
+  if (r.browser.name) parsed.name = r.browser.name.slice(0, 256);
+  if (r.browser.version) parsed.version = r.browser.version.slice(0, 256);
+  if (r.os.name) parsed.os_name = r.os.name.slice(0, 256);
+  if (r.os.version) parsed.os_version = r.os.version.slice(0, 256);
+  parsed.device_type = (r.device.type ?? "desktop").slice(0, 256);
+  if (uaCache.size > 5000) uaCache.clear();
+  uaCache.set(original, parsed);
+  return parsed;
+}
+
+export interface RequestContext {
+  appId: string;
+  receivedAt: string;
+  ip?: string;
+  country?: string;
+  userAgent?: ParsedUserAgent;
+}
+
+/**
+ * Server-side fields: `received_at` and `app_id` are always the server's (never trusted from
+ * the client), the client block holds only the truncated IP and the CDN's country.
+ */
+export function enrich<E extends Record<string, unknown>>(event: E, ctx: RequestContext): E {
+  const out: Record<string, unknown> = { ...event, app_id: ctx.appId, received_at: ctx.receivedAt };
+  const client: Record<string, string> = {};
+  if (ctx.ip) client.ip = ctx.ip;
+  if (ctx.country) client.country = ctx.country;
+  if (Object.keys(client).length > 0) out.client = client;
+  else delete out.client;
+  const sentUa = (event.user_agent as { original?: string } | undefined)?.original;
+  const ua = sentUa ? parseUserAgent(sentUa) : ctx.userAgent;
+  if (ua) out.user_agent = ua;
+  return out as E;
+}

@@ -1,0 +1,60 @@
+import type { Bus, BusMessage } from "@reeltime/connectors";
+import { type ReeltimeEvent, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
+import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
+
+const encoder = new TextEncoder();
+
+const headers = (): Record<string, string> =>
+  injectTraceHeaders({ schema_version: SCHEMA_VERSION, "content-type": "application/json" });
+
+/** Groups events by topic (keyed for per-view/per-job order) and publishes them; resolves once all are acknowledged. */
+export async function publishEvents(bus: Bus, events: ReeltimeEvent[], timeoutMs: number): Promise<void> {
+  const byTopic = new Map<string, BusMessage[]>();
+  for (const e of events) {
+    const { topic, key } = routeOf(e);
+    const list = byTopic.get(topic) ?? [];
+    byTopic.set(topic, list);
+    list.push({ key, value: encoder.encode(JSON.stringify(e)), headers: headers() });
+  }
+  await withTimeout(Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages))), timeoutMs);
+}
+
+/** What the dead-letter stream holds for each refused or failed event. */
+export interface DeadLetterMessage {
+  dead_letter_id: string;
+  stage: string;
+  reason: string;
+  message: string;
+  app_id?: string;
+  event_id?: string;
+  event_type?: string;
+  received_at: string;
+  payload: unknown;
+}
+
+export async function publishDeadLetters(bus: Bus, letters: DeadLetterMessage[], timeoutMs: number): Promise<void> {
+  if (letters.length === 0) return;
+  const messages = letters.map((l) => ({
+    key: l.app_id ?? "unknown",
+    value: encoder.encode(JSON.stringify(l)),
+    headers: headers(),
+  }));
+  await withTimeout(bus.publish(TOPICS.deadLetter, messages), timeoutMs);
+}
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", `the bus did not acknowledge within ${ms} ms`, 1, {
+            status: 503,
+            retryable: true,
+          }),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

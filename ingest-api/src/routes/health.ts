@@ -1,0 +1,16 @@
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../app.ts";
+
+/** /healthz (the process is up), /readyz (bus and search reachable) and /metrics. */
+export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get("/healthz", async () => ({ status: "ok" }));
+  app.get("/readyz", async (_req, reply) => {
+    const [bus, search] = await Promise.all([ctx.bus.health(), ctx.search.health()]);
+    const ok = bus.ok && search.ok;
+    return reply.code(ok ? 200 : 503).send({ status: ok ? "ready" : "not ready", bus, search });
+  });
+  app.get("/metrics", async (_req, reply) => {
+    reply.header("content-type", ctx.metrics.registry.contentType);
+    return ctx.metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,111 @@
+import { type EventResult, familyOf, type Issue, type ReeltimeEvent } from "@reeltime/events";
+import type { ReeltimeError } from "@reeltime/runtime";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { v7 as uuidv7 } from "uuid";
+import type { AppContext } from "../../app.ts";
+import { enrich, type RequestContext } from "../../enrich.ts";
+import { sendError } from "../../errors.ts";
+import { noteCall } from "../../plugins/api-record.ts";
+import { type DeadLetterMessage, publishDeadLetters, publishEvents } from "../../publish.ts";
+
+/** One line of the per-event answer: the SDK drops what is `ok: false` and never retries it. */
+export interface EventAnswer {
+  index: number;
+  ok: boolean;
+  event_id?: string;
+  errors?: Issue[];
+}
+
+const MAX_DEAD_PAYLOAD = 64 * 1024;
+
+function deadLetter(
+  r: Exclude<EventResult, { ok: true }>,
+  raw: unknown,
+  ctx: RequestContext,
+  stage: string,
+): DeadLetterMessage {
+  const text = JSON.stringify(raw) ?? "null";
+  return {
+    dead_letter_id: uuidv7(),
+    stage,
+    reason: r.errors[0]?.reason ?? "invalid",
+    message: r.errors
+      .map((e) => `${e.pointer || "/"}: ${e.message}`)
+      .join("; ")
+      .slice(0, 2000),
+    app_id: ctx.appId,
+    ...(r.event_id ? { event_id: r.event_id } : {}),
+    ...(r.event_type ? { event_type: r.event_type } : {}),
+    received_at: ctx.receivedAt,
+    payload: text.length <= MAX_DEAD_PAYLOAD ? raw : { truncated: true, text: text.slice(0, MAX_DEAD_PAYLOAD) },
+  };
+}
+
+/**
+ * Publishes the valid events and dead-letters the invalid ones, then answers per event.
+ * Nothing is acknowledged to the client before the bus acknowledged it: a bus failure is a
+ * 503 with Retry-After, and the client retries the whole batch (duplicates are no-ops by event_id).
+ */
+export async function acceptValidated(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  app: AppContext,
+  ctx: RequestContext & { keyId: string },
+  results: EventResult[],
+  raws: unknown[],
+  stage: string,
+) {
+  const valid: ReeltimeEvent[] = [];
+  const letters: DeadLetterMessage[] = [];
+  const answers: EventAnswer[] = results.map((r) => {
+    if (r.ok) {
+      valid.push(enrich(r.event as unknown as Record<string, unknown>, ctx) as unknown as ReeltimeEvent);
+      return { index: r.index, ok: true, event_id: r.event.event_id };
+    }
+    letters.push(deadLetter(r, raws[r.index], ctx, stage));
+    for (const e of r.errors) app.metrics.rejected.inc({ reason: e.reason });
+    return { index: r.index, ok: false, ...(r.event_id ? { event_id: r.event_id } : {}), errors: r.errors };
+  });
+
+  const timeout = app.config.env.REELTIME_PUBLISH_TIMEOUT_MS;
+  const started = process.hrtime.bigint();
+  try {
+    await Promise.all([
+      valid.length > 0 ? publishEvents(app.bus, valid, timeout) : undefined,
+      publishDeadLetters(app.bus, letters, timeout),
+    ]);
+  } catch (err) {
+    if ((err as ReeltimeError).code === "REELTIME_ERR_BUS_MESSAGE_TOO_LARGE")
+      return sendError(
+        reply,
+        "REELTIME_ERR_TOO_LARGE",
+        `an event is larger than the bus accepts: ${(err as Error).message}`,
+      );
+    app.metrics.busErrors.inc();
+    req.log.warn({ err: { message: (err as Error).message, code: (err as ReeltimeError).code } }, "publish failed");
+    noteCall(req, {
+      app: ctx.appId,
+      keyId: ctx.keyId,
+      accepted: 0,
+      rejected: 0,
+      errorCode: "REELTIME_ERR_BUS_UNAVAILABLE",
+    });
+    return sendError(reply, "REELTIME_ERR_BUS_UNAVAILABLE", "events could not be stored right now; retry the batch", {
+      retryAfterSeconds: 5,
+    });
+  }
+  app.metrics.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  for (const e of valid) app.metrics.accepted.inc({ family: familyOf(e.event_type) });
+  noteCall(req, { app: ctx.appId, keyId: ctx.keyId, accepted: valid.length, rejected: letters.length });
+
+  const body = { accepted: valid.length, rejected: letters.length, results: answers };
+  if (valid.length === 0)
+    return reply.code(400).send({
+      error: {
+        code: "REELTIME_ERR_SCHEMA",
+        message: `all ${letters.length} event(s) were invalid; see results for each problem`,
+      },
+      ...body,
+    });
+  return reply.code(200).send(body);
+}

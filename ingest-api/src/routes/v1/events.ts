@@ -1,0 +1,53 @@
+import { validateBatch } from "@reeltime/events";
+import type { FastifyInstance } from "fastify";
+import type { AppContext } from "../../app.ts";
+import { sendError } from "../../errors.ts";
+import { noteCall } from "../../plugins/api-record.ts";
+import { publishDeadLetters } from "../../publish.ts";
+import { acceptValidated } from "./accept.ts";
+import { guardWrite } from "./write-guard.ts";
+
+/** POST /v1/events: a batch (`[...]` or `{"events": [...]}`) as JSON or text/plain, optionally gzip. */
+export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
+  app.post("/v1/events", async (req, reply) => {
+    const guard = await guardWrite(req, reply, ctx);
+    if (!guard) return reply;
+    ctx.metrics.bytes.inc(Number(req.headers["content-length"] ?? 0) || 0);
+    if (req.body === undefined)
+      return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
+    const batch = validateBatch(req.body, { maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH });
+    if (batch.batchErrors.length > 0) {
+      const issue = batch.batchErrors[0]!;
+      ctx.metrics.rejected.inc({ reason: issue.reason });
+      noteCall(req, {
+        app: guard.appId,
+        keyId: guard.keyId,
+        accepted: 0,
+        rejected: 1,
+        errorCode: "REELTIME_ERR_SCHEMA",
+      });
+      try {
+        await publishDeadLetters(
+          ctx.bus,
+          [
+            {
+              dead_letter_id: crypto.randomUUID(),
+              stage: "ingest",
+              reason: issue.reason,
+              message: issue.message,
+              app_id: guard.appId,
+              received_at: guard.receivedAt,
+              payload: JSON.stringify(req.body)?.slice(0, 64 * 1024) ?? null,
+            },
+          ],
+          ctx.config.env.REELTIME_PUBLISH_TIMEOUT_MS,
+        );
+      } catch {
+        ctx.metrics.busErrors.inc();
+      }
+      return sendError(reply, "REELTIME_ERR_SCHEMA", issue.message, { details: batch.batchErrors });
+    }
+    const raws = Array.isArray(req.body) ? req.body : (req.body as { events: unknown[] }).events;
+    return acceptValidated(req, reply, ctx, guard, batch.results, raws, "ingest");
+  });
+}

@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AppContext } from "../../app.ts";
+import { parseUserAgent, type RequestContext, truncateIp } from "../../enrich.ts";
+import { sendError } from "../../errors.ts";
+import { noteCall } from "../../plugins/api-record.ts";
+
+/**
+ * Checks the write key (header `x-reeltime-key`, or `?key=` for beacons), the app's CORS
+ * allowlist and both rate limits. Answers the request itself and returns undefined when refused.
+ */
+export async function guardWrite(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: AppContext,
+): Promise<(RequestContext & { keyId: string }) | undefined> {
+  const env = ctx.config.env;
+  const header = req.headers["x-reeltime-key"];
+  const key = (Array.isArray(header) ? header[0] : header) ?? (req.query as { key?: string } | undefined)?.key;
+  const auth = ctx.writeKeys.resolve(key);
+  if (!auth) {
+    noteCall(req, { app: "unknown", accepted: 0, rejected: 0, errorCode: "REELTIME_ERR_AUTH" });
+    sendError(
+      reply,
+      "REELTIME_ERR_AUTH",
+      key
+        ? "the write key is not valid; check the key configured for this app"
+        : "no write key: send it in the x-reeltime-key header (or ?key= for sendBeacon)",
+    );
+    return undefined;
+  }
+  const origin = req.headers.origin;
+  if (origin !== undefined && !ctx.originAllowed(auth.app, origin)) {
+    noteCall(req, { app: auth.app, keyId: auth.id, accepted: 0, rejected: 0, errorCode: "REELTIME_ERR_CORS" });
+    sendError(
+      reply,
+      "REELTIME_ERR_CORS",
+      `origin ${origin.slice(0, 200)} is not allowed for app "${auth.app}"; add it to REELTIME_CORS_ORIGINS`,
+    );
+    return undefined;
+  }
+  const ip = truncateIp(req.ip, env.REELTIME_IPV4_PREFIX, env.REELTIME_IPV6_PREFIX);
+  const limited = await ctx.limits.take(auth.id, ip ?? "unknown");
+  if (limited) {
+    noteCall(req, { app: auth.app, keyId: auth.id, accepted: 0, rejected: 0, errorCode: "REELTIME_ERR_RATE_LIMITED" });
+    sendError(
+      reply,
+      "REELTIME_ERR_RATE_LIMITED",
+      limited.limit === "key"
+        ? `too many requests for this write key; retry in ${limited.retryAfter} s`
+        : `too many requests from this address; retry in ${limited.retryAfter} s`,
+      { retryAfterSeconds: limited.retryAfter },
+    );
+    return undefined;
+  }
+  const countryHeader = env.REELTIME_COUNTRY_HEADER?.toLowerCase();
+  const country = countryHeader ? String(req.headers[countryHeader] ?? "").toUpperCase() : "";
+  const ua = parseUserAgent(req.headers["user-agent"]);
+  return {
+    appId: auth.app,
+    keyId: auth.id,
+    receivedAt: new Date().toISOString(),
+    ...(ip ? { ip } : {}),
+    ...(/^[A-Z]{2}$/.test(country) ? { country } : {}),
+    ...(ua ? { userAgent: ua } : {}),
+  };
+}

@@ -1,0 +1,28 @@
+import { createBus, createSearchStore } from "@reeltime/connectors";
+import { ALL_TOPICS } from "@reeltime/events";
+import { ConnectionEnv, createLogger, loadEnv, onShutdown } from "@reeltime/runtime";
+import { buildApp } from "./app.ts";
+import { type IngestConfig, loadIngestConfig } from "./config.ts";
+
+/** Starts the ingest API with the configured bus and search store; stops cleanly on SIGTERM. */
+export async function startIngest(opts: { config?: IngestConfig; env?: NodeJS.ProcessEnv } = {}) {
+  const source = opts.env ?? process.env;
+  const config = opts.config ?? loadIngestConfig(source);
+  const connections = loadEnv(ConnectionEnv, source);
+  const logger = createLogger("ingest-api");
+  const bus = await createBus(connections);
+  const search = await createSearchStore(connections);
+  await bus.start();
+  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: connections.REELTIME_PARTITIONS })));
+  await search.start();
+  const app = await buildApp({ config, bus, search, logger });
+  const address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  logger.info({ address, bus: bus.driver, search: search.driver }, "ingest API listening");
+  const close = async () => {
+    await app.close(); // stop accepting, finish in-flight requests, flush api records
+    await bus.shutdown(); // flush the producer
+    await search.shutdown();
+  };
+  onShutdown(logger, close);
+  return { app, address, close };
+}

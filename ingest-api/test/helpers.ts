@@ -1,0 +1,128 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Bus, BusMessage, ConsumedMessage, SearchStore } from "@reeltime/connectors";
+import { createBus, createSearchStore } from "@reeltime/connectors";
+import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../src/app.ts";
+import { loadIngestConfig } from "../src/config.ts";
+
+export const WRITE_KEY = "wk_test_0123456789abcdef";
+export const OTHER_KEY = "wk_other_0123456789abcdef";
+export const READ_TOKEN = "rt_test_0123456789abcdef";
+export const ADMIN_TOKEN = "rt_admin_0123456789abcdef";
+export const ORIGIN = "https://shop.example";
+
+/** A bus that forwards to a real one, and can be switched "down" to fail like an unreachable broker. */
+export class SwitchableBus implements Bus {
+  readonly driver: string;
+  down = false;
+  readonly #inner: Bus;
+  constructor(inner: Bus) {
+    this.#inner = inner;
+    this.driver = inner.driver;
+  }
+  get maxMessageBytes() {
+    return this.#inner.maxMessageBytes;
+  }
+  start() {
+    return this.#inner.start();
+  }
+  async health() {
+    return this.down ? { ok: false, driver: this.driver, detail: "switched down by the test" } : this.#inner.health();
+  }
+  shutdown() {
+    return this.#inner.shutdown();
+  }
+  ensureTopics(t: { name: string; partitions: number }[]) {
+    return this.#inner.ensureTopics(t);
+  }
+  async publish(topic: string, messages: BusMessage[]) {
+    if (this.down)
+      throw Object.assign(new Error("bus unavailable: switched down"), { code: "REELTIME_ERR_BUS_UNAVAILABLE" });
+    return this.#inner.publish(topic, messages);
+  }
+  consume(o: Parameters<Bus["consume"]>[0]) {
+    return this.#inner.consume(o);
+  }
+}
+
+export interface Harness {
+  app: FastifyInstance;
+  bus: SwitchableBus;
+  search: SearchStore;
+  dir: string;
+  close(): Promise<void>;
+}
+
+export function testEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    REELTIME_WRITE_KEYS: `shop:${WRITE_KEY},tv:${OTHER_KEY}`,
+    REELTIME_READ_TOKENS: `shop:${READ_TOKEN},*:${ADMIN_TOKEN}`,
+    REELTIME_CORS_ORIGINS: `shop=${ORIGIN}`,
+    REELTIME_PUBLISH_TIMEOUT_MS: "2000",
+    ...extra,
+  };
+}
+
+/** An ingest app on the embedded bus and search store in a fresh temp dir (or on `connections`). */
+export async function harness(
+  extra: Record<string, string> = {},
+  connections: Record<string, string> = {},
+): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), "reeltime-ingest-"));
+  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir, ...connections });
+  const bus = new SwitchableBus(await createBus(env));
+  const search = await createSearchStore(env);
+  await bus.start();
+  await search.start();
+  await search.init();
+  await bus.ensureTopics(
+    ["reeltime.playback", "reeltime.click", "reeltime.job", "reeltime.api", "reeltime.dead-letter"].map((name) => ({
+      name,
+      partitions: 2,
+    })),
+  );
+  const app = await buildApp({ config: loadIngestConfig(testEnv(extra)), bus, search });
+  return {
+    app,
+    bus,
+    search,
+    dir,
+    async close() {
+      await app.close();
+      await bus.shutdown();
+      await search.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Reads everything on `topics` from the beginning with a fresh group until `count` messages arrived. */
+export async function drain(bus: Bus, topics: string[], count: number, timeoutMs = 15_000): Promise<ConsumedMessage[]> {
+  const got: ConsumedMessage[] = [];
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => {
+    done = r;
+  });
+  const sub = await bus.consume({
+    group: `drain-${Math.random().toString(36).slice(2)}`,
+    topics,
+    start: "earliest",
+    handler: async (batch) => {
+      got.push(...batch.messages);
+      if (got.length >= count) done();
+    },
+  });
+  const timer = setTimeout(done, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await sub.stop();
+  return got;
+}
+
+export const decode = (m: ConsumedMessage) => JSON.parse(new TextDecoder().decode(m.value)) as Record<string, unknown>;
+
+export const gzip = (body: unknown) => gzipSync(Buffer.from(JSON.stringify(body)));

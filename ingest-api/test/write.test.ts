@@ -1,0 +1,292 @@
+import { exampleEvent, TOPICS } from "@reeltime/events";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { decode, drain, gzip, type Harness, harness, ORIGIN, OTHER_KEY, WRITE_KEY } from "./helpers.ts";
+
+let h: Harness;
+beforeEach(async () => {
+  h = await harness();
+});
+afterEach(() => h.close());
+
+const post = (body: unknown, headers: Record<string, string> = {}, url = "/v1/events") =>
+  h.app.inject({
+    method: "POST",
+    url,
+    headers: { "content-type": "application/json", "x-reeltime-key": WRITE_KEY, ...headers },
+    payload: typeof body === "string" || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    remoteAddress: "203.0.113.77",
+  });
+
+describe("POST /v1/events: accepted", () => {
+  it("publishes each family to its topic, keyed, enriched by the server", async () => {
+    const play = { ...exampleEvent("playback.play"), app_id: "spoofed", received_at: "2020-01-01T00:00:00.000Z" };
+    const click = exampleEvent("click");
+    const job = exampleEvent("job.created");
+    const res = await post(
+      { events: [play, click, job] },
+      {
+        "user-agent":
+          "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
+      },
+    );
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      accepted: 3,
+      rejected: 0,
+      results: [{ ok: true, event_id: play.event_id }, {}, {}],
+    });
+
+    const [p] = await drain(h.bus, [TOPICS.playback], 1);
+    expect(p!.key).toBe(play.view_id);
+    expect(p!.headers.schema_version).toBe("1.0");
+    const stored = decode(p!);
+    expect(stored.app_id).toBe("shop");
+    expect(stored.received_at).not.toBe("2020-01-01T00:00:00.000Z");
+    expect(Date.now() - Date.parse(String(stored.received_at))).toBeLessThan(10_000);
+    expect(stored.client).toEqual({ ip: "203.0.113.0" });
+    expect(stored.user_agent).toMatchObject({ name: "Chrome", os_name: "Linux" });
+    expect(decode((await drain(h.bus, [TOPICS.job], 1))[0]!).event_id).toBe(job.event_id);
+    expect((await drain(h.bus, [TOPICS.click], 1))[0]!.key).toBe(click.view_id);
+  });
+
+  it("takes a bare array, text/plain with ?key= (sendBeacon) and gzip bodies", async () => {
+    expect((await post([exampleEvent("playback.pause")])).statusCode).toBe(200);
+    const beacon = await h.app.inject({
+      method: "POST",
+      url: `/v1/events?key=${WRITE_KEY}`,
+      headers: { "content-type": "text/plain;charset=UTF-8", origin: ORIGIN },
+      payload: JSON.stringify({ events: [exampleEvent("playback.view_end")] }),
+    });
+    expect(beacon.statusCode, beacon.body).toBe(200);
+    const zipped = await post(gzip({ events: [exampleEvent("playback.heartbeat")] }), { "content-encoding": "gzip" });
+    expect(zipped.statusCode, zipped.body).toBe(200);
+    expect(await drain(h.bus, [TOPICS.playback], 3)).toHaveLength(3);
+  });
+
+  it("answers per event in a mixed batch and dead-letters the invalid one with its reason and payload", async () => {
+    const good = exampleEvent("playback.playing");
+    const bad = { ...exampleEvent("playback.seek_end"), latency_ms: "slow" };
+    const res = await post({ events: [good, bad] });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body).toMatchObject({ accepted: 1, rejected: 1 });
+    expect(body.results[1]).toMatchObject({ index: 1, ok: false, event_id: bad.event_id });
+    expect(body.results[1].errors).toContainEqual(expect.objectContaining({ pointer: "/latency_ms", reason: "type" }));
+    const [letter] = await drain(h.bus, [TOPICS.deadLetter], 1);
+    expect(decode(letter!)).toMatchObject({
+      stage: "ingest",
+      reason: "type",
+      app_id: "shop",
+      event_id: bad.event_id,
+      payload: { latency_ms: "slow" },
+    });
+  });
+});
+
+describe("POST /v1/events: refused with a clear error", () => {
+  const cases: [
+    string,
+    () => Promise<{ statusCode: number; json(): { error: { code: string; message: string } } }>,
+    number,
+    string,
+  ][] = [
+    ["malformed JSON", () => post("{nope"), 400, "REELTIME_ERR_JSON"],
+    ["wrong content type", () => post("<xml/>", { "content-type": "application/xml" }), 415, "REELTIME_ERR_MEDIA_TYPE"],
+    ["unsupported encoding", () => post("x", { "content-encoding": "br" }), 415, "REELTIME_ERR_MEDIA_TYPE"],
+    [
+      "corrupt gzip",
+      () => post(Buffer.from("not gzip at all"), { "content-encoding": "gzip" }),
+      400,
+      "REELTIME_ERR_BODY",
+    ],
+    ["no key", () => post([exampleEvent("click")], { "x-reeltime-key": "" }), 401, "REELTIME_ERR_AUTH"],
+    [
+      "bad key",
+      () => post([exampleEvent("click")], { "x-reeltime-key": "wk_wrong_0123456789abcdef" }),
+      401,
+      "REELTIME_ERR_AUTH",
+    ],
+    [
+      "origin not allowed",
+      () => post([exampleEvent("click")], { origin: "https://evil.example" }),
+      403,
+      "REELTIME_ERR_CORS",
+    ],
+    [
+      "app without origins",
+      () => post([exampleEvent("click")], { origin: ORIGIN, "x-reeltime-key": OTHER_KEY }),
+      403,
+      "REELTIME_ERR_CORS",
+    ],
+    ["not a batch", () => post({ hello: 1 }), 400, "REELTIME_ERR_SCHEMA"],
+    ["empty batch", () => post([]), 400, "REELTIME_ERR_SCHEMA"],
+    [
+      "unknown type only",
+      () => post([{ ...exampleEvent("click"), event_type: "click.double" }]),
+      400,
+      "REELTIME_ERR_SCHEMA",
+    ],
+  ];
+  it.each(cases)("%s", async (_name, send, status, code) => {
+    const res = await send();
+    expect(res.statusCode).toBe(status);
+    expect(res.json().error.code).toBe(code);
+    expect(res.json().error.message.length).toBeGreaterThan(10);
+  });
+
+  it("a body over the limit is 413, also when it only grows past it once decompressed", async () => {
+    const huge = "x".repeat(1_100_000);
+    expect((await post(huge)).statusCode).toBe(413);
+    const bomb = gzip({ events: [{ pad: "y".repeat(2_000_000) }] });
+    expect(bomb.length).toBeLessThan(10_000);
+    const res = await post(bomb, { "content-encoding": "gzip" });
+    expect(res.statusCode).toBe(413);
+    expect(res.json().error.code).toBe("REELTIME_ERR_TOO_LARGE");
+  });
+
+  it("an all-invalid batch names every problem of every event", async () => {
+    const res = await post([
+      { ...exampleEvent("click"), seq: -1 },
+      { ...exampleEvent("job.created"), job: {} },
+    ]);
+    expect(res.statusCode).toBe(400);
+    const body = res.json();
+    expect(body.error.code).toBe("REELTIME_ERR_SCHEMA");
+    expect(body.results[0].errors).toContainEqual(expect.objectContaining({ pointer: "/seq", reason: "range" }));
+    expect(body.results[1].errors).toContainEqual(expect.objectContaining({ pointer: "/job/id", reason: "required" }));
+    expect(await drain(h.bus, [TOPICS.deadLetter], 2)).toHaveLength(2);
+  });
+
+  it("each schema violation is reported with its pointer", async () => {
+    const base = exampleEvent("playback.rebuffer_end");
+    const violations: [Record<string, unknown>, string, string][] = [
+      [{ event_id: "nope" }, "/event_id", "pattern"],
+      [{ view_id: undefined }, "/view_id", "required"],
+      [{ extra: 1 }, "/extra", "unknown_field"],
+      [{ duration_ms: -1 }, "/duration_ms", "range"],
+      [{ video: { id: "v", title: "t".repeat(300) } }, "/video/title", "too_long"],
+      [{ client_ts: "2999-01-01T00:00:00Z" }, "/client_ts", "timestamp_future"],
+      [{ attributes: JSON.parse('{"__proto__": {"x": 1}}') }, "/attributes/__proto__", "forbidden_key"],
+    ];
+    for (const [patch, pointer, reason] of violations) {
+      const res = await post([{ ...base, ...patch }]);
+      expect(res.statusCode, JSON.stringify(patch)).toBe(400);
+      expect(res.json().results[0].errors).toContainEqual(expect.objectContaining({ pointer, reason }));
+    }
+  });
+});
+
+describe("CORS", () => {
+  it("answers the preflight for an allowed origin and not for others", async () => {
+    const ok = await h.app.inject({
+      method: "OPTIONS",
+      url: "/v1/events",
+      headers: {
+        origin: ORIGIN,
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type,x-reeltime-key",
+      },
+    });
+    expect(ok.statusCode).toBe(204);
+    expect(ok.headers["access-control-allow-origin"]).toBe(ORIGIN);
+    const denied = await h.app.inject({
+      method: "OPTIONS",
+      url: "/v1/events",
+      headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
+    });
+    expect(denied.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});
+
+describe("rate limits", () => {
+  it("429 with Retry-After once a key spends its budget", async () => {
+    await h.close();
+    h = await harness({ REELTIME_RATE_LIMIT_PER_KEY: "3" });
+    for (let i = 0; i < 3; i++) expect((await post([exampleEvent("click")])).statusCode).toBe(200);
+    const res = await post([exampleEvent("click")]);
+    expect(res.statusCode).toBe(429);
+    expect(res.json().error.code).toBe("REELTIME_ERR_RATE_LIMITED");
+    expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
+  });
+
+  it("429 per client address", async () => {
+    await h.close();
+    h = await harness({ REELTIME_RATE_LIMIT_PER_IP: "2" });
+    await post([exampleEvent("click")]);
+    await post([exampleEvent("click")], { "x-reeltime-key": OTHER_KEY });
+    const res = await post([exampleEvent("click")], { "x-reeltime-key": OTHER_KEY });
+    expect(res.statusCode).toBe(429);
+  });
+});
+
+describe("bus down", () => {
+  it("answers 503 with Retry-After, writes nothing, and recovers", async () => {
+    h.bus.down = true;
+    const lost = exampleEvent("playback.play");
+    const res = await post([lost, { ...exampleEvent("click"), seq: "bad" }]);
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["retry-after"]).toBe("5");
+    expect(res.json().error.code).toBe("REELTIME_ERR_BUS_UNAVAILABLE");
+    const ready = await h.app.inject({ method: "GET", url: "/readyz" });
+    expect(ready.statusCode).toBe(503);
+    h.bus.down = false;
+    const again = exampleEvent("playback.pause");
+    expect((await post([again])).statusCode).toBe(200);
+    const got = (await drain(h.bus, [TOPICS.playback], 1, 3000)).map((m) => decode(m).event_id);
+    expect(got).toEqual([again.event_id]);
+  });
+});
+
+describe("POST /v1/cmcd", () => {
+  it("maps JSON and text CMCD v2 reports into playback.cmcd events joined by session id", async () => {
+    const ts = Date.now();
+    const json = await post(
+      [{ v: 2, e: "ps", sid: "sess-1", cid: "vid-1", ts, sn: 1, br: 2800, pt: 1500 }],
+      {},
+      "/v1/cmcd",
+    );
+    expect(json.statusCode, json.body).toBe(200);
+    const text = await post(
+      `v=2,e="st",sid="sess-1",cid="vid-1",ts=${ts + 1},sn=2,bs`,
+      { "content-type": "application/cmcd" },
+      "/v1/cmcd",
+    );
+    expect(text.statusCode, text.body).toBe(200);
+    const events = (await drain(h.bus, [TOPICS.playback], 2)).map(decode);
+    expect(events.map((e) => e.event_type)).toEqual(["playback.cmcd", "playback.cmcd"]);
+    expect(events[0]).toMatchObject({
+      session_id: "sess-1",
+      video: { id: "vid-1" },
+      playhead_ms: 1500,
+      cmcd: { br: 2800 },
+    });
+    expect(events[1]).toMatchObject({ seq: 2, cmcd: { e: "st", bs: true } });
+    const again = await post(
+      [{ v: 2, e: "ps", sid: "sess-1", cid: "vid-1", ts, sn: 1, br: 2800, pt: 1500 }],
+      {},
+      "/v1/cmcd",
+    );
+    expect(again.json().results[0].event_id).toBe(json.json().results[0].event_id);
+  });
+
+  it("refuses what is not CMCD", async () => {
+    const res = await post("this is not cmcd!", { "content-type": "application/cmcd" }, "/v1/cmcd");
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe("REELTIME_ERR_BODY");
+  });
+});
+
+describe("api records", () => {
+  it("every call becomes an api.request event with app, route, status and counts", async () => {
+    await post([exampleEvent("click"), { ...exampleEvent("click"), seq: -1 }]);
+    await post([exampleEvent("click")], { "x-reeltime-key": "wk_wrong_0123456789abcdef" });
+    await h.app.close(); // flushes the buffered records
+    const records = (await drain(h.bus, [TOPICS.api], 2)).map(decode);
+    expect(records.map((r) => [r.app_id, (r.api as { status: number }).status])).toEqual([
+      ["shop", 200],
+      ["unknown", 401],
+    ]);
+    expect(records[0]!.api).toMatchObject({ route: "/v1/events", method: "POST", accepted: 1, rejected: 1 });
+    expect(JSON.stringify(records)).not.toContain(WRITE_KEY);
+  });
+});
