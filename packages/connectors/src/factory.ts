@@ -19,6 +19,10 @@ export async function createBus(env: ConnectionEnv = loadEnv(ConnectionEnv)): Pr
 /** The search store chosen by REELTIME_SEARCH (embedded | elasticsearch). */
 export async function createSearchStore(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<SearchStore> {
   switch (env.REELTIME_SEARCH) {
+    case "embedded":
+      return (await import("./search/embedded/index.ts")).createEmbeddedSearchStore(env);
+    case "elasticsearch":
+      return (await import("./search/elasticsearch/index.ts")).createElasticsearchStore(env);
     default:
       return notYet("search", env.REELTIME_SEARCH);
   }

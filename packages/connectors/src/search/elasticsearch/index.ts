@@ -1,0 +1,12 @@
+import type { SearchStore } from "../../ports/search.ts";
+import { DEFAULTS, type ElasticsearchStoreOptions, type EsEnv, makeClient } from "./client.ts";
+import { ElasticsearchSearchStore } from "./store.ts";
+
+/** The Elasticsearch SearchStore for REELTIME_ES_URL (API key, or user and password, when set). */
+export function createElasticsearchStore(env: EsEnv, options: ElasticsearchStoreOptions = {}): SearchStore {
+  const tuning = { ...DEFAULTS, ...options };
+  return new ElasticsearchSearchStore(makeClient(env, tuning), tuning, env.REELTIME_ES_URL);
+}
+
+export type { ElasticsearchStoreOptions };
+export { ElasticsearchSearchStore };

@@ -1,0 +1,242 @@
+import type { Client } from "@elastic/elasticsearch";
+import {
+  DEAD_LETTER_DATA_STREAM,
+  eventsDataStream,
+  ILM_POLICY_NAME,
+  ilmPolicy,
+  indexTemplates,
+  type JobRecord,
+  RECORD_INDEX,
+  type ViewRecord,
+} from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
+import type { Health } from "../../ports/common.ts";
+import type {
+  DeadLetter,
+  DeadLetterFilter,
+  EventFilter,
+  IndexResult,
+  Rejected,
+  SearchHit,
+  SearchStore,
+  StoredEvent,
+} from "../../ports/search.ts";
+import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
+import { type BulkItem, bulkWrite } from "./bulk.ts";
+import { statusOf, type Tuning, withRetry } from "./client.ts";
+import { deadLetterQuery, filterClauses, NEWEST_FIRST, textQuery } from "./query.ts";
+
+const EVENTS = "reeltime-events-*";
+
+type Source = Record<string, unknown>;
+
+/** `_source` without the `@timestamp` copy of received_at that only the data streams need. */
+function fromSource<T>(source: Source | undefined): T {
+  const { "@timestamp": _ts, ...rest } = source ?? {};
+  return rest as T;
+}
+
+/**
+ * The SearchStore on Elasticsearch 8: events in one data stream per family (`_id` = event_id,
+ * op_type create, so a 409 is an already-indexed duplicate), views and jobs in plain indices
+ * upserted by id, dead letters in their own data stream.
+ */
+export class ElasticsearchSearchStore implements SearchStore {
+  readonly driver = "elasticsearch";
+  readonly #client: Client;
+  readonly #tuning: Tuning;
+  readonly #url: string;
+  #starting: Promise<void> | undefined;
+
+  constructor(client: Client, tuning: Tuning, url: string) {
+    this.#client = client;
+    this.#tuning = tuning;
+    this.#url = url;
+  }
+
+  #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return withRetry(this.#tuning, this.#url, what, fn);
+  }
+
+  /** Installs the ILM policy and every generated index template (PUT, so idempotent). */
+  async init(): Promise<void> {
+    await this.#call("installing the ILM policy", () =>
+      this.#client.ilm.putLifecycle({ name: ILM_POLICY_NAME, ...(ilmPolicy() as object) }),
+    );
+    for (const [name, body] of Object.entries(indexTemplates()))
+      await this.#call(`installing index template ${name}`, () =>
+        this.#client.indices.putIndexTemplate({ name, ...(body as object) }),
+      );
+  }
+
+  /** Starting installs the templates, so no document can ever land in an index without them. */
+  start(): Promise<void> {
+    this.#starting ??= this.init().catch((err) => {
+      this.#starting = undefined;
+      throw err;
+    });
+    return this.#starting;
+  }
+
+  async health(): Promise<Health> {
+    try {
+      const h = await this.#client.cluster.health({ timeout: "2s" }, { requestTimeout: 3_000 });
+      return { ok: h.status !== "red", driver: this.driver, detail: `cluster ${h.cluster_name} is ${h.status}` };
+    } catch (err) {
+      return { ok: false, driver: this.driver, detail: `${this.#url}: ${(err as Error).message}` };
+    }
+  }
+
+  async index(events: StoredEvent[]): Promise<IndexResult> {
+    await this.start();
+    const rejected: Rejected[] = [];
+    const items: BulkItem[] = [];
+    const seen = new Set<string>();
+    let duplicates = 0;
+    for (const event of events) {
+      const r = route(event);
+      if (isRejected(r)) rejected.push(r);
+      else if (seen.has(event.event_id)) duplicates++;
+      else {
+        seen.add(event.event_id);
+        items.push({
+          action: "create",
+          index: eventsDataStream(r.family),
+          id: event.event_id,
+          doc: { ...event, "@timestamp": event.received_at },
+          original: event,
+        });
+      }
+    }
+    const out = await bulkWrite(this.#client, this.#tuning, this.#url, items);
+    return { indexed: out.written, duplicates: duplicates + out.duplicates, rejected: [...rejected, ...out.rejected] };
+  }
+
+  async lastN(filter: EventFilter, n: number): Promise<StoredEvent[]> {
+    checkLimit(n);
+    const query = { bool: { filter: filterClauses(checkFilter(filter)) } };
+    return (await this.#hits("lastN", query, n, NEWEST_FIRST)).map((h) => h.event);
+  }
+
+  async search(text: string, filter: EventFilter, n: number): Promise<SearchHit[]> {
+    checkLimit(n);
+    if (text.trim() === "") return [];
+    return this.#hits("search", textQuery(text, checkFilter(filter)), n);
+  }
+
+  async #hits(what: string, query: object, n: number, sort?: object[]): Promise<SearchHit[]> {
+    if (n === 0) return [];
+    await this.start();
+    const res = await this.#call(what, () =>
+      this.#client.search<Source>({
+        index: EVENTS,
+        query,
+        size: n,
+        ...(sort ? { sort: sort as never } : {}),
+        track_total_hits: false,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      }),
+    );
+    return res.hits.hits.map((h) => ({ event: fromSource<StoredEvent>(h._source), score: h._score ?? 0 }));
+  }
+
+  async refresh(): Promise<void> {
+    await this.start();
+    await this.#call("refresh", () =>
+      this.#client.indices.refresh({
+        index: [EVENTS, DEAD_LETTER_DATA_STREAM, RECORD_INDEX.views, RECORD_INDEX.jobs],
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      }),
+    );
+  }
+
+  async #writeAll(what: string, items: BulkItem[]): Promise<void> {
+    await this.start();
+    const out = await bulkWrite(this.#client, this.#tuning, this.#url, items);
+    if (out.rejected.length > 0)
+      throw new ReeltimeError(
+        "REELTIME_ERR_SEARCH_REJECTED",
+        `${what}: ${out.rejected.length} refused: ${out.rejected.map((r) => `${r.event_id}: ${r.reason}`).join("; ")}`,
+        1,
+        { status: 400 },
+      );
+  }
+
+  upsertViews(records: ViewRecord[]): Promise<void> {
+    const items = records.map(
+      (r): BulkItem => ({ action: "index", index: RECORD_INDEX.views, id: r.view_id, doc: r, original: r }),
+    );
+    return this.#writeAll("views", items);
+  }
+
+  upsertJobs(records: JobRecord[]): Promise<void> {
+    const items = records.map(
+      (r): BulkItem => ({ action: "index", index: RECORD_INDEX.jobs, id: r.job_id, doc: r, original: r }),
+    );
+    return this.#writeAll("jobs", items);
+  }
+
+  async #get<T>(index: string, id: string): Promise<T | undefined> {
+    await this.start();
+    return this.#call(`get ${index}/${id}`, async () => {
+      try {
+        const res = await this.#client.get<Source>({ index, id });
+        return res.found ? fromSource<T>(res._source) : undefined;
+      } catch (err) {
+        if (statusOf(err) === 404) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  getView(viewId: string): Promise<ViewRecord | undefined> {
+    return this.#get<ViewRecord>(RECORD_INDEX.views, viewId);
+  }
+
+  getJob(jobId: string): Promise<JobRecord | undefined> {
+    return this.#get<JobRecord>(RECORD_INDEX.jobs, jobId);
+  }
+
+  indexDeadLetters(letters: DeadLetter[]): Promise<void> {
+    const items = letters.map((l): BulkItem => {
+      checkDeadLetter(l);
+      const { received_at, ...rest } = l;
+      return {
+        action: "create",
+        index: DEAD_LETTER_DATA_STREAM,
+        id: l.dead_letter_id,
+        doc: { ...rest, "@timestamp": received_at },
+        original: l,
+      };
+    });
+    return this.#writeAll("dead letters", items);
+  }
+
+  async deadLetters(filter: DeadLetterFilter, n: number): Promise<DeadLetter[]> {
+    checkLimit(n);
+    if (n === 0) return [];
+    await this.start();
+    const res = await this.#call("deadLetters", () =>
+      this.#client.search<Source>({
+        index: DEAD_LETTER_DATA_STREAM,
+        query: deadLetterQuery(filter),
+        size: n,
+        sort: [{ "@timestamp": { order: "desc" } }, { dead_letter_id: { order: "desc" } }],
+        track_total_hits: false,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      }),
+    );
+    return res.hits.hits.map((h) => {
+      const { "@timestamp": ts, ...rest } = h._source ?? {};
+      return { ...rest, received_at: ts } as DeadLetter;
+    });
+  }
+
+  async shutdown(): Promise<void> {
+    this.#starting = undefined;
+    await this.#client.close();
+  }
+}
