@@ -1,0 +1,91 @@
+/** Where `reeltime infra up` serves each local service; everything binds to 127.0.0.1. */
+export const LOCAL_ENDPOINTS = {
+  region: "us-east-1",
+  kafka: { brokers: ["127.0.0.1:9092"], controller: "127.0.0.1:9093" },
+  elasticsearch: { url: "http://127.0.0.1:9200" },
+  s3: {
+    endpoint: "http://127.0.0.1:9000",
+    consoleUrl: "http://127.0.0.1:9001",
+    accessKeyId: "reeltime",
+    secretAccessKey: "reeltime-local-secret",
+    forcePathStyle: true,
+    buckets: { archive: "reeltime-archive", media: "reeltime-media", uploads: "reeltime-uploads" },
+  },
+  kinesis: { endpoint: "http://127.0.0.1:4568", accessKeyId: "local", secretAccessKey: "local" },
+  prometheus: { url: "http://127.0.0.1:9090" },
+} as const;
+
+/** Local endpoints, or external clusters when the documented env vars are set (docs/local-services.md). */
+export interface Endpoints {
+  region: string;
+  kafka: { brokers: string[] };
+  elasticsearch: { url: string; apiKey?: string };
+  s3: {
+    endpoint?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    forcePathStyle: boolean;
+    bucket: string;
+  };
+  kinesis: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string };
+  athena: { workgroup?: string; output?: string };
+  prometheus: { url: string };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v ? v : undefined;
+}
+
+/** The value of REELTIME_S3_ENDPOINT / REELTIME_KINESIS_ENDPOINT that selects AWS's own endpoints. */
+export const AWS_ENDPOINT = "aws";
+
+/**
+ * Resolves the endpoints reeltime talks to: each env var that is set points at an external
+ * cluster (Kafka/MSK, Elastic Cloud, AWS S3, Kinesis, Athena); anything unset stays local.
+ * `REELTIME_S3_ENDPOINT=aws` / `REELTIME_KINESIS_ENDPOINT=aws` use AWS's regional endpoints;
+ * external S3/Kinesis take credentials from the standard AWS chain (env, profile, role).
+ */
+export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoints {
+  const s3Endpoint = nonEmpty(env.REELTIME_S3_ENDPOINT);
+  const kinesisEndpoint = nonEmpty(env.REELTIME_KINESIS_ENDPOINT);
+  const brokers = nonEmpty(env.REELTIME_KAFKA_BROKERS);
+  const esApiKey = nonEmpty(env.REELTIME_ES_API_KEY);
+  const workgroup = nonEmpty(env.REELTIME_ATHENA_WORKGROUP);
+  const output = nonEmpty(env.REELTIME_ATHENA_OUTPUT);
+  const bucket = nonEmpty(env.REELTIME_S3_BUCKET) ?? LOCAL_ENDPOINTS.s3.buckets.archive;
+  return {
+    region: nonEmpty(env.AWS_REGION) ?? nonEmpty(env.AWS_DEFAULT_REGION) ?? LOCAL_ENDPOINTS.region,
+    kafka: { brokers: brokers ? brokers.split(",").map((b) => b.trim()) : [...LOCAL_ENDPOINTS.kafka.brokers] },
+    elasticsearch: {
+      url: nonEmpty(env.REELTIME_ES_URL) ?? LOCAL_ENDPOINTS.elasticsearch.url,
+      ...(esApiKey ? { apiKey: esApiKey } : {}),
+    },
+    s3:
+      s3Endpoint === undefined
+        ? {
+            endpoint: LOCAL_ENDPOINTS.s3.endpoint,
+            accessKeyId: LOCAL_ENDPOINTS.s3.accessKeyId,
+            secretAccessKey: LOCAL_ENDPOINTS.s3.secretAccessKey,
+            forcePathStyle: true,
+            bucket,
+          }
+        : {
+            ...(s3Endpoint === AWS_ENDPOINT ? {} : { endpoint: s3Endpoint }),
+            forcePathStyle: env.REELTIME_S3_FORCE_PATH_STYLE === "true",
+            bucket,
+          },
+    kinesis:
+      kinesisEndpoint === undefined
+        ? {
+            endpoint: LOCAL_ENDPOINTS.kinesis.endpoint,
+            accessKeyId: LOCAL_ENDPOINTS.kinesis.accessKeyId,
+            secretAccessKey: LOCAL_ENDPOINTS.kinesis.secretAccessKey,
+          }
+        : kinesisEndpoint === AWS_ENDPOINT
+          ? {}
+          : { endpoint: kinesisEndpoint },
+    athena: { ...(workgroup ? { workgroup } : {}), ...(output ? { output } : {}) },
+    prometheus: { url: nonEmpty(env.REELTIME_PROMETHEUS_URL) ?? LOCAL_ENDPOINTS.prometheus.url },
+  };
+}

@@ -1,0 +1,26 @@
+/** Inputs of the local Prometheus. */
+export interface PrometheusConfigInput {
+  selfAddress: string;
+  /** Glob of file_sd target files reeltime writes. */
+  targetsGlob: string;
+  scrapeIntervalSeconds: number;
+}
+
+/** prometheus.yml: scrapes itself and every target listed in reeltime's file_sd files. */
+export function renderPrometheusYml(c: PrometheusConfigInput): string {
+  return [
+    "global:",
+    `  scrape_interval: ${c.scrapeIntervalSeconds}s`,
+    `  evaluation_interval: ${c.scrapeIntervalSeconds}s`,
+    "scrape_configs:",
+    "  - job_name: prometheus",
+    "    static_configs:",
+    `      - targets: [${JSON.stringify(c.selfAddress)}]`,
+    "  - job_name: reeltime",
+    "    metrics_path: /metrics",
+    "    file_sd_configs:",
+    `      - files: [${JSON.stringify(c.targetsGlob)}]`,
+    "        refresh_interval: 5s",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,22 @@
+/**
+ * Pinned versions of the local services. Each comes from a package registry this machine
+ * reaches; bump them here and nowhere else.
+ */
+export const VERSIONS = {
+  /** Apache Kafka broker jars from Maven Central (`org.apache.kafka:kafka_2.13`). */
+  kafka: "4.1.1",
+  /** log4j2 binding for SLF4J; Kafka 4 ships log4j-core but its POM leaves the binding out. */
+  log4jSlf4j: "2.24.3",
+  /**
+   * Elasticsearch server distribution from Maven Central
+   * (`org.elasticsearch.distribution.integ-test-zip:elasticsearch`, zip). 8.x line to match the
+   * v8 JavaScript client.
+   */
+  elasticsearch: "8.19.21",
+  /**
+   * MinIO server module version for `go install`. The Go module proxy answers 403 to
+   * `@RELEASE.*` tags and to older pseudo-versions here; this pseudo-version (the repository's
+   * final commit, 2026-02-12) is the one it serves.
+   */
+  minio: "v0.0.0-20260212201848-7aac2a2c5b7c",
+} as const;
