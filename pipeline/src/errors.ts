@@ -1,0 +1,44 @@
+import { ReeltimeError } from "@reeltime/runtime";
+
+/** Why an input was refused before any encoding started. Stable codes, carried in `job.failed`. */
+export const INPUT_ERRORS = {
+  notFound: "REELTIME_ERR_INPUT_NOT_FOUND",
+  empty: "REELTIME_ERR_EMPTY_INPUT",
+  notAVideo: "REELTIME_ERR_NOT_A_VIDEO",
+  corrupt: "REELTIME_ERR_CORRUPT_INPUT",
+  noVideoStream: "REELTIME_ERR_NO_VIDEO_STREAM",
+  unsupportedCodec: "REELTIME_ERR_UNSUPPORTED_CODEC",
+  absurdResolution: "REELTIME_ERR_ABSURD_RESOLUTION",
+  absurdDuration: "REELTIME_ERR_ABSURD_DURATION",
+} as const;
+export type InputErrorCode = (typeof INPUT_ERRORS)[keyof typeof INPUT_ERRORS];
+
+/** A bad input: retrying cannot help, so the job fails fast. */
+export function inputError(code: InputErrorCode, message: string, cause?: unknown): ReeltimeError {
+  return new ReeltimeError(code, message, 1, { status: 422, retryable: false, cause });
+}
+
+export function isInputError(err: unknown): boolean {
+  return err instanceof ReeltimeError && (Object.values(INPUT_ERRORS) as string[]).includes(err.code);
+}
+
+/** ffmpeg or ffprobe exited with a failure: carries the exit status and the tail of stderr. */
+export class FfmpegError extends ReeltimeError {
+  readonly exitStatus: number | null;
+  readonly signal: string | null;
+  readonly stderrTail: string;
+  constructor(tool: string, exitStatus: number | null, signal: string | null, stderrTail: string) {
+    const how = signal ? `was killed by ${signal}` : `exited with status ${exitStatus}`;
+    const last = stderrTail.trim().split("\n").at(-1) ?? "";
+    super("REELTIME_ERR_FFMPEG", `${tool} ${how}${last ? `: ${last}` : ""}`, 1, { retryable: true });
+    this.name = "FfmpegError";
+    this.exitStatus = exitStatus;
+    this.signal = signal;
+    this.stderrTail = stderrTail;
+  }
+}
+
+/** The job was cancelled (another step failed for good, or the caller aborted). */
+export function cancelled(reason: string): ReeltimeError {
+  return new ReeltimeError("REELTIME_ERR_CANCELLED", reason, 1, { retryable: false });
+}

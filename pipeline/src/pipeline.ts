@@ -1,0 +1,345 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { basename, extname, join, resolve } from "node:path";
+import type { Archive, Bus } from "@reeltime/connectors";
+import type { JobEvent } from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
+import { v7 as uuidv7 } from "uuid";
+import type { StepContext } from "./context.ts";
+import type { MediaInfo } from "./ffmpeg/probe.ts";
+import { runTool, type ToolRunner } from "./ffmpeg/run.ts";
+import { renderMaster } from "./hls/master.ts";
+import { inspectInput } from "./input/inspect.ts";
+import { DEFAULT_LIMITS, type InputLimits } from "./input/limits.ts";
+import { mediaKeys } from "./job/keys.ts";
+import { Limiter } from "./job/limit.ts";
+import { JobReporter } from "./job/reporter.ts";
+import { DEFAULT_RETRY, type RetryOptions } from "./job/retry.ts";
+import { type StepFailure, StepRunner } from "./job/steps.ts";
+import { planRenditions, selectRungs } from "./ladder.ts";
+import { jsonBytes } from "./publish.ts";
+import { completedEarlier, encodeRendition, type RenditionResult } from "./steps/rendition.ts";
+import { makeThumbnails, type ThumbnailsResult } from "./steps/thumbnails.ts";
+
+export interface PipelineOptions {
+  /** Target segment length in seconds (default 4). */
+  segmentSeconds?: number;
+  /** Rung names to produce (default: the whole ladder), always capped at the source's size. */
+  ladder?: readonly string[];
+  /** ffmpeg processes at once across every job (default: 2, or 1 on a single core). */
+  concurrency?: number;
+  /** `-threads` per ffmpeg process (default: cores ÷ concurrency). */
+  threads?: number;
+  /** x264 preset (default "veryfast"). */
+  preset?: string;
+  retry?: Partial<RetryOptions>;
+  limits?: Partial<InputLimits>;
+  /** Where scratch directories are made (default: the OS temp dir). */
+  workRoot?: string;
+  /** Minimum gap between two progress events of one step (default 1000 ms). */
+  progressIntervalMs?: number;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+  /** Hears every job event once built (e.g. to draw a progress bar). */
+  onEvent?: (event: JobEvent) => void;
+}
+
+export interface PipelineDeps {
+  bus: Bus;
+  archive: Archive;
+  /** Runs ffmpeg/ffprobe; injectable so tests can make a step fail. */
+  run?: ToolRunner;
+}
+
+export interface JobRequest {
+  /** Local path of the source file. */
+  source: string;
+  videoId?: string;
+  jobId?: string;
+  title?: string;
+  /** What the events name as the source (an object key for uploads); defaults to the path. */
+  sourceLabel?: string;
+  /** When the upload landed, for `queue_wait_ms`. */
+  enqueuedAt?: Date;
+}
+
+export interface JobResult {
+  jobId: string;
+  videoId: string;
+  status: "completed" | "failed";
+  durationMs: number;
+  masterKey?: string;
+  metadataKey?: string;
+  info?: MediaInfo;
+  renditions: (RenditionResult & { skipped: boolean })[];
+  thumbnails?: ThumbnailsResult;
+  error?: { code: string; message: string; step: string; rendition?: string };
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** A video id from a file name: `My Clip (final).mov` → `My-Clip-final`. */
+export function videoIdFromName(name: string): string {
+  const stem = basename(name, extname(name))
+    .replace(/[^A-Za-z0-9._:-]+/g, "-")
+    .replace(/^[^A-Za-z0-9]+|-+$/g, "")
+    .slice(0, 64);
+  return stem || `video-${uuidv7()}`;
+}
+
+/**
+ * The transcoding DAG: probe → (renditions ∥ thumbnails) → metadata record → master playlist.
+ * The master playlist is the job's last write, so a failed job never leaves one behind.
+ * Every step reports job events through the Bus; outputs go to the Archive under
+ * `media/<video_id>/`. One pipeline can run several jobs; ffmpeg processes are bounded
+ * across all of them.
+ */
+export class TranscodePipeline {
+  readonly #bus: Bus;
+  readonly #archive: Archive;
+  readonly #run: ToolRunner;
+  readonly #limiter: Limiter;
+  readonly #threads: number;
+  readonly #o: Required<Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads">> &
+    Pick<PipelineOptions, "ladder" | "onEvent">;
+  readonly #retry: RetryOptions;
+  readonly #limits: InputLimits;
+
+  constructor(deps: PipelineDeps, options: PipelineOptions = {}) {
+    this.#bus = deps.bus;
+    this.#archive = deps.archive;
+    this.#run = deps.run ?? runTool;
+    const cores = availableParallelism();
+    const concurrency = options.concurrency ?? Math.max(1, Math.min(2, cores));
+    this.#limiter = new Limiter(concurrency);
+    this.#threads = options.threads ?? Math.max(1, Math.floor(cores / concurrency));
+    const seg = options.segmentSeconds ?? 4;
+    if (!(seg >= 1 && seg <= 30))
+      throw new ReeltimeError("REELTIME_ERR_USAGE", `segment length must be 1-30 seconds, got ${seg}`, 2);
+    selectRungs(options.ladder);
+    this.#o = {
+      segmentSeconds: seg,
+      ladder: options.ladder,
+      preset: options.preset ?? "veryfast",
+      workRoot: options.workRoot ?? tmpdir(),
+      progressIntervalMs: options.progressIntervalMs ?? 1000,
+      ffmpegPath: options.ffmpegPath ?? "ffmpeg",
+      ffprobePath: options.ffprobePath ?? "ffprobe",
+      onEvent: options.onEvent,
+    };
+    this.#retry = { ...DEFAULT_RETRY, ...options.retry };
+    this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+  }
+
+  /** Runs one job to the end. Never throws for a failed job (see `status`); throws if the bus fails. */
+  async run(request: JobRequest): Promise<JobResult> {
+    const started = performance.now();
+    const source = resolve(request.source);
+    const jobId = request.jobId ?? `job-${uuidv7()}`;
+    const videoId = request.videoId ?? videoIdFromName(source);
+    for (const [what, id] of [
+      ["job id", jobId],
+      ["video id", videoId],
+    ] as const)
+      if (!ID.test(id))
+        throw new ReeltimeError(
+          "REELTIME_ERR_USAGE",
+          `${what} "${id}" must be 1-64 letters, digits, '.', '_', ':' or '-'`,
+          2,
+        );
+    const reporter = new JobReporter(
+      this.#bus,
+      {
+        jobId,
+        source: (request.sourceLabel ?? source).slice(0, 2048),
+        video: { id: videoId, ...(request.title ? { title: request.title.slice(0, 256) } : {}) },
+      },
+      { progressIntervalMs: this.#o.progressIntervalMs, ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}) },
+    );
+    const keys = mediaKeys(videoId);
+    const result: JobResult = { jobId, videoId, status: "failed", durationMs: 0, renditions: [] };
+    const abort = new AbortController();
+    const steps = new StepRunner(reporter, this.#retry, abort);
+    const workDir = await mkdtemp(join(this.#o.workRoot, `reeltime-${jobId.slice(0, 40)}-`));
+    const wait = request.enqueuedAt ? Math.max(0, Date.now() - request.enqueuedAt.getTime()) : undefined;
+    await reporter.emit("job.created", { status: "created", ...(wait === undefined ? {} : { queue_wait_ms: wait }) });
+    try {
+      const tools = { ffmpeg: this.#o.ffmpegPath, ffprobe: this.#o.ffprobePath };
+      const info = await steps.run(
+        { step: "probe" },
+        () => inspectInput(this.#run, source, this.#limits, tools, abort.signal),
+        (i) => ({
+          media_duration_ms: i.durationMs,
+          bytes: i.sizeBytes,
+          ...(i.bitrateBps ? { bitrate_bps: Math.min(i.bitrateBps, 10_000_000_000) } : {}),
+          width: i.video?.displayWidth,
+          height: i.video?.height,
+          codec: i.video?.codec.slice(0, 32),
+        }),
+        { retry: false },
+      );
+      result.info = info;
+      reporter.video = { ...reporter.video, duration_ms: info.durationMs };
+      const ctx: StepContext = {
+        run: this.#run,
+        tools,
+        limiter: this.#limiter,
+        threads: this.#threads,
+        preset: this.#o.preset,
+        segmentSeconds: this.#o.segmentSeconds,
+        sourcePath: source,
+        info,
+        workDir,
+        archive: this.#archive,
+        keys,
+        reporter,
+        signal: abort.signal,
+      };
+      const plans = planRenditions(info, selectRungs(this.#o.ladder), this.#o.segmentSeconds);
+      const media = info.durationMs ?? 1;
+
+      const renditions = plans.map(async (plan) => {
+        const earlier = await completedEarlier(ctx, plan);
+        if (earlier) {
+          await reporter.emit(
+            "job.step_completed",
+            { ...renditionFields(earlier), step: "rendition", status: "completed" },
+            { skipped: true },
+          );
+          return { ...earlier, skipped: true };
+        }
+        const done = await steps.run(
+          { step: "rendition", rendition: plan.name, target_bitrate_bps: plan.videoBps },
+          (attempt) =>
+            encodeRendition(ctx, plan, (p) =>
+              reporter.progress(`rendition:${plan.name}`, {
+                status: "running",
+                step: "rendition",
+                rendition: plan.name,
+                attempt,
+                progress_pct: Math.min(100, Math.round(((p.outTimeMs ?? 0) / media) * 1000) / 10),
+                ...(p.speed === undefined ? {} : { speed: Math.min(p.speed, 10_000) }),
+              }),
+            ),
+          renditionFields,
+        );
+        return { ...done, skipped: false };
+      });
+      const thumbnails = steps.run(
+        { step: "thumbnails" },
+        () => makeThumbnails(ctx),
+        (t) => ({ bytes: t.bytes }),
+      );
+      const settled = await Promise.allSettled([...renditions, thumbnails]);
+      const failed = steps.firstFailure ?? settled.find((s) => s.status === "rejected");
+      if (failed) throw failed;
+      result.renditions = (settled.slice(0, plans.length) as PromiseFulfilledResult<JobResult["renditions"][number]>[])
+        .map((s) => s.value)
+        .sort((a, b) => b.height * b.width - a.height * a.width);
+      result.thumbnails = (settled.at(-1) as PromiseFulfilledResult<ThumbnailsResult>).value;
+
+      const record = metadataRecord(jobId, videoId, request, info, this.#o.segmentSeconds, result, keys.master);
+      await steps.run(
+        { step: "metadata" },
+        async () => {
+          const body = jsonBytes(record);
+          await this.#archive.put(keys.metadata, body, { contentType: "application/json" });
+          return body.byteLength;
+        },
+        (bytes) => ({ bytes }),
+      );
+      await steps.run(
+        { step: "manifest" },
+        async () => {
+          const body = new TextEncoder().encode(renderMaster(result.renditions));
+          // One put: the Archive port makes an object appear whole or not at all.
+          await this.#archive.put(keys.master, body, { contentType: "application/vnd.apple.mpegurl" });
+          return body.byteLength;
+        },
+        (bytes) => ({ bytes, renditions: result.renditions.length }),
+      );
+      result.masterKey = keys.master;
+      result.metadataKey = keys.metadata;
+      result.status = "completed";
+      result.durationMs = Math.round(performance.now() - started);
+      const totalBytes = result.renditions.reduce((s, r) => s + r.bytes, 0) + (result.thumbnails?.bytes ?? 0);
+      await reporter.emit("job.completed", {
+        status: "completed",
+        duration_ms: result.durationMs,
+        media_duration_ms: info.durationMs,
+        renditions: result.renditions.length,
+        bytes: totalBytes,
+        speed: Math.round(((info.durationMs ?? 0) / Math.max(1, result.durationMs)) * 100) / 100,
+      });
+    } catch (err) {
+      abort.abort();
+      const failure = (err as { reason?: unknown }).reason ?? err;
+      const f = failure as Partial<StepFailure>;
+      result.durationMs = Math.round(performance.now() - started);
+      result.error = {
+        code: f.error?.code ?? "REELTIME_ERR_PIPELINE",
+        message: f.error?.message ?? String(failure),
+        step: f.step ?? "probe",
+        ...(f.rendition ? { rendition: f.rendition } : {}),
+      };
+      await reporter.emit("job.failed", {
+        status: "failed",
+        step: (f.step ?? "probe") as "probe",
+        ...(f.rendition ? { rendition: f.rendition } : {}),
+        duration_ms: result.durationMs,
+        ...(f.error ? { error: f.error } : { error: { code: "REELTIME_ERR_PIPELINE", message: String(failure) } }),
+      });
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+      await reporter.flush();
+    }
+    return result;
+  }
+}
+
+function renditionFields(r: RenditionResult) {
+  return {
+    rendition: r.name,
+    media_duration_ms: r.mediaDurationMs,
+    bytes: r.bytes,
+    bitrate_bps: r.achievedBps,
+    target_bitrate_bps: r.targetBps,
+    speed: Math.min(r.speed, 10_000),
+    width: r.width,
+    height: r.height,
+    codec: "h264",
+    segments: r.segments,
+  };
+}
+
+function metadataRecord(
+  jobId: string,
+  videoId: string,
+  request: JobRequest,
+  info: MediaInfo,
+  segmentSeconds: number,
+  result: JobResult,
+  master: string,
+) {
+  return {
+    video_id: videoId,
+    job_id: jobId,
+    title: request.title,
+    created_at: new Date().toISOString(),
+    source: {
+      name: basename(request.sourceLabel ?? request.source),
+      format: info.formatName,
+      bytes: info.sizeBytes,
+      duration_ms: info.durationMs,
+      width: info.video?.displayWidth,
+      height: info.video?.height,
+      video_codec: info.video?.codec,
+      audio_codec: info.audio?.codec,
+      fps: info.video?.fps,
+    },
+    segment_seconds: segmentSeconds,
+    master,
+    renditions: result.renditions.map(({ fingerprint: _, ...r }) => r),
+    thumbnails: result.thumbnails,
+  };
+}

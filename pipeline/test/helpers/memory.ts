@@ -1,0 +1,81 @@
+import type { Archive, Bus, BusMessage, ConsumeOptions, Health, ObjectInfo, Subscription } from "@reeltime/connectors";
+import type { JobEvent } from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
+
+/** An in-memory Archive for tests: whole-object puts, sorted listing. */
+export class MemoryArchive implements Archive {
+  readonly driver = "memory";
+  readonly objects = new Map<string, { body: Uint8Array; contentType?: string; lastModified: Date }>();
+  /** Keys in the order they were first written. */
+  readonly writes: string[] = [];
+  async start(): Promise<void> {}
+  async health(): Promise<Health> {
+    return { ok: true, driver: this.driver };
+  }
+  async shutdown(): Promise<void> {}
+  async put(key: string, body: Uint8Array, options?: { contentType?: string }): Promise<void> {
+    this.writes.push(key);
+    this.objects.set(key, {
+      body: new Uint8Array(body),
+      ...(options?.contentType ? { contentType: options.contentType } : {}),
+      lastModified: new Date(),
+    });
+  }
+  async get(key: string): Promise<Uint8Array> {
+    const o = this.objects.get(key);
+    if (!o) throw new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no object at ${key}`, 1, { status: 404 });
+    return o.body;
+  }
+  async exists(key: string): Promise<boolean> {
+    return this.objects.has(key);
+  }
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    return [...this.objects.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([key, o]) => ({ key, size: o.body.byteLength, lastModified: o.lastModified }))
+      .sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+  async delete(keys: string[]): Promise<void> {
+    for (const k of keys) this.objects.delete(k);
+  }
+  text(key: string): string {
+    return new TextDecoder().decode(this.objects.get(key)?.body);
+  }
+}
+
+/** A Bus that records what was published (and forwards it to `inner` when given). */
+export class RecordingBus implements Bus {
+  readonly driver: string;
+  readonly published: { topic: string; message: BusMessage }[] = [];
+  readonly #inner: Bus | undefined;
+  constructor(inner?: Bus) {
+    this.#inner = inner;
+    this.driver = inner ? `recording+${inner.driver}` : "recording";
+  }
+  async start(): Promise<void> {
+    await this.#inner?.start();
+  }
+  async health(): Promise<Health> {
+    return this.#inner ? this.#inner.health() : { ok: true, driver: this.driver };
+  }
+  async shutdown(): Promise<void> {
+    await this.#inner?.shutdown();
+  }
+  async ensureTopics(topics: { name: string; partitions: number }[]): Promise<void> {
+    await this.#inner?.ensureTopics(topics);
+  }
+  async publish(topic: string, messages: BusMessage[]): Promise<void> {
+    await this.#inner?.publish(topic, messages);
+    for (const message of messages) this.published.push({ topic, message });
+  }
+  consume(options: ConsumeOptions): Promise<Subscription> {
+    if (!this.#inner) throw new Error("RecordingBus without an inner bus cannot consume");
+    return this.#inner.consume(options);
+  }
+  /** Decoded job events, in publish order. */
+  events(jobId?: string): JobEvent[] {
+    return this.published
+      .map((p) => JSON.parse(new TextDecoder().decode(p.message.value)) as JobEvent)
+      .filter((e) => jobId === undefined || e.job.id === jobId);
+  }
+}
