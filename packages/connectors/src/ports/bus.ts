@@ -45,6 +45,17 @@ export interface ConsumeOptions {
   maxBatchSize?: number;
   /** Where a group with no committed position starts (default: earliest). */
   start?: "earliest" | "latest";
+  /**
+   * Called when the handler rejected: nothing of that batch is committed and the same
+   * messages are delivered again after a backoff (the partition waits, order is kept).
+   */
+  onError?: (error: unknown, batch: ConsumedBatch) => void;
+}
+
+/** One partition (Kafka) or shard (Kinesis) of a topic. */
+export interface PartitionRef {
+  topic: string;
+  partition: string;
 }
 
 export interface Position {
@@ -65,7 +76,7 @@ export interface Subscription {
   /** Manual mode: commits through these positions (only ever forward). */
   commit(positions: Position[]): Promise<void>;
   /** Partitions/shards this instance currently owns. */
-  assignments(): Position[] | { topic: string; partition: string }[];
+  assignments(): PartitionRef[];
   lag(): Promise<PartitionLag[]>;
   /** Stops fetching, lets the running handler finish, commits what it may, leaves the group. */
   stop(): Promise<void>;
@@ -78,8 +89,49 @@ export interface Subscription {
  */
 export interface Bus extends Lifecycle {
   readonly driver: string;
+  /**
+   * The largest message accepted, in bytes (key + value + header names and values). A
+   * publish holding a larger one rejects as a whole with REELTIME_ERR_BUS_MESSAGE_TOO_LARGE
+   * (status 413, not retryable) before anything is sent.
+   */
+  readonly maxMessageBytes: number;
   /** Creates topics/streams that do not exist yet (idempotent). */
   ensureTopics(topics: { name: string; partitions: number }[]): Promise<void>;
   publish(topic: string, messages: BusMessage[]): Promise<void>;
   consume(options: ConsumeOptions): Promise<Subscription>;
+}
+
+/**
+ * A shard lease with its checkpoint, as kept by a {@link CheckpointStore}. One record per
+ * (group, stream, shard): the owner processes the shard until `expiresAt`, renewing it
+ * periodically; anyone may take a lease that expired or has no owner.
+ */
+export interface Lease {
+  group: string;
+  stream: string;
+  shard: string;
+  /** The consumer instance holding the lease, or null when released. */
+  owner: string | null;
+  /** Milliseconds since epoch after which the lease is free to take. */
+  expiresAt: number;
+  /** The last processed position (inclusive), or null if nothing was processed yet. */
+  checkpoint: string | null;
+  /** The shard is closed (resharded) and fully processed: its children may start. */
+  finished: boolean;
+  /** Bumped on every write; conditional writes compare it. */
+  version: number;
+}
+
+/**
+ * Durable checkpoints and leases for consumers that coordinate without a broker (Kinesis).
+ * Any store with a conditional write implements it: a file per lease on one machine, a
+ * row with a version column, an object written with If-Match.
+ */
+export interface CheckpointStore {
+  list(group: string, stream: string): Promise<Lease[]>;
+  /**
+   * Writes `next` only if the stored lease still has `expectedVersion` (0: does not exist
+   * yet). Resolves to the stored lease (version bumped), or null when someone else wrote first.
+   */
+  put(next: Omit<Lease, "version">, expectedVersion: number): Promise<Lease | null>;
 }

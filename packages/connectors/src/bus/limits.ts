@@ -1,0 +1,42 @@
+import { ReeltimeError } from "@reeltime/runtime";
+import type { BusMessage } from "../ports/bus.ts";
+
+/**
+ * The largest message every driver accepts: below Kafka's default `max.message.bytes`
+ * (1,048,588) and Kinesis' 1 MiB per record (data + partition key), with room for framing.
+ */
+export const MAX_MESSAGE_BYTES = 1_000_000;
+
+const utf8 = new TextEncoder();
+
+/** Bytes a message occupies: key, value, header names and values (UTF-8). */
+export function messageBytes(message: BusMessage): number {
+  let n = utf8.encode(message.key).length + message.value.length;
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    n += utf8.encode(name).length + utf8.encode(value).length;
+  }
+  return n;
+}
+
+/** Rejects the whole publish before anything is sent when one message is too large. */
+export function checkSizes(topic: string, messages: BusMessage[], max = MAX_MESSAGE_BYTES): void {
+  for (const [i, m] of messages.entries()) {
+    const size = messageBytes(m);
+    if (size > max) {
+      throw new ReeltimeError(
+        "REELTIME_ERR_BUS_MESSAGE_TOO_LARGE",
+        `message ${i} (key "${m.key.slice(0, 64)}") to topic ${topic} is ${size} bytes, more than the ${max} a bus message may hold: store large payloads in the archive and publish a reference`,
+        1,
+        { status: 413, retryable: false },
+      );
+    }
+  }
+}
+
+/** Publishing to a bus after shutdown() is a programming error, not an outage. */
+export function stoppedError(driver: string): ReeltimeError {
+  return new ReeltimeError("REELTIME_ERR_BUS_STOPPED", `the ${driver} bus was shut down: create a new one`, 1, {
+    status: 503,
+    retryable: false,
+  });
+}
