@@ -57,6 +57,7 @@ export interface DeadLetter {
   received_at: string;
 }
 
+/** Exact reason/stage; `since` inclusive and `until` exclusive on `received_at`. */
 export interface DeadLetterFilter {
   reason?: string;
   stage?: string;
@@ -73,16 +74,19 @@ export interface SearchStore extends Lifecycle {
   /** Installs templates/ILM (Elasticsearch) or opens files (embedded). Idempotent. */
   init(): Promise<void>;
   index(events: StoredEvent[]): Promise<IndexResult>;
-  /** Newest first by `received_at` (ties by `event_id`), at most `n`. */
+  /** Newest first by `received_at` (ties by `event_id`), at most `n` (0 to 10,000, else REELTIME_ERR_SEARCH_LIMIT). */
   lastN(filter: EventFilter, n: number): Promise<StoredEvent[]>;
   /** Typo-tolerant search over video titles, error messages, page URLs and job errors. */
   search(text: string, filter: EventFilter, n: number): Promise<SearchHit[]>;
   /** Makes everything written so far visible to reads (tests and replays). */
   refresh(): Promise<void>;
+  /** Replaces each record by id (`view_id`, `job_id`); a record the mapping refuses throws REELTIME_ERR_SEARCH_REJECTED. */
   upsertViews(records: ViewRecord[]): Promise<void>;
   upsertJobs(records: JobRecord[]): Promise<void>;
   getView(viewId: string): Promise<ViewRecord | undefined>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
+  /** Idempotent by `dead_letter_id`. */
   indexDeadLetters(letters: DeadLetter[]): Promise<void>;
+  /** Newest first by `received_at` (ties by `dead_letter_id`), at most `n`. */
   deadLetters(filter: DeadLetterFilter, n: number): Promise<DeadLetter[]>;
 }
