@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import * as ajvFormats from "ajv-formats";
 import { HINT } from "./common.ts";
 import { LIMITS } from "./limits.ts";
+import { RECORDS, type RecordName } from "./records.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, isEventType, type ReeltimeEvent } from "./registry.ts";
 
 /** One problem with one event: where it is (JSON pointer into the event), a stable reason and what to change. */
@@ -34,12 +35,29 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 // ajv-formats is CommonJS; under NodeNext its function is the module's `default`.
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv, formats: string[]) => Ajv;
 
-function compileAll(): Record<EventType, ValidateFunction> {
+function newAjv(): Ajv {
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, keywords: [HINT] });
   addFormats(ajv, ["date-time"]);
+  return ajv;
+}
+
+function compileAll(): Record<EventType, ValidateFunction> {
+  const ajv = newAjv();
   const out = {} as Record<EventType, ValidateFunction>;
   for (const type of EVENT_TYPES) out[type] = ajv.compile(EVENT_SCHEMAS[type]);
   return out;
+}
+
+let recordValidators: Record<RecordName, ValidateFunction> | undefined;
+
+/** Checks a views/jobs record against the contract; returns its problems (empty when valid). */
+export function validateRecord(name: RecordName, record: unknown): Issue[] {
+  if (!recordValidators) {
+    const ajv = newAjv();
+    recordValidators = { views: ajv.compile(RECORDS.views), jobs: ajv.compile(RECORDS.jobs) };
+  }
+  const validate = recordValidators[name];
+  return validate(record) ? [] : (validate.errors ?? []).map((e) => toIssue(e, record));
 }
 
 let compiled: Record<EventType, ValidateFunction> | undefined;
