@@ -1,0 +1,56 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { queryConformance } from "@reeltime/testkit";
+import { afterAll, describe, expect, it } from "vitest";
+import { createFsArchive } from "../../src/archive/fs/index.ts";
+import { createDuckDbEngine } from "../../src/query/duckdb/index.ts";
+import { parquetOf, SLOW_SQL } from "./fixtures.ts";
+
+const dataDir = mkdtempSync(join(tmpdir(), "reeltime-duckdb-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const env = { REELTIME_DATA_DIR: dataDir };
+const archive = createFsArchive(env);
+
+queryConformance({
+  adapter: "duckdb",
+  archive,
+  open: async () => createDuckDbEngine(env, archive),
+  parquet: parquetOf,
+  slowSql: SLOW_SQL,
+});
+
+describe("duckdb engine", () => {
+  it("reads only its own cache: other local files are out of reach of SQL", async () => {
+    const engine = createDuckDbEngine(env, archive);
+    try {
+      await expect(engine.run("SELECT * FROM read_csv('/etc/passwd')")).rejects.toMatchObject({
+        code: "REELTIME_ERR_QUERY",
+      });
+      await expect(engine.run("SET enable_external_access = true")).rejects.toMatchObject({
+        code: "REELTIME_ERR_QUERY",
+      });
+    } finally {
+      await engine.shutdown();
+    }
+  });
+
+  it("ignores objects outside the partition layout and forgets deleted ones", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reeltime-duckdb-layout-"));
+    const local = createFsArchive({ REELTIME_DATA_DIR: dir });
+    const engine = createDuckDbEngine({ REELTIME_DATA_DIR: dir }, local);
+    try {
+      const rows = await parquetOf("SELECT 'v1' AS view_id, 'a1' AS app_id");
+      await local.put("records/views/dt=2024-05-01/0-0-0.parquet", rows);
+      await local.put("records/views/stray.parquet", rows);
+      await engine.refresh();
+      expect((await engine.run("SELECT view_id, dt FROM views")).rows).toEqual([{ view_id: "v1", dt: "2024-05-01" }]);
+      await local.delete(["records/views/dt=2024-05-01/0-0-0.parquet"]);
+      await engine.refresh();
+      expect((await engine.run("SELECT count(*) AS n FROM views")).rows).toEqual([{ n: 0 }]);
+    } finally {
+      await engine.shutdown();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

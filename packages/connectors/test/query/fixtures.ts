@@ -1,0 +1,23 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+
+/** Parquet bytes for the rows of a DuckDB SELECT, written by DuckDB's own COPY. */
+export async function parquetOf(selectSql: string): Promise<Uint8Array> {
+  const dir = mkdtempSync(join(tmpdir(), "reeltime-parquet-"));
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  try {
+    const file = join(dir, "fixture.parquet");
+    await conn.run(`COPY (${selectSql}) TO '${file}' (FORMAT parquet, COMPRESSION zstd)`);
+    return new Uint8Array(readFileSync(file));
+  } finally {
+    conn.closeSync();
+    db.closeSync();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs for minutes on two cores unless interrupted. */
+export const SLOW_SQL = "SELECT sum(hash(i)) AS h FROM range(100000000000) t(i)";
