@@ -1,0 +1,14 @@
+export type * from "./contract.ts";
+export type { DeliveryStats } from "./delivery/delivery.ts";
+export { type EventStore, keyValueStore, memoryStore } from "./delivery/store.ts";
+export { browserPlatform, type KeyValueStore, type Platform } from "./platform/platform.ts";
+export { createTracker } from "./tracker.ts";
+export type * from "./types.ts";
+export {
+  computeMetrics,
+  qualityScore,
+  smoothnessScore,
+  startupScore,
+  upscale,
+  type ViewMetrics,
+} from "./view/metrics.ts";

@@ -1,0 +1,330 @@
+import type {
+  PayloadOf,
+  PlaybackErrorInfo,
+  PlaybackType,
+  PlayerState,
+  Rendition,
+  RequestInfo,
+  ViewEndReason,
+  ViewStats,
+} from "../contract.ts";
+import { computeMetrics, emptyTotals, type ViewMetrics, type ViewTotals } from "./metrics.ts";
+
+const MILESTONES = [10, 25, 50, 75] as const;
+
+/** What a view reads from, and writes to, the world around it. */
+export interface ViewHost {
+  now(): number;
+  /** Puts one event of this view on the wire (the view has already assigned its `seq`). */
+  emit<T extends PlaybackType>(type: T, seq: number, payload: PayloadOf<T>): void;
+  /** Playhead in ms; duration in ms when finite. */
+  playhead(): number;
+  duration(): number | undefined;
+  /** Upscale of the rendition on screen (0 when unknown). */
+  upscale(rendition: Rendition | undefined): number;
+  frames(): { dropped_frames: number; decoded_frames: number } | undefined;
+  heartbeatMs: number;
+  timeoutMs: number;
+  setInterval(cb: () => void, ms: number): unknown;
+  clearInterval(id: unknown): void;
+  onEnd(view: View): void;
+}
+
+/**
+ * One attempt to play one video. It runs the state machine
+ * loading → startup → playing ⇄ paused / rebuffering / seeking → ended | error,
+ * emits an event on every transition and keeps the running totals.
+ */
+export class View {
+  readonly id: string;
+  state: PlayerState = "loading";
+  rendition: Rendition | undefined;
+  private readonly host: ViewHost;
+  private readonly t: ViewTotals = emptyTotals();
+  private seq = 0;
+  private lastAt: number;
+  private stateSince: number;
+  private requestedAt: number;
+  private candidateAt: number | undefined;
+  private candidatePos = 0;
+  private startPos = 0;
+  private rebufferAt = 0;
+  private rebufferCause = "";
+  private stallLabel: string | undefined;
+  private stallPos = 0;
+  private seekAt = 0;
+  private seekFrom = 0;
+  private seekTo = 0;
+  private lastPos = 0;
+  private milestones = new Set<number>();
+  private timer: unknown;
+
+  constructor(id: string, host: ViewHost, rendition?: Rendition) {
+    this.id = id;
+    this.host = host;
+    this.rendition = rendition;
+    this.lastAt = this.stateSince = this.requestedAt = host.now();
+  }
+
+  /** Playback was requested: the view begins. */
+  start(): void {
+    this.startPos = this.lastPos = this.host.playhead();
+    this.set("startup");
+    this.emit("playback.view_start", {});
+    if (this.rendition) this.emit("playback.rendition_switch", { rendition: this.rendition, direction: "initial" });
+    this.timer = this.host.setInterval(() => this.tick(), this.host.heartbeatMs);
+  }
+
+  get live(): boolean {
+    return this.state !== "ended" && this.state !== "error";
+  }
+
+  /** The media element asked to play again (after a pause). */
+  play(): void {
+    if (this.state !== "paused") return;
+    this.emit("playback.play", {});
+    if (!this.t.firstFrame) this.set("startup");
+  }
+
+  /** The media element fired `playing`. */
+  playing(): void {
+    const now = this.host.now();
+    if (this.state === "startup") {
+      this.candidateAt = now;
+      this.candidatePos = this.host.playhead();
+    } else if (this.state === "paused" || this.state === "rebuffering") {
+      this.resume();
+    }
+  }
+
+  /** The playhead moved (`timeupdate`): confirms the first frame, resolves stalls, passes milestones. */
+  progress(): void {
+    const pos = this.host.playhead();
+    const moved = pos !== this.lastPos;
+    this.lastPos = pos;
+    if (this.state === "startup" && (this.candidateAt !== undefined ? pos > this.candidatePos : pos > this.startPos)) {
+      this.firstFrame(this.candidateAt ?? this.host.now());
+    } else if (this.state === "rebuffering" && moved && pos > this.stallPos) {
+      this.resume();
+    }
+    if (this.state === "playing") this.checkMilestones(pos);
+  }
+
+  pause(): void {
+    if (this.state === "rebuffering") this.endRebuffer();
+    if (this.state !== "startup" && this.state !== "playing" && this.state !== "rebuffering") return;
+    this.candidateAt = undefined;
+    this.set("paused");
+    this.emit("playback.pause", {});
+  }
+
+  /** The media element is waiting for data; after the first frame and outside seeks that is a rebuffer. */
+  waiting(cause = "waiting"): void {
+    if (this.state === "playing") {
+      this.t.rebufferCount++;
+      this.rebufferAt = this.host.now();
+      this.rebufferCause = cause;
+      this.stallLabel = undefined;
+      this.stallPos = this.lastPos;
+      this.set("rebuffering");
+      this.emit("playback.rebuffer_start", { cause });
+    } else if (this.state === "startup" || this.state === "seeking") {
+      this.candidateAt = undefined;
+      this.emit("playback.waiting", {});
+    }
+  }
+
+  /** A player library's stall report: only labels the cause of the current (or next) rebuffer. */
+  stallReported(label: string): void {
+    this.stallLabel = label;
+  }
+
+  seeking(): void {
+    const to = this.host.playhead();
+    if (this.state === "seeking") {
+      this.seekTo = to;
+      return;
+    }
+    if (!this.live || this.state === "loading") return;
+    if (this.state === "rebuffering") this.endRebuffer();
+    this.seekAt = this.host.now();
+    this.seekFrom = this.lastPos;
+    this.seekTo = to;
+    this.set("seeking");
+    this.emit("playback.seek_start", { from_ms: this.seekFrom, to_ms: to });
+  }
+
+  seeked(paused: boolean): void {
+    if (this.state !== "seeking") return;
+    const latency = this.host.now() - this.seekAt;
+    this.t.seekCount++;
+    this.t.seekLatencyMs += latency;
+    this.lastPos = this.host.playhead();
+    this.emit("playback.seek_end", { from_ms: this.seekFrom, to_ms: this.seekTo, latency_ms: Math.round(latency) });
+    if (paused) this.set("paused");
+    else if (!this.t.firstFrame) {
+      this.startPos = this.lastPos;
+      this.set("startup");
+    } else this.resume();
+  }
+
+  /** The rendition on screen changed (not merely loading). */
+  renditionOnScreen(next: Rendition): void {
+    const prev = this.rendition;
+    if (prev && prev.id === next.id && prev.bitrate_bps === next.bitrate_bps) return;
+    this.advance(this.host.now());
+    this.rendition = next;
+    if (!this.live || this.state === "loading") return;
+    const direction = !prev ? "initial" : next.bitrate_bps >= prev.bitrate_bps ? "up" : "down";
+    if (direction === "up") this.t.switchesUp++;
+    if (direction === "down") this.t.switchesDown++;
+    this.emit("playback.rendition_switch", {
+      rendition: next,
+      direction,
+      ...(prev ? { from_rendition: prev } : {}),
+    });
+  }
+
+  /** One media request's timing (from the player library's load stats). */
+  request(request: RequestInfo): void {
+    if (this.live) this.emit("playback.request", { request });
+  }
+
+  error(error: PlaybackErrorInfo): void {
+    if (!this.live) return;
+    this.emit("playback.error", { error });
+    if (error.severity === "fatal") {
+      this.t.fatalError = true;
+      this.end("error");
+    }
+  }
+
+  ended(): void {
+    if (!this.live) return;
+    if (this.state === "rebuffering") this.endRebuffer();
+    if (this.state === "startup" && this.candidateAt !== undefined) this.firstFrame(this.candidateAt);
+    this.checkMilestones(Number.POSITIVE_INFINITY);
+    if (this.t.firstFrame && !this.milestones.has(100)) {
+      this.milestones.add(100);
+      this.emit("playback.milestone", { percent: 100 });
+    }
+    this.end("ended");
+  }
+
+  /** Ends the view once; every later call is a no-op. */
+  end(reason: ViewEndReason): void {
+    if (!this.live) return;
+    if (this.state === "rebuffering") this.endRebuffer();
+    const now = this.host.now();
+    if (!this.t.firstFrame) this.t.endedBeforeStartMs = now - this.requestedAt;
+    this.set(reason === "error" ? "error" : "ended", now);
+    this.emit("playback.view_end", { reason, stats: this.stats() });
+    this.host.clearInterval(this.timer);
+    this.host.onEnd(this);
+  }
+
+  /** Heartbeat, and the one-hour timeout after playback stopped. */
+  tick(): void {
+    if (!this.live) return;
+    const now = this.host.now();
+    if (this.state !== "playing" && now - this.stateSince >= this.host.timeoutMs) this.end("timeout");
+    else this.emit("playback.heartbeat", { state: this.state, stats: this.stats() });
+  }
+
+  /** Client-side totals as they go on the wire. */
+  stats(): ViewStats {
+    this.advance(this.host.now());
+    const t = this.t;
+    return {
+      ...(t.startupMs !== undefined ? { startup_ms: Math.round(t.startupMs) } : {}),
+      playing_ms: Math.round(t.playingMs),
+      rebuffer_ms: Math.round(t.rebufferMs),
+      rebuffer_count: t.rebufferCount,
+      seek_count: t.seekCount,
+      ...this.host.frames(),
+    };
+  }
+
+  /** Every QoE metric of the view so far. */
+  metrics(): ViewMetrics {
+    this.advance(this.host.now());
+    return computeMetrics(this.t);
+  }
+
+  private firstFrame(at: number): void {
+    this.set("playing", at);
+    this.t.firstFrame = true;
+    this.t.startupMs = this.t.startupWaitMs;
+    this.candidateAt = undefined;
+    this.emit("playback.startup_complete", { startup_ms: Math.round(this.t.startupMs) });
+    this.emit("playback.playing", {});
+    this.checkMilestones(this.host.playhead());
+  }
+
+  private resume(): void {
+    if (this.state === "rebuffering") this.endRebuffer();
+    this.set("playing");
+    this.emit("playback.playing", {});
+  }
+
+  private endRebuffer(): void {
+    const duration = Math.round(this.host.now() - this.rebufferAt);
+    this.emit("playback.rebuffer_end", { duration_ms: duration, cause: this.stallLabel ?? this.rebufferCause });
+    this.stallLabel = undefined;
+  }
+
+  private checkMilestones(pos: number): void {
+    const duration = this.host.duration();
+    if (!duration || !this.t.firstFrame) return;
+    for (const p of MILESTONES) {
+      if (!this.milestones.has(p) && pos >= (duration * p) / 100) {
+        this.milestones.add(p);
+        this.emit("playback.milestone", { percent: p });
+      }
+    }
+  }
+
+  private set(state: PlayerState, at = this.host.now()): void {
+    this.advance(at);
+    if (state !== this.state) this.stateSince = at;
+    this.state = state;
+  }
+
+  /** Accounts the time since the last call to the current state. */
+  private advance(to: number): void {
+    const dt = Math.max(0, to - this.lastAt);
+    this.lastAt = Math.max(this.lastAt, to);
+    const t = this.t;
+    switch (this.state) {
+      case "playing": {
+        t.playingMs += dt;
+        const r = this.rendition;
+        if (r) {
+          t.bitrateMsSum += dt * r.bitrate_bps;
+          t.bitrateMs += dt;
+          const u = this.host.upscale(r);
+          t.upscaleMsSum += dt * u;
+          t.upscaleMs += dt;
+          if (dt > 0) t.upscaleMax = Math.max(t.upscaleMax, u);
+        }
+        break;
+      }
+      case "rebuffering":
+        t.rebufferMs += dt;
+        break;
+      case "startup":
+        t.startupWaitMs += dt;
+        break;
+      case "seeking":
+        t.seekingMs += dt;
+        break;
+      case "paused":
+        t.pausedMs += dt;
+        break;
+    }
+  }
+
+  private emit<T extends PlaybackType>(type: T, payload: PayloadOf<T>): void {
+    this.host.emit(type, this.seq++, payload);
+  }
+}
