@@ -1,0 +1,179 @@
+import { ReeltimeError } from "@reeltime/runtime";
+import type { Admin, Producer } from "kafkajs";
+import kafkajs from "kafkajs";
+import type { Bus, BusMessage, ConsumeOptions, Subscription } from "../../ports/bus.ts";
+import type { Health } from "../../ports/common.ts";
+import { withDeadline } from "../backoff.ts";
+import { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "../limits.ts";
+import { createKafka, type KafkaBusEnv } from "./client.ts";
+import { registerCodecs } from "./codecs.ts";
+import { kafkaError } from "./errors.ts";
+import { KafkaSubscription } from "./subscription.ts";
+
+export type { KafkaBusEnv } from "./client.ts";
+
+/** Bytes per produce request: one record batch per partition stays under max.message.bytes. */
+const REQUEST_BYTES = 900_000;
+
+function chunks(messages: BusMessage[]): BusMessage[][] {
+  const out: BusMessage[][] = [];
+  let cur: BusMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = messageBytes(m) + 64;
+    if (cur.length > 0 && bytes + size > REQUEST_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(m);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/**
+ * The Kafka bus (kafkajs). The producer waits for all in-sync replicas (acks=-1), is
+ * idempotent with one request in flight (so retries neither duplicate nor reorder), and
+ * compresses with zstd by default. Consumers commit only processed offsets.
+ */
+export function createKafkaBus(env: KafkaBusEnv): Bus {
+  const kafka = createKafka(env);
+  const timeout = env.REELTIME_BUS_TIMEOUT_MS;
+  const brokers = env.REELTIME_KAFKA_BROKERS;
+  const subscriptions = new Set<KafkaSubscription>();
+  let producer: Promise<Producer> | null = null;
+  let admin: Promise<Admin> | null = null;
+  let compression: Promise<number> | null = null;
+  let stopped = false;
+
+  const deadline = <T>(work: Promise<T>, what: string) =>
+    withDeadline(work, timeout, () =>
+      kafkaError(new Error(`no answer within ${timeout} ms (REELTIME_BUS_TIMEOUT_MS)`), brokers, what),
+    );
+
+  function connectedProducer(): Promise<Producer> {
+    if (stopped) return Promise.reject(stoppedError("kafka"));
+    producer ??= (async () => {
+      const p = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      });
+      await p.connect();
+      return p;
+    })();
+    const current = producer;
+    current.catch(() => {
+      if (producer === current) producer = null;
+    });
+    return current;
+  }
+
+  function connectedAdmin(): Promise<Admin> {
+    if (stopped) return Promise.reject(stoppedError("kafka"));
+    admin ??= (async () => {
+      const a = kafka.admin();
+      await a.connect();
+      return a;
+    })();
+    const current = admin;
+    current.catch(() => {
+      if (admin === current) admin = null;
+    });
+    return current;
+  }
+
+  return {
+    driver: "kafka",
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+
+    async start() {
+      compression ??= registerCodecs(env.REELTIME_KAFKA_COMPRESSION);
+      await compression;
+      await deadline(connectedProducer(), "connect the producer").catch((e) => {
+        throw kafkaError(e, brokers, "connect the producer");
+      });
+    },
+
+    async health(): Promise<Health> {
+      try {
+        const a = await deadline(connectedAdmin(), "connect");
+        const cluster = await deadline(a.describeCluster(), "describe the cluster");
+        return { ok: true, driver: "kafka", detail: `${cluster.brokers.length} broker(s)` };
+      } catch (e) {
+        return { ok: false, driver: "kafka", detail: (e as Error).message };
+      }
+    },
+
+    async ensureTopics(topics) {
+      try {
+        const a = await deadline(connectedAdmin(), "connect the admin client");
+        const existing = new Set(await a.listTopics());
+        const missing = topics.filter((t) => !existing.has(t.name));
+        if (missing.length === 0) return;
+        await a.createTopics({
+          topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
+          waitForLeaders: true,
+        });
+      } catch (e) {
+        throw kafkaError(e, brokers, "create topics");
+      }
+    },
+
+    async publish(topic: string, messages: BusMessage[]) {
+      checkSizes(topic, messages);
+      if (stopped) throw stoppedError("kafka");
+      if (messages.length === 0) return;
+      compression ??= registerCodecs(env.REELTIME_KAFKA_COMPRESSION);
+      const codec = await compression;
+      let abandoned = false;
+      const send = async () => {
+        const p = await connectedProducer();
+        for (const chunk of chunks(messages)) {
+          if (abandoned) return;
+          await p.send({
+            topic,
+            acks: -1,
+            compression: codec,
+            messages: chunk.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers ?? {} })),
+          });
+        }
+      };
+      try {
+        await deadline(send(), `acknowledge ${messages.length} message(s) to ${topic}`);
+      } catch (e) {
+        abandoned = true;
+        throw kafkaError(e, brokers, `acknowledge ${messages.length} message(s) to ${topic}`);
+      }
+    },
+
+    async consume(options: ConsumeOptions): Promise<Subscription> {
+      if (stopped) throw stoppedError("kafka");
+      compression ??= registerCodecs(env.REELTIME_KAFKA_COMPRESSION);
+      await compression;
+      const sub = new KafkaSubscription(kafka, options, connectedAdmin, brokers);
+      await sub.start();
+      subscriptions.add(sub);
+      return sub;
+    },
+
+    async shutdown() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.allSettled([...subscriptions].map((s) => s.stop()));
+      const closing = [producer, admin].map(async (c) => {
+        if (!c) return;
+        const client = await c.catch(() => null);
+        await client?.disconnect();
+      });
+      await withDeadline(
+        Promise.allSettled(closing),
+        10_000,
+        () => new ReeltimeError("REELTIME_ERR_BUS_SHUTDOWN", "kafka clients did not close within 10 s", 1),
+      ).catch(() => {});
+    },
+  };
+}

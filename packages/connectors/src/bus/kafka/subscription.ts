@@ -1,0 +1,179 @@
+import type { Admin, Batch, Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
+import type {
+  ConsumedBatch,
+  ConsumedMessage,
+  ConsumeOptions,
+  PartitionLag,
+  PartitionRef,
+  Position,
+  Subscription,
+} from "../../ports/bus.ts";
+import { backoffMs, sleep } from "../backoff.ts";
+import { kafkaError } from "./errors.ts";
+
+function headersOf(raw: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    const v = Array.isArray(value) ? value.at(-1) : value;
+    if (v !== undefined) out[name] = v.toString();
+  }
+  return out;
+}
+
+const next = (offset: string) => (BigInt(offset) + 1n).toString();
+
+function toBatch(batch: Batch, messages: Batch["messages"]): ConsumedBatch {
+  const partition = String(batch.partition);
+  return {
+    topic: batch.topic,
+    partition,
+    messages: messages.map(
+      (m): ConsumedMessage => ({
+        topic: batch.topic,
+        partition,
+        offset: m.offset,
+        key: m.key?.toString() ?? "",
+        value: m.value ?? new Uint8Array(0),
+        headers: headersOf(m.headers),
+        timestamp: Number(m.timestamp),
+      }),
+    ),
+  };
+}
+
+/**
+ * A kafkajs consumer in a group with auto-commit off. Each chunk of a fetched batch goes to
+ * the handler; only after it resolved is its last offset resolved (and, in after-handler
+ * mode, committed), so commits never pass a message that was not processed.
+ */
+export class KafkaSubscription implements Subscription {
+  private readonly consumer: Consumer;
+  private readonly options: ConsumeOptions;
+  private readonly admin: () => Promise<Admin>;
+  private readonly brokers: string;
+  private owned: PartitionRef[] = [];
+  private readonly committed = new Map<string, bigint>();
+  private readonly abort = new AbortController();
+  private stopping: Promise<void> | null = null;
+
+  constructor(kafka: Kafka, options: ConsumeOptions, admin: () => Promise<Admin>, brokers: string) {
+    this.options = options;
+    this.admin = admin;
+    this.brokers = brokers;
+    this.consumer = kafka.consumer({
+      groupId: options.group,
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 250,
+      allowAutoTopicCreation: false,
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      this.owned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
+        parts.map((p) => ({ topic, partition: String(p) })),
+      );
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      this.owned = [];
+    });
+  }
+
+  async start(): Promise<void> {
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.start !== "latest" });
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: (payload) => this.eachBatch(payload),
+      });
+    } catch (e) {
+      await this.consumer.disconnect().catch(() => {});
+      throw kafkaError(e, this.brokers, `join consumer group ${this.options.group}`);
+    }
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const max = this.options.maxBatchSize ?? 500;
+    for (let i = 0; i < batch.messages.length; i += max) {
+      const chunk = batch.messages.slice(i, i + max);
+      const consumed = toBatch(batch, chunk);
+      for (let failures = 0; ; ) {
+        if (!isRunning() || isStale() || this.abort.signal.aborted) return;
+        try {
+          await this.options.handler(consumed);
+          break;
+        } catch (e) {
+          failures++;
+          try {
+            this.options.onError?.(e, consumed);
+          } catch {
+            // a failing error callback must not stop the partition
+          }
+          await sleep(50 + backoffMs(failures, 100, 5000), this.abort.signal);
+          await heartbeat();
+        }
+      }
+      const last = (chunk.at(-1) as Batch["messages"][number]).offset;
+      resolveOffset(last);
+      if (this.options.commit !== "manual") {
+        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next(last) }]);
+      }
+      await heartbeat();
+    }
+  }
+
+  async commit(positions: Position[]): Promise<void> {
+    const forward = positions.filter((p) => {
+      const k = `${p.topic}/${p.partition}`;
+      const at = BigInt(p.offset) + 1n;
+      if ((this.committed.get(k) ?? -1n) >= at) return false;
+      this.committed.set(k, at);
+      return true;
+    });
+    if (forward.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(
+        forward.map((p) => ({ topic: p.topic, partition: Number(p.partition), offset: next(p.offset) })),
+      );
+    } catch (e) {
+      for (const p of forward) this.committed.delete(`${p.topic}/${p.partition}`);
+      throw kafkaError(e, this.brokers, "commit offsets");
+    }
+  }
+
+  assignments(): PartitionRef[] {
+    return [...this.owned];
+  }
+
+  /** Per partition of the subscribed topics: the end of the log minus the group's committed offset. */
+  async lag(): Promise<PartitionLag[]> {
+    try {
+      const admin = await this.admin();
+      const committed = await admin.fetchOffsets({ groupId: this.options.group, topics: this.options.topics });
+      const out: PartitionLag[] = [];
+      for (const topic of this.options.topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const end of ends) {
+          const c = group.find((p) => p.partition === end.partition)?.offset ?? "-1";
+          const from = BigInt(c) >= 0n ? BigInt(c) : BigInt(end.low);
+          out.push({ topic, partition: String(end.partition), lag: Math.max(0, Number(BigInt(end.high) - from)) });
+        }
+      }
+      return out;
+    } catch (e) {
+      throw kafkaError(e, this.brokers, "report consumer lag");
+    }
+  }
+
+  /** Waits for the batch in hand, then leaves the group. Do not await it from inside the handler. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.abort.abort();
+      await this.consumer.disconnect().catch(() => {});
+      this.owned = [];
+    })();
+    return this.stopping;
+  }
+}
