@@ -50,7 +50,7 @@ describe("retries, re-runs and failed jobs", { timeout: 60_000 }, () => {
     expect(second.status).toBe("completed");
     expect(encodes).toHaveLength(1);
     expect(second.renditions.map((r) => [r.name, r.skipped])).toEqual([["240p", true]]);
-    expect(archive.text("media/rerun/master.m3u8")).toContain("240p/index.m3u8");
+    expect(await archive.text("media/rerun/master.m3u8")).toContain("240p/index.m3u8");
     const skipped = expectValidSequence(bus, "job-rerun-2").filter((e) => e.job.step === "rendition");
     expect(skipped.map((e) => e.event_type)).toEqual(["job.step_completed"]);
     expect(skipped[0]!.attributes).toEqual({ skipped: true });

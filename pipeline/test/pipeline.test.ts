@@ -4,7 +4,7 @@ import { Parser } from "m3u8-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type JobResult, TranscodePipeline } from "../src/index.ts";
 import { ffprobeJson, makeClip } from "./helpers/clips.ts";
-import type { MemoryArchive, RecordingBus } from "./helpers/memory.ts";
+import type { RecordingArchive, RecordingBus } from "./helpers/memory.ts";
 import { expectValidSequence, exportTo, testDeps } from "./helpers/setup.ts";
 
 function parse(text: string) {
@@ -16,7 +16,7 @@ function parse(text: string) {
 
 describe("a 6 s 640x360 clip through the whole DAG", () => {
   let bus: RecordingBus;
-  let archive: MemoryArchive;
+  let archive: RecordingArchive;
   let result: JobResult;
   let out: string;
 
@@ -39,8 +39,8 @@ describe("a 6 s 640x360 clip through the whole DAG", () => {
     ]);
   });
 
-  it("writes a master playlist that a well-kept m3u8 parser reads", () => {
-    const master = parse(archive.text("media/clip-360/master.m3u8"));
+  it("writes a master playlist that a well-kept m3u8 parser reads", async () => {
+    const master = parse(await archive.text("media/clip-360/master.m3u8"));
     expect(master.playlists).toHaveLength(2);
     const [top, low] = master.playlists!;
     expect(top!.uri).toBe("360p/index.m3u8");
@@ -50,13 +50,13 @@ describe("a 6 s 640x360 clip through the whole DAG", () => {
     expect(low!.attributes.RESOLUTION).toEqual({ width: 426, height: 240 });
   });
 
-  it("cuts every rendition into the same segments, whose durations add up to the source", () => {
+  it("cuts every rendition into the same segments, whose durations add up to the source", async () => {
     for (const r of result.renditions) {
-      const media = parse(archive.text(`media/clip-360/${r.name}/index.m3u8`));
+      const media = parse(await archive.text(`media/clip-360/${r.name}/index.m3u8`));
       expect(media.endList).toBe(true);
       expect(media.segments.map((s) => s.duration.toFixed(2))).toEqual(["2.00", "2.00", "2.00"]);
       expect(r.segments).toBe(3);
-      for (const s of media.segments) expect(archive.objects.has(`media/clip-360/${r.name}/${s.uri}`)).toBe(true);
+      for (const s of media.segments) expect(await archive.exists(`media/clip-360/${r.name}/${s.uri}`)).toBe(true);
     }
   });
 
@@ -78,7 +78,7 @@ describe("a 6 s 640x360 clip through the whole DAG", () => {
   });
 
   it("makes a poster, a sprite and a WebVTT track pointing into it", async () => {
-    const vtt = archive.text("media/clip-360/thumbnails/thumbnails.vtt");
+    const vtt = await archive.text("media/clip-360/thumbnails/thumbnails.vtt");
     expect(vtt.startsWith("WEBVTT\n")).toBe(true);
     const cues = vtt.match(/-->/g) ?? [];
     expect(cues).toHaveLength(6);
@@ -95,9 +95,9 @@ describe("a 6 s 640x360 clip through the whole DAG", () => {
     expect([poster[0], poster[1]]).toEqual([0xff, 0xd8]);
   });
 
-  it("writes the master playlist last, after the metadata record", () => {
+  it("writes the master playlist last, after the metadata record", async () => {
     expect(archive.writes.at(-1)).toBe("media/clip-360/master.m3u8");
-    const meta = JSON.parse(archive.text("media/clip-360/metadata.json"));
+    const meta = JSON.parse(await archive.text("media/clip-360/metadata.json"));
     expect(meta.renditions.map((r: { name: string }) => r.name)).toEqual(["360p", "240p"]);
     expect(meta.source).toMatchObject({ width: 640, height: 360, video_codec: "h264", audio_codec: "aac" });
   });

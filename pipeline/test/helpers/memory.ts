@@ -2,24 +2,17 @@ import type { Archive, Bus, BusMessage, ConsumeOptions, Health, ObjectInfo, Subs
 import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 
-/** An in-memory Archive for tests: whole-object puts, sorted listing. */
+/** An in-memory Archive for tests (used when no real archive driver is available). */
 export class MemoryArchive implements Archive {
   readonly driver = "memory";
-  readonly objects = new Map<string, { body: Uint8Array; contentType?: string; lastModified: Date }>();
-  /** Keys in the order they were first written. */
-  readonly writes: string[] = [];
+  readonly objects = new Map<string, { body: Uint8Array; lastModified: Date }>();
   async start(): Promise<void> {}
   async health(): Promise<Health> {
     return { ok: true, driver: this.driver };
   }
   async shutdown(): Promise<void> {}
-  async put(key: string, body: Uint8Array, options?: { contentType?: string }): Promise<void> {
-    this.writes.push(key);
-    this.objects.set(key, {
-      body: new Uint8Array(body),
-      ...(options?.contentType ? { contentType: options.contentType } : {}),
-      lastModified: new Date(),
-    });
+  async put(key: string, body: Uint8Array): Promise<void> {
+    this.objects.set(key, { body: new Uint8Array(body), lastModified: new Date() });
   }
   async get(key: string): Promise<Uint8Array> {
     const o = this.objects.get(key);
@@ -38,19 +31,58 @@ export class MemoryArchive implements Archive {
   async delete(keys: string[]): Promise<void> {
     for (const k of keys) this.objects.delete(k);
   }
-  text(key: string): string {
-    return new TextDecoder().decode(this.objects.get(key)?.body);
+}
+
+/** An Archive that records the order of writes and forwards everything to `inner`. */
+export class RecordingArchive implements Archive {
+  readonly driver: string;
+  /** Keys in the order their puts completed. */
+  readonly writes: string[] = [];
+  readonly inner: Archive;
+  constructor(inner: Archive = new MemoryArchive()) {
+    this.inner = inner;
+    this.driver = `recording+${inner.driver}`;
+  }
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  health(): Promise<Health> {
+    return this.inner.health();
+  }
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+  async put(key: string, body: Uint8Array, options?: { contentType?: string }): Promise<void> {
+    await this.inner.put(key, body, options);
+    this.writes.push(key);
+  }
+  get(key: string): Promise<Uint8Array> {
+    return this.inner.get(key);
+  }
+  exists(key: string): Promise<boolean> {
+    return this.inner.exists(key);
+  }
+  list(prefix: string): Promise<ObjectInfo[]> {
+    return this.inner.list(prefix);
+  }
+  delete(keys: string[]): Promise<void> {
+    return this.inner.delete(keys);
+  }
+  async text(key: string): Promise<string> {
+    return new TextDecoder().decode(await this.inner.get(key));
   }
 }
 
 /** A Bus that records what was published (and forwards it to `inner` when given). */
 export class RecordingBus implements Bus {
   readonly driver: string;
+  readonly maxMessageBytes: number;
   readonly published: { topic: string; message: BusMessage }[] = [];
   readonly #inner: Bus | undefined;
   constructor(inner?: Bus) {
     this.#inner = inner;
     this.driver = inner ? `recording+${inner.driver}` : "recording";
+    this.maxMessageBytes = inner?.maxMessageBytes ?? 1024 * 1024;
   }
   async start(): Promise<void> {
     await this.#inner?.start();

@@ -1,20 +1,42 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Archive } from "@reeltime/connectors";
+import { type Archive, createArchive, createBus } from "@reeltime/connectors";
 import { type JobEvent, validateEvent } from "@reeltime/events";
-import { expect } from "vitest";
-import { MemoryArchive, RecordingBus } from "./memory.ts";
+import { ConnectionEnv, loadEnv, ReeltimeError } from "@reeltime/runtime";
+import { afterAll, expect } from "vitest";
+import { RecordingArchive, RecordingBus } from "./memory.ts";
 
-/** A recording bus and an in-memory archive, plus a scratch directory. */
+/**
+ * The real embedded bus and filesystem archive in a fresh data directory, each wrapped to
+ * record what the pipeline did. Falls back to in-memory twins while a driver is not in the
+ * build yet.
+ */
 export async function testDeps() {
   const dir = await mkdtemp(join(tmpdir(), "reeltime-pipeline-test-"));
-  return { bus: new RecordingBus(), archive: new MemoryArchive(), dir };
+  const env = { ...loadEnv(ConnectionEnv, {}), REELTIME_DATA_DIR: join(dir, "data") };
+  const real = async <T>(make: () => Promise<T>): Promise<T | undefined> =>
+    make().catch((err) => {
+      if (err instanceof ReeltimeError && err.code === "REELTIME_ERR_CONFIG") return undefined;
+      throw err;
+    });
+  const bus = new RecordingBus(await real(() => createBus({ ...env, REELTIME_BUS: "embedded" })));
+  const archive = new RecordingArchive(await real(() => createArchive({ ...env, REELTIME_ARCHIVE: "fs" })));
+  after.push(
+    () => bus.shutdown(),
+    () => archive.shutdown(),
+  );
+  await mkdir(join(dir, "scratch"));
+  return { bus, archive, dir: join(dir, "scratch") };
 }
+
+const after: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const close of after.splice(0)) await close();
+});
 
 /** Copies archive objects under `prefix` to `dir`, keeping their relative paths. */
 export async function exportTo(archive: Archive, prefix: string, dir: string): Promise<void> {
-  const { mkdir } = await import("node:fs/promises");
   for (const o of await archive.list(prefix)) {
     const path = join(dir, o.key.slice(prefix.length));
     await mkdir(join(path, ".."), { recursive: true });
