@@ -5,6 +5,7 @@ import { displayPath } from "./context.ts";
 import { INFRA_ERRORS } from "./errors.ts";
 import { readPidFile, removePidFile } from "./pid-files.ts";
 import { stopRecord } from "./process.ts";
+import { elasticsearchDir } from "./services/elasticsearch.ts";
 import { SERVICES } from "./services/index.ts";
 import type { ServiceName } from "./services/types.ts";
 import { type InfraSettings, loadSettings } from "./settings.ts";
@@ -60,6 +61,7 @@ export async function down(opts: DownOptions = {}): Promise<ServiceDownResult[]>
     for (const entry of entries) {
       if (entry !== "logs") rmSync(join(settings.stateDir, entry), { recursive: true, force: true });
     }
+    rmSync(elasticsearchDir(settings.stateDir), { recursive: true, force: true });
     print(`  purged data in ${displayPath(settings.stateDir)} (logs kept)`);
   }
   print(`reeltime infra down: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

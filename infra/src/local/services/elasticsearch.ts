@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { ReeltimeError } from "@reeltime/runtime";
 import { LOCAL_ENDPOINTS } from "../endpoints.ts";
 import { INFRA_ERRORS } from "../errors.ts";
@@ -20,6 +21,32 @@ function zipDir(ctx: ServiceContext): string {
   return join(ctx.settings.cacheDir, "elasticsearch", VERSIONS.elasticsearch);
 }
 
+/**
+ * The node's folder (distribution, config, data). Normally <state>/elasticsearch; when the
+ * unprivileged user could not reach it (e.g. a clone under /root), a folder under /var/tmp
+ * named after the state folder.
+ */
+export function elasticsearchDir(stateDir: string): string {
+  const preferred = join(stateDir, "elasticsearch");
+  if (process.getuid?.() !== 0 || othersCanReach(stateDir)) return preferred;
+  return join("/var/tmp", `reeltime-es-${createHash("sha256").update(stateDir).digest("hex").slice(0, 12)}`);
+}
+
+/** True when every existing ancestor of `path` lets other users through (mode o+x). */
+function othersCanReach(path: string): boolean {
+  let dir = resolve(path);
+  for (;;) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      // not created yet: its parent decides
+    }
+    const parent = dirname(dir);
+    if (parent === dir) return true;
+    dir = parent;
+  }
+}
+
 function chownTree(path: string, uid: number, gid: number): void {
   chownSync(path, uid, gid);
   if (!statSync(path).isDirectory()) return;
@@ -27,11 +54,11 @@ function chownTree(path: string, uid: number, gid: number): void {
 }
 
 /** Unpacks the cached distribution zip into the state folder (the service user cannot read ~root). */
-async function ensureHome(ctx: ServiceContext): Promise<string> {
-  const home = join(ctx.dir, "dist", `elasticsearch-${VERSIONS.elasticsearch}`);
+async function ensureHome(ctx: ServiceContext, nodeDir: string): Promise<string> {
+  const home = join(nodeDir, "dist", `elasticsearch-${VERSIONS.elasticsearch}`);
   if (existsSync(join(home, "bin", "elasticsearch"))) return home;
   ctx.progress("unpacking the Elasticsearch distribution");
-  const dist = join(ctx.dir, "dist");
+  const dist = join(nodeDir, "dist");
   rmSync(dist, { recursive: true, force: true });
   mkdirSync(dist, { recursive: true });
   const zip = join(zipDir(ctx), `elasticsearch-${VERSIONS.elasticsearch}.zip`);
@@ -74,15 +101,21 @@ export const elasticsearch: LocalService = {
   },
 
   async prepare(ctx) {
-    const home = await ensureHome(ctx);
-    const conf = join(ctx.dir, "config");
-    const data = join(ctx.dir, "data");
-    const logs = join(ctx.dir, "logs");
+    const nodeDir = elasticsearchDir(ctx.settings.stateDir);
+    if (nodeDir !== join(ctx.settings.stateDir, "elasticsearch")) {
+      ctx.progress(`the service user cannot reach ${ctx.settings.stateDir}; node data goes to ${nodeDir}`);
+    }
+    mkdirSync(nodeDir, { recursive: true, mode: 0o755 });
+    const home = await ensureHome(ctx, nodeDir);
+    const conf = join(nodeDir, "config");
+    const data = join(nodeDir, "data");
+    const logs = join(nodeDir, "logs");
+    const tmp = join(nodeDir, "tmp");
     if (!existsSync(join(conf, "jvm.options"))) cpSync(join(home, "config"), conf, { recursive: true });
     mkdirSync(join(conf, "jvm.options.d"), { recursive: true });
     mkdirSync(data, { recursive: true });
     mkdirSync(logs, { recursive: true });
-    mkdirSync(join(ctx.dir, "tmp"), { recursive: true });
+    mkdirSync(tmp, { recursive: true });
     writeFileSync(
       join(conf, "elasticsearch.yml"),
       renderElasticsearchYml({
@@ -97,20 +130,20 @@ export const elasticsearch: LocalService = {
     const user = await serviceUser(ctx.logFile);
     if (user) {
       // The distribution stays root-owned and read-only; the node writes only config, data, logs, tmp.
-      chownSync(ctx.dir, user.uid, user.gid);
-      for (const dir of [conf, data, logs, join(ctx.dir, "tmp")]) chownTree(dir, user.uid, user.gid);
+      chownSync(nodeDir, user.uid, user.gid);
+      for (const dir of [conf, data, logs, tmp]) chownTree(dir, user.uid, user.gid);
     }
     return {
       command: join(home, "bin", "elasticsearch"),
       args: [],
-      cwd: ctx.dir,
+      cwd: nodeDir,
       env: {
         PATH: process.env.PATH,
         LANG: process.env.LANG ?? "C.UTF-8",
-        HOME: ctx.dir,
+        HOME: nodeDir,
         ES_PATH_CONF: conf,
         ES_JAVA_HOME: await javaHome(),
-        ES_TMPDIR: join(ctx.dir, "tmp"),
+        ES_TMPDIR: tmp,
       },
       ...(user ? { user } : {}),
     };

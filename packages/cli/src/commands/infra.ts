@@ -21,7 +21,7 @@ export function registerInfra(program: Command): void {
 
   infra
     .command("status")
-    .description("show each service with its port, PID, health and version")
+    .description("show each service with its port, PID, health and version (exit code 3 when any is not healthy)")
     .option("--json", "print JSON instead of a table")
     .action(async (opts: { json?: boolean }) => {
       const { formatStatusTable, status } = await import("@reeltime/infra");
@@ -29,6 +29,7 @@ export function registerInfra(program: Command): void {
       process.stdout.write(
         opts.json ? `${JSON.stringify({ services: statuses }, null, 2)}\n` : `${formatStatusTable(statuses)}\n`,
       );
+      if (statuses.some((s) => !s.healthy)) process.exitCode = 3;
     });
 
   infra

@@ -1,0 +1,58 @@
+import { randomUUID } from "node:crypto";
+import { ALL_TOPICS, TOPICS } from "@reeltime/events";
+import { Kafka, logLevel } from "kafkajs";
+import { afterAll, describe, expect, it } from "vitest";
+import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
+import { loadSettings } from "../src/local/settings.ts";
+
+const kafka = new Kafka({
+  clientId: "reeltime-infra-smoke",
+  brokers: [...LOCAL_ENDPOINTS.kafka.brokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+const producer = kafka.producer();
+const consumer = kafka.consumer({ groupId: `infra-smoke-${randomUUID()}` });
+
+afterAll(async () => {
+  await Promise.allSettled([admin.disconnect(), producer.disconnect(), consumer.disconnect()]);
+});
+
+describe("local Kafka (kafkajs)", () => {
+  it("has reeltime's topics with the configured partitions", async () => {
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: [...ALL_TOPICS] });
+    expect(meta.topics.map((t) => t.name).sort()).toEqual([...ALL_TOPICS].sort());
+    for (const t of meta.topics) expect(t.partitions.length).toBeGreaterThanOrEqual(loadSettings().kafkaPartitions);
+  });
+
+  it("does not auto-create topics", async () => {
+    await producer.connect();
+    await expect(
+      producer.send({ topic: `reeltime.no-such-topic-${randomUUID()}`, messages: [{ value: "x" }], acks: -1 }),
+    ).rejects.toThrow();
+  });
+
+  it("produces with acks=all and consumes the message back in a consumer group", async () => {
+    const key = `job-${randomUUID()}`;
+    const value = JSON.stringify({ event_id: randomUUID(), event_type: "job.smoke" });
+    await producer.connect();
+    const [ack] = await producer.send({ topic: TOPICS.job, acks: -1, messages: [{ key, value }] });
+    expect(ack?.errorCode).toBe(0);
+
+    await consumer.connect();
+    await consumer.subscribe({ topic: TOPICS.job, fromBeginning: true });
+    const received = await new Promise<string>((resolvePromise, reject) => {
+      const timer = setTimeout(() => reject(new Error("message not consumed within 60 s")), 60_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          if (message.key?.toString() === key) {
+            clearTimeout(timer);
+            resolvePromise(message.value?.toString() ?? "");
+          }
+        },
+      });
+    });
+    expect(received).toBe(value);
+  });
+});
