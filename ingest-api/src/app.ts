@@ -1,7 +1,9 @@
+import { pipeline } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import cors from "@fastify/cors";
 import underPressure from "@fastify/under-pressure";
 import type { Bus, SearchStore } from "@reeltime/connectors";
+import { warmUpValidators } from "@reeltime/events";
 import { createLogger, type Logger } from "@reeltime/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { SecretRing } from "./auth.ts";
@@ -105,7 +107,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       throw err;
     }
     delete req.headers["content-length"];
-    return payload.pipe(enc === "gzip" ? createGunzip() : createInflate());
+    const inflate = enc === "gzip" ? createGunzip() : createInflate();
+    // Fastify listens for the stream's error and answers 400; the no-op keeps a second
+    // zlib error (after Fastify detached) from becoming an unhandled exception.
+    inflate.on("error", () => undefined);
+    pipeline(payload, inflate, () => undefined);
+    return inflate;
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
@@ -144,17 +151,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
 
-  await app.register(underPressure, {
-    maxEventLoopDelay: env.REELTIME_MAX_EVENT_LOOP_DELAY_MS,
-    ...(env.REELTIME_MAX_HEAP_BYTES > 0 ? { maxHeapUsedBytes: env.REELTIME_MAX_HEAP_BYTES } : {}),
-    retryAfter: 5,
-    pressureHandler: (_req, reply) => {
-      sendError(reply, "REELTIME_ERR_OVERLOADED", "the ingest API is overloaded; retry after a few seconds", {
-        retryAfterSeconds: 5,
-      });
-    },
-  });
-
+  apiRecorder(app, ctx);
   await app.register(cors, {
     origin: (origin, cb) => cb(null, origin === undefined ? false : ctx.anyOrigin(origin)),
     methods: ["GET", "POST", "OPTIONS"],
@@ -171,10 +168,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     );
   });
 
-  apiRecorder(app, ctx);
+  // Health and metrics stay answerable under load; only the API routes shed load.
   healthRoutes(app, ctx);
-  eventsRoute(app, ctx);
-  cmcdRoute(app, ctx);
-  readRoutes(app, ctx);
+  warmUpValidators();
+  await app.register(async (api) => {
+    await api.register(underPressure, {
+      maxEventLoopDelay: env.REELTIME_MAX_EVENT_LOOP_DELAY_MS,
+      ...(env.REELTIME_MAX_HEAP_BYTES > 0 ? { maxHeapUsedBytes: env.REELTIME_MAX_HEAP_BYTES } : {}),
+      retryAfter: 5,
+      pressureHandler: (_req, reply) => {
+        sendError(reply, "REELTIME_ERR_OVERLOADED", "the ingest API is overloaded; retry after a few seconds", {
+          retryAfterSeconds: 5,
+        });
+      },
+    });
+    eventsRoute(api, ctx);
+    cmcdRoute(api, ctx);
+    readRoutes(api, ctx);
+  });
   return app;
 }

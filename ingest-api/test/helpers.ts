@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Bus, BusMessage, ConsumedMessage, SearchStore } from "@reeltime/connectors";
 import { createBus, createSearchStore } from "@reeltime/connectors";
-import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
+import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.ts";
 import { loadIngestConfig } from "../src/config.ts";
@@ -85,7 +85,12 @@ export async function harness(
       partitions: 2,
     })),
   );
-  const app = await buildApp({ config: loadIngestConfig(testEnv(extra)), bus, search });
+  const app = await buildApp({
+    config: loadIngestConfig(testEnv(extra)),
+    bus,
+    search,
+    logger: createLogger("ingest-test", { level: process.env.LOG_LEVEL ?? "silent" }),
+  });
   return {
     app,
     bus,

@@ -43,7 +43,7 @@ describe("GET /v1/events/last", () => {
 
   it("filters by view, event type and time range", async () => {
     const byView = (await get("/v1/events/last?view_id=view-1&n=1000")).json().events as StoredEvent[];
-    expect(byView.length).toBe(10);
+    expect(byView.length).toBe(11); // ten heartbeats (i % 3 === 1) and the error (i = 40)
     expect(new Set(byView.map((e) => e.view_id))).toEqual(new Set(["view-1"]));
     const errors = (await get("/v1/events/last?event_type=playback.error")).json().events as StoredEvent[];
     expect(errors.map((e) => e.event_type)).toEqual(["playback.error"]);

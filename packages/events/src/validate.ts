@@ -61,6 +61,11 @@ export function validateRecord(name: RecordName, record: unknown): Issue[] {
 }
 
 let compiled: Record<EventType, ValidateFunction> | undefined;
+/** Compiles every validator now (servers call it at start-up, so no request pays for it). */
+export function warmUpValidators(): void {
+  validators();
+}
+
 /** Validators are compiled once, on first use, and reused for every batch. */
 function validators(): Record<EventType, ValidateFunction> {
   compiled ??= compileAll();

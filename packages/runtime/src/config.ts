@@ -1,5 +1,4 @@
 import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
 import { ReeltimeError } from "./errors.ts";
 
 const Str = (def: string, description: string) => Type.String({ default: def, description });
@@ -93,6 +92,19 @@ function coerce(schema: TSchema, raw: string): unknown {
   return raw;
 }
 
+/** Whether a coerced value satisfies its (flat) schema: enum, integer range, boolean or string. */
+function fits(schema: TSchema, value: unknown): boolean {
+  if (schema.enum) return (schema.enum as unknown[]).includes(value);
+  if (schema.type === "integer")
+    return (
+      Number.isInteger(value) &&
+      (value as number) >= (schema.minimum ?? -Infinity) &&
+      (value as number) <= (schema.maximum ?? Infinity)
+    );
+  if (schema.type === "boolean") return typeof value === "boolean";
+  return typeof value === "string";
+}
+
 /**
  * Reads the variables of `schema` from `env`, applies defaults and checks them. A bad value
  * throws REELTIME_ERR_CONFIG naming every bad variable, what it holds wrong and what is allowed.
@@ -107,7 +119,7 @@ export function loadEnv<S extends TObject>(schema: S, env: NodeJS.ProcessEnv = p
       continue;
     }
     const value = coerce(prop, raw);
-    if (!Value.Check(prop, value)) {
+    if (!fits(prop, value)) {
       const shown = SECRET_VARS.has(name) ? "(hidden)" : JSON.stringify(raw);
       const allowed = prop.enum
         ? `one of ${(prop.enum as string[]).join(", ")}`

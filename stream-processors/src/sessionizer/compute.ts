@@ -1,4 +1,5 @@
 import type { PlaybackEvent, ViewRecord } from "@reeltime/events";
+import { orderBySeq } from "../runtime/order.ts";
 import {
   playbackSuccessScore,
   qualityScore,
@@ -43,7 +44,7 @@ const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** di
  * startup time is the SDK's own measurement (first advancing frame − play request).
  */
 export function computeView(input: ViewEvent[], opts: { timedOut?: boolean } = {}): ViewRecord {
-  const events = orderEvents(input);
+  const events = orderBySeq(input);
   if (events.length === 0) throw new Error("computeView needs at least one event");
   const first = events[0]!;
   const ts = (e: ViewEvent) => Date.parse(e.client_ts);

@@ -7,6 +7,22 @@ import { publishDeadLetters } from "../../publish.ts";
 import { acceptValidated } from "./accept.ts";
 import { guardWrite } from "./write-guard.ts";
 
+/** Fields only the server sets: a client's values are dropped before validation, never trusted. */
+const SERVER_FIELDS = ["received_at", "client"] as const;
+
+function withoutServerFields(body: unknown): unknown {
+  const strip = (e: unknown) => {
+    if (e === null || typeof e !== "object" || Array.isArray(e)) return e;
+    const copy = { ...(e as Record<string, unknown>) };
+    for (const f of SERVER_FIELDS) delete copy[f];
+    return copy;
+  };
+  if (Array.isArray(body)) return body.map(strip);
+  if (body !== null && typeof body === "object" && Array.isArray((body as { events?: unknown }).events))
+    return { events: (body as { events: unknown[] }).events.map(strip) };
+  return body;
+}
+
 /** POST /v1/events: a batch (`[...]` or `{"events": [...]}`) as JSON or text/plain, optionally gzip. */
 export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
   app.post("/v1/events", async (req, reply) => {
@@ -15,7 +31,9 @@ export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
     ctx.metrics.bytes.inc(Number(req.headers["content-length"] ?? 0) || 0);
     if (req.body === undefined)
       return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
-    const batch = validateBatch(req.body, { maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH });
+    const batch = validateBatch(withoutServerFields(req.body), {
+      maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH,
+    });
     if (batch.batchErrors.length > 0) {
       const issue = batch.batchErrors[0]!;
       ctx.metrics.rejected.inc({ reason: issue.reason });
