@@ -31,6 +31,10 @@ export async function createSearchStore(env: ConnectionEnv = loadEnv(ConnectionE
 /** The archive chosen by REELTIME_ARCHIVE (fs | s3). */
 export async function createArchive(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<Archive> {
   switch (env.REELTIME_ARCHIVE) {
+    case "fs":
+      return (await import("./archive/fs/index.ts")).createFsArchive(env);
+    case "s3":
+      return (await import("./archive/s3/index.ts")).createS3Archive(env);
     default:
       return notYet("archive", env.REELTIME_ARCHIVE);
   }
@@ -41,8 +45,12 @@ export async function createQueryEngine(
   archive: Archive,
   env: ConnectionEnv = loadEnv(ConnectionEnv),
 ): Promise<QueryEngine> {
-  void archive;
   switch (env.REELTIME_QUERY) {
+    case "duckdb":
+      return (await import("./query/duckdb/index.ts")).createDuckDbEngine(env, archive);
+    case "athena":
+      // Athena reads the bucket itself through the Glue tables; the archive is not needed.
+      return (await import("./query/athena/index.ts")).createAthenaEngine(env);
     default:
       return notYet("query", env.REELTIME_QUERY);
   }

@@ -1,0 +1,96 @@
+import type { Reporter, TestModule, TestSuite } from "vitest/node";
+
+/** `describe` names of conformance suites: `<port> conformance: <adapter>` (port name in any case). */
+export const CONFORMANCE_SUITE = /^([A-Za-z][A-Za-z0-9-]*) conformance: ([a-z0-9][a-z0-9-]*)$/;
+
+/** Port names as suites may spell them (the interface name or its short form) → grid row. */
+const PORT_ALIASES: Record<string, string> = { searchstore: "search", queryengine: "query" };
+const portOf = (name: string) => PORT_ALIASES[name.toLowerCase()] ?? name.toLowerCase();
+
+/** Every cell the issue asks for; one that did not run shows as "not run" and fails the run. */
+export const EXPECTED_GRID: Record<string, string[]> = {
+  bus: ["embedded", "kafka", "kinesis"],
+  search: ["embedded", "elasticsearch"],
+  archive: ["fs", "s3"],
+  query: ["duckdb", "athena"],
+};
+
+export interface Cell {
+  passed: number;
+  failed: number;
+  skipped: number;
+  /** A hook of the suite (beforeAll/afterAll) failed. */
+  broken: boolean;
+}
+
+/** Tallies the conformance suites of finished test modules by port and adapter. */
+export function tally(modules: readonly TestModule[]): Map<string, Map<string, Cell>> {
+  const grid = new Map<string, Map<string, Cell>>();
+  for (const m of modules)
+    for (const suite of m.children.allSuites() as Iterable<TestSuite>) {
+      const match = CONFORMANCE_SUITE.exec(suite.name);
+      if (!match) continue;
+      const [, portName, adapter] = match as unknown as [string, string, string];
+      const port = portOf(portName);
+      const row = grid.get(port) ?? new Map<string, Cell>();
+      grid.set(port, row);
+      const cell = row.get(adapter) ?? { passed: 0, failed: 0, skipped: 0, broken: false };
+      row.set(adapter, cell);
+      for (const t of suite.children.allTests()) {
+        const state = t.result().state;
+        if (state === "passed") cell.passed++;
+        else if (state === "failed") cell.failed++;
+        else cell.skipped++;
+      }
+      if (suite.state() === "failed" || suite.errors().length > 0) cell.broken = true;
+    }
+  return grid;
+}
+
+function label(cell: Cell | undefined): { text: string; ok: boolean } {
+  if (!cell) return { text: "not run", ok: false };
+  const total = cell.passed + cell.failed;
+  if (cell.failed > 0 || cell.broken) return { text: `FAIL ${cell.passed}/${total}`, ok: false };
+  if (cell.passed === 0) return { text: `skipped ${cell.skipped}`, ok: false };
+  return { text: `pass ${cell.passed}/${total}${cell.skipped ? ` (+${cell.skipped} n/a)` : ""}`, ok: true };
+}
+
+/** The grid as text: one row per port, one column per adapter of that port. */
+export function renderGrid(grid: Map<string, Map<string, Cell>>): { text: string; ok: boolean } {
+  const ports = [...new Set([...Object.keys(EXPECTED_GRID), ...grid.keys()])];
+  const rows: string[][] = [];
+  let ok = true;
+  for (const port of ports) {
+    const adapters = [...new Set([...(EXPECTED_GRID[port] ?? []), ...(grid.get(port)?.keys() ?? [])])];
+    const cells = adapters.map((a) => {
+      const l = label(grid.get(port)?.get(a));
+      ok &&= l.ok;
+      return `${a}: ${l.text}`;
+    });
+    rows.push([port, ...cells]);
+  }
+  const widths: number[] = [];
+  for (const r of rows) for (const [i, c] of r.entries()) widths[i] = Math.max(widths[i] ?? 0, c.length);
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join(" │ ");
+  const text = [
+    "",
+    "Connector conformance grid (port × adapter, tests passed/run)",
+    ...rows.map(line),
+    ok ? "every cell passed" : "some cells failed or did not run",
+    "",
+  ].join("\n");
+  return { text, ok };
+}
+
+/**
+ * Vitest reporter for `npm run test:connectors`: after the run, prints which adapters pass which
+ * port's conformance suite. Use it beside the default reporter:
+ * `vitest run packages/connectors --reporter=default --reporter=./packages/testkit/src/grid-reporter.ts`.
+ */
+export default class GridReporter implements Reporter {
+  onTestRunEnd(modules: readonly TestModule[]): void {
+    const { text, ok } = renderGrid(tally(modules));
+    process.stdout.write(`${text}\n`);
+    if (!ok) process.exitCode = 1;
+  }
+}
