@@ -159,6 +159,7 @@ export class Delivery {
       this.counters.retries++;
       this.retryAt = this.o.platform.now() + wait;
       this.o.log(`send failed (${status || "network"}), retry in ${wait} ms`);
+      this.counters.queued = this.queue.length;
       return false;
     }
     this.attempt = 0;
@@ -199,7 +200,7 @@ export class Delivery {
 
   /** The hard cap: drop the oldest events and count them. */
   private trim(): void {
-    const over = this.queue.length + this.inflight.length - this.o.maxQueue;
+    const over = Math.min(this.queue.length, this.queue.length + this.inflight.length - this.o.maxQueue);
     if (over > 0) {
       this.queue.splice(0, over);
       this.counters.dropped += over;
