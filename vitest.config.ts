@@ -18,6 +18,12 @@ export default defineConfig({
           include: ["**/test/**/*.int.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 120_000,
+          // The local MinIO's credentials (kinesis-local accepts any); see docs/local-services.md.
+          env: {
+            AWS_ACCESS_KEY_ID: "reeltime",
+            AWS_SECRET_ACCESS_KEY: "reeltime-local-secret",
+            AWS_REGION: "us-east-1",
+          },
           hookTimeout: 180_000,
           fileParallelism: false,
         },

@@ -105,8 +105,17 @@ export async function harness(
   };
 }
 
-/** Reads everything on `topics` from the beginning with a fresh group until `count` messages arrived. */
-export async function drain(bus: Bus, topics: string[], count: number, timeoutMs = 15_000): Promise<ConsumedMessage[]> {
+/**
+ * Reads `topics` from the beginning with a fresh group until `count` messages that `match`
+ * arrived (or the timeout), and returns those.
+ */
+export async function drain(
+  bus: Bus,
+  topics: string[],
+  count: number,
+  timeoutMs = 15_000,
+  match: (m: ConsumedMessage) => boolean = () => true,
+): Promise<ConsumedMessage[]> {
   const got: ConsumedMessage[] = [];
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => {
@@ -117,7 +126,7 @@ export async function drain(bus: Bus, topics: string[], count: number, timeoutMs
     topics,
     start: "earliest",
     handler: async (batch) => {
-      got.push(...batch.messages);
+      got.push(...batch.messages.filter(match));
       if (got.length >= count) done();
     },
   });

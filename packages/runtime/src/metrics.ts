@@ -7,6 +7,10 @@ export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry, prefix: "reeltime_" });
+  // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool
+  // flags them); the same figures stay available per type in reeltime_nodejs_active_*.
+  for (const name of ["handles", "requests", "resources"])
+    registry.removeSingleMetric(`reeltime_nodejs_active_${name}_total`);
   return registry;
 }
 

@@ -1,4 +1,5 @@
 export { type ArchiveHarness, archiveConformance, payload } from "./conformance/archive.ts";
-export { type SearchConformanceOptions, searchConformance } from "./conformance/search.ts";
 export { type BusConformanceOptions, busConformance } from "./conformance/bus.ts";
 export { type QueryHarness, queryConformance } from "./conformance/query.ts";
+export { type SearchConformanceOptions, searchConformance } from "./conformance/search.ts";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";

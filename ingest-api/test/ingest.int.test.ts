@@ -1,0 +1,169 @@
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createBus, createSearchStore } from "@reeltime/connectors";
+import { exampleEvent, TOPICS } from "@reeltime/events";
+import { LOCAL_ENDPOINTS } from "@reeltime/infra";
+import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
+import { startTcpProxy } from "@reeltime/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app.ts";
+import { loadIngestConfig } from "../src/config.ts";
+import { decode, drain, type Harness, harness, READ_TOKEN, testEnv, WRITE_KEY } from "./helpers.ts";
+
+const BUSES: [string, Record<string, string>][] = [
+  ["kafka", { REELTIME_BUS: "kafka", REELTIME_KAFKA_BROKERS: LOCAL_ENDPOINTS.kafka.brokers.join(",") }],
+  ["kinesis", { REELTIME_BUS: "kinesis", REELTIME_KINESIS_ENDPOINT: LOCAL_ENDPOINTS.kinesis.endpoint }],
+];
+const ES = { REELTIME_SEARCH: "elasticsearch", REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url };
+
+describe.each(BUSES)("ingest on real %s with real Elasticsearch", (_name, busEnv) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({}, { ...busEnv, ...ES });
+  });
+  afterAll(() => h?.close());
+
+  const post = (body: unknown) =>
+    h.app.inject({
+      method: "POST",
+      url: "/v1/events",
+      headers: { "content-type": "application/json", "x-reeltime-key": WRITE_KEY },
+      payload: JSON.stringify(body),
+      remoteAddress: "198.51.100.23",
+    });
+
+  it("accepts a batch only once the bus acknowledged it, keyed by view", async () => {
+    const viewId = `view-int-${Date.now()}`;
+    const events = [0, 1, 2].map((seq) => ({ ...exampleEvent("playback.heartbeat", { seq }), view_id: viewId }));
+    const res = await post({ events });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().accepted).toBe(3);
+    const ids = new Set(events.map((e) => e.event_id));
+    const got = await drain(h.bus, [TOPICS.playback], 3, 60_000, (m) => ids.has(String(decode(m).event_id)));
+    expect(got.map((m) => decode(m).seq)).toEqual([0, 1, 2]); // one key: order kept
+    expect(got.every((m) => m.key === viewId)).toBe(true);
+    expect(decode(got[0]!)).toMatchObject({ app_id: "shop", client: { ip: "198.51.100.0" } });
+  });
+
+  it("invalid events reach the dead-letter stream with their reason", async () => {
+    const bad = { ...exampleEvent("click"), seq: -7 };
+    const res = await post([exampleEvent("click"), bad]);
+    expect(res.json()).toMatchObject({ accepted: 1, rejected: 1 });
+    const [letter] = await drain(h.bus, [TOPICS.deadLetter], 1, 60_000, (m) => decode(m).event_id === bad.event_id);
+    expect(decode(letter!)).toMatchObject({ reason: "range", stage: "ingest" });
+  });
+
+  it("reads the newest events back from Elasticsearch with a read token", async () => {
+    const viewId = `view-read-${Date.now()}`;
+    const base = Date.now();
+    const stored = [0, 1, 2].map((i) => ({
+      ...exampleEvent("playback.pause", { seq: i }),
+      view_id: viewId,
+      app_id: "shop",
+      received_at: new Date(base + i).toISOString(),
+    }));
+    await h.search.index(stored);
+    await h.search.refresh();
+    const res = await h.app.inject({
+      method: "GET",
+      url: `/v1/events/last?view_id=${viewId}&n=2`,
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().events.map((e: { seq: number }) => e.seq)).toEqual([2, 1]);
+  });
+});
+
+describe("a bus that goes down", () => {
+  it("Kinesis cut off: 503 with Retry-After, nothing written, and recovery afterwards", async () => {
+    const proxy = await startTcpProxy(Number(new URL(LOCAL_ENDPOINTS.kinesis.endpoint).port));
+    const h = await harness(
+      { REELTIME_PUBLISH_TIMEOUT_MS: "4000" },
+      {
+        REELTIME_BUS: "kinesis",
+        REELTIME_KINESIS_ENDPOINT: `http://127.0.0.1:${proxy.port}`,
+        REELTIME_BUS_TIMEOUT_MS: "3000",
+      },
+    );
+    try {
+      const viewId = `view-outage-${Date.now()}`;
+      const send = (e: object) =>
+        h.app.inject({
+          method: "POST",
+          url: "/v1/events",
+          headers: { "content-type": "application/json", "x-reeltime-key": WRITE_KEY },
+          payload: JSON.stringify([{ ...e, view_id: viewId }]),
+        });
+      const before = exampleEvent("playback.play", { seq: 1 });
+      await proxy.cut();
+      const res = await send(before);
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.headers["retry-after"]).toBe("5");
+      await proxy.restore();
+      const after = exampleEvent("playback.pause", { seq: 2 });
+      expect((await send(after)).statusCode).toBe(200);
+      const seen = await drain(h.bus, [TOPICS.playback], 1, 60_000, (m) => m.key === viewId);
+      expect(seen.map((m) => decode(m).event_id)).toEqual([after.event_id]);
+    } finally {
+      await h.close();
+      await proxy.close();
+    }
+  });
+
+  it("Kafka unreachable: 503 within the publish timeout", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reeltime-kafka-down-"));
+    const env = loadEnv(ConnectionEnv, {
+      REELTIME_DATA_DIR: dir,
+      REELTIME_BUS: "kafka",
+      REELTIME_KAFKA_BROKERS: "127.0.0.1:1",
+      REELTIME_BUS_TIMEOUT_MS: "2000",
+    });
+    const bus = await createBus(env);
+    const search = await createSearchStore(env);
+    const app = await buildApp({
+      config: loadIngestConfig(testEnv({ REELTIME_PUBLISH_TIMEOUT_MS: "3000" })),
+      bus,
+      search,
+      logger: createLogger("ingest-test", { level: "silent" }),
+    });
+    try {
+      const started = Date.now();
+      const res = await app.inject({
+        method: "POST",
+        url: "/v1/events",
+        headers: { "content-type": "application/json", "x-reeltime-key": WRITE_KEY },
+        payload: JSON.stringify([exampleEvent("click")]),
+      });
+      expect(res.statusCode, res.body).toBe(503);
+      expect(res.json().error.code).toBe("REELTIME_ERR_BUS_UNAVAILABLE");
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await app.inject("/readyz")).statusCode).toBe(503);
+    } finally {
+      await app.close();
+      await bus.shutdown().catch(() => undefined);
+      await search.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("/metrics", () => {
+  it("passes promtool check metrics", async () => {
+    const h = await harness();
+    try {
+      await h.app.inject({
+        method: "POST",
+        url: "/v1/events",
+        headers: { "content-type": "application/json", "x-reeltime-key": WRITE_KEY },
+        payload: JSON.stringify([exampleEvent("click")]),
+      });
+      const body = (await h.app.inject("/metrics")).body;
+      const out = execFileSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8" });
+      expect(out).not.toMatch(/error|problem/i);
+    } finally {
+      await h.close();
+    }
+  });
+});
