@@ -75,9 +75,10 @@ export function backoff(tuning: Tuning, attempt: number): Promise<void> {
   return sleep(cap / 2 + (Math.random() * cap) / 2);
 }
 
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
   if (err instanceof errors.ResponseError) {
-    const e = (err.body as { error?: { type?: string; reason?: string } } | undefined)?.error;
+    const e = (err.body as { error?: string | { type?: string; reason?: string } } | undefined)?.error;
+    if (typeof e === "string") return `HTTP ${err.meta.statusCode}: ${e}`;
     return `HTTP ${err.meta.statusCode}${e?.type ? ` ${e.type}` : ""}${e?.reason ? `: ${e.reason}` : ""}`;
   }
   return err instanceof Error ? err.message : String(err);

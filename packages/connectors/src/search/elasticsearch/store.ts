@@ -23,7 +23,7 @@ import type {
 } from "../../ports/search.ts";
 import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
 import { type BulkItem, bulkWrite } from "./bulk.ts";
-import { statusOf, type Tuning, withRetry } from "./client.ts";
+import { describeError, statusOf, type Tuning, withRetry } from "./client.ts";
 import { deadLetterQuery, filterClauses, NEWEST_FIRST, textQuery } from "./query.ts";
 
 const EVENTS = "reeltime-events-*";
@@ -34,6 +34,14 @@ type Source = Record<string, unknown>;
 function fromSource<T>(source: Source | undefined): T {
   const { "@timestamp": _ts, ...rest } = source ?? {};
   return rest as T;
+}
+
+/** A generated template without its `index.lifecycle.name` setting. */
+function withoutLifecycle(template: Record<string, unknown>): Record<string, unknown> {
+  const inner = template.template as { settings?: Record<string, unknown> } | undefined;
+  if (!inner?.settings) return template;
+  const { "index.lifecycle.name": _policy, ...settings } = inner.settings;
+  return { ...template, template: { ...inner, settings } };
 }
 
 /**
@@ -47,6 +55,7 @@ export class ElasticsearchSearchStore implements SearchStore {
   readonly #tuning: Tuning;
   readonly #url: string;
   #starting: Promise<void> | undefined;
+  #ilm: boolean | undefined;
 
   constructor(client: Client, tuning: Tuning, url: string) {
     this.#client = client;
@@ -58,14 +67,30 @@ export class ElasticsearchSearchStore implements SearchStore {
     return withRetry(this.#tuning, this.#url, what, fn);
   }
 
-  /** Installs the ILM policy and every generated index template (PUT, so idempotent). */
+  /**
+   * Installs the ILM policy and every generated index template (PUT, so idempotent). A server
+   * without the ILM API (a minimal build, Serverless) gets the templates without a lifecycle,
+   * said in a process warning and in health().
+   */
   async init(): Promise<void> {
-    await this.#call("installing the ILM policy", () =>
-      this.#client.ilm.putLifecycle({ name: ILM_POLICY_NAME, ...(ilmPolicy() as object) }),
-    );
+    const ilm = await this.#call("installing the ILM policy", async () => {
+      try {
+        await this.#client.ilm.putLifecycle({ name: ILM_POLICY_NAME, ...(ilmPolicy() as object) });
+        return true;
+      } catch (err) {
+        if (statusOf(err) === 400 && /no handler found/.test(describeError(err))) return false;
+        throw err;
+      }
+    });
+    if (!ilm && this.#ilm !== false)
+      process.emitWarning(
+        `${this.#url} has no ILM API: reeltime index templates are installed without "${ILM_POLICY_NAME}", so nothing rolls over or expires`,
+        { code: "REELTIME_WARN_SEARCH_NO_ILM" },
+      );
+    this.#ilm = ilm;
     for (const [name, body] of Object.entries(indexTemplates()))
       await this.#call(`installing index template ${name}`, () =>
-        this.#client.indices.putIndexTemplate({ name, ...(body as object) }),
+        this.#client.indices.putIndexTemplate({ name, ...((ilm ? body : withoutLifecycle(body)) as object) }),
       );
   }
 
@@ -81,7 +106,12 @@ export class ElasticsearchSearchStore implements SearchStore {
   async health(): Promise<Health> {
     try {
       const h = await this.#client.cluster.health({ timeout: "2s" }, { requestTimeout: 3_000 });
-      return { ok: h.status !== "red", driver: this.driver, detail: `cluster ${h.cluster_name} is ${h.status}` };
+      const lifecycle = this.#ilm === false ? "; no ILM: indices never roll over or expire" : "";
+      return {
+        ok: h.status !== "red",
+        driver: this.driver,
+        detail: `cluster ${h.cluster_name} is ${h.status}${lifecycle}`,
+      };
     } catch (err) {
       return { ok: false, driver: this.driver, detail: `${this.#url}: ${(err as Error).message}` };
     }
