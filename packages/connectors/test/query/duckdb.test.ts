@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { unavailable } from "@reeltime/runtime";
 import { queryConformance } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFsArchive } from "../../src/archive/fs/index.ts";
@@ -51,6 +52,28 @@ describe("duckdb engine", () => {
     } finally {
       await engine.shutdown();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an archive that is down gives a retryable error, and the engine recovers once it is back", async () => {
+    let down = true;
+    const flaky = {
+      ...archive,
+      list: async (prefix: string) => {
+        if (down) throw unavailable("archive", "S3 list failed after retries: connect ECONNREFUSED");
+        return archive.list(prefix);
+      },
+    };
+    const engine = createDuckDbEngine(env, flaky);
+    try {
+      await expect(engine.run("SELECT 1 AS one")).rejects.toMatchObject({
+        code: "REELTIME_ERR_ARCHIVE_UNAVAILABLE",
+        retryable: true,
+      });
+      down = false;
+      expect((await engine.run("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await engine.shutdown();
     }
   });
 });

@@ -79,8 +79,13 @@ export function createDuckDbEngine(
     } finally {
       conn.closeSync();
     }
+    try {
+      await refreshWith(db);
+    } catch (err) {
+      db.closeSync();
+      throw err;
+    }
     instance = db;
-    await refreshWith(db);
     return db;
   }
 
