@@ -47,7 +47,8 @@ function withoutLifecycle(template: Record<string, unknown>): Record<string, unk
 /**
  * The SearchStore on Elasticsearch 8: events in one data stream per family (`_id` = event_id,
  * op_type create, so a 409 is an already-indexed duplicate), views and jobs in plain indices
- * upserted by id, dead letters in their own data stream.
+ * upserted by id, dead letters in their own data stream. A 409 can only come from the current
+ * write index: an event replayed after a rollover is stored again, and reads collapse on event_id.
  */
 export class ElasticsearchSearchStore implements SearchStore {
   readonly driver = "elasticsearch";
@@ -163,6 +164,9 @@ export class ElasticsearchSearchStore implements SearchStore {
         query,
         size: n,
         ...(sort ? { sort: sort as never } : {}),
+        // `_id` is unique per backing index only: after a rollover a replayed event can be
+        // written again, so reads collapse on event_id and never show it twice.
+        collapse: { field: "event_id" },
         track_total_hits: false,
         ignore_unavailable: true,
         allow_no_indices: true,
