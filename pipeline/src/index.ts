@@ -1,3 +1,6 @@
+export { ProgressView } from "./cli/progress-view.ts";
+export { exportPackage, type TranscodeCommandOptions, transcodeCommand } from "./cli/transcode.ts";
+export { uploadsPrefix, type WatchCommandOptions, watchCommand } from "./cli/watch.ts";
 export { FfmpegError, INPUT_ERRORS, type InputErrorCode, inputError, isInputError } from "./errors.ts";
 export { type MediaInfo, parseProbe, probe } from "./ffmpeg/probe.ts";
 export { type FfmpegProgress, ProgressParser } from "./ffmpeg/progress.ts";
@@ -22,3 +25,4 @@ export {
 } from "./pipeline.ts";
 export type { RenditionResult } from "./steps/rendition.ts";
 export type { ThumbnailsResult } from "./steps/thumbnails.ts";
+export { type ProcessedRecord, UploadWatcher, type WatchOptions } from "./watch.ts";

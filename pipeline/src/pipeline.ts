@@ -76,12 +76,14 @@ export interface JobResult {
   error?: { code: string; message: string; step: string; rendition?: string };
 }
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** Video ids name archive folders, so they keep to characters every object store accepts. */
+const VIDEO_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /** A video id from a file name: `My Clip (final).mov` → `My-Clip-final`. */
 export function videoIdFromName(name: string): string {
   const stem = basename(name, extname(name))
-    .replace(/[^A-Za-z0-9._:-]+/g, "-")
+    .replace(/[^A-Za-z0-9._-]+/g, "-")
     .replace(/^[^A-Za-z0-9]+|-+$/g, "")
     .slice(0, 64);
   return stem || `video-${uuidv7()}`;
@@ -137,16 +139,18 @@ export class TranscodePipeline {
     const source = resolve(request.source);
     const jobId = request.jobId ?? `job-${uuidv7()}`;
     const videoId = request.videoId ?? videoIdFromName(source);
-    for (const [what, id] of [
-      ["job id", jobId],
-      ["video id", videoId],
-    ] as const)
-      if (!ID.test(id))
-        throw new ReeltimeError(
-          "REELTIME_ERR_USAGE",
-          `${what} "${id}" must be 1-64 letters, digits, '.', '_', ':' or '-'`,
-          2,
-        );
+    if (!JOB_ID.test(jobId))
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        `job id "${jobId}" must be 1-64 letters, digits, '.', '_', ':' or '-'`,
+        2,
+      );
+    if (!VIDEO_ID.test(videoId))
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        `video id "${videoId}" must be 1-64 letters, digits, '.', '_' or '-'`,
+        2,
+      );
     const reporter = new JobReporter(
       this.#bus,
       {

@@ -3,6 +3,8 @@ import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
 import { registerIngest } from "./ingest.ts";
 import { registerInfra } from "./infra.ts";
+import { registerPipeline } from "./pipeline.ts";
+import { registerTranscode } from "./transcode.ts";
 
 /** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
 export function registerCommands(program: Command): void {
@@ -10,4 +12,6 @@ export function registerCommands(program: Command): void {
   registerInfra(program);
   registerDev(program);
   registerIngest(program);
+  registerTranscode(program);
+  registerPipeline(program);
 }

@@ -1,0 +1,44 @@
+import { ReeltimeError } from "@reeltime/runtime";
+import type { Command } from "commander";
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 30)
+    throw new ReeltimeError(
+      "REELTIME_ERR_USAGE",
+      `--segment-seconds must be a whole number from 1 to 30, got ${value}`,
+      2,
+    );
+  return n;
+}
+
+/** `reeltime transcode FILE`: one file through the transcoding pipeline, with a progress bar. */
+export function registerTranscode(program: Command): void {
+  program
+    .command("transcode")
+    .description(
+      "transcode a local video into an HLS ladder (H.264/AAC, thumbnails, master playlist); outputs go to the " +
+        "archive under media/<video_id>/ and job events to the bus (REELTIME_ARCHIVE, REELTIME_BUS)",
+    )
+    .argument("<file>", "the source video")
+    .option("--video-id <id>", "id of the video (default: from the file name)")
+    .option("--title <title>", "title carried in the job events")
+    .option("--segment-seconds <n>", "HLS segment length in seconds (1-30)", positiveInt, 4)
+    .option("--ladder <rungs>", "comma-separated renditions, e.g. 720p,480p (capped at the source's size)")
+    .option("--out <dir>", "also copy the finished package to DIR/<video_id>/")
+    .action(
+      async (
+        file: string,
+        o: { videoId?: string; title?: string; segmentSeconds: number; ladder?: string; out?: string },
+      ) => {
+        const { transcodeCommand } = await import("@reeltime/pipeline");
+        await transcodeCommand(file, {
+          segmentSeconds: o.segmentSeconds,
+          ...(o.videoId ? { videoId: o.videoId } : {}),
+          ...(o.title ? { title: o.title } : {}),
+          ...(o.ladder ? { ladder: o.ladder.split(",").filter(Boolean) } : {}),
+          ...(o.out ? { out: o.out } : {}),
+        });
+      },
+    );
+}

@@ -1,0 +1,71 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Archive } from "@reeltime/connectors";
+import { ReeltimeError } from "@reeltime/runtime";
+import { mediaKeys } from "../job/keys.ts";
+import { type JobResult, TranscodePipeline } from "../pipeline.ts";
+import { connect } from "./connect.ts";
+import { ProgressView } from "./progress-view.ts";
+
+export interface TranscodeCommandOptions {
+  videoId?: string;
+  title?: string;
+  segmentSeconds?: number;
+  ladder?: string[];
+  /** Also copy the finished package to `<out>/<video_id>/`. */
+  out?: string;
+  stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+}
+
+/** Copies every object under `media/<video_id>/` to `<dir>/<video_id>/`. */
+export async function exportPackage(archive: Archive, videoId: string, dir: string): Promise<string> {
+  const { root } = mediaKeys(videoId);
+  const target = join(dir, videoId);
+  for (const o of await archive.list(`${root}/`)) {
+    const path = join(target, o.key.slice(root.length + 1));
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, await archive.get(o.key));
+  }
+  return target;
+}
+
+/** `reeltime transcode FILE`: one job on the configured bus and archive, with a progress bar. */
+export async function transcodeCommand(file: string, o: TranscodeCommandOptions): Promise<JobResult> {
+  const out = o.stdout ?? process.stdout;
+  const { bus, archive } = await connect();
+  const view = new ProgressView(out);
+  try {
+    const pipeline = new TranscodePipeline(
+      { bus, archive },
+      {
+        ...(o.segmentSeconds === undefined ? {} : { segmentSeconds: o.segmentSeconds }),
+        ...(o.ladder ? { ladder: o.ladder } : {}),
+        progressIntervalMs: 250,
+        onEvent: (e) => view.onEvent(e),
+      },
+    );
+    const result = await pipeline.run({
+      source: file,
+      ...(o.videoId ? { videoId: o.videoId } : {}),
+      ...(o.title ? { title: o.title } : {}),
+    });
+    view.end();
+    if (result.status === "failed") {
+      const e = result.error!;
+      throw new ReeltimeError(e.code, `transcode failed at ${e.rendition ?? e.step}: ${e.message}`, 1);
+    }
+    for (const r of result.renditions)
+      out.write(
+        `  ${r.name.padEnd(6)} ${`${r.width}x${r.height}`.padEnd(10)} ${String(r.segments).padStart(4)} segments  ` +
+          `${Math.round(r.achievedBps / 1000)} kb/s (target ${Math.round(r.targetBps / 1000)})  ` +
+          `${r.skipped ? "skipped: already complete" : `${r.speed.toFixed(2)}x`}\n`,
+      );
+    out.write(`master playlist: ${archive.driver}:${result.masterKey}\n`);
+    if (o.out) out.write(`copied to ${await exportPackage(archive, result.videoId, o.out)}\n`);
+    return result;
+  } finally {
+    view.end();
+    await bus.shutdown();
+    await archive.shutdown();
+  }
+}

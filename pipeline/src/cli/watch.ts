@@ -1,0 +1,52 @@
+import { ReeltimeError } from "@reeltime/runtime";
+import { TranscodePipeline } from "../pipeline.ts";
+import { type ProcessedRecord, UploadWatcher } from "../watch.ts";
+import { connect } from "./connect.ts";
+
+export interface WatchCommandOptions {
+  prefix?: string;
+  intervalSeconds?: number;
+  /** One pass, then exit (cron, tests). */
+  once?: boolean;
+  stdout?: NodeJS.WritableStream;
+}
+
+/** The uploads prefix: `--prefix`, else REELTIME_UPLOADS_PREFIX, else `uploads/`. */
+export function uploadsPrefix(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const prefix = flag ?? env.REELTIME_UPLOADS_PREFIX ?? "uploads/";
+  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*\/$/.test(prefix))
+    throw new ReeltimeError(
+      "REELTIME_ERR_CONFIG",
+      `REELTIME_UPLOADS_PREFIX=${JSON.stringify(prefix)} is invalid: expected a key prefix ending in "/", e.g. uploads/`,
+      2,
+    );
+  return prefix;
+}
+
+/** `reeltime pipeline watch`: transcodes each upload under the prefix once, until interrupted. */
+export async function watchCommand(o: WatchCommandOptions): Promise<ProcessedRecord[]> {
+  const out = o.stdout ?? process.stdout;
+  const prefix = uploadsPrefix(o.prefix);
+  const { bus, archive } = await connect();
+  const pipeline = new TranscodePipeline({ bus, archive });
+  const watcher = new UploadWatcher(archive, pipeline, {
+    prefix,
+    intervalMs: (o.intervalSeconds ?? 5) * 1000,
+    onJob: (r) =>
+      out.write(
+        `${r.key}: ${r.status}${r.error_code ? ` (${r.error_code})` : ""} job ${r.job_id} video ${r.video_id}\n`,
+      ),
+  });
+  try {
+    if (o.once) return await watcher.pollOnce();
+    out.write(`watching ${archive.driver}:${prefix} every ${o.intervalSeconds ?? 5} s (Ctrl-C to stop)\n`);
+    watcher.start();
+    await new Promise<void>((resolve) => process.once("SIGINT", resolve).once("SIGTERM", resolve));
+    out.write("stopping: letting the running job finish\n");
+    await watcher.stop();
+    return [];
+  } finally {
+    await bus.shutdown();
+    await archive.shutdown();
+  }
+}
