@@ -319,6 +319,16 @@ export function searchConformance(
       expect(await store.getJob(`job-${app}-missing`)).toBeUndefined();
     });
 
+    it("refuses a view or job the mapping does not allow, naming the field, without a retry hint", async () => {
+      const app = newApp();
+      const bad = { ...view(`view-${app}`, app), surprise: 1 } as ViewRecord;
+      const refused = { code: "REELTIME_ERR_SEARCH_REJECTED", retryable: false, status: 400 };
+      await expect(store.upsertViews([bad])).rejects.toMatchObject(refused);
+      await expect(store.upsertViews([bad])).rejects.toThrow(/surprise/);
+      const badJob = { ...job(`job-${app}`, app), total_bytes: "lots" } as unknown as JobRecord;
+      await expect(store.upsertJobs([badJob])).rejects.toThrow(/total_bytes/);
+    });
+
     it("keeps dead letters, queried by reason, stage and time, newest first", async () => {
       const reason = `schema-${RUN}`;
       const d1 = letter(`dl-${RUN}-1`, reason, 1);

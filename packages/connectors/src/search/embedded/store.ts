@@ -1,7 +1,6 @@
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobRecord, ViewRecord } from "@reeltime/events";
-import { ReeltimeError } from "@reeltime/runtime";
 import type { Health } from "../../ports/common.ts";
 import type {
   DeadLetter,
@@ -17,86 +16,9 @@ import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../
 import { deadLetterMatcher, eventMatcher } from "./filter.ts";
 import { NdjsonLog } from "./log.ts";
 import { mappingProblem } from "./mapping.ts";
+import { Table } from "./records.ts";
+import { type Entry, insertSorted, lowerBound } from "./sorted.ts";
 import { TextIndex } from "./text.ts";
-
-interface Entry<T> {
-  ms: number;
-  id: string;
-  doc: T;
-}
-
-/** Ascending by (ms, id); appends are the common case since the server's clock moves forward. */
-function insertSorted<T>(list: Entry<T>[], e: Entry<T>): void {
-  const last = list.at(-1);
-  if (!last || last.ms < e.ms || (last.ms === e.ms && last.id < e.id)) {
-    list.push(e);
-    return;
-  }
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const m = list[mid]!;
-    if (m.ms < e.ms || (m.ms === e.ms && m.id < e.id)) lo = mid + 1;
-    else hi = mid;
-  }
-  list.splice(lo, 0, e);
-}
-
-/** Index of the first entry at or after `ms` (binary search). */
-function lowerBound<T>(list: Entry<T>[], ms: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]!.ms < ms) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-type RecordKind = "views" | "jobs";
-type Records = { views: ViewRecord; jobs: JobRecord };
-const RECORD_ID = { views: "view_id", jobs: "job_id" } as const;
-
-class Table<K extends RecordKind> {
-  readonly kind: K;
-  readonly log: NdjsonLog<Records[K]>;
-  readonly rows = new Map<string, Records[K]>();
-  constructor(kind: K, dir: string) {
-    this.kind = kind;
-    this.log = new NdjsonLog(join(dir, `${kind}.ndjson`));
-  }
-
-  async open(): Promise<void> {
-    this.rows.clear();
-    const lines = await this.log.open();
-    for (const r of lines) this.rows.set(this.idOf(r), r);
-    // Upserts append; rewrite the file once superseded versions dominate it.
-    if (lines.length > 1000 && lines.length > 2 * this.rows.size) await this.log.rewrite([...this.rows.values()]);
-  }
-
-  idOf(r: Records[K]): string {
-    return (r as Record<string, unknown>)[RECORD_ID[this.kind]] as string;
-  }
-
-  async upsert(records: Records[K][]): Promise<void> {
-    const problems: string[] = [];
-    for (const r of records) {
-      const id = this.idOf(r);
-      const problem =
-        typeof id === "string" && id !== "" ? mappingProblem(this.kind, r) : `${RECORD_ID[this.kind]} is required`;
-      if (problem) problems.push(`${String(id)}: ${problem}`);
-    }
-    if (problems.length > 0)
-      throw new ReeltimeError("REELTIME_ERR_SEARCH_REJECTED", `${this.kind} refused: ${problems.join("; ")}`, 1, {
-        status: 400,
-      });
-    const copies = records.map((r) => structuredClone(r));
-    await this.log.append(copies);
-    for (const r of copies) this.rows.set(this.idOf(r), r);
-  }
-}
 
 /**
  * The SearchStore on local files under `<dir>`: append-only JSON-lines logs (events, views,
