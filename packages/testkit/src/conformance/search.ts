@@ -343,6 +343,11 @@ export function searchConformance(
       expect(await store.deadLetters({ reason, until: at(2) }, 10)).toEqual([d1]);
       expect(await store.deadLetters({ reason: `${reason}-other` }, 10)).toEqual([d3]);
       expect(await store.deadLetters({ reason }, 1)).toEqual([d2]);
+      const odd = { ...letter(`dl-${RUN}-odd`, reason, 4), partition: 3 } as DeadLetter;
+      await expect(store.indexDeadLetters([odd])).rejects.toMatchObject({
+        code: "REELTIME_ERR_SEARCH_REJECTED",
+        message: expect.stringMatching(/partition/),
+      });
     });
 
     it("loses nothing across a restart", async () => {

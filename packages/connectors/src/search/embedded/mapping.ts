@@ -1,4 +1,13 @@
-import { FAMILIES, type FieldKind, mergedFields, RECORDS, type RecordName, schemasOfFamily } from "@reeltime/events";
+import {
+  DEAD_LETTER_DATA_STREAM,
+  FAMILIES,
+  type FieldKind,
+  indexTemplates,
+  mergedFields,
+  RECORDS,
+  type RecordName,
+  schemasOfFamily,
+} from "@reeltime/events";
 
 /**
  * The same strict mapping Elasticsearch enforces from the generated templates, so a document
@@ -98,4 +107,22 @@ export function mappingProblem(index: string, doc: unknown): string | undefined 
   const m = MAPPINGS.get(index);
   if (!m) return `index_not_found_exception: no such index [${index}]`;
   return check(m, "", doc);
+}
+
+/** Top-level fields of the dead-letter template; `received_at` is stored there as `@timestamp`. */
+const DEAD_LETTER_FIELDS = new Set(
+  Object.keys(
+    (indexTemplates()[DEAD_LETTER_DATA_STREAM] as { template: { mappings: { properties: object } } }).template.mappings
+      .properties,
+  )
+    .filter((k) => k !== "@timestamp")
+    .concat("received_at"),
+);
+
+/** Why the dead-letter mapping refuses `letter` (an unknown field), or undefined. */
+export function deadLetterProblem(letter: object): string | undefined {
+  const unknown = Object.keys(letter).find((k) => !DEAD_LETTER_FIELDS.has(k));
+  return unknown === undefined
+    ? undefined
+    : `strict_dynamic_mapping_exception: mapping set to strict, dynamic introduction of [${unknown}] within [_doc] is not allowed`;
 }

@@ -1,6 +1,7 @@
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobRecord, ViewRecord } from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
 import type { Health } from "../../ports/common.ts";
 import type {
   DeadLetter,
@@ -15,7 +16,7 @@ import type {
 import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
 import { deadLetterMatcher, eventMatcher } from "./filter.ts";
 import { NdjsonLog } from "./log.ts";
-import { mappingProblem } from "./mapping.ts";
+import { deadLetterProblem, mappingProblem } from "./mapping.ts";
 import { Table } from "./records.ts";
 import { type Entry, insertSorted, lowerBound } from "./sorted.ts";
 import { TextIndex } from "./text.ts";
@@ -189,6 +190,14 @@ export class EmbeddedSearchStore implements SearchStore {
   indexDeadLetters(letters: DeadLetter[]): Promise<void> {
     return this.#write(async () => {
       const fresh: { l: DeadLetter; ms: number }[] = [];
+      const problems = letters.flatMap((l) => {
+        const p = deadLetterProblem(l);
+        return p ? [`${l.dead_letter_id}: ${p}`] : [];
+      });
+      if (problems.length > 0)
+        throw new ReeltimeError("REELTIME_ERR_SEARCH_REJECTED", `dead letters refused: ${problems.join("; ")}`, 1, {
+          status: 400,
+        });
       for (const l of letters) {
         const ms = checkDeadLetter(l);
         if (this.#letterIds.has(l.dead_letter_id) || fresh.some((f) => f.l.dead_letter_id === l.dead_letter_id))
