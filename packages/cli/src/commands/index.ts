@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
-import { registerIngest } from "./ingest.ts";
 import { registerInfra } from "./infra.ts";
+import { registerIngest } from "./ingest.ts";
 import { registerPipeline } from "./pipeline.ts";
 import { registerTranscode } from "./transcode.ts";
 
