@@ -19,15 +19,29 @@ describe("computeJob", () => {
     [220, "job.step_started", { status: "running", step: "rendition", rendition: "240p" }],
     [900, "job.step_failed", { status: "failed", step: "rendition", rendition: "360p", duration_ms: 690 }],
     [1000, "job.step_started", { status: "running", step: "rendition", rendition: "360p", attempt: 2 }],
-    [2000, "job.step_completed", { status: "completed", step: "rendition", rendition: "240p", duration_ms: 1780, bytes: 300_000 }],
-    [3000, "job.step_completed", { status: "completed", step: "rendition", rendition: "360p", duration_ms: 2000, bytes: 500_000 }],
+    [
+      2000,
+      "job.step_completed",
+      { status: "completed", step: "rendition", rendition: "240p", duration_ms: 1780, bytes: 300_000 },
+    ],
+    [
+      3000,
+      "job.step_completed",
+      { status: "completed", step: "rendition", rendition: "360p", duration_ms: 2000, bytes: 500_000 },
+    ],
     [3100, "job.completed", { status: "completed", duration_ms: 3100 }],
   ]);
 
   it("folds steps, attempts, bytes and speed", () => {
     const r = computeJob(events);
     expect(validateRecord("jobs", r)).toEqual([]);
-    expect(r).toMatchObject({ job_id: "job-1", status: "completed", renditions_completed: 2, retries: 1, total_bytes: 800_000 });
+    expect(r).toMatchObject({
+      job_id: "job-1",
+      status: "completed",
+      renditions_completed: 2,
+      retries: 1,
+      total_bytes: 800_000,
+    });
     expect(r.queue_wait_ms).toBe(1200);
     // two renditions of 6 s media in 3780 ms of encoding = 3.175× real time
     expect(r.speed).toBeCloseTo(3.175, 3);
@@ -42,7 +56,11 @@ describe("computeJob", () => {
       [
         50,
         "job.failed",
-        { status: "failed", step: "probe", error: { code: "REELTIME_ERR_NOT_A_VIDEO", message: "no video stream", exit_code: 1 } },
+        {
+          status: "failed",
+          step: "probe",
+          error: { code: "REELTIME_ERR_NOT_A_VIDEO", message: "no video stream", exit_code: 1 },
+        },
       ],
     ]);
     expect(computeJob(failed)).toMatchObject({

@@ -1,0 +1,19 @@
+export { Archiver, hivePath } from "./archiver/archiver.ts";
+export { ParquetWriter } from "./archiver/parquet.ts";
+export { DeadLetterIndexer } from "./indexer/dead-letters.ts";
+export { Indexer } from "./indexer/indexer.ts";
+export { computeJob } from "./jobs/compute.ts";
+export { createJobTracker } from "./jobs/processor.ts";
+export { KeyedFold } from "./runtime/keyed-fold.ts";
+export { type Processor, processorMetrics, runProcessor } from "./runtime/processor.ts";
+export {
+  buildProcessors,
+  PROCESSOR_NAMES,
+  type ProcessorName,
+  parseOnly,
+  runProcessService,
+  startProcessors,
+} from "./service.ts";
+export { computeView, type ViewEvent } from "./sessionizer/compute.ts";
+export { createSessionizer } from "./sessionizer/processor.ts";
+export * from "./sessionizer/scores.ts";

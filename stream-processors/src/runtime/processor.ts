@@ -1,0 +1,167 @@
+import type { Bus, ConsumedBatch, PartitionLag, Position, Subscription } from "@reeltime/connectors";
+import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Logger, type Registry } from "@reeltime/runtime";
+
+/** What a processor may commit: through these positions, once its work up to them is durable. */
+export type Committer = (positions: Position[]) => Promise<void>;
+
+/**
+ * One stream processor: its own consumer group on the bus. `handle` gets one partition's
+ * batch in order. With `commit: "after-handler"` the batch is committed when handle resolves;
+ * with `manual` the processor commits itself (after an upload, a flush) through `commit`.
+ * A handler that throws gets the same batch again after a backoff: nothing is skipped.
+ */
+export interface Processor {
+  readonly name: string;
+  readonly group: string;
+  readonly topics: string[];
+  readonly commit: "after-handler" | "manual";
+  readonly maxBatchSize?: number;
+  handle(batch: ConsumedBatch, commit: Committer): Promise<void>;
+  /** Periodic work (time-based flushes, timeouts); called every `tickMs`. */
+  tick?(commit: Committer): Promise<void>;
+  readonly tickMs?: number;
+  /** Writes out what is buffered and commits it (shutdown, tests). */
+  flush?(commit: Committer): Promise<void>;
+}
+
+export interface RunningProcessor {
+  readonly processor: Processor;
+  lag(): Promise<PartitionLag[]>;
+  /** Stops consuming, flushes and commits what is durable, leaves the group. */
+  stop(): Promise<void>;
+  /**
+   * Drops everything like a killed process would: no flush, no further commit, buffers lost.
+   * For fault tests in one process; a real crash needs no call.
+   */
+  abandon(): Promise<void>;
+  subscription: Subscription;
+}
+
+/** Metrics shared by every processor (label `processor` is one of a handful of names). */
+export function processorMetrics(registry: Registry) {
+  return {
+    messages: new Counter({
+      name: "reeltime_processor_messages_total",
+      help: "Messages handled by each processor",
+      labelNames: ["processor"],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: "reeltime_processor_batch_failures_total",
+      help: "Batches whose handler failed (they are delivered again)",
+      labelNames: ["processor"],
+      registers: [registry],
+    }),
+    batchSeconds: new Histogram({
+      name: "reeltime_processor_batch_duration_seconds",
+      help: "Time to handle one batch",
+      labelNames: ["processor"],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: "reeltime_consumer_lag_messages",
+      help: "Messages not yet committed by the group, per partition",
+      labelNames: ["group", "topic", "partition"],
+      registers: [registry],
+    }),
+    deadLetters: new Counter({
+      name: "reeltime_processor_dead_letters_total",
+      help: "Messages sent to the dead-letter stream, by processor and reason",
+      labelNames: ["processor", "reason"],
+      registers: [registry],
+    }),
+  };
+}
+export type ProcessorMetrics = ReturnType<typeof processorMetrics>;
+
+/** Subscribes a processor to the bus and keeps its lag gauge and tick running until stopped. */
+export async function runProcessor(
+  processor: Processor,
+  deps: { bus: Bus; log: Logger; metrics: ProcessorMetrics; lagIntervalMs?: number },
+): Promise<RunningProcessor> {
+  const { bus, log, metrics } = deps;
+  const labels = { processor: processor.name };
+  let subscription: Subscription | undefined;
+  // One batch at a time per processor: processors keep buffers and state across partitions.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(work: () => Promise<T>): Promise<T> => {
+    const run = queue.then(work, work);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+  let dead = false;
+  const commit: Committer = async (positions) => {
+    if (dead) throw new Error(`${processor.name} was abandoned`);
+    if (positions.length > 0) await subscription!.commit(positions);
+  };
+  subscription = await bus.consume({
+    group: processor.group,
+    topics: processor.topics,
+    commit: processor.commit,
+    ...(processor.maxBatchSize ? { maxBatchSize: processor.maxBatchSize } : {}),
+    handler: async (batch) => {
+      if (dead) throw new Error(`${processor.name} was abandoned`);
+      const end = metrics.batchSeconds.startTimer(labels);
+      await serial(() => processor.handle(batch, commit));
+      end();
+      metrics.messages.inc(labels, batch.messages.length);
+    },
+    onError: (err, batch) => {
+      metrics.failures.inc(labels);
+      log.warn(
+        {
+          err: { message: (err as Error).message, code: (err as { code?: string }).code },
+          topic: batch.topic,
+          partition: batch.partition,
+        },
+        `${processor.name}: batch failed, it will be delivered again`,
+      );
+    },
+  });
+
+  const updateLag = async () => {
+    try {
+      for (const l of await subscription!.lag())
+        metrics.lag.set({ group: processor.group, topic: l.topic, partition: l.partition }, l.lag);
+    } catch (err) {
+      log.debug({ err: { message: (err as Error).message } }, "lag not available");
+    }
+  };
+  const lagTimer = setInterval(() => void updateLag(), deps.lagIntervalMs ?? 5000);
+  lagTimer.unref();
+  let ticking = Promise.resolve();
+  const tickTimer = processor.tick
+    ? setInterval(() => {
+        ticking = ticking
+          .then(() => serial(() => processor.tick!(commit)))
+          .catch((err) => log.warn({ err: { message: (err as Error).message } }, `${processor.name}: tick failed`));
+      }, processor.tickMs ?? 1000)
+    : undefined;
+  tickTimer?.unref();
+
+  let stopped: Promise<void> | undefined;
+  return {
+    processor,
+    subscription,
+    lag: () => subscription!.lag(),
+    stop() {
+      stopped ??= (async () => {
+        clearInterval(lagTimer);
+        if (tickTimer) clearInterval(tickTimer);
+        await ticking;
+        if (processor.flush)
+          await serial(() => processor.flush!(commit)).catch((err) => log.warn({ err }, "final flush failed"));
+        await subscription!.stop();
+        await updateLag();
+      })();
+      return stopped;
+    },
+    async abandon() {
+      dead = true;
+      clearInterval(lagTimer);
+      if (tickTimer) clearInterval(tickTimer);
+      await subscription!.stop().catch(() => undefined);
+    },
+  };
+}

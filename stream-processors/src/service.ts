@@ -1,0 +1,158 @@
+import { createServer, type Server } from "node:http";
+import {
+  type Archive,
+  type Bus,
+  createArchive,
+  createBus,
+  createSearchStore,
+  type SearchStore,
+} from "@reeltime/connectors";
+import { ALL_TOPICS } from "@reeltime/events";
+import {
+  ConnectionEnv,
+  createLogger,
+  createRegistry,
+  type Logger,
+  loadEnv,
+  ReeltimeError,
+  type Registry,
+} from "@reeltime/runtime";
+import { Archiver, type ArchiverOptions } from "./archiver/archiver.ts";
+import { ParquetWriter } from "./archiver/parquet.ts";
+import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
+import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
+import { createJobTracker } from "./jobs/processor.ts";
+import { type Processor, processorMetrics, type RunningProcessor, runProcessor } from "./runtime/processor.ts";
+import { createSessionizer } from "./sessionizer/processor.ts";
+
+export const PROCESSOR_NAMES = ["indexer", "dead-letters", "sessionizer", "jobs", "archiver"] as const;
+export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
+
+export interface ProcessorDeps {
+  bus: Bus;
+  search: SearchStore;
+  archive: Archive;
+  log: Logger;
+  registry: Registry;
+}
+
+export interface ProcessorTuning {
+  indexer?: IndexerOptions;
+  archiver?: ArchiverOptions;
+  viewTimeoutMs?: number;
+  snapshotEveryMs?: number;
+  lagIntervalMs?: number;
+}
+
+/** Builds the chosen processors over shared connections (each is its own consumer group). */
+export function buildProcessors(
+  deps: ProcessorDeps,
+  only: readonly ProcessorName[] = PROCESSOR_NAMES,
+  tuning: ProcessorTuning = {},
+) {
+  const metrics = processorMetrics(deps.registry);
+  const common = { ...deps, metrics };
+  const writer = new ParquetWriter();
+  const make: Record<ProcessorName, () => Processor> = {
+    indexer: () => new Indexer(common, tuning.indexer),
+    "dead-letters": () => new DeadLetterIndexer(common),
+    sessionizer: () =>
+      createSessionizer(common, {
+        ...(tuning.viewTimeoutMs !== undefined ? { timeoutMs: tuning.viewTimeoutMs } : {}),
+        ...(tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {}),
+      }),
+    jobs: () =>
+      createJobTracker(common, tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {}),
+    archiver: () => new Archiver({ ...common, writer }, tuning.archiver),
+  };
+  return { processors: only.map((n) => make[n]()), metrics, writer };
+}
+
+/** Starts processors and returns a handle that stops them (flushing and committing what is durable). */
+export async function startProcessors(
+  deps: ProcessorDeps,
+  only?: readonly ProcessorName[],
+  tuning: ProcessorTuning = {},
+) {
+  const { processors, metrics, writer } = buildProcessors(deps, only, tuning);
+  const running: RunningProcessor[] = [];
+  for (const p of processors)
+    running.push(
+      await runProcessor(p, {
+        bus: deps.bus,
+        log: deps.log,
+        metrics,
+        ...(tuning.lagIntervalMs !== undefined ? { lagIntervalMs: tuning.lagIntervalMs } : {}),
+      }),
+    );
+  return {
+    running,
+    async stop() {
+      await Promise.all(running.map((r) => r.stop()));
+      await writer.close();
+    },
+  };
+}
+
+export function parseOnly(value: string | undefined): ProcessorName[] {
+  if (!value) return [...PROCESSOR_NAMES];
+  const names = value.split(",").map((s) => s.trim());
+  for (const n of names)
+    if (!(PROCESSOR_NAMES as readonly string[]).includes(n))
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        `unknown processor "${n}"; choose from ${PROCESSOR_NAMES.join(", ")}`,
+        2,
+      );
+  return names as ProcessorName[];
+}
+
+/** `reeltime process`: connections from env, /metrics on its own port, graceful shutdown. */
+export async function runProcessService(opts: { only?: string; metricsPort?: number; env?: NodeJS.ProcessEnv } = {}) {
+  const env = loadEnv(ConnectionEnv, opts.env ?? process.env);
+  const only = parseOnly(opts.only);
+  const log = createLogger("stream-processors");
+  const registry = createRegistry("stream-processors");
+  const bus = await createBus(env);
+  const search = await createSearchStore(env);
+  const archive = await createArchive(env);
+  await bus.start();
+  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: env.REELTIME_PARTITIONS })));
+  await search.start();
+  await search.init();
+  await archive.start();
+  const handle = await startProcessors({ bus, search, archive, log, registry }, only);
+  const server: Server = createServer(async (req, res) => {
+    if (req.url === "/metrics") {
+      res.setHeader("content-type", registry.contentType);
+      res.end(await registry.metrics());
+    } else if (req.url === "/healthz") res.end('{"status":"ok"}');
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  });
+  const port = opts.metricsPort ?? 9464;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err) =>
+      reject(
+        new ReeltimeError(
+          "REELTIME_ERR_PORT_TAKEN",
+          `metrics port ${port} is taken (${(err as Error).message}); pass --metrics-port`,
+          2,
+        ),
+      ),
+    );
+    server.listen(port, "127.0.0.1", resolve);
+  });
+  log.info({ processors: only, metrics: `http://127.0.0.1:${port}/metrics`, bus: bus.driver }, "processors running");
+  return {
+    async close() {
+      server.close();
+      await handle.stop();
+      await bus.shutdown();
+      await search.shutdown();
+      await archive.shutdown();
+    },
+  };
+}

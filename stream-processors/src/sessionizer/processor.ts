@@ -1,0 +1,30 @@
+import type { Archive, Bus, SearchStore } from "@reeltime/connectors";
+import { TOPICS, type ViewRecord } from "@reeltime/events";
+import type { Logger } from "@reeltime/runtime";
+import { KeyedFold } from "../runtime/keyed-fold.ts";
+import type { ProcessorMetrics } from "../runtime/processor.ts";
+import { computeView, type ViewEvent } from "./compute.ts";
+
+/** A view ends one hour after its last event (the SDK heartbeats every 30 s while it lives). */
+export const VIEW_TIMEOUT_MS = 60 * 60 * 1000;
+
+/** Playback events → one `views` record per view_id, updated as events arrive, final on end or timeout. */
+export function createSessionizer(
+  deps: { search: SearchStore; archive: Archive; bus: Bus; log: Logger; metrics: ProcessorMetrics },
+  opts: { timeoutMs?: number; snapshotEveryMs?: number } = {},
+): KeyedFold<ViewEvent, ViewRecord> {
+  return new KeyedFold<ViewEvent, ViewRecord>(
+    {
+      name: "sessionizer",
+      group: "reeltime-sessionizer",
+      topic: TOPICS.playback,
+      keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
+      compute: (events, { timedOut }) => computeView(events, { timedOut }),
+      isFinal: (r) => r.status === "ended",
+      upsert: (records) => deps.search.upsertViews(records),
+      timeoutMs: opts.timeoutMs ?? VIEW_TIMEOUT_MS,
+      ...(opts.snapshotEveryMs !== undefined ? { snapshotEveryMs: opts.snapshotEveryMs } : {}),
+    },
+    deps,
+  );
+}

@@ -1,0 +1,88 @@
+import type { Bus } from "@reeltime/connectors";
+import { exampleEvent, type ReeltimeEvent, routeOf } from "@reeltime/events";
+
+const encoder = new TextEncoder();
+
+/**
+ * A deterministic mix of views (start, first frame, a stall for some, pause/seek for some, end
+ * or silence), jobs and clicks, `perView` events each, stamped with server fields as ingest would.
+ */
+export function syntheticEvents(views: number, opts: { app?: string; t0?: number } = {}): ReeltimeEvent[] {
+  const t0 = opts.t0 ?? Date.parse("2026-11-22T09:58:00.000Z");
+  const app = opts.app ?? "drill";
+  const out: ReeltimeEvent[] = [];
+  for (let v = 0; v < views; v++) {
+    const viewId = `${app}-view-${v}`;
+    const base = t0 + v * 7;
+    const rows: [number, string, Record<string, unknown>?][] = [[0, "view_start"]];
+    if (v % 10 !== 9) {
+      rows.push([500 + (v % 5) * 300, "startup_complete", { startup_ms: 500 + (v % 5) * 300 }]);
+      rows.push([
+        2000,
+        "heartbeat",
+        { state: "playing", stats: { playing_ms: 100, rebuffer_ms: 0, rebuffer_count: 0 } },
+      ]);
+      if (v % 3 === 0)
+        rows.push(
+          [5000, "rebuffer_start"],
+          [5000 + 400 * (1 + (v % 4)), "rebuffer_end", { duration_ms: 400 * (1 + (v % 4)) }],
+        );
+      if (v % 4 === 1) rows.push([9000, "pause"], [12_000, "play"], [12_000, "playing"]);
+      rows.push([20_000, "milestone", { percent: 10 }]);
+      if (v % 7 !== 3)
+        rows.push([
+          30_000,
+          "view_end",
+          { reason: "ended", stats: { playing_ms: 1, rebuffer_ms: 0, rebuffer_count: 0 } },
+        ]);
+    } else
+      rows.push([
+        2500,
+        "view_end",
+        { reason: "page_hide", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } },
+      ]);
+    rows.forEach(([ms, short, fields], seq) => {
+      const e = exampleEvent(`playback.${short}` as never, { now: new Date(base + ms), seq }) as Record<
+        string,
+        unknown
+      >;
+      delete e.rendition;
+      delete e.display;
+      out.push({
+        ...e,
+        ...fields,
+        view_id: viewId,
+        app_id: app,
+        received_at: new Date(base + ms + 50).toISOString(),
+      } as never);
+    });
+    if (v % 5 === 0) {
+      const c = exampleEvent("click", { now: new Date(base + 1000), seq: 0 });
+      out.push({ ...c, view_id: viewId, app_id: app, received_at: new Date(base + 1050).toISOString() });
+    }
+  }
+  return out;
+}
+
+/** Publishes events the way ingest does: per topic, keyed, JSON values. */
+export async function publishAll(bus: Bus, events: ReeltimeEvent[], batch = 500): Promise<void> {
+  for (let i = 0; i < events.length; i += batch) {
+    const byTopic = new Map<string, { key: string; value: Uint8Array }[]>();
+    for (const e of events.slice(i, i + batch)) {
+      const { topic, key } = routeOf(e);
+      const list = byTopic.get(topic) ?? [];
+      list.push({ key, value: encoder.encode(JSON.stringify(e)) });
+      byTopic.set(topic, list);
+    }
+    await Promise.all([...byTopic].map(([t, m]) => bus.publish(t, m)));
+  }
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

@@ -1,0 +1,129 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import {
+  type Archive,
+  type Bus,
+  createArchive,
+  createBus,
+  createSearchStore,
+  type SearchStore,
+} from "@reeltime/connectors";
+import { ALL_TOPICS, type PlaybackEvent } from "@reeltime/events";
+import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startProcessors } from "../src/service.ts";
+import { computeView } from "../src/sessionizer/compute.ts";
+import { publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
+
+const log = createLogger("processors-test", { level: process.env.LOG_LEVEL ?? "silent" });
+const tuning = {
+  indexer: { maxDelayMs: 50 },
+  archiver: { maxAgeMs: 200, maxRows: 700 },
+  snapshotEveryMs: 100,
+  lagIntervalMs: 200,
+};
+
+let dir: string;
+let bus: Bus;
+let search: SearchStore;
+let archive: Archive;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "reeltime-proc-"));
+  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+  bus = await createBus(env);
+  search = await createSearchStore(env);
+  archive = await createArchive(env);
+  await bus.start();
+  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 3 })));
+  await search.start();
+  await search.init();
+  await archive.start();
+});
+afterAll(async () => {
+  await bus.shutdown();
+  await search.shutdown();
+  await archive.shutdown();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Every archived row's event_id, read back from the Parquet files with DuckDB. */
+async function archivedIds(): Promise<string[]> {
+  const objects = (await archive.list("events/")).filter((o) => o.key.endsWith(".parquet"));
+  if (objects.length === 0) return [];
+  const local = await mkdtemp(join(tmpdir(), "reeltime-read-"));
+  const files: string[] = [];
+  for (const [i, o] of objects.entries()) {
+    const f = join(local, `${i}.parquet`);
+    await writeFile(f, await archive.get(o.key));
+    files.push(f);
+  }
+  const db = await DuckDBInstance.create(":memory:");
+  const conn = await db.connect();
+  const list = files.map((f) => `'${f}'`).join(", ");
+  const rows = (
+    await conn.runAndReadAll(`SELECT event_id FROM read_parquet([${list}], union_by_name = true)`)
+  ).getRowObjectsJS();
+  conn.closeSync();
+  await rm(local, { recursive: true, force: true });
+  return rows.map((r) => String(r.event_id));
+}
+
+describe("processors on the embedded bus, search and archive", () => {
+  const events = syntheticEvents(300);
+  const half = Math.floor(events.length / 2);
+
+  it("survive a crash mid-stream: exactly N docs, N archived rows, views equal a reference", async () => {
+    const registry = createRegistry("test");
+    await publishAll(bus, events.slice(0, half));
+    const first = await startProcessors({ bus, search, archive, log, registry }, undefined, tuning);
+    await waitFor("some progress", async () => (await search.lastN({ app_id: "drill" }, 5)).length > 0, 30_000);
+    // Crash: the subscriptions stop without flushing buffers or committing what is pending.
+    await Promise.all(first.running.map((r) => r.abandon()));
+
+    await publishAll(bus, events.slice(half));
+    const second = await startProcessors(
+      { bus, search, archive, log, registry: createRegistry("test2") },
+      undefined,
+      tuning,
+    );
+    try {
+      await waitFor(
+        "everything indexed and archived",
+        async () => {
+          await search.refresh();
+          const lags = await Promise.all(second.running.map((r) => r.lag()));
+          return (
+            lags.flat().every((l) => l.lag === 0) &&
+            (await search.lastN({ app_id: "drill" }, 10_000)).length === events.length
+          );
+        },
+        60_000,
+      );
+      await second.stop(); // flushes the archiver's open cuts
+    } finally {
+      await second.stop();
+    }
+
+    const docs = await search.lastN({ app_id: "drill" }, 10_000);
+    expect(new Set(docs.map((d) => d.event_id)).size).toBe(events.length);
+    expect(docs.length).toBe(events.length);
+
+    const ids = await archivedIds();
+    expect(ids.length).toBe(events.length);
+    expect(new Set(ids).size).toBe(events.length);
+
+    const byView = new Map<string, PlaybackEvent[]>();
+    for (const e of events)
+      if (e.event_type.startsWith("playback.")) {
+        const p = e as PlaybackEvent;
+        byView.set(p.view_id, [...(byView.get(p.view_id) ?? []), p]);
+      }
+    for (const [viewId, evs] of byView) {
+      const stored = await search.getView(viewId);
+      expect(stored, viewId).toEqual(computeView(evs));
+    }
+  }, 120_000);
+});
