@@ -1,9 +1,11 @@
 export { Archiver, hivePath } from "./archiver/archiver.ts";
 export { ParquetWriter } from "./archiver/parquet.ts";
+export { type BackfillProgress, backfill, hourPrefixes, rowToEvent } from "./backfill.ts";
 export { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 export { Indexer } from "./indexer/indexer.ts";
 export { computeJob } from "./jobs/compute.ts";
 export { createJobTracker } from "./jobs/processor.ts";
+export { type ReplayReport, replay } from "./replay.ts";
 export { KeyedFold } from "./runtime/keyed-fold.ts";
 export { type Processor, processorMetrics, runProcessor } from "./runtime/processor.ts";
 export {

@@ -4,6 +4,7 @@ import { registerEvents } from "./events.ts";
 import { registerInfra } from "./infra.ts";
 import { registerIngest } from "./ingest.ts";
 import { registerPipeline } from "./pipeline.ts";
+import { registerProcess } from "./process.ts";
 import { registerTranscode } from "./transcode.ts";
 
 /** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
   registerIngest(program);
   registerTranscode(program);
   registerPipeline(program);
+  registerProcess(program);
 }
