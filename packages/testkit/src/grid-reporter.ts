@@ -50,6 +50,7 @@ export function tally(modules: readonly TestModule[]): Map<string, Map<string, C
 function label(cell: Cell | undefined): { text: string; ok: boolean } {
   if (!cell) return { text: "not run", ok: false };
   const total = cell.passed + cell.failed;
+  if (cell.broken && total === 0) return { text: "FAIL (suite setup failed)", ok: false };
   if (cell.failed > 0 || cell.broken) return { text: `FAIL ${cell.passed}/${total}`, ok: false };
   if (cell.passed === 0) return { text: `skipped ${cell.skipped}`, ok: false };
   return { text: `pass ${cell.passed}/${total}${cell.skipped ? ` (+${cell.skipped} n/a)` : ""}`, ok: true };
