@@ -1,4 +1,8 @@
-import type { Bus } from "@reeltime/connectors";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import type { Archive, Bus } from "@reeltime/connectors";
 import { exampleEvent, type ReeltimeEvent, routeOf } from "@reeltime/events";
 
 const encoder = new TextEncoder();
@@ -85,4 +89,32 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The event_id of every archived row under these prefixes (optionally of one app), read back with DuckDB. */
+export async function archivedIds(archive: Archive, prefixes: string | string[], app?: string): Promise<string[]> {
+  const objects = [];
+  for (const p of Array.isArray(prefixes) ? prefixes : [prefixes])
+    for (const o of await archive.list(p)) if (o.key.endsWith(".parquet")) objects.push(o);
+  if (objects.length === 0) return [];
+  const local = await mkdtemp(join(tmpdir(), "reeltime-read-"));
+  try {
+    const files: string[] = [];
+    for (const [i, o] of objects.entries()) {
+      const f = join(local, `${i}.parquet`);
+      await writeFile(f, await archive.get(o.key));
+      files.push(f);
+    }
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    const list = files.map((f) => `'${f}'`).join(", ");
+    const where = app ? ` WHERE app_id = '${app.replaceAll("'", "''")}'` : "";
+    const rows = (
+      await conn.runAndReadAll(`SELECT event_id FROM read_parquet([${list}], union_by_name = true)${where}`)
+    ).getRowObjectsJS();
+    conn.closeSync();
+    return rows.map((r) => String(r.event_id));
+  } finally {
+    await rm(local, { recursive: true, force: true });
+  }
 }

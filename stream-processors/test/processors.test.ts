@@ -1,7 +1,6 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 import {
   type Archive,
   type Bus,
@@ -15,7 +14,7 @@ import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessors } from "../src/service.ts";
 import { computeView } from "../src/sessionizer/compute.ts";
-import { publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
+import { archivedIds, publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
 
 const log = createLogger("processors-test", { level: process.env.LOG_LEVEL ?? "silent" });
 const tuning = {
@@ -48,28 +47,6 @@ afterAll(async () => {
   await archive.shutdown();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Every archived row's event_id, read back from the Parquet files with DuckDB. */
-async function archivedIds(): Promise<string[]> {
-  const objects = (await archive.list("events/")).filter((o) => o.key.endsWith(".parquet"));
-  if (objects.length === 0) return [];
-  const local = await mkdtemp(join(tmpdir(), "reeltime-read-"));
-  const files: string[] = [];
-  for (const [i, o] of objects.entries()) {
-    const f = join(local, `${i}.parquet`);
-    await writeFile(f, await archive.get(o.key));
-    files.push(f);
-  }
-  const db = await DuckDBInstance.create(":memory:");
-  const conn = await db.connect();
-  const list = files.map((f) => `'${f}'`).join(", ");
-  const rows = (
-    await conn.runAndReadAll(`SELECT event_id FROM read_parquet([${list}], union_by_name = true)`)
-  ).getRowObjectsJS();
-  conn.closeSync();
-  await rm(local, { recursive: true, force: true });
-  return rows.map((r) => String(r.event_id));
-}
 
 describe("processors on the embedded bus, search and archive", () => {
   const events = syntheticEvents(300);
@@ -111,7 +88,7 @@ describe("processors on the embedded bus, search and archive", () => {
     expect(new Set(docs.map((d) => d.event_id)).size).toBe(events.length);
     expect(docs.length).toBe(events.length);
 
-    const ids = await archivedIds();
+    const ids = await archivedIds(archive, "events/");
     expect(ids.length).toBe(events.length);
     expect(new Set(ids).size).toBe(events.length);
 
