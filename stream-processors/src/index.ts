@@ -5,6 +5,7 @@ export { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 export { Indexer } from "./indexer/indexer.ts";
 export { computeJob } from "./jobs/compute.ts";
 export { createJobTracker } from "./jobs/processor.ts";
+export { createJobArchiver, createViewArchiver } from "./records/archiver.ts";
 export { type ReplayReport, replay } from "./replay.ts";
 export { KeyedFold } from "./runtime/keyed-fold.ts";
 export { type Processor, processorMetrics, runProcessor } from "./runtime/processor.ts";

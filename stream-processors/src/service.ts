@@ -22,10 +22,19 @@ import { ParquetWriter } from "./archiver/parquet.ts";
 import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
 import { createJobTracker } from "./jobs/processor.ts";
+import { createJobArchiver, createViewArchiver } from "./records/archiver.ts";
 import { type Processor, processorMetrics, type RunningProcessor, runProcessor } from "./runtime/processor.ts";
 import { createSessionizer } from "./sessionizer/processor.ts";
 
-export const PROCESSOR_NAMES = ["indexer", "dead-letters", "sessionizer", "jobs", "archiver"] as const;
+export const PROCESSOR_NAMES = [
+  "indexer",
+  "dead-letters",
+  "sessionizer",
+  "jobs",
+  "archiver",
+  "view-archiver",
+  "job-archiver",
+] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
 export interface ProcessorDeps {
@@ -64,6 +73,19 @@ export function buildProcessors(
     jobs: () =>
       createJobTracker(common, tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {}),
     archiver: () => new Archiver({ ...common, writer }, tuning.archiver),
+    "view-archiver": () =>
+      createViewArchiver(
+        { ...common, writer },
+        {
+          ...(tuning.viewTimeoutMs !== undefined ? { timeoutMs: tuning.viewTimeoutMs } : {}),
+          ...(tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {}),
+        },
+      ),
+    "job-archiver": () =>
+      createJobArchiver(
+        { ...common, writer },
+        tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {},
+      ),
   };
   return { processors: only.map((n) => make[n]()), metrics, writer };
 }

@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto";
+import type { Archive, Bus } from "@reeltime/connectors";
+import {
+  archivePrefix,
+  type JobEvent,
+  type JobRecord,
+  type RecordName,
+  recordColumns,
+  TOPICS,
+  type ViewRecord,
+} from "@reeltime/events";
+import type { Logger } from "@reeltime/runtime";
+import type { ParquetWriter } from "../archiver/parquet.ts";
+import { computeJob } from "../jobs/compute.ts";
+import { KeyedFold } from "../runtime/keyed-fold.ts";
+import type { ProcessorMetrics } from "../runtime/processor.ts";
+import { computeView, type ViewEvent } from "../sessionizer/compute.ts";
+import { VIEW_TIMEOUT_MS } from "../sessionizer/processor.ts";
+
+export interface RecordArchiverDeps {
+  archive: Archive;
+  bus: Bus;
+  log: Logger;
+  metrics: ProcessorMetrics;
+  writer: ParquetWriter;
+}
+
+const dayOf = (iso: string | undefined) => (iso ?? "1970-01-01T00:00:00.000Z").slice(0, 10);
+
+/**
+ * Writes final records as Parquet under `records/<name>/dt=<day>/`, one file per day per batch
+ * of records that became final together. The name is a hash of the records' identities and
+ * versions, so the same batch written again (a retry) replaces the same object. A replay that
+ * regroups the records can store one record in two files: readers keep the newest version per
+ * id (most events, then latest update), which is what the named queries do.
+ */
+async function writeFinal<R>(
+  name: RecordName,
+  records: R[],
+  deps: RecordArchiverDeps,
+  day: (r: R) => string,
+  version: (r: R) => string,
+): Promise<void> {
+  if (records.length === 0) return;
+  const byDay = new Map<string, R[]>();
+  for (const r of records) byDay.set(day(r), [...(byDay.get(day(r)) ?? []), r]);
+  for (const [dt, rows] of byDay) {
+    const hash = createHash("sha256").update(rows.map(version).sort().join("\n")).digest("hex").slice(0, 24);
+    const bytes = await deps.writer.write(recordColumns(name), rows);
+    await deps.archive.put(`${archivePrefix.record(name)}dt=${dt}/${name}-${hash}.parquet`, bytes, {
+      contentType: "application/vnd.apache.parquet",
+    });
+  }
+}
+
+/**
+ * Playback events → final `views` records archived as Parquet for Athena/DuckDB. Its own
+ * consumer group with the sessionizer's computation, so the archived record is the one the
+ * search store holds once the view ended (on `view_end`, a fatal error or the timeout).
+ */
+export function createViewArchiver(
+  deps: RecordArchiverDeps,
+  opts: { timeoutMs?: number; snapshotEveryMs?: number } = {},
+): KeyedFold<ViewEvent, ViewRecord> {
+  const isFinal = (r: ViewRecord) => r.status === "ended";
+  return new KeyedFold<ViewEvent, ViewRecord>(
+    {
+      name: "view-archiver",
+      group: "reeltime-view-archiver",
+      topic: TOPICS.playback,
+      keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
+      compute: (events, { timedOut }) => computeView(events, { timedOut }),
+      isFinal,
+      upsert: (records) =>
+        writeFinal(
+          "views",
+          records.filter(isFinal),
+          deps,
+          (r) => dayOf(r.started_at),
+          (r) => `${r.view_id}:${r.events}:${r.last_seq}:${r.updated_at}`,
+        ),
+      timeoutMs: opts.timeoutMs ?? VIEW_TIMEOUT_MS,
+      ...(opts.snapshotEveryMs !== undefined ? { snapshotEveryMs: opts.snapshotEveryMs } : {}),
+    },
+    deps,
+  );
+}
+
+/** Job events → final `jobs` records (completed or failed) archived as Parquet. */
+export function createJobArchiver(
+  deps: RecordArchiverDeps,
+  opts: { snapshotEveryMs?: number } = {},
+): KeyedFold<JobEvent, JobRecord> {
+  const isFinal = (r: JobRecord) => r.status === "completed" || r.status === "failed";
+  return new KeyedFold<JobEvent, JobRecord>(
+    {
+      name: "job-archiver",
+      group: "reeltime-job-archiver",
+      topic: TOPICS.job,
+      keyOf: (e) => (typeof e.job?.id === "string" ? e.job.id : undefined),
+      compute: (events) => computeJob(events),
+      isFinal,
+      upsert: (records) =>
+        writeFinal(
+          "jobs",
+          records.filter(isFinal),
+          deps,
+          (r) => dayOf(r.created_at),
+          (r) => `${r.job_id}:${r.last_seq}:${r.updated_at}`,
+        ),
+      timeoutMs: 24 * 60 * 60 * 1000,
+      ...(opts.snapshotEveryMs !== undefined ? { snapshotEveryMs: opts.snapshotEveryMs } : {}),
+    },
+    deps,
+  );
+}
