@@ -21,6 +21,8 @@ export interface DownOptions {
   settings?: InfraSettings;
   /** Also delete the services' data (everything in the state folder but the logs). */
   purge?: boolean;
+  /** Stop only these services (default: all); fault drills stop one and start it again with `up`. */
+  only?: readonly ServiceName[];
   print?: (line: string) => void;
 }
 
@@ -33,13 +35,15 @@ export async function down(opts: DownOptions = {}): Promise<ServiceDownResult[]>
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const t0 = Date.now();
   const results = await Promise.all(
-    SERVICES.map(async (service): Promise<ServiceDownResult> => {
-      const record = readPidFile(settings.stateDir, service.name);
-      if (!record) return { name: service.name, result: "not-started", pid: null };
-      const result = await stopRecord(record, settings.stopTimeoutMs);
-      if (result !== "stuck") removePidFile(settings.stateDir, service.name);
-      return { name: service.name, result, pid: record.pid };
-    }),
+    SERVICES.filter((s) => !opts.only || opts.only.includes(s.name)).map(
+      async (service): Promise<ServiceDownResult> => {
+        const record = readPidFile(settings.stateDir, service.name);
+        if (!record) return { name: service.name, result: "not-started", pid: null };
+        const result = await stopRecord(record, settings.stopTimeoutMs);
+        if (result !== "stuck") removePidFile(settings.stateDir, service.name);
+        return { name: service.name, result, pid: record.pid };
+      },
+    ),
   );
   for (const r of results) {
     const what = {
