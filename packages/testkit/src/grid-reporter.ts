@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Reporter, TestModule, TestSuite } from "vitest/node";
 
 /** `describe` names of conformance suites: `<port> conformance: <adapter>` (port name in any case). */
@@ -90,8 +92,38 @@ export function renderGrid(grid: Map<string, Map<string, Cell>>): { text: string
  */
 export default class GridReporter implements Reporter {
   onTestRunEnd(modules: readonly TestModule[]): void {
-    const { text, ok } = renderGrid(tally(modules));
+    // `npm test` runs the embedded cells in the unit tier and the real services in the
+    // integration tier: REELTIME_GRID_FILE carries the first tier's cells to the second, which
+    // (with REELTIME_GRID_FINAL=1) prints the whole grid and fails on a missing cell.
+    const file = process.env.REELTIME_GRID_FILE;
+    let grid = tally(modules);
+    if (file) {
+      grid = mergeGrids(loadGrid(file), grid);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify([...grid].map(([port, row]) => [port, [...row]])));
+    }
+    const { text, ok } = renderGrid(grid);
+    if (file && process.env.REELTIME_GRID_FINAL !== "1") return;
     process.stdout.write(`${text}\n`);
     if (!ok) process.exitCode = 1;
   }
+}
+
+type Grid = Map<string, Map<string, Cell>>;
+
+function loadGrid(file: string): Grid {
+  if (!existsSync(file)) return new Map();
+  const raw = JSON.parse(readFileSync(file, "utf8")) as [string, [string, Cell][]][];
+  return new Map(raw.map(([port, row]) => [port, new Map(row)]));
+}
+
+/** Cells of `b` replace those of `a` (a later tier re-running an adapter wins). */
+export function mergeGrids(a: Grid, b: Grid): Grid {
+  const out: Grid = new Map([...a].map(([p, row]) => [p, new Map(row)]));
+  for (const [port, row] of b) {
+    const target = out.get(port) ?? new Map<string, Cell>();
+    for (const [adapter, cell] of row) target.set(adapter, cell);
+    out.set(port, target);
+  }
+  return out;
 }
