@@ -1,0 +1,84 @@
+import { Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { KinesisClient, type KinesisClientConfig } from "@aws-sdk/client-kinesis";
+import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+
+export type KinesisBusEnv = Pick<
+  ConnectionEnv,
+  | "REELTIME_DATA_DIR"
+  | "REELTIME_KINESIS_ENDPOINT"
+  | "REELTIME_KINESIS_LEASE_MS"
+  | "REELTIME_KINESIS_POLL_MS"
+  | "REELTIME_PARTITIONS"
+  | "REELTIME_BUS_TIMEOUT_MS"
+  | "AWS_REGION"
+>;
+
+/**
+ * The SDK client with its own retries off (the bus retries per record, within
+ * REELTIME_BUS_TIMEOUT_MS), over HTTP/1.1 with keep-alive: the client's default HTTP/2
+ * handler (only SubscribeToShard needs it, unused here) added ~40 ms per call and
+ * intermittent protocol errors against kinesis-local. Against a
+ * local endpoint without AWS credentials in the environment it signs with placeholder keys,
+ * which kinesis-local accepts.
+ */
+export function createKinesisClient(env: KinesisBusEnv): KinesisClient {
+  const config: KinesisClientConfig = {
+    region: env.AWS_REGION,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      connectionTimeout: 1000,
+      requestTimeout: Math.max(env.REELTIME_BUS_TIMEOUT_MS, 5000),
+      throwOnRequestTimeout: true,
+      httpAgent: new Agent({ keepAlive: true, maxSockets: 50 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 50 }),
+    }),
+  };
+  if (env.REELTIME_KINESIS_ENDPOINT) {
+    config.endpoint = env.REELTIME_KINESIS_ENDPOINT;
+    if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+      config.credentials = { accessKeyId: "local", secretAccessKey: "local" };
+    }
+  }
+  return new KinesisClient(config);
+}
+
+const REJECTED = new Set([
+  "ValidationException",
+  "InvalidArgumentException",
+  "AccessDeniedException",
+  "KMSAccessDeniedException",
+  "KMSDisabledException",
+  "KMSInvalidStateException",
+  "KMSNotFoundException",
+  "UnrecognizedClientException",
+]);
+
+/** A Kinesis failure as a ReeltimeError: a missing stream or a rejection is final, the rest is an outage. */
+export function kinesisError(e: unknown, what: string, endpoint = "Kinesis"): ReeltimeError {
+  if (e instanceof ReeltimeError) return e;
+  const name = (e as Error)?.name ?? "";
+  const message = (e as Error)?.message ?? String(e);
+  if (name === "ResourceNotFoundException") {
+    return new ReeltimeError(
+      "REELTIME_ERR_BUS_TOPIC",
+      `cannot ${what}: the stream does not exist (${message}); create it with ensureTopics or \`reeltime infra up\``,
+      1,
+      { status: 500, retryable: false, cause: e },
+    );
+  }
+  if (REJECTED.has(name)) {
+    return new ReeltimeError("REELTIME_ERR_BUS_REJECTED", `kinesis refused to ${what}: ${name}: ${message}`, 1, {
+      status: 500,
+      retryable: false,
+      cause: e,
+    });
+  }
+  return unavailable("bus", `${endpoint} did not ${what}: ${name ? `${name}: ` : ""}${message}`, e);
+}
+
+export const isFinal = (e: unknown) =>
+  e instanceof ReeltimeError
+    ? !e.retryable
+    : REJECTED.has((e as Error)?.name) || (e as Error)?.name === "ResourceNotFoundException";

@@ -1,0 +1,114 @@
+import {
+  CreateStreamCommand,
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  ListStreamsCommand,
+} from "@aws-sdk/client-kinesis";
+import type { Bus, BusMessage, CheckpointStore, ConsumeOptions, Subscription } from "../../ports/bus.ts";
+import type { Health } from "../../ports/common.ts";
+import { sleep, withDeadline } from "../backoff.ts";
+import { checkSizes, MAX_MESSAGE_BYTES, stoppedError } from "../limits.ts";
+import { FsCheckpointStore } from "./checkpoints-fs.ts";
+import { createKinesisClient, type KinesisBusEnv, kinesisError } from "./client.ts";
+import { publishAll } from "./producer.ts";
+import { KinesisSubscription } from "./subscription.ts";
+
+export { FsCheckpointStore } from "./checkpoints-fs.ts";
+export type { KinesisBusEnv } from "./client.ts";
+
+/**
+ * The Kinesis bus (@aws-sdk/client-kinesis). Messages of one key are packed into records
+ * (see framing.ts) and sent with PutRecords, retrying only failed records; consumers
+ * share a stream through shard leases and checkpoints kept in `checkpoints` (by default
+ * files under REELTIME_DATA_DIR, for the instances of one machine).
+ */
+export function createKinesisBus(
+  env: KinesisBusEnv,
+  deps: { client?: KinesisClient; checkpoints?: CheckpointStore } = {},
+): Bus {
+  const client = deps.client ?? createKinesisClient(env);
+  const store = deps.checkpoints ?? new FsCheckpointStore(env.REELTIME_DATA_DIR);
+  const endpoint = env.REELTIME_KINESIS_ENDPOINT ?? `Kinesis in ${env.AWS_REGION}`;
+  const timeout = env.REELTIME_BUS_TIMEOUT_MS;
+  const subscriptions = new Set<KinesisSubscription>();
+  let stopped = false;
+
+  const raw = <T>(work: Promise<T>, what: string) =>
+    withDeadline(work, timeout, () => kinesisError(new Error(`no answer within ${timeout} ms`), what, endpoint));
+  const call = <T>(work: Promise<T>, what: string) =>
+    raw(work, what).catch((e: unknown) => {
+      throw kinesisError(e, what, endpoint);
+    });
+
+  async function waitActive(stream: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const res = await call(
+        client.send(new DescribeStreamSummaryCommand({ StreamName: stream })),
+        `describe stream ${stream}`,
+      );
+      if (res.StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;
+      if (Date.now() > deadline) throw kinesisError(new Error("stream not ACTIVE after 60 s"), `create ${stream}`);
+      await sleep(200);
+    }
+  }
+
+  return {
+    driver: "kinesis",
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+
+    async start() {
+      if (stopped) throw stoppedError("kinesis");
+      await call(client.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
+    },
+
+    async health(): Promise<Health> {
+      try {
+        await call(client.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
+        return { ok: true, driver: "kinesis", detail: endpoint };
+      } catch (e) {
+        return { ok: false, driver: "kinesis", detail: (e as Error).message };
+      }
+    },
+
+    async ensureTopics(topics) {
+      for (const t of topics) {
+        try {
+          await raw(
+            client.send(new CreateStreamCommand({ StreamName: t.name, ShardCount: t.partitions })),
+            `create stream ${t.name}`,
+          );
+        } catch (e) {
+          if ((e as Error).name !== "ResourceInUseException")
+            throw kinesisError(e, `create stream ${t.name}`, endpoint);
+        }
+        await waitActive(t.name);
+      }
+    },
+
+    async publish(topic: string, messages: BusMessage[]) {
+      checkSizes(topic, messages);
+      if (stopped) throw stoppedError("kinesis");
+      if (messages.length === 0) return;
+      await publishAll(client, topic, messages, timeout, endpoint);
+    },
+
+    async consume(options: ConsumeOptions): Promise<Subscription> {
+      if (stopped) throw stoppedError("kinesis");
+      const sub = new KinesisSubscription(
+        { client, store, leaseMs: env.REELTIME_KINESIS_LEASE_MS, pollMs: env.REELTIME_KINESIS_POLL_MS, endpoint },
+        options,
+      );
+      await sub.start();
+      subscriptions.add(sub);
+      return sub;
+    },
+
+    async shutdown() {
+      if (stopped) return;
+      stopped = true;
+      await Promise.allSettled([...subscriptions].map((s) => s.stop()));
+      if (!deps.client) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,233 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { type KinesisClient, ListShardsCommand, type Shard } from "@aws-sdk/client-kinesis";
+import type {
+  CheckpointStore,
+  ConsumeOptions,
+  Lease,
+  PartitionLag,
+  PartitionRef,
+  Position,
+  Subscription,
+} from "../../ports/bus.ts";
+import { kinesisError } from "./client.ts";
+import { isAfter } from "./offsets.ts";
+import { ShardReader } from "./shard-reader.ts";
+
+interface Held {
+  lease: Lease;
+  reader: ShardReader;
+  /** Writes to one lease run one after another, so renewals never race checkpoints. */
+  chain: Promise<unknown>;
+}
+
+export interface KinesisConsumerConfig {
+  client: KinesisClient;
+  store: CheckpointStore;
+  leaseMs: number;
+  pollMs: number;
+  endpoint: string;
+}
+
+/**
+ * A consumer of a group on Kinesis, coordinating through leases in a CheckpointStore.
+ * Every leaseMs/3 it renews its leases, takes free or expired ones up to its fair share
+ * (shards / live owners), and takes one from an owner holding more than that share, so a new
+ * instance gets shards without waiting for anyone to expire. Children of a resharded shard
+ * start once their parents are finished.
+ */
+export class KinesisSubscription implements Subscription {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly cfg: KinesisConsumerConfig;
+  private readonly options: ConsumeOptions;
+  private readonly held = new Map<string, Held>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | null = null;
+
+  constructor(cfg: KinesisConsumerConfig, options: ConsumeOptions) {
+    this.cfg = cfg;
+    this.options = options;
+  }
+
+  /** Takes a first share of the shards; rejects if the streams cannot be listed. */
+  async start(): Promise<void> {
+    this.ticking = this.tick(true);
+    await this.ticking;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(
+      () => {
+        this.ticking = this.tick(false).finally(() => this.schedule());
+      },
+      Math.max(200, Math.floor(this.cfg.leaseMs / 3)),
+    );
+  }
+
+  private async tick(first: boolean): Promise<void> {
+    for (const stream of this.options.topics) {
+      try {
+        await this.balance(stream);
+      } catch (e) {
+        if (first) throw kinesisError(e, `list the shards of stream ${stream}`, this.cfg.endpoint);
+      }
+    }
+  }
+
+  private async shards(stream: string): Promise<Shard[]> {
+    const out: Shard[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.cfg.client.send(
+        new ListShardsCommand(token ? { NextToken: token } : { StreamName: stream }),
+      );
+      out.push(...(res.Shards ?? []));
+      token = res.NextToken;
+    } while (token);
+    return out;
+  }
+
+  private async balance(stream: string): Promise<void> {
+    const { store, leaseMs } = this.cfg;
+    const group = this.options.group;
+    const shards = await this.shards(stream);
+    const leases = new Map((await store.list(group, stream)).map((l) => [l.shard, l]));
+    for (const s of shards) {
+      const id = s.ShardId as string;
+      if (leases.has(id)) continue;
+      const fresh = { group, stream, shard: id, owner: null, expiresAt: 0, checkpoint: null, finished: false };
+      const created = await store.put(fresh, 0);
+      if (created) leases.set(id, created);
+    }
+    if (this.stopping) return;
+
+    for (const [key, h] of this.held) {
+      if (h.lease.stream !== stream) continue;
+      await this.update(key, (l) => ({ ...l, owner: this.owner, expiresAt: Date.now() + leaseMs }));
+    }
+
+    const now = Date.now();
+    const known = new Set(shards.map((s) => s.ShardId));
+    const done = (id: string | undefined) => !id || !known.has(id) || leases.get(id)?.finished === true;
+    const eligible = shards
+      .filter((s) => done(s.ParentShardId) && done(s.AdjacentParentShardId))
+      .map((s) => leases.get(s.ShardId as string))
+      .filter((l): l is Lease => l !== undefined && !l.finished);
+    const live = (l: Lease) => l.owner !== null && l.expiresAt > now;
+    const owners = new Set([this.owner, ...eligible.filter(live).map((l) => l.owner as string)]);
+    const target = Math.ceil(eligible.length / owners.size);
+    let mine = [...this.held.values()].filter((h) => h.lease.stream === stream).length;
+
+    const free = eligible.filter((l) => !live(l) && !this.held.has(`${stream}/${l.shard}`));
+    for (const l of free.sort(() => Math.random() - 0.5)) {
+      if (mine >= target || this.stopping) return;
+      if (await this.take(l)) mine++;
+    }
+    if (mine >= target) return;
+    const byOwner = new Map<string, Lease[]>();
+    for (const l of eligible.filter(live)) {
+      if (l.owner === this.owner) continue;
+      byOwner.set(l.owner as string, [...(byOwner.get(l.owner as string) ?? []), l]);
+    }
+    const [, most] = [...byOwner].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
+    if (most && most.length > target) await this.take(most[0] as Lease);
+  }
+
+  private async take(l: Lease): Promise<boolean> {
+    const { version, ...rest } = l;
+    const lease = await this.cfg.store.put(
+      { ...rest, owner: this.owner, expiresAt: Date.now() + this.cfg.leaseMs },
+      version,
+    );
+    if (!lease) return false;
+    if (this.stopping) {
+      await this.cfg.store.put({ ...rest, owner: null, expiresAt: 0 }, lease.version);
+      return false;
+    }
+    const key = `${l.stream}/${l.shard}`;
+    const reader = new ShardReader({
+      client: this.cfg.client,
+      stream: l.stream,
+      shard: l.shard,
+      options: this.options,
+      pollMs: this.cfg.pollMs,
+      startAfter: lease.checkpoint,
+      checkpoint: (offset) =>
+        this.update(key, (cur) => ({
+          ...cur,
+          checkpoint: isAfter(offset, cur.checkpoint) ? offset : cur.checkpoint,
+          expiresAt: Date.now() + this.cfg.leaseMs,
+        })),
+      finished: async () => {
+        await this.update(key, (cur) => ({ ...cur, finished: true, owner: null, expiresAt: 0 }));
+        this.held.delete(key);
+      },
+    });
+    this.held.set(key, { lease, reader, chain: Promise.resolve() });
+    reader.start();
+    return true;
+  }
+
+  /** A conditional write of a held lease; false (and the reader dropped) when someone took it. */
+  private update(key: string, mutate: (l: Omit<Lease, "version">) => Omit<Lease, "version">): Promise<boolean> {
+    const h = this.held.get(key);
+    if (!h) return Promise.resolve(false);
+    const run = h.chain.then(async () => {
+      const { version, ...cur } = h.lease;
+      const stored = await this.cfg.store.put(mutate(cur), version);
+      if (stored) {
+        h.lease = stored;
+        return true;
+      }
+      if (this.held.get(key) === h) this.held.delete(key);
+      h.reader.drop();
+      return false;
+    });
+    h.chain = run.catch(() => {});
+    return run;
+  }
+
+  async commit(positions: Position[]): Promise<void> {
+    for (const p of positions) {
+      const key = `${p.topic}/${p.partition}`;
+      const h = this.held.get(key);
+      if (!h || !isAfter(p.offset, h.lease.checkpoint)) continue;
+      await this.update(key, (cur) => ({
+        ...cur,
+        checkpoint: isAfter(p.offset, cur.checkpoint) ? p.offset : cur.checkpoint,
+      }));
+      h.reader.committed(p.offset);
+    }
+  }
+
+  assignments(): PartitionRef[] {
+    return [...this.held.values()].map((h) => ({ topic: h.lease.stream, partition: h.lease.shard }));
+  }
+
+  /** An estimate for the shards held here: messages delivered but not committed, +1 if the reader is behind. */
+  async lag(): Promise<PartitionLag[]> {
+    return [...this.held.values()].map((h) => ({
+      topic: h.lease.stream,
+      partition: h.lease.shard,
+      lag: h.reader.lag(),
+    }));
+  }
+
+  /** Lets running handlers finish, then releases the leases so others take over at once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      clearTimeout(this.timer);
+      await this.ticking.catch(() => {});
+      clearTimeout(this.timer);
+      await Promise.all([...this.held.values()].map((h) => h.reader.stop()));
+      await Promise.allSettled(
+        [...this.held.keys()].map((key) => this.update(key, (cur) => ({ ...cur, owner: null, expiresAt: 0 }))),
+      );
+      this.held.clear();
+    })();
+    return this.stopping;
+  }
+}
