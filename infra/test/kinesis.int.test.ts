@@ -8,11 +8,14 @@ import {
   PutRecordCommand,
 } from "@aws-sdk/client-kinesis";
 import { ALL_TOPICS, TOPICS } from "@reeltime/events";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
 import { loadSettings } from "../src/local/settings.ts";
 
+// HTTP/1.1: the SDK's default HTTP/2 handler gets "Protocol error" from kinesis-local.
 const kinesis = new KinesisClient({
+  requestHandler: new NodeHttpHandler(),
   endpoint: LOCAL_ENDPOINTS.kinesis.endpoint,
   region: LOCAL_ENDPOINTS.region,
   credentials: {

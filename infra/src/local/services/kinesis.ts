@@ -18,10 +18,15 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageDir(), "package.json"), "utf8")) as { version: string }).version;
 }
 
-/** A Kinesis client for the local kinesis-local server. */
+/**
+ * A Kinesis client for the local kinesis-local server. It speaks HTTP/1.1: the SDK's default
+ * HTTP/2 handler gets ERR_HTTP2_ERROR "Protocol error" from kinesis-local on some answers.
+ */
 export async function localKinesisClient() {
   const { KinesisClient } = await import("@aws-sdk/client-kinesis");
+  const { NodeHttpHandler } = await import("@smithy/node-http-handler");
   return new KinesisClient({
+    requestHandler: new NodeHttpHandler(),
     endpoint: LOCAL_ENDPOINTS.kinesis.endpoint,
     region: LOCAL_ENDPOINTS.region,
     credentials: {
@@ -49,7 +54,7 @@ export const kinesis: LocalService = {
     mkdirSync(data, { recursive: true });
     return {
       command: process.execPath,
-      args: ["--require", join(REPO_ROOT, "infra", "local", "loopback-only.cjs"), "main.js"],
+      args: ["--require", join(REPO_ROOT, "infra", "local", "kinesis-local-preload.cjs"), "main.js"],
       cwd: packageDir(),
       env: {
         ...process.env,
@@ -60,6 +65,9 @@ export const kinesis: LocalService = {
         LOAD_DATA_IF_EXISTS: "true",
         PERSIST_PATH: data,
         LOG_LEVEL: "WARN",
+        // Tests create streams of their own; the mock's AWS-like default limit (50 shards) runs out.
+        SHARD_LIMIT: "5000",
+        ON_DEMAND_STREAM_COUNT_LIMIT: "500",
       },
     };
   },
@@ -76,24 +84,30 @@ export const kinesis: LocalService = {
   },
 
   async provision(ctx) {
-    const { CreateStreamCommand, DescribeStreamSummaryCommand, ListStreamsCommand } = await import(
-      "@aws-sdk/client-kinesis"
-    );
+    const { CreateStreamCommand, DescribeStreamSummaryCommand } = await import("@aws-sdk/client-kinesis");
     const client = await localKinesisClient();
+    const describe = async (StreamName: string) => {
+      try {
+        return (await client.send(new DescribeStreamSummaryCommand({ StreamName }))).StreamDescriptionSummary;
+      } catch (err) {
+        if ((err as { name?: string }).name === "ResourceNotFoundException") return undefined;
+        throw err;
+      }
+    };
     try {
-      const existing = new Set((await client.send(new ListStreamsCommand({}))).StreamNames ?? []);
-      const missing = ALL_TOPICS.filter((t) => !existing.has(t));
-      for (const StreamName of missing) {
-        await client.send(new CreateStreamCommand({ StreamName, ShardCount: ctx.settings.kinesisShards }));
+      let created = 0;
+      for (const StreamName of ALL_TOPICS) {
+        if ((await describe(StreamName)) === undefined) {
+          await client.send(new CreateStreamCommand({ StreamName, ShardCount: ctx.settings.kinesisShards }));
+          created++;
+        }
       }
       for (const StreamName of ALL_TOPICS) {
-        for (let i = 0; i < 120; i++) {
-          const d = await client.send(new DescribeStreamSummaryCommand({ StreamName }));
-          if (d.StreamDescriptionSummary?.StreamStatus === "ACTIVE") break;
+        for (let i = 0; i < 120 && (await describe(StreamName))?.StreamStatus !== "ACTIVE"; i++) {
           await new Promise((r) => setTimeout(r, 250));
         }
       }
-      return `streams ${ALL_TOPICS.join(", ")}${missing.length ? ` (created ${missing.length}, ${ctx.settings.kinesisShards} shards)` : ""}`;
+      return `streams ${ALL_TOPICS.join(", ")}${created ? ` (created ${created}, ${ctx.settings.kinesisShards} shards each)` : ""}`;
     } finally {
       client.destroy();
     }
