@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ReeltimeError } from "@reeltime/runtime";
 import { displayPath } from "./context.ts";
 import { INFRA_ERRORS } from "./errors.ts";
+import { withInfraLock } from "./lock.ts";
 import { readPidFile, removePidFile } from "./pid-files.ts";
 import { stopRecord } from "./process.ts";
 import { elasticsearchDir } from "./services/elasticsearch.ts";
@@ -33,6 +34,18 @@ export interface DownOptions {
 export async function down(opts: DownOptions = {}): Promise<ServiceDownResult[]> {
   const settings = opts.settings ?? loadSettings();
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  return withInfraLock(
+    settings.stateDir,
+    (pid) => print(`reeltime infra down: waiting for another reeltime infra command (pid ${pid}) to finish`),
+    () => downLocked(opts, settings, print),
+  );
+}
+
+async function downLocked(
+  opts: DownOptions,
+  settings: InfraSettings,
+  print: (line: string) => void,
+): Promise<ServiceDownResult[]> {
   const t0 = Date.now();
   const results = await Promise.all(
     SERVICES.filter((s) => !opts.only || opts.only.includes(s.name)).map(
@@ -63,7 +76,7 @@ export async function down(opts: DownOptions = {}): Promise<ServiceDownResult[]>
       entries = [];
     }
     for (const entry of entries) {
-      if (entry !== "logs") rmSync(join(settings.stateDir, entry), { recursive: true, force: true });
+      if (entry !== "logs" && entry !== "run") rmSync(join(settings.stateDir, entry), { recursive: true, force: true });
     }
     rmSync(elasticsearchDir(settings.stateDir), { recursive: true, force: true });
     print(`  purged data in ${displayPath(settings.stateDir)} (logs kept)`);

@@ -6,6 +6,7 @@ import { INFRA_ERRORS } from "./errors.ts";
 import { lastLogLine, retry } from "./exec.ts";
 import { waitUntil } from "./health.ts";
 import { DEBIAN_PACKAGES, ensureDebianPackages } from "./install/apt.ts";
+import { withInfraLock } from "./lock.ts";
 import { readPidFile, removePidFile, writePidFile } from "./pid-files.ts";
 import { describeOwners, isPortInUse, portOwners } from "./ports.ts";
 import { ownedPids, spawnService, stopRecord } from "./process.ts";
@@ -152,6 +153,14 @@ async function startOne(
 export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const settings = opts.settings ?? loadSettings();
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  return withInfraLock(
+    settings.stateDir,
+    (pid) => print(`reeltime infra up: waiting for another reeltime infra command (pid ${pid}) to finish`),
+    () => upLocked(opts, settings, print),
+  );
+}
+
+async function upLocked(opts: UpOptions, settings: InfraSettings, print: (line: string) => void): Promise<UpResult> {
   const t0 = Date.now();
   mkdirSync(settings.logDir, { recursive: true });
   mkdirSync(settings.cacheDir, { recursive: true });
