@@ -11,7 +11,9 @@ import type { View } from "./view/view.ts";
 /** Replaced with the package version at build time. */
 declare const __SDK_VERSION__: string | undefined;
 const SDK_VERSION = typeof __SDK_VERSION__ === "string" ? __SDK_VERSION__ : "0.0.0-dev";
-const URGENT = new Set<string>(["playback.view_end", "playback.error"]);
+/** Sent at once: the end of a view and fatal errors (the page may be about to go). */
+const isUrgent = (e: WireEvent) =>
+  e.event_type === "playback.view_end" || (e.event_type === "playback.error" && e.error.severity === "fatal");
 
 function storedId(kv: KeyValueStore | undefined, key: string, make: () => string): string {
   const existing = kv?.getItem(key);
@@ -62,6 +64,7 @@ export function createTracker(config: TrackerConfig): Tracker {
   const attachments = new Set<ElementAttachment>();
   let active: ElementAttachment | undefined;
   let clickSeq = 0;
+  let unloading = false;
 
   const envelope = (type: string, seq: number) => {
     const wall = platform.wallNow();
@@ -83,7 +86,7 @@ export function createTracker(config: TrackerConfig): Tracker {
 
   const send = (event: WireEvent) => {
     log(event.event_type, event);
-    delivery.enqueue(event, URGENT.has(event.event_type));
+    delivery.enqueue(event, isUrgent(event) && !unloading);
   };
 
   const videoOf = (att: ElementAttachment) => {
@@ -142,7 +145,10 @@ export function createTracker(config: TrackerConfig): Tracker {
   const offs = [
     platform.onHidden(() => delivery.beacon()),
     platform.onPageHide(() => {
+      // The page is going: everything, view ends included, leaves by beacon, not by fetch.
+      unloading = true;
       for (const a of attachments) a.endView("page_hide");
+      unloading = false;
       delivery.beacon();
     }),
     platform.onOnline(() => delivery.wake()),

@@ -199,6 +199,34 @@ describe("page lifecycle", () => {
     expect(s.tracker.deliveryStats()).toMatchObject({ beaconed: 3, queued: 0 });
   });
 
+  it("sends the view_end of a page being hidden by beacon, not by fetch", async () => {
+    const s = setup({ flushIntervalMs: 100_000 });
+    withEvents(s, 3);
+    for (const cb of s.hooks.hide) cb();
+    await settle();
+    expect(s.requests).toHaveLength(0);
+    const beaconed = s.beacons.flatMap((b) => JSON.parse(b.body).events as { event_type: string }[]);
+    expect(beaconed.map((e) => e.event_type).at(-1)).toBe("playback.view_end");
+  });
+
+  it("sends a fatal error at once, but batches non-fatal warnings", async () => {
+    const s = setup({ plugins: [], flushIntervalMs: 100_000 });
+    const media = new FakeMedia();
+    const att = s.tracker.attach(media.asElement(), { video: { id: "vid-1" } });
+    media.play();
+    att.reportError({ severity: "non_fatal", code: "W" });
+    await settle();
+    expect(s.requests).toHaveLength(0);
+    att.reportError({ severity: "fatal", code: "F" });
+    await settle();
+    expect(s.requests.flatMap((r) => r.events.map((e) => e.event_type))).toEqual([
+      "playback.view_start",
+      "playback.error",
+      "playback.error",
+      "playback.view_end",
+    ]);
+  });
+
   it("ends the view on pagehide and beacons its view_end; what the beacon refuses stays persisted", () => {
     const s = setup({ flushIntervalMs: 100_000 });
     s.state.beaconOk = false;

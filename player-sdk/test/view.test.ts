@@ -56,6 +56,22 @@ describe("startup", () => {
     expect(att.metrics()!.rebufferCount).toBe(0);
   });
 
+  it("counts a player's seek before the first frame (hls.js jumping a gap) as startup, not as a viewer seek", async () => {
+    const s = setup();
+    const media = new FakeMedia();
+    const att = s.tracker.attach(media.asElement(), { video: { id: "vid-1" } });
+    media.play();
+    vi.advanceTimersByTime(300);
+    media.seek(0.12);
+    vi.advanceTimersByTime(100);
+    media.seekDone();
+    media.fire("playing");
+    media.at(0.2);
+    const ev = await s.events();
+    expect(types(ev)).toEqual(["playback.view_start", "playback.startup_complete", "playback.playing"]);
+    expect(att.metrics()).toMatchObject({ startupMs: 400, seekCount: 0 });
+  });
+
   it("excludes time paused before the first frame", () => {
     const s = setup();
     const media = new FakeMedia();

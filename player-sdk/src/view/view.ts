@@ -145,7 +145,8 @@ export class View {
       this.seekTo = to;
       return;
     }
-    if (!this.live || this.state === "loading") return;
+    // Before the first frame a seek is the player's (e.g. hls.js jumping to the first buffered frame): startup goes on.
+    if (!this.live || this.state === "loading" || this.state === "startup") return;
     if (this.state === "rebuffering") this.endRebuffer();
     this.seekAt = this.host.now();
     this.seekFrom = this.lastPos;

@@ -1,0 +1,290 @@
+// Real-browser tests: Debian's Chromium (headless, through playwright-core) plays a real HLS
+// ladder made by ffmpeg with hls.js and the SDK's IIFE bundles, all served from 127.0.0.1.
+// Events go to a collector that answers like the ingest API (test/browser/collector.ts);
+// it is the one place to swap for the real ingest API.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildBundles, root } from "../scripts/bundles.ts";
+import type { WireEvent } from "../src/contract.ts";
+import { type Collector, startCollector } from "./browser/collector.ts";
+import { type MediaServer, startMediaServer } from "./browser/media-server.ts";
+import { PAGE } from "./browser/page.ts";
+import { makeHlsStream } from "./browser/stream.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const WRITE_KEY = "wk_browser_test";
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+let work: string;
+let media: MediaServer;
+let collector: Collector;
+let context: BrowserContext | undefined;
+let profile: string | undefined;
+
+beforeAll(async () => {
+  for (const bin of [CHROMIUM, "/usr/bin/ffmpeg"])
+    if (!existsSync(bin))
+      throw new Error(`${bin} is missing: run \`reeltime infra up\` (it apt-installs chromium and ffmpeg)`);
+  work = mkdtempSync(join(tmpdir(), "reeltime-sdk-browser-"));
+  await Promise.all([makeHlsStream(join(work, "hls")), buildBundles(join(work, "sdk"))]);
+  media = await startMediaServer(
+    { "/hls/": join(work, "hls"), "/sdk/": join(work, "sdk"), "/lib/": join(root, "../node_modules/hls.js/dist") },
+    { "/": PAGE },
+  );
+  collector = await startCollector(WRITE_KEY);
+});
+
+afterAll(async () => {
+  await context?.close();
+  await media?.close();
+  await collector?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  // A fresh profile per test: no queue left in localStorage by another test.
+  profile = mkdtempSync(join(tmpdir(), "reeltime-chromium-"));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: FLAGS,
+  });
+});
+
+async function openPlayer(o: {
+  flushIntervalMs: number;
+  maxBatchEvents?: number;
+}): Promise<{ page: Page; sessionId: string }> {
+  const page = await context!.newPage();
+  await page.goto(`${media.url}/`);
+  const sessionId = await page.evaluate((opts) => window.setup(opts), {
+    endpoint: collector.url,
+    writeKey: WRITE_KEY,
+    ...o,
+  });
+  return { page, sessionId };
+}
+
+const ofView = (viewId: string) => collector.events().filter((e) => e.view_id === viewId);
+const byType = <T extends WireEvent["event_type"]>(events: WireEvent[], type: T) =>
+  events.filter((e): e is Extract<WireEvent, { event_type: T }> => e.event_type === type);
+const NOISE = new Set(["playback.request", "playback.heartbeat", "playback.waiting", "playback.milestone"]);
+
+describe("the SDK in a real browser", () => {
+  it("play → pause → seek → held segment (rebuffer) → rendition switch → end: exact events and figures", async () => {
+    const { page, sessionId } = await openPlayer({ flushIntervalMs: 300 });
+    // A second attach for the same element and source (the classic double-init) is the same attachment.
+    expect(
+      await page.evaluate(
+        () => window.t.tracker.attach(window.t.video, { hls: window.t.hls, video: window.t.video_ }) === window.t.att,
+      ),
+    ).toBe(true);
+
+    await page.evaluate(() => window.play());
+    const start = await collector.waitFor(
+      (e) => e.event_type === "playback.startup_complete" && e.session_id === sessionId,
+      "startup_complete",
+    );
+    const viewId = start.view_id!;
+    await page.evaluate(() => window.t.tracker.attach(window.t.video, { hls: window.t.hls, video: window.t.video_ }));
+    await page.waitForFunction(() => window.t.video.currentTime >= 1);
+    await page.evaluate(() => window.t.video.pause());
+    await collector.waitFor((e) => e.view_id === viewId && e.event_type === "playback.pause", "pause");
+
+    // Hold back the 12–14 s segment: with a 4 s buffer the playhead runs dry at 12 s.
+    const hold = media.hold(/\/240p\/seg006\.ts$/);
+    await page.evaluate(() => {
+      window.t.video.currentTime = 8;
+    });
+    await collector.waitFor((e) => e.view_id === viewId && e.event_type === "playback.seek_end", "seek_end");
+    const waitsBefore = await page.evaluate(() => window.marks.waiting.length);
+    await page.evaluate(() => window.play());
+    await hold.requested;
+    await page.waitForFunction((n) => window.marks.waiting.length > n && window.t.video.currentTime > 11, waitsBefore);
+    await new Promise((r) => setTimeout(r, 1500)); // the throttle itself: the segment stays held 1.5 s into the stall
+    hold.release();
+    await collector.waitFor((e) => e.view_id === viewId && e.event_type === "playback.rebuffer_end", "rebuffer_end");
+
+    await page.evaluate(() => {
+      window.t.hls.autoLevelCapping = -1;
+      window.t.hls.loadLevel = 2;
+    });
+    const end = await collector.waitFor(
+      (e) => e.view_id === viewId && e.event_type === "playback.view_end",
+      "view_end",
+    );
+    const marks = await page.evaluate(() => window.marks);
+    const playedMs = await page.evaluate(() => {
+      const p = window.t.video.played;
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s += p.end(i) - p.start(i);
+      return s * 1000;
+    });
+    const cmcd = collector.cmcdReports.join("\n");
+
+    const events = ofView(viewId);
+    expect(collector.rejected).toEqual([]);
+    expect(
+      events
+        .filter((e) => !NOISE.has(e.event_type))
+        .filter((e) => !(e.event_type === "playback.error" && e.error.severity === "non_fatal"))
+        .filter((e) => !(e.event_type === "playback.rendition_switch" && e.direction === "initial"))
+        .map((e) => e.event_type),
+    ).toEqual([
+      "playback.view_start",
+      "playback.startup_complete",
+      "playback.playing",
+      "playback.pause",
+      "playback.seek_start",
+      "playback.seek_end",
+      "playback.play",
+      "playback.playing",
+      "playback.rebuffer_start",
+      "playback.rebuffer_end",
+      "playback.playing",
+      "playback.rendition_switch",
+      "playback.view_end",
+    ]);
+    // One view, numbered without gaps, each event once.
+    expect(byType(collector.events(), "playback.view_start").filter((e) => e.session_id === sessionId)).toHaveLength(1);
+    expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(events.map((_, i) => i));
+    expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
+
+    // Startup: the SDK's figure matches what the page saw (play() call → first `playing`).
+    const startup = byType(events, "playback.startup_complete")[0]!.startup_ms;
+    expect(Math.abs(startup - (marks.playing[0]! - marks.requested[0]!))).toBeLessThan(100);
+    // Rebuffer: one stall, as long as the page's waiting → playing, at least the 1.5 s hold.
+    const rebufferEnd = byType(events, "playback.rebuffer_end")[0]!;
+    const stallAt = marks.waiting.filter((t) => t > marks.playing[1]!)[0]!;
+    const resumedAt = marks.playing.find((t) => t > stallAt)!;
+    expect(rebufferEnd.duration_ms).toBeGreaterThanOrEqual(1400);
+    expect(Math.abs(rebufferEnd.duration_ms - (resumedAt - stallAt))).toBeLessThan(100);
+    expect(byType(events, "playback.rebuffer_start")[0]!.playhead_ms).toBeGreaterThan(11_500);
+
+    const viewEnd = end as Extract<WireEvent, { event_type: "playback.view_end" }>;
+    expect(viewEnd.reason).toBe("ended");
+    expect(viewEnd.stats).toMatchObject({ startup_ms: startup, rebuffer_count: 1, seek_count: 1 });
+    expect(Math.abs(viewEnd.stats.rebuffer_ms - rebufferEnd.duration_ms)).toBeLessThanOrEqual(1);
+    // Playing time matches the media the element reports played (0→~2 s and 8→20 s).
+    expect(playedMs).toBeGreaterThan(12_000);
+    expect(Math.abs(viewEnd.stats.playing_ms - playedMs)).toBeLessThan(750);
+    expect(byType(events, "playback.milestone").map((e) => e.percent)).toEqual([10, 25, 50, 75, 100]);
+
+    // The rendition on screen: 240p first, then up to 720p once it reached the screen.
+    const switches = byType(events, "playback.rendition_switch");
+    expect(switches.map((e) => [e.direction, e.rendition.height])).toEqual([
+      ["initial", 240],
+      ["up", 720],
+    ]);
+    const requests = byType(events, "playback.request").map((e) => e.request);
+    expect(requests.filter((r) => r.kind === "fragment").length).toBeGreaterThan(5);
+    expect(requests.every((r) => r.failed || (r.ttfb_ms !== undefined && r.download_ms !== undefined))).toBe(true);
+    // hls.js warnings (e.g. bufferSeekOverHole at start) are reported as non-fatal, never as failures.
+    expect(byType(events, "playback.error").filter((e) => e.error.severity !== "non_fatal")).toEqual([]);
+    expect(events.every((e) => "player" in e && e.player?.name === "hls.js" && e.sample_rate === 1)).toBe(true);
+
+    // Delivery: JSON by fetch with the key in the header; hls.js CMCD v2 reports joined by session id.
+    const fetched = collector.received.filter((r) => r.events.some((e) => e.view_id === viewId));
+    expect(fetched.every((r) => r.via === "header" && r.contentType.startsWith("application/json"))).toBe(true);
+    expect(fetched.every((r) => Buffer.byteLength(r.body) <= 64_000)).toBe(true);
+    expect(cmcd).toContain(`sid="${sessionId}"`);
+  });
+
+  it("a page hidden mid-view still delivers its events by beacon, and the view ends on pagehide", async () => {
+    const { page, sessionId } = await openPlayer({ flushIntervalMs: 600_000, maxBatchEvents: 500 });
+    await page.evaluate(() => window.play());
+    await page.waitForFunction(() => window.t.video.currentTime >= 1);
+    expect(collector.events().filter((e) => e.session_id === sessionId)).toEqual([]); // nothing flushed yet
+    await page.evaluate(() => {
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
+      document.dispatchEvent(new Event("visibilitychange"));
+    });
+    const started = await collector.waitFor(
+      (e) => e.session_id === sessionId && e.event_type === "playback.startup_complete",
+      "startup_complete by beacon",
+    );
+    await page.evaluate(() => window.t.video.currentTime >= 1 && window.t.video.pause());
+    await page.goto("about:blank"); // pagehide
+    const end = await collector.waitFor(
+      (e) => e.view_id === started.view_id && e.event_type === "playback.view_end",
+      "view_end by beacon",
+    );
+    expect((end as Extract<WireEvent, { event_type: "playback.view_end" }>).reason).toBe("page_hide");
+    const mine = collector.received.filter((r) => r.events.some((e) => e.session_id === sessionId));
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    for (const r of mine) {
+      expect(r.via).toBe("query");
+      expect(r.contentType).toMatch(/^text\/plain/);
+    }
+    const events = ofView(started.view_id!);
+    expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(events.map((_, i) => i));
+  });
+
+  it("with the ingest API down, events are queued (persistently) and delivered once it is back", async () => {
+    await collector.down();
+    try {
+      const { page, sessionId } = await openPlayer({ flushIntervalMs: 300 });
+      await page.evaluate(() => window.play());
+      await page.waitForFunction(() => window.t.video.currentTime >= 1);
+      await page.evaluate(() => window.t.video.pause());
+      await page.waitForFunction(() => {
+        const q = localStorage.getItem("reeltime.queue.browser-test") ?? "";
+        return q.includes('"playback.pause"') && window.t.tracker.deliveryStats().retries > 0;
+      });
+      expect(collector.events().filter((e) => e.session_id === sessionId)).toEqual([]);
+      await collector.up();
+      const pause = await collector.waitFor(
+        (e) => e.session_id === sessionId && e.event_type === "playback.pause",
+        "pause after the outage",
+      );
+      await page.waitForFunction(() => window.t.tracker.deliveryStats().queued === 0);
+      const events = ofView(pause.view_id!);
+      expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(events.map((_, i) => i));
+      expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
+      expect(types(events)).toEqual([
+        "playback.view_start",
+        "playback.startup_complete",
+        "playback.playing",
+        "playback.pause",
+      ]);
+      expect(await page.evaluate(() => window.t.tracker.deliveryStats().dropped)).toBe(0);
+    } finally {
+      await collector.up();
+    }
+  });
+});
+
+const types = (events: WireEvent[]) =>
+  events
+    .filter((e) => !NOISE.has(e.event_type) && !["playback.rendition_switch", "playback.error"].includes(e.event_type))
+    .map((e) => e.event_type);
+
+declare global {
+  interface Window {
+    setup(o: { endpoint: string; writeKey: string; flushIntervalMs: number; maxBatchEvents?: number }): string;
+    play(): Promise<boolean>;
+    marks: { waiting: number[]; playing: number[]; requested: number[] };
+    t: {
+      tracker: import("../src/types.ts").Tracker;
+      hls: { autoLevelCapping: number; loadLevel: number };
+      video: HTMLVideoElement;
+      att: import("../src/types.ts").Attachment;
+      video_: { id: string; title: string };
+    };
+  }
+}
