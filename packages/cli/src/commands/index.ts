@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerDashboards } from "./dashboards.ts";
 import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
 import { registerInfra } from "./infra.ts";
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerTranscode(program);
   registerPipeline(program);
   registerProcess(program);
+  registerDashboards(program);
 }

@@ -1,0 +1,217 @@
+import { luceneOf, panelsOf } from "../spec/index.ts";
+import { PROMETHEUS_UID, SOURCES } from "../spec/sources.ts";
+import type { Bucket, DashboardSpec, DocsPanel, EsPanel, Metric, Panel, PromPanel, Unit } from "../spec/types.ts";
+
+type Json = Record<string, unknown>;
+
+const UNITS: Record<Unit, string> = {
+  ms: "ms",
+  s: "s",
+  percentunit: "percentunit",
+  bps: "bps",
+  short: "short",
+  reqps: "reqps",
+  speed: "suffix:×",
+};
+
+const PANEL_TYPE = { stat: "stat", table: "table", timeseries: "timeseries", bar: "barchart" } as const;
+
+const esDatasource = (p: EsPanel | DocsPanel) => ({ type: "elasticsearch", uid: SOURCES[p.source].grafanaUid });
+const promDatasource = { type: "prometheus", uid: PROMETHEUS_UID };
+
+/** A metric as Grafana's Elasticsearch query editor stores it. */
+function grafanaMetric(m: Metric, id: string): Json {
+  if (m.type === "count") return { id, type: "count" };
+  if (m.type === "percentiles")
+    return { id, type: "percentiles", field: m.field, settings: { percents: m.percents.map(String) } };
+  return { id, type: m.type, field: m.field };
+}
+
+function grafanaBucket(b: Bucket, id: string, timeField: string): Json {
+  if (b.type === "terms")
+    return {
+      id,
+      type: "terms",
+      field: b.field,
+      settings: { size: String(b.size), order: "desc", orderBy: "_count", min_doc_count: "1" },
+    };
+  return {
+    id,
+    type: "date_histogram",
+    field: timeField,
+    settings: { interval: b.interval, min_doc_count: "0", trimEdges: "0" },
+  };
+}
+
+/** The Elasticsearch target of a panel. Grafana needs a bucket: an overall figure gets one "all" filter. */
+export function esTarget(p: EsPanel): Json {
+  const src = SOURCES[p.source];
+  const metrics = p.metrics.map((m, i) => grafanaMetric(m, String(i + 1)));
+  const first = p.metrics.length + 1;
+  const bucketAggs =
+    p.buckets.length === 0
+      ? [{ id: String(first), type: "filters", settings: { filters: [{ query: "*", label: "all" }] } }]
+      : p.buckets.map((b, i) => grafanaBucket(b, String(first + i), src.timeField));
+  return {
+    refId: "A",
+    datasource: esDatasource(p),
+    query: luceneOf(p, "$app"),
+    alias: "",
+    metrics,
+    bucketAggs,
+    timeField: src.timeField,
+  };
+}
+
+function docsTarget(p: DocsPanel): Json {
+  return {
+    refId: "A",
+    datasource: esDatasource(p),
+    query: luceneOf(p, "$app"),
+    alias: "",
+    metrics: [{ id: "1", type: "raw_data", settings: { size: String(p.size) } }],
+    bucketAggs: [],
+    timeField: SOURCES[p.source].timeField,
+  };
+}
+
+function promTargets(p: PromPanel): Json[] {
+  return p.targets.map((t, i) => ({
+    refId: String.fromCharCode(65 + i),
+    datasource: promDatasource,
+    expr: t.expr,
+    legendFormat: t.legend,
+    range: true,
+    instant: false,
+  }));
+}
+
+function panelJson(p: Panel, id: number, gridPos: Json): Json {
+  const common = { id, title: p.title, description: p.description, gridPos };
+  if (p.kind === "docs")
+    return {
+      ...common,
+      type: "table",
+      datasource: esDatasource(p),
+      targets: [docsTarget(p)],
+      fieldConfig: { defaults: {}, overrides: [] },
+      options: { showHeader: true, cellHeight: "sm" },
+      transformations: [
+        {
+          id: "organize",
+          options: {
+            includeByName: Object.fromEntries([SOURCES[p.source].timeField, ...p.columns].map((c) => [c, true])),
+          },
+        },
+      ],
+      reeltime: { key: p.key },
+    };
+  const type = PANEL_TYPE[p.viz];
+  const options =
+    type === "stat"
+      ? { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, colorMode: "value", graphMode: "area" }
+      : type === "table"
+        ? { showHeader: true, cellHeight: "sm" }
+        : type === "barchart"
+          ? { orientation: "horizontal", showValue: "auto", legend: { showLegend: false } }
+          : { legend: { showLegend: true, displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } };
+  return {
+    ...common,
+    type,
+    datasource: p.kind === "prom" ? promDatasource : esDatasource(p),
+    targets: p.kind === "prom" ? promTargets(p) : [esTarget(p)],
+    fieldConfig: { defaults: { unit: UNITS[p.unit] }, overrides: [] },
+    options,
+    // Where the panel comes from: lets the proof and readers map a panel back to its spec.
+    reeltime: { key: p.key },
+  };
+}
+
+function variable(name: "app" | "instance"): Json {
+  if (name === "app")
+    return {
+      name: "app",
+      label: "app",
+      type: "query",
+      datasource: { type: "elasticsearch", uid: SOURCES.views.grafanaUid },
+      query: '{"find": "terms", "field": "app_id"}',
+      definition: '{"find": "terms", "field": "app_id"}',
+      includeAll: true,
+      allValue: "*",
+      multi: true,
+      current: { selected: true, text: ["All"], value: ["$__all"] },
+      refresh: 2,
+      sort: 1,
+    };
+  return {
+    name: "instance",
+    label: "instance",
+    type: "query",
+    datasource: promDatasource,
+    query: { query: "label_values(up, instance)", refId: "PrometheusVariableQueryEditor-VariableQuery" },
+    definition: "label_values(up, instance)",
+    includeAll: true,
+    allValue: ".*",
+    multi: true,
+    current: { selected: true, text: ["All"], value: ["$__all"] },
+    refresh: 2,
+    sort: 1,
+  };
+}
+
+/** A Grafana dashboard model (schemaVersion 39): one row per spec row, panels four to a line. */
+export function grafanaDashboard(d: DashboardSpec): Json {
+  const panels: Json[] = [];
+  let id = 1;
+  let y = 0;
+  for (const row of d.rows) {
+    panels.push({
+      id: id++,
+      type: "row",
+      title: row.title,
+      collapsed: false,
+      gridPos: { h: 1, w: 24, x: 0, y },
+      panels: [],
+    });
+    y += 1;
+    const charts = row.panels.filter((p) => p.kind !== "docs");
+    const w = Math.floor(24 / Math.max(1, Math.min(charts.length, 4)));
+    let x = 0;
+    for (const p of row.panels) {
+      if (p.kind === "docs") {
+        if (x > 0) y += 8;
+        x = 0;
+        panels.push(panelJson(p, id++, { h: 12, w: 24, x: 0, y }));
+        y += 12;
+        continue;
+      }
+      if (x + w > 24) {
+        x = 0;
+        y += 8;
+      }
+      panels.push(panelJson(p, id++, { h: 8, w, x, y }));
+      x += w;
+    }
+    if (x > 0) y += 8;
+  }
+  return {
+    uid: d.uid,
+    title: d.title,
+    description: d.description,
+    tags: d.tags,
+    timezone: "browser",
+    editable: true,
+    graphTooltip: 1,
+    schemaVersion: 39,
+    version: 1,
+    time: { from: "now-6h", to: "now" },
+    refresh: "30s",
+    templating: { list: d.variables.map(variable) },
+    annotations: { list: [] },
+    links: [],
+    panels,
+  };
+}
+
+/** Panels of a spec dashboard in the order grafanaDashboard lays them out (for tests). */
+export const specPanels = panelsOf;
