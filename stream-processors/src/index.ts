@@ -12,10 +12,12 @@ export { type Processor, processorMetrics, runProcessor } from "./runtime/proces
 export {
   buildProcessors,
   PROCESSOR_NAMES,
+  ProcessorEnv,
   type ProcessorName,
   parseOnly,
   runProcessService,
   startProcessors,
+  tuningFromEnv,
 } from "./service.ts";
 export { computeView, type ViewEvent } from "./sessionizer/compute.ts";
 export { createSessionizer } from "./sessionizer/processor.ts";

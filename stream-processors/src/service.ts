@@ -17,6 +17,7 @@ import {
   ReeltimeError,
   type Registry,
 } from "@reeltime/runtime";
+import { Type } from "@sinclair/typebox";
 import { Archiver, type ArchiverOptions } from "./archiver/archiver.ts";
 import { ParquetWriter } from "./archiver/parquet.ts";
 import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
@@ -129,6 +130,28 @@ export function parseOnly(value: string | undefined): ProcessorName[] {
   return names as ProcessorName[];
 }
 
+const Int = (def: number, min: number, max: number, description: string) =>
+  Type.Integer({ default: def, minimum: min, maximum: max, description });
+
+/** Tuning of `reeltime process` by environment. */
+export const ProcessorEnv = Type.Object({
+  REELTIME_INDEXER_FLUSH_MS: Int(500, 10, 60_000, "longest an event waits in the indexer's buffer"),
+  REELTIME_ARCHIVER_ROLL_SECONDS: Int(60, 1, 86_400, "longest a Parquet cut stays open before it is uploaded"),
+  REELTIME_ARCHIVER_ROLL_ROWS: Int(200_000, 100, 10_000_000, "rows per bus partition that close a Parquet cut"),
+  REELTIME_VIEW_TIMEOUT_MINUTES: Int(60, 1, 1440, "a view with no event for this long ends (end_reason timeout)"),
+  REELTIME_CHECKPOINT_MS: Int(2000, 50, 600_000, "how often the sessionizer and job tracker checkpoint their state"),
+});
+
+export function tuningFromEnv(source: NodeJS.ProcessEnv = process.env): ProcessorTuning {
+  const e = loadEnv(ProcessorEnv, source);
+  return {
+    indexer: { maxDelayMs: e.REELTIME_INDEXER_FLUSH_MS },
+    archiver: { maxAgeMs: e.REELTIME_ARCHIVER_ROLL_SECONDS * 1000, maxRows: e.REELTIME_ARCHIVER_ROLL_ROWS },
+    viewTimeoutMs: e.REELTIME_VIEW_TIMEOUT_MINUTES * 60_000,
+    snapshotEveryMs: e.REELTIME_CHECKPOINT_MS,
+  };
+}
+
 /** `reeltime process`: connections from env, /metrics on its own port, graceful shutdown. */
 export async function runProcessService(opts: { only?: string; metricsPort?: number; env?: NodeJS.ProcessEnv } = {}) {
   const env = loadEnv(ConnectionEnv, opts.env ?? process.env);
@@ -143,7 +166,11 @@ export async function runProcessService(opts: { only?: string; metricsPort?: num
   await search.start();
   await search.init();
   await archive.start();
-  const handle = await startProcessors({ bus, search, archive, log, registry }, only);
+  const handle = await startProcessors(
+    { bus, search, archive, log, registry },
+    only,
+    tuningFromEnv(opts.env ?? process.env),
+  );
   const server: Server = createServer(async (req, res) => {
     if (req.url === "/metrics") {
       res.setHeader("content-type", registry.contentType);

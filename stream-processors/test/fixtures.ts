@@ -1,86 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
-import type { Archive, Bus } from "@reeltime/connectors";
-import { exampleEvent, type ReeltimeEvent, routeOf } from "@reeltime/events";
+import { archivedEventIds, publishEvents, syntheticEvents } from "../src/drill/workload.ts";
 
-const encoder = new TextEncoder();
-
-/**
- * A deterministic mix of views (start, first frame, a stall for some, pause/seek for some, end
- * or silence), jobs and clicks, `perView` events each, stamped with server fields as ingest would.
- */
-export function syntheticEvents(views: number, opts: { app?: string; t0?: number } = {}): ReeltimeEvent[] {
-  const t0 = opts.t0 ?? Date.parse("2026-11-22T09:58:00.000Z");
-  const app = opts.app ?? "drill";
-  const out: ReeltimeEvent[] = [];
-  for (let v = 0; v < views; v++) {
-    const viewId = `${app}-view-${v}`;
-    const base = t0 + v * 7;
-    const rows: [number, string, Record<string, unknown>?][] = [[0, "view_start"]];
-    if (v % 10 !== 9) {
-      rows.push([500 + (v % 5) * 300, "startup_complete", { startup_ms: 500 + (v % 5) * 300 }]);
-      rows.push([
-        2000,
-        "heartbeat",
-        { state: "playing", stats: { playing_ms: 100, rebuffer_ms: 0, rebuffer_count: 0 } },
-      ]);
-      if (v % 3 === 0)
-        rows.push(
-          [5000, "rebuffer_start"],
-          [5000 + 400 * (1 + (v % 4)), "rebuffer_end", { duration_ms: 400 * (1 + (v % 4)) }],
-        );
-      if (v % 4 === 1) rows.push([9000, "pause"], [12_000, "play"], [12_000, "playing"]);
-      rows.push([20_000, "milestone", { percent: 10 }]);
-      if (v % 7 !== 3)
-        rows.push([
-          30_000,
-          "view_end",
-          { reason: "ended", stats: { playing_ms: 1, rebuffer_ms: 0, rebuffer_count: 0 } },
-        ]);
-    } else
-      rows.push([
-        2500,
-        "view_end",
-        { reason: "page_hide", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } },
-      ]);
-    rows.forEach(([ms, short, fields], seq) => {
-      const e = exampleEvent(`playback.${short}` as never, { now: new Date(base + ms), seq }) as Record<
-        string,
-        unknown
-      >;
-      delete e.rendition;
-      delete e.display;
-      out.push({
-        ...e,
-        ...fields,
-        view_id: viewId,
-        app_id: app,
-        received_at: new Date(base + ms + 50).toISOString(),
-      } as never);
-    });
-    if (v % 5 === 0) {
-      const c = exampleEvent("click", { now: new Date(base + 1000), seq: 0 });
-      out.push({ ...c, view_id: viewId, app_id: app, received_at: new Date(base + 1050).toISOString() });
-    }
-  }
-  return out;
-}
-
-/** Publishes events the way ingest does: per topic, keyed, JSON values. */
-export async function publishAll(bus: Bus, events: ReeltimeEvent[], batch = 500): Promise<void> {
-  for (let i = 0; i < events.length; i += batch) {
-    const byTopic = new Map<string, { key: string; value: Uint8Array }[]>();
-    for (const e of events.slice(i, i + batch)) {
-      const { topic, key } = routeOf(e);
-      const list = byTopic.get(topic) ?? [];
-      list.push({ key, value: encoder.encode(JSON.stringify(e)) });
-      byTopic.set(topic, list);
-    }
-    await Promise.all([...byTopic].map(([t, m]) => bus.publish(t, m)));
-  }
-}
+export { syntheticEvents };
+export const publishAll = publishEvents;
+export const archivedIds = archivedEventIds;
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;
@@ -89,32 +11,4 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** The event_id of every archived row under these prefixes (optionally of one app), read back with DuckDB. */
-export async function archivedIds(archive: Archive, prefixes: string | string[], app?: string): Promise<string[]> {
-  const objects = [];
-  for (const p of Array.isArray(prefixes) ? prefixes : [prefixes])
-    for (const o of await archive.list(p)) if (o.key.endsWith(".parquet")) objects.push(o);
-  if (objects.length === 0) return [];
-  const local = await mkdtemp(join(tmpdir(), "reeltime-read-"));
-  try {
-    const files: string[] = [];
-    for (const [i, o] of objects.entries()) {
-      const f = join(local, `${i}.parquet`);
-      await writeFile(f, await archive.get(o.key));
-      files.push(f);
-    }
-    const db = await DuckDBInstance.create(":memory:");
-    const conn = await db.connect();
-    const list = files.map((f) => `'${f}'`).join(", ");
-    const where = app ? ` WHERE app_id = '${app.replaceAll("'", "''")}'` : "";
-    const rows = (
-      await conn.runAndReadAll(`SELECT event_id FROM read_parquet([${list}], union_by_name = true)${where}`)
-    ).getRowObjectsJS();
-    conn.closeSync();
-    return rows.map((r) => String(r.event_id));
-  } finally {
-    await rm(local, { recursive: true, force: true });
-  }
 }

@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { runDrill } from "../src/drill/drill.ts";
+
+// The shorter drill of `npm test` (`npm run drill` runs 100k events): real Kafka, Elasticsearch
+// and MinIO, two processor instances killed with SIGKILL, a Kafka restart, ES and MinIO down.
+describe("fault drill", () => {
+  it("after kills, a broker restart and outages, every count is exact", async () => {
+    const lines: string[] = [];
+    const r = await runDrill({
+      events: 20_000,
+      outageSeconds: 30,
+      ports: [9466, 9467],
+      log: (l) => {
+        lines.push(l);
+        process.stdout.write(`${l}\n`);
+      },
+    });
+    expect(r.published).toBeGreaterThanOrEqual(20_000);
+    expect(r.faults).toHaveLength(6);
+    expect([r.searchDocs, r.searchDistinct]).toEqual([r.published, r.published]);
+    expect([r.archiveRows, r.archiveDistinct]).toEqual([r.published, r.published]);
+    expect(r.viewsMatching).toBe(r.views);
+    expect(r.lag).toBe(0);
+  }, 1_500_000);
+});
