@@ -1,0 +1,49 @@
+-- name: qoe
+-- QoE by day, video, rendition and browser, from the final view records: views, startup
+-- time p50/p95 (nearest rank, exact on both engines), rebuffer ratio (rebuffer time over
+-- playing + rebuffer time, summed over the views), failure % (views with a fatal error) and
+-- EBVS % (exits before video start). The rendition is the one on screen when the view ended.
+-- param: from_dt  first day, YYYY-MM-DD (inclusive)
+-- param: to_dt    last day, YYYY-MM-DD (inclusive)
+WITH latest AS (
+  SELECT
+    *,
+    ROW_NUMBER() OVER (PARTITION BY view_id ORDER BY events DESC, updated_at DESC) AS version
+  FROM views
+  WHERE dt BETWEEN ? AND ?
+),
+v AS (
+  SELECT
+    dt,
+    video_id,
+    COALESCE(last_rendition, 'unknown') AS rendition,
+    COALESCE(browser, 'unknown') AS browser,
+    startup_ms,
+    playing_ms,
+    rebuffer_ms,
+    playback_failure,
+    ebvs
+  FROM latest
+  WHERE version = 1
+),
+ranked AS (
+  SELECT
+    v.*,
+    ROW_NUMBER() OVER (PARTITION BY dt, video_id, rendition, browser ORDER BY startup_ms ASC NULLS LAST) AS startup_rank,
+    COUNT(startup_ms) OVER (PARTITION BY dt, video_id, rendition, browser) AS startup_n
+  FROM v
+)
+SELECT
+  dt,
+  video_id,
+  rendition,
+  browser,
+  COUNT(*) AS views,
+  MIN(CASE WHEN startup_ms IS NOT NULL AND startup_rank >= CEIL(0.50 * startup_n) THEN startup_ms END) AS startup_p50_ms,
+  MIN(CASE WHEN startup_ms IS NOT NULL AND startup_rank >= CEIL(0.95 * startup_n) THEN startup_ms END) AS startup_p95_ms,
+  ROUND(CAST(SUM(rebuffer_ms) AS DOUBLE) / NULLIF(SUM(playing_ms) + SUM(rebuffer_ms), 0), 4) AS rebuffer_ratio,
+  ROUND(100 * CAST(SUM(CASE WHEN playback_failure THEN 1 ELSE 0 END) AS DOUBLE) / COUNT(*), 2) AS failure_pct,
+  ROUND(100 * CAST(SUM(CASE WHEN ebvs THEN 1 ELSE 0 END) AS DOUBLE) / COUNT(*), 2) AS ebvs_pct
+FROM ranked
+GROUP BY dt, video_id, rendition, browser
+ORDER BY dt, video_id, rendition, browser
