@@ -16,3 +16,4 @@ export {
 } from "./queries/catalog.ts";
 export { codeOnly, hasPartitionFilter, placeholderClauses, placeholders } from "./queries/sql.ts";
 export { type QueryRun, runQuery } from "./run.ts";
+export { applyDdl, type EngineName, openSession, type Session, TABLES } from "./session.ts";

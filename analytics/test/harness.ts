@@ -38,6 +38,7 @@ export async function archiveWithProcessors(
   events: ReeltimeEvent[],
   expect: Record<string, number>,
   envOverrides: Record<string, string> = {},
+  archiver: { maxRows?: number } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), "reeltime-analytics-"));
   const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir, ...envOverrides });
@@ -56,7 +57,7 @@ export async function archiveWithProcessors(
   const running = await startProcessors(
     { bus, search, archive, log, registry: createRegistry("analytics-test") },
     ["archiver", "view-archiver", "job-archiver"],
-    { archiver: { maxAgeMs: 200 }, viewTimeoutMs: 1500, snapshotEveryMs: 100, lagIntervalMs: 200 },
+    { archiver: { maxAgeMs: 200, ...archiver }, viewTimeoutMs: 1500, snapshotEveryMs: 100, lagIntervalMs: 200 },
   );
   try {
     const until = Date.now() + 60_000;
