@@ -48,10 +48,12 @@ function viewsRow(f: Figure, over: string): Row {
 
 /**
  * A view counts as concurrent in a minute when it reported while starting, playing or
- * rebuffering (heartbeats come at least every 30 s, so a living view reports every minute).
+ * rebuffering (heartbeats come at least every 30 s, so a living view reports every minute);
+ * pauses, seeks, errors and requests do not make a view concurrent.
  */
 export const CONCURRENT_QUERY =
-  'event_type:playback.* AND NOT event_type:("playback.view_end" OR "playback.pause") AND NOT state:(paused OR ended OR error)';
+  'event_type:("playback.view_start" OR "playback.heartbeat" OR "playback.playing" OR "playback.startup_complete" OR ' +
+  '"playback.rebuffer_start" OR "playback.rebuffer_end") AND NOT state:(paused OR seeking OR ended OR error)';
 const unique: Metric = { type: "cardinality", field: "view_id" };
 const minute: Bucket = { type: "date_histogram", interval: "1m" };
 
