@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerAnalytics } from "./analytics.ts";
 import { registerDashboards } from "./dashboards.ts";
 import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
@@ -17,5 +18,6 @@ export function registerCommands(program: Command): void {
   registerTranscode(program);
   registerPipeline(program);
   registerProcess(program);
+  registerAnalytics(program);
   registerDashboards(program);
 }
