@@ -5,7 +5,7 @@ import underPressure from "@fastify/under-pressure";
 import type { Bus, SearchStore } from "@reeltime/connectors";
 import { warmUpValidators } from "@reeltime/events";
 import { createLogger, type Logger } from "@reeltime/runtime";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { SecretRing } from "./auth.ts";
 import type { IngestConfig } from "./config.ts";
 import { sendError } from "./errors.ts";
@@ -57,7 +57,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: env.REELTIME_BODY_LIMIT_BYTES,
     trustProxy: trustProxy(env.REELTIME_TRUST_PROXY),
-    disableRequestLogging: true,
+    // Request lines are logged by our own onResponse hook, with secrets stripped from URLs.
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // Unknown query parameters are refused with a 400, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },

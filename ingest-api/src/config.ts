@@ -21,7 +21,10 @@ export const IngestEnv = Type.Object({
     Type.String({ description: "read tokens as app:token pairs, comma-separated; app * reads every app" }),
   ),
   REELTIME_CORS_ORIGINS: Type.Optional(
-    Type.String({ description: "allowed browser origins per app: app=https://a.example|https://b.example;app2=..." }),
+    Type.String({
+      description:
+        "allowed browser origins per app: app=https://a.example|https://b.example;app2=... (* allows any origin)",
+    }),
   ),
   REELTIME_BODY_LIMIT_BYTES: Int(1_048_576, 1024, 16_777_216, "largest request body, after decompression"),
   REELTIME_MAX_EVENTS_PER_BATCH: Int(500, 1, 500, "events per request"),
@@ -92,7 +95,7 @@ function origins(value: string | undefined): Map<string, Set<string>> {
         2,
       );
     for (const o of list.split("|"))
-      if (!/^https?:\/\/[^/\s]+$/.test(o))
+      if (o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o))
         throw new ReeltimeError(
           "REELTIME_ERR_CONFIG",
           `REELTIME_CORS_ORIGINS: "${o}" is not an origin like https://shop.example`,

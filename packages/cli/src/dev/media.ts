@@ -1,0 +1,30 @@
+import type { Archive } from "@reeltime/connectors";
+import type { FastifyInstance } from "fastify";
+
+const TYPES: Record<string, string> = {
+  m3u8: "application/vnd.apple.mpegurl",
+  ts: "video/mp2t",
+  m4s: "video/iso.segment",
+  mp4: "video/mp4",
+  jpg: "image/jpeg",
+  png: "image/png",
+  vtt: "text/vtt",
+  json: "application/json",
+};
+const SAFE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
+
+/** GET /media/<video_id>/... serves the HLS packages the pipeline wrote to the archive. */
+export function mediaRoutes(app: FastifyInstance, archive: Archive): void {
+  app.get<{ Params: { "*": string } }>("/media/*", async (req, reply) => {
+    const path = req.params["*"];
+    if (!SAFE.test(path) || path.split("/").some((p) => p === ".." || p.startsWith(".")))
+      return reply.code(400).send({ error: { code: "REELTIME_ERR_QUERY", message: "bad media path" } });
+    const key = `media/${path}`;
+    if (!(await archive.exists(key)))
+      return reply.code(404).send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: `no media at ${path}` } });
+    const ext = path.slice(path.lastIndexOf(".") + 1);
+    reply.header("content-type", TYPES[ext] ?? "application/octet-stream");
+    reply.header("cache-control", ext === "m3u8" ? "no-cache" : "public, max-age=3600");
+    return reply.send(Buffer.from(await archive.get(key)));
+  });
+}

@@ -1,0 +1,175 @@
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createArchive, createBus, createQueryEngine, createSearchStore } from "@reeltime/connectors";
+import { ALL_TOPICS } from "@reeltime/events";
+import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
+import { ConnectionEnv, createLogger, createRegistry, loadEnv, ReeltimeError } from "@reeltime/runtime";
+import { startProcessors } from "@reeltime/stream-processors";
+import { mediaRoutes } from "./media.ts";
+import { demoPage } from "./page.ts";
+import { ensureSampleVideo } from "./sample.ts";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
+const SDK_DIST = join(ROOT, "player-sdk", "dist", "iife");
+const ASSETS: Record<string, () => string> = {
+  "hls.min.js": () =>
+    join(dirname(createRequire(import.meta.url).resolve("hls.js/package.json")), "dist", "hls.min.js"),
+  "reeltime.min.js": () => join(SDK_DIST, "reeltime.min.js"),
+  "reeltime-hls.min.js": () => join(SDK_DIST, "reeltime-hls.min.js"),
+  "reeltime-clicks.min.js": () => join(SDK_DIST, "reeltime-clicks.min.js"),
+};
+
+export interface DevOptions {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** A video to transcode instead of the generated sample; false skips transcoding. */
+  video?: string | false;
+  print: (line: string) => void;
+}
+
+export interface DevHandle {
+  url: string;
+  writeKey: string;
+  readToken: string;
+  appId: string;
+  videoId?: string;
+  close(): Promise<void>;
+}
+
+/** The SDK's browser bundles are built on first use (a fresh clone has no dist/). */
+function ensureSdkBundles(print: (l: string) => void): void {
+  if (existsSync(join(SDK_DIST, "reeltime.min.js"))) return;
+  print("building the player SDK bundles (first run)…");
+  const r = spawnSync(process.execPath, [join(ROOT, "player-sdk", "scripts", "build.ts")], {
+    cwd: join(ROOT, "player-sdk"),
+    stdio: "inherit",
+  });
+  if (r.status !== 0)
+    throw new ReeltimeError("REELTIME_ERR_BUILD", "the player SDK bundles did not build; see the output above");
+}
+
+/**
+ * `reeltime dev`: the whole stack in one process on the embedded default — embedded bus,
+ * search and filesystem archive, DuckDB, the ingest API with a demo app, every processor, the
+ * pipeline on a sample video, the demo page and the live view.
+ */
+export async function startDev(o: DevOptions): Promise<DevHandle> {
+  const { print } = o;
+  await mkdir(o.dataDir, { recursive: true });
+  const conn = loadEnv(ConnectionEnv, {
+    ...process.env,
+    REELTIME_DATA_DIR: o.dataDir,
+    REELTIME_BUS: "embedded",
+    REELTIME_SEARCH: "embedded",
+    REELTIME_ARCHIVE: "fs",
+    REELTIME_QUERY: "duckdb",
+  });
+  const log = createLogger("reeltime-dev", { level: process.env.LOG_LEVEL ?? "warn" });
+  ensureSdkBundles(print);
+
+  const bus = await createBus(conn);
+  const search = await createSearchStore(conn);
+  const archive = await createArchive(conn);
+  await bus.start();
+  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 2 })));
+  await search.start();
+  await search.init();
+  await archive.start();
+  const query = await createQueryEngine(archive, conn);
+
+  const appId = "demo";
+  const writeKey = `wk_dev_${randomBytes(12).toString("hex")}`;
+  const readToken = `rt_dev_${randomBytes(12).toString("hex")}`;
+  const config = loadIngestConfig({
+    PORT: String(o.port),
+    HOST: o.host,
+    REELTIME_WRITE_KEYS: `${appId}:${writeKey}`,
+    REELTIME_READ_TOKENS: `${appId}:${readToken}`,
+    REELTIME_CORS_ORIGINS: `${appId}=*`,
+    REELTIME_RATE_LIMIT_PER_KEY: "1000000",
+    REELTIME_RATE_LIMIT_PER_IP: "1000000",
+  });
+  const registry = createRegistry("reeltime-dev");
+  const app = await buildApp({ config, bus, search, logger: log });
+  const processors = await startProcessors({ bus, search, archive, log, registry }, undefined, {
+    indexer: { maxDelayMs: 200 },
+    archiver: { maxAgeMs: 30_000 },
+  });
+
+  let video: { id: string; title: string } | undefined;
+  if (o.video !== false) {
+    const sample = await ensureSampleVideo(o.video, o.dataDir, print);
+    if (sample) {
+      const { TranscodePipeline, videoIdFromName } = await import("@reeltime/pipeline");
+      const videoId = videoIdFromName(sample);
+      if (await archive.exists(`media/${videoId}/master.m3u8`)) print(`sample already transcoded: ${videoId}`);
+      else {
+        print(`transcoding ${sample} → media/${videoId}/ …`);
+        const pipeline = new TranscodePipeline(
+          { bus, archive },
+          {
+            ladder: ["720p", "480p", "360p", "240p"],
+            segmentSeconds: 2,
+            onEvent: (e) => {
+              if (e.event_type === "job.step_completed")
+                print(`  ${e.job.step}${e.job.rendition ? ` ${e.job.rendition}` : ""} done`);
+            },
+          },
+        );
+        const result = await pipeline.run({ source: sample, videoId, title: "reeltime sample" });
+        if (result.status !== "completed") print(`transcoding failed: ${result.error?.message ?? "unknown"}`);
+      }
+      if (await archive.exists(`media/${videoId}/master.m3u8`)) video = { id: videoId, title: "reeltime sample" };
+    }
+  }
+
+  mediaRoutes(app, archive);
+  app.get<{ Params: { name: string } }>("/assets/:name", async (req, reply) => {
+    const file = ASSETS[req.params.name]?.();
+    if (!file || !existsSync(file))
+      return reply.code(404).send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: "no such asset" } });
+    reply.header("content-type", "text/javascript; charset=utf-8");
+    return reply.send(readFileSync(file));
+  });
+  const page = demoPage({
+    writeKey,
+    appId,
+    videoId: video?.id ?? "none",
+    title: video?.title ?? "",
+    hasVideo: !!video,
+  });
+  app.get("/", async (_req, reply) => reply.redirect("/demo"));
+  app.get("/demo", async (_req, reply) => reply.type("text/html; charset=utf-8").send(page));
+  app.get("/v1/dev/query", async (req, reply) => {
+    // Local DuckDB over the archive for the demo: only the dev read token may ask.
+    if (req.headers.authorization !== `Bearer ${readToken}`)
+      return reply.code(401).send({ error: { code: "REELTIME_ERR_AUTH", message: "read token needed" } });
+    await query.refresh();
+    return query.run(
+      "SELECT event_type, count(*) AS events FROM playback_events GROUP BY event_type ORDER BY events DESC",
+    );
+  });
+
+  const address = await app.listen({ port: o.port, host: o.host });
+  return {
+    url: address,
+    writeKey,
+    readToken,
+    appId,
+    ...(video ? { videoId: video.id } : {}),
+    async close() {
+      await app.close();
+      await processors.stop();
+      await query.shutdown();
+      await bus.shutdown();
+      await search.shutdown();
+      await archive.shutdown();
+    },
+  };
+}
