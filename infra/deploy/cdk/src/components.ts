@@ -1,0 +1,102 @@
+import { archivePrefix, FAMILIES, TOPICS, type Topic } from "@reeltime/events";
+
+/** What one runnable component reaches in AWS; every IAM role is built from this table alone. */
+export interface ComponentAccess {
+  /** Kubernetes service account the role is bound to (EKS Pod Identity). */
+  serviceAccount: string;
+  /** Streams read through a consumer group. */
+  consumes: readonly Topic[];
+  /** Streams written to. */
+  publishes: readonly Topic[];
+  /** Archive prefixes read and written (objects are immutable; overwrites are checkpoints). */
+  archiveReadWrite: readonly string[];
+  /** Archive prefixes only read. */
+  archiveRead: readonly string[];
+  /** Runs Athena queries in the reeltime workgroup. */
+  athena: boolean;
+}
+
+const FAMILY_TOPICS: readonly Topic[] = FAMILIES.map((f) => TOPICS[f]);
+const state = (group: string) => `_state/${group}/`;
+
+const base = {
+  consumes: [] as readonly Topic[],
+  publishes: [] as readonly Topic[],
+  archiveReadWrite: [] as readonly string[],
+  archiveRead: [] as readonly string[],
+  athena: false,
+};
+
+/**
+ * Components and what they touch: ingest publishes, each processor (its own consumer group)
+ * reads its topics and sends failures to the dead letters, the archivers write Parquet, the
+ * pipeline reads uploads and writes media, the upgrade job only creates/describes streams,
+ * and analysts query Athena.
+ */
+export const COMPONENTS = {
+  ingest: { ...base, serviceAccount: "reeltime-ingest", publishes: [...FAMILY_TOPICS, TOPICS.deadLetter] },
+  indexer: { ...base, serviceAccount: "reeltime-indexer", consumes: FAMILY_TOPICS, publishes: [TOPICS.deadLetter] },
+  "dead-letters": { ...base, serviceAccount: "reeltime-dead-letters", consumes: [TOPICS.deadLetter] },
+  sessionizer: {
+    ...base,
+    serviceAccount: "reeltime-sessionizer",
+    consumes: [TOPICS.playback],
+    publishes: [TOPICS.deadLetter],
+    archiveReadWrite: [state("reeltime-sessionizer")],
+  },
+  jobs: {
+    ...base,
+    serviceAccount: "reeltime-jobs",
+    consumes: [TOPICS.job],
+    publishes: [TOPICS.deadLetter],
+    archiveReadWrite: [state("reeltime-jobs")],
+  },
+  archiver: {
+    ...base,
+    serviceAccount: "reeltime-archiver",
+    consumes: FAMILY_TOPICS,
+    publishes: [TOPICS.deadLetter],
+    archiveReadWrite: ["events/", state("reeltime-archiver")],
+  },
+  "view-archiver": {
+    ...base,
+    serviceAccount: "reeltime-view-archiver",
+    consumes: [TOPICS.playback],
+    publishes: [TOPICS.deadLetter],
+    archiveReadWrite: [archivePrefix.record("views"), state("reeltime-view-archiver")],
+  },
+  "job-archiver": {
+    ...base,
+    serviceAccount: "reeltime-job-archiver",
+    consumes: [TOPICS.job],
+    publishes: [TOPICS.deadLetter],
+    archiveReadWrite: [archivePrefix.record("jobs"), state("reeltime-job-archiver")],
+  },
+  pipeline: {
+    ...base,
+    serviceAccount: "reeltime-pipeline",
+    publishes: [TOPICS.job],
+    archiveRead: ["uploads/"],
+    archiveReadWrite: ["media/", "pipeline/processed/"],
+  },
+  setup: { ...base, serviceAccount: "reeltime-setup" },
+  analyst: {
+    ...base,
+    serviceAccount: "reeltime-analyst",
+    archiveRead: ["events/", "records/"],
+    athena: true,
+  },
+} as const satisfies Record<string, ComponentAccess>;
+
+export type ComponentName = keyof typeof COMPONENTS;
+
+/** The processors run by `reeltime process --only <name>`, one Deployment each. */
+export const PROCESSORS = [
+  "indexer",
+  "dead-letters",
+  "sessionizer",
+  "jobs",
+  "archiver",
+  "view-archiver",
+  "job-archiver",
+] as const satisfies readonly ComponentName[];

@@ -1,0 +1,167 @@
+import { ALL_TOPICS, TOPICS } from "@reeltime/events";
+import type { Stack } from "aws-cdk-lib";
+import { CfnPodIdentityAssociation } from "aws-cdk-lib/aws-eks";
+import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+import type { Bus } from "./bus.ts";
+import type { Catalog } from "./catalog.ts";
+import { COMPONENTS, type ComponentAccess, type ComponentName, PROCESSORS } from "./components.ts";
+import type { CommonParameters } from "./params.ts";
+import type { Storage } from "./storage.ts";
+
+const pascal = (s: string) => s.replaceAll(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
+
+/**
+ * The statements one component needs, named action by action on named resources. Every
+ * reeltime process calls `ensureTopics` at start, which on Kinesis is CreateStream answered
+ * by ResourceInUse for a stream that exists: so each bus user may create/describe the
+ * streams it uses (they exist already, made by this stack) and nothing else.
+ */
+export function statementsFor(
+  name: ComponentName,
+  a: ComponentAccess,
+  deps: { stack: Stack; bus: Bus; storage: Storage; catalog: Catalog; database: string; workgroup: string },
+): PolicyStatement[] {
+  const { bus, storage, catalog, stack } = deps;
+  const out: PolicyStatement[] = [];
+  const key = storage.key.keyArn;
+  const kms = new Set<string>();
+  if (bus.kind === "kinesis") {
+    const arn = (t: string) => bus.streams.get(t as (typeof ALL_TOPICS)[number])!.streamArn;
+    const isProcess = (PROCESSORS as readonly string[]).includes(name) || name === "ingest" || name === "setup";
+    const ensured = isProcess ? ALL_TOPICS : name === "pipeline" ? [TOPICS.job] : [];
+    if (ensured.length > 0)
+      out.push(
+        new PolicyStatement({
+          sid: "EnsureStreams",
+          actions: ["kinesis:CreateStream", "kinesis:DescribeStreamSummary"],
+          resources: ensured.map(arn),
+        }),
+      );
+    if (a.consumes.length > 0) {
+      out.push(
+        new PolicyStatement({
+          sid: "ConsumeStreams",
+          actions: [
+            "kinesis:DescribeStreamSummary",
+            "kinesis:ListShards",
+            "kinesis:GetShardIterator",
+            "kinesis:GetRecords",
+          ],
+          resources: a.consumes.map(arn),
+        }),
+      );
+      kms.add("kms:Decrypt");
+    }
+    if (a.publishes.length > 0) {
+      out.push(
+        new PolicyStatement({
+          sid: "PublishStreams",
+          actions: ["kinesis:PutRecords", "kinesis:PutRecord"],
+          resources: a.publishes.map(arn),
+        }),
+      );
+      kms.add("kms:GenerateDataKey");
+    }
+  }
+  const usesArchive =
+    a.archiveRead.length + a.archiveReadWrite.length > 0 || (PROCESSORS as readonly string[]).includes(name);
+  if (usesArchive)
+    out.push(
+      new PolicyStatement({
+        sid: "ArchiveBucket",
+        actions: ["s3:ListBucket", "s3:GetBucketLocation"],
+        resources: [storage.archive.bucketArn],
+      }),
+    );
+  if (a.archiveRead.length > 0) {
+    out.push(
+      new PolicyStatement({
+        sid: "ArchiveRead",
+        actions: ["s3:GetObject"],
+        resources: a.archiveRead.map((p) => storage.archive.arnForObjects(`${p}*`)),
+      }),
+    );
+    kms.add("kms:Decrypt");
+  }
+  if (a.archiveReadWrite.length > 0) {
+    out.push(
+      new PolicyStatement({
+        sid: "ArchiveReadWrite",
+        actions: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+        resources: a.archiveReadWrite.map((p) => storage.archive.arnForObjects(`${p}*`)),
+      }),
+    );
+    kms.add("kms:Decrypt").add("kms:GenerateDataKey");
+  }
+  if (a.athena) {
+    out.push(
+      new PolicyStatement({
+        sid: "AthenaQueries",
+        actions: [
+          "athena:StartQueryExecution",
+          "athena:GetQueryExecution",
+          "athena:GetQueryResults",
+          "athena:StopQueryExecution",
+          "athena:GetWorkGroup",
+        ],
+        resources: [stack.formatArn({ service: "athena", resource: "workgroup", resourceName: deps.workgroup })],
+      }),
+      new PolicyStatement({
+        sid: "GlueCatalogRead",
+        actions: ["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartition", "glue:GetPartitions"],
+        resources: [
+          stack.formatArn({ service: "glue", resource: "catalog" }),
+          stack.formatArn({ service: "glue", resource: "database", resourceName: deps.database }),
+          ...catalog.tables.map((t) =>
+            stack.formatArn({ service: "glue", resource: "table", resourceName: `${deps.database}/${t.name}` }),
+          ),
+        ],
+      }),
+      new PolicyStatement({
+        sid: "AthenaResultsBucket",
+        actions: ["s3:ListBucket", "s3:GetBucketLocation"],
+        resources: [storage.results.bucketArn],
+      }),
+      new PolicyStatement({
+        sid: "AthenaResultsObjects",
+        actions: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
+        resources: [storage.results.arnForObjects("results/*")],
+      }),
+    );
+    kms.add("kms:Decrypt").add("kms:GenerateDataKey");
+  }
+  if (kms.size > 0) out.push(new PolicyStatement({ sid: "DataKey", actions: [...kms].sort(), resources: [key] }));
+  return out;
+}
+
+/**
+ * One role per component with exactly its statements, bound to its Kubernetes service account
+ * by an EKS Pod Identity association (no OIDC provider to manage). Components that need
+ * nothing from AWS (ingest and the upgrade job on MSK) get no role.
+ */
+export function componentRoles(
+  stack: Stack,
+  p: CommonParameters,
+  deps: { bus: Bus; storage: Storage; catalog: Catalog },
+) {
+  const roles = new Map<ComponentName, Role>();
+  const ctx = { ...deps, stack, database: p.database.valueAsString, workgroup: p.workgroup.valueAsString };
+  for (const [name, access] of Object.entries(COMPONENTS) as [ComponentName, ComponentAccess][]) {
+    const statements = statementsFor(name, access, ctx);
+    if (statements.length === 0) continue;
+    const id = pascal(name);
+    const role = new Role(stack, `${id}Role`, {
+      description: `reeltime ${name}: only what docs/deploy.md lists for it`,
+      assumedBy: new ServicePrincipal("pods.eks.amazonaws.com").withSessionTags(),
+    });
+    for (const s of statements) role.addToPrincipalPolicy(s);
+    new CfnPodIdentityAssociation(stack, `${id}PodIdentity`, {
+      clusterName: p.eksCluster.valueAsString,
+      namespace: p.namespace.valueAsString,
+      serviceAccount: access.serviceAccount,
+      roleArn: role.roleArn,
+    });
+    roles.set(name, role);
+  }
+  return roles;
+}

@@ -1,0 +1,50 @@
+import { BootstraplessSynthesizer, CfnOutput, SecretValue, Stack, type StackProps } from "aws-cdk-lib";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import type { Construct } from "constructs";
+import { type BusKind, kinesisStreams, mskCluster } from "./bus.ts";
+import { catalog } from "./catalog.ts";
+import { commonParameters } from "./params.ts";
+import { componentRoles } from "./roles.ts";
+import { storage } from "./storage.ts";
+
+export interface ReeltimeStackProps extends StackProps {
+  /** Kinesis streams made here, or an MSK cluster (chosen at synth time: `cdk synth -c bus=msk`). */
+  bus: BusKind;
+}
+
+/**
+ * Everything reeltime needs in one AWS account next to an EKS cluster: the bus, the archive
+ * and results buckets, the Glue catalog and Athena workgroup, the Elasticsearch credentials
+ * and one least-privilege role per component. Environment-agnostic and asset-free, so the
+ * template synthesises offline and deploys with plain CloudFormation too.
+ */
+export class ReeltimeStack extends Stack {
+  constructor(scope: Construct, id: string, props: ReeltimeStackProps) {
+    super(scope, id, { synthesizer: new BootstraplessSynthesizer(), analyticsReporting: false, ...props });
+    const p = commonParameters(this);
+    const s = storage(this, p);
+    const bus = props.bus === "msk" ? mskCluster(this, s) : kinesisStreams(this, s);
+    const c = catalog(this, p, s);
+    const roles = componentRoles(this, p, { bus, storage: s, catalog: c });
+    const es = new Secret(this, "ElasticsearchSecret", {
+      description: "REELTIME_ES_URL and REELTIME_ES_API_KEY for the Helm chart's secret",
+      encryptionKey: s.key,
+      secretObjectValue: {
+        url: SecretValue.unsafePlainText(p.esUrl.valueAsString),
+        apiKey: SecretValue.cfnParameter(p.esApiKey),
+      },
+    });
+    const out = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    out("ArchiveBucketName", s.archive.bucketName, "REELTIME_S3_BUCKET");
+    out("AthenaResultsBucketName", s.results.bucketName, "where the workgroup writes query results");
+    out("AthenaWorkgroup", c.workgroup.ref, "REELTIME_ATHENA_WORKGROUP");
+    out("GlueDatabase", p.database.valueAsString, "REELTIME_ATHENA_DATABASE");
+    out("DataKeyArn", s.key.keyArn, "KMS key of the buckets, streams and secrets");
+    out("ElasticsearchSecretArn", es.secretArn, "sync into the chart's Secret (External Secrets) or copy by hand");
+    if (bus.kind === "msk") {
+      out("KafkaClusterArn", bus.cluster.attrArn, "aws kafka get-bootstrap-brokers: BootstrapBrokerStringSaslScram");
+      out("KafkaScramSecretArn", bus.scram.secretArn, "REELTIME_KAFKA_SASL_USERNAME/PASSWORD (scram-sha-512)");
+    }
+    for (const [name, role] of roles) out(`${name.replaceAll("-", "")}RoleArn`, role.roleArn, `role of ${name}`);
+  }
+}

@@ -1,0 +1,193 @@
+import { athenaDdl, FAMILIES } from "@reeltime/events";
+import { App } from "aws-cdk-lib";
+import { Match, Template } from "aws-cdk-lib/assertions";
+import { describe, expect, it } from "vitest";
+import type { BusKind } from "../src/bus.ts";
+import { COMPONENTS } from "../src/components.ts";
+import { glueTables, tableProperties } from "../src/glue-tables.ts";
+import { ReeltimeStack } from "../src/stack.ts";
+
+function synth(bus: BusKind) {
+  const app = new App();
+  return Template.fromStack(new ReeltimeStack(app, "Reeltime", { bus }));
+}
+
+type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+const templates = { kinesis: synth("kinesis"), msk: synth("msk") };
+
+/** Every statement of every identity policy, inline or attached, in a template. */
+function statements(t: Template): Statement[] {
+  const out: Statement[] = [];
+  for (const r of Object.values(t.findResources("AWS::IAM::Policy")))
+    out.push(...(r.Properties.PolicyDocument.Statement as Statement[]));
+  for (const r of Object.values(t.findResources("AWS::IAM::Role")))
+    for (const p of (r.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[])
+      out.push(...p.PolicyDocument.Statement);
+  return out;
+}
+
+/** Column lines of a CREATE EXTERNAL TABLE statement, as name/type pairs. */
+function ddlColumns(ddl: string) {
+  const body = ddl.slice(ddl.indexOf("(\n") + 2, ddl.indexOf("\n)\nPARTITIONED BY"));
+  return body.split("\n").map((l) => {
+    const m = /^ {2}`([a-z0-9_]+)` ([a-z]+),?$/.exec(l);
+    if (!m) throw new Error(`unexpected column line ${l}`);
+    return { Name: m[1], Type: m[2] };
+  });
+}
+
+describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
+  it("encrypts both buckets with the data key, TLS only, no public access", () => {
+    const buckets = t.findResources("AWS::S3::Bucket");
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const b of Object.values(buckets)) {
+      const rule = b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0];
+      expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm).toBe("aws:kms");
+      expect(rule.ServerSideEncryptionByDefault.KMSMasterKeyID).toEqual({ "Fn::GetAtt": [expect.any(String), "Arn"] });
+      expect(rule.BucketKeyEnabled).toBe(true);
+      expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+      expect(b.Properties.LifecycleConfiguration.Rules.length).toBeGreaterThan(0);
+    }
+    t.hasResourceProperties("AWS::S3::BucketPolicy", {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+        ]),
+      },
+    });
+    t.hasResourceProperties("AWS::KMS::Key", { EnableKeyRotation: true });
+  });
+
+  it("expires, tiers and cleans up the archive by lifecycle rules", () => {
+    t.hasResourceProperties("AWS::S3::Bucket", {
+      VersioningConfiguration: { Status: "Enabled" },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          Match.objectLike({
+            Prefix: "events/",
+            ExpirationInDays: { Ref: "ArchiveRetentionDays" },
+            Transitions: [{ StorageClass: "INTELLIGENT_TIERING", TransitionInDays: 30 }],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("has no wildcard IAM actions and no statement without a resource", () => {
+    const all = statements(t);
+    expect(all.length).toBeGreaterThan(10);
+    for (const s of all) {
+      const actions = Array.isArray(s.Action) ? s.Action : [s.Action];
+      for (const a of actions) expect(a, JSON.stringify(s)).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+      expect(s.Effect).toBe("Allow");
+      expect(s.Resource).not.toBe("*");
+    }
+  });
+
+  it("gives each component its own role, bound to its service account by Pod Identity", () => {
+    const assoc = Object.values(t.findResources("AWS::EKS::PodIdentityAssociation")).map(
+      (r) => r.Properties.ServiceAccount as string,
+    );
+    expect(new Set(assoc).size).toBe(assoc.length);
+    for (const sa of assoc) expect(Object.values(COMPONENTS).map((c) => c.serviceAccount)).toContain(sa);
+    t.hasResourceProperties("AWS::IAM::Role", {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Principal: { Service: "pods.eks.amazonaws.com" },
+          }),
+        ],
+      },
+    });
+    // Ingest never touches the archive; only analysts may run Athena queries.
+    const byRole = new Map<string, string[]>();
+    for (const r of Object.values(t.findResources("AWS::IAM::Policy")))
+      byRole.set(
+        JSON.stringify(r.Properties.Roles),
+        (r.Properties.PolicyDocument.Statement as Statement[]).flatMap((s) => s.Action),
+      );
+    const athenaUsers = [...byRole].filter(([, a]) => a.includes("athena:StartQueryExecution"));
+    expect(athenaUsers).toHaveLength(1);
+    expect(athenaUsers[0]![0]).toContain("AnalystRole");
+    for (const [role, actions] of byRole)
+      if (role.includes("IngestRole")) expect(actions.filter((a) => a.startsWith("s3:"))).toEqual([]);
+  });
+
+  it("makes one Glue table per contract table, partition projection as the DDL says", () => {
+    const ddl = athenaDdl();
+    const tables = t.findResources("AWS::Glue::Table");
+    expect(Object.keys(tables)).toHaveLength(FAMILIES.length + 2);
+    expect(glueTables().map((g) => g.name)).toEqual(Object.keys(ddl));
+    for (const r of Object.values(tables)) {
+      const input = r.Properties.TableInput;
+      const statement = ddl[input.Name]!;
+      expect(statement, input.Name).toBeDefined();
+      const params = input.Parameters as Record<string, unknown>;
+      for (const [k, v] of Object.entries(tableProperties(statement))) {
+        if (!v.includes("{{bucket}}")) expect(params[k], `${input.Name} ${k}`).toBe(v);
+        else {
+          const [before, after] = v.split("{{bucket}}");
+          expect(params[k]).toEqual({ "Fn::Join": ["", [before, { Ref: expect.any(String) }, after]] });
+        }
+      }
+      expect(params["projection.enabled"]).toBe("true");
+      expect(params["projection.dt.type"]).toBe("date");
+      expect(input.StorageDescriptor.Columns).toEqual(ddlColumns(statement));
+      expect(input.PartitionKeys.map((p: { Name: string }) => p.Name)).toEqual(
+        input.Name.endsWith("_events") ? ["dt", "hour"] : ["dt"],
+      );
+      expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain("ParquetHiveSerDe");
+    }
+  });
+
+  it("caps the bytes an Athena query scans and encrypts its results", () => {
+    t.hasParameter("AthenaBytesScannedCutoff", { Type: "Number", Default: 10 * 1024 ** 3, MinValue: 10 * 1024 ** 2 });
+    t.hasResourceProperties("AWS::Athena::WorkGroup", {
+      WorkGroupConfiguration: {
+        BytesScannedCutoffPerQuery: { Ref: "AthenaBytesScannedCutoff" },
+        EnforceWorkGroupConfiguration: true,
+        ResultConfiguration: {
+          EncryptionConfiguration: { EncryptionOption: "SSE_KMS" },
+          OutputLocation: Match.anyValue(),
+        },
+      },
+    });
+  });
+
+  it("keeps the Elasticsearch credentials in an encrypted secret fed by NoEcho parameters", () => {
+    t.hasParameter("ElasticsearchApiKey", { NoEcho: true });
+    t.hasResourceProperties("AWS::SecretsManager::Secret", {
+      KmsKeyId: Match.anyValue(),
+      SecretString: Match.anyValue(),
+    });
+  });
+
+  if (bus === "kinesis")
+    it("makes one encrypted stream per topic, named as the contract names it", () => {
+      const streams = Object.values(t.findResources("AWS::Kinesis::Stream"));
+      expect(streams.map((s) => s.Properties.Name).sort()).toEqual(
+        ["reeltime.api", "reeltime.click", "reeltime.dead-letter", "reeltime.job", "reeltime.playback"].sort(),
+      );
+      for (const s of streams) expect(s.Properties.StreamEncryption.EncryptionType).toBe("KMS");
+    });
+  else
+    it("makes an MSK cluster with SCRAM over TLS and encryption at rest, and no streams", () => {
+      t.resourceCountIs("AWS::Kinesis::Stream", 0);
+      t.hasResourceProperties("AWS::MSK::Cluster", {
+        ClientAuthentication: { Sasl: { Scram: { Enabled: true } } },
+        EncryptionInfo: {
+          EncryptionAtRest: { DataVolumeKMSKeyId: Match.anyValue() },
+          EncryptionInTransit: { ClientBroker: "TLS", InCluster: true },
+        },
+      });
+      t.hasResourceProperties("AWS::SecretsManager::Secret", { Name: "AmazonMSK_reeltime" });
+      t.resourceCountIs("AWS::MSK::BatchScramSecret", 1);
+    });
+});

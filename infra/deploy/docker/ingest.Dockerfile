@@ -1,0 +1,52 @@
+# syntax=docker/dockerfile:1
+# Build from the repository root: docker build -f infra/deploy/docker/ingest.Dockerfile -t reeltime/ingest .
+# The TypeScript sources run on Node's type stripping: there is no compile step, only the
+# production dependencies and the sources (tests, docs and dev tooling left out by
+# ingest.Dockerfile.dockerignore).
+ARG NODE_IMAGE=node:26.10.0-trixie-slim
+
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+# Every workspace's manifest, so npm ci sees the same tree as the lockfile.
+COPY package.json package-lock.json ./
+COPY packages/events/package.json packages/events/
+COPY packages/runtime/package.json packages/runtime/
+COPY packages/connectors/package.json packages/connectors/
+COPY packages/testkit/package.json packages/testkit/
+COPY packages/cli/package.json packages/cli/
+COPY ingest-api/package.json ingest-api/
+COPY stream-processors/package.json stream-processors/
+COPY player-sdk/package.json player-sdk/
+COPY pipeline/package.json pipeline/
+COPY analytics/package.json analytics/
+COPY dashboards/package.json dashboards/
+COPY infra/package.json infra/
+COPY infra/deploy/package.json infra/deploy/
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM deps AS build
+COPY packages packages
+COPY ingest-api ingest-api
+COPY stream-processors stream-processors
+COPY pipeline pipeline
+COPY analytics analytics
+COPY dashboards dashboards
+COPY infra infra
+COPY tsconfig.base.json ./
+
+FROM ${NODE_IMAGE} AS runtime
+ENV NODE_ENV=production \
+    REELTIME_ENV=production \
+    REELTIME_DATA_DIR=/var/lib/reeltime
+WORKDIR /app
+RUN groupadd --system --gid 10001 reeltime \
+ && useradd --system --uid 10001 --gid reeltime --home-dir /var/lib/reeltime --shell /usr/sbin/nologin reeltime \
+ && mkdir -p /var/lib/reeltime \
+ && chown reeltime:reeltime /var/lib/reeltime
+COPY --from=build --chown=root:root /app /app
+ENV HOST=0.0.0.0 PORT=8080
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then(function(r){process.exit(r.ok?0:1)},function(){process.exit(1)})"]
+ENTRYPOINT ["node", "packages/cli/bin/reeltime.js"]
+CMD ["ingest"]
