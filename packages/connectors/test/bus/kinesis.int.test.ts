@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteStreamCommand, KinesisClient, ListStreamsCommand } from "@aws-sdk/client-kinesis";
 import { busConformance } from "@reeltime/testkit";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsCheckpointStore } from "../../src/bus/kinesis/checkpoints-fs.ts";
 import { createKinesisBus, type KinesisBusEnv } from "../../src/bus/kinesis/index.ts";
@@ -34,11 +33,18 @@ async function deleteTestStreams(): Promise<void> {
     endpoint: env().REELTIME_KINESIS_ENDPOINT,
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    requestHandler: new NodeHttpHandler({ requestTimeout: 30_000 }),
   });
-  const names = (await client.send(new ListStreamsCommand({ Limit: 10_000 }))).StreamNames ?? [];
-  for (const name of names.filter((n) => /^rt-(conf|lease|dbg)/.test(n))) {
-    await client.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true })).catch(() => {});
+  // Best effort, retried: kinesis-local's HTTP/2 side now and then resets a session.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const names = (await client.send(new ListStreamsCommand({ Limit: 10_000 }))).StreamNames ?? [];
+      for (const name of names.filter((n) => /^rt-(conf|lease|dbg)/.test(n))) {
+        await client.send(new DeleteStreamCommand({ StreamName: name, EnforceConsumerDeletion: true }));
+      }
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
   client.destroy();
 }

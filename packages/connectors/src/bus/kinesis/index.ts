@@ -6,10 +6,10 @@ import {
 } from "@aws-sdk/client-kinesis";
 import type { Bus, BusMessage, CheckpointStore, ConsumeOptions, Subscription } from "../../ports/bus.ts";
 import type { Health } from "../../ports/common.ts";
-import { sleep, withDeadline } from "../backoff.ts";
+import { backoffMs, sleep, withDeadline } from "../backoff.ts";
 import { checkSizes, MAX_MESSAGE_BYTES, stoppedError } from "../limits.ts";
 import { FsCheckpointStore } from "./checkpoints-fs.ts";
-import { createKinesisClient, type KinesisBusEnv, kinesisError } from "./client.ts";
+import { createKinesisClient, isFinal, type KinesisBusEnv, kinesisError } from "./client.ts";
 import { publishAll } from "./producer.ts";
 import { KinesisSubscription } from "./subscription.ts";
 
@@ -40,15 +40,30 @@ export function createKinesisBus(
       throw kinesisError(e, what, endpoint);
     });
 
+  /** Control-plane calls retry transient failures for up to a minute (creation is slow). */
+  async function retrying<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 60_000;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await raw(work(), what);
+      } catch (e) {
+        if (isFinal(e) || (e as Error).name === "ResourceInUseException" || Date.now() > deadline) throw e;
+        await sleep(backoffMs(attempt, 200, 2000));
+      }
+    }
+  }
+
   async function waitActive(stream: string): Promise<void> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const res = await call(
+      const res = await retrying(`describe stream ${stream}`, () =>
         client.send(new DescribeStreamSummaryCommand({ StreamName: stream })),
-        `describe stream ${stream}`,
-      );
+      ).catch((e: unknown) => {
+        throw kinesisError(e, `describe stream ${stream}`, endpoint);
+      });
       if (res.StreamDescriptionSummary?.StreamStatus === "ACTIVE") return;
-      if (Date.now() > deadline) throw kinesisError(new Error("stream not ACTIVE after 60 s"), `create ${stream}`);
+      if (Date.now() > deadline)
+        throw kinesisError(new Error("not ACTIVE after 60 s"), `create stream ${stream}`, endpoint);
       await sleep(200);
     }
   }
@@ -74,9 +89,8 @@ export function createKinesisBus(
     async ensureTopics(topics) {
       for (const t of topics) {
         try {
-          await raw(
+          await retrying(`create stream ${t.name}`, () =>
             client.send(new CreateStreamCommand({ StreamName: t.name, ShardCount: t.partitions })),
-            `create stream ${t.name}`,
           );
         } catch (e) {
           if ((e as Error).name !== "ResourceInUseException")
