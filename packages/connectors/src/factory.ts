@@ -11,6 +11,12 @@ function notYet(port: string, driver: string): never {
 /** The bus chosen by REELTIME_BUS (embedded | kafka | kinesis). */
 export async function createBus(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<Bus> {
   switch (env.REELTIME_BUS) {
+    case "embedded":
+      return (await import("./bus/embedded/index.ts")).createEmbeddedBus(env);
+    case "kafka":
+      return (await import("./bus/kafka/index.ts")).createKafkaBus(env);
+    case "kinesis":
+      return (await import("./bus/kinesis/index.ts")).createKinesisBus(env);
     default:
       return notYet("bus", env.REELTIME_BUS);
   }
