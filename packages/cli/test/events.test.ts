@@ -4,8 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EVENT_TYPES } from "@reeltime/events";
+import type { Command } from "commander";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../src/main.ts";
+import { buildProgram, main } from "../src/main.ts";
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "reeltime.js");
 
@@ -106,11 +107,24 @@ describe("reeltime events", () => {
     expect(validate.status).toBe(0);
   });
 
-  it("--help works on every subcommand", () => {
-    for (const args of [[], ["events"], ["events", "validate"], ["events", "generate"]]) {
-      const r = spawnSync(process.execPath, [bin, ...args, "--help"], { encoding: "utf8" });
-      expect(r.status, args.join(" ")).toBe(0);
-      expect(r.stdout).toContain("Usage: reeltime");
+  it("--help works on every subcommand", async () => {
+    const program = buildProgram();
+    const all: Command[] = [];
+    const walk = (c: Command) => {
+      all.push(c);
+      for (const sub of c.commands) walk(sub);
+    };
+    walk(program);
+    expect(all.length).toBeGreaterThan(15);
+    for (const c of all) {
+      const path: string[] = [];
+      for (let cur: Command | null = c; cur?.parent; cur = cur.parent) path.unshift(cur.name());
+      const r = await cli(...path, "--help");
+      expect(r.code, path.join(" ")).toBe(0);
+      expect(r.out, path.join(" ")).toContain(`Usage: reeltime${path.length ? ` ${path.join(" ")}` : ""}`);
     }
-  });
+    const spawned = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
+    expect(spawned.status).toBe(0);
+    expect(spawned.stdout).toContain("Usage: reeltime");
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerAnalytics } from "./analytics.ts";
+import { registerConfig } from "./config.ts";
 import { registerDashboards } from "./dashboards.ts";
 import { registerDev } from "./dev.ts";
 import { registerEvents } from "./events.ts";
@@ -12,6 +13,7 @@ import { registerTranscode } from "./transcode.ts";
 /** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
 export function registerCommands(program: Command): void {
   registerEvents(program);
+  registerConfig(program);
   registerInfra(program);
   registerDev(program);
   registerIngest(program);
