@@ -1,9 +1,11 @@
 import { appendFile, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { busConformance } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEmbeddedBus, type EmbeddedBusEnv } from "../../src/bus/embedded/index.ts";
+import { createBus } from "../../src/factory.ts";
 import type { ConsumedMessage } from "../../src/ports/bus.ts";
 
 const root = await mkdtemp(join(tmpdir(), "reeltime-bus-"));
@@ -88,5 +90,16 @@ describe("embedded bus: the log on disk", () => {
     await expect(bus.publish("t", [{ key: "k", value: bytes("x") }])).rejects.toMatchObject({
       code: "REELTIME_ERR_BUS_STOPPED",
     });
+  });
+});
+
+describe("createBus", () => {
+  it("loads the embedded bus for REELTIME_BUS=embedded", async () => {
+    const bus = await createBus(
+      loadEnv(ConnectionEnv, { REELTIME_BUS: "embedded", REELTIME_DATA_DIR: join(root, "factory") }),
+    );
+    expect(bus.driver).toBe("embedded");
+    expect((await bus.health()).ok).toBe(true);
+    await bus.shutdown();
   });
 });
