@@ -157,6 +157,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     origin: (origin, cb) => cb(null, origin === undefined ? false : ctx.anyOrigin(origin)),
     methods: ["GET", "POST", "OPTIONS"],
     allowedHeaders: ["content-type", "content-encoding", "x-reeltime-key", "authorization"],
+    // Browsers hide response headers a cross-origin page was not granted: the SDK must read
+    // Retry-After on 429/503 to wait as told instead of its own (shorter) backoff.
+    exposedHeaders: ["retry-after"],
     maxAge: 600,
   });
 

@@ -196,6 +196,19 @@ describe("CORS", () => {
     });
     expect(denied.headers["access-control-allow-origin"]).toBeUndefined();
   });
+
+  it("lets a browser page read Retry-After on a 503 (exposed to allowed origins)", async () => {
+    h.bus.down = true;
+    const res = await post([exampleEvent("playback.play")], { origin: ORIGIN });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers["access-control-allow-origin"]).toBe(ORIGIN);
+    expect(String(res.headers["retry-after"])).toBe("5");
+    expect(
+      String(res.headers["access-control-expose-headers"])
+        .toLowerCase()
+        .split(/\s*,\s*/),
+    ).toContain("retry-after");
+  });
 });
 
 describe("rate limits", () => {

@@ -1,7 +1,7 @@
 // Real-browser tests: Debian's Chromium (headless, through playwright-core) plays a real HLS
 // ladder made by ffmpeg with hls.js and the SDK's IIFE bundles, all served from 127.0.0.1.
-// Events go to a collector that answers like the ingest API (test/browser/collector.ts);
-// it is the one place to swap for the real ingest API.
+// Events go to the real ingest API (ingest-api buildApp() on 127.0.0.1 over the embedded bus,
+// test/browser/collector.ts) and are read back from the bus.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,7 +15,8 @@ import { PAGE } from "./browser/page.ts";
 import { makeHlsStream } from "./browser/stream.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
-const WRITE_KEY = "wk_browser_test";
+const APP_ID = "browser-test";
+const WRITE_KEY = "wk_browser_test_0123456789";
 const FLAGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -43,7 +44,7 @@ beforeAll(async () => {
     { "/hls/": join(work, "hls"), "/sdk/": join(work, "sdk"), "/lib/": join(root, "../node_modules/hls.js/dist") },
     { "/": PAGE },
   );
-  collector = await startCollector(WRITE_KEY);
+  collector = await startCollector({ appId: APP_ID, writeKey: WRITE_KEY, origins: [media.url] });
 });
 
 afterAll(async () => {
@@ -80,7 +81,15 @@ async function openPlayer(o: {
   return { page, sessionId };
 }
 
-const ofView = (viewId: string) => collector.events().filter((e) => e.view_id === viewId);
+/** The view's events as stored on the bus, in the order the SDK numbered them. */
+const ofView = (viewId: string) =>
+  collector
+    .events()
+    .filter((e) => e.view_id === viewId)
+    .sort((a, b) => a.seq - b.seq);
+/** Requests of this session the ingest API answered. */
+const sentBy = (sessionId: string) =>
+  collector.received.filter((r) => r.events.some((e) => e.session_id === sessionId));
 const byType = <T extends WireEvent["event_type"]>(events: WireEvent[], type: T) =>
   events.filter((e): e is Extract<WireEvent, { event_type: T }> => e.event_type === type);
 const NOISE = new Set(["playback.request", "playback.heartbeat", "playback.waiting", "playback.milestone"]);
@@ -135,7 +144,10 @@ describe("the SDK in a real browser", () => {
       for (let i = 0; i < p.length; i++) s += p.end(i) - p.start(i);
       return s * 1000;
     });
-    const cmcd = collector.cmcdReports.join("\n");
+    const cmcd = await collector.waitFor(
+      (e) => e.event_type === "playback.cmcd" && e.session_id === sessionId,
+      "playback.cmcd from hls.js's CMCD v2 reports",
+    );
 
     const events = ofView(viewId);
     expect(collector.rejected).toEqual([]);
@@ -200,16 +212,22 @@ describe("the SDK in a real browser", () => {
 
     // Delivery: JSON by fetch with the key in the header; hls.js CMCD v2 reports joined by session id.
     const fetched = collector.received.filter((r) => r.events.some((e) => e.view_id === viewId));
+    expect(fetched.length).toBeGreaterThan(0);
     expect(fetched.every((r) => r.via === "header" && r.contentType.startsWith("application/json"))).toBe(true);
-    expect(fetched.every((r) => Buffer.byteLength(r.body) <= 64_000)).toBe(true);
-    expect(cmcd).toContain(`sid="${sessionId}"`);
+    expect(fetched.every((r) => r.status === 200 && r.bytes > 0 && r.bytes <= 64_000)).toBe(true);
+    expect((cmcd as Extract<WireEvent, { event_type: "playback.cmcd" }>).cmcd).toMatchObject({
+      sid: sessionId,
+      cid: "test-pattern",
+    });
+    expect(collector.received.filter((r) => r.path === "/v1/cmcd").every((r) => r.status === 200)).toBe(true);
+    expect(collector.rejected).toEqual([]);
   });
 
   it("a page hidden mid-view still delivers its events by beacon, and the view ends on pagehide", async () => {
     const { page, sessionId } = await openPlayer({ flushIntervalMs: 600_000, maxBatchEvents: 500 });
     await page.evaluate(() => window.play());
     await page.waitForFunction(() => window.t.video.currentTime >= 1);
-    expect(collector.events().filter((e) => e.session_id === sessionId)).toEqual([]); // nothing flushed yet
+    expect(sentBy(sessionId)).toEqual([]); // nothing flushed yet
     await page.evaluate(() => {
       Object.defineProperty(document, "visibilityState", { configurable: true, get: () => "hidden" });
       document.dispatchEvent(new Event("visibilitychange"));
@@ -225,14 +243,16 @@ describe("the SDK in a real browser", () => {
       "view_end by beacon",
     );
     expect((end as Extract<WireEvent, { event_type: "playback.view_end" }>).reason).toBe("page_hide");
-    const mine = collector.received.filter((r) => r.events.some((e) => e.session_id === sessionId));
+    const mine = sentBy(sessionId);
     expect(mine.length).toBeGreaterThanOrEqual(2);
     for (const r of mine) {
       expect(r.via).toBe("query");
       expect(r.contentType).toMatch(/^text\/plain/);
+      expect(r.status).toBe(200);
     }
     const events = ofView(started.view_id!);
     expect(events.map((e) => e.seq).sort((a, b) => a - b)).toEqual(events.map((_, i) => i));
+    expect(collector.rejected).toEqual([]);
   });
 
   it("with the ingest API down, events are queued (persistently) and delivered once it is back", async () => {
@@ -246,7 +266,7 @@ describe("the SDK in a real browser", () => {
         const q = localStorage.getItem("reeltime.queue.browser-test") ?? "";
         return q.includes('"playback.pause"') && window.t.tracker.deliveryStats().retries > 0;
       });
-      expect(collector.events().filter((e) => e.session_id === sessionId)).toEqual([]);
+      expect(sentBy(sessionId)).toEqual([]);
       await collector.up();
       const pause = await collector.waitFor(
         (e) => e.session_id === sessionId && e.event_type === "playback.pause",
@@ -263,8 +283,42 @@ describe("the SDK in a real browser", () => {
         "playback.pause",
       ]);
       expect(await page.evaluate(() => window.t.tracker.deliveryStats().dropped)).toBe(0);
+      expect(collector.rejected).toEqual([]);
     } finally {
       await collector.up();
+    }
+  });
+
+  it("with the bus down the API answers 503 with Retry-After, and the SDK waits as told, then delivers", async () => {
+    collector.busDown(true);
+    try {
+      const { page, sessionId } = await openPlayer({ flushIntervalMs: 300 });
+      await page.evaluate(() => window.play());
+      await page.waitForFunction(() => window.t.tracker.deliveryStats().retries > 0);
+      const refused = () => sentBy(sessionId).filter((r) => r.status === 503);
+      expect(refused()).toHaveLength(1);
+      expect(Number(refused()[0]!.retryAfter)).toBeGreaterThanOrEqual(3);
+      // Its own backoff would retry within 0.5–1 s; the answer's Retry-After (5 s) holds it back.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect(refused()).toHaveLength(1);
+      expect(await page.evaluate(() => window.t.tracker.deliveryStats().retries)).toBe(1);
+      expect(collector.events().filter((e) => e.session_id === sessionId)).toEqual([]);
+      collector.busDown(false);
+      const start = await collector.waitFor(
+        (e) => e.session_id === sessionId && e.event_type === "playback.startup_complete",
+        "startup_complete after the bus came back",
+        15_000,
+      );
+      const events = ofView(start.view_id!);
+      expect(types(events).slice(0, 3)).toEqual([
+        "playback.view_start",
+        "playback.startup_complete",
+        "playback.playing",
+      ]);
+      expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i));
+      expect(collector.rejected).toEqual([]);
+    } finally {
+      collector.busDown(false);
     }
   });
 });

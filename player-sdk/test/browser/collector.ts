@@ -1,157 +1,212 @@
-// Receives what the SDK sends. Today: a small local stand-in for the ingest API that answers
-// exactly like it (`{ results: [{ index, ok, errors? }] }`, per-event validation with the contract).
-// The test talks to it only through `Collector`, so the real ingest API (ingest-api `buildApp()`)
-// can replace it once it exists: see `startCollector`.
+// The real ingest API for the browser tests: ingest-api `buildApp()` listening on 127.0.0.1
+// (a random port) over the embedded bus and search store in a temp dir. What the SDK sent is
+// read back from the bus (reeltime.playback and reeltime.click), so an event counts as
+// received only once the API validated, enriched and published it. CMCD reports posted by
+// hls.js come back as the `playback.cmcd` events the API made of them.
+// down()/up() close the API's HTTP listener and start a new API on the same port (same bus and
+// data dir, like a restarted process); busDown() makes publishes fail so the API answers 503.
 
-import { createServer, type IncomingMessage, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { validateBatch } from "@reeltime/events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Bus, createBus, createSearchStore, type SearchStore, type Subscription } from "@reeltime/connectors";
+import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
+import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import type { WireEvent } from "../../src/contract.ts";
 
-/** One request the collector received. */
+const TOPICS = ["reeltime.playback", "reeltime.click", "reeltime.job", "reeltime.api", "reeltime.dead-letter"];
+type IngestApp = Awaited<ReturnType<typeof buildApp>>;
+
+const READ = ["reeltime.playback", "reeltime.click", "reeltime.dead-letter"];
+
+/** One POST the ingest API answered (recorded by a hook on the real app). */
 export interface Received {
   path: string;
+  status: number;
   contentType: string;
   /** The write key, from the `x-reeltime-key` header (fetch) or the `key` query parameter (beacon). */
   key: string | undefined;
   via: "header" | "query" | "none";
+  /** Body size as sent (Content-Length). */
+  bytes: number;
+  /** The events of the batch as the API parsed them (empty for /v1/cmcd). */
   events: WireEvent[];
-  body: string;
+  /** The API's answer, and its Retry-After header. */
+  answer: unknown;
+  retryAfter: string | undefined;
 }
+
+export type CmcdEvent = Extract<WireEvent, { event_type: "playback.cmcd" }>;
 
 export interface Collector {
   /** Base URL to give the SDK as `endpoint`. */
   readonly url: string;
   readonly received: Received[];
-  /** CMCD v2 reports posted by hls.js to /v1/cmcd (raw bodies). */
-  readonly cmcdReports: string[];
-  /** Events the contract refused (must stay empty). */
+  /** Refusals: events answered `ok: false`, 4xx answers to a POST, and dead letters on the bus. */
   readonly rejected: unknown[];
+  /** Events the SDK sent, as stored on the bus (enriched by the API), in bus order. */
   events(): WireEvent[];
-  /** Resolves with the first event matching `pred` (already received or yet to come). */
+  /** `playback.cmcd` events the API made of hls.js's CMCD v2 reports, as stored on the bus. */
+  cmcd(): CmcdEvent[];
+  /** Resolves with the first event on the bus matching `pred` (already there or yet to come). */
   waitFor(pred: (e: WireEvent) => boolean, what: string, timeoutMs?: number): Promise<WireEvent>;
-  /** Stops accepting connections (the ingest API is down) and comes back on the same port. */
+  /** Closes the API's HTTP listener (connections refused), and starts a new API on the same port. */
   down(): Promise<void>;
   up(): Promise<void>;
+  /** Makes the bus refuse the API's publishes (the API answers 503 with Retry-After), or accept them again. */
+  busDown(down: boolean): void;
   close(): Promise<void>;
 }
 
-const CORS = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-methods": "POST, OPTIONS",
-  "access-control-allow-headers": "content-type, x-reeltime-key",
-  "access-control-max-age": "600",
-};
-
-const readBody = (req: IncomingMessage) =>
-  new Promise<string>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
-
-/**
- * The collector for the browser tests. Set REELTIME_SDK_COLLECTOR=ingest-api to run them against
- * the real ingest API once it exists (not wired yet).
- */
-export async function startCollector(writeKey: string): Promise<Collector> {
-  if (process.env.REELTIME_SDK_COLLECTOR === "ingest-api")
-    throw new Error(
-      "REELTIME_SDK_COLLECTOR=ingest-api: the real ingest API adapter is not wired yet; implement Collector over ingest-api buildApp() (listen on 127.0.0.1, read events back from the bus)",
-    );
-  return startLocalCollector(writeKey);
+export interface CollectorOptions {
+  appId: string;
+  /** At least 16 characters (the API refuses shorter keys). */
+  writeKey: string;
+  /** Browser origins allowed to post (REELTIME_CORS_ORIGINS for the app). */
+  origins: string[];
 }
 
-export async function startLocalCollector(writeKey: string): Promise<Collector> {
+export async function startCollector(o: CollectorOptions): Promise<Collector> {
+  const dir = await mkdtemp(join(tmpdir(), "reeltime-sdk-ingest-"));
+  // Explicit connections: the embedded bus and search store, whatever the shell has set.
+  const connections = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+  const bus: Bus = await createBus(connections);
+  const search: SearchStore = await createSearchStore(connections);
+  await bus.start();
+  await search.start();
+  await search.init();
+  await bus.ensureTopics(TOPICS.map((name) => ({ name, partitions: 2 })));
+  const config = loadIngestConfig({
+    REELTIME_WRITE_KEYS: `${o.appId}:${o.writeKey}`,
+    REELTIME_CORS_ORIGINS: `${o.appId}=${o.origins.join("|")}`,
+  });
+  const logger = createLogger("sdk-browser-ingest", { level: process.env.LOG_LEVEL ?? "silent" });
+
+  // The API publishes through this: it fails like an unreachable broker while `busIsDown`.
+  let busIsDown = false;
+  const apiBus: Bus = {
+    driver: bus.driver,
+    get maxMessageBytes() {
+      return bus.maxMessageBytes;
+    },
+    start: () => bus.start(),
+    shutdown: () => bus.shutdown(),
+    health: async () =>
+      busIsDown ? { ok: false, driver: bus.driver, detail: "switched down by the test" } : bus.health(),
+    ensureTopics: (topics) => bus.ensureTopics(topics),
+    publish: async (topic, messages) => {
+      if (busIsDown)
+        throw Object.assign(new Error("bus unavailable: switched down"), { code: "REELTIME_ERR_BUS_UNAVAILABLE" });
+      return bus.publish(topic, messages);
+    },
+    consume: (options) => bus.consume(options),
+  };
+
   const received: Received[] = [];
-  const cmcd: string[] = [];
   const rejected: unknown[] = [];
+  const stored: WireEvent[] = [];
   const waiters = new Set<{ pred: (e: WireEvent) => boolean; resolve: (e: WireEvent) => void }>();
-  const all = () => received.flatMap((r) => r.events);
-  let port = 0;
-  let server: Server;
 
-  const handler = async (req: IncomingMessage, res: import("node:http").ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://x");
-    if (req.method === "OPTIONS") return void res.writeHead(204, CORS).end();
-    const body = await readBody(req);
-    const headerKey = req.headers["x-reeltime-key"];
-    const key = typeof headerKey === "string" ? headerKey : (url.searchParams.get("key") ?? undefined);
-    if (key !== writeKey) return void res.writeHead(401, CORS).end('{"error":"bad write key"}');
-    if (url.pathname === "/v1/cmcd") {
-      cmcd.push(body);
-      return void res.writeHead(204, CORS).end();
-    }
-    if (url.pathname !== "/v1/events" || req.method !== "POST") return void res.writeHead(404, CORS).end();
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return void res.writeHead(400, CORS).end('{"error":"body is not JSON"}');
-    }
-    const result = validateBatch(parsed);
-    if (result.batchErrors.length > 0) return void res.writeHead(400, CORS).end(JSON.stringify(result));
-    const accepted = result.results.flatMap((r) => (r.ok ? [r.event as WireEvent] : []));
-    rejected.push(...result.results.filter((r) => !r.ok));
-    received.push({
-      path: url.pathname,
-      contentType: String(req.headers["content-type"] ?? ""),
-      key,
-      via: typeof headerKey === "string" ? "header" : url.searchParams.has("key") ? "query" : "none",
-      events: accepted,
-      body,
-    });
-    for (const w of [...waiters]) {
-      const hit = accepted.find(w.pred);
-      if (hit) {
-        waiters.delete(w);
-        w.resolve(hit);
+  const sub: Subscription = await bus.consume({
+    group: "player-sdk-browser-test",
+    topics: READ,
+    start: "earliest",
+    handler: async (batch) => {
+      for (const m of batch.messages) {
+        const value = JSON.parse(new TextDecoder().decode(m.value)) as unknown;
+        if (m.topic === "reeltime.dead-letter") {
+          rejected.push({ deadLetter: value });
+          continue;
+        }
+        const e = value as WireEvent;
+        stored.push(e);
+        for (const w of [...waiters])
+          if (w.pred(e)) {
+            waiters.delete(w);
+            w.resolve(e);
+          }
       }
-    }
-    const results = result.results.map((r) =>
-      r.ok ? { index: r.index, ok: true } : { index: r.index, ok: false, errors: r.errors },
-    );
-    res.writeHead(result.rejected > 0 ? 207 : 200, { ...CORS, "content-type": "application/json" });
-    res.end(JSON.stringify({ results }));
-  };
+    },
+  });
 
-  let isUp = false;
-  const listen = async () => {
-    if (isUp) return;
-    isUp = true;
-    server = createServer((req, res) => void handler(req, res));
-    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-    port = (server.address() as AddressInfo).port;
-  };
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (!isUp) return resolve();
-      isUp = false;
-      server.closeAllConnections();
-      server.close(() => resolve());
+  /** Records every POST with the API's answer; added on each (re)built app. */
+  const record = (app: IngestApp) =>
+    app.addHook("onSend", async (req, reply, payload) => {
+      if (req.method !== "POST") return payload;
+      const path = req.url.split("?")[0]!;
+      let answer: unknown = payload;
+      try {
+        answer = typeof payload === "string" ? JSON.parse(payload) : payload;
+      } catch {}
+      const header = req.headers["x-reeltime-key"];
+      const query = (req.query as { key?: string } | undefined)?.key;
+      const body = req.body as { events?: unknown } | unknown[] | undefined;
+      const events = path === "/v1/events" ? (Array.isArray(body) ? body : (body?.events ?? [])) : [];
+      received.push({
+        path,
+        status: reply.statusCode,
+        contentType: String(req.headers["content-type"] ?? ""),
+        key: typeof header === "string" ? header : query,
+        via: typeof header === "string" ? "header" : query !== undefined ? "query" : "none",
+        bytes: Number(req.headers["content-length"] ?? 0),
+        events: events as WireEvent[],
+        answer,
+        retryAfter: reply.getHeader("retry-after")?.toString(),
+      });
+      if (reply.statusCode >= 400 && reply.statusCode < 500) rejected.push({ path, status: reply.statusCode, answer });
+      const results = (answer as { results?: { ok: boolean }[] } | null)?.results;
+      if (Array.isArray(results)) rejected.push(...results.filter((r) => !r.ok).map((r) => ({ path, result: r })));
+      return payload;
     });
-  await listen();
 
+  let app: IngestApp | undefined;
+  let port = 0;
+  const up = async () => {
+    if (app) return;
+    const next = await buildApp({ config, bus: apiBus, search, logger });
+    record(next);
+    await next.listen({ port, host: "127.0.0.1" });
+    port = (next.server.address() as { port: number }).port;
+    app = next;
+  };
+  const down = async () => {
+    const current = app;
+    app = undefined;
+    if (!current) return;
+    current.server.closeIdleConnections();
+    await current.close();
+  };
+  await up();
+
+  const sdkEvents = () => stored.filter((e) => e.event_type !== "playback.cmcd");
   return {
     url: `http://127.0.0.1:${port}`,
     received,
-    cmcdReports: cmcd,
     rejected,
-    events: all,
+    events: sdkEvents,
+    cmcd: () => stored.filter((e): e is CmcdEvent => e.event_type === "playback.cmcd"),
     waitFor(pred, what, timeoutMs = 60_000) {
-      const hit = all().find(pred);
+      const hit = stored.find(pred);
       if (hit) return Promise.resolve(hit);
       return new Promise<WireEvent>((resolve, reject) => {
         const w = { pred, resolve };
         waiters.add(w);
         setTimeout(() => {
-          if (waiters.delete(w)) reject(new Error(`collector: no ${what} within ${timeoutMs} ms`));
+          if (waiters.delete(w)) reject(new Error(`ingest API: no ${what} on the bus within ${timeoutMs} ms`));
         }, timeoutMs).unref();
       });
     },
-    down: stop,
-    up: listen,
-    close: stop,
+    down,
+    up,
+    busDown(down) {
+      busIsDown = down;
+    },
+    async close() {
+      await down();
+      await sub.stop();
+      await bus.shutdown();
+      await search.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
