@@ -76,7 +76,9 @@ export function grafanaEsRequest(
     id: m.id,
     type: m.type,
     ...(m.field ? { field: m.field } : {}),
-    ...(m.type === "percentiles" ? { percents: (m.settings?.percents as string[]).map(Number) } : {}),
+    ...(m.type === "percentiles"
+      ? { percents: ((m.settings?.percents as string[] | undefined) ?? []).map(Number) }
+      : {}),
   }));
   const leaf: Record<string, unknown> = {};
   for (const m of metrics) {
