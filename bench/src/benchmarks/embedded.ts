@@ -1,0 +1,6 @@
+import type { BenchOptions } from "../options.ts";
+import type { Result } from "../report.ts";
+
+export async function embedded(_o: BenchOptions): Promise<Result> {
+  throw new Error("not yet");
+}

@@ -1,0 +1,102 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import autocannon from "autocannon";
+import { OUT_DIR } from "./report.ts";
+
+export const SERVER_SCRIPT = join(import.meta.dirname, "servers", "ingest-server.ts");
+export const PROFILE_DIR = join(OUT_DIR, "profiles");
+
+export interface ServerHandle {
+  port: number;
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts servers/ingest-server.ts in its own process (optionally with --cpu-prof) and waits until it listens. */
+export async function startServer(mode: string, app: string, profile = false): Promise<ServerHandle> {
+  const execArgv: string[] = [];
+  if (profile) {
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    execArgv.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${mode}-${Date.now()}.cpuprofile`);
+  }
+  const child = spawn(process.execPath, [...execArgv, SERVER_SCRIPT, mode, app], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, LOG_LEVEL: "warn" },
+  });
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    // Loggers share stdout: the server's own line is the one marked "bench".
+    rl.on("line", (l) => {
+      if (l.startsWith('{"bench":"listening"')) resolve(l);
+    });
+    child.once("exit", (code) => reject(new Error(`the ${mode} server exited (${code}) before listening`)));
+  });
+  const { port } = JSON.parse(line) as { port: number };
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export interface LoadResult {
+  seconds: number;
+  requests: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Request latency in ms. */
+  p50: number;
+  p99: number;
+  mean: number;
+}
+
+export interface LoadSpec {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  connections: number;
+  /** Seconds, or `amount` requests if given. */
+  duration?: number;
+  amount?: number;
+}
+
+/** Runs autocannon against one POST route and returns its figures. */
+export async function postLoad(spec: LoadSpec): Promise<LoadResult> {
+  const started = performance.now();
+  const r = await autocannon({
+    url: spec.url,
+    method: "POST",
+    connections: spec.connections,
+    pipelining: 1,
+    body: spec.body,
+    headers: spec.headers,
+    timeout: 30,
+    ...(spec.amount ? { amount: spec.amount } : { duration: spec.duration ?? 10 }),
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const ok = r["2xx"];
+  return {
+    seconds,
+    requests: r.requests.total,
+    ok,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    mean: r.latency.average,
+  };
+}
