@@ -1,0 +1,60 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allTools, exec, type PythonTools } from "../../test/tools.ts";
+
+const CDK_DIR = new URL("..", import.meta.url).pathname;
+const CDK_BIN = new URL("../../../../node_modules/.bin/cdk", import.meta.url).pathname;
+const out = mkdtempSync(join(tmpdir(), "reeltime-cdk-"));
+let py: PythonTools;
+
+beforeAll(async () => {
+  ({ py } = await allTools());
+}, 20 * 60_000);
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+/** The real CDK CLI, offline: no notices, no version reporting, no telemetry, no lookups. */
+async function synth(bus: "kinesis" | "msk"): Promise<string> {
+  const dir = join(out, bus);
+  const r = await exec(
+    CDK_BIN,
+    ["synth", "-q", "-c", `bus=${bus}`, "-o", dir, "--no-notices", "--no-version-reporting"],
+    {
+      cwd: CDK_DIR,
+      env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true", CI: "true" },
+    },
+  );
+  expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  return join(dir, "Reeltime.template.json");
+}
+
+const cfnLint = (files: string[]) => exec("python3", [py.bin("cfn-lint"), ...files], { env: py.env });
+
+describe("CDK app", () => {
+  it.each(["kinesis", "msk"] as const)(
+    "synthesises offline with `cdk synth` (bus=%s) and passes cfn-lint",
+    async (bus) => {
+      const template = await synth(bus);
+      const parsed = JSON.parse(readFileSync(template, "utf8"));
+      expect(Object.keys(parsed.Resources).length).toBeGreaterThan(30);
+      // Asset-free and bootstrap-free: plain CloudFormation can deploy it.
+      expect(parsed.Parameters.BootstrapVersion).toBeUndefined();
+      const r = await cfnLint([template]);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    },
+  );
+
+  it("cfn-lint does reject a broken template (it is not a no-op)", async () => {
+    const bad = join(out, "bad.template.json");
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        Resources: { S: { Type: "AWS::Kinesis::Stream", Properties: { ShardCount: "many", Shards: 2 } } },
+      }),
+    );
+    const r = await cfnLint([bad]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/Shards|ShardCount/);
+  });
+});

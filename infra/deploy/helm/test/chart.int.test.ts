@@ -1,0 +1,209 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PROCESSOR_NAMES } from "@reeltime/stream-processors";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse, parseAllDocuments } from "yaml";
+import { COMPONENTS, PROCESSORS } from "../../cdk/src/components.ts";
+import { allTools, exec, type PythonTools } from "../../test/tools.ts";
+
+const CHART = new URL("../reeltime", import.meta.url).pathname;
+const REPO = new URL("../../../../", import.meta.url).pathname;
+/** The oldest Kubernetes the chart declares (Chart.yaml kubeVersion) and the newest with schemas. */
+const KUBE_VERSIONS = ["1.30.0", "1.37.0"];
+
+type Doc = {
+  kind: string;
+  apiVersion: string;
+  metadata: { name: string; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+};
+type Container = {
+  name: string;
+  args?: string[];
+  command?: string[];
+  resources?: { requests?: object; limits?: object };
+  livenessProbe?: object;
+  readinessProbe?: object;
+  startupProbe?: object;
+  securityContext?: { readOnlyRootFilesystem?: boolean; allowPrivilegeEscalation?: boolean };
+};
+type PodSpec = { serviceAccountName: string; containers: Container[]; securityContext: { runAsNonRoot?: boolean } };
+
+let helm: string;
+let py: PythonTools;
+const tmp = mkdtempSync(join(tmpdir(), "reeltime-chart-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  ({ helm, py } = await allTools());
+}, 20 * 60_000);
+
+async function render(sets: string[] = [], kube = KUBE_VERSIONS[1]!): Promise<{ text: string; docs: Doc[] }> {
+  const args = ["template", "rt", CHART, "--namespace", "reeltime", "--kube-version", kube];
+  for (const s of sets) args.push("--set", s);
+  const r = await exec(helm, args);
+  expect(r.code, r.stderr).toBe(0);
+  const docs = parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Doc | null)
+    .filter((d): d is Doc => d !== null);
+  return { text: r.stdout, docs };
+}
+
+/** kubernetes-validate --strict (unknown fields are errors) against the bundled schemas. */
+async function validate(docs: Doc[], kube: string) {
+  const file = join(tmp, `manifests-${kube}-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, docs.map((d) => `---\n${JSON.stringify(d)}\n`).join(""));
+  return exec("python3", [py.bin("kubernetes-validate"), "--strict", "--quiet", "-k", kube, file], { env: py.env });
+}
+
+const podSpec = (d: Doc) => (d.spec as { template: { spec: PodSpec } }).template.spec;
+const byKind = (docs: Doc[], kind: string) => docs.filter((d) => d.kind === kind);
+
+const VARIANTS: Record<string, string[]> = {
+  "defaults (Kafka/MSK, Elasticsearch, S3, Athena)": [],
+  "Kinesis, own secret, fixed replicas, ServiceMonitor": [
+    "config.REELTIME_BUS=kinesis",
+    "config.REELTIME_PARTITIONS=142",
+    "secrets.create=false",
+    "secrets.existingSecret=reeltime-from-external-secrets",
+    "ingest.autoscaling.enabled=false",
+    "processors.defaults.autoscaling.enabled=false",
+    "pipeline.enabled=false",
+    "metrics.annotations=false",
+    "metrics.serviceMonitor.enabled=true",
+  ],
+};
+
+describe("Helm chart", () => {
+  it("passes helm lint --strict", async () => {
+    const r = await exec(helm, ["lint", CHART, "--strict", "--kube-version", KUBE_VERSIONS[1]!]);
+    expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+  });
+
+  for (const [name, sets] of Object.entries(VARIANTS))
+    for (const kube of KUBE_VERSIONS)
+      it(`renders ${name} into manifests valid for Kubernetes ${kube}`, async () => {
+        const { docs } = await render(sets, kube);
+        // ServiceMonitor is a CRD of the Prometheus operator: no core schema; checked below.
+        const core = docs.filter((d) => d.kind !== "ServiceMonitor");
+        expect(core.length).toBeGreaterThan(20);
+        const r = await validate(core, kube);
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      });
+
+  it("the validator does reject a wrong manifest (it is not a no-op)", async () => {
+    const { docs } = await render();
+    const bad = structuredClone(byKind(docs, "Deployment")[0]!);
+    (bad.spec as Record<string, unknown>).replicas = "three";
+    (bad.spec as Record<string, unknown>).replica = 3;
+    const r = await validate([bad], KUBE_VERSIONS[1]!);
+    expect(r.code).not.toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/replica/);
+  });
+
+  it("runs one Deployment per processor of `reeltime process`, with probes, resources and a lag HPA", async () => {
+    expect([...PROCESSORS].sort()).toEqual([...PROCESSOR_NAMES].sort());
+    const { docs } = await render();
+    const values = parse(readFileSync(join(CHART, "values.yaml"), "utf8"));
+    for (const name of PROCESSOR_NAMES) {
+      const deploy = byKind(docs, "Deployment").find((d) => d.metadata.name === `rt-${name}`);
+      expect(deploy, name).toBeDefined();
+      const pod = podSpec(deploy!);
+      const c = pod.containers[0]!;
+      expect(c.args).toEqual(["process", "--only", name, "--metrics-port", "9464"]);
+      expect(c.startupProbe).toBeDefined();
+      expect(c.livenessProbe).toBeDefined();
+      expect(c.resources?.requests).toBeDefined();
+      expect(c.resources?.limits).toBeDefined();
+      expect(pod.serviceAccountName).toBe(COMPONENTS[name].serviceAccount);
+      const cfg = values.processors[name];
+      if (cfg.autoscaling?.enabled === false) continue;
+      const hpa = byKind(docs, "HorizontalPodAutoscaler").find((d) => d.metadata.name === `rt-${name}`);
+      const metric = (hpa?.spec as { metrics: { type: string; external: { metric: object } }[] }).metrics[0]!;
+      expect(metric.type).toBe("External");
+      expect(metric.external.metric).toEqual({
+        name: "reeltime_consumer_lag_messages",
+        selector: { matchLabels: { group: cfg.group } },
+      });
+      expect(cfg.group).toBe(`reeltime-${name}`);
+    }
+  });
+
+  it("scales ingest on CPU, probes /healthz and /readyz, and gives it the write keys alone", async () => {
+    const { docs } = await render();
+    const hpa = byKind(docs, "HorizontalPodAutoscaler").find((d) => d.metadata.name === "rt-ingest")!;
+    expect((hpa.spec as { metrics: object[] }).metrics[0]).toMatchObject({
+      type: "Resource",
+      resource: { name: "cpu" },
+    });
+    const ingest = podSpec(byKind(docs, "Deployment").find((d) => d.metadata.name === "rt-ingest")!).containers[0]!;
+    expect(ingest.readinessProbe).toMatchObject({ httpGet: { path: "/readyz" } });
+    expect(ingest.livenessProbe).toMatchObject({ httpGet: { path: "/healthz" } });
+    for (const d of byKind(docs, "Deployment")) {
+      const env = JSON.stringify(podSpec(d).containers[0]);
+      expect(env.includes("REELTIME_WRITE_KEYS"), d.metadata.name).toBe(d.metadata.name === "rt-ingest");
+    }
+  });
+
+  it("runs every container as non-root on a read-only root filesystem, each under its component's account", async () => {
+    const { docs } = await render();
+    const accounts = new Set(byKind(docs, "ServiceAccount").map((d) => d.metadata.name));
+    const known = new Set<string>(Object.values(COMPONENTS).map((c) => c.serviceAccount));
+    for (const a of accounts) expect(known.has(a), a).toBe(true);
+    for (const d of [...byKind(docs, "Deployment"), ...byKind(docs, "Job")]) {
+      const pod = podSpec(d);
+      expect(pod.securityContext.runAsNonRoot).toBe(true);
+      expect(accounts.has(pod.serviceAccountName)).toBe(true);
+      for (const c of pod.containers) {
+        expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+        expect(c.resources?.limits, `${d.metadata.name}/${c.name}`).toBeDefined();
+      }
+    }
+  });
+
+  it("protects every replicated workload with a PodDisruptionBudget", async () => {
+    const { docs } = await render();
+    const pdbs = new Set(byKind(docs, "PodDisruptionBudget").map((d) => d.metadata.name));
+    for (const d of byKind(docs, "Deployment")) {
+      const replicas = (d.spec as { replicas?: number }).replicas;
+      if (replicas === undefined || replicas > 1) expect(pdbs.has(d.metadata.name), d.metadata.name).toBe(true);
+    }
+  });
+
+  it("installs index templates and topics in a hook Job before every upgrade", async () => {
+    const { docs } = await render();
+    const [job] = byKind(docs, "Job");
+    expect(job!.metadata.annotations).toMatchObject({
+      "helm.sh/hook": "post-install,pre-upgrade",
+      "helm.sh/hook-delete-policy": "before-hook-creation,hook-succeeded",
+    });
+    const c = podSpec(job!).containers[0]!;
+    expect(c.command).toEqual(["node", "infra/deploy/setup/setup.ts"]);
+    expect(existsSync(join(REPO, c.command![1]!))).toBe(true);
+  });
+
+  it("scrapes by annotations, or by ServiceMonitors on the metrics ports", async () => {
+    const plain = await render();
+    const ingest = byKind(plain.docs, "Deployment").find((d) => d.metadata.name === "rt-ingest")!;
+    const annotations = (ingest.spec as { template: { metadata: { annotations: Record<string, string> } } }).template
+      .metadata.annotations;
+    expect(annotations).toMatchObject({ "prometheus.io/scrape": "true", "prometheus.io/port": "8080" });
+    const { docs } = await render(VARIANTS["Kinesis, own secret, fixed replicas, ServiceMonitor"]);
+    const monitors = byKind(docs, "ServiceMonitor");
+    expect(monitors.map((m) => m.apiVersion)).toEqual(["monitoring.coreos.com/v1", "monitoring.coreos.com/v1"]);
+    const ports = new Set(
+      byKind(docs, "Service").flatMap((s) => (s.spec as { ports: { name: string }[] }).ports.map((p) => p.name)),
+    );
+    for (const m of monitors)
+      for (const e of (m.spec as { endpoints: { port: string }[] }).endpoints) expect(ports.has(e.port)).toBe(true);
+    expect(byKind(docs, "Secret")).toHaveLength(0);
+  });
+
+  it("documents the external lag metric the HPAs ask Prometheus Adapter for", () => {
+    const adapter = parse(readFileSync(new URL("../prometheus-adapter-values.yaml", import.meta.url), "utf8"));
+    const values = parse(readFileSync(join(CHART, "values.yaml"), "utf8"));
+    expect(adapter.rules.external[0].name.as).toBe(values.processors.lagMetric);
+    expect(adapter.rules.external[0].seriesQuery).toContain(values.processors.lagMetric);
+  });
+});
