@@ -15,6 +15,7 @@ import { RateLimits } from "./plugins/rate-limit.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { cmcdRoute } from "./routes/v1/cmcd.ts";
 import { eventsRoute } from "./routes/v1/events.ts";
+import { liveRoutes } from "./routes/v1/live.ts";
 import { readRoutes } from "./routes/v1/read.ts";
 
 export interface AppDeps {
@@ -189,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     eventsRoute(api, ctx);
     cmcdRoute(api, ctx);
     readRoutes(api, ctx);
+    liveRoutes(api, ctx);
   });
   return app;
 }

@@ -1,0 +1,190 @@
+// The live page: polls the ingest API's read endpoints (GET /v1/stats, /v1/events/last,
+// /v1/search) with a read token and renders tiles, SVG charts and tables. No dependencies.
+
+const POLL_MS = 2000;
+const params = new URLSearchParams(location.hash.slice(1));
+const state = {
+  token: params.get("token") || sessionStorage.getItem("reeltime-token") || "",
+  app: params.get("app") || "",
+  minutes: params.get("minutes") || "60",
+};
+const $ = (sel) => document.querySelector(sel);
+
+const fmt = {
+  count: (v) => (v === null || v === undefined ? "–" : String(v)),
+  ms: (v) => (v === null || v === undefined ? "–" : `${(v / 1000).toFixed(2)} s`),
+  ratio: (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)} %`),
+  bps: (v) => (v === null || v === undefined ? "–" : `${(v / 1e6).toFixed(2)} Mb/s`),
+  time: (iso) => (iso ? new Date(iso).toLocaleTimeString() : "–"),
+};
+const TILE_FORMAT = {
+  views: fmt.count,
+  concurrent_viewers: fmt.count,
+  startup_p50_ms: fmt.ms,
+  startup_p95_ms: fmt.ms,
+  rebuffer_ratio: fmt.ratio,
+  playback_failure_rate: fmt.ratio,
+  ebvs_rate: fmt.ratio,
+  avg_bitrate_bps: fmt.bps,
+};
+
+async function api(path) {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${state.token}` } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error ? `${body.error.code}: ${body.error.message}` : `HTTP ${res.status}`);
+  return body;
+}
+
+function query(extra) {
+  const q = new URLSearchParams(extra);
+  if (state.app) q.set("app", state.app);
+  return q.toString();
+}
+
+/** Replaces a table's content with a header row and one row per item (text only, never HTML). */
+function table(el, columns, rows) {
+  el.replaceChildren();
+  const head = el.insertRow();
+  for (const [label] of columns) {
+    const th = document.createElement("th");
+    th.textContent = label;
+    head.append(th);
+  }
+  for (const row of rows) {
+    const tr = el.insertRow();
+    for (const [, get, cls] of columns) {
+      const td = tr.insertCell();
+      td.textContent = get(row);
+      if (cls?.(row)) td.className = cls(row);
+    }
+  }
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+function svgEl(name, attrs, text) {
+  const el = document.createElementNS(SVG, name);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+/** A line chart of values per minute, drawn as inline SVG. */
+function chart(el, minutes, values) {
+  const W = 600;
+  const H = 160;
+  const pad = { l: 34, r: 8, t: 8, b: 20 };
+  const max = Math.max(1, ...values);
+  const x = (i) => pad.l + (i * (W - pad.l - pad.r)) / Math.max(1, values.length - 1);
+  const y = (v) => H - pad.b - (v * (H - pad.t - pad.b)) / max;
+  el.replaceChildren();
+  for (const v of [0, max / 2, max]) {
+    el.append(svgEl("line", { class: "grid", x1: pad.l, x2: W - pad.r, y1: y(v), y2: y(v) }));
+    el.append(svgEl("text", { x: 2, y: y(v) + 4 }, Number.isInteger(v) ? v : v.toFixed(1)));
+  }
+  if (values.length === 0) return;
+  const points = values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`);
+  el.append(
+    svgEl("polygon", { class: "area", points: `${x(0)},${y(0)} ${points.join(" ")} ${x(values.length - 1)},${y(0)}` }),
+  );
+  el.append(svgEl("polyline", { class: "line", points: points.join(" ") }));
+  el.append(svgEl("text", { x: pad.l, y: H - 4 }, fmt.time(new Date(minutes[0]).toISOString())));
+  el.append(svgEl("text", { x: W - 70, y: H - 4 }, fmt.time(new Date(minutes.at(-1)).toISOString())));
+  el.dataset.values = values.join(",");
+}
+
+const BREAKDOWN_COLUMNS = [
+  ["", (r) => r.key],
+  ["views", (r) => fmt.count(r.views)],
+  ["startup p50", (r) => fmt.ms(r.startup_p50_ms)],
+  ["failures", (r) => fmt.ratio(r.playback_failure_rate)],
+  ["EBVS", (r) => fmt.ratio(r.ebvs_rate)],
+];
+
+function renderStats(s) {
+  for (const [name, format] of Object.entries(TILE_FORMAT))
+    $(`[data-tile="${name}"]`).textContent = format(s.tiles[name]);
+  chart($("#chart-started"), s.series.minutes, s.series.started);
+  chart($("#chart-concurrent"), s.series.minutes, s.series.concurrent);
+  table($("#by-video"), BREAKDOWN_COLUMNS, s.breakdowns.video);
+  table($("#by-browser"), BREAKDOWN_COLUMNS, s.breakdowns.browser);
+  table($("#by-rendition"), BREAKDOWN_COLUMNS, s.breakdowns.rendition);
+  $("#job-counts").textContent = Object.entries(s.jobs.counts)
+    .sort()
+    .map(([k, v]) => `${k} ${v}`)
+    .join(" · ");
+  table(
+    $("#jobs"),
+    [
+      ["job", (j) => j.job_id],
+      ["video", (j) => j.video_id ?? ""],
+      ["status", (j) => j.status, (j) => (j.status === "failed" ? "failed" : "")],
+      ["created", (j) => fmt.time(j.created_at)],
+      ["wall time", (j) => fmt.ms(j.duration_ms)],
+      ["speed", (j) => (j.speed === null ? "–" : `${j.speed.toFixed(2)}×`)],
+      ["failed step", (j) => [j.failed_step, j.error_code].filter(Boolean).join(" ")],
+    ],
+    s.jobs.recent,
+  );
+}
+
+const EVENT_COLUMNS = [
+  ["received", (e) => fmt.time(e.received_at)],
+  ["type", (e) => e.event_type],
+  ["app", (e) => e.app_id ?? ""],
+  ["view / job", (e) => e.view_id ?? e.job?.id ?? ""],
+  ["video", (e) => e.video?.title ?? e.video?.id ?? ""],
+  ["detail", (e) => e.error?.message ?? e.job?.error?.message ?? e.api?.route ?? e.page?.url ?? ""],
+];
+
+async function refresh() {
+  if (!state.token) {
+    $("#status").textContent = "enter a read token";
+    return;
+  }
+  try {
+    const [stats, last] = await Promise.all([
+      api(`/v1/stats?${query({ minutes: state.minutes })}`),
+      api(`/v1/events/last?${query({ n: "20" })}`),
+    ]);
+    renderStats(stats);
+    table($("#events"), EVENT_COLUMNS, last.events);
+    $("#status").className = "";
+    $("#status").textContent = `updated ${fmt.time(stats.generated_at)}`;
+    document.body.dataset.updated = stats.generated_at;
+  } catch (err) {
+    $("#status").className = "error";
+    $("#status").textContent = err.message;
+  }
+}
+
+async function runSearch(event) {
+  event.preventDefault();
+  const q = $("#q").value.trim();
+  if (!q) return;
+  try {
+    const res = await api(`/v1/search?${query({ q, n: "20" })}`);
+    table(
+      $("#search-results"),
+      EVENT_COLUMNS,
+      res.hits.map((h) => h.event),
+    );
+  } catch (err) {
+    $("#status").className = "error";
+    $("#status").textContent = err.message;
+  }
+}
+
+$("#app").value = state.app;
+$("#minutes").value = state.minutes;
+$("#token").value = state.token;
+$("#settings").addEventListener("submit", (event) => {
+  event.preventDefault();
+  state.app = $("#app").value.trim();
+  state.minutes = $("#minutes").value;
+  state.token = $("#token").value.trim();
+  sessionStorage.setItem("reeltime-token", state.token);
+  refresh();
+});
+$("#search").addEventListener("submit", runSearch);
+refresh();
+setInterval(refresh, POLL_MS);
