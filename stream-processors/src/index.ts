@@ -12,6 +12,7 @@ export { type Processor, processorMetrics, runProcessor } from "./runtime/proces
 export {
   buildProcessors,
   PROCESSOR_NAMES,
+  type ProcessorTuning,
   ProcessorEnv,
   type ProcessorName,
   parseOnly,

@@ -5,11 +5,20 @@ import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createArchive, createBus, createQueryEngine, createSearchStore } from "@reeltime/connectors";
+import {
+  type Archive,
+  type Bus,
+  createArchive,
+  createBus,
+  createQueryEngine,
+  createSearchStore,
+  type QueryEngine,
+  type SearchStore,
+} from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, ReeltimeError } from "@reeltime/runtime";
-import { startProcessors } from "@reeltime/stream-processors";
+import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
 import { ensureSampleVideo } from "./sample.ts";
@@ -31,10 +40,21 @@ export interface DevOptions {
   /** A video to transcode instead of the generated sample; false skips transcoding. */
   video?: string | false;
   print: (line: string) => void;
+  /**
+   * Connection settings over the embedded defaults: the same program runs on real Kafka or
+   * Kinesis, Elasticsearch and S3 when given REELTIME_BUS, REELTIME_SEARCH, REELTIME_ARCHIVE...
+   */
+  connections?: Record<string, string>;
+  /** Processor tuning (tests roll the archiver every second). */
+  tuning?: ProcessorTuning;
 }
 
 export interface DevHandle {
   url: string;
+  bus: Bus;
+  search: SearchStore;
+  archive: Archive;
+  query: QueryEngine;
   writeKey: string;
   readToken: string;
   appId: string;
@@ -69,6 +89,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     REELTIME_SEARCH: "embedded",
     REELTIME_ARCHIVE: "fs",
     REELTIME_QUERY: "duckdb",
+    ...o.connections,
   });
   const log = createLogger("reeltime-dev", { level: process.env.LOG_LEVEL ?? "warn" });
   ensureSdkBundles(print);
@@ -97,10 +118,11 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   });
   const registry = createRegistry("reeltime-dev");
   const app = await buildApp({ config, bus, search, logger: log });
-  const processors = await startProcessors({ bus, search, archive, log, registry }, undefined, {
-    indexer: { maxDelayMs: 200 },
-    archiver: { maxAgeMs: 30_000 },
-  });
+  const processors = await startProcessors(
+    { bus, search, archive, log, registry },
+    undefined,
+    o.tuning ?? { indexer: { maxDelayMs: 200 }, archiver: { maxAgeMs: 30_000 } },
+  );
 
   let video: { id: string; title: string } | undefined;
   if (o.video !== false) {
@@ -159,6 +181,10 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   const address = await app.listen({ port: o.port, host: o.host });
   return {
     url: address,
+    bus,
+    search,
+    archive,
+    query,
     writeKey,
     readToken,
     appId,

@@ -1,0 +1,239 @@
+import { spawnSync } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { StoredEvent } from "@reeltime/connectors";
+import { TOPICS, type ViewRecord } from "@reeltime/events";
+import { LOCAL_ENDPOINTS } from "@reeltime/infra";
+import { type BrowserContext, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevHandle, startDev } from "../src/dev/server.ts";
+
+const FLAGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--autoplay-policy=no-user-gesture-required",
+];
+
+/** The player page: hls.js and the SDK from the stack itself; the page measures with its own clock. */
+const page = (o: { writeKey: string; videoId: string }) => `<!doctype html><html><body>
+<video id="v" muted playsinline width="640" height="360"></video>
+<script src="/assets/hls.min.js"></script><script src="/assets/reeltime.min.js"></script><script src="/assets/reeltime-hls.min.js"></script>
+<script>
+  window.marks = { requested: 0, playing: [], waiting: [] };
+  const video = document.getElementById("v");
+  for (const t of ["waiting", "playing"]) video.addEventListener(t, () => window.marks[t].push(performance.now()));
+  const tracker = Reeltime.createTracker({ endpoint: location.origin, writeKey: ${JSON.stringify(o.writeKey)}, appId: "demo",
+    plugins: [ReeltimeHls.hlsPlugin({ version: Hls.version })], flushIntervalMs: 500 });
+  const hls = new Hls({ maxBufferLength: 4, maxMaxBufferLength: 4, startLevel: 0 });
+  hls.loadSource("/media/${o.videoId}/master.m3u8");
+  hls.attachMedia(video);
+  window.att = tracker.attach(video, { hls, video: { id: ${JSON.stringify(o.videoId)}, title: "e2e clip" } });
+  window.tracker = tracker;
+  window.play = () => { window.marks.requested = performance.now(); return video.play().then(() => true); };
+</script></body></html>`;
+
+/**
+ * A front proxy for the browser: the page, and everything else passed through to the stack,
+ * except media segments matching a held pattern, which wait until released (a real stall).
+ */
+async function frontProxy(target: string, html: () => string) {
+  let hold:
+    | { pattern: RegExp; release: () => void; gate: Promise<void>; hit?: () => void; requested: Promise<void> }
+    | undefined;
+  const server: Server = createServer(async (req, res) => {
+    const path = req.url ?? "/";
+    if (path === "/play") return void res.writeHead(200, { "content-type": "text/html" }).end(html());
+    if (hold?.pattern.test(path)) {
+      hold.hit?.();
+      await hold.gate;
+    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).filter(([k]) => !["host", "connection", "content-length"].includes(k)),
+    ) as Record<string, string>;
+    const upstream = await fetch(`${target}${path}`, {
+      method: req.method ?? "GET",
+      headers,
+      ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+    });
+    const out: Record<string, string> = {};
+    upstream.headers.forEach((v, k) => {
+      if (!["content-encoding", "content-length", "transfer-encoding", "connection"].includes(k)) out[k] = v;
+    });
+    res.writeHead(upstream.status, out).end(Buffer.from(await upstream.arrayBuffer()));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    hold(pattern: RegExp) {
+      let release: () => void = () => undefined;
+      let hit: () => void = () => undefined;
+      const gate = new Promise<void>((r) => {
+        release = r;
+      });
+      const requested = new Promise<void>((r) => {
+        hit = r;
+      });
+      hold = { pattern, release, gate, hit, requested };
+      return hold;
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const REAL = {
+  REELTIME_BUS: "kafka",
+  REELTIME_KAFKA_BROKERS: LOCAL_ENDPOINTS.kafka.brokers.join(","),
+  REELTIME_SEARCH: "elasticsearch",
+  REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url,
+  REELTIME_ARCHIVE: "s3",
+  REELTIME_S3_ENDPOINT: LOCAL_ENDPOINTS.s3.endpoint,
+  REELTIME_S3_BUCKET: LOCAL_ENDPOINTS.s3.buckets.archive,
+};
+
+describe.each([
+  ["real Kafka, Elasticsearch and MinIO", REAL],
+  ["the embedded default", {} as Record<string, string>],
+])("end to end on %s", (_name, connections) => {
+  let dir: string;
+  let dev: DevHandle;
+  let proxy: Awaited<ReturnType<typeof frontProxy>>;
+  let context: BrowserContext;
+  const videoId = `e2e-${Date.now().toString(36)}`;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reeltime-e2e-"));
+    const clip = join(dir, `${videoId}.mp4`);
+    // 12 s, 640x360: the ladder gives 360p and 240p, 2 s segments.
+    const ff = spawnSync("ffmpeg", [
+      ...["-hide_banner", "-loglevel", "error", "-y"],
+      ...["-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25:duration=12"],
+      ...["-f", "lavfi", "-i", "sine=frequency=440:duration=12"],
+      ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip],
+    ]);
+    expect(ff.status, String(ff.stderr)).toBe(0);
+    dev = await startDev({
+      port: 0,
+      host: "127.0.0.1",
+      dataDir: join(dir, "data"),
+      video: clip,
+      print: () => undefined,
+      connections,
+      tuning: { indexer: { maxDelayMs: 100 }, archiver: { maxAgeMs: 1000 }, snapshotEveryMs: 300 },
+    });
+    expect(dev.videoId).toBe(videoId); // 1. the pipeline transcoded the clip
+    proxy = await frontProxy(dev.url, () => page({ writeKey: dev.writeKey, videoId }));
+    context = await chromium.launchPersistentContext(join(dir, "profile"), {
+      executablePath: "/usr/bin/chromium",
+      headless: true,
+      args: FLAGS,
+    });
+  }, 300_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await proxy?.close();
+    await dev?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("plays with a forced rebuffer, and every stage sees the same view", async () => {
+    // Hold the third segment of every rendition: playback stalls once the buffer runs dry.
+    const held = proxy.hold(/\/media\/[^/]+\/[^/]+\/seg_00002\.ts$/);
+    const tab = await context.newPage();
+    await tab.goto(`${proxy.url}/play`);
+    // Page-side code runs in the browser; it is passed as text (this project compiles without DOM types).
+    await tab.evaluate("window.play()");
+    await held.requested;
+    // A stall after the first frame: a `waiting` later than the first `playing`.
+    await tab.waitForFunction(
+      "window.marks.playing.length > 0 && window.marks.waiting.some((w) => w > window.marks.playing[0])",
+      undefined,
+      { timeout: 30_000 },
+    );
+    await tab.waitForTimeout(1500);
+    held.release();
+    await tab.waitForFunction('document.getElementById("v").ended', undefined, { timeout: 60_000 });
+    const seen = (await tab.evaluate(
+      "window.tracker.flush().then(() => ({ viewId: window.att.viewId(), m: window.att.metrics() }))",
+    )) as { viewId: string; m: { startupMs: number; rebufferCount: number; rebufferMs: number } };
+    const flushedAt = Date.now();
+    expect(seen.m.rebufferCount).toBeGreaterThanOrEqual(1);
+
+    // 4. /v1/events/last shows the view's end within 3 s of the flush.
+    let last: StoredEvent[] = [];
+    while (Date.now() - flushedAt < 3000) {
+      const res = await fetch(`${dev.url}/v1/events/last?view_id=${seen.viewId}&n=100`, {
+        headers: { authorization: `Bearer ${dev.readToken}` },
+      });
+      last = ((await res.json()) as { events: StoredEvent[] }).events;
+      if (last.some((e) => e.event_type === "playback.view_end")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(last.map((e) => e.event_type)).toContain("playback.view_end");
+    expect(Date.now() - flushedAt).toBeLessThan(3000);
+
+    // 3. the events are on the bus, in order for the view.
+    const onBus: number[] = [];
+    const sub = await dev.bus.consume({
+      group: `e2e-check-${Date.now()}`,
+      topics: [TOPICS.playback],
+      handler: async (b) => {
+        for (const m of b.messages) {
+          const e = JSON.parse(new TextDecoder().decode(m.value)) as { view_id?: string; seq: number };
+          if (e.view_id === seen.viewId) onBus.push(e.seq);
+        }
+      },
+    });
+    const until = Date.now() + 30_000;
+    while (onBus.length < last.length && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    await sub.stop();
+    expect(onBus.length).toBeGreaterThanOrEqual(last.length);
+    expect([...onBus]).toEqual([...onBus].sort((a, b) => a - b));
+
+    // 5. the views record has the SDK's startup and the rebuffer the page saw.
+    let view: ViewRecord | undefined;
+    for (let i = 0; i < 100 && view?.status !== "ended"; i++) {
+      view = await dev.search.getView(seen.viewId);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(view).toMatchObject({ status: "ended", end_reason: "ended", reached_first_frame: true, video_id: videoId });
+    expect(view!.startup_ms).toBe(Math.round(seen.m.startupMs));
+    expect(view!.rebuffer_count).toBe(seen.m.rebufferCount);
+    expect(Math.abs(view!.rebuffer_ms - seen.m.rebufferMs)).toBeLessThan(250);
+
+    // 6. Parquet with the view's events lands in the archive; 7. DuckDB returns the same view.
+    let rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < 60 && rows.length === 0; i++) {
+      await dev.query.refresh();
+      rows = (
+        await dev.query.run("SELECT view_id, startup_ms, rebuffer_count FROM views WHERE view_id = ?", [seen.viewId])
+      ).rows;
+      if (rows.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(rows[0]).toMatchObject({
+      view_id: seen.viewId,
+      startup_ms: view!.startup_ms,
+      rebuffer_count: view!.rebuffer_count,
+    });
+    // Every event of the view reaches the Parquet archive (the last cut closes within a second).
+    let archived = 0;
+    for (let i = 0; i < 60 && archived < onBus.length; i++) {
+      await dev.query.refresh();
+      const r = await dev.query.run("SELECT count(*) AS n FROM playback_events WHERE view_id = ?", [seen.viewId]);
+      archived = Number(r.rows[0]!.n);
+      if (archived < onBus.length) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(archived).toBe(onBus.length);
+    await tab.close();
+  }, 240_000);
+});
