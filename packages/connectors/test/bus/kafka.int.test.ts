@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { busConformance } from "@reeltime/testkit";
+import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKafkaBus, type KafkaBusEnv } from "../../src/bus/kafka/index.ts";
 import type { Bus, ConsumedMessage } from "../../src/ports/bus.ts";
@@ -13,6 +14,18 @@ const env = (extra: Partial<KafkaBusEnv> = {}): KafkaBusEnv => ({
   REELTIME_PARTITIONS: 4,
   REELTIME_BUS_TIMEOUT_MS: 4000,
   ...extra,
+});
+
+/** Topics made by these tests are deleted afterwards (the Bus port has no delete). */
+afterAll(async () => {
+  const admin = new kafkajs.Kafka({
+    brokers: [env().REELTIME_KAFKA_BROKERS],
+    logLevel: kafkajs.logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  const topics = (await admin.listTopics()).filter((t) => /^rt-(conf|codec)-/.test(t));
+  if (topics.length > 0) await admin.deleteTopics({ topics });
+  await admin.disconnect();
 });
 
 const down = await closedPort();
