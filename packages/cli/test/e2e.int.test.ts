@@ -234,6 +234,17 @@ describe.each([
       if (archived < onBus.length) await new Promise((r) => setTimeout(r, 500));
     }
     expect(archived).toBe(onBus.length);
+
+    // The pipeline's job events became one completed `jobs` record (job tracker → archive → DuckDB).
+    let jobs: Record<string, unknown>[] = [];
+    for (let i = 0; i < 60 && jobs.length === 0; i++) {
+      await dev.query.refresh();
+      jobs = (
+        await dev.query.run("SELECT status, renditions_completed, failed_step FROM jobs WHERE video_id = ?", [videoId])
+      ).rows;
+      if (jobs.length === 0) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(jobs[0]).toMatchObject({ status: "completed", renditions_completed: 2, failed_step: null });
     await tab.close();
   }, 240_000);
 });
