@@ -175,7 +175,7 @@ describe("the live page", () => {
     await page.fill("#q", "sintell");
     await page.click("#search button");
     await expect.poll(() => page.locator("#search-results tr").count(), { timeout: 10_000 }).toBeGreaterThan(1);
-    expect(await page.locator("#search-results tr").nth(1).innerText()).toContain("Sintel Trailer");
+    expect(await page.locator("#search-results tr").nth(1).textContent()).toContain("Sintel Trailer");
 
     // A new view arrives: the page picks it up on its own.
     const v9: ViewRecord = {
