@@ -59,19 +59,31 @@ export function esClient(): Client {
   return new Client({ node: LOCAL_ENDPOINTS.elasticsearch.url, requestTimeout: 120_000 });
 }
 
-/** Deletes the events of apps whose id starts with `appPrefix` from the events data streams. */
+/**
+ * Deletes the events of apps whose id starts with `appPrefix` from the events data streams.
+ * By id from each backing index: this Elasticsearch has no _delete_by_query (no reindex module).
+ */
 export async function deleteAppEvents(appPrefix: string): Promise<number> {
   const es = esClient();
+  let deleted = 0;
   try {
-    const res = await es.deleteByQuery({
-      index: "reeltime-events-*",
-      query: { prefix: { app_id: appPrefix } },
-      conflicts: "proceed",
-      refresh: true,
-      ignore_unavailable: true,
-      allow_no_indices: true,
-    });
-    return res.deleted ?? 0;
+    for (;;) {
+      await es.indices.refresh({ index: "reeltime-events-*", ignore_unavailable: true, allow_no_indices: true });
+      const res = await es.search({
+        index: "reeltime-events-*",
+        query: { prefix: { app_id: appPrefix } },
+        size: 5000,
+        _source: false,
+        track_total_hits: false,
+        ignore_unavailable: true,
+        allow_no_indices: true,
+      });
+      const hits = res.hits.hits;
+      if (hits.length === 0) return deleted;
+      const body = hits.map((h) => `${JSON.stringify({ delete: { _index: h._index, _id: h._id } })}\n`).join("");
+      const out = await es.bulk({ operations: body as unknown as object[], refresh: true });
+      deleted += out.items.filter((i) => i.delete?.status === 200).length;
+    }
   } finally {
     await es.close();
   }

@@ -8,6 +8,8 @@ export interface WorkloadOptions {
   stamped?: boolean;
   /** Deterministic event ids `<tag>-0000-7000-8000-<index>` (reloadable data sets) instead of random UUIDv7. */
   idTag?: string;
+  /** Distinguishes view ids between calls with the same app (chunks of a large data set). */
+  viewTag?: string;
 }
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, "0");
@@ -31,7 +33,7 @@ export function workload(count: number, o: WorkloadOptions): ReeltimeEvent[] {
     out.push(e as unknown as ReeltimeEvent);
   };
   for (let v = 0; out.length < count; v++) {
-    const viewId = `${o.app}-view-${v}`;
+    const viewId = `${o.app}-${o.viewTag ?? ""}view-${v}`;
     const base = t0 + v * 7;
     const rows: [number, string, Record<string, unknown>?][] = [
       [0, "view_start"],
