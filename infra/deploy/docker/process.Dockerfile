@@ -22,6 +22,7 @@ COPY analytics/package.json analytics/
 COPY dashboards/package.json dashboards/
 COPY infra/package.json infra/
 COPY infra/deploy/package.json infra/deploy/
+COPY bench/package.json bench/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM deps AS build

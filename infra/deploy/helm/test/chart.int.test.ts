@@ -65,6 +65,7 @@ const VARIANTS: Record<string, string[]> = {
   "Kinesis, own secret, fixed replicas, ServiceMonitor": [
     "config.REELTIME_BUS=kinesis",
     "config.REELTIME_PARTITIONS=142",
+    "dataVolume.existingClaim=reeltime-leases",
     "secrets.create=false",
     "secrets.existingSecret=reeltime-from-external-secrets",
     "ingest.autoscaling.enabled=false",
@@ -120,7 +121,8 @@ describe("Helm chart", () => {
       const cfg = values.processors[name];
       if (cfg.autoscaling?.enabled === false) continue;
       const hpa = byKind(docs, "HorizontalPodAutoscaler").find((d) => d.metadata.name === `rt-${name}`);
-      const metric = (hpa?.spec as { metrics: { type: string; external: { metric: object } }[] }).metrics[0]!;
+      expect(hpa, `HPA of ${name}`).toBeDefined();
+      const metric = (hpa!.spec as { metrics: { type: string; external: { metric: object } }[] }).metrics[0]!;
       expect(metric.type).toBe("External");
       expect(metric.external.metric).toEqual({
         name: "reeltime_consumer_lag_messages",

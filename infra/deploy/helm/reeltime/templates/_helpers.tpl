@@ -114,6 +114,11 @@ prometheus.io/path: /metrics
   emptyDir:
     sizeLimit: {{ .tmpSize | default "1Gi" }}
 - name: data
+{{- if .root.Values.dataVolume.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .root.Values.dataVolume.existingClaim }}
+{{- else }}
   emptyDir:
     sizeLimit: 1Gi
+{{- end }}
 {{- end -}}
