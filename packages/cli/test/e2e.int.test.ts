@@ -1,14 +1,16 @@
 import { spawnSync } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { StoredEvent } from "@reeltime/connectors";
+import { type Datasource, GENERATED_DIR, grafanaEsRequest, rowsOf } from "@reeltime/dashboards";
 import { TOPICS, type ViewRecord } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { type DevHandle, startDev } from "../src/dev/server.ts";
 
 const FLAGS = [
@@ -245,6 +247,36 @@ describe.each([
       if (jobs.length === 0) await new Promise((r) => setTimeout(r, 500));
     }
     expect(jobs[0]).toMatchObject({ status: "completed", renditions_completed: 2, failed_step: null });
+
+    // 8. The dashboards' queries see the view: the QoE dashboard's "startup by video" panel, as
+    // Grafana would send it, answered by the real Elasticsearch.
+    if (connections.REELTIME_SEARCH === "elasticsearch") {
+      const board = JSON.parse(await readFile(join(GENERATED_DIR, "grafana/dashboards/reeltime-qoe.json"), "utf8")) as {
+        panels: { reeltime?: { key: string }; targets?: unknown[] }[];
+      };
+      const yaml = parse(await readFile(join(GENERATED_DIR, "grafana/provisioning/datasources/reeltime.yaml"), "utf8"));
+      const datasources = new Map<string, Datasource>();
+      for (const ds of yaml.datasources as { uid: string; type: string; jsonData: Datasource }[])
+        if (ds.type === "elasticsearch")
+          datasources.set(ds.uid, { index: ds.jsonData.index, timeField: ds.jsonData.timeField });
+      const panel = board.panels.find((p) => p.reeltime?.key === "qoe-startup-by-video")!;
+      const started = Date.parse(view!.started_at);
+      const req = grafanaEsRequest(panel.targets![0] as never, datasources, {
+        from: started - 60_000,
+        to: started + 60_000,
+        interval: "1m",
+        vars: { app: ["demo"] },
+      });
+      await fetch(`${LOCAL_ENDPOINTS.elasticsearch.url}/${req.index}/_refresh`, { method: "POST" });
+      const res = await fetch(`${LOCAL_ENDPOINTS.elasticsearch.url}/${encodeURIComponent(req.index)}/_search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(req.body),
+      });
+      const row = rowsOf(req, (await res.json()) as never).find((r) => r.keys.includes(videoId));
+      expect(row, "the panel's row for the e2e video").toBeDefined();
+      expect(Object.values(row!.values)).toContain(view!.startup_ms);
+    }
     await tab.close();
   }, 240_000);
 });
