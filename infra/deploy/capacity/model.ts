@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
-import { exampleEvents } from "@reeltime/events";
+import { exampleEvents, ilmPolicy } from "@reeltime/events";
 
 /**
  * The capacity model behind docs/capacity.md. Inputs are either facts (service limits, list
@@ -45,14 +45,14 @@ export const INPUTS = {
   elasticsearch: {
     /** Assumption: bytes on disk per event per copy relative to its JSON size. */
     diskPerJsonByte: 0.8,
+    /** One replica in production (the generated templates say 0, for the one-node local setup). */
     replicas: 1,
-    hotRetentionDays: 7,
-    /** Target size of one primary shard. */
-    shardBytes: 40e9,
     /** Usable disk per data node (2.5 TB NVMe at 80 % watermark). */
     usableDiskPerNode: 2e12,
     /** Assumption: indexed documents per second per data node (8 vCPU), replicas included. */
     docsPerSecondPerNode: 25_000,
+    /** The alternative shown: raw events kept a week, history in views and the archive. */
+    shortRetentionDays: 7,
   },
   parquet: {
     /** Assumption: bytes per event in ZSTD Parquet with large row groups. */
@@ -73,6 +73,18 @@ export const INPUTS = {
     retentionDays: 395,
   },
 } as const;
+
+/** Retention and shard size as the contract's ILM policy sets them (delete after, rollover at). */
+export function ilmSettings(): { retentionDays: number; shardBytes: number } {
+  const phases = (ilmPolicy() as { policy: { phases: Record<string, Record<string, unknown>> } }).policy.phases;
+  const minAge = String(phases.delete?.min_age);
+  const rollover = (phases.hot?.actions as { rollover: { max_primary_shard_size: string } }).rollover;
+  const days = /^(\d+)d$/.exec(minAge);
+  const gb = /^(\d+)gb$/.exec(rollover.max_primary_shard_size);
+  if (!days || !gb)
+    throw new Error(`unexpected ILM policy: delete after ${minAge}, rollover at ${rollover.max_primary_shard_size}`);
+  return { retentionDays: Number(days[1]), shardBytes: Number(gb[1]) * 1024 ** 3 };
+}
 
 const ceil = Math.ceil;
 const roundUp = (n: number, multiple: number) => ceil(n / multiple) * multiple;
@@ -112,15 +124,20 @@ export function capacity(i = INPUTS) {
   const shardsByBytesOut = ceil((playbackBytesPerSecond * i.playbackConsumerGroups) / i.kinesis.bytesOutPerShard);
   const kinesisShards = Math.max(shardsByRecords, shardsByBytesIn, shardsByBytesOut, mostInstances);
 
-  const es = i.elasticsearch;
+  const es = { ...i.elasticsearch, ...ilmSettings() };
   const eventsPerDay = eventsPerSecond * 86_400;
   const esPrimaryBytesPerDay = eventsPerDay * eventBytes * es.diskPerJsonByte;
   const esStoredBytesPerDay = esPrimaryBytesPerDay * (1 + es.replicas);
   const esPrimaryShardsPerDay = ceil(esPrimaryBytesPerDay / es.shardBytes);
-  const esHotBytes = esStoredBytesPerDay * es.hotRetentionDays;
+  const esHotBytes = esStoredBytesPerDay * es.retentionDays;
   const esNodesByDisk = ceil(esHotBytes / es.usableDiskPerNode);
   const esNodesByRate = ceil((eventsPerSecond * (1 + es.replicas)) / es.docsPerSecondPerNode);
   const esNodes = Math.max(esNodesByDisk, esNodesByRate, 3);
+  const esNodesShortRetention = Math.max(
+    ceil((esStoredBytesPerDay * es.shortRetentionDays) / es.usableDiskPerNode),
+    esNodesByRate,
+    3,
+  );
 
   const pq = i.parquet;
   const s3BytesPerHour = eventsPerSecond * 3600 * pq.bytesPerEvent;
@@ -158,10 +175,13 @@ export function capacity(i = INPUTS) {
       primaryTBPerDay: tb(esPrimaryBytesPerDay),
       storedTBPerDay: tb(esStoredBytesPerDay),
       primaryShardsPerDay: esPrimaryShardsPerDay,
+      retentionDays: es.retentionDays,
+      shardGiB: es.shardBytes / 1024 ** 3,
       hotTB: tb(esHotBytes),
       nodes: esNodes,
       nodesByDisk: esNodesByDisk,
       nodesByRate: esNodesByRate,
+      nodesShortRetention: esNodesShortRetention,
     },
     s3: {
       GBPerHour: gb(s3BytesPerHour),
@@ -226,11 +246,15 @@ export function renderTables(c: Capacity = capacity(), i = INPUTS): string {
         ["documents per day", n(c.es.eventsPerDay)],
         ["primary data per day", `${n(c.es.primaryTBPerDay, 2)} TB`],
         ["stored per day with 1 replica", `${n(c.es.storedTBPerDay, 2)} TB`],
-        ["primary shards per daily index (40 GB each)", n(c.es.primaryShardsPerDay)],
-        [`hot data for ${i.elasticsearch.hotRetentionDays} days`, `${n(c.es.hotTB, 1)} TB`],
+        [`primary shards per day (rollover at ${c.es.shardGiB} GiB, ILM)`, n(c.es.primaryShardsPerDay)],
+        [`data kept for ${c.es.retentionDays} days (ILM delete)`, `${n(c.es.hotTB, 1)} TB`],
         [
           "data nodes",
           `${n(c.es.nodes)} (max of ${c.es.nodesByDisk} by disk, ${c.es.nodesByRate} by indexing rate, 3)`,
+        ],
+        [
+          `data nodes if raw events are deleted after ${i.elasticsearch.shortRetentionDays} days`,
+          n(c.es.nodesShortRetention),
         ],
       ],
     ),
