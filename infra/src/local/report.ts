@@ -51,7 +51,7 @@ export function formatStatusTable(statuses: readonly ServiceStatus[]): string {
     ]);
   }
   const notes = statuses
-    .filter((s) => s.detail && (!s.healthy || !s.running))
+    .filter((s) => s.detail && s.running !== s.healthy)
     .map((s) => `  ${s.name}: ${s.detail}`)
     .join("\n");
   return `${table(rows)}${notes ? `\n${notes}` : ""}`;

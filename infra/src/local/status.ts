@@ -62,7 +62,7 @@ export async function status(opts: { settings?: InfraSettings } = {}): Promise<S
         pid: running ? record.pid : null,
         running,
         healthy: health.healthy,
-        version: health.version ?? (running ? (record.version ?? null) : null),
+        version: health.healthy ? (health.version ?? record?.version ?? null) : null,
         detail: foreign ?? health.detail ?? null,
         startedAt: running ? record.startedAt : null,
         log: displayPath(ctx.logFile),
