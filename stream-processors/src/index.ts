@@ -12,9 +12,9 @@ export { type Processor, processorMetrics, runProcessor } from "./runtime/proces
 export {
   buildProcessors,
   PROCESSOR_NAMES,
-  type ProcessorTuning,
   ProcessorEnv,
   type ProcessorName,
+  type ProcessorTuning,
   parseOnly,
   runProcessService,
   startProcessors,
