@@ -78,11 +78,11 @@ export const INPUTS = {
 export function ilmSettings(): { retentionDays: number; shardBytes: number } {
   const phases = (ilmPolicy() as { policy: { phases: Record<string, Record<string, unknown>> } }).policy.phases;
   const minAge = String(phases.delete?.min_age);
-  const rollover = (phases.hot?.actions as { rollover: { max_primary_shard_size: string } }).rollover;
+  const rollover = (phases.hot?.actions as { rollover?: { max_primary_shard_size?: string } } | undefined)?.rollover;
+  const size = String(rollover?.max_primary_shard_size);
   const days = /^(\d+)d$/.exec(minAge);
-  const gb = /^(\d+)gb$/.exec(rollover.max_primary_shard_size);
-  if (!days || !gb)
-    throw new Error(`unexpected ILM policy: delete after ${minAge}, rollover at ${rollover.max_primary_shard_size}`);
+  const gb = /^(\d+)gb$/.exec(size);
+  if (!days || !gb) throw new Error(`unexpected ILM policy: delete after ${minAge}, rollover at ${size}`);
   return { retentionDays: Number(days[1]), shardBytes: Number(gb[1]) * 1024 ** 3 };
 }
 
