@@ -2,7 +2,8 @@ import type { BusMessage, StoredEvent } from "@reeltime/connectors";
 import { eventsDataStream, familyOf, type ReeltimeEvent, routeOf, TOPICS } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { createLogger, createRegistry } from "@reeltime/runtime";
-import { Indexer, type Processor, processorMetrics, runProcessor } from "@reeltime/stream-processors";
+import { processorMetrics, runProcessor } from "@reeltime/stream-processors";
+import { benchIndexer } from "../bench-indexer.ts";
 import type { PrefixedBus } from "../isolated-bus.ts";
 import { type BenchOptions, or } from "../options.ts";
 import type { Result } from "../report.ts";
@@ -20,22 +21,6 @@ import { workload } from "../workload.ts";
 const encoder = new TextEncoder();
 const BULK_BYTES = 2 * 1024 * 1024;
 const BULK_CONCURRENCY = 2;
-
-/** The real Indexer under this run's own consumer group (its topics are prefixed by the bus). */
-function benchIndexer(deps: ConstructorParameters<typeof Indexer>[0]): Processor {
-  const inner = new Indexer(deps);
-  return {
-    name: inner.name,
-    group: `bench-indexer-${RUN_ID}`,
-    topics: inner.topics,
-    commit: inner.commit,
-    maxBatchSize: inner.maxBatchSize,
-    tickMs: inner.tickMs,
-    handle: (batch, commit) => inner.handle(batch, commit),
-    tick: (commit) => inner.tick(commit),
-    flush: (commit) => inner.flush(commit),
-  };
-}
 
 async function publishAll(bus: PrefixedBus, events: ReeltimeEvent[]) {
   for (let i = 0; i < events.length; i += 1000) {
