@@ -14,19 +14,12 @@ const DUCK = { string: "VARCHAR", timestamp: "TIMESTAMP", bigint: "BIGINT", doub
 const ident = (s: string) => `"${s.replaceAll('"', '""')}"`;
 
 function append(appender: DuckDBAppender, c: Column, v: unknown): void {
-  if (v === undefined || v === null) return appender.appendNull();
-  switch (c.type) {
-    case "timestamp":
-      return appender.appendTimestamp(timestampValue(BigInt(Date.parse(String(v))) * 1000n));
-    case "bigint":
-      return appender.appendBigInt(BigInt(Math.trunc(Number(v))));
-    case "double":
-      return appender.appendDouble(Number(v));
-    case "boolean":
-      return appender.appendBoolean(Boolean(v));
-    default:
-      return appender.appendVarchar(typeof v === "string" ? v : String(v));
-  }
+  if (v === undefined || v === null) appender.appendNull();
+  else if (c.type === "timestamp") appender.appendTimestamp(timestampValue(BigInt(Date.parse(String(v))) * 1000n));
+  else if (c.type === "bigint") appender.appendBigInt(BigInt(Math.trunc(Number(v))));
+  else if (c.type === "double") appender.appendDouble(Number(v));
+  else if (c.type === "boolean") appender.appendBoolean(Boolean(v));
+  else appender.appendVarchar(typeof v === "string" ? v : String(v));
 }
 
 /** The baseline: DuckDB's appender into a typed table, then COPY to Parquet with the same codec and row groups. */

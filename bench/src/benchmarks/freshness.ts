@@ -8,7 +8,7 @@ import { type BenchOptions, or } from "../options.ts";
 import type { Result } from "../report.ts";
 import { READ_TOKEN, WRITE_KEY } from "../servers/keys.ts";
 import { deleteAppEvents, deleteRunTopics, elasticsearchStore, isolatedKafkaBus, RUN_ID } from "../services.ts";
-import { quantile, round, sleep } from "../stats.ts";
+import { quantile, sleep } from "../stats.ts";
 
 const POLL_MS = 20;
 const GIVE_UP_MS = 15_000;
