@@ -59,7 +59,7 @@ export async function helm(): Promise<string> {
   await once(
     "helm",
     HELM,
-    `mkdir -p "${join(CACHE, "bin")}"; rm -rf "${gobin}"; GOBIN="${gobin}" GOFLAGS=-buildvcs=false go install helm.sh/helm/v3/cmd/helm@${HELM_VERSION}; mv "${gobin}/helm" "${HELM}"; rm -rf "${gobin}"`,
+    `mkdir -p "${join(CACHE, "bin")}"; rm -rf "${gobin}"; CGO_ENABLED=0 GOBIN="${gobin}" GOFLAGS=-buildvcs=false go install helm.sh/helm/v3/cmd/helm@${HELM_VERSION}; mv "${gobin}/helm" "${HELM}"; rm -rf "${gobin}"`,
   );
   return HELM;
 }

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allTools, exec, type PythonTools } from "../../test/tools.ts";
 
-const CDK_DIR = new URL("..", import.meta.url).pathname;
+/** The workspace folder, where cdk.json is (npx runs commands there too). */
+const WORKSPACE = new URL("../..", import.meta.url).pathname;
 const CDK_BIN = new URL("../../../../node_modules/.bin/cdk", import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), "reeltime-cdk-"));
 let py: PythonTools;
@@ -21,7 +22,7 @@ async function synth(bus: "kinesis" | "msk"): Promise<string> {
     CDK_BIN,
     ["synth", "-q", "-c", `bus=${bus}`, "-o", dir, "--no-notices", "--no-version-reporting"],
     {
-      cwd: CDK_DIR,
+      cwd: WORKSPACE,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true", CI: "true" },
     },
   );
