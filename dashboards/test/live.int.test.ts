@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Bus, createBus, createSearchStore, type SearchStore, type StoredEvent } from "@reeltime/connectors";
 import { exampleEvent, type JobRecord, type ViewRecord } from "@reeltime/events";
-import { endpointsFromEnv } from "@reeltime/infra";
+import { CHROMIUM, endpointsFromEnv } from "@reeltime/infra";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import type { FastifyInstance } from "fastify";
@@ -105,18 +105,10 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 
   context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath: "/usr/bin/chromium",
+    executablePath: CHROMIUM.executablePath,
     headless: true,
     viewport: { width: 1400, height: 1500 },
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: [...CHROMIUM.args],
   });
   page = context.pages()[0] ?? (await context.newPage());
   // Nothing but the ingest API: no CDN, no other host.

@@ -1,5 +1,12 @@
 export { type DownOptions, down, type ServiceDownResult } from "./local/down.ts";
-export { AWS_ENDPOINT, type Endpoints, endpointsFromEnv, LOCAL_ENDPOINTS } from "./local/endpoints.ts";
+export {
+  AWS_ENDPOINT,
+  CHROMIUM,
+  type Endpoints,
+  endpointsFromEnv,
+  LOCAL_ENDPOINTS,
+  localServicesEnv,
+} from "./local/endpoints.ts";
 export { INFRA_ERRORS } from "./local/errors.ts";
 export { DEBIAN_PACKAGES, type DebianPackage, ensureDebianPackages } from "./local/install/apt.ts";
 export { formatStatusTable } from "./local/report.ts";

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM } from "@reeltime/infra";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type JobResult, TranscodePipeline } from "../src/index.ts";
@@ -35,12 +36,9 @@ describe("every rendition plays in hls.js in headless Chromium", () => {
     server = await serveArchive(archive);
     profile = await mkdtemp(join(tmpdir(), "reeltime-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium",
+      executablePath: CHROMIUM.executablePath,
       headless: true,
-      args: [
-        ...["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
-        ...["--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"],
-      ],
+      args: [...CHROMIUM.args],
     });
   });
 

@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM } from "@reeltime/infra";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { buildBundles, root } from "../scripts/bundles.ts";
@@ -14,19 +15,8 @@ import { type MediaServer, startMediaServer } from "./browser/media-server.ts";
 import { PAGE } from "./browser/page.ts";
 import { makeHlsStream } from "./browser/stream.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const APP_ID = "browser-test";
 const WRITE_KEY = "wk_browser_test_0123456789";
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
-];
 
 let work: string;
 let media: MediaServer;
@@ -35,7 +25,7 @@ let context: BrowserContext | undefined;
 let profile: string | undefined;
 
 beforeAll(async () => {
-  for (const bin of [CHROMIUM, "/usr/bin/ffmpeg"])
+  for (const bin of [CHROMIUM.executablePath, "/usr/bin/ffmpeg"])
     if (!existsSync(bin))
       throw new Error(`${bin} is missing: run \`reeltime infra up\` (it apt-installs chromium and ffmpeg)`);
   work = mkdtempSync(join(tmpdir(), "reeltime-sdk-browser-"));
@@ -61,9 +51,9 @@ beforeEach(async () => {
   // A fresh profile per test: no queue left in localStorage by another test.
   profile = mkdtempSync(join(tmpdir(), "reeltime-chromium-"));
   context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
+    executablePath: CHROMIUM.executablePath,
     headless: true,
-    args: FLAGS,
+    args: [...CHROMIUM.args],
   });
 });
 

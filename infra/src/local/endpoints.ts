@@ -89,3 +89,37 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
     prometheus: { url: nonEmpty(env.REELTIME_PROMETHEUS_URL) ?? LOCAL_ENDPOINTS.prometheus.url },
   };
 }
+
+/**
+ * The connection variables that point reeltime at the local services (Kafka, Elasticsearch,
+ * MinIO with its credentials), for tests, the fault drill and scripts.
+ */
+export function localServicesEnv(): Record<string, string> {
+  return {
+    REELTIME_BUS: "kafka",
+    REELTIME_KAFKA_BROKERS: LOCAL_ENDPOINTS.kafka.brokers.join(","),
+    REELTIME_SEARCH: "elasticsearch",
+    REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url,
+    REELTIME_ARCHIVE: "s3",
+    REELTIME_S3_ENDPOINT: LOCAL_ENDPOINTS.s3.endpoint,
+    REELTIME_S3_BUCKET: LOCAL_ENDPOINTS.s3.buckets.archive,
+    AWS_ACCESS_KEY_ID: LOCAL_ENDPOINTS.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_ENDPOINTS.s3.secretAccessKey,
+    AWS_REGION: LOCAL_ENDPOINTS.region,
+  };
+}
+
+/** How reeltime starts Debian's Chromium headless here: as root, with no network of its own, autoplay on. */
+export const CHROMIUM = {
+  executablePath: "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--autoplay-policy=no-user-gesture-required",
+  ],
+} as const;

@@ -7,22 +7,11 @@ import { join } from "node:path";
 import type { StoredEvent } from "@reeltime/connectors";
 import { type Datasource, GENERATED_DIR, grafanaEsRequest, rowsOf } from "@reeltime/dashboards";
 import { TOPICS, type ViewRecord } from "@reeltime/events";
-import { LOCAL_ENDPOINTS } from "@reeltime/infra";
+import { CHROMIUM, LOCAL_ENDPOINTS, localServicesEnv } from "@reeltime/infra";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type DevHandle, startDev } from "../src/dev/server.ts";
-
-const FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--autoplay-policy=no-user-gesture-required",
-];
 
 /** The player page: hls.js and the SDK from the stack itself; the page measures with its own clock. */
 const page = (o: { writeKey: string; videoId: string }) => `<!doctype html><html><body>
@@ -92,15 +81,7 @@ async function frontProxy(target: string, html: () => string) {
   };
 }
 
-const REAL = {
-  REELTIME_BUS: "kafka",
-  REELTIME_KAFKA_BROKERS: LOCAL_ENDPOINTS.kafka.brokers.join(","),
-  REELTIME_SEARCH: "elasticsearch",
-  REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url,
-  REELTIME_ARCHIVE: "s3",
-  REELTIME_S3_ENDPOINT: LOCAL_ENDPOINTS.s3.endpoint,
-  REELTIME_S3_BUCKET: LOCAL_ENDPOINTS.s3.buckets.archive,
-};
+const REAL = localServicesEnv();
 
 describe.each([
   ["real Kafka, Elasticsearch and MinIO", REAL],
@@ -135,9 +116,9 @@ describe.each([
     expect(dev.videoId).toBe(videoId); // 1. the pipeline transcoded the clip
     proxy = await frontProxy(dev.url, () => page({ writeKey: dev.writeKey, videoId }));
     context = await chromium.launchPersistentContext(join(dir, "profile"), {
-      executablePath: "/usr/bin/chromium",
+      executablePath: CHROMIUM.executablePath,
       headless: true,
-      args: FLAGS,
+      args: [...CHROMIUM.args],
     });
   }, 300_000);
 

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from "node:util";
 import { Client } from "@elastic/elasticsearch";
 import { createArchive, createBus } from "@reeltime/connectors";
 import { ALL_TOPICS, type PlaybackEvent, RECORD_INDEX, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
-import { down, LOCAL_ENDPOINTS, up } from "@reeltime/infra";
+import { down, LOCAL_ENDPOINTS, localServicesEnv, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { hourPrefixes } from "../backfill.ts";
 import { computeView } from "../sessionizer/compute.ts";
@@ -40,16 +40,7 @@ export interface DrillReport {
 /** The environment of the processor instances and the drill's own clients: real Kafka, ES and MinIO. */
 function realEnv(dataDir: string): Record<string, string> {
   return {
-    REELTIME_BUS: "kafka",
-    REELTIME_KAFKA_BROKERS: LOCAL_ENDPOINTS.kafka.brokers.join(","),
-    REELTIME_SEARCH: "elasticsearch",
-    REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url,
-    REELTIME_ARCHIVE: "s3",
-    REELTIME_S3_ENDPOINT: LOCAL_ENDPOINTS.s3.endpoint,
-    REELTIME_S3_BUCKET: LOCAL_ENDPOINTS.s3.buckets.archive,
-    AWS_ACCESS_KEY_ID: LOCAL_ENDPOINTS.s3.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: LOCAL_ENDPOINTS.s3.secretAccessKey,
-    AWS_REGION: LOCAL_ENDPOINTS.region,
+    ...localServicesEnv(),
     REELTIME_DATA_DIR: dataDir,
     REELTIME_ARCHIVER_ROLL_SECONDS: "5",
     REELTIME_INDEXER_FLUSH_MS: "200",
