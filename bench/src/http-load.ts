@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { OUT_DIR } from "./report.ts";
+import { RUN_ID } from "./services.ts";
 
 export const SERVER_SCRIPT = join(import.meta.dirname, "servers", "ingest-server.ts");
 export const PROFILE_DIR = join(OUT_DIR, "profiles");
@@ -24,7 +25,7 @@ export async function startServer(mode: string, app: string, profile = false): P
   }
   const child = spawn(process.execPath, [...execArgv, SERVER_SCRIPT, mode, app], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, LOG_LEVEL: "warn" },
+    env: { ...process.env, LOG_LEVEL: "warn", REELTIME_BENCH_RUN_ID: RUN_ID },
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const line = await new Promise<string>((resolve, reject) => {

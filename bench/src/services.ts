@@ -7,8 +7,9 @@ import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import kafkajs from "kafkajs";
 import { PrefixedBus } from "./isolated-bus.ts";
 
-/** A short id for this run: topic prefixes, consumer groups and app ids carry it. */
-export const RUN_ID = `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
+/** A short id for this run: topic prefixes, consumer groups and app ids carry it (server processes inherit it). */
+export const RUN_ID =
+  process.env.REELTIME_BENCH_RUN_ID ?? `${Date.now().toString(36)}${randomBytes(2).toString("hex")}`;
 
 /** Connections to the real local services (`npx reeltime infra up`). */
 export function realEnv(extra: Record<string, string> = {}): ConnectionEnv {

@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { SearchStore, StoredEvent } from "@reeltime/connectors";
 import { type Bus, createBus } from "@reeltime/connectors";
 import { eventsDataStream, familyOf } from "@reeltime/events";
@@ -111,9 +114,8 @@ export async function lastN(o: BenchOptions): Promise<Result> {
   const loadSeconds = (performance.now() - loadStarted) / 1000;
   const search: SearchStore = await elasticsearchStore();
   // Reads never publish: an embedded bus in a throwaway directory keeps Kafka out of it.
-  const bus: Bus = await createBus(
-    loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: `/tmp/reeltime-bench-lastn-${process.pid}` }),
-  );
+  const dataDir = await mkdtemp(join(tmpdir(), "reeltime-bench-lastn-"));
+  const bus: Bus = await createBus(loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dataDir }));
   const app = await buildApp({
     config: loadIngestConfig({
       REELTIME_READ_TOKENS: `${LAST_N_APP}:${READ_TOKEN}`,
@@ -192,6 +194,7 @@ export async function lastN(o: BenchOptions): Promise<Result> {
     await app.close();
     await search.shutdown();
     await bus.shutdown();
+    await rm(dataDir, { recursive: true, force: true });
   }
   const p99 = rows[0]!.figures["p99 ms"] as number;
   return {
