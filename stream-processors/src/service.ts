@@ -140,6 +140,7 @@ export const ProcessorEnv = Type.Object({
   REELTIME_ARCHIVER_ROLL_ROWS: Int(200_000, 100, 10_000_000, "rows per bus partition that close a Parquet cut"),
   REELTIME_VIEW_TIMEOUT_MINUTES: Int(60, 1, 1440, "a view with no event for this long ends (end_reason timeout)"),
   REELTIME_CHECKPOINT_MS: Int(2000, 50, 600_000, "how often the sessionizer and job tracker checkpoint their state"),
+  HOST: Type.String({ default: "127.0.0.1", description: "address /metrics and /healthz bind to (0.0.0.0 in a pod)" }),
 });
 
 export function tuningFromEnv(source: NodeJS.ProcessEnv = process.env): ProcessorTuning {
@@ -192,7 +193,7 @@ export async function runProcessService(opts: { only?: string; metricsPort?: num
         ),
       ),
     );
-    server.listen(port, "127.0.0.1", resolve);
+    server.listen(port, loadEnv(ProcessorEnv, opts.env ?? process.env).HOST, resolve);
   });
   log.info({ processors: only, metrics: `http://127.0.0.1:${port}/metrics`, bus: bus.driver }, "processors running");
   return {

@@ -62,6 +62,12 @@ export const ConnectionEnv = Type.Object({
   REELTIME_ES_API_KEY: OptStr("Elasticsearch API key (never logged)"),
   REELTIME_ES_USERNAME: OptStr("Elasticsearch user, when not using an API key"),
   REELTIME_ES_PASSWORD: OptStr("Elasticsearch password (never logged)"),
+  REELTIME_ES_REPLICAS: Int(
+    0,
+    0,
+    10,
+    "replicas per index in reeltime's templates: 0 on one local node, 1 or more on a cluster",
+  ),
   REELTIME_ARCHIVE: Choice(["fs", "s3"] as const, "fs", "the archive driver"),
   REELTIME_S3_BUCKET: Str("reeltime-archive", "bucket for the Parquet archive"),
   REELTIME_S3_ENDPOINT: OptStr("S3 endpoint override (MinIO: http://127.0.0.1:9000); unset for AWS S3"),

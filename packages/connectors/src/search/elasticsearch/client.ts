@@ -5,7 +5,8 @@ import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtim
 export type EsEnv = Pick<
   ConnectionEnv,
   "REELTIME_ES_URL" | "REELTIME_ES_API_KEY" | "REELTIME_ES_USERNAME" | "REELTIME_ES_PASSWORD"
->;
+> &
+  Partial<Pick<ConnectionEnv, "REELTIME_ES_REPLICAS">>;
 
 /** Tuning of the Elasticsearch store; the defaults suit a processor indexing continuously. */
 export interface ElasticsearchStoreOptions {

@@ -5,7 +5,12 @@ import { ElasticsearchSearchStore } from "./store.ts";
 /** The Elasticsearch SearchStore for REELTIME_ES_URL (API key, or user and password, when set). */
 export function createElasticsearchStore(env: EsEnv, options: ElasticsearchStoreOptions = {}): SearchStore {
   const tuning = { ...DEFAULTS, ...options };
-  return new ElasticsearchSearchStore(makeClient(env, tuning), tuning, env.REELTIME_ES_URL);
+  return new ElasticsearchSearchStore(
+    makeClient(env, tuning),
+    tuning,
+    env.REELTIME_ES_URL,
+    env.REELTIME_ES_REPLICAS ?? 0,
+  );
 }
 
 export type { ElasticsearchStoreOptions };

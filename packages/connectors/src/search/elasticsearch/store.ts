@@ -37,6 +37,13 @@ function fromSource<T>(source: Source | undefined): T {
 }
 
 /** A generated template without its `index.lifecycle.name` setting. */
+/** The generated templates hold 0 replicas (one local node); a cluster sets REELTIME_ES_REPLICAS. */
+function withReplicas(template: Record<string, unknown>, replicas: number): Record<string, unknown> {
+  const inner = template.template as { settings?: Record<string, unknown> } | undefined;
+  if (!inner?.settings) return template;
+  return { ...template, template: { ...inner, settings: { ...inner.settings, number_of_replicas: replicas } } };
+}
+
 function withoutLifecycle(template: Record<string, unknown>): Record<string, unknown> {
   const inner = template.template as { settings?: Record<string, unknown> } | undefined;
   if (!inner?.settings) return template;
@@ -55,13 +62,15 @@ export class ElasticsearchSearchStore implements SearchStore {
   readonly #client: Client;
   readonly #tuning: Tuning;
   readonly #url: string;
+  readonly #replicas: number;
   #starting: Promise<void> | undefined;
   #ilm: boolean | undefined;
 
-  constructor(client: Client, tuning: Tuning, url: string) {
+  constructor(client: Client, tuning: Tuning, url: string, replicas = 0) {
     this.#client = client;
     this.#tuning = tuning;
     this.#url = url;
+    this.#replicas = replicas;
   }
 
   #call<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -91,7 +100,10 @@ export class ElasticsearchSearchStore implements SearchStore {
     this.#ilm = ilm;
     for (const [name, body] of Object.entries(indexTemplates()))
       await this.#call(`installing index template ${name}`, () =>
-        this.#client.indices.putIndexTemplate({ name, ...((ilm ? body : withoutLifecycle(body)) as object) }),
+        this.#client.indices.putIndexTemplate({
+          name,
+          ...(withReplicas(ilm ? body : withoutLifecycle(body), this.#replicas) as object),
+        }),
       );
   }
 
