@@ -36,7 +36,8 @@ describe("job events on real Kafka (127.0.0.1:9092, started by `reeltime infra u
       handler: async (batch) => {
         for (const m of batch.messages) {
           const event = JSON.parse(new TextDecoder().decode(m.value)) as JobEvent;
-          if (event.job.id === jobId) received.push({ event, key: m.key, headers: m.headers, partition: m.partition });
+          // The topic is shared: anything that is not this job (or not a job event at all) is skipped.
+          if (event.job?.id === jobId) received.push({ event, key: m.key, headers: m.headers, partition: m.partition });
         }
       },
     });
