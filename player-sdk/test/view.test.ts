@@ -120,6 +120,25 @@ describe("rebuffering", () => {
     expect(m.smoothnessScore).toBeCloseTo((100 / Math.sqrt(1.25) + 100 * Math.exp(-0.4)) / 2, 9);
   });
 
+  it("the view's rebuffer total equals the rebuffer_end durations even when the clock moves between calls", async () => {
+    const { media, events } = started();
+    const fakeNow = Date.now;
+    let drift = 0;
+    // A busy machine: every clock reading is 3 ms later than the previous one.
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => fakeNow() + (drift += 3));
+    media.at(1);
+    media.fire("waiting");
+    vi.advanceTimersByTime(900);
+    media.fire("playing");
+    media.at(1.1);
+    media.fire("ended");
+    clock.mockRestore();
+    const ev = await events();
+    const stalls = ofType(ev, "playback.rebuffer_end").reduce((sum, e) => sum + e.duration_ms, 0);
+    expect(stalls).toBeGreaterThanOrEqual(900);
+    expect(ofType(ev, "playback.view_end")[0]!.stats.rebuffer_ms).toBe(stalls);
+  });
+
   it("ends when the playhead advances again even without `playing`", async () => {
     const { media, att, events } = started();
     media.at(1);

@@ -126,7 +126,7 @@ export class View {
       this.rebufferCause = cause;
       this.stallLabel = undefined;
       this.stallPos = this.lastPos;
-      this.set("rebuffering");
+      this.set("rebuffering", this.rebufferAt);
       this.emit("playback.rebuffer_start", { cause });
     } else if (this.state === "startup" || this.state === "seeking") {
       this.candidateAt = undefined;
@@ -268,8 +268,14 @@ export class View {
     this.emit("playback.playing", {});
   }
 
+  /**
+   * Closes the stall at one instant: the state leaves "rebuffering" at the same time the
+   * reported duration ends, so the stats' rebuffer time and the rebuffer_end durations agree.
+   */
   private endRebuffer(): void {
-    const duration = Math.round(this.host.now() - this.rebufferAt);
+    const at = this.host.now();
+    this.set("playing", at);
+    const duration = Math.round(at - this.rebufferAt);
     this.emit("playback.rebuffer_end", { duration_ms: duration, cause: this.stallLabel ?? this.rebufferCause });
     this.stallLabel = undefined;
   }
