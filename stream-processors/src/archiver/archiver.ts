@@ -174,6 +174,15 @@ export class Archiver implements Processor {
   async #flush(st: PartitionState, commit: Committer): Promise<void> {
     const b = st.buffer;
     if (!b) return;
+    if (!commit.owns(st.topic, st.partition)) {
+      // Revoked: the new owner re-reads from the last commit and cuts these rows itself.
+      this.#parts.delete(`${st.topic}\u0000${st.partition}`);
+      this.#log.info(
+        { topic: st.topic, partition: st.partition, rows: b.rows },
+        "archiver: partition revoked, cut dropped",
+      );
+      return;
+    }
     const family = FAMILY_OF_TOPIC.get(st.topic);
     const name = `${safe(st.topic)}-${safe(st.partition)}-${safe(b.from)}-${safe(b.to)}.parquet`;
     const keys = [...b.groups.keys()].map((path) => `${path}${name}`);

@@ -147,6 +147,11 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
   }
 
   async #checkpoint(topic: string, partition: string, st: PartitionState<E>, commit: Committer): Promise<void> {
+    if (!commit.owns(topic, partition)) {
+      // Revoked: the new owner resumes from the last checkpoint; this state must not overwrite it.
+      this.#partitions.delete(`${topic}\u0000${partition}`);
+      return;
+    }
     if (!st.dirty) return;
     const snap: Snapshot<E> = {
       version: 1,

@@ -1,8 +1,15 @@
 import type { Bus, ConsumedBatch, PartitionLag, Position, Subscription } from "@reeltime/connectors";
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Logger, type Registry } from "@reeltime/runtime";
 
-/** What a processor may commit: through these positions, once its work up to them is durable. */
-export type Committer = (positions: Position[]) => Promise<void>;
+/**
+ * What a processor may commit: through these positions, once its work up to them is durable.
+ * `owns` tells whether this instance still holds a partition: after a rebalance another
+ * instance re-reads it from the last commit, so state buffered for it here must be dropped,
+ * never written out.
+ */
+export type Committer = ((positions: Position[]) => Promise<void>) & {
+  owns(topic: string, partition: string): boolean;
+};
 
 /**
  * One stream processor: its own consumer group on the bus. `handle` gets one partition's
@@ -91,10 +98,16 @@ export async function runProcessor(
     return run;
   };
   let dead = false;
-  const commit: Committer = async (positions) => {
-    if (dead) throw new Error(`${processor.name} was abandoned`);
-    if (positions.length > 0) await subscription!.commit(positions);
-  };
+  const commit: Committer = Object.assign(
+    async (positions: Position[]) => {
+      if (dead) throw new Error(`${processor.name} was abandoned`);
+      if (positions.length > 0) await subscription!.commit(positions);
+    },
+    {
+      owns: (topic: string, partition: string) =>
+        !dead && (subscription?.assignments() ?? []).some((a) => a.topic === topic && a.partition === partition),
+    },
+  );
   subscription = await bus.consume({
     group: processor.group,
     topics: processor.topics,

@@ -73,6 +73,11 @@ export class KafkaSubscription implements Subscription {
         parts.map((p) => ({ topic, partition: String(p) })),
       );
     });
+    // From the start of a rebalance until the next join this instance owns nothing: a
+    // processor must not write out state for partitions that may be moving elsewhere.
+    this.consumer.on(this.consumer.events.REBALANCING, () => {
+      this.owned = [];
+    });
     this.consumer.on(this.consumer.events.STOP, () => {
       this.owned = [];
     });
