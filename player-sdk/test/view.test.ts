@@ -125,7 +125,10 @@ describe("rebuffering", () => {
     const fakeNow = Date.now;
     let drift = 0;
     // A busy machine: every clock reading is 3 ms later than the previous one.
-    const clock = vi.spyOn(Date, "now").mockImplementation(() => fakeNow() + (drift += 3));
+    const clock = vi.spyOn(Date, "now").mockImplementation(() => {
+      drift += 3;
+      return fakeNow() + drift;
+    });
     media.at(1);
     media.fire("waiting");
     vi.advanceTimersByTime(900);
