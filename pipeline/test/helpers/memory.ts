@@ -1,4 +1,13 @@
-import type { Archive, Bus, BusMessage, ConsumeOptions, Health, ObjectInfo, Subscription } from "@reeltime/connectors";
+import type {
+  Archive,
+  Bus,
+  BusMessage,
+  ConsumeOptions,
+  Health,
+  ObjectInfo,
+  PutOptions,
+  Subscription,
+} from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 
@@ -11,8 +20,10 @@ export class MemoryArchive implements Archive {
     return { ok: true, driver: this.driver };
   }
   async shutdown(): Promise<void> {}
-  async put(key: string, body: Uint8Array): Promise<void> {
+  async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<boolean> {
+    if (options.ifAbsent && this.objects.has(key)) return false;
     this.objects.set(key, { body: new Uint8Array(body), lastModified: new Date() });
+    return true;
   }
   async get(key: string): Promise<Uint8Array> {
     const o = this.objects.get(key);
@@ -52,9 +63,10 @@ export class RecordingArchive implements Archive {
   shutdown(): Promise<void> {
     return this.inner.shutdown();
   }
-  async put(key: string, body: Uint8Array, options?: { contentType?: string }): Promise<void> {
-    await this.inner.put(key, body, options);
-    this.writes.push(key);
+  async put(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean> {
+    const written = await this.inner.put(key, body, options);
+    if (written) this.writes.push(key);
+    return written;
   }
   get(key: string): Promise<Uint8Array> {
     return this.inner.get(key);

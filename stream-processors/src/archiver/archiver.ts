@@ -2,7 +2,8 @@ import type { Archive, Bus, ConsumedBatch, ConsumedMessage } from "@reeltime/con
 import { archivePrefix, type Family, familyColumns, TOPICS } from "@reeltime/events";
 import type { Logger } from "@reeltime/runtime";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
-import type { Committer, Processor, ProcessorMetrics } from "../runtime/processor.ts";
+import { compareOffsets } from "../runtime/order.ts";
+import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/processor.ts";
 import type { ParquetWriter } from "./parquet.ts";
 
 export interface ArchiverOptions {
@@ -18,18 +19,29 @@ const FAMILY_OF_TOPIC = new Map<string, Family>(
   (Object.entries(TOPICS) as [string, string][]).filter(([k]) => k !== "deadLetter").map(([k, t]) => [t, k as Family]),
 );
 
+interface Row {
+  offset: string;
+  /** Hive partition path (event_type=…/dt=…/hour=…/); undefined for a dead-lettered message. */
+  path?: string;
+  event?: unknown;
+}
+
 interface Buffer {
   from: string;
   to: string;
-  rows: number;
+  rows: Row[];
+  offsets: Set<string>;
+  events: number;
   bytes: number;
   openedAt: number;
-  offsets: Set<string>;
-  /** Hive partition path (event_type=…/dt=…/hour=…/) → events. */
-  groups: Map<string, unknown[]>;
 }
 
-/** Written before a flush's uploads; a restart that replays the same offsets must cut at the same place. */
+/**
+ * Fixes where the cut starting at `from` ends. Written create-only before the cut's uploads:
+ * the first writer decides, and every later writer of a cut from the same offset (a restart,
+ * the instance that took the partition over, one that lost it and does not know yet) cuts at
+ * the same `to`, so they all write the same objects with the same rows.
+ */
 interface Marker {
   from: string;
   to: string;
@@ -39,12 +51,17 @@ interface Marker {
 interface PartitionState {
   topic: string;
   partition: string;
+  /** The hold on the partition this state was built in (Committer.hold). */
+  hold: number;
   buffer?: Buffer;
-  /** A flush that was uploading when the previous run stopped: replay must end exactly at `to`. */
-  replayTo?: string;
-  /** The marker was read and compared with the first offset since (re)start. */
-  checked: boolean;
+  /** The cut from `buffer.from` was fixed to end here: it is cut exactly there. */
+  cutAt?: string;
+  /** Cuts committed under this hold (old markers are pruned every few). */
+  cuts: number;
 }
+
+/** Markers kept per partition; older ones are deleted (a cut that late cannot be retried). */
+const KEEP_MARKERS = 32;
 
 const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9._-]/g, "_");
 const pad = (n: number) => String(n).padStart(2, "0");
@@ -94,125 +111,175 @@ export class Archiver implements Processor {
     this.#o = { maxRows: 200_000, maxBytes: 128 * 1024 * 1024, maxAgeMs: 60_000, ...opts };
   }
 
-  #markerKey(topic: string, partition: string) {
-    return `_state/${this.group}/${safe(topic)}/${safe(partition)}.json`;
+  #markerPrefix(topic: string, partition: string) {
+    return `_state/${this.group}/${safe(topic)}/${safe(partition)}/`;
   }
 
-  async #state(topic: string, partition: string): Promise<PartitionState> {
+  #markerKey(st: PartitionState, from: string) {
+    return `${this.#markerPrefix(st.topic, st.partition)}${safe(from)}.json`;
+  }
+
+  /** The state of a partition under the current hold: a new hold starts again from the last commit. */
+  #state(topic: string, partition: string, hold: number): PartitionState {
     const id = `${topic}\u0000${partition}`;
     let st = this.#parts.get(id);
-    if (!st) {
-      st = { topic, partition, checked: false };
-      this.#parts.set(id, st);
-    }
+    if (st?.hold === hold) return st;
+    if (st?.buffer)
+      this.#log.info({ topic, partition, rows: st.buffer.events }, "archiver: partition taken again, old cut dropped");
+    st = { topic, partition, hold, cuts: 0 };
+    this.#parts.set(id, st);
     return st;
   }
 
+  /** Whether state kept for a partition may still be written out; if not it is dropped. */
+  #current(st: PartitionState, commit: Committer): boolean {
+    if (commit.hold(st.topic, st.partition) === st.hold) return true;
+    // Revoked or taken again: the owner re-reads from the last commit and cuts these rows itself.
+    if (this.#parts.get(`${st.topic}\u0000${st.partition}`) === st)
+      this.#parts.delete(`${st.topic}\u0000${st.partition}`);
+    if (st.buffer)
+      this.#log.info(
+        { topic: st.topic, partition: st.partition, rows: st.buffer.events },
+        "archiver: partition no longer held here, cut dropped",
+      );
+    return false;
+  }
+
   async handle(batch: ConsumedBatch, commit: Committer): Promise<void> {
-    const st = await this.#state(batch.topic, batch.partition);
+    const hold = commit.hold(batch.topic, batch.partition);
+    if (hold === undefined) throw new StaleBatchError(batch.topic, batch.partition);
+    const st = this.#state(batch.topic, batch.partition, hold);
     const family = FAMILY_OF_TOPIC.get(batch.topic);
     for (const m of batch.messages) {
-      if (!st.checked) await this.#checkMarker(st, m);
-      // A batch delivered again after a failed cut: what was already buffered is not added twice.
-      if (!st.buffer?.offsets.has(m.offset)) {
-        const e = decode(m);
-        if (!e || !family) {
-          const letter = deadLetter(this.name, "not_json", "the message is not a JSON event", m, e);
-          await publishDeadLetters(this.#bus, [letter]);
-          this.#metrics.deadLetters.inc({ processor: this.name, reason: letter.reason });
-        }
-        this.#append(st, m, family && e ? e : undefined, family);
+      // A batch delivered again after a failed handler: what is buffered is not added twice.
+      if (st.buffer?.offsets.has(m.offset)) continue;
+      const e = decode(m);
+      if (!e || !family) {
+        const letter = deadLetter(this.name, "not_json", "the message is not a JSON event", m, e);
+        await publishDeadLetters(this.#bus, [letter]);
+        this.#metrics.deadLetters.inc({ processor: this.name, reason: letter.reason });
       }
-      if (st.replayTo !== undefined) {
-        if (m.offset === st.replayTo) {
-          await this.#flush(st, commit);
-          st.replayTo = undefined;
-        }
-        continue;
-      }
-      if (st.buffer && (st.buffer.rows >= this.#o.maxRows || st.buffer.bytes >= this.#o.maxBytes))
-        await this.#flush(st, commit);
+      if (!st.buffer) await this.#open(st, m.offset);
+      this.#append(st, m, family && e ? e : undefined, family);
+      if (this.#due(st, false)) await this.#flush(st, commit);
     }
   }
 
-  async #checkMarker(st: PartitionState, first: ConsumedMessage): Promise<void> {
-    st.checked = true;
-    const key = this.#markerKey(st.topic, st.partition);
+  /** Starts a cut at `from`; if a marker already fixed where that cut ends, it will end there. */
+  async #open(st: PartitionState, from: string): Promise<void> {
+    st.buffer = { from, to: from, rows: [], offsets: new Set(), events: 0, bytes: 0, openedAt: Date.now() };
+    st.cutAt = undefined;
+    const key = this.#markerKey(st, from);
     if (!(await this.#archive.exists(key))) return;
     const marker = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker;
-    if (marker.from === first.offset) {
-      st.replayTo = marker.to;
-      this.#log.info(
-        { topic: st.topic, partition: st.partition, from: marker.from, to: marker.to },
-        "archiver: replaying an unfinished cut",
-      );
-    }
+    st.cutAt = marker.to;
+    this.#log.info(
+      { topic: st.topic, partition: st.partition, from: marker.from, to: marker.to },
+      "archiver: a cut from this offset was started before, cutting at the same place",
+    );
+  }
+
+  /** Whether the open cut should be written now. */
+  #due(st: PartitionState, byAge: boolean): boolean {
+    const b = st.buffer;
+    if (!b) return false;
+    if (st.cutAt !== undefined) return compareOffsets(b.to, st.cutAt) >= 0;
+    return (
+      b.events >= this.#o.maxRows ||
+      b.bytes >= this.#o.maxBytes ||
+      (byAge && Date.now() - b.openedAt >= this.#o.maxAgeMs)
+    );
   }
 
   #append(st: PartitionState, m: ConsumedMessage, event: Record<string, unknown> | undefined, family?: Family) {
-    st.buffer ??= {
-      from: m.offset,
-      to: m.offset,
-      rows: 0,
-      bytes: 0,
-      openedAt: Date.now(),
-      offsets: new Set(),
-      groups: new Map(),
-    };
-    const b = st.buffer;
+    const b = st.buffer!;
     b.to = m.offset;
     b.offsets.add(m.offset);
-    if (!event || !family) return;
-    const path = hivePath(family, event as { client_ts?: string });
-    const rows = b.groups.get(path) ?? [];
-    rows.push(event);
-    b.groups.set(path, rows);
-    b.rows++;
+    if (!event || !family) {
+      b.rows.push({ offset: m.offset });
+      return;
+    }
+    b.rows.push({ offset: m.offset, path: hivePath(family, event as { client_ts?: string }), event });
+    b.events++;
     b.bytes += m.value.byteLength;
   }
 
   async #flush(st: PartitionState, commit: Committer): Promise<void> {
     const b = st.buffer;
-    if (!b) return;
-    if (!commit.owns(st.topic, st.partition)) {
-      // Revoked: the new owner re-reads from the last commit and cuts these rows itself.
-      this.#parts.delete(`${st.topic}\u0000${st.partition}`);
-      this.#log.info(
-        { topic: st.topic, partition: st.partition, rows: b.rows },
-        "archiver: partition revoked, cut dropped",
-      );
-      return;
-    }
+    if (!b || !this.#current(st, commit)) return;
     const family = FAMILY_OF_TOPIC.get(st.topic);
-    const name = `${safe(st.topic)}-${safe(st.partition)}-${safe(b.from)}-${safe(b.to)}.parquet`;
-    const keys = [...b.groups.keys()].map((path) => `${path}${name}`);
-    const marker: Marker = { from: b.from, to: b.to, keys };
-    await this.#archive.put(this.#markerKey(st.topic, st.partition), new TextEncoder().encode(JSON.stringify(marker)), {
-      contentType: "application/json",
-    });
+    if (st.cutAt === undefined) {
+      const keys = [...new Set(b.rows.flatMap((r) => (r.path ? [r.path] : [])))].map(
+        (path) => `${path}${this.#fileName(st, b.from, b.to)}`,
+      );
+      const marker: Marker = { from: b.from, to: b.to, keys };
+      const key = this.#markerKey(st, b.from);
+      const created = await this.#archive.put(key, new TextEncoder().encode(JSON.stringify(marker)), {
+        contentType: "application/json",
+        ifAbsent: true,
+      });
+      st.cutAt = created ? b.to : (JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker).to;
+    }
+    const to = st.cutAt;
+    // The cut was fixed to end further on (by another writer, or a run before a restart): wait for its last row.
+    if (compareOffsets(b.to, to) < 0) return;
+    const cut = b.rows.filter((r) => compareOffsets(r.offset, to) <= 0);
+    const rest = b.rows.filter((r) => compareOffsets(r.offset, to) > 0);
+    // The cut is fixed now: if the partition moved meanwhile, its new owner writes these same objects.
+    if (!this.#current(st, commit)) return;
+    const groups = new Map<string, unknown[]>();
+    for (const r of cut) if (r.path) groups.set(r.path, [...(groups.get(r.path) ?? []), r.event]);
     if (family)
-      for (const [path, rows] of b.groups) {
+      for (const [path, rows] of groups) {
         const bytes = await this.#writer.write(familyColumns(family), rows);
-        await this.#archive.put(`${path}${name}`, bytes, { contentType: "application/vnd.apache.parquet" });
+        await this.#archive.put(`${path}${this.#fileName(st, b.from, to)}`, bytes, {
+          contentType: "application/vnd.apache.parquet",
+        });
         this.written++;
       }
-    await commit([{ topic: st.topic, partition: st.partition, offset: b.to }]);
-    st.buffer = undefined;
+    await commit([{ topic: st.topic, partition: st.partition, offset: to }]);
     this.#log.debug(
-      { topic: st.topic, partition: st.partition, rows: b.rows, files: keys.length },
+      { topic: st.topic, partition: st.partition, rows: cut.length, files: groups.size },
       "archiver: cut uploaded",
     );
+    st.buffer = undefined;
+    st.cutAt = undefined;
+    if (++st.cuts % KEEP_MARKERS === 0) await this.#prune(st);
+    const first = rest[0];
+    if (first) {
+      await this.#open(st, first.offset);
+      for (const r of rest) {
+        const nb = st.buffer!;
+        nb.to = r.offset;
+        nb.offsets.add(r.offset);
+        nb.rows.push(r);
+        if (r.path) nb.events++;
+      }
+    }
   }
 
-  /** Cuts partitions whose oldest row waited long enough (never during a replayed cut). */
+  #fileName(st: PartitionState, from: string, to: string) {
+    return `${safe(st.topic)}-${safe(st.partition)}-${safe(from)}-${safe(to)}.parquet`;
+  }
+
+  /** Deletes all but the newest markers of a partition (best effort). */
+  async #prune(st: PartitionState): Promise<void> {
+    try {
+      const markers = await this.#archive.list(this.#markerPrefix(st.topic, st.partition));
+      markers.sort((a, b) => a.lastModified.getTime() - b.lastModified.getTime());
+      await this.#archive.delete(markers.slice(0, -KEEP_MARKERS).map((o) => o.key));
+    } catch (err) {
+      this.#log.warn({ err: { message: (err as Error).message } }, "archiver: pruning old cut markers failed");
+    }
+  }
+
+  /** Cuts partitions whose oldest row waited long enough, or whose fixed cut is complete. */
   async tick(commit: Committer): Promise<void> {
-    const now = Date.now();
-    for (const st of this.#parts.values())
-      if (st.buffer && st.replayTo === undefined && now - st.buffer.openedAt >= this.#o.maxAgeMs)
-        await this.#flush(st, commit);
+    for (const st of [...this.#parts.values()]) if (this.#due(st, true)) await this.#flush(st, commit);
   }
 
+  /** Writes out every open cut (a cut fixed to end further on waits for its rows). */
   async flush(commit: Committer): Promise<void> {
-    for (const st of this.#parts.values()) if (st.replayTo === undefined) await this.#flush(st, commit);
+    for (const st of [...this.#parts.values()]) await this.#flush(st, commit);
   }
 }

@@ -1,7 +1,7 @@
 import type { Archive, Bus, ConsumedBatch, Position } from "@reeltime/connectors";
 import type { Logger } from "@reeltime/runtime";
 import { deadLetter, decode, publishDeadLetters } from "./messages.ts";
-import type { Committer, Processor, ProcessorMetrics } from "./processor.ts";
+import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./processor.ts";
 
 interface Entry<E> {
   events: E[];
@@ -12,6 +12,8 @@ interface Entry<E> {
 }
 
 interface PartitionState<E> {
+  /** The hold on the partition this state was built in (Committer.hold). */
+  hold: number;
   keys: Map<string, Entry<E>>;
   /** Highest offset folded in, not yet committed. */
   pending?: Position;
@@ -80,11 +82,13 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     return `_state/${this.group}/${topic}/${partition.replaceAll(/[^A-Za-z0-9_-]/g, "_")}.json`;
   }
 
-  async #state(topic: string, partition: string): Promise<PartitionState<E>> {
+  /** The state of a partition under the current hold: a new hold starts again from the checkpoint. */
+  async #state(topic: string, partition: string, hold: number): Promise<PartitionState<E>> {
     const id = `${topic}\u0000${partition}`;
     let st = this.#partitions.get(id);
-    if (st) return st;
-    st = { keys: new Map(), dirty: false, lastSnapshotAt: Date.now() };
+    if (st?.hold === hold) return st;
+    if (st) this.#log.info({ topic, partition }, `${this.name}: partition taken again, state reloaded`);
+    st = { hold, keys: new Map(), dirty: false, lastSnapshotAt: Date.now() };
     const key = this.#snapshotKey(topic, partition);
     if (await this.#archive.exists(key)) {
       const snap = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Snapshot<E>;
@@ -101,8 +105,18 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     return st;
   }
 
+  /** Whether state kept for a partition may still be used; if not it is dropped. */
+  #current(topic: string, partition: string, st: PartitionState<E>, commit: Committer): boolean {
+    if (commit.hold(topic, partition) === st.hold) return true;
+    // Revoked or taken again: the owner resumes from the last checkpoint; this state must not overwrite it.
+    this.#partitions.delete(`${topic}\u0000${partition}`);
+    return false;
+  }
+
   async handle(batch: ConsumedBatch, commit: Committer): Promise<void> {
-    const st = await this.#state(batch.topic, batch.partition);
+    const hold = commit.hold(batch.topic, batch.partition);
+    if (hold === undefined) throw new StaleBatchError(batch.topic, batch.partition);
+    const st = await this.#state(batch.topic, batch.partition, hold);
     const touched = new Set<string>();
     const letters = [];
     const now = Date.now();
@@ -147,12 +161,7 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
   }
 
   async #checkpoint(topic: string, partition: string, st: PartitionState<E>, commit: Committer): Promise<void> {
-    if (!commit.owns(topic, partition)) {
-      // Revoked: the new owner resumes from the last checkpoint; this state must not overwrite it.
-      this.#partitions.delete(`${topic}\u0000${partition}`);
-      return;
-    }
-    if (!st.dirty) return;
+    if (!this.#current(topic, partition, st, commit) || !st.dirty) return;
     const snap: Snapshot<E> = {
       version: 1,
       ...(st.pending ? { offset: st.pending.offset } : {}),
@@ -171,6 +180,7 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     const now = Date.now();
     for (const [id, st] of this.#partitions) {
       const [topic, partition] = id.split("\u0000") as [string, string];
+      if (!this.#current(topic, partition, st, commit)) continue;
       const silent = [...st.keys]
         .filter(([, e]) => !e.final && now - e.lastSeenAt >= this.#o.timeoutMs)
         .map(([k]) => k);

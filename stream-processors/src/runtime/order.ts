@@ -7,3 +7,18 @@ export function orderBySeq<E extends { event_id: string; seq: number; client_ts:
       a.seq - b.seq || Date.parse(a.client_ts) - Date.parse(b.client_ts) || a.event_id.localeCompare(b.event_id),
   );
 }
+
+/**
+ * Compares two positions of one partition: Kafka and embedded offsets are integers, Kinesis
+ * ones are `<sequence number>:<index>`; each part is compared as a number.
+ */
+export function compareOffsets(a: string, b: string): number {
+  const pa = a.split(":");
+  const pb = b.split(":");
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = BigInt(pa[i] ?? "0");
+    const y = BigInt(pb[i] ?? "0");
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}

@@ -3,13 +3,22 @@ import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Logger, type Registry 
 
 /**
  * What a processor may commit: through these positions, once its work up to them is durable.
- * `owns` tells whether this instance still holds a partition: after a rebalance another
- * instance re-reads it from the last commit, so state buffered for it here must be dropped,
- * never written out.
+ * `hold` is this instance's current hold on a partition (Subscription.hold): state a processor
+ * keeps for a partition belongs to the hold it was built in. When the hold changed or ended,
+ * another instance may have processed the partition since: the state must be dropped, never
+ * written out, and rebuilt from the last commit.
  */
 export type Committer = ((positions: Position[]) => Promise<void>) & {
-  owns(topic: string, partition: string): boolean;
+  hold(topic: string, partition: string): number | undefined;
 };
+
+/** A batch delivered under a hold that ended while it waited for its turn; the bus delivers it again. */
+export class StaleBatchError extends Error {
+  constructor(topic: string, partition: string) {
+    super(`${topic}/${partition} changed hands while the batch waited; it is read again from the last commit`);
+    this.name = "StaleBatchError";
+  }
+}
 
 /**
  * One stream processor: its own consumer group on the bus. `handle` gets one partition's
@@ -104,8 +113,7 @@ export async function runProcessor(
       if (positions.length > 0) await subscription!.commit(positions);
     },
     {
-      owns: (topic: string, partition: string) =>
-        !dead && (subscription?.assignments() ?? []).some((a) => a.topic === topic && a.partition === partition),
+      hold: (topic: string, partition: string) => (dead ? undefined : subscription?.hold(topic, partition)),
     },
   );
   subscription = await bus.consume({
@@ -116,11 +124,20 @@ export async function runProcessor(
     handler: async (batch) => {
       if (dead) throw new Error(`${processor.name} was abandoned`);
       const end = metrics.batchSeconds.startTimer(labels);
-      await serial(() => processor.handle(batch, commit));
+      const hold = commit.hold(batch.topic, batch.partition);
+      await serial(() => {
+        const now = commit.hold(batch.topic, batch.partition);
+        if (now === undefined || now !== hold) throw new StaleBatchError(batch.topic, batch.partition);
+        return processor.handle(batch, commit);
+      });
       end();
       metrics.messages.inc(labels, batch.messages.length);
     },
     onError: (err, batch) => {
+      if (err instanceof StaleBatchError) {
+        log.info({ topic: batch.topic, partition: batch.partition }, `${processor.name}: ${err.message}`);
+        return;
+      }
       metrics.failures.inc(labels);
       log.warn(
         {

@@ -6,6 +6,12 @@ export interface ObjectInfo {
   lastModified: Date;
 }
 
+export interface PutOptions {
+  contentType?: string;
+  /** Create only: never replace an existing object (see {@link Archive.put}). */
+  ifAbsent?: boolean;
+}
+
 /**
  * Object storage (S3/MinIO or the filesystem). Keys are `/`-separated. A written object is
  * never visible partially: it appears whole or not at all. Writing the same key again
@@ -13,7 +19,13 @@ export interface ObjectInfo {
  */
 export interface Archive extends Lifecycle {
   readonly driver: string;
-  put(key: string, body: Uint8Array, options?: { contentType?: string }): Promise<void>;
+  /**
+   * Writes the object; resolves true. With `ifAbsent` the write happens only if no object has
+   * the key yet, atomically (S3 `If-None-Match: *`, a hard link on the filesystem): it
+   * resolves false and leaves the stored object as it is when one exists. Two writers racing
+   * for a key this way never both win.
+   */
+  put(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean>;
   /** Throws a ReeltimeError with code REELTIME_ERR_NOT_FOUND when absent. */
   get(key: string): Promise<Uint8Array>;
   exists(key: string): Promise<boolean>;

@@ -77,6 +77,13 @@ export interface Subscription {
   commit(positions: Position[]): Promise<void>;
   /** Partitions/shards this instance currently owns. */
   assignments(): PartitionRef[];
+  /**
+   * This instance's current hold on a partition: a number that changes every time the
+   * partition is (re)assigned here, undefined while it is not owned here. State a processor
+   * keeps for a partition is valid only within the hold it was built in: between two holds
+   * another instance may have processed and committed that partition.
+   */
+  hold(topic: string, partition: string): number | undefined;
   lag(): Promise<PartitionLag[]>;
   /** Stops fetching, lets the running handler finish, commits what it may, leaves the group. */
   stop(): Promise<void>;

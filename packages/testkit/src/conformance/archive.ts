@@ -99,6 +99,18 @@ export function archiveConformance(h: ArchiveHarness): void {
       expect((await archive.list(k("overwrite/"))).map((o) => o.size)).toEqual([5]);
     });
 
+    it("a create-only put writes once: racing writers, exactly one wins, the stored object is the winner's", async () => {
+      expect(await archive.put(k("once/x"), bytes("first"), { ifAbsent: true })).toBe(true);
+      expect(await archive.put(k("once/x"), bytes("second"), { ifAbsent: true })).toBe(false);
+      expect(text(await archive.get(k("once/x")))).toBe("first");
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => archive.put(k("once/race"), bytes(`writer-${i}`), { ifAbsent: true })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(text(await archive.get(k("once/race")))).toBe(`writer-${results.indexOf(true)}`);
+      expect((await archive.list(k("once/"))).map((o) => o.key)).toEqual([k("once/race"), k("once/x")]);
+    });
+
     it("delete removes objects; deleting an absent key is a no-op", async () => {
       await archive.put(k("delete/a"), bytes("a"));
       await archive.put(k("delete/b"), bytes("b"));

@@ -344,6 +344,33 @@ export function busConformance(name: string, makeBus: () => Promise<Bus>, opts: 
         () => range(100).every((i) => cb.ids().has(`view-${i % 40}#${200 + i}`)),
         timeout,
       );
+
+      // A partition that moves away and comes back is a new hold: state kept from before is stale.
+      const holdOf = (s: Subscription, key: string) => {
+        const cut = key.lastIndexOf("/");
+        return s.hold(key.slice(0, cut), key.slice(cut + 1));
+      };
+      const before = new Map(owned(subB).map((key) => [key, holdOf(subB, key)]));
+      for (const h of before.values()) expect(h).toBeTypeOf("number");
+      expect(owned(subA).map((key) => holdOf(subA, key))).toEqual([]);
+      const c = await open();
+      const subC = await consume(c, { group, topics: [topic], handler: new Collector().handler });
+      await waitFor(
+        "a third consumer to take partitions from the survivor",
+        () =>
+          owned(subC).length > 0 &&
+          owned(subB).length + owned(subC).length === partitions &&
+          owned(subC).every((key) => holdOf(subB, key) === undefined && holdOf(subC, key) !== undefined),
+        timeout,
+      );
+      const moved = owned(subC);
+      await subC.stop();
+      expect(moved.map((key) => holdOf(subC, key))).toEqual(moved.map(() => undefined));
+      await waitFor("the survivor to own every partition again", () => owned(subB).length === partitions, timeout);
+      for (const key of moved) {
+        expect(holdOf(subB, key)).toBeTypeOf("number");
+        expect(holdOf(subB, key), key).not.toBe(before.get(key));
+      }
     });
 
     it("rejects publish with a retryable error in bounded time when the service is down, never silently", async () => {

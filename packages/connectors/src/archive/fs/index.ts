@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { Archive, ObjectInfo } from "../../ports/archive.ts";
+import type { Archive, ObjectInfo, PutOptions } from "../../ports/archive.ts";
 import type { Health } from "../../ports/common.ts";
 import { checkKey, checkPrefix, notFound } from "../keys.ts";
 
@@ -84,7 +84,7 @@ export function createFsArchive(
     }
   }
 
-  async function put(key: string, body: Uint8Array): Promise<void> {
+  async function put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<boolean> {
     const target = pathOf(key);
     await start();
     const temp = join(tempDir, `${randomUUID()}.part`);
@@ -101,8 +101,22 @@ export function createFsArchive(
         await handle.close();
       }
       await mkdir(dirname(target), { recursive: true });
+      if (opts.ifAbsent) {
+        // link() fails with EEXIST when the key exists: create-only, and still whole or nothing.
+        const created = await link(temp, target).then(
+          () => true,
+          (err) => {
+            if (codeOf(err) === "EEXIST") return false;
+            throw err;
+          },
+        );
+        await unlink(temp);
+        if (created) await syncDir(dirname(target));
+        return created;
+      }
       await rename(temp, target);
       await syncDir(dirname(target));
+      return true;
     } catch (err) {
       await rm(temp, { force: true }).catch(() => undefined);
       throw fsFailure("put", key, err);

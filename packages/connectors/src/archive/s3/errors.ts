@@ -18,6 +18,12 @@ export function isMissing(err: unknown): boolean {
   return e?.name === "NoSuchKey" || e?.name === "NotFound" || e?.$metadata?.httpStatusCode === 404;
 }
 
+/** Whether a conditional write lost: the object exists (`If-None-Match: *` answered 412). */
+export function isPreconditionFailed(err: unknown): boolean {
+  const e = err as AwsError;
+  return e?.name === "PreconditionFailed" || e?.$metadata?.httpStatusCode === 412;
+}
+
 /**
  * Maps an S3 SDK error (after the SDK's own bounded retries) to a ReeltimeError: unreachable,
  * throttled or 5xx are retryable `REELTIME_ERR_ARCHIVE_UNAVAILABLE`; a missing bucket or bad

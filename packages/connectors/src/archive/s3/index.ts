@@ -10,10 +10,10 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { type ConnectionEnv, ReeltimeError } from "@reeltime/runtime";
-import type { Archive, ObjectInfo } from "../../ports/archive.ts";
+import type { Archive, ObjectInfo, PutOptions } from "../../ports/archive.ts";
 import type { Health } from "../../ports/common.ts";
 import { checkKey, checkPrefix, notFound } from "../keys.ts";
-import { isMissing, s3Failure } from "./errors.ts";
+import { isMissing, isPreconditionFailed, s3Failure } from "./errors.ts";
 
 export type S3Env = Pick<ConnectionEnv, "AWS_REGION" | "REELTIME_S3_BUCKET" | "REELTIME_S3_ENDPOINT">;
 
@@ -63,14 +63,35 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
     throw s3Failure(op, key, Bucket, err);
   };
 
-  async function put(key: string, body: Uint8Array, opts: { contentType?: string } = {}): Promise<void> {
+  async function put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<boolean> {
     const Key = checkKey(key);
     const ContentType = opts.contentType ?? "application/octet-stream";
+    if (opts.ifAbsent) {
+      // One PutObject (up to 5 GB): S3 checks If-None-Match atomically; 412 means the key exists.
+      return client
+        .send(
+          new PutObjectCommand({
+            Bucket,
+            Key,
+            Body: body,
+            ContentType,
+            ContentLength: body.byteLength,
+            IfNoneMatch: "*",
+          }),
+        )
+        .then(
+          () => true,
+          (err) => {
+            if (isPreconditionFailed(err)) return false;
+            return fail("put", key)(err);
+          },
+        );
+    }
     if (body.byteLength < multipartBytes) {
       await client
         .send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType, ContentLength: body.byteLength }))
         .catch(fail("put", key));
-      return;
+      return true;
     }
     const upload = new Upload({
       client,
@@ -80,6 +101,7 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
       leavePartsOnError: false,
     });
     await upload.done().catch(fail("put", key));
+    return true;
   }
 
   async function get(key: string): Promise<Uint8Array> {

@@ -11,7 +11,11 @@ interface Owned {
   pos: number | undefined;
   failures: number;
   retryAt: number;
+  /** Which grant of the partition this is (see Subscription.hold). */
+  hold: number;
 }
+
+let grants = 0;
 
 const IDLE_WAIT_MS = 1000;
 
@@ -63,6 +67,7 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
         pos: undefined,
         failures: 0,
         retryAt: 0,
+        hold: ++grants,
       });
     }
     this.nudge?.();
@@ -70,6 +75,10 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
 
   assignments(): { topic: string; partition: string }[] {
     return [...this.owning.values()].map((o) => ({ topic: o.topic, partition: String(o.partition) }));
+  }
+
+  hold(topic: string, partition: string): number | undefined {
+    return this.owning.get(`${topic}/${partition}` as PartitionKey)?.hold;
   }
 
   async commit(positions: Position[]): Promise<void> {

@@ -20,6 +20,8 @@ function headersOf(raw: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+const FENCED = new Set(["REBALANCE_IN_PROGRESS", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "FENCED_INSTANCE_ID"]);
+
 const next = (offset: string) => (BigInt(offset) + 1n).toString();
 
 function toBatch(batch: Batch, messages: Batch["messages"]): ConsumedBatch {
@@ -52,6 +54,8 @@ export class KafkaSubscription implements Subscription {
   private readonly admin: () => Promise<Admin>;
   private readonly brokers: string;
   private owned: PartitionRef[] = [];
+  /** Bumped on every join of the group: a hold on a partition lasts one generation. */
+  private joins = 0;
   private readonly committed = new Map<string, bigint>();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | null = null;
@@ -69,6 +73,11 @@ export class KafkaSubscription implements Subscription {
       allowAutoTopicCreation: false,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+      // After any join kafkajs resumes every partition from the group's committed offset, and
+      // a member whose session expired rejoins without a REBALANCING event: a new generation
+      // is a new hold on every partition, even those that stayed here.
+      this.joins++;
+      this.committed.clear();
       this.owned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
         parts.map((p) => ({ topic, partition: String(p) })),
       );
@@ -100,11 +109,13 @@ export class KafkaSubscription implements Subscription {
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const max = this.options.maxBatchSize ?? 500;
+    const generation = this.joins;
     for (let i = 0; i < batch.messages.length; i += max) {
       const chunk = batch.messages.slice(i, i + max);
       const consumed = toBatch(batch, chunk);
       for (let failures = 0; ; ) {
-        if (!isRunning() || isStale() || this.abort.signal.aborted) return;
+        // A batch fetched in an earlier generation is dropped: the new one re-reads from the commit.
+        if (!isRunning() || isStale() || this.abort.signal.aborted || this.joins !== generation) return;
         try {
           await this.options.handler(consumed);
           break;
@@ -143,12 +154,18 @@ export class KafkaSubscription implements Subscription {
       );
     } catch (e) {
       for (const p of forward) this.committed.delete(`${p.topic}/${p.partition}`);
+      // The coordinator fenced this member: until it rejoins it holds nothing.
+      if (FENCED.has((e as { type?: string }).type ?? "")) this.owned = [];
       throw kafkaError(e, this.brokers, "commit offsets");
     }
   }
 
   assignments(): PartitionRef[] {
     return [...this.owned];
+  }
+
+  hold(topic: string, partition: string): number | undefined {
+    return this.owned.some((p) => p.topic === topic && p.partition === partition) ? this.joins : undefined;
   }
 
   /** Per partition of the subscribed topics: the end of the log minus the group's committed offset. */

@@ -19,7 +19,11 @@ interface Held {
   reader: ShardReader;
   /** Writes to one lease run one after another, so renewals never race checkpoints. */
   chain: Promise<unknown>;
+  /** Which taking of the lease this is (see Subscription.hold). */
+  hold: number;
 }
+
+let takings = 0;
 
 export interface KinesisConsumerConfig {
   client: KinesisClient;
@@ -166,7 +170,7 @@ export class KinesisSubscription implements Subscription {
         this.held.delete(key);
       },
     });
-    this.held.set(key, { lease, reader, chain: Promise.resolve() });
+    this.held.set(key, { lease, reader, chain: Promise.resolve(), hold: ++takings });
     reader.start();
     return true;
   }
@@ -205,6 +209,10 @@ export class KinesisSubscription implements Subscription {
 
   assignments(): PartitionRef[] {
     return [...this.held.values()].map((h) => ({ topic: h.lease.stream, partition: h.lease.shard }));
+  }
+
+  hold(topic: string, partition: string): number | undefined {
+    return this.held.get(`${topic}/${partition}`)?.hold;
   }
 
   /** An estimate for the shards held here: messages delivered but not committed, +1 if the reader is behind. */

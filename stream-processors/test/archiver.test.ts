@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Archive,
+  type Bus,
+  type ConsumedMessage,
+  createArchive,
+  createBus,
+  type Position,
+} from "@reeltime/connectors";
+import { TOPICS } from "@reeltime/events";
+import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { Archiver } from "../src/archiver/archiver.ts";
+import { ParquetWriter } from "../src/archiver/parquet.ts";
+import { type Committer, processorMetrics } from "../src/runtime/processor.ts";
+import { archivedIds, syntheticEvents } from "./fixtures.ts";
+
+const log = createLogger("archiver-test", { level: process.env.LOG_LEVEL ?? "silent" });
+const topic = TOPICS.playback;
+const events = syntheticEvents(400).filter((e) => e.event_type.startsWith("playback."));
+const messages: ConsumedMessage[] = events.map((e, i) => ({
+  topic,
+  partition: "0",
+  offset: String(i),
+  key: "k",
+  value: new TextEncoder().encode(JSON.stringify(e)),
+  headers: {},
+  timestamp: 0,
+}));
+const batch = (from: number, to: number) => ({ topic, partition: "0", messages: messages.slice(from, to + 1) });
+
+/** A committer whose hold and commit outcome the test sets. */
+function committer(hold: number | undefined, opts: { failCommits?: number } = {}) {
+  let fail = opts.failCommits ?? 0;
+  const state = { hold, commits: [] as Position[] };
+  const commit = Object.assign(
+    async (positions: Position[]) => {
+      if (fail > 0) {
+        fail--;
+        throw new Error("commit refused: the group is rebalancing");
+      }
+      state.commits.push(...positions);
+    },
+    { hold: () => state.hold },
+  ) as Committer;
+  return { commit, state };
+}
+
+let dir: string;
+let archive: Archive;
+let bus: Bus;
+const writer = new ParquetWriter();
+let n = 0;
+const archiver = () =>
+  new Archiver(
+    { archive, bus, writer, log, metrics: processorMetrics(createRegistry(`archiver-${n++}`)) },
+    { maxAgeMs: 60_000 },
+  );
+const ids = async () => (await archivedIds(archive, "events/")).sort();
+const expected = (count: number) =>
+  events
+    .slice(0, count)
+    .map((e) => e.event_id)
+    .sort();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "reeltime-archiver-"));
+  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+  bus = await createBus(env);
+  await bus.start();
+});
+beforeEach(async () => {
+  archive = await createArchive(loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: join(dir, `a${n++}`) }));
+  await archive.start();
+});
+afterAll(async () => {
+  await bus.shutdown();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("archiver cuts", () => {
+  it("a commit refused after the upload: rows that arrive later go into the next cut, none twice", async () => {
+    const a = archiver();
+    const { commit, state } = committer(1, { failCommits: 1 });
+    await a.handle(batch(0, 9), commit);
+    await expect(a.flush(commit)).rejects.toThrow(/rebalancing/);
+    await a.handle(batch(10, 19), commit); // the first cut (0..9) is retried as it was, then 10.. opens
+    await a.flush(commit);
+    expect(state.commits.map((p) => p.offset)).toEqual(["9", "19"]);
+    expect(await ids()).toEqual(expected(20));
+  });
+
+  it("an instance that lost the partition and the one that took it over write the same cuts", async () => {
+    const zombie = archiver();
+    const owner = archiver();
+    const z = committer(1, { failCommits: 1 }); // it was fenced: its commit fails, but it does not know yet
+    const o = committer(7);
+    await zombie.handle(batch(0, 9), z.commit);
+    await expect(zombie.flush(z.commit)).rejects.toThrow();
+    // The new owner re-reads from the last commit and had buffered further when its cut came due.
+    await owner.handle(batch(0, 14), o.commit);
+    await owner.flush(o.commit);
+    expect(o.state.commits.map((p) => p.offset)).toEqual(["9", "14"]);
+    expect(await ids()).toEqual(expected(15));
+  });
+
+  it("a late writer with a shorter buffer waits for the cut the first writer fixed", async () => {
+    const owner = archiver();
+    const late = archiver();
+    const o = committer(7);
+    const l = committer(1);
+    await owner.handle(batch(0, 14), o.commit);
+    await owner.flush(o.commit);
+    await late.handle(batch(0, 9), l.commit);
+    await late.flush(l.commit); // its cut from 0 ends at 14: nothing is written yet
+    expect(l.state.commits).toEqual([]);
+    expect(await ids()).toEqual(expected(15));
+    await late.handle(batch(10, 14), l.commit); // reaching 14 writes the same objects again
+    expect(l.state.commits.map((p) => p.offset)).toEqual(["14"]);
+    expect(await ids()).toEqual(expected(15));
+  });
+
+  it("a partition taken again drops what was buffered under the earlier hold", async () => {
+    const a = archiver();
+    const other = archiver();
+    const c = committer(1);
+    await a.handle(batch(0, 9), c.commit);
+    // The partition moves to another instance, which archives 0..19 and commits, then comes back.
+    c.state.hold = undefined;
+    await a.tick(c.commit);
+    const o = committer(2);
+    await other.handle(batch(0, 19), o.commit);
+    await other.flush(o.commit);
+    c.state.hold = 3;
+    await a.handle(batch(20, 24), c.commit);
+    await a.flush(c.commit);
+    expect(c.state.commits.map((p) => p.offset)).toEqual(["24"]);
+    expect(await ids()).toEqual(expected(25));
+  });
+
+  it("a batch for a partition not held here is refused, not buffered", async () => {
+    const a = archiver();
+    const c = committer(undefined);
+    await expect(a.handle(batch(0, 4), c.commit)).rejects.toThrow(/changed hands/);
+    c.state.hold = 1;
+    await a.flush(c.commit);
+    expect(await ids()).toEqual([]);
+  });
+});
