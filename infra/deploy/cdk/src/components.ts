@@ -10,6 +10,8 @@ export interface ComponentAccess {
   publishes: readonly Topic[];
   /** Archive prefixes read and written (objects are immutable; overwrites are checkpoints). */
   archiveReadWrite: readonly string[];
+  /** Archive prefixes whose objects the component deletes (the archiver prunes its old cut markers). */
+  archiveDelete: readonly string[];
   /** Archive prefixes only read. */
   archiveRead: readonly string[];
   /** Runs Athena queries in the reeltime workgroup. */
@@ -23,6 +25,7 @@ const base = {
   consumes: [] as readonly Topic[],
   publishes: [] as readonly Topic[],
   archiveReadWrite: [] as readonly string[],
+  archiveDelete: [] as readonly string[],
   archiveRead: [] as readonly string[],
   athena: false,
 };
@@ -57,6 +60,7 @@ export const COMPONENTS = {
     consumes: FAMILY_TOPICS,
     publishes: [TOPICS.deadLetter],
     archiveReadWrite: ["events/", state("reeltime-archiver")],
+    archiveDelete: [state("reeltime-archiver")],
   },
   "view-archiver": {
     ...base,

@@ -93,6 +93,14 @@ export function statementsFor(
     );
     kms.add("kms:Decrypt").add("kms:GenerateDataKey");
   }
+  if (a.archiveDelete.length > 0)
+    out.push(
+      new PolicyStatement({
+        sid: "ArchiveDelete",
+        actions: ["s3:DeleteObject"],
+        resources: a.archiveDelete.map((p) => storage.archive.arnForObjects(`${p}*`)),
+      }),
+    );
   if (a.athena) {
     out.push(
       new PolicyStatement({

@@ -118,6 +118,16 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     expect(athenaUsers[0]![0]).toContain("AnalystRole");
     for (const [role, actions] of byRole)
       if (role.includes("IngestRole")) expect(actions.filter((a) => a.startsWith("s3:"))).toEqual([]);
+    // Only the archiver deletes, and only its own cut markers.
+    const deletes = Object.values(t.findResources("AWS::IAM::Policy")).flatMap((r) =>
+      (r.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => ([] as string[]).concat(s.Action).includes("s3:DeleteObject"))
+        .map((s) => ({ roles: JSON.stringify(r.Properties.Roles), resource: JSON.stringify(s.Resource) })),
+    );
+    expect(deletes).toHaveLength(1);
+    expect(deletes[0]!.roles).toContain("ArchiverRole");
+    expect(deletes[0]!.roles).not.toMatch(/ViewArchiverRole|JobArchiverRole/);
+    expect(deletes[0]!.resource).toContain("/_state/reeltime-archiver/*");
   });
 
   it("makes one Glue table per contract table, partition projection as the DDL says", () => {
