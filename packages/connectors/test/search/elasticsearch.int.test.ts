@@ -149,14 +149,22 @@ describe("elasticsearch data streams", () => {
     const store = createElasticsearchStore({ REELTIME_ES_URL: ES_URL });
     const app = `rollover-${Date.now().toString(36)}`;
     const e = { ...exampleEvents()[0]!, app_id: app, received_at: new Date().toISOString() } as StoredEvent;
+    const older = {
+      ...e,
+      event_id: "0190a0b0-0000-7000-8000-00000000beef",
+      received_at: new Date(Date.now() - 60_000).toISOString(),
+    } as StoredEvent;
     try {
-      expect((await store.index([e])).indexed).toBe(1);
+      expect((await store.index([e, older])).indexed).toBe(2);
       await es.indices.rollover({ alias: eventsDataStream("playback") });
       // The new write index cannot see the old one's ids: the copy is written (and counted).
       expect((await store.index([e])).indexed).toBe(1);
       await store.refresh();
-      expect((await store.lastN({ app_id: app }, 10)).map((x) => x.event_id)).toEqual([e.event_id]);
-      expect((await store.search("bunyn", { app_id: app }, 10)).length).toBe(1);
+      expect((await store.lastN({ app_id: app }, 10)).map((x) => x.event_id)).toEqual([e.event_id, older.event_id]);
+      // The first page of two holds the newest event twice: the read pages on for the second.
+      expect((await store.lastN({ app_id: app }, 2)).map((x) => x.event_id)).toEqual([e.event_id, older.event_id]);
+      expect((await store.lastN({ app_id: app }, 1)).map((x) => x.event_id)).toEqual([e.event_id]);
+      expect((await store.search("bunyn", { app_id: app }, 10)).length).toBe(2);
     } finally {
       await store.shutdown();
       await es.close();

@@ -8,6 +8,7 @@ import { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "../li
 import { createKafka, type KafkaBusEnv } from "./client.ts";
 import { registerCodecs } from "./codecs.ts";
 import { kafkaError } from "./errors.ts";
+import { ProduceQueue } from "./produce-queue.ts";
 import { KafkaSubscription } from "./subscription.ts";
 
 export type { KafkaBusEnv } from "./client.ts";
@@ -15,28 +16,29 @@ export type { KafkaBusEnv } from "./client.ts";
 /** Bytes per produce request: one record batch per partition stays under max.message.bytes. */
 const REQUEST_BYTES = 900_000;
 
-function chunks(messages: BusMessage[]): BusMessage[][] {
-  const out: BusMessage[][] = [];
+function chunks(messages: BusMessage[]): { messages: BusMessage[]; bytes: number }[] {
+  const out: { messages: BusMessage[]; bytes: number }[] = [];
   let cur: BusMessage[] = [];
   let bytes = 0;
   for (const m of messages) {
     const size = messageBytes(m) + 64;
     if (cur.length > 0 && bytes + size > REQUEST_BYTES) {
-      out.push(cur);
+      out.push({ messages: cur, bytes });
       cur = [];
       bytes = 0;
     }
     cur.push(m);
     bytes += size;
   }
-  if (cur.length > 0) out.push(cur);
+  if (cur.length > 0) out.push({ messages: cur, bytes });
   return out;
 }
 
 /**
  * The Kafka bus (kafkajs). The producer waits for all in-sync replicas (acks=-1), is
  * idempotent with one request in flight (so retries neither duplicate nor reorder), and
- * compresses with zstd by default. Consumers commit only processed offsets.
+ * compresses with zstd by default. Publishes that arrive while a request waits for its acks
+ * go out together in the next one (ProduceQueue). Consumers commit only processed offsets.
  */
 export function createKafkaBus(env: KafkaBusEnv): Bus {
   const kafka = createKafka(env);
@@ -47,6 +49,10 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
   let admin: Promise<Admin> | null = null;
   let compression: Promise<number> | null = null;
   let stopped = false;
+  const queue = new ProduceQueue(async (topicMessages) => {
+    const p = await connectedProducer();
+    await p.sendBatch({ topicMessages, acks: -1, compression: await (compression as Promise<number>) });
+  }, REQUEST_BYTES);
 
   const deadline = <T>(work: Promise<T>, what: string) =>
     withDeadline(work, timeout, () =>
@@ -128,24 +134,18 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
       if (stopped) throw stoppedError("kafka");
       if (messages.length === 0) return;
       compression ??= registerCodecs(env.REELTIME_KAFKA_COMPRESSION);
-      const codec = await compression;
-      let abandoned = false;
-      const send = async () => {
-        const p = await connectedProducer();
-        for (const chunk of chunks(messages)) {
-          if (abandoned) return;
-          await p.send({
-            topic,
-            acks: -1,
-            compression: codec,
-            messages: chunk.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers ?? {} })),
-          });
-        }
-      };
+      await compression;
+      const parts = chunks(messages).map((chunk) =>
+        queue.push(
+          topic,
+          chunk.messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers ?? {} })),
+          chunk.bytes,
+        ),
+      );
       try {
-        await deadline(send(), `acknowledge ${messages.length} message(s) to ${topic}`);
+        await deadline(Promise.all(parts.map((p) => p.done)), `acknowledge ${messages.length} message(s) to ${topic}`);
       } catch (e) {
-        abandoned = true;
+        for (const p of parts) p.abandon();
         throw kafkaError(e, brokers, `acknowledge ${messages.length} message(s) to ${topic}`);
       }
     },

@@ -1,4 +1,4 @@
-import type { Client } from "@elastic/elasticsearch";
+import type { Client, estypes } from "@elastic/elasticsearch";
 import {
   DEAD_LETTER_DATA_STREAM,
   eventsDataStream,
@@ -155,10 +155,44 @@ export class ElasticsearchSearchStore implements SearchStore {
     return { indexed: out.written, duplicates: duplicates + out.duplicates, rejected: [...rejected, ...out.rejected] };
   }
 
+  /**
+   * Newest first, without collapse: collapsing visits every matching document, while a plain
+   * sort on received_at with total hits off lets Elasticsearch skip what cannot be among the
+   * newest. The rare duplicate (an event written again after a rollover) is dropped here,
+   * paging on with search_after until n distinct events are found.
+   */
   async lastN(filter: EventFilter, n: number): Promise<StoredEvent[]> {
     checkLimit(n);
     const query = { bool: { filter: filterClauses(checkFilter(filter)) } };
-    return (await this.#hits("lastN", query, n, NEWEST_FIRST)).map((h) => h.event);
+    if (n === 0) return [];
+    await this.start();
+    const out: StoredEvent[] = [];
+    const seen = new Set<string>();
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const res = await this.#call("lastN", () =>
+        this.#client.search<Source>({
+          index: EVENTS,
+          query,
+          size: n,
+          sort: NEWEST_FIRST as never,
+          ...(after ? { search_after: after } : {}),
+          track_total_hits: false,
+          ignore_unavailable: true,
+          allow_no_indices: true,
+        }),
+      );
+      const hits = res.hits.hits;
+      for (const h of hits) {
+        const event = fromSource<StoredEvent>(h._source);
+        if (seen.has(event.event_id)) continue;
+        seen.add(event.event_id);
+        out.push(event);
+        if (out.length === n) return out;
+      }
+      if (hits.length < n || !hits.at(-1)?.sort) return out;
+      after = hits.at(-1)!.sort;
+    }
   }
 
   async search(text: string, filter: EventFilter, n: number): Promise<SearchHit[]> {

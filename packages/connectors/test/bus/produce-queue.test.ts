@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { ProduceQueue, type TopicMessages } from "../../src/bus/kafka/produce-queue.ts";
+
+const msg = (v: string) => ({ key: "k", value: Buffer.from(v) });
+const values = (batch: TopicMessages[]) =>
+  batch.map((t) => `${t.topic}:${t.messages.map((m) => String(m.value)).join(",")}`);
+
+/** A send that holds each request until the test releases it. */
+function gatedSend(fail: (n: number) => boolean = () => false) {
+  const sent: string[][] = [];
+  const gates: (() => void)[] = [];
+  const send = async (batch: TopicMessages[]) => {
+    const n = sent.push(values(batch));
+    await new Promise<void>((r) => gates.push(r));
+    if (fail(n)) throw new Error(`request ${n} refused`);
+  };
+  const release = async () => {
+    while (gates.length === 0) await new Promise((r) => setTimeout(r, 1));
+    gates.shift()!();
+    await new Promise((r) => setTimeout(r, 1));
+  };
+  return { sent, send, release };
+}
+
+describe("produce queue", () => {
+  it("sends a lone publish at once and coalesces those that arrive meanwhile, in order, by topic", async () => {
+    const g = gatedSend();
+    const q = new ProduceQueue(g.send, 1000);
+    const first = q.push("a", [msg("1")], 10).done;
+    const rest = [q.push("a", [msg("2")], 10), q.push("b", [msg("3")], 10), q.push("a", [msg("4")], 10)];
+    expect(g.sent).toEqual([["a:1"]]);
+    let restDone = false;
+    void Promise.all(rest.map((r) => r.done)).then(() => (restDone = true));
+    await g.release();
+    await first;
+    expect(g.sent).toEqual([["a:1"], ["a:2,4", "b:3"]]);
+    expect(restDone).toBe(false); // not acknowledged yet
+    await g.release();
+    await Promise.all(rest.map((r) => r.done));
+    expect(q.stats).toEqual({ requests: 2, entries: 4 });
+  });
+
+  it("keeps each request under maxBytes, a chunk never split", async () => {
+    const g = gatedSend();
+    const q = new ProduceQueue(g.send, 25);
+    const all = [q.push("a", [msg("1")], 10), ...[2, 3, 4, 5].map((i) => q.push("a", [msg(String(i))], 10))];
+    for (let i = 0; i < 3; i++) await g.release();
+    await Promise.all(all.map((p) => p.done));
+    expect(g.sent).toEqual([["a:1"], ["a:2,3"], ["a:4,5"]]);
+  });
+
+  it("a refused request rejects exactly the publishes it carried; the next ones still go", async () => {
+    const g = gatedSend((n) => n === 2);
+    const q = new ProduceQueue(g.send, 1000);
+    const one = q.push("a", [msg("1")], 10).done;
+    const two = q.push("a", [msg("2")], 10).done;
+    const three = q.push("a", [msg("3")], 10).done;
+    const twoFailed = expect(two).rejects.toThrow(/request 2 refused/);
+    const threeFailed = expect(three).rejects.toThrow(/request 2 refused/);
+    await g.release();
+    await one;
+    await g.release();
+    await twoFailed;
+    await threeFailed;
+    const four = q.push("a", [msg("4")], 10).done;
+    await g.release();
+    await four;
+    expect(g.sent).toEqual([["a:1"], ["a:2,3"], ["a:4"]]);
+  });
+
+  it("drops a publish abandoned before it was taken into a request", async () => {
+    const g = gatedSend();
+    const q = new ProduceQueue(g.send, 1000);
+    const one = q.push("a", [msg("1")], 10).done;
+    const gaveUp = q.push("a", [msg("2")], 10);
+    const three = q.push("a", [msg("3")], 10).done;
+    gaveUp.abandon();
+    await g.release();
+    await one;
+    await g.release();
+    await three;
+    expect(g.sent).toEqual([["a:1"], ["a:3"]]);
+  });
+});
