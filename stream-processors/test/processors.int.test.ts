@@ -74,6 +74,12 @@ describe.each(BUSES)("processors on real %s, Elasticsearch and MinIO", (name, bu
         },
         180_000,
       );
+      // Every processor of the survivor (the archiver's cuts, the sessionizer's checkpoints) caught up.
+      await waitFor(
+        "every group's lag at 0",
+        async () => (await Promise.all(b.running.map((r) => r.lag()))).flat().every((l) => l.lag === 0),
+        120_000,
+      );
     } finally {
       await b.stop();
     }
