@@ -144,6 +144,25 @@ describe("generated Elasticsearch artefacts on the real server", () => {
 });
 
 describe("elasticsearch data streams", () => {
+  it("keeps event segments sorted newest first, the order of last-N reads", async () => {
+    const es = new Client({ node: ES_URL });
+    const store = createElasticsearchStore({ REELTIME_ES_URL: ES_URL });
+    try {
+      await store.init();
+      // Settings of a template apply from the next backing index on.
+      await es.indices.rollover({ alias: eventsDataStream("click") });
+      const settings = await es.indices.getSettings({ index: eventsDataStream("click") });
+      const write = Object.keys(settings).sort().at(-1)!;
+      expect(settings[write]?.settings?.index?.sort).toEqual({
+        field: ["received_at", "event_id"],
+        order: ["desc", "desc"],
+      });
+    } finally {
+      await store.shutdown();
+      await es.close();
+    }
+  });
+
   it("never shows an event twice, even when a replay after a rollover writes it again", async () => {
     const es = new Client({ node: ES_URL });
     const store = createElasticsearchStore({ REELTIME_ES_URL: ES_URL });

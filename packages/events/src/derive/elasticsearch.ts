@@ -54,6 +54,15 @@ export function ilmPolicy(): Mapping {
 
 const settings = { number_of_replicas: 0, refresh_interval: "1s", "mapping.total_fields.limit": 2000 };
 
+/**
+ * Segments of event indices are kept sorted newest first, the order of every last-N read:
+ * Elasticsearch then stops after the first n matches of each segment instead of sorting all.
+ */
+const NEWEST_FIRST_INDEX_SORT = {
+  "sort.field": ["received_at", "event_id"],
+  "sort.order": ["desc", "desc"],
+};
+
 /** One data-stream template per event family: `_id` = event_id, `@timestamp` = received_at. */
 export function eventsTemplate(family: Family): Mapping {
   const fields = mergedFields(schemasOfFamily(family));
@@ -62,7 +71,7 @@ export function eventsTemplate(family: Family): Mapping {
     data_stream: {},
     priority: 200,
     template: {
-      settings: { ...settings, "index.lifecycle.name": ILM_POLICY_NAME },
+      settings: { ...settings, ...NEWEST_FIRST_INDEX_SORT, "index.lifecycle.name": ILM_POLICY_NAME },
       mappings: {
         dynamic: "strict",
         properties: { "@timestamp": { type: "date" }, ...properties(fields), ...ECS_ALIASES },
