@@ -114,10 +114,23 @@ async function sendChunk(client: Client, tuning: Tuning, url: string, lines: Lin
   }
 }
 
-/** Writes `items` in requests of at most tuning.maxRequestBytes, tuning.concurrency at a time. */
+/** Below this a write is not split across parallel requests. */
+const MIN_SPLIT_BYTES = 256 * 1024;
+
+/**
+ * Writes `items` in requests of at most tuning.maxRequestBytes, tuning.concurrency at a time.
+ * A write that fits in one request but is large is still split into `concurrency` parts: each
+ * bulk request to one shard runs on one write thread, so parallel parts use the node's cores.
+ */
 export async function bulkWrite(client: Client, tuning: Tuning, url: string, items: BulkItem[]): Promise<BulkOutcome> {
   const out: BulkOutcome = { written: 0, duplicates: 0, rejected: [] };
-  const chunks = chunkByBytes(items.map(serialise), tuning.maxRequestBytes);
+  const lines = items.map(serialise);
+  const total = lines.reduce((sum, l) => sum + l.bytes, 0);
+  const perRequest = Math.min(
+    tuning.maxRequestBytes,
+    Math.max(MIN_SPLIT_BYTES, Math.ceil(total / Math.max(1, tuning.concurrency))),
+  );
+  const chunks = chunkByBytes(lines, perRequest);
   let next = 0;
   let failed = false;
   const worker = async () => {

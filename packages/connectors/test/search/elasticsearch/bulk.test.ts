@@ -122,4 +122,18 @@ describe("elasticsearch bulk writes", () => {
     for (const b of bulkBodies) expect(Buffer.byteLength(b)).toBeLessThanOrEqual(16 * 1024);
     await s.shutdown();
   });
+
+  it("splits a large write that fits one request into `concurrency` parallel parts; a small one goes whole", async () => {
+    script = (_, ids) => ({ status: 200, items: ids.map(() => 201) });
+    const s = store({ concurrency: 2 });
+    const large = events(1200); // about 1 MB of bulk lines: under maxRequestBytes (2 MB)
+    expect((await s.index(large)).indexed).toBe(1200);
+    expect(bulkBodies).toHaveLength(2);
+    const sizes = bulkBodies.map((b) => Buffer.byteLength(b));
+    expect(Math.abs(sizes[0]! - sizes[1]!)).toBeLessThan(0.05 * (sizes[0]! + sizes[1]!));
+    bulkBodies = [];
+    expect((await s.index(events(50))).indexed).toBe(50); // under 256 KB: one request
+    expect(bulkBodies).toHaveLength(1);
+    await s.shutdown();
+  });
 });
