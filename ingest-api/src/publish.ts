@@ -10,11 +10,13 @@ const headers = (): Record<string, string> =>
 /** Groups events by topic (keyed for per-view/per-job order) and publishes them; resolves once all are acknowledged. */
 export async function publishEvents(bus: Bus, events: ReeltimeEvent[], timeoutMs: number): Promise<void> {
   const byTopic = new Map<string, BusMessage[]>();
+  // One request, one trace context: every event of it carries the same headers.
+  const shared = headers();
   for (const e of events) {
     const { topic, key } = routeOf(e);
     const list = byTopic.get(topic) ?? [];
     byTopic.set(topic, list);
-    list.push({ key, value: encoder.encode(JSON.stringify(e)), headers: headers() });
+    list.push({ key, value: encoder.encode(JSON.stringify(e)), headers: shared });
   }
   await withTimeout(Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages))), timeoutMs);
 }

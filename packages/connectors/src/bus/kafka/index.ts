@@ -138,7 +138,12 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
       const parts = chunks(messages).map((chunk) =>
         queue.push(
           topic,
-          chunk.messages.map((m) => ({ key: m.key, value: Buffer.from(m.value), headers: m.headers ?? {} })),
+          chunk.messages.map((m) => ({
+            key: m.key,
+            // A view of the caller's bytes, not a copy.
+            value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
+            headers: m.headers ?? {},
+          })),
           chunk.bytes,
         ),
       );
