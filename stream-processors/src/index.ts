@@ -2,7 +2,7 @@ export { Archiver, hivePath } from "./archiver/archiver.ts";
 export { ParquetWriter } from "./archiver/parquet.ts";
 export { type BackfillProgress, backfill, hourPrefixes, rowToEvent } from "./backfill.ts";
 export { DeadLetterIndexer } from "./indexer/dead-letters.ts";
-export { Indexer } from "./indexer/indexer.ts";
+export { INDEXER_DEFAULTS, Indexer } from "./indexer/indexer.ts";
 export { computeJob } from "./jobs/compute.ts";
 export { createJobTracker } from "./jobs/processor.ts";
 export { createJobArchiver, createViewArchiver } from "./records/archiver.ts";

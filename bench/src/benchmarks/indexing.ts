@@ -2,7 +2,7 @@ import type { BusMessage, StoredEvent } from "@reeltime/connectors";
 import { eventsDataStream, familyOf, type ReeltimeEvent, routeOf, TOPICS } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { createLogger, createRegistry } from "@reeltime/runtime";
-import { processorMetrics, runProcessor } from "@reeltime/stream-processors";
+import { INDEXER_DEFAULTS, processorMetrics, runProcessor } from "@reeltime/stream-processors";
 import { benchIndexer } from "../bench-indexer.ts";
 import type { PrefixedBus } from "../isolated-bus.ts";
 import { type BenchOptions, or } from "../options.ts";
@@ -157,7 +157,7 @@ export async function indexing(o: BenchOptions): Promise<Result> {
       topics: [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api].length,
       partitions: 4,
       bulk: "2 MB requests, 2 in flight, op create, same data streams",
-      indexer: "defaults (2000 docs / 4 MB / 500 ms per flush)",
+      indexer: `defaults (${INDEXER_DEFAULTS.maxDocs} docs / ${INDEXER_DEFAULTS.maxBytes / 1024 / 1024} MB / ${INDEXER_DEFAULTS.maxDelayMs} ms per flush)`,
     },
     rows: [
       {

@@ -14,6 +14,16 @@ export interface IndexerOptions {
 }
 
 /**
+ * Flush sizes: large enough that each `_bulk` request carries ~2 MB (the store splits a flush
+ * across its parallel requests), small enough to bound memory; time bounds freshness.
+ */
+export const INDEXER_DEFAULTS: Required<IndexerOptions> = {
+  maxDocs: 5000,
+  maxBytes: 8 * 1024 * 1024,
+  maxDelayMs: 500,
+};
+
+/**
  * Events → Elasticsearch (or the embedded store), batched by count, bytes and time. Idempotent
  * by event_id; documents the store rejects go to the dead-letter stream with its reason; a store
  * that is down makes the flush fail, nothing is committed, and the events come again.
@@ -43,7 +53,7 @@ export class Indexer implements Processor {
     this.#bus = deps.bus;
     this.#log = deps.log;
     this.#metrics = deps.metrics;
-    this.#opts = { maxDocs: 2000, maxBytes: 4 * 1024 * 1024, maxDelayMs: 500, ...opts };
+    this.#opts = { ...INDEXER_DEFAULTS, ...opts };
   }
 
   async handle(batch: ConsumedBatch, commit: Committer): Promise<void> {
