@@ -140,6 +140,31 @@ describe("archiver cuts", () => {
     expect(await ids()).toEqual(expected(25));
   });
 
+  it("rows after a split are kept when the archive fails right after the commit", async () => {
+    const first = archiver();
+    const f = committer(1);
+    await first.handle(batch(0, 4), f.commit);
+    await first.flush(f.commit); // fixes the cut 0..4
+    // A second archiver buffered further; the archive fails on its next marker lookup.
+    const failing = { ...archive } as Archive;
+    let failures = 0;
+    failing.exists = async (key: string) => {
+      if (key.endsWith("/5.json") && failures++ === 0) throw new Error("archive unreachable");
+      return archive.exists(key);
+    };
+    const second = new Archiver(
+      { archive: failing, bus, writer, log, metrics: processorMetrics(createRegistry(`archiver-${n++}`)) },
+      { maxAgeMs: 60_000 },
+    );
+    const s = committer(2);
+    await second.handle(batch(0, 9), s.commit);
+    await second.flush(s.commit); // writes 0..4 as fixed; 5..9 open the next cut, whose lookup fails
+    await second.flush(s.commit);
+    expect(failures).toBeGreaterThan(0);
+    expect(s.state.commits.map((p) => p.offset)).toEqual(["4", "9"]);
+    expect(await ids()).toEqual(expected(10));
+  });
+
   it("a batch for a partition not held here is refused, not buffered", async () => {
     const a = archiver();
     const c = committer(undefined);

@@ -21,6 +21,7 @@ const FAMILY_OF_TOPIC = new Map<string, Family>(
 
 interface Row {
   offset: string;
+  bytes: number;
   /** Hive partition path (event_type=…/dt=…/hour=…/); undefined for a dead-lettered message. */
   path?: string;
   event?: unknown;
@@ -153,30 +154,48 @@ export class Archiver implements Processor {
     for (const m of batch.messages) {
       // A batch delivered again after a failed handler: what is buffered is not added twice.
       if (st.buffer?.offsets.has(m.offset)) continue;
+      if (!st.buffer) {
+        this.#open(st, m.offset);
+        await this.#lookup(st);
+      }
       const e = decode(m);
       if (!e || !family) {
         const letter = deadLetter(this.name, "not_json", "the message is not a JSON event", m, e);
         await publishDeadLetters(this.#bus, [letter]);
         this.#metrics.deadLetters.inc({ processor: this.name, reason: letter.reason });
       }
-      if (!st.buffer) await this.#open(st, m.offset);
       this.#append(st, m, family && e ? e : undefined, family);
       if (this.#due(st, false)) await this.#flush(st, commit);
     }
   }
 
-  /** Starts a cut at `from`; if a marker already fixed where that cut ends, it will end there. */
-  async #open(st: PartitionState, from: string): Promise<void> {
+  /** Starts a cut at `from`. */
+  #open(st: PartitionState, from: string): void {
     st.buffer = { from, to: from, rows: [], offsets: new Set(), events: 0, bytes: 0, openedAt: Date.now() };
     st.cutAt = undefined;
-    const key = this.#markerKey(st, from);
-    if (!(await this.#archive.exists(key))) return;
-    const marker = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker;
-    st.cutAt = marker.to;
-    this.#log.info(
-      { topic: st.topic, partition: st.partition, from: marker.from, to: marker.to },
-      "archiver: a cut from this offset was started before, cutting at the same place",
-    );
+  }
+
+  /**
+   * If a marker already fixed where the open cut ends, it is cut there as soon as that row is
+   * in. Best effort: if the archive cannot tell now, the flush finds the marker when it tries
+   * to write its own, and cuts the same way.
+   */
+  async #lookup(st: PartitionState): Promise<void> {
+    const b = st.buffer;
+    if (!b) return;
+    try {
+      const key = this.#markerKey(st, b.from);
+      if (!(await this.#archive.exists(key))) return;
+      const marker = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker;
+      if (st.buffer !== b) return;
+      st.cutAt = marker.to;
+      this.#log.info(
+        { topic: st.topic, partition: st.partition, from: marker.from, to: marker.to },
+        "archiver: a cut from this offset was started before, cutting at the same place",
+      );
+    } catch (err) {
+      this.#log.debug({ err: { message: (err as Error).message } }, "archiver: cut marker lookup failed");
+    }
   }
 
   /** Whether the open cut should be written now. */
@@ -196,10 +215,15 @@ export class Archiver implements Processor {
     b.to = m.offset;
     b.offsets.add(m.offset);
     if (!event || !family) {
-      b.rows.push({ offset: m.offset });
+      b.rows.push({ offset: m.offset, bytes: 0 });
       return;
     }
-    b.rows.push({ offset: m.offset, path: hivePath(family, event as { client_ts?: string }), event });
+    b.rows.push({
+      offset: m.offset,
+      bytes: m.value.byteLength,
+      path: hivePath(family, event as { client_ts?: string }),
+      event,
+    });
     b.events++;
     b.bytes += m.value.byteLength;
   }
@@ -228,7 +252,12 @@ export class Archiver implements Processor {
     // The cut is fixed now: if the partition moved meanwhile, its new owner writes these same objects.
     if (!this.#current(st, commit)) return;
     const groups = new Map<string, unknown[]>();
-    for (const r of cut) if (r.path) groups.set(r.path, [...(groups.get(r.path) ?? []), r.event]);
+    for (const r of cut) {
+      if (!r.path) continue;
+      const rows = groups.get(r.path);
+      if (rows) rows.push(r.event);
+      else groups.set(r.path, [r.event]);
+    }
     if (family)
       for (const [path, rows] of groups) {
         const bytes = await this.#writer.write(familyColumns(family), rows);
@@ -244,18 +273,21 @@ export class Archiver implements Processor {
     );
     st.buffer = undefined;
     st.cutAt = undefined;
-    if (++st.cuts % KEEP_MARKERS === 0) await this.#prune(st);
     const first = rest[0];
     if (first) {
-      await this.#open(st, first.offset);
+      // The rows after the cut start the next one, in memory before anything else can fail.
+      this.#open(st, first.offset);
+      const nb = st.buffer!;
       for (const r of rest) {
-        const nb = st.buffer!;
         nb.to = r.offset;
         nb.offsets.add(r.offset);
         nb.rows.push(r);
         if (r.path) nb.events++;
+        nb.bytes += r.bytes;
       }
     }
+    if (++st.cuts % KEEP_MARKERS === 0) await this.#prune(st);
+    await this.#lookup(st);
   }
 
   #fileName(st: PartitionState, from: string, to: string) {
