@@ -165,6 +165,26 @@ describe("archiver cuts", () => {
     expect(await ids()).toEqual(expected(10));
   });
 
+  it("a batch delivered again after a cut failed mid-batch adds nothing twice", async () => {
+    const flaky = { ...archive } as Archive;
+    let failed = 0;
+    flaky.put = async (key, body, options) => {
+      if (key.endsWith("-5-9.parquet") && failed++ === 0) throw new Error("archive unreachable");
+      return archive.put(key, body, options);
+    };
+    const a = new Archiver(
+      { archive: flaky, bus, writer, log, metrics: processorMetrics(createRegistry(`archiver-${n++}`)) },
+      { maxAgeMs: 60_000, maxRows: 5 },
+    );
+    const c = committer(1);
+    // The cut 0..4 is written and committed, then the cut 5..9 fails: the handler rejects.
+    await expect(a.handle(batch(0, 9), c.commit)).rejects.toThrow(/unreachable/);
+    await a.handle(batch(0, 9), c.commit); // the bus delivers the same batch again
+    await a.flush(c.commit);
+    expect(c.state.commits.map((p) => p.offset)).toEqual(["4", "9"]);
+    expect(await ids()).toEqual(expected(10));
+  });
+
   it("a batch for a partition not held here is refused, not buffered", async () => {
     const a = archiver();
     const c = committer(undefined);

@@ -59,6 +59,8 @@ interface PartitionState {
   cutAt?: string;
   /** Cuts committed under this hold (old markers are pruned every few). */
   cuts: number;
+  /** The last offset committed under this hold: a batch delivered again skips what is before. */
+  committedTo?: string;
 }
 
 /** Markers kept per partition; older ones are deleted (a cut that late cannot be retried). */
@@ -80,8 +82,10 @@ export function hivePath(family: Family, event: { client_ts?: string; received_a
  * Events → Parquet in the Archive, Hive-partitioned by event time. Each bus partition's rows
  * are cut into files by size or age; every file of one cut is named after the bus partition
  * and the cut's first and last offsets, and the position is committed only after the upload.
- * A marker written before the uploads makes a replay after a crash cut at the same offsets,
- * so it rewrites the same objects instead of adding rows twice.
+ * Before the uploads, a create-only marker fixes where the cut from that offset ends: whoever
+ * cuts from there again (a retry, a restart, the instance that took the partition over, one
+ * that lost it and does not know yet) ends at the same offset and rewrites the same objects
+ * instead of adding rows twice. State lives only as long as the hold on the partition.
  */
 export class Archiver implements Processor {
   readonly name = "archiver";
@@ -151,8 +155,12 @@ export class Archiver implements Processor {
     if (hold === undefined) throw new StaleBatchError(batch.topic, batch.partition);
     const st = this.#state(batch.topic, batch.partition, hold);
     const family = FAMILY_OF_TOPIC.get(batch.topic);
+    let fresh = st.committedTo === undefined;
     for (const m of batch.messages) {
-      // A batch delivered again after a failed handler: what is buffered is not added twice.
+      // A batch delivered again after a failed handler: what was cut already, or is buffered,
+      // is not added twice.
+      if (!fresh && compareOffsets(m.offset, st.committedTo as string) <= 0) continue;
+      fresh = true;
       if (st.buffer?.offsets.has(m.offset)) continue;
       if (!st.buffer) {
         this.#open(st, m.offset);
@@ -267,6 +275,7 @@ export class Archiver implements Processor {
         this.written++;
       }
     await commit([{ topic: st.topic, partition: st.partition, offset: to }]);
+    st.committedTo = to;
     this.#log.debug(
       { topic: st.topic, partition: st.partition, rows: cut.length, files: groups.size },
       "archiver: cut uploaded",
