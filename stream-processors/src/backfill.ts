@@ -75,12 +75,15 @@ export async function backfill(
   const conn = await db.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    for (const o of objects) {
+    for (const [i, o] of objects.entries()) {
       const family = FAMILIES.find((f) => o.key.startsWith(archivePrefix.family(f)))!;
       const columns = familyColumns(family);
-      const file = join(dir, "part.parquet");
+      // A file name per object: DuckDB caches what it read by path, so rewriting one path
+      // within the same instant could serve the previous object's bytes.
+      const file = join(dir, `part-${i}.parquet`);
       await writeFile(file, await deps.archive.get(o.key));
       const reader = await conn.runAndReadAll(`SELECT * FROM read_parquet('${file.replaceAll("'", "''")}')`);
+      await rm(file, { force: true });
       const events = reader
         .getRowObjectsJS()
         .map((r) => rowToEvent(r as Record<string, unknown>, columns) as StoredEvent)
