@@ -1,21 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type Archive,
-  type Bus,
-  type ConsumedMessage,
-  createArchive,
-  createBus,
-  type Position,
-} from "@reeltime/connectors";
+import { type Archive, type Bus, type ConsumedMessage, createArchive, createBus } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { Archiver } from "../src/archiver/archiver.ts";
 import { ParquetWriter } from "../src/archiver/parquet.ts";
-import { type Committer, processorMetrics } from "../src/runtime/processor.ts";
-import { archivedIds, syntheticEvents } from "./fixtures.ts";
+import { processorMetrics } from "../src/runtime/processor.ts";
+import { archivedIds, syntheticEvents, testCommitter } from "./fixtures.ts";
 
 const log = createLogger("archiver-test", { level: process.env.LOG_LEVEL ?? "silent" });
 const topic = TOPICS.playback;
@@ -30,23 +23,6 @@ const messages: ConsumedMessage[] = events.map((e, i) => ({
   timestamp: 0,
 }));
 const batch = (from: number, to: number) => ({ topic, partition: "0", messages: messages.slice(from, to + 1) });
-
-/** A committer whose hold and commit outcome the test sets. */
-function committer(hold: number | undefined, opts: { failCommits?: number } = {}) {
-  let fail = opts.failCommits ?? 0;
-  const state = { hold, commits: [] as Position[] };
-  const commit = Object.assign(
-    async (positions: Position[]) => {
-      if (fail > 0) {
-        fail--;
-        throw new Error("commit refused: the group is rebalancing");
-      }
-      state.commits.push(...positions);
-    },
-    { hold: () => state.hold },
-  ) as Committer;
-  return { commit, state };
-}
 
 let dir: string;
 let archive: Archive;
@@ -83,7 +59,7 @@ afterAll(async () => {
 describe("archiver cuts", () => {
   it("a commit refused after the upload: rows that arrive later go into the next cut, none twice", async () => {
     const a = archiver();
-    const { commit, state } = committer(1, { failCommits: 1 });
+    const { commit, state } = testCommitter(1, { failCommits: 1 });
     await a.handle(batch(0, 9), commit);
     await expect(a.flush(commit)).rejects.toThrow(/rebalancing/);
     await a.handle(batch(10, 19), commit); // the first cut (0..9) is retried as it was, then 10.. opens
@@ -95,8 +71,8 @@ describe("archiver cuts", () => {
   it("an instance that lost the partition and the one that took it over write the same cuts", async () => {
     const zombie = archiver();
     const owner = archiver();
-    const z = committer(1, { failCommits: 1 }); // it was fenced: its commit fails, but it does not know yet
-    const o = committer(7);
+    const z = testCommitter(1, { failCommits: 1 }); // it was fenced: its commit fails, but it does not know yet
+    const o = testCommitter(7);
     await zombie.handle(batch(0, 9), z.commit);
     await expect(zombie.flush(z.commit)).rejects.toThrow();
     // The new owner re-reads from the last commit and had buffered further when its cut came due.
@@ -109,8 +85,8 @@ describe("archiver cuts", () => {
   it("a late writer with a shorter buffer waits for the cut the first writer fixed", async () => {
     const owner = archiver();
     const late = archiver();
-    const o = committer(7);
-    const l = committer(1);
+    const o = testCommitter(7);
+    const l = testCommitter(1);
     await owner.handle(batch(0, 14), o.commit);
     await owner.flush(o.commit);
     await late.handle(batch(0, 9), l.commit);
@@ -125,12 +101,12 @@ describe("archiver cuts", () => {
   it("a partition taken again drops what was buffered under the earlier hold", async () => {
     const a = archiver();
     const other = archiver();
-    const c = committer(1);
+    const c = testCommitter(1);
     await a.handle(batch(0, 9), c.commit);
     // The partition moves to another instance, which archives 0..19 and commits, then comes back.
     c.state.hold = undefined;
     await a.tick(c.commit);
-    const o = committer(2);
+    const o = testCommitter(2);
     await other.handle(batch(0, 19), o.commit);
     await other.flush(o.commit);
     c.state.hold = 3;
@@ -142,7 +118,7 @@ describe("archiver cuts", () => {
 
   it("rows after a split are kept when the archive fails right after the commit", async () => {
     const first = archiver();
-    const f = committer(1);
+    const f = testCommitter(1);
     await first.handle(batch(0, 4), f.commit);
     await first.flush(f.commit); // fixes the cut 0..4
     // A second archiver buffered further; the archive fails on its next marker lookup.
@@ -156,7 +132,7 @@ describe("archiver cuts", () => {
       { archive: failing, bus, writer, log, metrics: processorMetrics(createRegistry(`archiver-${n++}`)) },
       { maxAgeMs: 60_000 },
     );
-    const s = committer(2);
+    const s = testCommitter(2);
     await second.handle(batch(0, 9), s.commit);
     await second.flush(s.commit); // writes 0..4 as fixed; 5..9 open the next cut, whose lookup fails
     await second.flush(s.commit);
@@ -176,7 +152,7 @@ describe("archiver cuts", () => {
       { archive: flaky, bus, writer, log, metrics: processorMetrics(createRegistry(`archiver-${n++}`)) },
       { maxAgeMs: 60_000, maxRows: 5 },
     );
-    const c = committer(1);
+    const c = testCommitter(1);
     // The cut 0..4 is written and committed, then the cut 5..9 fails: the handler rejects.
     await expect(a.handle(batch(0, 9), c.commit)).rejects.toThrow(/unreachable/);
     await a.handle(batch(0, 9), c.commit); // the bus delivers the same batch again
@@ -187,7 +163,7 @@ describe("archiver cuts", () => {
 
   it("a batch for a partition not held here is refused, not buffered", async () => {
     const a = archiver();
-    const c = committer(undefined);
+    const c = testCommitter(undefined);
     await expect(a.handle(batch(0, 4), c.commit)).rejects.toThrow(/changed hands/);
     c.state.hold = 1;
     await a.flush(c.commit);

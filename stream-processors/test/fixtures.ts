@@ -1,4 +1,6 @@
+import type { Position } from "@reeltime/connectors";
 import { archivedEventIds, publishEvents, syntheticEvents } from "../src/drill/workload.ts";
+import type { Committer } from "../src/runtime/processor.ts";
 
 export { syntheticEvents };
 export const publishAll = publishEvents;
@@ -11,4 +13,24 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A committer for driving a processor by hand: the test sets its hold (undefined: not owned),
+ * reads what was committed, and may have the first `failCommits` commits refused.
+ */
+export function testCommitter(hold: number | undefined, opts: { failCommits?: number } = {}) {
+  let fail = opts.failCommits ?? 0;
+  const state = { hold, commits: [] as Position[] };
+  const commit = Object.assign(
+    async (positions: Position[]) => {
+      if (fail > 0) {
+        fail--;
+        throw new Error("commit refused: the group is rebalancing");
+      }
+      state.commits.push(...positions);
+    },
+    { hold: () => state.hold },
+  ) as Committer;
+  return { commit, state };
 }

@@ -1,18 +1,12 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type Archive,
-  type Bus,
-  type ConsumedMessage,
-  createArchive,
-  createBus,
-  type Position,
-} from "@reeltime/connectors";
+import { type Archive, type Bus, type ConsumedMessage, createArchive, createBus } from "@reeltime/connectors";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KeyedFold } from "../src/runtime/keyed-fold.ts";
-import { type Committer, processorMetrics } from "../src/runtime/processor.ts";
+import { processorMetrics } from "../src/runtime/processor.ts";
+import { testCommitter } from "./fixtures.ts";
 
 const log = createLogger("keyed-fold-test", { level: process.env.LOG_LEVEL ?? "silent" });
 interface Ev {
@@ -30,14 +24,6 @@ const message = (i: number): ConsumedMessage => ({
   timestamp: 0,
 });
 const batch = (...offsets: number[]) => ({ topic, partition: "0", messages: offsets.map(message) });
-
-function committer(hold: number | undefined) {
-  const state = { hold, commits: [] as Position[] };
-  const commit = Object.assign(async (p: Position[]) => void state.commits.push(...p), {
-    hold: () => state.hold,
-  }) as Committer;
-  return { commit, state };
-}
 
 let dir: string;
 let archive: Archive;
@@ -81,13 +67,13 @@ describe("keyed fold across holds", () => {
   it("a partition that comes back resumes from the checkpoint, not from what it held before", async () => {
     const a = fold();
     const b = fold();
-    const ca = committer(1);
+    const ca = testCommitter(1);
     await a.handle(batch(0, 1, 2), ca.commit);
     expect(stored.get("view-1")).toBe(3);
 
     // The partition moves to b, which resumes from a's checkpoint and folds two more events.
     ca.state.hold = undefined;
-    const cb = committer(9);
+    const cb = testCommitter(9);
     await b.handle(batch(3, 4), cb.commit);
     expect(stored.get("view-1")).toBe(5);
     expect(cb.state.commits.at(-1)?.offset).toBe("4");
@@ -100,7 +86,7 @@ describe("keyed fold across holds", () => {
 
   it("state of a partition no longer held is neither checkpointed nor committed", async () => {
     const a = fold();
-    const c = committer(4);
+    const c = testCommitter(4);
     await a.handle(batch(10), c.commit);
     const commits = c.state.commits.length;
     c.state.hold = undefined;

@@ -1,4 +1,4 @@
-import type { Archive, Bus, ConsumedBatch, ConsumedMessage } from "@reeltime/connectors";
+import type { Archive, Bus, ConsumedBatch } from "@reeltime/connectors";
 import { archivePrefix, type Family, familyColumns, TOPICS } from "@reeltime/events";
 import type { Logger } from "@reeltime/runtime";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
@@ -172,7 +172,17 @@ export class Archiver implements Processor {
         await publishDeadLetters(this.#bus, [letter]);
         this.#metrics.deadLetters.inc({ processor: this.name, reason: letter.reason });
       }
-      this.#append(st, m, family && e ? e : undefined, family);
+      this.#append(
+        st.buffer!,
+        family && e
+          ? {
+              offset: m.offset,
+              bytes: m.value.byteLength,
+              path: hivePath(family, e as { client_ts?: string }),
+              event: e,
+            }
+          : { offset: m.offset, bytes: 0 },
+      );
       if (this.#due(st, false)) await this.#flush(st, commit);
     }
   }
@@ -218,22 +228,13 @@ export class Archiver implements Processor {
     );
   }
 
-  #append(st: PartitionState, m: ConsumedMessage, event: Record<string, unknown> | undefined, family?: Family) {
-    const b = st.buffer!;
-    b.to = m.offset;
-    b.offsets.add(m.offset);
-    if (!event || !family) {
-      b.rows.push({ offset: m.offset, bytes: 0 });
-      return;
-    }
-    b.rows.push({
-      offset: m.offset,
-      bytes: m.value.byteLength,
-      path: hivePath(family, event as { client_ts?: string }),
-      event,
-    });
-    b.events++;
-    b.bytes += m.value.byteLength;
+  /** Adds a row to the open cut (a row without a path stands for a dead-lettered message). */
+  #append(b: Buffer, row: Row) {
+    b.to = row.offset;
+    b.offsets.add(row.offset);
+    b.rows.push(row);
+    if (row.path) b.events++;
+    b.bytes += row.bytes;
   }
 
   async #flush(st: PartitionState, commit: Committer): Promise<void> {
@@ -286,14 +287,7 @@ export class Archiver implements Processor {
     if (first) {
       // The rows after the cut start the next one, in memory before anything else can fail.
       this.#open(st, first.offset);
-      const nb = st.buffer!;
-      for (const r of rest) {
-        nb.to = r.offset;
-        nb.offsets.add(r.offset);
-        nb.rows.push(r);
-        if (r.path) nb.events++;
-        nb.bytes += r.bytes;
-      }
+      for (const r of rest) this.#append(st.buffer!, r);
     }
     if (++st.cuts % KEEP_MARKERS === 0) await this.#prune(st);
     await this.#lookup(st);

@@ -66,8 +66,9 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
   async function put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<boolean> {
     const Key = checkKey(key);
     const ContentType = opts.contentType ?? "application/octet-stream";
-    if (opts.ifAbsent) {
-      // One PutObject (up to 5 GB): S3 checks If-None-Match atomically; 412 means the key exists.
+    // A create-only write is always one PutObject (up to 5 GB): S3 checks If-None-Match
+    // atomically and answers 412 when the key exists.
+    if (opts.ifAbsent || body.byteLength < multipartBytes)
       return client
         .send(
           new PutObjectCommand({
@@ -76,23 +77,16 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
             Body: body,
             ContentType,
             ContentLength: body.byteLength,
-            IfNoneMatch: "*",
+            ...(opts.ifAbsent ? { IfNoneMatch: "*" } : {}),
           }),
         )
         .then(
           () => true,
           (err) => {
-            if (isPreconditionFailed(err)) return false;
+            if (opts.ifAbsent && isPreconditionFailed(err)) return false;
             return fail("put", key)(err);
           },
         );
-    }
-    if (body.byteLength < multipartBytes) {
-      await client
-        .send(new PutObjectCommand({ Bucket, Key, Body: body, ContentType, ContentLength: body.byteLength }))
-        .catch(fail("put", key));
-      return true;
-    }
     const upload = new Upload({
       client,
       params: { Bucket, Key, Body: body, ContentType },

@@ -165,24 +165,14 @@ export class ElasticsearchSearchStore implements SearchStore {
     checkLimit(n);
     const query = { bool: { filter: filterClauses(checkFilter(filter)) } };
     if (n === 0) return [];
-    await this.start();
     const out: StoredEvent[] = [];
     const seen = new Set<string>();
     let after: estypes.SortResults | undefined;
     for (;;) {
-      const res = await this.#call("lastN", () =>
-        this.#client.search<Source>({
-          index: EVENTS,
-          query,
-          size: n,
-          sort: NEWEST_FIRST as never,
-          ...(after ? { search_after: after } : {}),
-          track_total_hits: false,
-          ignore_unavailable: true,
-          allow_no_indices: true,
-        }),
-      );
-      const hits = res.hits.hits;
+      const hits = await this.#events("lastN", query, n, {
+        sort: NEWEST_FIRST as never,
+        ...(after ? { search_after: after } : {}),
+      });
       for (const h of hits) {
         const event = fromSource<StoredEvent>(h._source);
         if (seen.has(event.event_id)) continue;
@@ -198,27 +188,35 @@ export class ElasticsearchSearchStore implements SearchStore {
   async search(text: string, filter: EventFilter, n: number): Promise<SearchHit[]> {
     checkLimit(n);
     if (text.trim() === "") return [];
-    return this.#hits("search", textQuery(text, checkFilter(filter)), n);
+    if (n === 0) return [];
+    // `_id` is unique per backing index only: after a rollover a replayed event can be
+    // written again, so the search collapses on event_id and never shows it twice.
+    const hits = await this.#events("search", textQuery(text, checkFilter(filter)), n, {
+      collapse: { field: "event_id" },
+    });
+    return hits.map((h) => ({ event: fromSource<StoredEvent>(h._source), score: h._score ?? 0 }));
   }
 
-  async #hits(what: string, query: object, n: number, sort?: object[]): Promise<SearchHit[]> {
-    if (n === 0) return [];
+  /** One page of event documents across the event data streams. */
+  async #events(
+    what: string,
+    query: object,
+    n: number,
+    extra: Pick<estypes.SearchRequest, "sort" | "search_after" | "collapse">,
+  ): Promise<estypes.SearchHit<Source>[]> {
     await this.start();
     const res = await this.#call(what, () =>
       this.#client.search<Source>({
         index: EVENTS,
         query,
         size: n,
-        ...(sort ? { sort: sort as never } : {}),
-        // `_id` is unique per backing index only: after a rollover a replayed event can be
-        // written again, so reads collapse on event_id and never show it twice.
-        collapse: { field: "event_id" },
+        ...extra,
         track_total_hits: false,
         ignore_unavailable: true,
         allow_no_indices: true,
       }),
     );
-    return res.hits.hits.map((h) => ({ event: fromSource<StoredEvent>(h._source), score: h._score ?? 0 }));
+    return res.hits.hits;
   }
 
   async refresh(): Promise<void> {
