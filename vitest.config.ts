@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { hermeticPath } from "./packages/testkit/src/hermetic-path.ts";
 
 // Two tiers: "unit" runs on the embedded adapters in seconds; "integration" needs the real
 // local services that `reeltime infra up` starts (scripts/test.ts does that for `npm test`).
@@ -10,6 +11,10 @@ export default defineConfig({
           name: "unit",
           include: ["**/test/**/*.test.ts"],
           exclude: ["**/node_modules/**", "**/*.int.test.ts", "**/*.e2e.test.ts"],
+          // Hermetic by construction: only node_modules/.bin and basic shell tools are on PATH,
+          // so a unit test that spawns ffmpeg, Chromium, Java or Go fails on every machine
+          // (packages/testkit/src/hermetic-path.ts; checked by packages/testkit/test/hermetic.test.ts).
+          env: { PATH: hermeticPath(import.meta.dirname), REELTIME_UNIT_TIER: "1" },
         },
       },
       {

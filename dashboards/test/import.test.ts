@@ -127,14 +127,10 @@ describe("reeltime dashboards import", () => {
     const s = await stub(okAnswer);
     close = s.close;
     // Asynchronous: the stub answers from this process while the command runs.
-    const res = await promisify(execFile)(
-      "npx",
-      ["reeltime", "dashboards", "import", "--kibana", s.url, "--grafana", s.url],
-      {
-        encoding: "utf8",
-        env: { ...process.env, REELTIME_KIBANA_API_KEY: "k", REELTIME_GRAFANA_TOKEN: "t" },
-      },
-    );
+    const res = await promisify(execFile)("reeltime", ["dashboards", "import", "--kibana", s.url, "--grafana", s.url], {
+      encoding: "utf8",
+      env: { ...process.env, REELTIME_KIBANA_API_KEY: "k", REELTIME_GRAFANA_TOKEN: "t" },
+    });
     expect(String(res.stdout)).toContain("kibana: 42 saved objects imported");
     expect(String(res.stdout)).toContain("grafana: dashboards reeltime-qoe, reeltime-pipeline, reeltime-health saved");
   });

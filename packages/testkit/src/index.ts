@@ -2,4 +2,5 @@ export { type ArchiveHarness, archiveConformance, payload } from "./conformance/
 export { type BusConformanceOptions, busConformance } from "./conformance/bus.ts";
 export { type QueryHarness, queryConformance } from "./conformance/query.ts";
 export { type SearchConformanceOptions, searchConformance } from "./conformance/search.ts";
+export { BASIC_SHELL_TOOLS, hermeticPath } from "./hermetic-path.ts";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.ts";
