@@ -44,6 +44,7 @@ function query(extra) {
 /** Replaces a table's content with a header row and one row per item (text only, never HTML). */
 function table(el, columns, rows) {
   el.replaceChildren();
+  el.classList.toggle("breakdown", columns === BREAKDOWN_COLUMNS);
   const head = el.insertRow();
   for (const [label] of columns) {
     const th = document.createElement("th");
@@ -55,6 +56,8 @@ function table(el, columns, rows) {
     for (const [, get, cls] of columns) {
       const td = tr.insertCell();
       td.textContent = get(row);
+      // A long name is cut with an ellipsis; the whole of it shows on hover.
+      td.title = td.textContent;
       if (cls?.(row)) td.className = cls(row);
     }
   }

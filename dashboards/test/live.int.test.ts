@@ -189,6 +189,61 @@ describe("the live page", () => {
     expect(requests.every((u) => u.startsWith(base))).toBe(true);
   });
 
+  it.each([1280, 1920])(
+    "lays out at %i px: no element overflows its panel, no panel overlaps another",
+    async (width) => {
+      await page.setViewportSize({ width, height: 1200 });
+      // Names as long as real ones: a video id of the dev sample's kind and a browser with its version.
+      const long: ViewRecord = {
+        ...views()[0]!,
+        view_id: `${run}-vlong`,
+        video_id: "big-buck-bunny-4k-hdr-directors-cut-2026-remaster",
+        browser: "Chrome Headless Shell",
+        started_at: new Date(now - 90_000).toISOString(),
+      };
+      await store.index([viewStart(long, "Big Buck Bunny 4K HDR (director's cut)")]);
+      await store.upsertViews([long]);
+      await store.refresh();
+      await page.goto(`${base}/live#token=${TOKEN}&app=${w.app}&minutes=60`);
+      await expect
+        .poll(() => page.locator("#by-video").textContent(), { timeout: 15_000 })
+        .toContain("big-buck-bunny-4k");
+      await expect.poll(() => page.locator("#jobs tr").count(), { timeout: 15_000 }).toBeGreaterThan(1);
+      // Measured in the page (passed as text: this project compiles without DOM types).
+      const problems = (await page.evaluate(`(() => {
+      const out = [];
+      const panels = [...document.querySelectorAll(".tile, figure, .tables > div, main > section:not(.tiles):not(.charts):not(.tables)")];
+      const name = (el) => el.id ? "#" + el.id : (el.querySelector("h2, figcaption")?.textContent ?? el.tagName);
+      for (const p of panels) {
+        const box = p.getBoundingClientRect();
+        for (const el of p.querySelectorAll("*")) {
+          const r = el.getBoundingClientRect();
+          if (r.width === 0 && r.height === 0) continue;
+          if (r.right > box.right + 1 || r.left < box.left - 1)
+            out.push(name(p) + ": " + el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + " spans " + Math.round(r.left) + "-" + Math.round(r.right) + " outside " + Math.round(box.left) + "-" + Math.round(box.right));
+        }
+        // A cut-off figure is a hidden figure. A long name may end in an ellipsis, with the whole
+        // name on hover; every other cell shows all of its text.
+        for (const cell of p.querySelectorAll("td, th"))
+          if (cell.scrollWidth > cell.clientWidth + 1 && !(cell.cellIndex === 0 && cell.title === cell.textContent))
+            out.push(name(p) + ": cell '" + cell.textContent + "' is cut off");
+      }
+      for (let i = 0; i < panels.length; i++)
+        for (let j = i + 1; j < panels.length; j++) {
+          const a = panels[i].getBoundingClientRect(), b = panels[j].getBoundingClientRect();
+          if (panels[i].contains(panels[j]) || panels[j].contains(panels[i])) continue;
+          const overlap = Math.min(a.right, b.right) - Math.max(a.left, b.left) > 1 && Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) > 1;
+          if (overlap) out.push(name(panels[i]) + " overlaps " + name(panels[j]));
+        }
+      if (document.documentElement.scrollWidth > window.innerWidth) out.push("the page scrolls sideways: " + document.documentElement.scrollWidth + " px");
+      return out;
+    })()`)) as string[];
+      await mkdir(OUTPUT, { recursive: true });
+      await page.screenshot({ path: join(OUTPUT, `live-${width}.png`), fullPage: true });
+      expect(problems).toEqual([]);
+    },
+  );
+
   it("the stats endpoint refuses a request without a read token", async () => {
     const res = await fetch(`${base}/v1/stats`);
     expect(res.status).toBe(401);

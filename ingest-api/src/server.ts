@@ -1,6 +1,6 @@
 import { createBus, createSearchStore } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
-import { ConnectionEnv, createLogger, loadEnv, onShutdown } from "@reeltime/runtime";
+import { ConnectionEnv, createLogger, listenError, loadEnv, onShutdown } from "@reeltime/runtime";
 import { buildApp } from "./app.ts";
 import { type IngestConfig, loadIngestConfig } from "./config.ts";
 
@@ -16,7 +16,15 @@ export async function startIngest(opts: { config?: IngestConfig; env?: NodeJS.Pr
   await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: connections.REELTIME_PARTITIONS })));
   await search.start();
   const app = await buildApp({ config, bus, search, logger });
-  const address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  let address: string;
+  try {
+    address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  } catch (err) {
+    await app.close();
+    await bus.shutdown();
+    await search.shutdown();
+    throw listenError(err, { host: config.env.HOST, port: config.env.PORT, setting: "PORT" });
+  }
   logger.info({ address, bus: bus.driver, search: search.driver }, "ingest API listening");
   const close = async () => {
     await app.close(); // stop accepting, finish in-flight requests, flush api records

@@ -40,6 +40,8 @@ export interface PipelineOptions {
   progressIntervalMs?: number;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /** The app whose videos this pipeline transcodes, when a request names none: jobs belong to an app like every event. */
+  appId?: string;
   /** Hears every job event once built (e.g. to draw a progress bar). */
   onEvent?: (event: JobEvent) => void;
 }
@@ -61,6 +63,8 @@ export interface JobRequest {
   sourceLabel?: string;
   /** When the upload landed, for `queue_wait_ms`. */
   enqueuedAt?: Date;
+  /** The app the video belongs to (its job events and job record carry it); defaults to the pipeline's `appId`. */
+  appId?: string;
 }
 
 export interface JobResult {
@@ -102,15 +106,19 @@ export class TranscodePipeline {
   readonly #run: ToolRunner;
   readonly #limiter: Limiter;
   readonly #threads: number;
-  readonly #o: Required<Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads">> &
+  readonly #o: Required<
+    Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads" | "appId">
+  > &
     Pick<PipelineOptions, "ladder" | "onEvent">;
   readonly #retry: RetryOptions;
   readonly #limits: InputLimits;
+  readonly #appId: string | undefined;
 
   constructor(deps: PipelineDeps, options: PipelineOptions = {}) {
     this.#bus = deps.bus;
     this.#archive = deps.archive;
     this.#run = deps.run ?? runTool;
+    this.#appId = options.appId;
     const cores = availableParallelism();
     const concurrency = options.concurrency ?? Math.max(1, Math.min(2, cores));
     this.#limiter = new Limiter(concurrency);
@@ -157,6 +165,7 @@ export class TranscodePipeline {
         jobId,
         source: (request.sourceLabel ?? source).slice(0, 2048),
         video: { id: videoId, ...(request.title ? { title: request.title.slice(0, 256) } : {}) },
+        ...((request.appId ?? this.#appId) ? { appId: request.appId ?? this.#appId } : {}),
       },
       { progressIntervalMs: this.#o.progressIntervalMs, ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}) },
     );

@@ -14,3 +14,6 @@ process.on("warning", (warning) => {
 const { main } = await import("../src/main.ts");
 
 process.exitCode = await main(process.argv);
+// A failed command has printed its one line; timers or sockets a half-started service left
+// behind must not keep the process alive after it.
+if (process.exitCode !== 0) process.exit(process.exitCode);

@@ -35,3 +35,33 @@ export function unavailable(service: string, detail: string, cause?: unknown): R
     },
   );
 }
+
+/**
+ * The error for a listening socket whose port is taken: one line that names the port and the
+ * setting that chooses another. Anything else passes through unchanged.
+ */
+export function listenError(err: unknown, where: { host: string; port: number; setting: string }): unknown {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === "EADDRINUSE")
+    return new ReeltimeError(
+      "REELTIME_ERR_PORT_IN_USE",
+      `port ${where.port} on ${where.host} is already in use; stop what holds it or choose another with ${where.setting}`,
+      1,
+      { cause: err },
+    );
+  if (code === "EACCES")
+    return new ReeltimeError(
+      "REELTIME_ERR_PORT_DENIED",
+      `port ${where.port} on ${where.host} needs privileges this process lacks; choose a port above 1023 with ${where.setting}`,
+      1,
+      { cause: err },
+    );
+  if (code === "EADDRNOTAVAIL")
+    return new ReeltimeError(
+      "REELTIME_ERR_HOST_UNAVAILABLE",
+      `address ${where.host} is not an address of this machine; choose another host`,
+      1,
+      { cause: err },
+    );
+  return err;
+}

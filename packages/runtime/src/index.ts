@@ -1,5 +1,5 @@
 export { ConnectionEnv, describeEnv, loadEnv, SECRET_VARS } from "./config.ts";
-export { ReeltimeError, unavailable } from "./errors.ts";
+export { listenError, ReeltimeError, unavailable } from "./errors.ts";
 export { createLogger, type Logger, REDACT_PATHS } from "./logger.ts";
 export { Counter, createRegistry, Gauge, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
 export { onShutdown } from "./shutdown.ts";

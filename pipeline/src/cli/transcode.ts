@@ -14,6 +14,8 @@ export interface TranscodeCommandOptions {
   ladder?: string[];
   /** Also copy the finished package to `<out>/<video_id>/`. */
   out?: string;
+  /** The app the video belongs to. */
+  appId?: string;
   stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
@@ -41,6 +43,7 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
         ...(o.segmentSeconds === undefined ? {} : { segmentSeconds: o.segmentSeconds }),
         ...(o.ladder ? { ladder: o.ladder } : {}),
         progressIntervalMs: 250,
+        ...(o.appId ? { appId: o.appId } : {}),
         onEvent: (e) => view.onEvent(e),
       },
     );

@@ -28,7 +28,9 @@ export async function watchCommand(o: WatchCommandOptions): Promise<ProcessedRec
   const out = o.stdout ?? process.stdout;
   const prefix = uploadsPrefix(o.prefix);
   const { bus, archive } = await connect();
-  const pipeline = new TranscodePipeline({ bus, archive });
+  // Uploads belong to the app REELTIME_APP_ID names (their job events and records carry it).
+  const appId = process.env.REELTIME_APP_ID;
+  const pipeline = new TranscodePipeline({ bus, archive }, appId ? { appId } : {});
   const watcher = new UploadWatcher(archive, pipeline, {
     prefix,
     intervalMs: (o.intervalSeconds ?? 5) * 1000,

@@ -24,6 +24,7 @@ export interface ReporterOptions {
 export class JobReporter {
   readonly jobId: string;
   readonly source: string;
+  readonly appId: string | undefined;
   video: VideoFields;
   #bus: Bus;
   #options: ReporterOptions;
@@ -32,8 +33,13 @@ export class JobReporter {
   #lastProgress = new Map<string, number>();
   #publishError: unknown;
 
-  constructor(bus: Bus, ctx: { jobId: string; source: string; video: VideoFields }, options: ReporterOptions) {
+  constructor(
+    bus: Bus,
+    ctx: { jobId: string; source: string; video: VideoFields; appId?: string },
+    options: ReporterOptions,
+  ) {
     this.#bus = bus;
+    this.appId = ctx.appId;
     this.jobId = ctx.jobId;
     this.source = ctx.source;
     this.video = ctx.video;
@@ -52,6 +58,7 @@ export class JobReporter {
       schema_version: SCHEMA_VERSION,
       client_ts: new Date().toISOString(),
       seq: ++this.#seq,
+      ...(this.appId ? { app_id: this.appId } : {}),
       video: this.video,
       job: { id: this.jobId, source: this.source, ...job },
       ...(attributes ? { attributes } : {}),

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { ReeltimeError } from "@reeltime/runtime";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 
 function count(value: string): number {
   const n = Number(value);
@@ -13,13 +13,20 @@ function count(value: string): number {
   return n;
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new ReeltimeError("REELTIME_ERR_USAGE", `--port (or PORT) takes a port from 0 to 65535, got ${value}`, 2);
+  return n;
+}
+
 export function registerDev(program: Command): void {
   program
     .command("dev")
     .description(
       "run everything in one process on the embedded default: ingest API, processors, pipeline, demo page and live view (no servers needed)",
     )
-    .option("--port <port>", "HTTP port", (v) => Number(v), 8080)
+    .addOption(new Option("--port <port>", "HTTP port").env("PORT").argParser(port).default(8080))
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--data-dir <dir>", "where the embedded bus, search and archive keep their files", ".reeltime/dev")
     .option("--video <file>", "transcode this video instead of the generated sample")
@@ -52,7 +59,7 @@ export function registerDev(program: Command): void {
         print("");
         print("reeltime is running on the embedded default (no external servers):");
         print(`  demo page      ${dev.url}/demo`);
-        print(`  live view      ${dev.url}/live`);
+        print(`  live view      ${dev.url}/live#token=${dev.readToken}`);
         print(`  ingest API     ${dev.url}/v1/events   (header x-reeltime-key)`);
         print(`  last events    ${dev.url}/v1/events/last   (Authorization: Bearer <read token>)`);
         print(`  metrics        ${dev.url}/metrics`);

@@ -1,5 +1,5 @@
 import { ReeltimeError } from "@reeltime/runtime";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -26,10 +26,13 @@ export function registerTranscode(program: Command): void {
     .option("--segment-seconds <n>", "HLS segment length in seconds (1-30)", positiveInt, 4)
     .option("--ladder <rungs>", "comma-separated renditions, e.g. 720p,480p (capped at the source's size)")
     .option("--out <dir>", "also copy the finished package to DIR/<video_id>/")
+    .addOption(
+      new Option("--app <id>", "the app the video belongs to (its job events carry it)").env("REELTIME_APP_ID"),
+    )
     .action(
       async (
         file: string,
-        o: { videoId?: string; title?: string; segmentSeconds: number; ladder?: string; out?: string },
+        o: { videoId?: string; title?: string; segmentSeconds: number; ladder?: string; out?: string; app?: string },
       ) => {
         const { transcodeCommand } = await import("@reeltime/pipeline");
         await transcodeCommand(file, {
@@ -38,6 +41,7 @@ export function registerTranscode(program: Command): void {
           ...(o.title ? { title: o.title } : {}),
           ...(o.ladder ? { ladder: o.ladder.split(",").filter(Boolean) } : {}),
           ...(o.out ? { out: o.out } : {}),
+          ...(o.app ? { appId: o.app } : {}),
         });
       },
     );

@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -17,7 +18,7 @@ import {
 } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
-import { ConnectionEnv, createLogger, createRegistry, loadEnv, ReeltimeError } from "@reeltime/runtime";
+import { ConnectionEnv, createLogger, createRegistry, listenError, loadEnv, ReeltimeError } from "@reeltime/runtime";
 import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
@@ -81,6 +82,8 @@ function ensureSdkBundles(print: (l: string) => void): void {
  */
 export async function startDev(o: DevOptions): Promise<DevHandle> {
   const { print } = o;
+  // A busy port is found before anything starts, so nothing is left running behind the error.
+  await assertPortFree(o.host, o.port);
   await mkdir(o.dataDir, { recursive: true });
   const conn = loadEnv(ConnectionEnv, {
     ...process.env,
@@ -138,6 +141,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
           {
             ladder: ["720p", "480p", "360p", "240p"],
             segmentSeconds: 2,
+            appId,
             onEvent: (e) => {
               if (e.event_type === "job.step_completed")
                 print(`  ${e.job.step}${e.job.rendition ? ` ${e.job.rendition}` : ""} done`);
@@ -178,7 +182,22 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     );
   });
 
-  const address = await app.listen({ port: o.port, host: o.host });
+  const stop = async () => {
+    await app.close();
+    await processors.stop();
+    await query.shutdown();
+    await bus.shutdown();
+    await search.shutdown();
+    await archive.shutdown();
+  };
+  let address: string;
+  try {
+    address = await app.listen({ port: o.port, host: o.host });
+  } catch (err) {
+    // Taken while the sample was transcoding: stop what started, then say which port.
+    await stop();
+    throw listenError(err, { host: o.host, port: o.port, setting: PORT_SETTING });
+  }
   return {
     url: address,
     bus,
@@ -189,13 +208,16 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     readToken,
     appId,
     ...(video ? { videoId: video.id } : {}),
-    async close() {
-      await app.close();
-      await processors.stop();
-      await query.shutdown();
-      await bus.shutdown();
-      await search.shutdown();
-      await archive.shutdown();
-    },
+    close: stop,
   };
+}
+
+const PORT_SETTING = "--port or the PORT variable";
+
+async function assertPortFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", (err) => fail(listenError(err, { host, port, setting: PORT_SETTING })));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => ok()));
+  });
 }
