@@ -8,7 +8,7 @@ import { createLogger, type Logger } from "@reeltime/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
 import { SecretRing } from "./auth.ts";
 import type { IngestConfig } from "./config.ts";
-import { sendError } from "./errors.ts";
+import { clientErrorResponse, sendError } from "./errors.ts";
 import { type IngestMetrics, ingestMetrics } from "./metrics.ts";
 import { apiRecorder } from "./plugins/api-record.ts";
 import { RateLimits } from "./plugins/rate-limit.ts";
@@ -64,6 +64,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // Unknown query parameters are refused with a 400, never silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
     forceCloseConnections: false,
+    // Oversized headers and malformed requests never reach a route: answer them in the
+    // project's error shape instead of Fastify's default body.
+    clientErrorHandler: (err, socket) => {
+      const response = clientErrorResponse(err as Error & { code?: string });
+      if (response && socket.writable) socket.end(response);
+      else socket.destroy();
+    },
   });
 
   const allowed = config.corsOrigins;
@@ -154,6 +161,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   apiRecorder(app, ctx);
+  // A preflight from an origin no app allows: a 403 that names the origin and the setting (the
+  // CORS plugin would leave it unanswered, and it fell through to "no route OPTIONS").
+  app.addHook("onRequest", async (req, reply) => {
+    const origin = req.headers.origin;
+    if (req.method !== "OPTIONS" || origin === undefined || req.headers["access-control-request-method"] === undefined)
+      return;
+    if (ctx.anyOrigin(origin)) return;
+    return sendError(
+      reply,
+      "REELTIME_ERR_CORS",
+      `origin ${origin.slice(0, 200)} is not allowed by any app; add it to REELTIME_CORS_ORIGINS as app=${origin.slice(0, 200)}`,
+    );
+  });
   await app.register(cors, {
     origin: (origin, cb) => cb(null, origin === undefined ? false : ctx.anyOrigin(origin)),
     methods: ["GET", "POST", "OPTIONS"],

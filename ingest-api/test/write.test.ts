@@ -195,6 +195,25 @@ describe("CORS", () => {
       headers: { origin: "https://evil.example", "access-control-request-method": "POST" },
     });
     expect(denied.headers["access-control-allow-origin"]).toBeUndefined();
+    // A clear refusal in the error shape, naming the origin and the setting (it was a 404
+    // "no route OPTIONS /v1/events").
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json()).toEqual({
+      error: {
+        code: "REELTIME_ERR_CORS",
+        message:
+          "origin https://evil.example is not allowed by any app; add it to REELTIME_CORS_ORIGINS as app=https://evil.example",
+      },
+    });
+  });
+
+  it("an OPTIONS request that is not a preflight is not mistaken for one", async () => {
+    const res = await h.app.inject({
+      method: "OPTIONS",
+      url: "/v1/events",
+      headers: { origin: "https://evil.example" },
+    });
+    expect(res.statusCode).not.toBe(403);
   });
 
   it("lets a browser page read Retry-After on a 503 (exposed to allowed origins)", async () => {
@@ -208,6 +227,42 @@ describe("CORS", () => {
         .toLowerCase()
         .split(/\s*,\s*/),
     ).toContain("retry-after");
+  });
+});
+
+describe("requests Node's parser refuses", () => {
+  async function raw(request: string): Promise<string> {
+    const { connect } = await import("node:net");
+    await h.app.listen({ port: 0, host: "127.0.0.1" });
+    const port = (h.app.server.address() as { port: number }).port;
+    return new Promise((resolve, reject) => {
+      let got = "";
+      const socket = connect(port, "127.0.0.1", () => socket.write(request));
+      socket.on("data", (d) => {
+        got += d;
+      });
+      socket.on("end", () => resolve(got));
+      socket.on("error", reject);
+    });
+  }
+  const bodyOf = (response: string) => JSON.parse(response.slice(response.indexOf("\r\n\r\n") + 4));
+
+  it("an oversized header gets a 431 in the project's error shape", async () => {
+    const res = await raw(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`);
+    expect(res.startsWith("HTTP/1.1 431 ")).toBe(true);
+    expect(bodyOf(res)).toEqual({
+      error: {
+        code: "REELTIME_ERR_HEADERS_TOO_LARGE",
+        message:
+          "the request headers exceed the server's limit (16 KB in total); send fewer or shorter headers and cookies",
+      },
+    });
+  });
+
+  it("a malformed request line gets a 400 in the project's error shape", async () => {
+    const res = await raw("NOT HTTP AT ALL\r\n\r\n");
+    expect(res.startsWith("HTTP/1.1 400 ")).toBe(true);
+    expect(bodyOf(res).error.code).toBe("REELTIME_ERR_BODY");
   });
 });
 

@@ -228,6 +228,18 @@ describe.each([
       if (jobs.length === 0) await new Promise((r) => setTimeout(r, 500));
     }
     expect(jobs[0]).toMatchObject({ status: "completed", renditions_completed: 2, failed_step: null });
+    // The jobs belong to the demo app, so the live view's "Pipeline jobs" panel (GET /v1/stats
+    // with the dev read token, which reads app demo only) lists them.
+    let recent: { video_id?: string; status: string }[] = [];
+    for (let i = 0; i < 60 && !recent.some((j) => j.video_id === videoId); i++) {
+      const res = await fetch(`${dev.url}/v1/stats?minutes=60`, {
+        headers: { authorization: `Bearer ${dev.readToken}` },
+      });
+      expect(res.status).toBe(200);
+      recent = ((await res.json()) as { jobs: { recent: typeof recent } }).jobs.recent;
+      if (!recent.some((j) => j.video_id === videoId)) await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(recent.find((j) => j.video_id === videoId)).toMatchObject({ status: "completed" });
 
     // 8. The dashboards' queries see the view: the QoE dashboard's "startup by video" panel, as
     // Grafana would send it, answered by the real Elasticsearch.

@@ -1,3 +1,5 @@
+import { formatViewMetrics } from "./metrics-format.ts";
+
 /** The demo page: hls.js and the reeltime SDK from this server (no CDN), tracking one player. */
 export function demoPage(o: {
   writeKey: string;
@@ -24,7 +26,9 @@ export function demoPage(o: {
   video { width: 100%; background: #000; border-radius: 6px; }
   .row { display: flex; gap: .5rem; margin: .75rem 0; flex-wrap: wrap; }
   button { font: inherit; padding: .35rem .8rem; border-radius: 4px; border: 1px solid #9aa4ae; background: #f5f7f9; cursor: pointer; }
-  pre { background: #f5f7f9; padding: .75rem; border-radius: 4px; font-size: 13px; overflow: auto; }
+  table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
+  th { text-align: left; font-weight: 500; color: #5a6570; padding: .15rem 1.5rem .15rem 0; }
+  td { text-align: right; padding: .15rem 0; }
 </style>
 </head>
 <body>
@@ -37,7 +41,7 @@ export function demoPage(o: {
   <button data-reeltime-click="share" data-reeltime-label="Share">Share</button>
   <button id="flush">Flush now</button>
 </div>
-<pre id="stats">waiting for playback…</pre>
+<table id="stats"><tr><th>waiting for playback…</th></tr></table>
 <script src="/assets/hls.min.js"></script>
 <script src="/assets/reeltime.min.js"></script>
 <script src="/assets/reeltime-hls.min.js"></script>
@@ -60,9 +64,20 @@ export function demoPage(o: {
   } else video.src = src;
   const attachment = tracker.attach(video, { hls, video: { id: cfg.videoId, title: cfg.title } });
   document.getElementById("flush").onclick = () => tracker.flush();
+  const formatViewMetrics = ${formatViewMetrics.toString()};
   setInterval(() => {
     const m = attachment.metrics();
-    if (m) document.getElementById("stats").textContent = JSON.stringify(m, null, 2);
+    if (!m) return;
+    const rows = formatViewMetrics(m).map(([label, value]) => {
+      const tr = document.createElement("tr");
+      const th = document.createElement("th");
+      const td = document.createElement("td");
+      th.textContent = label;
+      td.textContent = value;
+      tr.append(th, td);
+      return tr;
+    });
+    document.getElementById("stats").replaceChildren(...rows);
   }, 1000);
 </script>
 </body>
