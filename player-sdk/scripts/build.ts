@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { extractApi } from "./api.ts";
 import { buildBundles, root } from "./bundles.ts";
 import { measure, report } from "./size.ts";
 
@@ -22,9 +23,20 @@ function typesForPublishing(): void {
   }
 }
 
-for (const dir of ["dist/esm", "dist/iife", "dist/dts"]) rmSync(join(root, dir), { recursive: true, force: true });
+// Bundles are rewritten in place (a running dev server or test may be serving them); only the
+// intermediate declarations are cleared.
+rmSync(join(root, "dist/dts"), { recursive: true, force: true });
 await buildBundles(join(root, "dist"));
 typesForPublishing();
+// One self-contained declaration file per entry point, and the public surface against etc/*.api.md.
+const api = extractApi(process.argv.includes("--update-api"));
+for (const r of api) for (const e of r.errors) process.stderr.write(`${r.name}: ${e}\n`);
+if (api.some((r) => !r.ok)) {
+  process.stderr.write(
+    "the SDK's public API differs from player-sdk/etc/*.api.md: review the change, then run `npm run build -w player-sdk -- --update-api` and commit the reports\n",
+  );
+  process.exit(1);
+}
 if (!report(measure(root))) {
   process.stderr.write("size budget exceeded: trim the bundle or raise the budget in player-sdk/scripts/size.ts\n");
   process.exit(1);

@@ -1,4 +1,6 @@
-import type { ClickEvent, EventOf, PlaybackEvent } from "@reeltime/events";
+// The wire contract as plain interfaces generated from the event contract, so the published
+// types stand alone (player-sdk/test/wire-types.test.ts proves them equal to @reeltime/events).
+import type { ClickEvent, EventOf, PlaybackEvent } from "./generated/wire.ts";
 
 /** Every playback event type the SDK emits. */
 export type PlaybackType = PlaybackEvent["event_type"];

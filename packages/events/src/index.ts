@@ -12,6 +12,7 @@ export { type Field, type FieldKind, leafFields, mergedFields } from "./derive/f
 export { artefacts, GENERATED_DIR, type GenerateReport, generate } from "./derive/generate.ts";
 export { jsonSchemas, plain } from "./derive/json-schema.ts";
 export { type Column, type ColumnType, columnValue, familyColumns, recordColumns } from "./derive/parquet.ts";
+export { wireTypesSource } from "./derive/typescript.ts";
 export { Attributes, Client, defineEvent, envelopeFields, Page, UserAgent, Video } from "./envelope.ts";
 export * from "./examples.ts";
 export { ApiEvents } from "./families/api.ts";

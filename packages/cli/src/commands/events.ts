@@ -1,4 +1,5 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
 import { text } from "node:stream/consumers";
 import {
   EVENT_SCHEMAS,
@@ -10,9 +11,26 @@ import {
   isEventType,
   jsonSchemas,
   validateEvent,
+  wireTypesSource,
 } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
+
+const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
+/** The player SDK's plain wire types, generated from the contract (its published types build on them). */
+const SDK_WIRE_TYPES = join(ROOT, "player-sdk", "src", "generated", "wire.ts");
+
+/** Writes the SDK's wire types, or with `check` only compares; returns the file when it differed. */
+async function syncWireTypes(check: boolean): Promise<{ file: string; missing: boolean } | undefined> {
+  const want = await wireTypesSource();
+  const have = await readFile(SDK_WIRE_TYPES, "utf8").catch(() => undefined);
+  if (have === want) return undefined;
+  if (!check) {
+    await mkdir(dirname(SDK_WIRE_TYPES), { recursive: true });
+    await writeFile(SDK_WIRE_TYPES, want);
+  }
+  return { file: relative(ROOT, SDK_WIRE_TYPES), missing: have === undefined };
+}
 
 function requireType(type: string): EventType {
   if (isEventType(type)) return type;
@@ -121,11 +139,13 @@ export function registerEvents(program: Command): void {
   events
     .command("generate")
     .description(
-      "write the artefacts derived from the contract (JSON Schema, ES templates, Parquet columns, Athena DDL)",
+      "write the artefacts derived from the contract (JSON Schema, ES templates, Parquet columns, Athena DDL, the player SDK's wire types)",
     )
     .option("--check", "only check that the committed artefacts are current (exit 1 if not)")
     .action(async (opts: { check?: boolean }) => {
       const r = await generate({ check: opts.check ?? false });
+      const wire = await syncWireTypes(opts.check ?? false);
+      if (wire) (wire.missing ? r.missing : r.stale).push(wire.file);
       const changed = [...r.missing, ...r.stale, ...r.extra];
       if (opts.check) {
         if (changed.length === 0) return void process.stdout.write("generated artefacts are current\n");
