@@ -38,3 +38,6 @@ export async function buildBundles(outDir: string): Promise<void> {
     });
   }
 }
+
+// `node scripts/bundles.ts`: the browser bundles alone into dist/ (what `reeltime dev` serves).
+if (import.meta.main) await buildBundles(join(root, "dist"));

@@ -13,6 +13,7 @@ import {
   createLogger,
   createRegistry,
   type Logger,
+  listenError,
   loadEnv,
   ReeltimeError,
   type Registry,
@@ -186,11 +187,11 @@ export async function runProcessService(opts: { only?: string; metricsPort?: num
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err) =>
       reject(
-        new ReeltimeError(
-          "REELTIME_ERR_PORT_TAKEN",
-          `metrics port ${port} is taken (${(err as Error).message}); pass --metrics-port`,
-          2,
-        ),
+        listenError(err, {
+          host: loadEnv(ProcessorEnv, opts.env ?? process.env).HOST,
+          port,
+          setting: "--metrics-port",
+        }),
       ),
     );
     server.listen(port, loadEnv(ProcessorEnv, opts.env ?? process.env).HOST, resolve);

@@ -44,7 +44,7 @@ export function listenError(err: unknown, where: { host: string; port: number; s
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === "EADDRINUSE")
     return new ReeltimeError(
-      "REELTIME_ERR_PORT_IN_USE",
+      "REELTIME_ERR_PORT_TAKEN",
       `port ${where.port} on ${where.host} is already in use; stop what holds it or choose another with ${where.setting}`,
       1,
       { cause: err },

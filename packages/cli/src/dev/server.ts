@@ -67,7 +67,7 @@ export interface DevHandle {
 function ensureSdkBundles(print: (l: string) => void): void {
   if (existsSync(join(SDK_DIST, "reeltime.min.js"))) return;
   print("building the player SDK bundles (first run)…");
-  const r = spawnSync(process.execPath, [join(ROOT, "player-sdk", "scripts", "build.ts")], {
+  const r = spawnSync(process.execPath, [join(ROOT, "player-sdk", "scripts", "bundles.ts")], {
     cwd: join(ROOT, "player-sdk"),
     stdio: "inherit",
   });
