@@ -5,7 +5,7 @@ import underPressure from "@fastify/under-pressure";
 import type { Bus, SearchStore } from "@reeltime/connectors";
 import { warmUpValidators } from "@reeltime/events";
 import { createLogger, type Logger } from "@reeltime/runtime";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { SecretRing } from "./auth.ts";
 import type { IngestConfig } from "./config.ts";
 import { clientErrorResponse, sendError } from "./errors.ts";
@@ -92,9 +92,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // Bodies: JSON and text/plain (sendBeacon without preflight), optionally gzip/deflate.
   // The body limit counts decompressed bytes, so a small bomb cannot expand past it.
   app.removeAllContentTypeParsers();
-  const parseJson = (_req: unknown, body: string, done: (err: Error | null, value?: unknown) => void) => {
+  const parseJson = (req: FastifyRequest, body: string, done: (err: Error | null, value?: unknown) => void) => {
+    const refused = charsetRefusal(req.headers["content-type"]);
+    if (refused) return done(refused);
     try {
-      done(null, JSON.parse(body));
+      done(null, wellFormed(JSON.parse(body), body));
     } catch (err) {
       (err as { statusCode?: number }).statusCode = 400;
       (err as { code?: string }).code = "REELTIME_ERR_JSON";
@@ -102,7 +104,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
   };
   app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
-  app.addContentTypeParser("application/cmcd", { parseAs: "string" }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser("application/cmcd", { parseAs: "string" }, (req, body, done) => {
+    const refused = charsetRefusal(req.headers["content-type"]);
+    if (refused) return done(refused);
+    done(null, String(body).toWellFormed());
+  });
   app.addHook("preParsing", async (req, _reply, payload) => {
     const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
     if (enc === "identity") return payload;
@@ -213,4 +219,46 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     liveRoutes(api, ctx);
   });
   return app;
+}
+
+/**
+ * Bodies are read as UTF-8 (invalid bytes become U+FFFD). A body that says it is in another
+ * charset is refused with a 415 rather than read wrongly.
+ */
+function charsetRefusal(contentType: string | undefined): Error | undefined {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1]?.toLowerCase();
+  if (charset === undefined || charset === "utf-8" || charset === "utf8") return undefined;
+  const err = new Error(
+    `charset "${charset.slice(0, 40)}" is not supported; send UTF-8 (Content-Type: application/json; charset=utf-8)`,
+  ) as Error & { statusCode: number; code: string };
+  err.statusCode = 415;
+  err.code = "REELTIME_ERR_MEDIA_TYPE";
+  return err;
+}
+
+/**
+ * Lone UTF-16 surrogates (JSON's "\ud800" escapes) are valid JSON but no store downstream can
+ * hold them (Parquet through DuckDB refuses them, Elasticsearch mangles them): every string is
+ * made well-formed, a lone surrogate becoming U+FFFD. NUL and other control characters are
+ * kept: JSON, Elasticsearch and Parquet all hold them. Only bodies that contain a \u escape
+ * or a raw lone surrogate are walked, so the common case costs one scan.
+ */
+function wellFormed(value: unknown, text: string): unknown {
+  if (text.isWellFormed() && !/\\u[dD][89a-fA-F]/.test(text)) return value;
+  const fix = (v: unknown): unknown => (typeof v === "string" ? v.toWellFormed() : v);
+  const root = { value };
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const o = stack.pop() as Record<string, unknown>;
+    for (const k of Object.keys(o)) {
+      const v = o[k];
+      const key = k.toWellFormed();
+      if (key !== k) {
+        delete o[k];
+        o[key] = fix(v);
+      } else if (typeof v === "string") o[k] = fix(v);
+      if (v !== null && typeof v === "object") stack.push(v);
+    }
+  }
+  return root.value;
 }

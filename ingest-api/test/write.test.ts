@@ -230,6 +230,38 @@ describe("CORS", () => {
   });
 });
 
+describe("text a store downstream cannot hold", () => {
+  it("a lone surrogate becomes U+FFFD; NUL and bidi marks are kept", async () => {
+    const e = { ...exampleEvent("click"), attributes: { note: "a\u0000b\u202ec" } };
+    const text = JSON.stringify({ events: [e] })
+      .replace(JSON.stringify(e.page.url).slice(1, -1), "https://shop.example/\\ud800x")
+      .replace('"a\\u0000b', '"\\udc00a\\u0000b');
+    const res = await post(text);
+    expect(res.statusCode, res.body).toBe(200);
+    const [m] = await drain(h.bus, [TOPICS.click], 1);
+    const stored = decode(m!) as { page: { url: string }; attributes: Record<string, string> };
+    expect(stored.page.url).toBe("https://shop.example/\ufffdx");
+    expect(stored.attributes).toEqual({ note: "\ufffda\u0000b\u202ec" });
+  });
+
+  it("a body in another charset is refused with a 415 that says to send UTF-8", async () => {
+    const res = await post(JSON.stringify({ events: [exampleEvent("click")] }), {
+      "content-type": "application/json; charset=iso-8859-1",
+    });
+    expect(res.statusCode).toBe(415);
+    expect(res.json()).toEqual({
+      error: {
+        code: "REELTIME_ERR_MEDIA_TYPE",
+        message: 'charset "iso-8859-1" is not supported; send UTF-8 (Content-Type: application/json; charset=utf-8)',
+      },
+    });
+    const ok = await post(JSON.stringify({ events: [exampleEvent("click")] }), {
+      "content-type": "application/json; charset=UTF-8",
+    });
+    expect(ok.statusCode).toBe(200);
+  });
+});
+
 describe("requests Node's parser refuses", () => {
   async function raw(request: string): Promise<string> {
     const { connect } = await import("node:net");

@@ -1,2 +1,9 @@
 export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";
+export {
+  boundedPayload,
+  MAX_DEAD_BYTES,
+  MAX_DEAD_DEPTH,
+  MAX_DEAD_NODES,
+  type TruncatedPayload,
+} from "./ports/dead-letter.ts";
 export type * from "./ports/index.ts";

@@ -1,6 +1,6 @@
-import type { Archive, Bus, ConsumedBatch } from "@reeltime/connectors";
-import { archivePrefix, type Family, familyColumns, TOPICS } from "@reeltime/events";
-import type { Logger } from "@reeltime/runtime";
+import type { Archive, Bus, ConsumedBatch, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
+import { archivePrefix, type Column, type Family, familyColumns, TOPICS } from "@reeltime/events";
+import type { Logger, ReeltimeError } from "@reeltime/runtime";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
 import { compareOffsets } from "../runtime/order.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/processor.ts";
@@ -269,7 +269,8 @@ export class Archiver implements Processor {
     }
     if (family)
       for (const [path, rows] of groups) {
-        const bytes = await this.#writer.write(familyColumns(family), rows);
+        const bytes = await this.#writeRows(st, familyColumns(family), rows);
+        if (!bytes) continue;
         await this.#archive.put(`${path}${this.#fileName(st, b.from, to)}`, bytes, {
           contentType: "application/vnd.apache.parquet",
         });
@@ -291,6 +292,37 @@ export class Archiver implements Processor {
     }
     if (++st.cuts % KEEP_MARKERS === 0) await this.#prune(st);
     await this.#lookup(st);
+  }
+
+  /**
+   * Parquet of these rows. When DuckDB refuses a value (content, not a passing failure), each
+   * row is tried alone: the ones it refuses go to dead letters with its reason, the rest are
+   * archived, and the partition moves on.
+   */
+  async #writeRows(st: PartitionState, columns: Column[], rows: unknown[]): Promise<Uint8Array | undefined> {
+    try {
+      return await this.#writer.write(columns, rows);
+    } catch (err) {
+      if ((err as ReeltimeError).code !== "REELTIME_ERR_ARCHIVE_CONTENT") throw err;
+      const kept: unknown[] = [];
+      const letters: DeadLetter[] = [];
+      for (const row of rows)
+        try {
+          await this.#writer.write(columns, [row]);
+          kept.push(row);
+        } catch (one) {
+          if ((one as ReeltimeError).code !== "REELTIME_ERR_ARCHIVE_CONTENT") throw one;
+          const source = { topic: st.topic, partition: st.partition, value: new Uint8Array() } as ConsumedMessage;
+          letters.push(deadLetter(this.name, "unarchivable", (one as Error).message, source, row));
+        }
+      await publishDeadLetters(this.#bus, letters);
+      for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
+      this.#log.warn(
+        { topic: st.topic, partition: st.partition, rejected: letters.length },
+        "archiver: rows Parquet cannot hold went to dead letters",
+      );
+      return kept.length > 0 ? this.#writer.write(columns, kept) : undefined;
+    }
   }
 
   #fileName(st: PartitionState, from: string, to: string) {

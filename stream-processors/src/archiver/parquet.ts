@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { type Column, columnValue } from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
 
 const DUCK_TYPE = { string: "VARCHAR", timestamp: "TIMESTAMP", bigint: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN" };
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -43,7 +44,8 @@ export class ParquetWriter {
       const flat: Record<string, unknown> = {};
       for (const c of columns) {
         const v = columnValue(r, c);
-        if (v !== undefined) flat[c.name] = v;
+        // A lone surrogate (which JSON allows and DuckDB's JSON reader refuses) becomes U+FFFD.
+        if (v !== undefined) flat[c.name] = typeof v === "string" ? v.toWellFormed() : v;
       }
       return JSON.stringify(flat);
     });
@@ -65,6 +67,13 @@ export class ParquetWriter {
           `TO ${quote(output)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${this.rowGroupSize})`,
       );
       return new Uint8Array(await readFile(output));
+    } catch (err) {
+      // DuckDB refused a value (input or conversion): the rows' content, not a passing failure.
+      if (/^(Invalid Input|Conversion) Error/.test((err as Error).message))
+        throw new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", (err as Error).message.slice(0, 500), 1, {
+          cause: err,
+        });
+      throw err;
     } finally {
       await rm(input, { force: true });
       await rm(output, { force: true });

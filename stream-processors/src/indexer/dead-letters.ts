@@ -1,4 +1,4 @@
-import type { ConsumedBatch, DeadLetter, SearchStore } from "@reeltime/connectors";
+import { boundedPayload, type ConsumedBatch, type DeadLetter, type SearchStore } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import { decode } from "../runtime/messages.ts";
 import type { Processor } from "../runtime/processor.ts";
@@ -19,7 +19,9 @@ export class DeadLetterIndexer implements Processor {
     const letters: DeadLetter[] = [];
     for (const m of batch.messages) {
       const l = decode<DeadLetter>(m);
-      if (l && typeof l.dead_letter_id === "string") letters.push(l);
+      // Letters from any producer (an older ingest, another tool) are bounded here again: one
+      // hostile payload must not stop the indexing of every letter after it.
+      if (l && typeof l.dead_letter_id === "string") letters.push({ ...l, payload: boundedPayload(l.payload) });
     }
     if (letters.length > 0) await this.#search.indexDeadLetters(letters);
   }

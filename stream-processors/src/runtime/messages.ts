@@ -1,4 +1,4 @@
-import type { Bus, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
+import { type Bus, boundedPayload, type ConsumedMessage, type DeadLetter } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import { v7 as uuidv7 } from "uuid";
 
@@ -15,7 +15,7 @@ export function decode<T = Record<string, unknown>>(m: ConsumedMessage): T | und
   }
 }
 
-/** A dead letter for something a processor could not handle, with the original payload verbatim. */
+/** A dead letter for something a processor could not handle, with the original payload (bounded: see boundedPayload). */
 export function deadLetter(
   stage: string,
   reason: string,
@@ -33,7 +33,7 @@ export function deadLetter(
     ...(typeof p.app_id === "string" ? { app_id: p.app_id } : {}),
     ...(typeof p.event_id === "string" ? { event_id: p.event_id } : {}),
     ...(typeof p.event_type === "string" ? { event_type: p.event_type } : {}),
-    payload: payload ?? decoder.decode(source.value),
+    payload: boundedPayload(payload ?? decoder.decode(source.value)),
     received_at: new Date().toISOString(),
   };
 }

@@ -1,3 +1,4 @@
+import { boundedPayload } from "@reeltime/connectors";
 import { type EventResult, familyOf, type Issue, type ReeltimeEvent } from "@reeltime/events";
 import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -16,15 +17,12 @@ export interface EventAnswer {
   errors?: Issue[];
 }
 
-const MAX_DEAD_PAYLOAD = 64 * 1024;
-
 function deadLetter(
   r: Exclude<EventResult, { ok: true }>,
   raw: unknown,
   ctx: RequestContext,
   stage: string,
 ): DeadLetterMessage {
-  const text = JSON.stringify(raw) ?? "null";
   return {
     dead_letter_id: uuidv7(),
     stage,
@@ -37,7 +35,7 @@ function deadLetter(
     ...(r.event_id ? { event_id: r.event_id } : {}),
     ...(r.event_type ? { event_type: r.event_type } : {}),
     received_at: ctx.receivedAt,
-    payload: text.length <= MAX_DEAD_PAYLOAD ? raw : { truncated: true, text: text.slice(0, MAX_DEAD_PAYLOAD) },
+    payload: boundedPayload(raw),
   };
 }
 

@@ -1,0 +1,62 @@
+/**
+ * Dead letters keep what a client or producer sent, but never an unbounded structure: a
+ * payload nested deeper than MAX_DEAD_DEPTH, with more than MAX_DEAD_NODES values, or larger
+ * than MAX_DEAD_BYTES as JSON is kept as the start of its JSON text instead. Every store and
+ * serialiser on the dead-letter path (structured clone, JSON, Elasticsearch's mapping depth)
+ * then handles it, and one hostile body cannot jam the dead-letter processor.
+ */
+export const MAX_DEAD_DEPTH = 16;
+export const MAX_DEAD_NODES = 5000;
+export const MAX_DEAD_BYTES = 64 * 1024;
+
+export interface TruncatedPayload {
+  truncated: true;
+  /** Why the payload was not kept as it came. */
+  why: string;
+  /** The start of its JSON text (or of the raw text when it was not JSON). */
+  text: string;
+}
+
+/** Depth and number of values of a JSON-like value, walked without recursion; stops at the limits. */
+function shape(value: unknown): { depth: number; nodes: number } {
+  const stack: [unknown, number][] = [[value, 1]];
+  let depth = 0;
+  let nodes = 0;
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    nodes++;
+    if (d > depth) depth = d;
+    if (depth > MAX_DEAD_DEPTH || nodes > MAX_DEAD_NODES) break;
+    if (v !== null && typeof v === "object")
+      for (const child of Array.isArray(v) ? v : Object.values(v as object)) stack.push([child, d + 1]);
+  }
+  return { depth, nodes };
+}
+
+function safeText(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch (err) {
+    return `(not serialisable: ${(err as Error).message})`;
+  }
+}
+
+/** The payload to keep in a dead letter: the value itself when it is within bounds. */
+export function boundedPayload(value: unknown): unknown {
+  const { depth, nodes } = shape(value);
+  const why =
+    depth > MAX_DEAD_DEPTH
+      ? `nested deeper than ${MAX_DEAD_DEPTH} levels`
+      : nodes > MAX_DEAD_NODES
+        ? `more than ${MAX_DEAD_NODES} values`
+        : undefined;
+  const text = why ? undefined : safeText(value);
+  if (!why && text!.length <= MAX_DEAD_BYTES) return value;
+  const whole = text ?? safeText(value);
+  return {
+    truncated: true,
+    why: why ?? `larger than ${MAX_DEAD_BYTES / 1024} KB as JSON`,
+    text: whole.slice(0, MAX_DEAD_BYTES).toWellFormed(),
+  } satisfies TruncatedPayload;
+}
