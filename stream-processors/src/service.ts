@@ -53,6 +53,8 @@ export interface ProcessorTuning {
   viewTimeoutMs?: number;
   snapshotEveryMs?: number;
   lagIntervalMs?: number;
+  /** Lag with no progress for this long marks a partition stalled (default 60 s). */
+  stallAfterMs?: number;
 }
 
 /** Builds the chosen processors over shared connections (each is its own consumer group). */
@@ -107,6 +109,7 @@ export async function startProcessors(
         log: deps.log,
         metrics,
         ...(tuning.lagIntervalMs !== undefined ? { lagIntervalMs: tuning.lagIntervalMs } : {}),
+        ...(tuning.stallAfterMs !== undefined ? { stallAfterMs: tuning.stallAfterMs } : {}),
       }),
     );
   return {

@@ -94,6 +94,21 @@ describe("reeltime dev from the command line", { timeout: 90_000 }, () => {
     expect(source).toBeDefined();
     const format = new Function(`return (${source})`)() as (m: object) => [string, string][];
     expect(Object.fromEntries(format({ playingMs: 14971.100000000093 })).Playing).toBe("15.0 s");
+    // One /metrics for the whole dev process: ingest and every processor's lag, failures,
+    // dead letters and stalled partitions.
+    let metrics = "";
+    for (let i = 0; i < 40 && !/^reeltime_consumer_lag_messages\{/m.test(metrics); i++) {
+      metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(metrics).toMatch(/^reeltime_consumer_lag_messages\{.*group="reeltime-indexer"/m);
+    expect(metrics).toMatch(/^reeltime_processor_partition_stalled\{.*processor="archiver".*\} 0$/m);
+    for (const name of [
+      "reeltime_processor_batch_failures_total",
+      "reeltime_processor_dead_letters_total",
+      "reeltime_ingest_requests_total",
+    ])
+      expect(metrics).toContain(`# TYPE ${name} counter`);
     p.child.kill("SIGTERM");
     expect(await p.exited).not.toBeNull();
   });

@@ -87,6 +87,12 @@ export function processorMetrics(registry: Registry) {
       labelNames: ["processor", "reason"],
       registers: [registry],
     }),
+    stalled: new Gauge({
+      name: "reeltime_processor_partition_stalled",
+      help: "1 while a partition has lag above 0 and its processor made no progress on it for the stall time",
+      labelNames: ["processor", "topic", "partition"],
+      registers: [registry],
+    }),
   };
 }
 export type ProcessorMetrics = ReturnType<typeof processorMetrics>;
@@ -94,10 +100,21 @@ export type ProcessorMetrics = ReturnType<typeof processorMetrics>;
 /** Subscribes a processor to the bus and keeps its lag gauge and tick running until stopped. */
 export async function runProcessor(
   processor: Processor,
-  deps: { bus: Bus; log: Logger; metrics: ProcessorMetrics; lagIntervalMs?: number },
+  deps: {
+    bus: Bus;
+    log: Logger;
+    metrics: ProcessorMetrics;
+    lagIntervalMs?: number;
+    /** A partition with lag and no progress for this long counts as stalled (default 60 s). */
+    stallAfterMs?: number;
+  },
 ): Promise<RunningProcessor> {
   const { bus, log, metrics } = deps;
   const labels = { processor: processor.name };
+  const stallAfterMs = deps.stallAfterMs ?? 60_000;
+  // Last time each partition made progress: a batch handled or a commit through it.
+  const progress = new Map<string, number>();
+  const progressed = (topic: string, partition: string) => progress.set(`${topic}\u0000${partition}`, Date.now());
   let subscription: Subscription | undefined;
   // One batch at a time per processor: processors keep buffers and state across partitions.
   let queue: Promise<unknown> = Promise.resolve();
@@ -111,6 +128,7 @@ export async function runProcessor(
     async (positions: Position[]) => {
       if (dead) throw new Error(`${processor.name} was abandoned`);
       if (positions.length > 0) await subscription!.commit(positions);
+      for (const p of positions) progressed(p.topic, p.partition);
     },
     {
       hold: (topic: string, partition: string) => (dead ? undefined : subscription?.hold(topic, partition)),
@@ -131,6 +149,7 @@ export async function runProcessor(
         return processor.handle(batch, commit);
       });
       end();
+      progressed(batch.topic, batch.partition);
       metrics.messages.inc(labels, batch.messages.length);
     },
     onError: (err, batch) => {
@@ -152,8 +171,15 @@ export async function runProcessor(
 
   const updateLag = async () => {
     try {
-      for (const l of await subscription!.lag())
+      const now = Date.now();
+      for (const l of await subscription!.lag()) {
         metrics.lag.set({ group: processor.group, topic: l.topic, partition: l.partition }, l.lag);
+        const key = `${l.topic}\u0000${l.partition}`;
+        // No lag is progress enough; lag first seen now starts the clock.
+        if (l.lag === 0 || !progress.has(key)) progress.set(key, now);
+        const stalled = l.lag > 0 && now - progress.get(key)! >= stallAfterMs;
+        metrics.stalled.set({ processor: processor.name, topic: l.topic, partition: l.partition }, stalled ? 1 : 0);
+      }
     } catch (err) {
       log.debug({ err: { message: (err as Error).message } }, "lag not available");
     }

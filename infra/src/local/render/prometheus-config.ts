@@ -4,6 +4,8 @@ export interface PrometheusConfigInput {
   /** Glob of file_sd target files reeltime writes. */
   targetsGlob: string;
   scrapeIntervalSeconds: number;
+  /** Alert rule files to load (reeltime's own rules, the ones the Helm chart ships). */
+  ruleFiles?: string[];
 }
 
 /** prometheus.yml: scrapes itself and every target listed in reeltime's file_sd files. */
@@ -12,6 +14,7 @@ export function renderPrometheusYml(c: PrometheusConfigInput): string {
     "global:",
     `  scrape_interval: ${c.scrapeIntervalSeconds}s`,
     `  evaluation_interval: ${c.scrapeIntervalSeconds}s`,
+    ...(c.ruleFiles?.length ? ["rule_files:", ...c.ruleFiles.map((f) => `  - ${JSON.stringify(f)}`)] : []),
     "scrape_configs:",
     "  - job_name: prometheus",
     "    static_configs:",

@@ -7,6 +7,18 @@ import { DEFAULT_SCRAPE_TARGETS, scrapeTargetsDir, writeScrapeTargets } from "..
 import type { LocalService } from "./types.ts";
 
 const PORT = 9090;
+/** reeltime's alert rules, the same file the Helm chart ships as a PrometheusRule. */
+export const ALERT_RULES = join(
+  import.meta.dirname,
+  "..",
+  "..",
+  "..",
+  "deploy",
+  "helm",
+  "reeltime",
+  "files",
+  "alerts.yml",
+);
 const BINARY = "/usr/bin/prometheus";
 
 /** Prometheus from Debian's package, started by hand (no systemd), scraping reeltime via file_sd. */
@@ -34,6 +46,7 @@ export const prometheus: LocalService = {
         selfAddress: `127.0.0.1:${PORT}`,
         targetsGlob: join(targets, "*.json"),
         scrapeIntervalSeconds: 5,
+        ruleFiles: [ALERT_RULES],
       }),
     );
     if (!existsSync(join(targets, "reeltime.json")))

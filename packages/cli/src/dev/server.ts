@@ -17,7 +17,7 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
-import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
+import { buildApp, ingestMetrics, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, createRegistry, listenError, loadEnv, ReeltimeError } from "@reeltime/runtime";
 import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
 import { mediaRoutes } from "./media.ts";
@@ -119,8 +119,10 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     REELTIME_RATE_LIMIT_PER_KEY: "1000000",
     REELTIME_RATE_LIMIT_PER_IP: "1000000",
   });
+  // One registry for the whole process: /metrics shows ingest and every processor (lag, batch
+  // failures, dead letters, stalled partitions) side by side.
   const registry = createRegistry("reeltime-dev");
-  const app = await buildApp({ config, bus, search, logger: log });
+  const app = await buildApp({ config, bus, search, logger: log, metrics: ingestMetrics(registry) });
   const processors = await startProcessors(
     { bus, search, archive, log, registry },
     undefined,
