@@ -34,7 +34,7 @@ function run(cmd: string, args: string[], cwd: string) {
 const node = (script: string, args: string[], cwd = project) =>
   run(process.execPath, [join(project, "node_modules", script), ...args], cwd);
 
-const PAGE_TS = `import { createTracker } from "@reeltime/player-sdk";
+const PAGE_TS = `import { createTracker, type EventOf, type PlaybackEvent, type ViewTotals } from "@reeltime/player-sdk";
 import { clickPlugin } from "@reeltime/player-sdk/clicks";
 import { hlsPlugin } from "@reeltime/player-sdk/hls";
 import Hls from "hls.js";
@@ -44,6 +44,16 @@ declare global {
     start(cfg: { endpoint: string; writeKey: string }): Promise<string | undefined>;
   }
 }
+
+// The wire types by name (the README promises them): narrowing on event_type reaches the payload.
+export function describe(e: PlaybackEvent): string {
+  if (e.event_type === "playback.heartbeat") {
+    const beat: EventOf<"playback.heartbeat"> = e;
+    return \`\${beat.event_type} \${beat.stats.playing_ms} ms\`;
+  }
+  return e.event_type;
+}
+export type Totals = ViewTotals;
 
 window.start = (cfg) => {
   const video = document.getElementById("v") as HTMLVideoElement;
