@@ -7,6 +7,8 @@ interface Entry<E> {
   events: E[];
   ids: Set<string>;
   final: boolean;
+  /** Finalised because it went silent (computed with `timedOut` from then on). */
+  timedOut?: boolean;
   /** Wall-clock ms of the last event received for this key. */
   lastSeenAt: number;
 }
@@ -15,6 +17,12 @@ interface PartitionState<E> {
   /** The hold on the partition this state was built in (Committer.hold). */
   hold: number;
   keys: Map<string, Entry<E>>;
+  /**
+   * Final keys dropped from memory after the grace period → when. Their events wait in the
+   * archive, so a late event (an offline queue flushed hours later) updates the record it
+   * belongs to instead of starting an empty one that would replace it.
+   */
+  evicted: Map<string, number>;
   /** Highest offset folded in, not yet committed. */
   pending?: Position;
   dirty: boolean;
@@ -24,8 +32,18 @@ interface PartitionState<E> {
 interface Snapshot<E> {
   version: 1;
   offset?: string;
-  keys: { key: string; events: E[]; final: boolean; lastSeenAt: number }[];
+  keys: { key: string; events: E[]; final: boolean; timedOut?: boolean; lastSeenAt: number }[];
+  evicted?: [string, number][];
 }
+
+/** An evicted key's entry, kept in the archive until its retention ends. */
+interface Evicted<E> {
+  events: E[];
+  timedOut?: boolean;
+}
+
+/** How long an evicted key can still be updated: the oldest client time ingest accepts (LIMITS.maxPastMs). */
+export const EVICTED_RETENTION_MS = 30 * 24 * 3600 * 1000;
 
 export interface KeyedFoldOptions<E, R> {
   name: string;
@@ -43,6 +61,13 @@ export interface KeyedFoldOptions<E, R> {
   graceMs?: number;
   /** Snapshot (and commit) at most this often per partition. */
   snapshotEveryMs?: number;
+  /**
+   * Events that may join a key but never start one (CMCD reports join the SDK's view when it
+   * exists; on their own they are no view). They are skipped when their key is unknown.
+   */
+  joinsOnly?(event: E): boolean;
+  /** How long an evicted key can still be brought back by a late event (default EVICTED_RETENTION_MS). */
+  evictedRetentionMs?: number;
 }
 
 /**
@@ -88,7 +113,7 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     let st = this.#partitions.get(id);
     if (st?.hold === hold) return st;
     if (st) this.#log.info({ topic, partition }, `${this.name}: partition taken again, state reloaded`);
-    st = { hold, keys: new Map(), dirty: false, lastSnapshotAt: Date.now() };
+    st = { hold, keys: new Map(), evicted: new Map(), dirty: false, lastSnapshotAt: Date.now() };
     const key = this.#snapshotKey(topic, partition);
     if (await this.#archive.exists(key)) {
       const snap = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Snapshot<E>;
@@ -97,8 +122,10 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
           events: k.events,
           ids: new Set(k.events.map((e) => e.event_id)),
           final: k.final,
+          ...(k.timedOut ? { timedOut: true } : {}),
           lastSeenAt: k.lastSeenAt,
         });
+      for (const [k, at] of snap.evicted ?? []) st.evicted.set(k, at);
       this.#log.info({ topic, partition, keys: snap.keys.length }, `${this.name}: state restored from checkpoint`);
     }
     this.#partitions.set(id, st);
@@ -127,8 +154,9 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
         letters.push(deadLetter(this.name, "not_foldable", `no ${this.name} key in the message`, m, e));
         continue;
       }
-      let entry = st.keys.get(key);
+      let entry = st.keys.get(key) ?? (await this.#restore(batch.topic, batch.partition, st, key, now));
       if (!entry) {
+        if (this.#o.joinsOnly?.(e)) continue;
         entry = { events: [], ids: new Set(), final: false, lastSeenAt: now };
         st.keys.set(key, entry);
       }
@@ -148,12 +176,36 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
       await this.#checkpoint(batch.topic, batch.partition, st, commit);
   }
 
+  #evictedKey(topic: string, partition: string, key: string) {
+    const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.:-]/g, "_");
+    return `_state/${this.group}/evicted/${safe(topic)}/${safe(partition)}/${safe(key)}.json`;
+  }
+
+  /** Brings back a key evicted after its grace period, with every event it had. */
+  async #restore(topic: string, partition: string, st: PartitionState<E>, key: string, now: number) {
+    if (!st.evicted.has(key)) return undefined;
+    const object = this.#evictedKey(topic, partition, key);
+    const saved = JSON.parse(new TextDecoder().decode(await this.#archive.get(object))) as Evicted<E>;
+    const entry: Entry<E> = {
+      events: saved.events,
+      ids: new Set(saved.events.map((e) => e.event_id)),
+      final: true,
+      ...(saved.timedOut ? { timedOut: true } : {}),
+      lastSeenAt: now,
+    };
+    st.keys.set(key, entry);
+    st.evicted.delete(key);
+    st.dirty = true;
+    this.#log.info({ topic, partition, key }, `${this.name}: a late event brought back a finished key`);
+    return entry;
+  }
+
   async #recompute(st: PartitionState<E>, keys: string[], timedOut: boolean): Promise<void> {
     if (keys.length === 0) return;
     const records: R[] = [];
     for (const k of keys) {
       const entry = st.keys.get(k)!;
-      const record = this.#o.compute(entry.events, { timedOut });
+      const record = this.#o.compute(entry.events, { timedOut: timedOut || entry.timedOut === true });
       entry.final = this.#o.isFinal(record);
       records.push(record);
     }
@@ -165,7 +217,14 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     const snap: Snapshot<E> = {
       version: 1,
       ...(st.pending ? { offset: st.pending.offset } : {}),
-      keys: [...st.keys].map(([key, e]) => ({ key, events: e.events, final: e.final, lastSeenAt: e.lastSeenAt })),
+      keys: [...st.keys].map(([key, e]) => ({
+        key,
+        events: e.events,
+        final: e.final,
+        ...(e.timedOut ? { timedOut: true } : {}),
+        lastSeenAt: e.lastSeenAt,
+      })),
+      evicted: [...st.evicted],
     };
     await this.#archive.put(this.#snapshotKey(topic, partition), new TextEncoder().encode(JSON.stringify(snap)), {
       contentType: "application/json",
@@ -186,14 +245,35 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
         .map(([k]) => k);
       if (silent.length > 0) {
         await this.#recompute(st, silent, true);
-        for (const k of silent) st.keys.get(k)!.final = true;
+        for (const k of silent) {
+          const e = st.keys.get(k)!;
+          e.final = true;
+          e.timedOut = true;
+        }
         st.dirty = true;
       }
       for (const [k, e] of st.keys)
         if (e.final && now - e.lastSeenAt >= (this.#o.graceMs ?? 10 * 60_000)) {
+          // Its events go to the archive before it leaves memory: a late event finds them there.
+          const saved: Evicted<E> = { events: e.events, ...(e.timedOut ? { timedOut: true } : {}) };
+          await this.#archive.put(
+            this.#evictedKey(topic, partition, k),
+            new TextEncoder().encode(JSON.stringify(saved)),
+            {
+              contentType: "application/json",
+            },
+          );
           st.keys.delete(k);
+          st.evicted.set(k, now);
           st.dirty = true;
         }
+      const retention = this.#o.evictedRetentionMs ?? EVICTED_RETENTION_MS;
+      const expired = [...st.evicted].filter(([, at]) => now - at >= retention).map(([k]) => k);
+      if (expired.length > 0) {
+        await this.#archive.delete(expired.map((k) => this.#evictedKey(topic, partition, k)));
+        for (const k of expired) st.evicted.delete(k);
+        st.dirty = true;
+      }
       if (now - st.lastSnapshotAt >= (this.#o.snapshotEveryMs ?? 2000))
         await this.#checkpoint(topic, partition, st, commit);
     }

@@ -11,7 +11,7 @@ export const VIEW_TIMEOUT_MS = 60 * 60 * 1000;
 /** Playback events → one `views` record per view_id, updated as events arrive, final on end or timeout. */
 export function createSessionizer(
   deps: { search: SearchStore; archive: Archive; bus: Bus; log: Logger; metrics: ProcessorMetrics },
-  opts: { timeoutMs?: number; snapshotEveryMs?: number } = {},
+  opts: { timeoutMs?: number; snapshotEveryMs?: number; graceMs?: number } = {},
 ): KeyedFold<ViewEvent, ViewRecord> {
   return new KeyedFold<ViewEvent, ViewRecord>(
     {
@@ -19,11 +19,15 @@ export function createSessionizer(
       group: "reeltime-sessionizer",
       topic: TOPICS.playback,
       keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
+      // A CMCD report joins the SDK's view of the same id (the SDK sets CMCD sid to its view
+      // id); a report whose sid is no view (another player's CMCD) makes no view of its own.
+      joinsOnly: (e) => e.event_type === "playback.cmcd",
       compute: (events, { timedOut }) => computeView(events, { timedOut }),
       isFinal: (r) => r.status === "ended",
       upsert: (records) => deps.search.upsertViews(records),
       timeoutMs: opts.timeoutMs ?? VIEW_TIMEOUT_MS,
       ...(opts.snapshotEveryMs !== undefined ? { snapshotEveryMs: opts.snapshotEveryMs } : {}),
+      ...(opts.graceMs !== undefined ? { graceMs: opts.graceMs } : {}),
     },
     deps,
   );
