@@ -9,12 +9,13 @@ export interface DebianPackage {
   bin: string;
 }
 
-/** Debian packages reeltime needs on the machine: Prometheus, Chromium + driver for browser tests, ffmpeg. */
+/** Debian packages reeltime needs on the machine: Prometheus, Chromium + driver for browser tests, ffmpeg, Redis. */
 export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { pkg: "prometheus", bin: "/usr/bin/prometheus" },
   { pkg: "chromium", bin: "/usr/bin/chromium" },
   { pkg: "chromium-driver", bin: "/usr/bin/chromedriver" },
   { pkg: "ffmpeg", bin: "/usr/bin/ffmpeg" },
+  { pkg: "redis-server", bin: "/usr/bin/redis-server" },
 ];
 
 /** The packages whose files are missing. */
