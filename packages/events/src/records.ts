@@ -22,6 +22,20 @@ export const ViewRecord = Obj(
     device_type: Opt(ShortText()),
     country: Opt(Type.String({ maxLength: 2 })),
     page_url: Opt(LongText()),
+    // Optional for records written before sampling was weighted: readers take 1 when absent.
+    sample_rate: Opt(
+      Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: "the share of views the SDK kept (1: every view); counts and sums weight each view by `weight`",
+      }),
+    ),
+    weight: Opt(
+      Type.Number({
+        minimum: 1,
+        description: "views this record stands for: 1 / sample_rate (sum it instead of counting records; 1 when absent)",
+      }),
+    ),
     status: Keyword(["active", "ended"] as const),
     end_reason: Opt(ShortText()),
     started_at: Timestamp,

@@ -242,6 +242,8 @@ export function computeView(input: ViewEvent[], opts: { timedOut?: boolean } = {
     return undefined;
   };
   const updated = events.reduce((m, e) => Math.max(m, Date.parse(e.received_at ?? e.client_ts)), 0);
+  const rate = newest((e) => e.sample_rate);
+  const sampleRate = rate !== undefined && rate > 0 && rate <= 1 ? rate : 1;
   const opt = <K extends string, V>(key: K, value: V | undefined) =>
     (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
 
@@ -289,6 +291,9 @@ export function computeView(input: ViewEvent[], opts: { timedOut?: boolean } = {
       "page_url",
       newest((e) => e.page?.url),
     ),
+    // Sampled views stand for 1 / sample_rate views each: every count and sum weights by it.
+    sample_rate: sampleRate,
+    weight: 1 / sampleRate,
     status: ended ? "ended" : "active",
     ...opt("end_reason", endReason),
     started_at: new Date(t0).toISOString(),

@@ -12,6 +12,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`views` (
   `device_type` string,
   `country` string,
   `page_url` string,
+  `sample_rate` double,
+  `weight` double,
   `status` string,
   `end_reason` string,
   `started_at` timestamp,
