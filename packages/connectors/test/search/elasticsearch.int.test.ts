@@ -190,3 +190,30 @@ describe("elasticsearch data streams", () => {
     }
   });
 });
+
+describe("a contract that gained a field", () => {
+  it("adds the field to an index made before it, so strict mappings accept records that carry it", async () => {
+    const es = new Client({ node: ES_URL });
+    const views = indexTemplates()["reeltime-views"] as {
+      index_patterns: string[];
+      template: { mappings: { properties: Record<string, unknown> } & Record<string, unknown> };
+    };
+    // An index as an older release made it: the views mapping without `weight` and `sample_rate`.
+    const index = views.index_patterns[0]!.replace("*", "") || "reeltime-views";
+    const { weight: _w, sample_rate: _s, ...older } = views.template.mappings.properties;
+    await es.indices.delete({ index, ignore_unavailable: true });
+    await es.indices.create({ index, mappings: { ...views.template.mappings, properties: older } as never });
+    try {
+      const store = createElasticsearchStore({ REELTIME_ES_URL: ES_URL });
+      await store.start();
+      const mapping = await es.indices.getMapping({ index });
+      const props = Object.values(mapping)[0]!.mappings.properties!;
+      expect(props.weight).toEqual({ type: "double" });
+      expect(props.sample_rate).toEqual({ type: "double" });
+      await store.shutdown();
+    } finally {
+      await es.indices.delete({ index, ignore_unavailable: true });
+      await es.close();
+    }
+  });
+});

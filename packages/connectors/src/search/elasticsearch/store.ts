@@ -105,6 +105,29 @@ export class ElasticsearchSearchStore implements SearchStore {
           ...(withReplicas(ilm ? body : withoutLifecycle(body), this.#replicas) as object),
         }),
       );
+    // A template shapes new indices only. Fields the contract added since an index was made
+    // (a minor version) are added to it too, or its strict mapping would refuse them.
+    for (const [name, body] of Object.entries(indexTemplates())) {
+      const t = body as { index_patterns: string[]; template: { mappings: { properties: Record<string, unknown> } } };
+      try {
+        await this.#call(`adding new fields of ${name} to existing indices`, () =>
+          this.#client.indices.putMapping({
+            index: t.index_patterns,
+            properties: t.template.mappings.properties as never,
+            allow_no_indices: true,
+            ignore_unavailable: true,
+          }),
+        );
+      } catch (err) {
+        // A field whose type changed cannot change in place: new indices (the next rollover)
+        // get it from the template. Say so instead of refusing to start.
+        if (!/illegal_argument_exception|mapper_parsing_exception/.test((err as Error).message)) throw err;
+        process.emitWarning(
+          `existing ${t.index_patterns.join(", ")} indices keep their mapping (${(err as Error).message.replace(/^.*?HTTP 400 /, "")}); indices made from now on (roll the data stream over to start one) use the new template`,
+          { code: "REELTIME_WARN_SEARCH_MAPPING" },
+        );
+      }
+    }
   }
 
   /** Starting installs the templates, so no document can ever land in an index without them. */
