@@ -74,14 +74,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   const allowed = config.corsOrigins;
+  const metrics = deps.metrics ?? ingestMetrics();
+  const limits = await RateLimits.create({
+    perKeyPerMinute: env.REELTIME_RATE_LIMIT_PER_KEY,
+    perIpPerMinute: env.REELTIME_RATE_LIMIT_PER_IP,
+    redisUrl: env.REELTIME_REDIS_URL,
+    logger,
+    metrics,
+  });
+  app.addHook("onClose", () => limits.close());
   const ctx: AppContext = {
     config,
     bus: deps.bus,
     search: deps.search,
-    metrics: deps.metrics ?? ingestMetrics(),
+    metrics,
     writeKeys: new SecretRing(config.writeKeys),
     readTokens: new SecretRing(config.readTokens),
-    limits: new RateLimits(env.REELTIME_RATE_LIMIT_PER_KEY, env.REELTIME_RATE_LIMIT_PER_IP),
+    limits,
     anyOrigin: (o) => [...allowed.values()].some((set) => set.has(o) || set.has("*")),
     originAllowed: (appId, o) => {
       const set = allowed.get(appId);

@@ -30,6 +30,12 @@ export const IngestEnv = Type.Object({
   REELTIME_MAX_EVENTS_PER_BATCH: Int(500, 1, 500, "events per request"),
   REELTIME_RATE_LIMIT_PER_KEY: Int(6000, 1, 10_000_000, "requests per minute per write key"),
   REELTIME_RATE_LIMIT_PER_IP: Int(600, 1, 10_000_000, "requests per minute per client IP"),
+  REELTIME_REDIS_URL: Type.Optional(
+    Type.String({
+      description:
+        "Redis/Valkey (redis:// or rediss://) holding rate-limit counters shared by every replica; unset: per process",
+    }),
+  ),
   REELTIME_IPV4_PREFIX: Int(24, 0, 32, "bits of an IPv4 client address kept"),
   REELTIME_IPV6_PREFIX: Int(48, 0, 128, "bits of an IPv6 client address kept"),
   REELTIME_COUNTRY_HEADER: Type.Optional(

@@ -1,4 +1,4 @@
-import { Counter, createRegistry, Histogram, LATENCY_BUCKETS, type Registry } from "@reeltime/runtime";
+import { Counter, createRegistry, Gauge, Histogram, LATENCY_BUCKETS, type Registry } from "@reeltime/runtime";
 
 /** The ingest API's own series; label values are bounded (reasons are the contract's reason codes). */
 export function ingestMetrics(registry: Registry = createRegistry("ingest-api")) {
@@ -41,6 +41,16 @@ export function ingestMetrics(registry: Registry = createRegistry("ingest-api"))
     apiRecordErrors: new Counter({
       name: "reeltime_ingest_api_record_errors_total",
       help: "api.request records that could not be published",
+      registers: [registry],
+    }),
+    rateLimitStoreUp: new Gauge({
+      name: "reeltime_ingest_rate_limit_store_up",
+      help: "1 while rate-limit counters are shared through Redis/Valkey, 0 while this process limits on its own",
+      registers: [registry],
+    }),
+    rateLimitFallbacks: new Counter({
+      name: "reeltime_ingest_rate_limit_fallbacks_total",
+      help: "Times the rate-limit store stopped answering and this process fell back to local limits",
       registers: [registry],
     }),
   };
