@@ -3,6 +3,8 @@
 -- time p50/p95 (nearest rank, exact on both engines), rebuffer ratio (rebuffer time over
 -- playing + rebuffer time, summed over the views), failure % (views with a fatal error) and
 -- EBVS % (exits before video start). The rendition is the one on screen when the view ended.
+-- Sampled views are weighted: each record stands for `weight` (1 / sample_rate) views in every
+-- count, sum and percentile, so a 10 % sample gives the full totals.
 -- param: from_dt  first day, YYYY-MM-DD (inclusive)
 -- param: to_dt    last day, YYYY-MM-DD (inclusive)
 WITH latest AS (
@@ -22,28 +24,34 @@ v AS (
     playing_ms,
     rebuffer_ms,
     playback_failure,
-    ebvs
+    ebvs,
+    CAST(COALESCE(weight, 1) AS DOUBLE) AS w
   FROM latest
   WHERE version = 1
 ),
 ranked AS (
   SELECT
     v.*,
-    ROW_NUMBER() OVER (PARTITION BY dt, video_id, rendition, browser ORDER BY startup_ms ASC NULLS LAST) AS startup_rank,
-    COUNT(startup_ms) OVER (PARTITION BY dt, video_id, rendition, browser) AS startup_n
-  FROM v
+    -- Weighted nearest rank: the views (weights) up to and including this one, in startup order.
+    SUM(CASE WHEN startup_ms IS NOT NULL THEN w ELSE 0 END) OVER (
+      PARTITION BY dt, video_id, rendition, browser
+      ORDER BY startup_ms ASC NULLS LAST, view_rank ASC
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS startup_rank,
+    SUM(CASE WHEN startup_ms IS NOT NULL THEN w ELSE 0 END) OVER (PARTITION BY dt, video_id, rendition, browser) AS startup_n
+  FROM (SELECT v.*, ROW_NUMBER() OVER (ORDER BY startup_ms, w) AS view_rank FROM v) v
 )
 SELECT
   dt,
   video_id,
   rendition,
   browser,
-  COUNT(*) AS views,
+  CAST(ROUND(SUM(w)) AS BIGINT) AS views,
   MIN(CASE WHEN startup_ms IS NOT NULL AND startup_rank >= CEIL(0.50 * startup_n) THEN startup_ms END) AS startup_p50_ms,
   MIN(CASE WHEN startup_ms IS NOT NULL AND startup_rank >= CEIL(0.95 * startup_n) THEN startup_ms END) AS startup_p95_ms,
-  ROUND(CAST(SUM(rebuffer_ms) AS DOUBLE) / NULLIF(SUM(playing_ms) + SUM(rebuffer_ms), 0), 4) AS rebuffer_ratio,
-  ROUND(100 * CAST(SUM(CASE WHEN playback_failure THEN 1 ELSE 0 END) AS DOUBLE) / COUNT(*), 2) AS failure_pct,
-  ROUND(100 * CAST(SUM(CASE WHEN ebvs THEN 1 ELSE 0 END) AS DOUBLE) / COUNT(*), 2) AS ebvs_pct
+  ROUND(SUM(rebuffer_ms * w) / NULLIF(SUM(playing_ms * w) + SUM(rebuffer_ms * w), 0), 4) AS rebuffer_ratio,
+  ROUND(100 * SUM(CASE WHEN playback_failure THEN w ELSE 0 END) / SUM(w), 2) AS failure_pct,
+  ROUND(100 * SUM(CASE WHEN ebvs THEN w ELSE 0 END) / SUM(w), 2) AS ebvs_pct
 FROM ranked
 GROUP BY dt, video_id, rendition, browser
 ORDER BY dt, video_id, rendition, browser

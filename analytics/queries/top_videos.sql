@@ -1,6 +1,6 @@
 -- name: top_videos
 -- Videos ranked by total playing time (pauses, stalls and startup excluded) over the final
--- view records of the days given.
+-- view records of the days given. Sampled views count `weight` (1 / sample_rate) times.
 -- param: from_dt  first day, YYYY-MM-DD (inclusive)
 -- param: to_dt    last day, YYYY-MM-DD (inclusive)
 -- param: top_n    how many videos, e.g. 10
@@ -15,8 +15,8 @@ per_video AS (
   SELECT
     video_id,
     MAX(video_title) AS video_title,
-    COUNT(*) AS views,
-    SUM(playing_ms) AS playing_ms
+    CAST(ROUND(SUM(COALESCE(weight, 1))) AS BIGINT) AS views,
+    CAST(ROUND(SUM(playing_ms * COALESCE(weight, 1))) AS BIGINT) AS playing_ms
   FROM latest
   WHERE version = 1
   GROUP BY video_id

@@ -21,7 +21,7 @@ interface Step {
 }
 
 /** One view's events: example events of each type with this view's ids, time, browser and rendition. */
-function view(id: string, video: keyof typeof VIDEOS, browser: string, steps: Step[]): ReeltimeEvent[] {
+export function view(id: string, video: keyof typeof VIDEOS, browser: string, steps: Step[]): ReeltimeEvent[] {
   return steps.map((s, seq) => {
     const e = exampleEvent(s.type, { now: new Date(s.at), seq }) as Record<string, unknown>;
     delete e.rendition;
