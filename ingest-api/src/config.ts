@@ -32,6 +32,7 @@ export const IngestEnv = Type.Object({
   REELTIME_RATE_LIMIT_PER_IP: Int(600, 1, 10_000_000, "requests per minute per client IP"),
   REELTIME_REDIS_URL: Type.Optional(
     Type.String({
+      pattern: "^rediss?://",
       description:
         "Redis/Valkey (redis:// or rediss://) holding rate-limit counters shared by every replica; unset: per process",
     }),

@@ -1,5 +1,6 @@
 import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { loadIngestConfig } from "../../src/config.ts";
 import { ingestMetrics } from "../../src/metrics.ts";
 import { RateLimits, redisTarget } from "../../src/plugins/rate-limit.ts";
 
@@ -90,6 +91,16 @@ describe("rate limits with the shared store down", () => {
     expect(open.store).toBe("local");
     expect(await metricValue(metrics, "reeltime_ingest_rate_limit_store_up")).toBe(0);
     expect(await metricValue(metrics, "reeltime_ingest_rate_limit_fallbacks_total")).toBe(0);
+  });
+
+  it("REELTIME_REDIS_URL must be a redis:// or rediss:// URL, and a bad one is not echoed", () => {
+    expect(() => loadIngestConfig({ REELTIME_REDIS_URL: "http://user:hunter2@cache:6379" })).toThrow(
+      /REELTIME_REDIS_URL=\(hidden\) is invalid/,
+    );
+    expect(() => loadIngestConfig({ REELTIME_REDIS_URL: "http://user:hunter2@cache:6379" })).not.toThrow(/hunter2/);
+    expect(loadIngestConfig({ REELTIME_REDIS_URL: "rediss://cache:6380" }).env.REELTIME_REDIS_URL).toBe(
+      "rediss://cache:6380",
+    );
   });
 
   it("names the store in logs without its credentials", () => {

@@ -85,6 +85,7 @@ export const SECRET_VARS = new Set([
   "REELTIME_ES_PASSWORD",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
+  "REELTIME_REDIS_URL",
 ]);
 
 function coerce(schema: TSchema, raw: string): unknown {
@@ -98,7 +99,7 @@ function coerce(schema: TSchema, raw: string): unknown {
   return raw;
 }
 
-/** Whether a coerced value satisfies its (flat) schema: enum, integer range, boolean or string. */
+/** Whether a coerced value satisfies its (flat) schema: enum, integer range, boolean, or string (with its pattern). */
 function fits(schema: TSchema, value: unknown): boolean {
   if (schema.enum) return (schema.enum as unknown[]).includes(value);
   if (schema.type === "integer")
@@ -108,7 +109,7 @@ function fits(schema: TSchema, value: unknown): boolean {
       (value as number) <= (schema.maximum ?? Infinity)
     );
   if (schema.type === "boolean") return typeof value === "boolean";
-  return typeof value === "string";
+  return typeof value === "string" && (schema.pattern === undefined || new RegExp(schema.pattern).test(value));
 }
 
 /**
