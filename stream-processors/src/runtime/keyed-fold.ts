@@ -1,11 +1,39 @@
 import type { Archive, Bus, ConsumedBatch, Position } from "@reeltime/connectors";
 import type { Logger } from "@reeltime/runtime";
+import { listFolder } from "./list-folder.ts";
 import { deadLetter, decode, publishDeadLetters } from "./messages.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./processor.ts";
+import { type LogObject, type SavedKey, StateLog } from "./state-log.ts";
 
-interface Entry<E> {
-  events: E[];
-  ids: Set<string>;
+/**
+ * How one key's events become its state and its record. The state is what a checkpoint keeps
+ * of the key, so it should stay small whatever the number of events (the sessionizer folds
+ * into QoE accumulators); `listFolder` keeps every event for folds that recompute.
+ */
+export interface Folder<E, S, R> {
+  /** A new key's empty state, for its first event; undefined: this event never starts a key. */
+  start(event: E): S | undefined;
+  /** Adds one event; false when it changed nothing (a duplicate). */
+  add(state: S, event: E, now: number): boolean;
+  /** The key's record as it stands; `timedOut` when the key went silent. */
+  result(state: S, opts: { timedOut: boolean }): R;
+  /** Time-driven work (events held back whose wait ran out); true when the record changed. */
+  settle?(state: S, now: number): boolean;
+  /**
+   * The state of keys this partition no longer holds (dropped after their grace period), from
+   * where their records are kept; a key missing from the answer starts afresh. A late event
+   * then updates what the key had instead of replacing it.
+   */
+  recall?(keys: string[], where: { topic: string; partition: string }): Promise<Map<string, S>>;
+  /** Called before a final key leaves memory after its grace period. */
+  evict?(key: string, state: S, where: { topic: string; partition: string }): Promise<void>;
+  /** The state as a plain JSON value, and back. */
+  save(state: S): unknown;
+  load(saved: unknown): S;
+}
+
+interface Entry<S> {
+  state: S;
   final: boolean;
   /** Finalised because it went silent (computed with `timedOut` from then on). */
   timedOut?: boolean;
@@ -13,87 +41,89 @@ interface Entry<E> {
   lastSeenAt: number;
 }
 
-interface PartitionState<E> {
+interface PartitionState<S> {
   /** The hold on the partition this state was built in (Committer.hold). */
   hold: number;
-  keys: Map<string, Entry<E>>;
-  /**
-   * Final keys dropped from memory after the grace period → when. Their events wait in the
-   * archive, so a late event (an offline queue flushed hours later) updates the record it
-   * belongs to instead of starting an empty one that would replace it.
-   */
-  evicted: Map<string, number>;
+  keys: Map<string, Entry<S>>;
+  log: StateLog;
+  /** Number of the last checkpoint object written. */
+  n: number;
+  baseBytes: number;
+  deltaBytes: number;
+  /** Keys whose state changed / that left memory since the last checkpoint. */
+  changed: Set<string>;
+  removed: Set<string>;
+  /** Keys whose record must be written (cleared once the store took them). */
+  touched: Set<string>;
   /** Highest offset folded in, not yet committed. */
   pending?: Position;
   dirty: boolean;
   lastSnapshotAt: number;
 }
 
-interface Snapshot<E> {
-  version: 1;
-  offset?: string;
-  keys: { key: string; events: E[]; final: boolean; timedOut?: boolean; lastSeenAt: number }[];
-  evicted?: [string, number][];
-}
-
-/** An evicted key's entry, kept in the archive until its retention ends. */
-interface Evicted<E> {
-  events: E[];
-  timedOut?: boolean;
-}
-
-/** How long an evicted key can still be updated: the oldest client time ingest accepts (LIMITS.maxPastMs). */
-export const EVICTED_RETENTION_MS = 30 * 24 * 3600 * 1000;
-
-export interface KeyedFoldOptions<E, R> {
+interface CommonOptions<E, R> {
   name: string;
   group: string;
   topic: string;
   /** The key events are folded by (view_id, job id); undefined sends the event to dead letters. */
   keyOf(event: E): string | undefined;
-  /** Rebuilds the record from all events of a key (pure, order-independent). */
-  compute(events: E[], opts: { timedOut: boolean }): R;
   isFinal(record: R): boolean;
   upsert(records: R[]): Promise<void>;
   /** A key with no event for this long is finalised with `timedOut`. */
   timeoutMs: number;
   /** How long a final key stays in memory for late duplicates before it is dropped. */
   graceMs?: number;
-  /** Snapshot (and commit) at most this often per partition. */
+  /** Checkpoint, write records and commit at most this often per partition. */
   snapshotEveryMs?: number;
-  /**
-   * Events that may join a key but never start one (CMCD reports join the SDK's view when it
-   * exists; on their own they are no view). They are skipped when their key is unknown.
-   */
-  joinsOnly?(event: E): boolean;
-  /** How long an evicted key can still be brought back by a late event (default EVICTED_RETENTION_MS). */
-  evictedRetentionMs?: number;
 }
+
+export type KeyedFoldOptions<E, S, R> = CommonOptions<E, R> &
+  (
+    | { folder: Folder<E, S, R> }
+    | {
+        /** Rebuilds the record from all events of a key (pure, order-independent). */
+        compute(events: E[], opts: { timedOut: boolean }): R;
+        /** Events that may join a key but never start one. */
+        joinsOnly?(event: E): boolean;
+      }
+  );
 
 /**
  * A processor that folds each key's events into one record (views per view_id, jobs per job
- * id). Its state is checkpointed in the Archive per partition before the bus position is
- * committed, so a restart (or another instance taking the partition over) resumes with exactly
- * the events it had, and the recomputed records are identical.
+ * id). Its state is checkpointed in the Archive per partition as a log (runtime/state-log.ts:
+ * only what changed since the last checkpoint), then the records of the keys that changed are
+ * written, then the bus position is committed. So a record in the store never runs ahead of
+ * the checkpoint: a restart (or another instance taking the partition over) resumes with
+ * exactly the state it had, and a key absent from the checkpoint whose record exists is one
+ * that left memory after its grace period (Folder.recall brings it back).
  */
-export class KeyedFold<E extends { event_id: string }, R> implements Processor {
+export class KeyedFold<E extends { event_id: string }, R, S = unknown> implements Processor {
   readonly name: string;
   readonly group: string;
   readonly topics: string[];
   readonly commit = "manual" as const;
   readonly tickMs = 1000;
-  readonly #o: KeyedFoldOptions<E, R>;
+  readonly #o: CommonOptions<E, R>;
+  readonly #f: Folder<E, S, R>;
   readonly #archive: Archive;
   readonly #bus: Bus;
   readonly #log: Logger;
   readonly #metrics: ProcessorMetrics;
-  readonly #partitions = new Map<string, PartitionState<E>>();
+  readonly #partitions = new Map<string, PartitionState<S>>();
 
   constructor(
-    opts: KeyedFoldOptions<E, R>,
+    opts: KeyedFoldOptions<E, S, R>,
     deps: { archive: Archive; bus: Bus; log: Logger; metrics: ProcessorMetrics },
   ) {
     this.#o = opts;
+    this.#f =
+      "folder" in opts
+        ? opts.folder
+        : (listFolder<E, R>(opts.compute, {
+            archive: deps.archive,
+            group: opts.group,
+            ...(opts.joinsOnly ? { joinsOnly: opts.joinsOnly } : {}),
+          }) as unknown as Folder<E, S, R>);
     this.name = opts.name;
     this.group = opts.group;
     this.topics = [opts.topic];
@@ -103,37 +133,62 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     this.#metrics = deps.metrics;
   }
 
-  #snapshotKey(topic: string, partition: string) {
-    return `_state/${this.group}/${topic}/${partition.replaceAll(/[^A-Za-z0-9_-]/g, "_")}.json`;
-  }
-
   /** The state of a partition under the current hold: a new hold starts again from the checkpoint. */
-  async #state(topic: string, partition: string, hold: number): Promise<PartitionState<E>> {
+  async #state(topic: string, partition: string, hold: number): Promise<PartitionState<S>> {
     const id = `${topic}\u0000${partition}`;
     let st = this.#partitions.get(id);
     if (st?.hold === hold) return st;
     if (st) this.#log.info({ topic, partition }, `${this.name}: partition taken again, state reloaded`);
-    st = { hold, keys: new Map(), evicted: new Map(), dirty: false, lastSnapshotAt: Date.now() };
-    const key = this.#snapshotKey(topic, partition);
-    if (await this.#archive.exists(key)) {
-      const snap = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Snapshot<E>;
-      for (const k of snap.keys)
-        st.keys.set(k.key, {
-          events: k.events,
-          ids: new Set(k.events.map((e) => e.event_id)),
-          final: k.final,
-          ...(k.timedOut ? { timedOut: true } : {}),
-          lastSeenAt: k.lastSeenAt,
-        });
-      for (const [k, at] of snap.evicted ?? []) st.evicted.set(k, at);
-      this.#log.info({ topic, partition, keys: snap.keys.length }, `${this.name}: state restored from checkpoint`);
+    const safe = partition.replaceAll(/[^A-Za-z0-9_-]/g, "_");
+    const log = new StateLog(
+      this.#archive,
+      `_state/${this.group}/${topic}/${safe}`,
+      `_state/${this.group}/${topic}/${safe}.json`,
+    );
+    const restored = await log.restore();
+    st = {
+      hold,
+      keys: new Map(),
+      log,
+      n: restored.n,
+      baseBytes: restored.baseBytes,
+      deltaBytes: restored.deltaBytes,
+      changed: new Set(),
+      removed: new Set(),
+      touched: new Set(restored.touched),
+      dirty: restored.touched.length > 0,
+      lastSnapshotAt: Date.now(),
+    };
+    for (const k of restored.keys.values())
+      st.keys.set(k.key, {
+        state: this.#f.load(k.state),
+        final: k.final,
+        ...(k.timedOut ? { timedOut: true } : {}),
+        lastSeenAt: k.lastSeenAt,
+      });
+    // A checkpoint from before the log: every key with its events, folded again.
+    for (const k of restored.legacy ?? []) {
+      const events = k.events as E[];
+      const state = events[0] === undefined ? undefined : this.#f.start(events[0]);
+      if (state === undefined) continue;
+      for (const e of events) this.#f.add(state, e, k.lastSeenAt);
+      st.keys.set(k.key, {
+        state,
+        final: k.final,
+        ...(k.timedOut ? { timedOut: true } : {}),
+        lastSeenAt: k.lastSeenAt,
+      });
+      st.changed.add(k.key);
+      st.dirty = true;
     }
+    if (st.keys.size > 0)
+      this.#log.info({ topic, partition, keys: st.keys.size }, `${this.name}: state restored from checkpoint`);
     this.#partitions.set(id, st);
     return st;
   }
 
   /** Whether state kept for a partition may still be used; if not it is dropped. */
-  #current(topic: string, partition: string, st: PartitionState<E>, commit: Committer): boolean {
+  #current(topic: string, partition: string, st: PartitionState<S>, commit: Committer): boolean {
     if (commit.hold(topic, partition) === st.hold) return true;
     // Revoked or taken again: the owner resumes from the last checkpoint; this state must not overwrite it.
     this.#partitions.delete(`${topic}\u0000${partition}`);
@@ -144,9 +199,8 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
     const hold = commit.hold(batch.topic, batch.partition);
     if (hold === undefined) throw new StaleBatchError(batch.topic, batch.partition);
     const st = await this.#state(batch.topic, batch.partition, hold);
-    const touched = new Set<string>();
     const letters = [];
-    const now = Date.now();
+    const items: [string, E][] = [];
     for (const m of batch.messages) {
       const e = decode<E>(m);
       const key = e && typeof e.event_id === "string" ? this.#o.keyOf(e) : undefined;
@@ -154,21 +208,30 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
         letters.push(deadLetter(this.name, "not_foldable", `no ${this.name} key in the message`, m, e));
         continue;
       }
-      let entry = st.keys.get(key) ?? (await this.#restore(batch.topic, batch.partition, st, key, now));
-      if (!entry) {
-        if (this.#o.joinsOnly?.(e)) continue;
-        entry = { events: [], ids: new Set(), final: false, lastSeenAt: now };
-        st.keys.set(key, entry);
-      }
-      entry.lastSeenAt = now;
-      if (entry.ids.has(e.event_id)) continue;
-      entry.ids.add(e.event_id);
-      entry.events.push(e);
-      touched.add(key);
+      items.push([key, e]);
     }
     await publishDeadLetters(this.#bus, letters);
     for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
-    await this.#recompute(st, [...touched], false);
+
+    const unknown = [...new Set(items.map(([k]) => k).filter((k) => !st.keys.has(k)))];
+    const where = { topic: batch.topic, partition: batch.partition };
+    const recalled = unknown.length > 0 && this.#f.recall ? await this.#f.recall(unknown, where) : new Map<string, S>();
+    const now = Date.now();
+    for (const [key, e] of items) {
+      let entry = st.keys.get(key);
+      if (!entry) {
+        const back = recalled.get(key);
+        const state = back ?? this.#f.start(e);
+        if (state === undefined) continue;
+        entry = { state, final: back !== undefined, lastSeenAt: now };
+        st.keys.set(key, entry);
+        if (back !== undefined)
+          this.#log.info({ ...where, key }, `${this.name}: a late event brought back a finished key`);
+      }
+      entry.lastSeenAt = now;
+      st.changed.add(key);
+      if (this.#f.add(entry.state, e, now)) st.touched.add(key);
+    }
     const last = batch.messages.at(-1);
     if (last) st.pending = { topic: batch.topic, partition: batch.partition, offset: last.offset };
     st.dirty = true;
@@ -176,103 +239,89 @@ export class KeyedFold<E extends { event_id: string }, R> implements Processor {
       await this.#checkpoint(batch.topic, batch.partition, st, commit);
   }
 
-  #evictedKey(topic: string, partition: string, key: string) {
-    const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.:-]/g, "_");
-    return `_state/${this.group}/evicted/${safe(topic)}/${safe(partition)}/${safe(key)}.json`;
-  }
-
-  /** Brings back a key evicted after its grace period, with every event it had. */
-  async #restore(topic: string, partition: string, st: PartitionState<E>, key: string, now: number) {
-    if (!st.evicted.has(key)) return undefined;
-    const object = this.#evictedKey(topic, partition, key);
-    const saved = JSON.parse(new TextDecoder().decode(await this.#archive.get(object))) as Evicted<E>;
-    const entry: Entry<E> = {
-      events: saved.events,
-      ids: new Set(saved.events.map((e) => e.event_id)),
-      final: true,
-      ...(saved.timedOut ? { timedOut: true } : {}),
-      lastSeenAt: now,
-    };
-    st.keys.set(key, entry);
-    st.evicted.delete(key);
-    st.dirty = true;
-    this.#log.info({ topic, partition, key }, `${this.name}: a late event brought back a finished key`);
-    return entry;
-  }
-
-  async #recompute(st: PartitionState<E>, keys: string[], timedOut: boolean): Promise<void> {
-    if (keys.length === 0) return;
-    const records: R[] = [];
-    for (const k of keys) {
-      const entry = st.keys.get(k)!;
-      const record = this.#o.compute(entry.events, { timedOut: timedOut || entry.timedOut === true });
-      entry.final = this.#o.isFinal(record);
-      records.push(record);
-    }
-    await this.#o.upsert(records);
-  }
-
-  async #checkpoint(topic: string, partition: string, st: PartitionState<E>, commit: Committer): Promise<void> {
+  /**
+   * Checkpoint, then records, then commit: the log object with what changed, the records of the
+   * keys touched since the last checkpoint, the bus position.
+   */
+  async #checkpoint(topic: string, partition: string, st: PartitionState<S>, commit: Committer): Promise<void> {
     if (!this.#current(topic, partition, st, commit) || !st.dirty) return;
-    const snap: Snapshot<E> = {
-      version: 1,
-      ...(st.pending ? { offset: st.pending.offset } : {}),
-      keys: [...st.keys].map(([key, e]) => ({
-        key,
-        events: e.events,
-        final: e.final,
-        ...(e.timedOut ? { timedOut: true } : {}),
-        lastSeenAt: e.lastSeenAt,
-      })),
-      evicted: [...st.evicted],
-    };
-    await this.#archive.put(this.#snapshotKey(topic, partition), new TextEncoder().encode(JSON.stringify(snap)), {
-      contentType: "application/json",
+    const records = new Map<string, R>();
+    for (const k of st.touched) {
+      const entry = st.keys.get(k);
+      if (!entry) continue;
+      const record = this.#f.result(entry.state, { timedOut: entry.timedOut === true });
+      entry.final = this.#o.isFinal(record);
+      records.set(k, record);
+      st.changed.add(k);
+    }
+    const save = (key: string, e: Entry<S>): SavedKey => ({
+      key,
+      state: this.#f.save(e.state),
+      final: e.final,
+      ...(e.timedOut ? { timedOut: true } : {}),
+      lastSeenAt: e.lastSeenAt,
     });
+    const base = st.n < 0 || st.deltaBytes > Math.max(st.baseBytes, 64 * 1024);
+    const n = st.n + 1;
+    const obj: LogObject = {
+      version: 2,
+      kind: base ? "base" : "delta",
+      n,
+      ...(st.pending ? { offset: st.pending.offset } : {}),
+      put: base
+        ? [...st.keys].map(([k, e]) => save(k, e))
+        : [...st.changed].flatMap((k) => {
+            const e = st.keys.get(k);
+            return e ? [save(k, e)] : [];
+          }),
+      del: base ? [] : [...st.removed].filter((k) => !st.keys.has(k)),
+      touched: [...records.keys()],
+    };
+    const { stored, bytes } = await st.log.write(obj);
+    if (!stored) {
+      this.#log.warn({ topic, partition, n }, `${this.name}: checkpoint ${n} written by another owner; state dropped`);
+      this.#partitions.delete(`${topic}\u0000${partition}`);
+      return;
+    }
+    st.n = n;
+    if (base) {
+      st.baseBytes = bytes;
+      st.deltaBytes = 0;
+      await st.log.prune(n);
+    } else st.deltaBytes += bytes;
+    st.changed.clear();
+    st.removed.clear();
+    if (records.size > 0) await this.#o.upsert([...records.values()]);
+    st.touched.clear();
     if (st.pending) await commit([st.pending]);
     st.dirty = false;
     st.lastSnapshotAt = Date.now();
   }
 
-  /** Finalises keys that went silent, drops finished keys after the grace period, checkpoints. */
+  /** Finalises keys that went silent, settles held-back events, drops finished keys after the grace period, checkpoints. */
   async tick(commit: Committer): Promise<void> {
     const now = Date.now();
     for (const [id, st] of this.#partitions) {
       const [topic, partition] = id.split("\u0000") as [string, string];
       if (!this.#current(topic, partition, st, commit)) continue;
-      const silent = [...st.keys]
-        .filter(([, e]) => !e.final && now - e.lastSeenAt >= this.#o.timeoutMs)
-        .map(([k]) => k);
-      if (silent.length > 0) {
-        await this.#recompute(st, silent, true);
-        for (const k of silent) {
-          const e = st.keys.get(k)!;
-          e.final = true;
-          e.timedOut = true;
-        }
-        st.dirty = true;
-      }
-      for (const [k, e] of st.keys)
-        if (e.final && now - e.lastSeenAt >= (this.#o.graceMs ?? 10 * 60_000)) {
-          // Its events go to the archive before it leaves memory: a late event finds them there.
-          const saved: Evicted<E> = { events: e.events, ...(e.timedOut ? { timedOut: true } : {}) };
-          await this.#archive.put(
-            this.#evictedKey(topic, partition, k),
-            new TextEncoder().encode(JSON.stringify(saved)),
-            {
-              contentType: "application/json",
-            },
-          );
-          st.keys.delete(k);
-          st.evicted.set(k, now);
+      const grace = this.#o.graceMs ?? 10 * 60_000;
+      for (const [k, e] of st.keys) {
+        if (this.#f.settle?.(e.state, now)) {
+          st.touched.add(k);
           st.dirty = true;
         }
-      const retention = this.#o.evictedRetentionMs ?? EVICTED_RETENTION_MS;
-      const expired = [...st.evicted].filter(([, at]) => now - at >= retention).map(([k]) => k);
-      if (expired.length > 0) {
-        await this.#archive.delete(expired.map((k) => this.#evictedKey(topic, partition, k)));
-        for (const k of expired) st.evicted.delete(k);
-        st.dirty = true;
+        if (!e.final && now - e.lastSeenAt >= this.#o.timeoutMs) {
+          e.final = true;
+          e.timedOut = true;
+          st.touched.add(k);
+          st.dirty = true;
+        } else if (e.final && !st.touched.has(k) && now - e.lastSeenAt >= grace) {
+          await this.#f.evict?.(k, e.state, { topic, partition });
+          st.keys.delete(k);
+          st.changed.delete(k);
+          st.removed.add(k);
+          st.dirty = true;
+        }
       }
       if (now - st.lastSnapshotAt >= (this.#o.snapshotEveryMs ?? 2000))
         await this.#checkpoint(topic, partition, st, commit);

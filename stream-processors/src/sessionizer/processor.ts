@@ -3,7 +3,9 @@ import { TOPICS, type ViewRecord } from "@reeltime/events";
 import type { Logger } from "@reeltime/runtime";
 import { KeyedFold } from "../runtime/keyed-fold.ts";
 import type { ProcessorMetrics } from "../runtime/processor.ts";
-import { computeView, type ViewEvent } from "./compute.ts";
+import type { ViewEvent } from "./accumulator.ts";
+import { viewFolder } from "./folder.ts";
+import type { ViewState } from "./view-state.ts";
 
 /** A view ends one hour after its last event (the SDK heartbeats every 30 s while it lives). */
 export const VIEW_TIMEOUT_MS = 60 * 60 * 1000;
@@ -12,17 +14,14 @@ export const VIEW_TIMEOUT_MS = 60 * 60 * 1000;
 export function createSessionizer(
   deps: { search: SearchStore; archive: Archive; bus: Bus; log: Logger; metrics: ProcessorMetrics },
   opts: { timeoutMs?: number; snapshotEveryMs?: number; graceMs?: number } = {},
-): KeyedFold<ViewEvent, ViewRecord> {
-  return new KeyedFold<ViewEvent, ViewRecord>(
+): KeyedFold<ViewEvent, ViewRecord, ViewState> {
+  return new KeyedFold<ViewEvent, ViewRecord, ViewState>(
     {
       name: "sessionizer",
       group: "reeltime-sessionizer",
       topic: TOPICS.playback,
       keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
-      // A CMCD report joins the SDK's view of the same id (the SDK sets CMCD sid to its view
-      // id); a report whose sid is no view (another player's CMCD) makes no view of its own.
-      joinsOnly: (e) => e.event_type === "playback.cmcd",
-      compute: (events, { timedOut }) => computeView(events, { timedOut }),
+      folder: viewFolder({ search: deps.search }),
       isFinal: (r) => r.status === "ended",
       upsert: (records) => deps.search.upsertViews(records),
       timeoutMs: opts.timeoutMs ?? VIEW_TIMEOUT_MS,

@@ -1,0 +1,57 @@
+import type { Archive } from "@reeltime/connectors";
+import type { Folder } from "./keyed-fold.ts";
+
+interface ListState<E> {
+  events: E[];
+  ids: Set<string>;
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * A folder that keeps every event of a key and recomputes its record from all of them (jobs:
+ * a few dozen events each). A final key leaving memory after its grace period leaves its events
+ * in the archive (`_state/<group>/evicted/...`, to be expired by the bucket's lifecycle rules),
+ * where a late event finds them again.
+ */
+export function listFolder<E extends { event_id: string }, R>(
+  compute: (events: E[], opts: { timedOut: boolean }) => R,
+  deps: { archive: Archive; group: string; joinsOnly?: (event: E) => boolean },
+): Folder<E, ListState<E>, R> {
+  const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.:-]/g, "_");
+  const objectKey = (w: { topic: string; partition: string }, key: string) =>
+    `_state/${deps.group}/evicted/${safe(w.topic)}/${safe(w.partition)}/${safe(key)}.json`;
+  return {
+    start: (e) => (deps.joinsOnly?.(e) ? undefined : { events: [], ids: new Set() }),
+    add(s, e) {
+      if (s.ids.has(e.event_id)) return false;
+      s.ids.add(e.event_id);
+      s.events.push(e);
+      return true;
+    },
+    result: (s, opts) => compute(s.events, opts),
+    async recall(keys, where) {
+      const out = new Map<string, ListState<E>>();
+      await Promise.all(
+        keys.map(async (k) => {
+          const object = objectKey(where, k);
+          if (!(await deps.archive.exists(object))) return;
+          const saved = JSON.parse(decoder.decode(await deps.archive.get(object))) as { events: E[] };
+          out.set(k, { events: saved.events, ids: new Set(saved.events.map((e) => e.event_id)) });
+        }),
+      );
+      return out;
+    },
+    async evict(key, s, where) {
+      await deps.archive.put(objectKey(where, key), encoder.encode(JSON.stringify({ events: s.events })), {
+        contentType: "application/json",
+      });
+    },
+    save: (s) => s.events,
+    load: (saved) => {
+      const events = saved as E[];
+      return { events, ids: new Set(events.map((e) => e.event_id)) };
+    },
+  };
+}

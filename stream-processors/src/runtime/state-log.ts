@@ -1,0 +1,124 @@
+import type { Archive } from "@reeltime/connectors";
+
+/** One key as a checkpoint keeps it. */
+export interface SavedKey {
+  key: string;
+  state: unknown;
+  final: boolean;
+  timedOut?: boolean;
+  lastSeenAt: number;
+}
+
+/**
+ * One object of a partition's checkpoint log: a base holds every key, a delta only the keys
+ * changed (`put`) or dropped (`del`) since the object before it. `touched` are the keys whose
+ * records are written after this object is stored: a restart writes them again, in case it
+ * came between the two.
+ */
+export interface LogObject {
+  version: 2;
+  kind: "base" | "delta";
+  n: number;
+  offset?: string;
+  put: SavedKey[];
+  del: string[];
+  touched: string[];
+}
+
+/** The checkpoint written before the log existed: every key with all its events. */
+interface LegacySnapshot {
+  version: 1;
+  offset?: string;
+  keys: { key: string; events: unknown[]; final: boolean; timedOut?: boolean; lastSeenAt: number }[];
+}
+
+export interface Restored {
+  keys: Map<string, SavedKey>;
+  /** Number of the last object (the next write is n + 1); -1 when there is none. */
+  n: number;
+  /** Bytes of the last base and of the deltas written after it. */
+  baseBytes: number;
+  deltaBytes: number;
+  touched: string[];
+  /** The events of each key of a legacy snapshot, to be folded again. */
+  legacy?: LegacySnapshot["keys"];
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const NAME = /\/(\d{12})\.(base|delta)\.json$/;
+
+/**
+ * A partition's state as a log of objects in the Archive (`<prefix>/<n>.base.json`,
+ * `<prefix>/<n>.delta.json`): each checkpoint writes what changed since the one before, and a
+ * new base once the deltas since the last one outweigh it (so writes stay proportional to
+ * the changes, and restores read at most about twice the state). Objects are written
+ * create-only: a second writer of the same number means the partition changed hands.
+ */
+export class StateLog {
+  readonly #archive: Archive;
+  readonly #prefix: string;
+  readonly #legacyKey: string;
+
+  constructor(archive: Archive, prefix: string, legacyKey: string) {
+    this.#archive = archive;
+    this.#prefix = prefix.endsWith("/") ? prefix : `${prefix}/`;
+    this.#legacyKey = legacyKey;
+  }
+
+  #name(n: number, kind: "base" | "delta") {
+    return `${this.#prefix}${String(n).padStart(12, "0")}.${kind}.json`;
+  }
+
+  async restore(): Promise<Restored> {
+    const objects = (await this.#archive.list(this.#prefix))
+      .map((o) => ({ key: o.key, m: NAME.exec(o.key) }))
+      .filter((o): o is { key: string; m: RegExpExecArray } => o.m !== null)
+      .map((o) => ({ key: o.key, n: Number(o.m[1]), kind: o.m[2] as "base" | "delta" }))
+      .sort((a, b) => a.n - b.n);
+    const out: Restored = { keys: new Map(), n: -1, baseBytes: 0, deltaBytes: 0, touched: [] };
+    if (objects.length === 0) {
+      if (await this.#archive.exists(this.#legacyKey)) {
+        const snap = JSON.parse(decoder.decode(await this.#archive.get(this.#legacyKey))) as LegacySnapshot;
+        out.legacy = snap.keys;
+      }
+      return out;
+    }
+    const baseAt = objects.findLastIndex((o) => o.kind === "base");
+    for (const o of objects.slice(Math.max(0, baseAt))) {
+      const bytes = await this.#archive.get(o.key);
+      const obj = JSON.parse(decoder.decode(bytes)) as LogObject;
+      if (o.kind === "base") {
+        out.keys.clear();
+        out.baseBytes = bytes.length;
+      } else out.deltaBytes += bytes.length;
+      for (const k of obj.del) out.keys.delete(k);
+      for (const k of obj.put) out.keys.set(k.key, k);
+      out.n = o.n;
+      out.touched = obj.touched;
+    }
+    return out;
+  }
+
+  /** Writes object n; false when it exists already (another owner wrote it). */
+  async write(obj: LogObject): Promise<{ stored: boolean; bytes: number }> {
+    const body = encoder.encode(JSON.stringify(obj));
+    const stored = await this.#archive.put(this.#name(obj.n, obj.kind), body, {
+      contentType: "application/json",
+      ifAbsent: true,
+    });
+    return { stored, bytes: body.length };
+  }
+
+  /** Deletes the objects a new base at `n` made obsolete (and the legacy snapshot). */
+  async prune(n: number): Promise<void> {
+    const old = (await this.#archive.list(this.#prefix))
+      .filter((o) => {
+        const m = NAME.exec(o.key);
+        return m !== null && Number(m[1]) < n;
+      })
+      .map((o) => o.key);
+    if (await this.#archive.exists(this.#legacyKey)) old.push(this.#legacyKey);
+    if (old.length > 0) await this.#archive.delete(old);
+  }
+}

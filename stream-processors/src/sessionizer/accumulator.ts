@@ -1,0 +1,461 @@
+import type { PlaybackEvent, ViewRecord } from "@reeltime/events";
+import {
+  playbackSuccessScore,
+  qualityScore,
+  rebufferFrequency,
+  rebufferRatio,
+  smoothnessScore,
+  startupScore,
+  upscale,
+} from "./scores.ts";
+
+/** A playback event as stored: the server's fields may be present. */
+export type ViewEvent = PlaybackEvent & { received_at?: string };
+
+type PlayerState = "startup" | "playing" | "paused" | "rebuffering" | "seeking" | "ended" | "error";
+
+/** Waits shorter than this before leaving are not exits before video start. */
+export const EBVS_MIN_WAIT_MS = 1000;
+
+const HEARTBEAT_STATE: Record<string, PlayerState | undefined> = {
+  playing: "playing",
+  paused: "paused",
+  rebuffering: "rebuffering",
+  seeking: "seeking",
+};
+
+type Rendition = { id?: string; bitrate_bps: number; width?: number; height?: number };
+type Display = { width: number; height: number; pixel_ratio: number };
+
+/**
+ * Everything the QoE definitions (QOE.md) need from a view's events, folded one event at a
+ * time in `seq` order: the player state machine, running durations, counters and sums, and the
+ * newest context. A few hundred bytes whatever the view's length; a plain JSON value, so a
+ * checkpoint stores it as it is.
+ */
+export interface ViewAcc {
+  view_id: string;
+  session_id: string;
+  /** Newest context (the last event in order that carries each field). */
+  ctx: {
+    app_id?: string;
+    viewer_id?: string;
+    video_id: string;
+    video_title?: string;
+    video_duration_ms?: number;
+    player_name?: string;
+    browser?: string;
+    os?: string;
+    device_type?: string;
+    country?: string;
+    page_url?: string;
+    sample_rate?: number;
+  };
+  /** Play request time (the view_start's device time, else the first event's). */
+  t0: number;
+  startSeen: boolean;
+  state: PlayerState;
+  beforeSeek: PlayerState;
+  prev: number;
+  firstFrame: boolean;
+  startupMs?: number;
+  startupWait: number;
+  playing: number;
+  paused: number;
+  rebuffering: number;
+  seeking: number;
+  rebuffers: number;
+  seeks: number;
+  seekLatency: number;
+  switches: number;
+  up: number;
+  down: number;
+  fatal: boolean;
+  startupFailure: boolean;
+  fatalCode?: string;
+  nonFatal: number;
+  business: number;
+  maxMilestone: number;
+  requests: number;
+  requestFailures: number;
+  ttfbSum: number;
+  ttfbN: number;
+  tputSum: number;
+  tputN: number;
+  droppedFrames: number;
+  endReason?: string;
+  endedAt?: number;
+  rendition?: Rendition;
+  display?: Display;
+  bitrateMs: number;
+  bitrateWeighted: number;
+  upscaleMs: number;
+  upscaleWeighted: number;
+  maxUpscale?: number;
+  /** Distinct events counted (SDK events and joined CMCD reports). */
+  events: number;
+  lastTs: number;
+  lastSeq: number;
+  /** Newest server receive time (device time when absent) of any event. */
+  updated: number;
+}
+
+const ts = (e: ViewEvent) => Date.parse(e.client_ts);
+
+/** A view's accumulator before its first event is folded. */
+export function newAcc(first: ViewEvent): ViewAcc {
+  const t = ts(first);
+  return {
+    view_id: first.view_id,
+    session_id: first.session_id,
+    ctx: { video_id: first.video.id },
+    t0: t,
+    startSeen: false,
+    state: "startup",
+    beforeSeek: "playing",
+    prev: t,
+    firstFrame: false,
+    startupWait: 0,
+    playing: 0,
+    paused: 0,
+    rebuffering: 0,
+    seeking: 0,
+    rebuffers: 0,
+    seeks: 0,
+    seekLatency: 0,
+    switches: 0,
+    up: 0,
+    down: 0,
+    fatal: false,
+    startupFailure: false,
+    nonFatal: 0,
+    business: 0,
+    maxMilestone: 0,
+    requests: 0,
+    requestFailures: 0,
+    ttfbSum: 0,
+    ttfbN: 0,
+    tputSum: 0,
+    tputN: 0,
+    droppedFrames: 0,
+    bitrateMs: 0,
+    bitrateWeighted: 0,
+    upscaleMs: 0,
+    upscaleWeighted: 0,
+    events: 0,
+    lastTs: t,
+    lastSeq: first.seq,
+    updated: 0,
+  };
+}
+
+/** A copy to fold tentative events into (events held back by the reorder window). */
+export function cloneAcc(a: ViewAcc): ViewAcc {
+  return {
+    ...a,
+    ctx: { ...a.ctx },
+    ...(a.rendition ? { rendition: { ...a.rendition } } : {}),
+    ...(a.display ? { display: { ...a.display } } : {}),
+  };
+}
+
+function attribute(a: ViewAcc, ms: number): void {
+  if (ms <= 0) return;
+  switch (a.state) {
+    case "startup":
+      a.startupWait += ms;
+      return;
+    case "paused":
+      a.paused += ms;
+      return;
+    case "rebuffering":
+      a.rebuffering += ms;
+      return;
+    case "seeking":
+      a.seeking += ms;
+      return;
+    case "playing":
+      a.playing += ms;
+      if (a.rendition) {
+        a.bitrateMs += ms;
+        a.bitrateWeighted += a.rendition.bitrate_bps * ms;
+        const u = a.display ? upscale(a.rendition, a.display) : undefined;
+        if (u !== undefined) {
+          a.upscaleMs += ms;
+          a.upscaleWeighted += u * ms;
+          a.maxUpscale = Math.max(a.maxUpscale ?? 0, u);
+        }
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function context(a: ViewAcc, e: ViewEvent): void {
+  const c = a.ctx;
+  if (e.app_id !== undefined) c.app_id = e.app_id;
+  if (e.viewer_id !== undefined) c.viewer_id = e.viewer_id;
+  c.video_id = e.video.id;
+  if (e.video.title !== undefined) c.video_title = e.video.title;
+  if (e.video.duration_ms !== undefined) c.video_duration_ms = e.video.duration_ms;
+  if (e.player?.name !== undefined) c.player_name = e.player.name;
+  if (e.user_agent?.name !== undefined) c.browser = e.user_agent.name;
+  if (e.user_agent?.os_name !== undefined) c.os = e.user_agent.os_name;
+  if (e.user_agent?.device_type !== undefined) c.device_type = e.user_agent.device_type;
+  if (e.client?.country !== undefined) c.country = e.client.country;
+  if (e.page?.url !== undefined) c.page_url = e.page.url;
+  if (e.sample_rate !== undefined) c.sample_rate = e.sample_rate;
+}
+
+/** Counts an event's receive time (any event, CMCD reports and late ones too). */
+export function touch(a: ViewAcc, e: ViewEvent): void {
+  a.events++;
+  a.updated = Math.max(a.updated, Date.parse(e.received_at ?? e.client_ts));
+}
+
+/**
+ * Folds the next event in `seq` order: advances the device timeline (time since the previous
+ * event goes to the state the view was in), then applies the event to the state machine.
+ */
+export function foldEvent(a: ViewAcc, e: ViewEvent): void {
+  const t = ts(e);
+  touch(a, e);
+  context(a, e);
+  a.lastTs = t;
+  a.lastSeq = e.seq;
+  if (e.event_type === "playback.view_start" && !a.startSeen) {
+    a.startSeen = true;
+    a.t0 = t;
+    if (a.events === 1) a.prev = t;
+  }
+  if (t > a.prev) {
+    attribute(a, t - a.prev);
+    a.prev = t;
+  }
+  if (e.display) a.display = e.display;
+  const terminal = a.state === "ended" || a.state === "error";
+  switch (e.event_type) {
+    case "playback.startup_complete":
+      if (!a.firstFrame) {
+        a.firstFrame = true;
+        a.startupMs = e.startup_ms;
+      }
+      if (!terminal) a.state = "playing";
+      break;
+    case "playback.playing":
+      if (a.firstFrame && !terminal) a.state = "playing";
+      break;
+    case "playback.play":
+      if (a.firstFrame && a.state === "paused") a.state = "playing";
+      break;
+    case "playback.pause":
+      if (!terminal && a.firstFrame) a.state = "paused";
+      break;
+    case "playback.rebuffer_start":
+      if (a.firstFrame && !terminal) {
+        a.rebuffers++;
+        a.state = "rebuffering";
+      }
+      break;
+    case "playback.rebuffer_end":
+      if (a.state === "rebuffering") a.state = "playing";
+      break;
+    case "playback.seek_start":
+      a.seeks++;
+      if (!terminal) {
+        a.beforeSeek = a.state === "paused" ? "paused" : a.firstFrame ? "playing" : "startup";
+        a.state = "seeking";
+      }
+      break;
+    case "playback.seek_end":
+      a.seekLatency += e.latency_ms;
+      if (a.state === "seeking") a.state = a.beforeSeek;
+      break;
+    case "playback.heartbeat": {
+      const synced = HEARTBEAT_STATE[e.state];
+      if (synced && a.firstFrame && !terminal) a.state = synced;
+      if (!a.rendition && e.rendition) a.rendition = e.rendition;
+      a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
+      break;
+    }
+    case "playback.rendition_switch":
+      a.rendition = e.rendition;
+      countSwitch(a, e.direction);
+      break;
+    case "playback.error":
+      countError(a, e.error);
+      if (e.error.severity === "fatal" && !terminal) {
+        a.state = "error";
+        a.endedAt ??= t;
+        a.endReason ??= "error";
+      }
+      break;
+    case "playback.view_end":
+      a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
+      if (a.state !== "ended") {
+        a.endReason = a.state === "error" ? (a.endReason ?? "error") : e.reason;
+        a.endedAt = a.state === "error" ? (a.endedAt ?? t) : t;
+        a.state = "ended";
+      }
+      break;
+    default:
+      countOther(a, e);
+      break;
+  }
+}
+
+function countSwitch(a: ViewAcc, direction: "up" | "down" | "initial"): void {
+  if (direction === "up") a.up++;
+  if (direction === "down") a.down++;
+  if (direction !== "initial") a.switches++;
+}
+
+function countError(a: ViewAcc, error: { severity: string; code: string }): void {
+  if (error.severity === "fatal") {
+    if (!a.fatal) a.fatalCode = error.code;
+    a.fatal = true;
+    if (!a.firstFrame) a.startupFailure = true;
+  } else if (error.severity === "business") a.business++;
+  else a.nonFatal++;
+}
+
+/** Counters that do not depend on the player state (milestones, requests). */
+function countOther(a: ViewAcc, e: ViewEvent): void {
+  if (e.event_type === "playback.milestone") a.maxMilestone = Math.max(a.maxMilestone, e.percent);
+  else if (e.event_type === "playback.request") {
+    a.requests++;
+    if (e.request.failed) a.requestFailures++;
+    if (e.request.ttfb_ms !== undefined) {
+      a.ttfbSum += e.request.ttfb_ms;
+      a.ttfbN++;
+    }
+    if (e.request.throughput_bps !== undefined) {
+      a.tputSum += e.request.throughput_bps;
+      a.tputN++;
+    }
+  }
+}
+
+/**
+ * An event that arrived after later ones were already folded past it (beyond the reorder
+ * window): it can no longer be placed on the timeline, so only what does not depend on its
+ * place counts: the event itself, counters, maxima, errors. Durations and the state stay.
+ */
+export function foldLate(a: ViewAcc, e: ViewEvent): void {
+  touch(a, e);
+  switch (e.event_type) {
+    case "playback.startup_complete":
+      if (!a.firstFrame) {
+        a.firstFrame = true;
+        a.startupMs = e.startup_ms;
+      }
+      break;
+    case "playback.rebuffer_start":
+      if (a.firstFrame) a.rebuffers++;
+      break;
+    case "playback.seek_start":
+      a.seeks++;
+      break;
+    case "playback.seek_end":
+      a.seekLatency += e.latency_ms;
+      break;
+    case "playback.heartbeat":
+    case "playback.view_end":
+      a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
+      break;
+    case "playback.rendition_switch":
+      countSwitch(a, e.direction);
+      break;
+    case "playback.error":
+      countError(a, e.error);
+      break;
+    default:
+      countOther(a, e);
+      break;
+  }
+}
+
+const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+const opt = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** The views record of an accumulator; `timedOut` ends a view that went silent. */
+export function finishView(a: ViewAcc, opts: { timedOut?: boolean } = {}): ViewRecord {
+  const ended = a.state === "ended" || a.state === "error" || opts.timedOut === true;
+  let endReason = a.endReason;
+  let endedAt = a.endedAt;
+  if (opts.timedOut && endReason === undefined) {
+    endReason = "timeout";
+    endedAt = a.lastTs;
+  }
+  const ebvs = ended && !a.firstFrame && !a.fatal && a.business === 0 && a.lastTs - a.t0 >= EBVS_MIN_WAIT_MS;
+  const ratio = rebufferRatio(a.rebuffering, a.playing);
+  const avgUpscale = a.upscaleMs > 0 ? a.upscaleWeighted / a.upscaleMs : undefined;
+  const c = a.ctx;
+  // Sampled views stand for 1 / sample_rate views each: every count and sum weights by it.
+  const rate = c.sample_rate;
+  const sampleRate = rate !== undefined && rate > 0 && rate <= 1 ? rate : 1;
+  return {
+    view_id: a.view_id,
+    session_id: a.session_id,
+    ...opt("app_id", c.app_id),
+    ...opt("viewer_id", c.viewer_id),
+    video_id: c.video_id,
+    ...opt("video_title", c.video_title),
+    ...opt("video_duration_ms", c.video_duration_ms),
+    ...opt("player_name", c.player_name),
+    ...opt("browser", c.browser),
+    ...opt("os", c.os),
+    ...opt("device_type", c.device_type),
+    ...opt("country", c.country),
+    ...opt("page_url", c.page_url),
+    sample_rate: sampleRate,
+    weight: 1 / sampleRate,
+    status: ended ? "ended" : "active",
+    ...opt("end_reason", endReason),
+    started_at: new Date(a.t0).toISOString(),
+    ...opt("ended_at", endedAt === undefined ? undefined : new Date(endedAt).toISOString()),
+    last_event_at: new Date(a.lastTs).toISOString(),
+    updated_at: new Date(a.updated).toISOString(),
+    events: a.events,
+    last_seq: a.lastSeq,
+    reached_first_frame: a.firstFrame,
+    ...opt("startup_ms", a.firstFrame ? (a.startupMs ?? 0) : undefined),
+    ebvs,
+    startup_failure: a.startupFailure,
+    playback_failure: a.fatal,
+    ...opt("fatal_error_code", a.fatalCode),
+    non_fatal_errors: a.nonFatal,
+    business_errors: a.business,
+    playing_ms: a.playing,
+    watch_ms: a.startupWait + a.playing + a.rebuffering + a.seeking,
+    paused_ms: a.paused,
+    rebuffer_count: a.rebuffers,
+    rebuffer_ms: a.rebuffering,
+    rebuffer_ratio: round(ratio, 6),
+    rebuffer_frequency: round(rebufferFrequency(a.rebuffers, a.playing), 6),
+    seek_count: a.seeks,
+    seek_latency_ms: a.seekLatency,
+    ...opt("avg_bitrate_bps", a.bitrateMs > 0 ? round(a.bitrateWeighted / a.bitrateMs, 2) : undefined),
+    rendition_switches: a.switches,
+    switches_up: a.up,
+    switches_down: a.down,
+    ...opt("last_rendition", a.rendition?.id),
+    ...opt("avg_upscale", avgUpscale === undefined ? undefined : round(avgUpscale, 6)),
+    ...opt("max_upscale", a.maxUpscale === undefined ? undefined : round(a.maxUpscale, 6)),
+    dropped_frames: a.droppedFrames,
+    max_milestone: a.maxMilestone,
+    requests: a.requests,
+    request_failures: a.requestFailures,
+    ...opt("avg_ttfb_ms", a.ttfbN > 0 ? round(a.ttfbSum / a.ttfbN, 2) : undefined),
+    ...opt("avg_throughput_bps", a.tputN > 0 ? round(a.tputSum / a.tputN, 2) : undefined),
+    ...opt("startup_score", a.firstFrame ? round(startupScore(a.startupMs ?? 0), 4) : undefined),
+    smoothness_score: round(smoothnessScore(a.rebuffers, ratio), 4),
+    ...opt(
+      "quality_score",
+      avgUpscale === undefined ? undefined : round(qualityScore(avgUpscale, a.maxUpscale ?? avgUpscale), 4),
+    ),
+    playback_success_score: playbackSuccessScore(a.fatal, ebvs),
+  } as ViewRecord;
+}

@@ -1,0 +1,55 @@
+import type { SearchStore } from "@reeltime/connectors";
+import type { ViewRecord } from "@reeltime/events";
+import type { Folder } from "../runtime/keyed-fold.ts";
+import type { ViewEvent } from "./accumulator.ts";
+import {
+  addEvent,
+  isCmcd,
+  newViewState,
+  REORDER_DEFAULTS,
+  type ReorderWindow,
+  settle,
+  type ViewState,
+  viewRecord,
+} from "./view-state.ts";
+
+/** Views recalled from the store at once at most (one GET each). */
+const RECALL_CONCURRENCY = 32;
+
+/**
+ * How the sessionizer folds a view: into compact per-view state (view-state.ts), never
+ * keeping raw events beyond the reorder window. A view is started by an SDK event only; a CMCD
+ * report joins the view of its id when there is one. A view that left memory is recalled from
+ * its stored record, which late events then update.
+ */
+export function viewFolder(
+  deps: { search?: Pick<SearchStore, "getView"> },
+  window: ReorderWindow = REORDER_DEFAULTS,
+): Folder<ViewEvent, ViewState, ViewRecord> {
+  const getView = deps.search ? deps.search.getView.bind(deps.search) : undefined;
+  return {
+    start: (e) => (isCmcd(e) ? undefined : newViewState()),
+    add: (s, e, now) => addEvent(s, e, now, window),
+    settle: (s, now) => settle(s, now, window),
+    result: (s, opts) => viewRecord(s, opts),
+    ...(getView
+      ? {
+          async recall(keys: string[]) {
+            const out = new Map<string, ViewState>();
+            for (let i = 0; i < keys.length; i += RECALL_CONCURRENCY)
+              await Promise.all(
+                keys.slice(i, i + RECALL_CONCURRENCY).map(async (k) => {
+                  const record = await getView(k);
+                  // A record still active was never checkpointed (a crash before its first
+                  // checkpoint): its events come again and rebuild it.
+                  if (record?.status === "ended") out.set(k, newViewState(record));
+                }),
+              );
+            return out;
+          },
+        }
+      : {}),
+    save: (s) => s,
+    load: (saved) => saved as ViewState,
+  };
+}

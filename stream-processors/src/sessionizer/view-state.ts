@@ -1,0 +1,146 @@
+import type { ViewRecord } from "@reeltime/events";
+import { cloneAcc, finishView, foldEvent, foldLate, newAcc, type ViewAcc, type ViewEvent } from "./accumulator.ts";
+import { lateOnRecord } from "./late-record.ts";
+import { addSeq, hasSeq, maxSeq, type SeqRanges } from "./seq-ranges.ts";
+
+/** How far out of order events may arrive and still be placed exactly on the view's timeline. */
+export interface ReorderWindow {
+  /** Events held back behind a missing `seq` at most (default 64). */
+  maxHeld: number;
+  /** How long held-back events wait for the missing ones, wall-clock ms (default 2 min). */
+  maxWaitMs: number;
+}
+
+export const REORDER_DEFAULTS: ReorderWindow = { maxHeld: 64, maxWaitMs: 120_000 };
+
+/**
+ * One view in the sessionizer: its folded accumulator, the events held back until the `seq`s
+ * before them arrive (bounded by the reorder window), the `seq`s folded (for duplicates), and
+ * the CMCD reports joined. A plain JSON value (checkpoints store it as it is).
+ */
+export interface ViewState {
+  /** Undefined until the first event is folded. */
+  acc?: ViewAcc;
+  /** Held-back events in order (seq, device time, id). */
+  held: ViewEvent[];
+  /** Wall-clock ms since the first held-back event waits. */
+  heldSince?: number;
+  seqs: SeqRanges;
+  /** Joined CMCD reports: their numbers (`sn`) as ranges; the last few ids of reports without one. */
+  cmcd: { n: number; updated: number; seqs: SeqRanges; ids: string[] };
+  /**
+   * The stored record of a view that had left memory (final, past its grace period): events
+   * arriving now update it by monotonic rules, never rebuild it from themselves.
+   */
+  record?: ViewRecord;
+}
+
+export const isCmcd = (e: ViewEvent): boolean => e.event_type === "playback.cmcd";
+
+const order = (a: ViewEvent, b: ViewEvent) =>
+  a.seq - b.seq || Date.parse(a.client_ts) - Date.parse(b.client_ts) || a.event_id.localeCompare(b.event_id);
+
+export function newViewState(record?: ViewRecord): ViewState {
+  return { held: [], seqs: [], cmcd: { n: 0, updated: 0, seqs: [], ids: [] }, ...(record ? { record } : {}) };
+}
+
+/** Joins a CMCD report to the view; false for a duplicate. */
+function joinCmcd(s: ViewState, e: ViewEvent): boolean {
+  const c = s.cmcd;
+  const sn = (e as { cmcd?: Record<string, unknown> }).cmcd?.sn;
+  if (typeof sn === "number" && Number.isInteger(sn)) {
+    if (!addSeq(c.seqs, sn)) return false;
+  } else {
+    if (c.ids.includes(e.event_id)) return false;
+    c.ids.push(e.event_id);
+    if (c.ids.length > 16) c.ids.shift();
+  }
+  if (s.record) {
+    s.record = lateOnRecord(s.record, e, { duplicateBelowLastSeq: false });
+    return true;
+  }
+  c.n++;
+  c.updated = Math.max(c.updated, Date.parse(e.received_at ?? e.client_ts));
+  return true;
+}
+
+function fold(s: ViewState, e: ViewEvent): void {
+  s.acc ??= newAcc(e);
+  foldEvent(s.acc, e);
+  addSeq(s.seqs, e.seq);
+}
+
+/** Folds held-back events that are next in line, or all of them when the window ran out. */
+function release(s: ViewState, now: number, w: ReorderWindow, all = false): void {
+  while (s.held.length > 0) {
+    const head = s.held[0]!;
+    const next = head.seq <= maxSeq(s.seqs) + 1;
+    const overdue = all || s.held.length > w.maxHeld || now - (s.heldSince ?? now) >= w.maxWaitMs;
+    if (!next && !overdue) break;
+    s.held.shift();
+    fold(s, head);
+  }
+  if (s.held.length === 0) delete s.heldSince;
+}
+
+/**
+ * Adds one event to a view. SDK events are folded in `seq` order: one that comes before its
+ * predecessors waits (within the reorder window); one whose place was already folded past
+ * counts by the late rules (accumulator.ts: foldLate). Returns false for a duplicate.
+ */
+export function addEvent(s: ViewState, e: ViewEvent, now: number, w: ReorderWindow = REORDER_DEFAULTS): boolean {
+  if (isCmcd(e)) return joinCmcd(s, e);
+  if (s.record) {
+    const before = s.record;
+    s.record = lateOnRecord(s.record, e, { duplicateBelowLastSeq: true });
+    return s.record !== before;
+  }
+  if (hasSeq(s.seqs, e.seq) || s.held.some((h) => h.event_id === e.event_id)) return false;
+  if (s.acc && e.seq < maxSeq(s.seqs)) {
+    // Its neighbours were folded without it: the window ran out before it came.
+    foldLate(s.acc, e);
+    addSeq(s.seqs, e.seq);
+    return true;
+  }
+  let i = s.held.length;
+  while (i > 0 && order(s.held[i - 1]!, e) > 0) i--;
+  s.held.splice(i, 0, e);
+  s.heldSince ??= now;
+  release(s, now, w);
+  return true;
+}
+
+/** Folds held-back events whose wait ran out; true when something was folded. */
+export function settle(s: ViewState, now: number, w: ReorderWindow = REORDER_DEFAULTS): boolean {
+  if (s.held.length === 0) return false;
+  const before = s.held.length;
+  release(s, now, w);
+  return s.held.length !== before;
+}
+
+/**
+ * The view's record as it stands: folded events plus held-back ones in order (on a copy: they
+ * stay held in case the missing ones arrive). `timedOut` folds everything and ends the view.
+ */
+export function viewRecord(s: ViewState, opts: { timedOut?: boolean } = {}): ViewRecord {
+  if (s.record) return s.record;
+  if (opts.timedOut) release(s, 0, REORDER_DEFAULTS, true);
+  let acc = s.acc;
+  if (s.held.length > 0) {
+    acc = acc ? cloneAcc(acc) : newAcc(s.held[0]!);
+    for (const e of s.held) foldEvent(acc, e);
+  }
+  if (!acc) throw new Error("a view needs at least one SDK event");
+  if (s.cmcd.n > 0) {
+    acc = acc === s.acc ? cloneAcc(acc) : acc;
+    acc.events += s.cmcd.n;
+    acc.updated = Math.max(acc.updated, s.cmcd.updated);
+  }
+  return finishView(acc, opts);
+}
+
+/** Folds an event known to come next (events already in order: computeView); CMCD reports join. */
+export function foldInOrder(s: ViewState, e: ViewEvent): void {
+  if (isCmcd(e)) joinCmcd(s, e);
+  else fold(s, e);
+}
