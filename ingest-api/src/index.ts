@@ -1,6 +1,6 @@
 export { type AppDeps, buildApp, redactUrl } from "./app.ts";
 export { keyId, SecretRing } from "./auth.ts";
-export { cmcdToEvent, parseCmcd } from "./cmcd.ts";
+export { cmcdToEvent, decodeCmcdBody, toContract } from "./cmcd.ts";
 export { type IngestConfig, IngestEnv, loadIngestConfig } from "./config.ts";
 export { enrich, parseUserAgent, truncateIp } from "./enrich.ts";
 export { API_ERRORS } from "./errors.ts";

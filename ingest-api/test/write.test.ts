@@ -337,45 +337,6 @@ describe("bus down", () => {
   });
 });
 
-describe("POST /v1/cmcd", () => {
-  it("maps JSON and text CMCD v2 reports into playback.cmcd events joined by session id", async () => {
-    const ts = Date.now();
-    const json = await post(
-      [{ v: 2, e: "ps", sid: "sess-1", cid: "vid-1", ts, sn: 1, br: 2800, pt: 1500 }],
-      {},
-      "/v1/cmcd",
-    );
-    expect(json.statusCode, json.body).toBe(200);
-    const text = await post(
-      `v=2,e="st",sid="sess-1",cid="vid-1",ts=${ts + 1},sn=2,bs`,
-      { "content-type": "application/cmcd" },
-      "/v1/cmcd",
-    );
-    expect(text.statusCode, text.body).toBe(200);
-    const events = (await drain(h.bus, [TOPICS.playback], 2)).map(decode);
-    expect(events.map((e) => e.event_type)).toEqual(["playback.cmcd", "playback.cmcd"]);
-    expect(events[0]).toMatchObject({
-      session_id: "sess-1",
-      video: { id: "vid-1" },
-      playhead_ms: 1500,
-      cmcd: { br: 2800 },
-    });
-    expect(events[1]).toMatchObject({ seq: 2, cmcd: { e: "st", bs: true } });
-    const again = await post(
-      [{ v: 2, e: "ps", sid: "sess-1", cid: "vid-1", ts, sn: 1, br: 2800, pt: 1500 }],
-      {},
-      "/v1/cmcd",
-    );
-    expect(again.json().results[0].event_id).toBe(json.json().results[0].event_id);
-  });
-
-  it("refuses what is not CMCD", async () => {
-    const res = await post("this is not cmcd!", { "content-type": "application/cmcd" }, "/v1/cmcd");
-    expect(res.statusCode).toBe(400);
-    expect(res.json().error.code).toBe("REELTIME_ERR_BODY");
-  });
-});
-
 describe("api records", () => {
   it("every call becomes an api.request event with app, route, status and counts", async () => {
     await post([exampleEvent("click"), { ...exampleEvent("click"), seq: -1 }]);

@@ -109,7 +109,19 @@ const EXAMPLES: { [T in EventType]: (b: Base) => EventOf<T> } = {
   "playback.cmcd": (b) => ({
     ...playbackBase(b),
     event_type: "playback.cmcd",
-    cmcd: { v: 2, e: "ps", sta: "p", br: 2800, bl: 12_000, ot: "v", sf: "h", st: "v" },
+    cmcd: {
+      v: 2,
+      e: "ps",
+      sta: "p",
+      sid: "view-9d2e7b",
+      br: [2800],
+      bl: [12_000],
+      mtp: [25_400],
+      ot: "v",
+      sf: "h",
+      st: "v",
+    },
+    cmcd_custom: { "com.example-x": "hello" },
   }),
   click: (b) => ({
     event_id: uuidv7(),

@@ -17,6 +17,7 @@ export { Attributes, Client, defineEvent, envelopeFields, Page, UserAgent, Video
 export * from "./examples.ts";
 export { ApiEvents } from "./families/api.ts";
 export { ClickEvents } from "./families/click.ts";
+export * from "./families/cmcd.ts";
 export { JOB_STATUSES, JOB_STEPS, JobEvents } from "./families/job.ts";
 export { PLAYER_STATES, PlaybackEvents } from "./families/playback.ts";
 export { LIMITS, SCHEMA_MAJOR, SCHEMA_VERSION } from "./limits.ts";

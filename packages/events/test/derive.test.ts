@@ -17,9 +17,15 @@ import {
   TOPICS,
 } from "../src/index.ts";
 
-/** Column names the example's values land in: nested objects flattened, free-form maps kept whole. */
+/** Column names the example's values land in: nested objects flattened, free-form maps and lists kept whole. */
 function scalarPaths(value: unknown, prefix = ""): string[] {
-  if (value === null || typeof value !== "object" || ["attributes", "cmcd"].includes(prefix)) return [prefix];
+  if (
+    value === null ||
+    typeof value !== "object" ||
+    Array.isArray(value) ||
+    ["attributes", "cmcd_custom", "cmcd_types"].includes(prefix)
+  )
+    return [prefix];
   return Object.entries(value).flatMap(([k, v]) => scalarPaths(v, prefix ? `${prefix}_${k}` : k));
 }
 
@@ -60,6 +66,25 @@ describe("Elasticsearch templates", () => {
       });
       expect(t.template.settings).toMatchObject({ "index.lifecycle.name": "reeltime-events", refresh_interval: "1s" });
     }
+  });
+  it("maps CMCD keys by type: inner lists as numeric fields, custom keys flattened", () => {
+    const m = (templates["reeltime-events-playback"] as never as { template: { mappings: { properties: never } } })
+      .template.mappings.properties as Record<string, { properties: Record<string, unknown> }>;
+    expect(m.cmcd!.properties).toMatchObject({
+      br: { type: "long" },
+      mtp: { type: "long" },
+      pr: { type: "double" },
+      su: { type: "boolean" },
+      sid: { type: "keyword" },
+      ec: { type: "keyword" },
+    });
+    expect(m.cmcd_custom).toEqual({ type: "flattened" });
+    const cols = familyColumns("playback");
+    const br = cols.find((c) => c.name === "cmcd_br")!;
+    expect(br).toMatchObject({ type: "string", json: true });
+    expect(columnValue({ cmcd: { br: [3000, 128] } }, br)).toBe("[3000,128]");
+    expect(cols.find((c) => c.name === "cmcd_ts")?.type).toBe("bigint");
+    expect(cols.find((c) => c.name === "cmcd_pr")?.type).toBe("double");
   });
   it("maps searchable text as text with a keyword twin", () => {
     const m = (templates["reeltime-events-playback"] as never as { template: { mappings: { properties: never } } })

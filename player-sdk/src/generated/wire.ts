@@ -2098,12 +2098,278 @@ export interface PlaybackCmcd {
     codecs?: string;
   };
   /**
-   * CMCD keys: lowercase, up to 16 characters
+   * CMCD v2 reserved keys of one report
    */
   cmcd: {
     /**
+     * aggregate encoded bitrate, kbps
+     *
+     * @maxItems 16
      */
-    [k: string]: string | number | boolean;
+    ab?: number[];
+    /**
+     * backgrounded
+     */
+    bg?: boolean;
+    /**
+     * buffer length, ms
+     *
+     * @maxItems 16
+     */
+    bl?: number[];
+    /**
+     * encoded bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    br?: number[];
+    /**
+     * buffer starvation since the previous report
+     */
+    bs?: boolean;
+    /**
+     * buffer starvations since the session began
+     *
+     * @maxItems 16
+     */
+    bsa?: number[];
+    /**
+     * durations of buffer starvations, ms
+     *
+     * @maxItems 16
+     */
+    bsd?: number[];
+    /**
+     * buffer starvation duration since the session began, ms
+     *
+     * @maxItems 16
+     */
+    bsda?: number[];
+    /**
+     * CDN id
+     */
+    cdn?: string;
+    /**
+     * custom event name (e=ce)
+     */
+    cen?: string;
+    /**
+     * content id
+     */
+    cid?: string;
+    /**
+     * CMSD-Dynamic header, base64 (e=rr)
+     */
+    cmsdd?: string;
+    /**
+     * CMSD-Static header, base64 (e=rr)
+     */
+    cmsds?: string;
+    /**
+     * content signature
+     */
+    cs?: string;
+    /**
+     * object duration, ms
+     */
+    d?: number;
+    /**
+     * dropped frames since the session began
+     */
+    dfa?: number;
+    /**
+     * deadline, ms
+     */
+    dl?: number;
+    /**
+     * event type
+     */
+    e?:
+      | "abs"
+      | "abe"
+      | "ae"
+      | "as"
+      | "b"
+      | "bc"
+      | "c"
+      | "ce"
+      | "e"
+      | "h"
+      | "m"
+      | "pc"
+      | "pe"
+      | "pr"
+      | "ps"
+      | "rr"
+      | "sk"
+      | "t"
+      | "um";
+    /**
+     * player error codes
+     *
+     * @maxItems 16
+     */
+    ec?: string[];
+    /**
+     * hostname
+     */
+    h?: string;
+    /**
+     * lowest aggregate encoded bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    lab?: number[];
+    /**
+     * lowest encoded bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    lb?: number[];
+    /**
+     * live latency, ms
+     */
+    ltc?: number;
+    /**
+     * media start delay, ms
+     */
+    msd?: number;
+    /**
+     * measured throughput, kbps
+     *
+     * @maxItems 16
+     */
+    mtp?: number[];
+    /**
+     * next object requests, relative URLs
+     *
+     * @maxItems 16
+     */
+    nor?: string[];
+    /**
+     * not rendered
+     */
+    nr?: boolean;
+    /**
+     * object type
+     */
+    ot?: "m" | "a" | "v" | "av" | "i" | "c" | "tt" | "k" | "o";
+    /**
+     * playhead bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    pb?: number[];
+    /**
+     * playback rate
+     */
+    pr?: number;
+    /**
+     * playhead time, ms
+     */
+    pt?: number;
+    /**
+     * response code (e=rr)
+     */
+    rc?: number;
+    /**
+     * requested maximum throughput, kbps
+     */
+    rtp?: number;
+    /**
+     * streaming format
+     */
+    sf?: "d" | "h" | "e" | "s" | "o";
+    /**
+     * session id; the reeltime SDK sets it to its view id
+     */
+    sid?: string;
+    /**
+     * SMRT-Data header, base64 (e=rr)
+     */
+    smrt?: string;
+    /**
+     * sequence number of the report
+     */
+    sn?: number;
+    /**
+     * stream type
+     */
+    st?: "v" | "l" | "ll";
+    /**
+     * player state
+     */
+    sta?: "s" | "p" | "k" | "r" | "a" | "w" | "e" | "f" | "q" | "d";
+    /**
+     * startup
+     */
+    su?: boolean;
+    /**
+     * top aggregate encoded bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    tab?: number[];
+    /**
+     * top encoded bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    tb?: number[];
+    /**
+     * target buffer length, ms
+     *
+     * @maxItems 16
+     */
+    tbl?: number[];
+    /**
+     * top playable bitrate, kbps
+     *
+     * @maxItems 16
+     */
+    tpb?: number[];
+    /**
+     * time of the event, ms since the Unix epoch
+     */
+    ts?: number;
+    /**
+     * time to first byte, ms (e=rr)
+     */
+    ttfb?: number;
+    /**
+     * time to first body byte, ms (e=rr)
+     */
+    ttfbb?: number;
+    /**
+     * time to last byte, ms (e=rr)
+     */
+    ttlb?: number;
+    /**
+     * requested URL (e=rr)
+     */
+    url?: string;
+    /**
+     * CMCD version
+     */
+    v?: number;
+  };
+  /**
+   * CMCD custom keys: at most 16, names up to 64 characters, strings up to 256
+   */
+  cmcd_custom?: {
+    /**
+     */
+    [k: string]: string | number | boolean | (string | number | boolean)[];
+  };
+  /**
+   * object type token of each inner-list item, aligned with the values in cmcd
+   */
+  cmcd_types?: {
+    /**
+     * @maxItems 16
+     *
+     */
+    [k: string]: ("" | ("m" | "a" | "v" | "av" | "i" | "c" | "tt" | "k" | "o"))[];
   };
 }
 

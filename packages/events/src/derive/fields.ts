@@ -7,6 +7,8 @@ export type FieldKind = "keyword" | "text" | "timestamp" | "integer" | "number" 
 export interface Field {
   path: string[];
   kind: FieldKind;
+  /** A list of scalars of `kind` (e.g. CMCD `br`): Elasticsearch takes it as is, Parquet as JSON text. */
+  list?: true;
 }
 
 type Schema = TSchema & Record<string, unknown>;
@@ -32,7 +34,11 @@ export function leafFields(schema: TSchema, prefix: string[] = []): Field[] {
   const props = (schema as Schema).properties as Record<string, Schema> | undefined;
   for (const [name, child] of Object.entries(props ?? {})) {
     const kind = kindOf(child);
+    const items = child.items as Schema | undefined;
+    const itemKind = child.type === "array" && child[HINT] !== "json" && items ? kindOf(items) : undefined;
     if (kind === "object") out.push(...leafFields(child, [...prefix, name]));
+    else if (itemKind !== undefined && itemKind !== "object" && itemKind !== "json")
+      out.push({ path: [...prefix, name], kind: itemKind, list: true });
     else out.push({ path: [...prefix, name], kind });
   }
   return out;
@@ -48,8 +54,10 @@ export function mergedFields(schemas: TSchema[]): Field[] {
     for (const f of leafFields(s)) {
       const key = f.path.join(".");
       const seen = byPath.get(key);
-      if (seen && seen.kind !== f.kind)
-        throw new Error(`contract conflict: "${key}" is ${seen.kind} in one event type and ${f.kind} in another`);
+      if (seen && (seen.kind !== f.kind || seen.list !== f.list))
+        throw new Error(
+          `contract conflict: "${key}" is ${seen.kind}${seen.list ? " list" : ""} in one event type and ${f.kind}${f.list ? " list" : ""} in another`,
+        );
       if (!seen) byPath.set(key, f);
     }
   return [...byPath.values()];

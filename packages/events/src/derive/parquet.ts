@@ -10,7 +10,7 @@ export interface Column {
   name: string;
   path: string[];
   type: ColumnType;
-  /** `json` columns hold the field serialised as JSON text (free-form maps, lists). */
+  /** `json` columns hold the field serialised as JSON text (free-form maps, lists of scalars too). */
   json: boolean;
 }
 
@@ -27,8 +27,8 @@ const TYPE: Record<FieldKind, ColumnType> = {
 const toColumn = (f: Field): Column => ({
   name: columnName(f),
   path: f.path,
-  type: TYPE[f.kind],
-  json: f.kind === "json",
+  type: f.list ? "string" : TYPE[f.kind],
+  json: f.kind === "json" || f.list === true,
 });
 
 function checkUnique(cols: Column[], what: string): Column[] {

@@ -30,6 +30,8 @@ export async function wireTypesSource(): Promise<string> {
       bannerComment: "",
       additionalProperties: false,
       strictIndexSignatures: false,
+      // Bounded lists (CMCD's inner lists) stay plain arrays, not a union of tuples of each length.
+      maxItems: -1,
       format: true,
       style: { printWidth: 120 },
     });

@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { Bps, Bytes, Count, Id, Keyword, LongText, Ms, Obj, ShortText } from "../common.ts";
 import { defineEvent, Video } from "../envelope.ts";
+import { Cmcd, CmcdCustom, CmcdTypes } from "./cmcd.ts";
 
 export const Rendition = Obj({
   id: Type.Optional(Type.String({ maxLength: 64 })),
@@ -55,18 +56,6 @@ export const Request = Obj({
   failed: Type.Boolean(),
   rendition_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
-
-/** CMCD v2 keys as reported by the player (CTA-5004); kept as a bounded map. */
-export const Cmcd = Type.Record(
-  Type.String({ pattern: "^[a-z][a-z0-9-]{0,15}$" }),
-  Type.Unsafe<string | number | boolean>({ type: ["string", "number", "boolean"], maxLength: 512 }),
-  {
-    maxProperties: 40,
-    additionalProperties: false,
-    "x-reeltime": "json",
-    description: "CMCD keys: lowercase, up to 16 characters",
-  },
-);
 
 export const PLAYER_STATES = [
   "loading",
@@ -170,9 +159,14 @@ export const PlaybackEvents = {
     ...playbackFields,
     request: Request,
   }),
-  /** A CMCD v2 report, posted by the player to /v1/cmcd and mapped into this event. */
+  /**
+   * Fires per CMCD v2 event-mode report posted to /v1/cmcd (decoded and validated with
+   * @svta/cml-cmcd); `view_id` and `session_id` are the report's `sid`. It joins a view, never starts one.
+   */
   "playback.cmcd": defineEvent("playback.cmcd", "a CMCD v2 report", {
     ...playbackFields,
     cmcd: Cmcd,
+    cmcd_custom: Type.Optional(CmcdCustom),
+    cmcd_types: Type.Optional(CmcdTypes),
   }),
 } as const;
