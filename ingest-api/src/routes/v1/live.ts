@@ -44,24 +44,52 @@ export function percentile(values: number[], q: number): number | null {
   const i = Math.floor(pos);
   return s[i]! + (pos - i) * ((s[i + 1] ?? s[i]!) - s[i]!);
 }
-const mean = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+/** Views a record stands for: 1 / sample_rate (1 for records written before sampling was weighted). */
+const w = (v: ViewRecord) => v.weight ?? 1;
+const total = (views: ViewRecord[]) => views.reduce((s, v) => s + w(v), 0);
+/** Weighted mean of `value` over the views that have one. */
+function mean(views: ViewRecord[], value: (v: ViewRecord) => number | undefined): number | null {
+  let sum = 0;
+  let weights = 0;
+  for (const v of views) {
+    const x = value(v);
+    if (x === undefined) continue;
+    sum += x * w(v);
+    weights += w(v);
+  }
+  return weights === 0 ? null : sum / weights;
+}
 const share = (views: ViewRecord[], f: (v: ViewRecord) => boolean) =>
-  views.length === 0 ? null : views.filter(f).length / views.length;
+  views.length === 0 ? null : total(views.filter(f)) / total(views);
+/** A percentile where a sampled view counts as the (rounded) number of views it stands for. */
+function weightedPercentile(views: ViewRecord[], value: (v: ViewRecord) => number | undefined, q: number) {
+  const values: number[] = [];
+  for (const v of views) {
+    const x = value(v);
+    if (x !== undefined) for (let i = 0; i < Math.max(1, Math.round(w(v))); i++) values.push(x);
+  }
+  return percentile(values, q);
+}
+/** Counts are rounded to whole views (a 30 % sample makes a record stand for 3.33 views). */
+const count = (views: ViewRecord[]) => Math.round(total(views));
 
-/** QoE tiles of a set of views (the definitions of the Grafana QoE dashboard). */
+/**
+ * QoE tiles of a set of views (the definitions of the Grafana QoE dashboard). Sampled views
+ * are weighted: each counts `weight` (1 / sample_rate) times in every figure.
+ */
 function tiles(views: ViewRecord[], now: number) {
   const started = views.filter((v) => v.reached_first_frame);
-  const startups = views.flatMap((v) => (v.startup_ms === undefined ? [] : [v.startup_ms]));
   return {
-    views: views.length,
-    startup_p50_ms: percentile(startups, 50),
-    startup_p95_ms: percentile(startups, 95),
-    rebuffer_ratio: mean(started.map((v) => v.rebuffer_ratio)),
+    views: count(views),
+    startup_p50_ms: weightedPercentile(views, (v) => v.startup_ms, 50),
+    startup_p95_ms: weightedPercentile(views, (v) => v.startup_ms, 95),
+    rebuffer_ratio: mean(started, (v) => v.rebuffer_ratio),
     playback_failure_rate: share(views, (v) => v.playback_failure),
     ebvs_rate: share(views, (v) => v.ebvs),
-    avg_bitrate_bps: mean(views.flatMap((v) => (v.avg_bitrate_bps === undefined ? [] : [v.avg_bitrate_bps]))),
-    concurrent_viewers: views.filter((v) => v.status === "active" && now - Date.parse(v.last_event_at) <= LIVE_MS)
-      .length,
+    avg_bitrate_bps: mean(views, (v) => v.avg_bitrate_bps),
+    concurrent_viewers: count(
+      views.filter((v) => v.status === "active" && now - Date.parse(v.last_event_at) <= LIVE_MS),
+    ),
   };
 }
 
@@ -77,15 +105,16 @@ function breakdown(views: ViewRecord[], key: (v: ViewRecord) => string | undefin
     .slice(0, 5);
 }
 
-/** Views started and concurrent views per minute over the window. */
+/** Views started and concurrent views per minute over the window (weighted like the tiles). */
 function series(views: ViewRecord[], from: number, now: number) {
   const minutes: number[] = [];
   for (let t = Math.floor(from / 60_000) * 60_000; t <= now; t += 60_000) minutes.push(t);
-  const span = views.map((v) => [Date.parse(v.started_at), Date.parse(v.ended_at ?? v.last_event_at)] as const);
+  const span = views.map((v) => [Date.parse(v.started_at), Date.parse(v.ended_at ?? v.last_event_at), w(v)] as const);
+  const sum = (xs: (readonly [number, number, number])[]) => Math.round(xs.reduce((s, [, , x]) => s + x, 0));
   return {
     minutes,
-    started: minutes.map((t) => span.filter(([s]) => s >= t && s < t + 60_000).length),
-    concurrent: minutes.map((t) => span.filter(([s, e]) => s < t + 60_000 && e >= t).length),
+    started: minutes.map((t) => sum(span.filter(([s]) => s >= t && s < t + 60_000))),
+    concurrent: minutes.map((t) => sum(span.filter(([s, e]) => s < t + 60_000 && e >= t))),
   };
 }
 

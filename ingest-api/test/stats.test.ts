@@ -1,0 +1,109 @@
+// GET /v1/stats (the live view's figures) weights sampled views: a record kept at sample rate
+// 0.25 stands for 4 views in every count, share and series. Expected figures are computed here.
+import type { StoredEvent } from "@reeltime/connectors";
+import { exampleEvent, type ViewRecord } from "@reeltime/events";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Harness, harness, READ_TOKEN } from "./helpers.ts";
+
+let h: Harness;
+const now = Date.now();
+const startedAt = new Date(now - 5 * 60_000).toISOString();
+
+function record(i: number, o: { rate: number; ebvs: boolean; startup?: number }): ViewRecord {
+  const base = {
+    view_id: `w-${i}`,
+    session_id: `s-${i}`,
+    app_id: "shop",
+    video_id: "vid",
+    browser: "Chrome",
+    status: "ended",
+    started_at: startedAt,
+    ended_at: startedAt,
+    last_event_at: startedAt,
+    updated_at: startedAt,
+    events: 3,
+    last_seq: 2,
+    reached_first_frame: !o.ebvs,
+    ebvs: o.ebvs,
+    startup_failure: false,
+    playback_failure: false,
+    non_fatal_errors: 0,
+    business_errors: 0,
+    playing_ms: 1000,
+    watch_ms: 1000,
+    paused_ms: 0,
+    rebuffer_count: 0,
+    rebuffer_ms: 0,
+    rebuffer_ratio: 0,
+    rebuffer_frequency: 0,
+    seek_count: 0,
+    seek_latency_ms: 0,
+    rendition_switches: 0,
+    switches_up: 0,
+    switches_down: 0,
+    dropped_frames: 0,
+    max_milestone: 0,
+    requests: 0,
+    request_failures: 0,
+    smoothness_score: 100,
+    playback_success_score: o.ebvs ? 50 : 100,
+    sample_rate: o.rate,
+    weight: 1 / o.rate,
+    ...(o.startup === undefined ? {} : { startup_ms: o.startup }),
+  };
+  return base as ViewRecord;
+}
+
+// Four views sampled at 0.25 (two of them exits before start), four kept at 1 (none).
+const views = [
+  record(0, { rate: 0.25, ebvs: true }),
+  record(1, { rate: 0.25, ebvs: true }),
+  record(2, { rate: 0.25, ebvs: false, startup: 4000 }),
+  record(3, { rate: 0.25, ebvs: false, startup: 4000 }),
+  record(4, { rate: 1, ebvs: false, startup: 1000 }),
+  record(5, { rate: 1, ebvs: false, startup: 1000 }),
+  record(6, { rate: 1, ebvs: false, startup: 1000 }),
+  record(7, { rate: 1, ebvs: false, startup: 1000 }),
+];
+
+beforeAll(async () => {
+  h = await harness();
+  const starts = views.map(
+    (v) =>
+      ({
+        ...exampleEvent("playback.view_start", { now: new Date(startedAt) }),
+        app_id: "shop",
+        view_id: v.view_id,
+        received_at: startedAt,
+      }) as StoredEvent,
+  );
+  await h.search.index(starts);
+  await h.search.upsertViews(views);
+  await h.search.refresh();
+});
+afterAll(() => h.close());
+
+describe("GET /v1/stats weights sampled views", () => {
+  it("counts, shares, percentiles and series count a 25 % view four times", async () => {
+    const res = await h.app.inject({
+      method: "GET",
+      url: "/v1/stats?minutes=60",
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const s = res.json() as {
+      tiles: Record<string, number | null>;
+      series: { started: number[] };
+      breakdowns: { video: { key: string; views: number }[] };
+    };
+    const weights = views.map((v) => 1 / v.sample_rate!);
+    const total = weights.reduce((a, b) => a + b, 0); // 4·4 + 4·1 = 20
+    const ebvs = views.reduce((a, v, i) => a + (v.ebvs ? weights[i]! : 0), 0); // 8
+    expect(s.tiles.views).toBe(total);
+    expect(s.tiles.ebvs_rate).toBeCloseTo(ebvs / total, 10);
+    // Startups: eight views at 4000 ms (two records × 4) and four at 1000 ms: the median is 4000.
+    expect(s.tiles.startup_p50_ms).toBe(4000);
+    expect(s.series.started.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(s.breakdowns.video).toEqual([expect.objectContaining({ key: "vid", views: total })]);
+  });
+});
