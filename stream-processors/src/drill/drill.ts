@@ -1,16 +1,16 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, openSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { isDeepStrictEqual } from "node:util";
 import { Client } from "@elastic/elasticsearch";
 import { createArchive, createBus } from "@reeltime/connectors";
 import { ALL_TOPICS, type PlaybackEvent, RECORD_INDEX, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
 import { down, LOCAL_ENDPOINTS, localServicesEnv, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { hourPrefixes } from "../backfill.ts";
-import { computeView } from "../sessionizer/compute.ts";
-import { archivedEventIds, publishEvents, syntheticEvents } from "./workload.ts";
+import { Instance } from "./instance.ts";
+import { PacedProducer } from "./producer.ts";
+import { diffView, type FieldDiff, referenceView } from "./reference.ts";
+import { archivedEventIds, syntheticEvents } from "./workload.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 const BIN = join(ROOT, "packages", "cli", "bin", "reeltime.js");
@@ -19,6 +19,10 @@ export interface DrillOptions {
   events: number;
   /** Seconds each of Elasticsearch and MinIO stays down. */
   outageSeconds: number;
+  /** Publishing rate: events go out in paced batches while the faults happen. */
+  eventsPerSecond: number;
+  /** How many mismatched views to describe field by field (default 5). */
+  showMismatches?: number;
   /** Metrics ports of the two processor instances (Prometheus scrapes 9464-9467). */
   ports: [number, number];
   log: (line: string) => void;
@@ -32,9 +36,28 @@ export interface DrillReport {
   archiveDistinct: number;
   views: number;
   viewsMatching: number;
+  /** The first mismatched views, with every field that differs from the reference. */
+  mismatches: { viewId: string; diffs: FieldDiff[] }[];
+  /** What each store outage hit: failed attempts of the processor writing there, events published meanwhile. */
+  outages: OutageCheck[];
+  /** Publish calls the bus refused and the producer made again. */
+  publishRetries: number;
   lag: number;
   faults: string[];
   seconds: number;
+}
+
+/**
+ * Proof that an outage hit pending work: the processor that writes to the stopped store
+ * failed attempts while it was down (each one retried, see Instance.failuresLogged), and the
+ * producer kept publishing meanwhile. An outage with no failed attempt landed on an idle
+ * processor and proves nothing: the drill fails it.
+ */
+export interface OutageCheck {
+  service: "elasticsearch" | "minio";
+  processor: string;
+  failedAttempts: number;
+  publishedDuring: number;
 }
 
 /** The environment of the processor instances and the drill's own clients: real Kafka, ES and MinIO. */
@@ -47,53 +70,6 @@ function realEnv(dataDir: string): Record<string, string> {
     REELTIME_CHECKPOINT_MS: "1000",
     LOG_LEVEL: "warn",
   };
-}
-
-class Instance {
-  child: ChildProcess | undefined;
-  readonly port: number;
-  readonly env: Record<string, string>;
-  readonly logFile: string;
-  constructor(port: number, env: Record<string, string>, logFile: string) {
-    this.port = port;
-    this.env = env;
-    this.logFile = logFile;
-  }
-  start() {
-    const out = openSync(this.logFile, "a");
-    this.child = spawn(process.execPath, [BIN, "process", "--metrics-port", String(this.port)], {
-      env: { ...process.env, ...this.env },
-      stdio: ["ignore", out, out],
-    });
-  }
-  /** kill -9: no flush, no commit, no goodbye to the group. */
-  kill() {
-    this.child?.kill("SIGKILL");
-  }
-  async stop() {
-    const c = this.child;
-    if (!c || c.exitCode !== null) return;
-    const exited = new Promise((r) => c.once("exit", r));
-    c.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-    if (c.exitCode === null) c.kill("SIGKILL");
-  }
-  /** Sum of reeltime_consumer_lag_messages, or undefined while the instance does not answer. */
-  async lag(): Promise<number | undefined> {
-    try {
-      const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
-      let sum = 0;
-      let seen = false;
-      for (const line of text.split("\n"))
-        if (line.startsWith("reeltime_consumer_lag_messages{")) {
-          sum += Number(line.slice(line.lastIndexOf(" ") + 1));
-          seen = true;
-        }
-      return seen ? sum : undefined;
-    } catch {
-      return undefined;
-    }
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -153,9 +129,10 @@ async function storedViews(es: Client, app: string): Promise<Map<string, ViewRec
 }
 
 /**
- * The fault drill of the processors: N events with known ids on real Kafka, two processor
- * instances in one group, kill -9 of each mid-stream, a Kafka restart, Elasticsearch and MinIO
- * each down for a while; then every count must be exact.
+ * The fault drill of the processors: N events with known ids published to real Kafka at a
+ * steady rate while two processor instances in one group are killed with SIGKILL, Kafka
+ * restarts, and Elasticsearch and MinIO each go down with work pending; then every count
+ * must be exact and every view equal to an independent reference (reference.ts).
  */
 export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const started = Date.now();
@@ -165,34 +142,50 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   mkdirSync(dataDir, { recursive: true });
   const env = realEnv(dataDir);
   const conn = loadEnv(ConnectionEnv, env);
-  const faults: string[] = [];
-  const fault = (what: string) => {
-    faults.push(what);
-    log(`  fault: ${what}`);
-  };
-
   // Events in an hour of their own (two hours back), so the archive check reads only this run.
   const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000 + 1000;
   const events: ReeltimeEvent[] = syntheticEvents(opts.events, { app, t0, unit: "events" });
-  log(`drill ${app}: ${events.length} events`);
+  log(`drill ${app}: ${events.length} events at ${opts.eventsPerSecond}/s`);
 
   for (const [k, v] of Object.entries(env)) if (k.startsWith("AWS_")) process.env[k] = v;
   const bus = await createBus(conn);
   await bus.start();
   await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: conn.REELTIME_PARTITIONS })));
-  await publishEvents(bus, events);
-  await bus.shutdown();
-  log(`  published ${events.length} events to Kafka`);
+  const producer = new PacedProducer(bus, events, { eventsPerSecond: opts.eventsPerSecond });
+  const faults: string[] = [];
+  const fault = (what: string) => {
+    faults.push(what);
+    log(`  fault: ${what} (${producer.published} published)`);
+  };
 
-  const a = new Instance(opts.ports[0], env, join(dataDir, "a.log"));
-  const b = new Instance(opts.ports[1], env, join(dataDir, "b.log"));
+  const a = new Instance(BIN, opts.ports[0], env, join(dataDir, "a.log"));
+  const b = new Instance(BIN, opts.ports[1], env, join(dataDir, "b.log"));
   const es = new Client({ node: LOCAL_ENDPOINTS.elasticsearch.url });
   const indexed = async () => {
     const r = await es.count({ index: "reeltime-events-*", query: { term: { app_id: app } } });
     return r.count;
   };
+  /** Stops one store for the outage time while the producer keeps going; counts what failed meanwhile. */
+  const outage = async (service: OutageCheck["service"], processor: string): Promise<OutageCheck> => {
+    fault(`stop ${service === "minio" ? "MinIO" : "Elasticsearch"} for ${opts.outageSeconds} s`);
+    const from = Date.now();
+    const before = producer.published;
+    await down({ only: [service], print: () => undefined });
+    await sleep(opts.outageSeconds * 1000);
+    const publishedDuring = producer.published - before;
+    await up({ only: [service], print: () => undefined });
+    const to = Date.now();
+    const failedAttempts = a.failuresLogged(processor, from, to) + b.failuresLogged(processor, from, to);
+    log(`    ${processor}: ${failedAttempts} failed attempts during the outage, ${publishedDuring} events published`);
+    return { service, processor, failedAttempts, publishedDuring };
+  };
+  const outages: OutageCheck[] = [];
+
+  // Processors and producer start together: the faults land on work in flight.
   a.start();
   b.start();
+  const publishing = producer.start();
+  publishing.catch(() => undefined);
   try {
     const progress = async (share: number) =>
       until(
@@ -202,32 +195,28 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         log,
       );
 
-    await progress(0.1);
+    await progress(0.08);
     fault("kill -9 instance A");
     a.kill();
     await sleep(1500);
     a.start();
-    await progress(0.25);
+    await progress(0.18);
     fault("kill -9 instance B");
     b.kill();
     await sleep(1500);
     b.start();
 
-    fault("restart Kafka");
+    await progress(0.25);
+    fault("restart Kafka (publishing paused)");
+    await producer.pause();
     await down({ only: ["kafka"], print: () => undefined });
     await sleep(3000);
     await up({ only: ["kafka"], print: () => undefined });
+    producer.resume();
 
-    await progress(0.4);
-    fault(`stop Elasticsearch for ${opts.outageSeconds} s`);
-    await down({ only: ["elasticsearch"], print: () => undefined });
-    await sleep(opts.outageSeconds * 1000);
-    await up({ only: ["elasticsearch"], print: () => undefined });
-
-    fault(`stop MinIO for ${opts.outageSeconds} s`);
-    await down({ only: ["minio"], print: () => undefined });
-    await sleep(opts.outageSeconds * 1000);
-    await up({ only: ["minio"], print: () => undefined });
+    await progress(0.35);
+    outages.push(await outage("elasticsearch", "indexer"));
+    outages.push(await outage("minio", "archiver"));
 
     fault("kill -9 both instances, restart them");
     a.kill();
@@ -236,6 +225,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     a.start();
     b.start();
 
+    await publishing;
+    log(`  published ${producer.published} events (${producer.retries} publish calls retried)`);
     await until("every event indexed", async () => (await indexed()) >= events.length, 900_000, log);
     await until(
       "consumer lag back to 0",
@@ -269,22 +260,32 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       }
     const stored = await storedViews(es, app);
     let matching = 0;
-    for (const [viewId, evs] of byView) if (isDeepStrictEqual(stored.get(viewId), computeView(evs))) matching++;
+    const mismatches: DrillReport["mismatches"] = [];
+    for (const [viewId, evs] of byView) {
+      const diffs = diffView(referenceView(evs), stored.get(viewId) as Record<string, unknown> | undefined);
+      if (diffs.length === 0) matching++;
+      else if (mismatches.length < (opts.showMismatches ?? 5)) mismatches.push({ viewId, diffs });
+    }
 
     return {
-      published: events.length,
+      published: producer.published,
       searchDocs: ids.length,
       searchDistinct: new Set(ids).size,
       archiveRows: archived.length,
       archiveDistinct: new Set(archived).size,
       views: byView.size,
       viewsMatching: matching,
+      mismatches,
+      outages,
+      publishRetries: producer.retries,
       lag,
       faults,
       seconds: Math.round((Date.now() - started) / 1000),
     };
   } finally {
+    producer.resume();
     await Promise.all([a.stop(), b.stop()]);
     await es.close();
+    await bus.shutdown().catch(() => undefined);
   }
 }

@@ -1,0 +1,90 @@
+import type { Bus, BusMessage } from "@reeltime/connectors";
+import { describe, expect, it } from "vitest";
+import { countFailures, sumMetric } from "../../src/drill/instance.ts";
+import { PacedProducer } from "../../src/drill/producer.ts";
+import { syntheticEvents } from "../../src/drill/workload.ts";
+
+/** A bus that keeps what it acknowledged and refuses the calls listed in `refuse` (1-based). */
+function fakeBus(refuse: number[] = []) {
+  const ids: string[] = [];
+  let calls = 0;
+  const bus = {
+    async publish(_topic: string, messages: BusMessage[]) {
+      calls++;
+      await new Promise((r) => setTimeout(r, 1));
+      if (refuse.includes(calls)) throw new Error("bus unavailable");
+      for (const m of messages)
+        ids.push((JSON.parse(new TextDecoder().decode(m.value)) as { event_id: string }).event_id);
+    },
+  } as unknown as Bus;
+  return { bus, ids };
+}
+
+describe("PacedProducer", () => {
+  const events = syntheticEvents(400, { unit: "events" });
+
+  it("publishes every event once, in batches, retrying what the bus refused", async () => {
+    const { bus, ids } = fakeBus([2, 3]);
+    const p = new PacedProducer(bus, events, { eventsPerSecond: 1_000_000, batch: 50 });
+    await p.start();
+    expect(p.published).toBe(events.length);
+    expect(p.retries).toBeGreaterThanOrEqual(1);
+    expect(new Set(ids).size).toBe(events.length);
+  });
+
+  it("publishes nothing while paused, and goes on after resume", async () => {
+    const { bus, ids } = fakeBus();
+    const p = new PacedProducer(bus, events, { eventsPerSecond: 5000, batch: 50 });
+    const done = p.start();
+    await new Promise((r) => setTimeout(r, 30));
+    await p.pause();
+    const held = ids.length;
+    await new Promise((r) => setTimeout(r, 100));
+    expect(ids.length).toBe(held);
+    expect(held).toBeLessThan(events.length);
+    p.resume();
+    await done;
+    expect(ids.length).toBe(events.length);
+  });
+
+  it("keeps its rate: 200 events at 2000/s take about 0.1 s, not less", async () => {
+    const { bus } = fakeBus();
+    const p = new PacedProducer(bus, events.slice(0, 200), { eventsPerSecond: 2000, batch: 50 });
+    const t = Date.now();
+    await p.start();
+    // Four batches, three waits of 25 ms between them.
+    expect(Date.now() - t).toBeGreaterThanOrEqual(70);
+  });
+});
+
+describe("drill instance probes", () => {
+  it("sums a metric's samples, optionally for some labels", () => {
+    const text = [
+      "# HELP reeltime_consumer_lag_messages x",
+      'reeltime_consumer_lag_messages{group="g",topic="t",partition="0"} 3',
+      'reeltime_consumer_lag_messages{group="g",topic="t",partition="1"} 4',
+      'reeltime_consumer_lag_messages_other{group="g"} 100',
+    ].join("\n");
+    expect(sumMetric(text, "reeltime_consumer_lag_messages")).toBe(7);
+    expect(sumMetric(text, "reeltime_consumer_lag_messages", { partition: "1" })).toBe(4);
+    expect(sumMetric(text, "reeltime_processor_messages_total")).toBeUndefined();
+  });
+
+  it("counts one processor's failed attempts logged within a window", () => {
+    const line = (at: string, message: string) => JSON.stringify({ "log.level": "warn", "@timestamp": at, message });
+    const text = [
+      line("2026-12-03T07:00:00.000Z", "indexer: tick failed"),
+      line("2026-12-03T07:00:05.000Z", "indexer: batch failed, it will be delivered again"),
+      line("2026-12-03T07:00:06.000Z", "archiver: batch failed, it will be delivered again"),
+      line("2026-12-03T07:00:07.000Z", "indexer: tick failed, tried again after a backoff"),
+      line("2026-12-03T07:00:08.000Z", "indexer: partition taken again, state reloaded"),
+      "not json",
+      line("2026-12-03T07:01:00.000Z", "indexer: tick failed"),
+    ].join("\n");
+    const from = Date.parse("2026-12-03T07:00:01.000Z");
+    const to = Date.parse("2026-12-03T07:00:30.000Z");
+    expect(countFailures(text, "indexer", from, to)).toBe(2);
+    expect(countFailures(text, "archiver", from, to)).toBe(1);
+    expect(countFailures(text, "sessionizer", from, to)).toBe(0);
+  });
+});
