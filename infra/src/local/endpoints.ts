@@ -14,6 +14,7 @@ export const LOCAL_ENDPOINTS = {
   kinesis: { endpoint: "http://127.0.0.1:4568", accessKeyId: "local", secretAccessKey: "local" },
   prometheus: { url: "http://127.0.0.1:9090" },
   redis: { port: 6380, url: "redis://127.0.0.1:6380" },
+  dynamodb: { endpoint: "http://127.0.0.1:4569", leaseTable: "reeltime-kinesis-leases" },
 } as const;
 
 /** Local endpoints, or external clusters when the documented env vars are set (docs/local-services.md). */

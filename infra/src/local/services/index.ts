@@ -1,3 +1,4 @@
+import { dynamodb } from "./dynamodb.ts";
 import { elasticsearch } from "./elasticsearch.ts";
 import { kafka } from "./kafka.ts";
 import { kinesis } from "./kinesis.ts";
@@ -7,4 +8,4 @@ import { redis } from "./redis.ts";
 import type { LocalService } from "./types.ts";
 
 /** Every managed service, in report order. */
-export const SERVICES: readonly LocalService[] = [kafka, elasticsearch, minio, kinesis, prometheus, redis];
+export const SERVICES: readonly LocalService[] = [kafka, elasticsearch, minio, kinesis, prometheus, redis, dynamodb];
