@@ -1,6 +1,7 @@
 export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";
 export {
   boundedPayload,
+  jsonPreview,
   MAX_DEAD_BYTES,
   MAX_DEAD_DEPTH,
   MAX_DEAD_NODES,

@@ -1,6 +1,7 @@
 import type { Archive, Bus, ConsumedBatch, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
 import { archivePrefix, type Column, type Family, familyColumns, TOPICS } from "@reeltime/events";
-import type { Logger, ReeltimeError } from "@reeltime/runtime";
+import type { Logger } from "@reeltime/runtime";
+import { classifyFailure } from "../runtime/failures.ts";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
 import { compareOffsets } from "../runtime/order.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/processor.ts";
@@ -295,7 +296,7 @@ export class Archiver implements Processor {
   }
 
   /**
-   * Parquet of these rows. When DuckDB refuses a value (content, not a passing failure), each
+   * Parquet of these rows. When a value cannot be written (content, see classifyFailure), each
    * row is tried alone: the ones it refuses go to dead letters with its reason, the rest are
    * archived, and the partition moves on.
    */
@@ -303,7 +304,7 @@ export class Archiver implements Processor {
     try {
       return await this.#writer.write(columns, rows);
     } catch (err) {
-      if ((err as ReeltimeError).code !== "REELTIME_ERR_ARCHIVE_CONTENT") throw err;
+      if (classifyFailure(err) !== "content") throw err;
       const kept: unknown[] = [];
       const letters: DeadLetter[] = [];
       for (const row of rows)
@@ -311,7 +312,7 @@ export class Archiver implements Processor {
           await this.#writer.write(columns, [row]);
           kept.push(row);
         } catch (one) {
-          if ((one as ReeltimeError).code !== "REELTIME_ERR_ARCHIVE_CONTENT") throw one;
+          if (classifyFailure(one) !== "content") throw one;
           const source = { topic: st.topic, partition: st.partition, value: new Uint8Array() } as ConsumedMessage;
           letters.push(deadLetter(this.name, "unarchivable", (one as Error).message, source, row));
         }

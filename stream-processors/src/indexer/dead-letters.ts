@@ -1,9 +1,38 @@
 import { boundedPayload, type ConsumedBatch, type DeadLetter, type SearchStore } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
-import { decode } from "../runtime/messages.ts";
+import { deadLetter, decode } from "../runtime/messages.ts";
 import type { Processor } from "../runtime/processor.ts";
 
-/** Dead letters → the search store, searchable by reason, stage and time (for `reeltime replay`). */
+const str = (v: unknown, max: number) => (typeof v === "string" ? v.slice(0, max).toWellFormed() : undefined);
+
+/**
+ * A letter as the search store can hold it, whatever its producer (an older ingest, another
+ * tool): known fields only, strings cut, the payload bounded again (see boundedPayload).
+ */
+function bounded(l: Record<string, unknown>): DeadLetter {
+  const optional = (name: "topic" | "app_id" | "event_id" | "event_type") => {
+    const v = str(l[name], 256);
+    return v === undefined ? {} : { [name]: v };
+  };
+  return {
+    dead_letter_id: str(l.dead_letter_id, 64)!,
+    stage: str(l.stage, 64) ?? "unknown",
+    reason: str(l.reason, 64) ?? "unknown",
+    message: str(l.message, 2000) ?? "",
+    ...optional("topic"),
+    ...optional("app_id"),
+    ...optional("event_id"),
+    ...optional("event_type"),
+    payload: boundedPayload(l.payload),
+    received_at: str(l.received_at, 64) ?? new Date().toISOString(),
+  };
+}
+
+/**
+ * Dead letters → the search store, searchable by reason, stage and time (for `reeltime replay`).
+ * It publishes nothing: a letter it cannot read is indexed as a letter of its own (stage
+ * `dead-letters`) with the message's text as payload, so nothing loops back to this stream.
+ */
 export class DeadLetterIndexer implements Processor {
   readonly name = "dead-letters";
   readonly group = "reeltime-dead-letters";
@@ -18,10 +47,11 @@ export class DeadLetterIndexer implements Processor {
   async handle(batch: ConsumedBatch): Promise<void> {
     const letters: DeadLetter[] = [];
     for (const m of batch.messages) {
-      const l = decode<DeadLetter>(m);
-      // Letters from any producer (an older ingest, another tool) are bounded here again: one
-      // hostile payload must not stop the indexing of every letter after it.
-      if (l && typeof l.dead_letter_id === "string") letters.push({ ...l, payload: boundedPayload(l.payload) });
+      // Any depth is parsed (JSON.parse does not recurse); the payload is bounded right after.
+      const l = decode(m, { maxDepth: Number.POSITIVE_INFINITY });
+      if (l && typeof l.dead_letter_id === "string") letters.push(bounded(l));
+      else
+        letters.push(deadLetter(this.name, "not_a_dead_letter", "the message is not a JSON dead letter", m, undefined));
     }
     if (letters.length > 0) await this.#search.indexDeadLetters(letters);
   }

@@ -1,21 +1,63 @@
 import { type Bus, boundedPayload, type ConsumedMessage, type DeadLetter } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import { v7 as uuidv7 } from "uuid";
+import { poisonOf } from "./failures.ts";
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Parses a message's JSON value; undefined when it is not a JSON object. */
-export function decode<T = Record<string, unknown>>(m: ConsumedMessage): T | undefined {
+/**
+ * Nesting a decoded message may have. Events stay within a handful of levels (LIMITS.depth
+ * inside the envelope); far deeper values overflow recursive serialisers (JSON.stringify,
+ * structuredClone) further on, on every retry.
+ */
+export const MAX_DECODE_DEPTH = 64;
+
+/**
+ * Whether JSON text nests deeper than `max` arrays/objects. One pass over the text, no
+ * recursion, brackets inside strings ignored.
+ */
+export function nestsDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 91 || c === 123) {
+      if (++depth > max) return true;
+    } else if (c === 93 || c === 125) depth--;
+  }
+  return false;
+}
+
+/**
+ * Parses a message's JSON value; undefined when it is not a JSON object, nests deeper than
+ * `maxDepth`, or was marked as poison by the runtime (its handling failed because of its content).
+ */
+export function decode<T = Record<string, unknown>>(
+  m: ConsumedMessage,
+  opts: { maxDepth?: number } = {},
+): T | undefined {
+  if (poisonOf(m)) return undefined;
   try {
-    const v = JSON.parse(decoder.decode(m.value)) as unknown;
+    const text = decoder.decode(m.value);
+    const maxDepth = opts.maxDepth ?? MAX_DECODE_DEPTH;
+    if (text.length > maxDepth && maxDepth !== Number.POSITIVE_INFINITY && nestsDeeperThan(text, maxDepth))
+      return undefined;
+    const v = JSON.parse(text) as unknown;
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as T) : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A dead letter for something a processor could not handle, with the original payload (bounded: see boundedPayload). */
+/**
+ * A dead letter for something a processor could not handle, with the original payload (bounded:
+ * see boundedPayload). For a message the runtime marked as poison, its reason and message win.
+ */
 export function deadLetter(
   stage: string,
   reason: string,
@@ -23,6 +65,8 @@ export function deadLetter(
   source: ConsumedMessage,
   payload: unknown,
 ): DeadLetter {
+  const poison = poisonOf(source);
+  if (poison) ({ reason, message } = poison);
   const p = (payload ?? {}) as Record<string, unknown>;
   return {
     dead_letter_id: uuidv7(),

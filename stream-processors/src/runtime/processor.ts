@@ -1,5 +1,6 @@
 import type { Bus, ConsumedBatch, PartitionLag, Position, Subscription } from "@reeltime/connectors";
 import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Logger, type Registry } from "@reeltime/runtime";
+import { backoffMs, classifyFailure, poisoned } from "./failures.ts";
 
 /**
  * What a processor may commit: through these positions, once its work up to them is durable.
@@ -24,7 +25,12 @@ export class StaleBatchError extends Error {
  * One stream processor: its own consumer group on the bus. `handle` gets one partition's
  * batch in order. With `commit: "after-handler"` the batch is committed when handle resolves;
  * with `manual` the processor commits itself (after an upload, a flush) through `commit`.
- * A handler that throws gets the same batch again after a backoff: nothing is skipped.
+ * A handler that fails for a transient reason (see classifyFailure) gets the same batch again
+ * after a backoff: nothing is skipped. One that fails because of a message's content has the
+ * batch's messages handled one by one; each message that fails alone for its content is handed
+ * to the processor again marked as poison (`decode` returns undefined for it, its dead letter
+ * carries the failure), so the processor dead-letters it and commits past it like any message
+ * it cannot read.
  */
 export interface Processor {
   readonly name: string;
@@ -64,7 +70,19 @@ export function processorMetrics(registry: Registry) {
     }),
     failures: new Counter({
       name: "reeltime_processor_batch_failures_total",
-      help: "Batches whose handler failed (they are delivered again)",
+      help: "Batches whose handler failed for a transient reason (they are delivered again)",
+      labelNames: ["processor"],
+      registers: [registry],
+    }),
+    poisoned: new Counter({
+      name: "reeltime_processor_poison_messages_total",
+      help: "Messages whose handling failed because of their content (sent to dead letters, the partition moved on)",
+      labelNames: ["processor"],
+      registers: [registry],
+    }),
+    tickFailures: new Counter({
+      name: "reeltime_processor_tick_failures_total",
+      help: "Periodic flushes that failed (tried again after a backoff)",
       labelNames: ["processor"],
       registers: [registry],
     }),
@@ -134,6 +152,36 @@ export async function runProcessor(
       hold: (topic: string, partition: string) => (dead ? undefined : subscription?.hold(topic, partition)),
     },
   );
+  /**
+   * The batch failed because of some message's content: each message is handled alone, and one
+   * that fails alone for its content is handed over again as poison, which the processor
+   * dead-letters. A transient failure on the way throws: the whole batch comes again (processors
+   * skip what they already hold from an earlier delivery).
+   */
+  const isolate = async (batch: ConsumedBatch, first: unknown) => {
+    for (const m of batch.messages) {
+      try {
+        await processor.handle({ ...batch, messages: [m] }, commit);
+      } catch (err) {
+        if (err instanceof StaleBatchError || classifyFailure(err) !== "content") throw err;
+        await processor.handle({ ...batch, messages: [poisoned(m, processor.name, err)] }, commit);
+        metrics.poisoned.inc(labels);
+        log.warn(
+          {
+            err: { name: (err as Error).name, message: (err as Error).message.slice(0, 500) },
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+          },
+          `${processor.name}: a message failed because of its content; it went to dead letters`,
+        );
+      }
+    }
+    log.debug(
+      { first: (first as Error).message?.slice(0, 200) },
+      `${processor.name}: batch handled message by message`,
+    );
+  };
   subscription = await bus.consume({
     group: processor.group,
     topics: processor.topics,
@@ -143,10 +191,15 @@ export async function runProcessor(
       if (dead) throw new Error(`${processor.name} was abandoned`);
       const end = metrics.batchSeconds.startTimer(labels);
       const hold = commit.hold(batch.topic, batch.partition);
-      await serial(() => {
+      await serial(async () => {
         const now = commit.hold(batch.topic, batch.partition);
         if (now === undefined || now !== hold) throw new StaleBatchError(batch.topic, batch.partition);
-        return processor.handle(batch, commit);
+        try {
+          await processor.handle(batch, commit);
+        } catch (err) {
+          if (err instanceof StaleBatchError || classifyFailure(err) !== "content") throw err;
+          await isolate(batch, err);
+        }
       });
       end();
       progressed(batch.topic, batch.partition);
@@ -187,12 +240,33 @@ export async function runProcessor(
   const lagTimer = setInterval(() => void updateLag(), deps.lagIntervalMs ?? 5000);
   lagTimer.unref();
   let ticking = Promise.resolve();
+  // A failing tick (a store down during a flush) is tried again after a growing backoff, not every tickMs.
+  let tickFailures = 0;
+  let nextTickAt = 0;
+  const tickMs = processor.tickMs ?? 1000;
   const tickTimer = processor.tick
     ? setInterval(() => {
+        if (Date.now() < nextTickAt) return;
         ticking = ticking
           .then(() => serial(() => processor.tick!(commit)))
-          .catch((err) => log.warn({ err: { message: (err as Error).message } }, `${processor.name}: tick failed`));
-      }, processor.tickMs ?? 1000)
+          .then(
+            () => {
+              tickFailures = 0;
+              nextTickAt = 0;
+            },
+            (err) => {
+              metrics.tickFailures.inc(labels);
+              nextTickAt = Date.now() + backoffMs(tickFailures++, tickMs, 30_000);
+              log.warn(
+                {
+                  err: { message: (err as Error).message?.slice(0, 500), code: (err as { code?: string }).code },
+                  failures: tickFailures,
+                },
+                `${processor.name}: tick failed, tried again after a backoff`,
+              );
+            },
+          );
+      }, tickMs)
     : undefined;
   tickTimer?.unref();
 

@@ -42,6 +42,59 @@ function safeText(value: unknown): string {
   }
 }
 
+/**
+ * The start of a value's JSON text, at most `max` characters, written without recursion: any
+ * depth is fine and no more of the value is visited than the preview needs.
+ */
+export function jsonPreview(value: unknown, max: number): string {
+  const parts: string[] = [];
+  let len = 0;
+  const put = (s: string) => {
+    parts.push(s);
+    len += s.length;
+  };
+  const stack: { of: unknown; keys: string[] | undefined; i: number }[] = [];
+  const visit = (key: string | undefined, v: unknown, first: boolean) => {
+    if (!first) put(",");
+    if (key !== undefined) put(`${JSON.stringify(key)}:`);
+    if (v !== null && typeof v === "object" && typeof (v as { toJSON?: unknown }).toJSON === "function")
+      v = (v as { toJSON(): unknown }).toJSON();
+    if (Array.isArray(v)) {
+      put("[");
+      stack.push({ of: v, keys: undefined, i: 0 });
+    } else if (v !== null && typeof v === "object") {
+      put("{");
+      const keys = Object.keys(v).filter((k) => {
+        const x = (v as Record<string, unknown>)[k];
+        return x !== undefined && typeof x !== "function";
+      });
+      stack.push({ of: v, keys, i: 0 });
+    } else {
+      let text: string | undefined;
+      try {
+        text = JSON.stringify(v);
+      } catch {
+        text = JSON.stringify(String(v));
+      }
+      put(text ?? "null");
+    }
+  };
+  visit(undefined, value, true);
+  while (stack.length > 0 && len < max) {
+    const top = stack.at(-1)!;
+    const size = top.keys ? top.keys.length : (top.of as unknown[]).length;
+    if (top.i >= size) {
+      put(top.keys ? "}" : "]");
+      stack.pop();
+      continue;
+    }
+    const i = top.i++;
+    if (top.keys) visit(top.keys[i], (top.of as Record<string, unknown>)[top.keys[i]!], i === 0);
+    else visit(undefined, (top.of as unknown[])[i], i === 0);
+  }
+  return parts.join("").slice(0, max);
+}
+
 /** The payload to keep in a dead letter: the value itself when it is within bounds. */
 export function boundedPayload(value: unknown): unknown {
   const { depth, nodes } = shape(value);
@@ -53,10 +106,9 @@ export function boundedPayload(value: unknown): unknown {
         : undefined;
   const text = why ? undefined : safeText(value);
   if (!why && text!.length <= MAX_DEAD_BYTES) return value;
-  const whole = text ?? safeText(value);
   return {
     truncated: true,
     why: why ?? `larger than ${MAX_DEAD_BYTES / 1024} KB as JSON`,
-    text: whole.slice(0, MAX_DEAD_BYTES).toWellFormed(),
+    text: (text ?? jsonPreview(value, MAX_DEAD_BYTES)).slice(0, MAX_DEAD_BYTES).toWellFormed(),
   } satisfies TruncatedPayload;
 }
