@@ -42,3 +42,11 @@ export class FfmpegError extends ReeltimeError {
 export function cancelled(reason: string): ReeltimeError {
   return new ReeltimeError("REELTIME_ERR_CANCELLED", reason, 1, { retryable: false });
 }
+
+/** Why a transcode worker did not run a request it was handed. Stable codes. */
+export const WORKER_ERRORS = {
+  /** A message on the transcode topic that is not a request: skipped, logged and counted. */
+  badRequest: "REELTIME_ERR_BAD_TRANSCODE_REQUEST",
+  /** Another live worker holds the request's claim: the message is retried until it ends. */
+  claimHeld: "REELTIME_ERR_CLAIM_HELD",
+} as const;

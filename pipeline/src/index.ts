@@ -1,7 +1,8 @@
 export { ProgressView } from "./cli/progress-view.ts";
 export { exportPackage, type TranscodeCommandOptions, transcodeCommand } from "./cli/transcode.ts";
 export { uploadsPrefix, type WatchCommandOptions, watchCommand } from "./cli/watch.ts";
-export { FfmpegError, INPUT_ERRORS, type InputErrorCode, inputError, isInputError } from "./errors.ts";
+export { enqueueUploads, startWorkerService, type WorkerCommandOptions } from "./cli/worker.ts";
+export { FfmpegError, INPUT_ERRORS, type InputErrorCode, inputError, isInputError, WORKER_ERRORS } from "./errors.ts";
 export { type MediaInfo, parseProbe, probe } from "./ffmpeg/probe.ts";
 export { type FfmpegProgress, ProgressParser } from "./ffmpeg/progress.ts";
 export { type RunOptions, type RunResult, runTool, type ToolRunner } from "./ffmpeg/run.ts";
@@ -26,3 +27,19 @@ export {
 export type { RenditionResult } from "./steps/rendition.ts";
 export type { ThumbnailsResult } from "./steps/thumbnails.ts";
 export { type ProcessedRecord, UploadWatcher, type WatchOptions } from "./watch.ts";
+export { type Claim, type ClaimOutcome, JobClaims } from "./worker/claims.ts";
+export {
+  decodeRequest,
+  requestIdFor,
+  requestTranscodes,
+  TRANSCODE_TOPIC,
+  type TranscodeRequest,
+  WORKER_GROUP,
+} from "./worker/request.ts";
+export {
+  TranscodeWorker,
+  type WorkerMetrics,
+  type WorkerOptions,
+  type WorkerRecord,
+  workerMetrics,
+} from "./worker/worker.ts";

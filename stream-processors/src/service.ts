@@ -1,4 +1,3 @@
-import { createServer, type Server } from "node:http";
 import {
   type Archive,
   type Bus,
@@ -13,10 +12,10 @@ import {
   createLogger,
   createRegistry,
   type Logger,
-  listenError,
   loadEnv,
   ReeltimeError,
   type Registry,
+  startOpsServer,
 } from "@reeltime/runtime";
 import { Type } from "@sinclair/typebox";
 import { Archiver, type ArchiverOptions } from "./archiver/archiver.ts";
@@ -176,33 +175,17 @@ export async function runProcessService(opts: { only?: string; metricsPort?: num
     only,
     tuningFromEnv(opts.env ?? process.env),
   );
-  const server: Server = createServer(async (req, res) => {
-    if (req.url === "/metrics") {
-      res.setHeader("content-type", registry.contentType);
-      res.end(await registry.metrics());
-    } else if (req.url === "/healthz") res.end('{"status":"ok"}');
-    else {
-      res.statusCode = 404;
-      res.end();
-    }
-  });
   const port = opts.metricsPort ?? 9464;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", (err) =>
-      reject(
-        listenError(err, {
-          host: loadEnv(ProcessorEnv, opts.env ?? process.env).HOST,
-          port,
-          setting: "--metrics-port",
-        }),
-      ),
-    );
-    server.listen(port, loadEnv(ProcessorEnv, opts.env ?? process.env).HOST, resolve);
+  const ops = await startOpsServer({
+    registry,
+    host: loadEnv(ProcessorEnv, opts.env ?? process.env).HOST,
+    port,
+    setting: "--metrics-port",
   });
   log.info({ processors: only, metrics: `http://127.0.0.1:${port}/metrics`, bus: bus.driver }, "processors running");
   return {
     async close() {
-      server.close();
+      await ops.close();
       await handle.stop();
       await bus.shutdown();
       await search.shutdown();

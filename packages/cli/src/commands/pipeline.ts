@@ -8,6 +8,13 @@ function seconds(value: string): number {
   return n;
 }
 
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new ReeltimeError("REELTIME_ERR_USAGE", `--metrics-port must be 0-65535, got ${value}`, 2);
+  return n;
+}
+
 /** `reeltime pipeline watch`: transcodes uploads as they land in the archive. */
 export function registerPipeline(program: Command): void {
   const pipeline = program.command("pipeline").description("the transcoding pipeline as a service");
@@ -27,5 +34,31 @@ export function registerPipeline(program: Command): void {
         ...(o.prefix ? { prefix: o.prefix } : {}),
         ...(o.once ? { once: true } : {}),
       });
+    });
+  pipeline
+    .command("worker")
+    .description(
+      "join the transcode workers' consumer group (reeltime-transcoders) on reeltime.transcode: each request " +
+        "is claimed and transcoded by exactly one worker; serves /healthz, /readyz and /metrics",
+    )
+    .option("--metrics-port <port>", "port of /healthz, /readyz and /metrics", port, 9465)
+    .action(async (o: { metricsPort: number }) => {
+      const { startWorkerService } = await import("@reeltime/pipeline");
+      const { onShutdown, createLogger } = await import("@reeltime/runtime");
+      const service = await startWorkerService({ metricsPort: o.metricsPort });
+      onShutdown(createLogger("pipeline-worker"), () => service.close());
+      await new Promise(() => undefined); // runs until SIGTERM/SIGINT
+    });
+  pipeline
+    .command("enqueue")
+    .description(
+      "publish a transcode request for every upload under the prefix (REELTIME_UPLOADS_PREFIX, default uploads/); " +
+        "an upload already transcoded is skipped by the workers",
+    )
+    .option("--prefix <prefix>", "uploads prefix (overrides REELTIME_UPLOADS_PREFIX)")
+    .action(async (o: { prefix?: string }) => {
+      const { enqueueUploads } = await import("@reeltime/pipeline");
+      const requests = await enqueueUploads(o.prefix ? { prefix: o.prefix } : {});
+      process.stdout.write(`${requests.length} transcode request(s) published to reeltime.transcode\n`);
     });
 }

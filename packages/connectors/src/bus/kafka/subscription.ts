@@ -116,6 +116,9 @@ export class KafkaSubscription implements Subscription {
       for (let failures = 0; ; ) {
         // A batch fetched in an earlier generation is dropped: the new one re-reads from the commit.
         if (!isRunning() || isStale() || this.abort.signal.aborted || this.joins !== generation) return;
+        // A long handler (a transcode) keeps the member's session alive: without heartbeats the
+        // coordinator would drop it after sessionTimeout and hand its partitions to another.
+        const beat = setInterval(() => heartbeat().catch(() => undefined), 1000);
         try {
           await this.options.handler(consumed);
           break;
@@ -128,6 +131,8 @@ export class KafkaSubscription implements Subscription {
           }
           await sleep(50 + backoffMs(failures, 100, 5000), this.abort.signal);
           await heartbeat();
+        } finally {
+          clearInterval(beat);
         }
       }
       const last = (chunk.at(-1) as Batch["messages"][number]).offset;

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+import type { Bus, ConsumedMessage } from "@reeltime/connectors";
+import { ReeltimeError } from "@reeltime/runtime";
+import { WORKER_ERRORS } from "../errors.ts";
+
+/** The work queue of transcode requests; transcode workers consume it as one consumer group. */
+export const TRANSCODE_TOPIC = "reeltime.transcode";
+/** The consumer group every transcode worker joins: each request goes to exactly one of them. */
+export const WORKER_GROUP = "reeltime-transcoders";
+
+/** One upload to transcode, as it travels on {@link TRANSCODE_TOPIC} (keyed by request_id). */
+export interface TranscodeRequest {
+  /** Stable per upload version: a request published twice is still processed once. */
+  request_id: string;
+  /** Archive key of the uploaded file. */
+  source_key: string;
+  video_id?: string;
+  app_id?: string;
+  title?: string;
+  /** ISO time the upload landed / the request was made (queue wait is measured from it). */
+  requested_at: string;
+}
+
+/** The request id of one version of an upload: the same key, size and time give the same id. */
+export function requestIdFor(sourceKey: string, size: number, lastModified: Date): string {
+  return createHash("sha256").update(`${sourceKey}\n${size}\n${lastModified.toISOString()}`).digest("hex").slice(0, 32);
+}
+
+/** Publishes transcode requests; resolves once the bus acknowledged them. */
+export async function requestTranscodes(
+  bus: Bus,
+  requests: readonly TranscodeRequest[],
+  topic: string = TRANSCODE_TOPIC,
+): Promise<void> {
+  await bus.publish(
+    topic,
+    requests.map((r) => ({
+      key: r.request_id,
+      value: new TextEncoder().encode(JSON.stringify(r)),
+      headers: { "content-type": "application/json" },
+    })),
+  );
+}
+
+/** Reads a request off the bus; throws REELTIME_ERR_BAD_REQUEST_MESSAGE for anything else. */
+export function decodeRequest(message: ConsumedMessage): TranscodeRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(message.value));
+  } catch {
+    value = undefined;
+  }
+  const r = value as Partial<TranscodeRequest> | undefined;
+  const text = (v: unknown) => typeof v === "string" && v.length > 0 && v.length <= 1024;
+  if (!r || !text(r.request_id) || !/^[A-Za-z0-9._-]{1,128}$/.test(r.request_id ?? "") || !text(r.source_key))
+    throw new ReeltimeError(
+      WORKER_ERRORS.badRequest,
+      `message ${message.partition}/${message.offset} on ${TRANSCODE_TOPIC} is not a transcode request ` +
+        "(JSON with request_id and source_key); publish requests with requestTranscodes()",
+    );
+  return {
+    request_id: r.request_id as string,
+    source_key: r.source_key as string,
+    requested_at: text(r.requested_at) ? (r.requested_at as string) : new Date(message.timestamp).toISOString(),
+    ...(text(r.video_id) ? { video_id: r.video_id as string } : {}),
+    ...(text(r.app_id) ? { app_id: r.app_id as string } : {}),
+    ...(text(r.title) ? { title: r.title as string } : {}),
+  };
+}
