@@ -9,7 +9,9 @@ const r = (keys: (string | number)[], values: Record<string, number>): Expected 
 
 const S = "startup_ms";
 const p = (p50: number, p95: number) => ({ [`p50(${S})`]: p50, [`p95(${S})`]: p95 });
-const withCount = (count: number, v: Record<string, number>) => ({ count, ...v });
+/** Views panels count views as sum(weight) (1 / sample rate; 1 for these unsampled records). */
+const VIEWS = "sum(weight)";
+const withCount = (count: number, v: Record<string, number>) => ({ [VIEWS]: count, ...v });
 
 /*
  * Hand-computed from seed.ts. Percentiles interpolate linearly between ranks:
@@ -39,66 +41,66 @@ export function expectedElasticsearch(w: RunWindow): Record<string, Expected[]> 
     // Rebuffer ratios of views with a first frame: 0.1, 0, 0.2 (vid-a); 0.05, 0.3 (vid-b)
     "qoe-rebuffer": [r([], { "avg(rebuffer_ratio)": 0.13 })],
     "qoe-rebuffer-by-video": [
-      r(["vid-a"], { count: 3, "avg(rebuffer_ratio)": 0.1 }),
-      r(["vid-b"], { count: 2, "avg(rebuffer_ratio)": 0.175 }),
+      r(["vid-a"], { [VIEWS]: 3, "avg(rebuffer_ratio)": 0.1 }),
+      r(["vid-b"], { [VIEWS]: 2, "avg(rebuffer_ratio)": 0.175 }),
     ],
     "qoe-rebuffer-by-browser": [
-      r(["Chrome"], { count: 2, "avg(rebuffer_ratio)": 0.05 }),
-      r(["Firefox"], { count: 2, "avg(rebuffer_ratio)": 0.125 }),
-      r(["Safari"], { count: 1, "avg(rebuffer_ratio)": 0.3 }),
+      r(["Chrome"], { [VIEWS]: 2, "avg(rebuffer_ratio)": 0.05 }),
+      r(["Firefox"], { [VIEWS]: 2, "avg(rebuffer_ratio)": 0.125 }),
+      r(["Safari"], { [VIEWS]: 1, "avg(rebuffer_ratio)": 0.3 }),
     ],
     "qoe-rebuffer-by-rendition": [
-      r(["720p"], { count: 2, "avg(rebuffer_ratio)": 0.15 }),
-      r(["1080p"], { count: 2, "avg(rebuffer_ratio)": 0.15 }),
-      r(["480p"], { count: 1, "avg(rebuffer_ratio)": 0.05 }),
+      r(["720p"], { [VIEWS]: 2, "avg(rebuffer_ratio)": 0.15 }),
+      r(["1080p"], { [VIEWS]: 2, "avg(rebuffer_ratio)": 0.15 }),
+      r(["480p"], { [VIEWS]: 1, "avg(rebuffer_ratio)": 0.05 }),
     ],
     // Failed views: v3 (vid-a, Firefox, 720p) and v7 (vid-b, Safari, no rendition) of 7
     "qoe-failures": [r([], { "avg(playback_failure)": 2 / 7, "sum(playback_failure)": 2 })],
     "qoe-failures-by-video": [
-      r(["vid-a"], { count: 3, "avg(playback_failure)": 1 / 3, "sum(playback_failure)": 1 }),
-      r(["vid-b"], { count: 4, "avg(playback_failure)": 1 / 4, "sum(playback_failure)": 1 }),
+      r(["vid-a"], { [VIEWS]: 3, "avg(playback_failure)": 1 / 3, "sum(playback_failure)": 1 }),
+      r(["vid-b"], { [VIEWS]: 4, "avg(playback_failure)": 1 / 4, "sum(playback_failure)": 1 }),
     ],
     "qoe-failures-by-browser": [
-      r(["Chrome"], { count: 3, "avg(playback_failure)": 0, "sum(playback_failure)": 0 }),
-      r(["Firefox"], { count: 2, "avg(playback_failure)": 0.5, "sum(playback_failure)": 1 }),
-      r(["Safari"], { count: 2, "avg(playback_failure)": 0.5, "sum(playback_failure)": 1 }),
+      r(["Chrome"], { [VIEWS]: 3, "avg(playback_failure)": 0, "sum(playback_failure)": 0 }),
+      r(["Firefox"], { [VIEWS]: 2, "avg(playback_failure)": 0.5, "sum(playback_failure)": 1 }),
+      r(["Safari"], { [VIEWS]: 2, "avg(playback_failure)": 0.5, "sum(playback_failure)": 1 }),
     ],
     "qoe-failures-by-rendition": [
-      r(["720p"], { count: 2, "avg(playback_failure)": 0.5, "sum(playback_failure)": 1 }),
-      r(["1080p"], { count: 2, "avg(playback_failure)": 0, "sum(playback_failure)": 0 }),
-      r(["480p"], { count: 1, "avg(playback_failure)": 0, "sum(playback_failure)": 0 }),
+      r(["720p"], { [VIEWS]: 2, "avg(playback_failure)": 0.5, "sum(playback_failure)": 1 }),
+      r(["1080p"], { [VIEWS]: 2, "avg(playback_failure)": 0, "sum(playback_failure)": 0 }),
+      r(["480p"], { [VIEWS]: 1, "avg(playback_failure)": 0, "sum(playback_failure)": 0 }),
     ],
     // Exit before video start: v6 (vid-b, Chrome, no rendition) of 7
     "qoe-ebvs": [r([], { "avg(ebvs)": 1 / 7, "sum(ebvs)": 1 })],
     "qoe-ebvs-by-video": [
-      r(["vid-a"], { count: 3, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
-      r(["vid-b"], { count: 4, "avg(ebvs)": 0.25, "sum(ebvs)": 1 }),
+      r(["vid-a"], { [VIEWS]: 3, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["vid-b"], { [VIEWS]: 4, "avg(ebvs)": 0.25, "sum(ebvs)": 1 }),
     ],
     "qoe-ebvs-by-browser": [
-      r(["Chrome"], { count: 3, "avg(ebvs)": 1 / 3, "sum(ebvs)": 1 }),
-      r(["Firefox"], { count: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
-      r(["Safari"], { count: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["Chrome"], { [VIEWS]: 3, "avg(ebvs)": 1 / 3, "sum(ebvs)": 1 }),
+      r(["Firefox"], { [VIEWS]: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["Safari"], { [VIEWS]: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
     ],
     "qoe-ebvs-by-rendition": [
-      r(["720p"], { count: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
-      r(["1080p"], { count: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
-      r(["480p"], { count: 1, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["720p"], { [VIEWS]: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["1080p"], { [VIEWS]: 2, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["480p"], { [VIEWS]: 1, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
     ],
     // Bitrates: 3, 5, 2 Mb/s (vid-a); 1, 6 Mb/s (vid-b)
     "qoe-bitrate": [r([], { "avg(avg_bitrate_bps)": 3.4 * M })],
     "qoe-bitrate-by-video": [
-      r(["vid-a"], { count: 3, "avg(avg_bitrate_bps)": (10 / 3) * M }),
-      r(["vid-b"], { count: 2, "avg(avg_bitrate_bps)": 3.5 * M }),
+      r(["vid-a"], { [VIEWS]: 3, "avg(avg_bitrate_bps)": (10 / 3) * M }),
+      r(["vid-b"], { [VIEWS]: 2, "avg(avg_bitrate_bps)": 3.5 * M }),
     ],
     "qoe-bitrate-by-browser": [
-      r(["Chrome"], { count: 2, "avg(avg_bitrate_bps)": 4 * M }),
-      r(["Firefox"], { count: 2, "avg(avg_bitrate_bps)": 1.5 * M }),
-      r(["Safari"], { count: 1, "avg(avg_bitrate_bps)": 6 * M }),
+      r(["Chrome"], { [VIEWS]: 2, "avg(avg_bitrate_bps)": 4 * M }),
+      r(["Firefox"], { [VIEWS]: 2, "avg(avg_bitrate_bps)": 1.5 * M }),
+      r(["Safari"], { [VIEWS]: 1, "avg(avg_bitrate_bps)": 6 * M }),
     ],
     "qoe-bitrate-by-rendition": [
-      r(["720p"], { count: 2, "avg(avg_bitrate_bps)": 2.5 * M }),
-      r(["1080p"], { count: 2, "avg(avg_bitrate_bps)": 5.5 * M }),
-      r(["480p"], { count: 1, "avg(avg_bitrate_bps)": 1 * M }),
+      r(["720p"], { [VIEWS]: 2, "avg(avg_bitrate_bps)": 2.5 * M }),
+      r(["1080p"], { [VIEWS]: 2, "avg(avg_bitrate_bps)": 5.5 * M }),
+      r(["480p"], { [VIEWS]: 1, "avg(avg_bitrate_bps)": 1 * M }),
     ],
     // Minute 1: e1, e2 playing (e3 paused, e4 only ended); minute 2: e1, e2 (rebuffering), e3
     "qoe-concurrent": [r([t(1)], { "unique(view_id)": 2 }), r([t(2)], { "unique(view_id)": 3 })],
@@ -119,7 +121,7 @@ export function expectedElasticsearch(w: RunWindow): Record<string, Expected[]> 
     ],
     // 5-minute buckets: v1-v3 in the first, v4-v7 in the second (v4, v5 with a startup)
     "qoe-startup-over-time": [r([t(0)], p(2000, 2900)), r([t(5)], p(7000, 9700))],
-    "qoe-views-over-time": [r([t(0)], { count: 3 }), r([t(5)], { count: 4 })],
+    "qoe-views-over-time": [r([t(0)], { [VIEWS]: 3 }), r([t(5)], { [VIEWS]: 4 })],
     // Jobs: j1, j2 completed; j3, j5 failed; j4 running
     "jobs-by-state": [r(["completed"], { count: 2 }), r(["failed"], { count: 2 }), r(["running"], { count: 1 })],
     "jobs-created-over-time": [

@@ -135,3 +135,20 @@ describe("Kibana", () => {
     expect(objects.find((o) => o.id === "reeltime-search-api-last-calls")!.attributes.sampleSize).toBe(100);
   });
 });
+
+describe("sampled views are weighted", () => {
+  it("no panel over view records counts documents: views are sum(weight), 1 where a record has none", () => {
+    const viewPanels = panels.filter(
+      (p): p is Extract<Panel, { kind: "es" }> => p.kind === "es" && p.source === "views",
+    );
+    expect(viewPanels.length).toBeGreaterThan(10);
+    for (const p of viewPanels) {
+      expect(
+        p.metrics.some((m) => m.type === "count"),
+        `${p.key} counts documents`,
+      ).toBe(false);
+      if (p.buckets.some((b) => b.type === "terms") || p.key === "qoe-views-over-time")
+        expect(p.metrics, p.key).toContainEqual({ type: "sum", field: "weight", missing: 1 });
+    }
+  });
+});

@@ -24,6 +24,8 @@ function grafanaMetric(m: Metric, id: string): Json {
   if (m.type === "count") return { id, type: "count" };
   if (m.type === "percentiles")
     return { id, type: "percentiles", field: m.field, settings: { percents: m.percents.map(String) } };
+  if (m.type === "sum" && m.missing !== undefined)
+    return { id, type: m.type, field: m.field, settings: { missing: String(m.missing) } };
   return { id, type: m.type, field: m.field };
 }
 

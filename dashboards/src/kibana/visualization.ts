@@ -21,7 +21,10 @@ export function kibanaAggs(p: EsPanel, timeField: string, booleans: Set<string>)
         ? {}
         : m.type === "percentiles"
           ? { field: m.field, percents: m.percents }
-          : { field: m.field },
+          : m.type === "sum" && m.missing !== undefined
+            ? // Kibana's "JSON input" of the aggregation: merged into the request as is.
+              { field: m.field, json: JSON.stringify({ missing: m.missing }) }
+            : { field: m.field },
   }));
   const hasTime = buckets.some((b) => b.type === "date_histogram");
   buckets.forEach((b, i) => {

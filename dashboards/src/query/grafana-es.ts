@@ -79,6 +79,7 @@ export function grafanaEsRequest(
     ...(m.type === "percentiles"
       ? { percents: ((m.settings?.percents as string[] | undefined) ?? []).map(Number) }
       : {}),
+    ...(m.settings?.missing !== undefined ? { missing: Number(m.settings.missing) } : {}),
   }));
   const leaf: Record<string, unknown> = {};
   for (const m of metrics) {

@@ -79,6 +79,9 @@ export function kibanaEsRequest(obj: SavedObject, views: Map<string, SavedObject
       type: a.type,
       ...(a.params.field ? { field: String(a.params.field) } : {}),
       ...(a.type === "percentiles" ? { percents: a.params.percents as number[] } : {}),
+      ...(typeof a.params.json === "string"
+        ? { missing: Number((JSON.parse(a.params.json) as { missing?: number }).missing) }
+        : {}),
     }));
   const leaf: Record<string, unknown> = {};
   for (const m of metrics) {

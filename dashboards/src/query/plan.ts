@@ -4,6 +4,7 @@ export interface MetricPlan {
   type: string;
   field?: string;
   percents?: number[];
+  missing?: number;
 }
 
 export interface BucketPlan {
@@ -38,7 +39,7 @@ export function metricNames(m: MetricPlan): string[] {
 export function metricAgg(m: MetricPlan): Record<string, unknown> | undefined {
   if (m.type === "count") return undefined;
   if (m.type === "percentiles") return { percentiles: { field: m.field, percents: m.percents } };
-  return { [m.type]: { field: m.field } };
+  return { [m.type]: { field: m.field, ...(m.missing === undefined ? {} : { missing: m.missing }) } };
 }
 
 type Agg = Record<string, unknown> & { doc_count?: number };

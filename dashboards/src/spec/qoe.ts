@@ -9,6 +9,12 @@ export const BREAKDOWNS = [
 
 const terms = (field: string): Bucket => ({ type: "terms", field, size: 10 });
 
+/**
+ * The number of views: each record counts `weight` (1 / sample_rate) views, so a sampled app
+ * shows its full totals; records written before sampling was weighted count 1.
+ */
+export const VIEWS: Metric = { type: "sum", field: "weight", missing: 1 };
+
 interface Figure {
   key: string;
   title: string;
@@ -37,7 +43,7 @@ function viewsRow(f: Figure, over: string): Row {
         key: `qoe-${f.key}-by-${b.key}`,
         title: `${f.title} by ${b.label}`,
         description: `${f.description} Top 10 ${b.label}s by ${over}.`,
-        metrics: [{ type: "count" }, ...f.metrics],
+        metrics: [VIEWS, ...f.metrics],
         buckets: [terms(b.views)],
         viz: "table",
       }),
@@ -111,11 +117,11 @@ const overTime: Row = {
       kind: "es",
       key: "qoe-views-over-time",
       title: "Views started",
-      description: "Views started in each interval.",
+      description: "Views started in each interval (a sampled view counts 1 / sample rate times).",
       source: "views",
       query: "*",
       appScoped: true,
-      metrics: [{ type: "count" }],
+      metrics: [VIEWS],
       buckets: [{ type: "date_histogram", interval: "auto" }],
       viz: "timeseries",
       unit: "short",

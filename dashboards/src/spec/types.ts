@@ -10,7 +10,9 @@ export type SourceName = "views" | "jobs" | "events" | "deadLetters";
 
 export type Metric =
   | { type: "count" }
-  | { type: "avg" | "sum" | "max" | "min" | "cardinality"; field: string }
+  | { type: "avg" | "max" | "min" | "cardinality"; field: string }
+  /** `missing`: the value of documents without the field (weight: 1 for records written before sampling was weighted). */
+  | { type: "sum"; field: string; missing?: number }
   | { type: "percentiles"; field: string; percents: number[] };
 
 export type Bucket =
