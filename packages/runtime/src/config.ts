@@ -56,6 +56,16 @@ export const ConnectionEnv = Type.Object({
     10_000,
     "pause between GetRecords calls on an idle shard (the service allows 5 calls per second per shard)",
   ),
+  REELTIME_KINESIS_LEASES: Choice(
+    ["fs", "dynamodb"] as const,
+    "fs",
+    "where Kinesis shard leases and checkpoints live: fs (files under REELTIME_DATA_DIR, one machine only, refused when REELTIME_ENV=production) or dynamodb (a table every host shares)",
+  ),
+  REELTIME_KINESIS_LEASE_TABLE: Str(
+    "reeltime-kinesis-leases",
+    "DynamoDB table of Kinesis shard leases (keys leaseGroup, leaseKey; created on first use when missing)",
+  ),
+  REELTIME_DYNAMODB_ENDPOINT: OptStr("DynamoDB endpoint override (dynalite: http://127.0.0.1:4569); unset for AWS"),
   AWS_REGION: Str("us-east-1", "AWS region for Kinesis, S3 and Athena"),
   REELTIME_SEARCH: Choice(["embedded", "elasticsearch"] as const, "embedded", "the search store driver"),
   REELTIME_ES_URL: Str("http://127.0.0.1:9200", "Elasticsearch URL (Elastic Cloud: the deployment's endpoint)"),

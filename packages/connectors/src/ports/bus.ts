@@ -125,6 +125,10 @@ export interface Lease {
   checkpoint: string | null;
   /** The shard is closed (resharded) and fully processed: its children may start. */
   finished: boolean;
+  /** The shards this one was split or merged from (KCL's parentShardIds); they finish first. */
+  parents?: string[];
+  /** How often the lease changed hands since the checkpoint last moved (KCL's ownerSwitchesSinceCheckpoint). */
+  ownerSwitches?: number;
   /** Bumped on every write; conditional writes compare it. */
   version: number;
 }

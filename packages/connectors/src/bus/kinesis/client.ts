@@ -10,7 +10,10 @@ export type KinesisBusEnv = Pick<
   | "REELTIME_PARTITIONS"
   | "REELTIME_BUS_TIMEOUT_MS"
   | "AWS_REGION"
->;
+> &
+  Partial<
+    Pick<ConnectionEnv, "REELTIME_KINESIS_LEASES" | "REELTIME_KINESIS_LEASE_TABLE" | "REELTIME_DYNAMODB_ENDPOINT">
+  >;
 
 /**
  * The SDK client with its own retries off (the bus retries per record, within

@@ -13,21 +13,63 @@ import { createKinesisClient, isFinal, type KinesisBusEnv, kinesisError } from "
 import { publishAll } from "./producer.ts";
 import { KinesisSubscription } from "./subscription.ts";
 
+export { createLeaseClient, createLeaseTable, DynamoDbCheckpointStore } from "./checkpoints-dynamodb.ts";
 export { FsCheckpointStore } from "./checkpoints-fs.ts";
 export type { KinesisBusEnv } from "./client.ts";
 
 /**
+ * The lease store REELTIME_KINESIS_LEASES chooses: a DynamoDB table shared by every host, or
+ * files under REELTIME_DATA_DIR for the processes of one development machine (refused when
+ * REELTIME_ENV=production).
+ */
+export async function createCheckpointStore(
+  env: KinesisBusEnv,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Promise<{ store: CheckpointStore; close(): void }> {
+  if (env.REELTIME_KINESIS_LEASES === "dynamodb") {
+    const { createLeaseClient, DynamoDbCheckpointStore } = await import("./checkpoints-dynamodb.ts");
+    const leaseMs = env.REELTIME_KINESIS_LEASE_MS;
+    const client = await createLeaseClient({
+      AWS_REGION: env.AWS_REGION,
+      REELTIME_DYNAMODB_ENDPOINT: env.REELTIME_DYNAMODB_ENDPOINT,
+      timeoutMs: Math.max(1000, Math.floor(leaseMs / 3)),
+    });
+    const endpoint = env.REELTIME_DYNAMODB_ENDPOINT ?? `DynamoDB in ${env.AWS_REGION}`;
+    return {
+      store: new DynamoDbCheckpointStore(client, env.REELTIME_KINESIS_LEASE_TABLE ?? "reeltime-kinesis-leases", {
+        endpoint,
+      }),
+      close: () => client.destroy(),
+    };
+  }
+  if (processEnv.REELTIME_ENV === "production") {
+    const { fsLeasesInProduction } = await import("./checkpoints-dynamodb.ts");
+    throw fsLeasesInProduction();
+  }
+  return { store: new FsCheckpointStore(env.REELTIME_DATA_DIR), close: () => {} };
+}
+
+/**
  * The Kinesis bus (@aws-sdk/client-kinesis). Messages of one key are packed into records
  * (see framing.ts) and sent with PutRecords, retrying only failed records; consumers
- * share a stream through shard leases and checkpoints kept in `checkpoints` (by default
- * files under REELTIME_DATA_DIR, for the instances of one machine).
+ * share a stream through shard leases and checkpoints kept in `checkpoints` (by default the
+ * store REELTIME_KINESIS_LEASES chooses, see createCheckpointStore).
  */
 export function createKinesisBus(
   env: KinesisBusEnv,
   deps: { client?: KinesisClient; checkpoints?: CheckpointStore } = {},
 ): Bus {
   const client = deps.client ?? createKinesisClient(env);
-  const store = deps.checkpoints ?? new FsCheckpointStore(env.REELTIME_DATA_DIR);
+  // The store is made on first use (DynamoDB's SDK loads only when chosen); start() awaits it,
+  // so a refused configuration (fs leases in production) stops the process at start-up.
+  const leases = deps.checkpoints
+    ? Promise.resolve({ store: deps.checkpoints, close: () => {} })
+    : createCheckpointStore(env);
+  leases.catch(() => {});
+  const store: CheckpointStore = {
+    list: async (group, stream) => (await leases).store.list(group, stream),
+    put: async (next, expectedVersion) => (await leases).store.put(next, expectedVersion),
+  };
   const endpoint = env.REELTIME_KINESIS_ENDPOINT ?? `Kinesis in ${env.AWS_REGION}`;
   const timeout = env.REELTIME_BUS_TIMEOUT_MS;
   const subscriptions = new Set<KinesisSubscription>();
@@ -74,6 +116,7 @@ export function createKinesisBus(
 
     async start() {
       if (stopped) throw stoppedError("kinesis");
+      await leases;
       await call(client.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
     },
 
@@ -123,6 +166,7 @@ export function createKinesisBus(
       stopped = true;
       await Promise.allSettled([...subscriptions].map((s) => s.stop()));
       if (!deps.client) client.destroy();
+      await leases.then((l) => l.close()).catch(() => {});
     },
   };
 }
