@@ -14,7 +14,19 @@ function bounded(l: Record<string, unknown>): DeadLetter {
     const v = str(l[name], 256);
     return v === undefined ? {} : { [name]: v };
   };
+  // Ingest's letters carry what the request told the server (for replay): kept, as strings.
+  const r = l.request;
+  const request =
+    r !== null && typeof r === "object"
+      ? Object.fromEntries(
+          (["ip", "country", "user_agent"] as const).flatMap((k) => {
+            const v = str((r as Record<string, unknown>)[k], 512);
+            return v === undefined ? [] : [[k, v]];
+          }),
+        )
+      : undefined;
   return {
+    ...(request ? { request } : {}),
     dead_letter_id: str(l.dead_letter_id, 64)!,
     stage: str(l.stage, 64) ?? "unknown",
     reason: str(l.reason, 64) ?? "unknown",

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createArchive, createBus, createSearchStore } from "@reeltime/connectors";
-import { ALL_TOPICS, archivePrefix, exampleEvent, LIMITS } from "@reeltime/events";
+import { ALL_TOPICS, archivePrefix, exampleEvent, LIMITS, TOPICS } from "@reeltime/events";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import fc from "fast-check";
@@ -62,6 +62,8 @@ export async function runHostileScenario(connections: Record<string, string>, op
     config: loadIngestConfig({
       REELTIME_WRITE_KEYS: `${app}:${key}`,
       REELTIME_READ_TOKENS: `${app}:rt_hostile_0123456789abcdef`,
+      // The 5,000-level bodies and DuckDB share the event loop with the API here: no load shedding.
+      REELTIME_MAX_EVENT_LOOP_DELAY_MS: "60000",
     }),
     bus,
     search,
@@ -87,6 +89,7 @@ export async function runHostileScenario(connections: Record<string, string>, op
 
   try {
     const accepted: string[] = [];
+    const acceptedViews: string[] = [];
     let rejected = 0;
 
     // 1. A 5,000-level nested body: refused, and its dead letter must not jam anything.
@@ -129,10 +132,38 @@ export async function runHostileScenario(connections: Record<string, string>, op
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json() as { results: { ok: boolean; event_id?: string }[] };
       for (const [j, r] of body.results.entries()) {
-        if (r.ok) accepted.push(events[j]!.event_id);
-        else rejected++;
+        if (r.ok) {
+          accepted.push(events[j]!.event_id);
+          acceptedViews.push(events[j]!.view_id);
+        } else rejected++;
       }
     }
+
+    // 4. Another producer (a replay, a tool) writes straight to the bus, past ingest: a raw lone
+    // surrogate in an event (archived and indexed, as U+FFFD in Parquet), a 5,000-level event
+    // (each processor reading playback dead-letters it: indexer, archiver, sessionizer,
+    // view-archiver) and a 5,000-level dead letter (indexed with a bounded payload).
+    const enc = new TextEncoder();
+    const raw = {
+      ...exampleEvent("playback.heartbeat"),
+      event_id: uuidv7(),
+      view_id: `direct-${app}`,
+      app_id: app,
+      received_at: new Date().toISOString(),
+    };
+    const rawText = JSON.stringify(raw).replace(
+      JSON.stringify(raw.page!.url).slice(1, -1),
+      "https://video.example/direct?\udc00",
+    );
+    const deepEvent = `{"app_id":"${app}","event_id":"${uuidv7()}","view_id":"deep-${app}","x":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    const deepLetter = `{"dead_letter_id":"${uuidv7()}","stage":"elsewhere","reason":"deep","message":"m","app_id":"${app}","received_at":"${new Date().toISOString()}","payload":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+    await bus.publish(TOPICS.playback, [
+      { key: raw.view_id, value: enc.encode(rawText) },
+      { key: `deep-${app}`, value: enc.encode(deepEvent) },
+    ]);
+    await bus.publish(TOPICS.deadLetter, [{ key: app, value: enc.encode(deepLetter) }]);
+    accepted.push(raw.event_id);
+    rejected += 5;
 
     // Everything accepted reaches search and Parquet; every refusal is an indexed dead letter; lag 0.
     const until = Date.now() + 120_000;
@@ -144,7 +175,9 @@ export async function runHostileScenario(connections: Record<string, string>, op
       await search.refresh();
       inSearch = new Set((await search.lastN({ app_id: app }, 10_000)).map((e) => e.event_id));
       inParquet = await archivedEventIds(archive, archivePrefix.family("playback"), app);
-      letters = (await search.deadLetters({}, 10_000)).filter((l) => l.app_id === app).length;
+      letters = (await search.deadLetters({}, 10_000)).filter(
+        (l) => l.app_id === app || JSON.stringify(l.payload ?? "").includes(app),
+      ).length;
       const lags = (await Promise.all(processors.running.map((r) => r.lag()))).flat();
       lagged = lags.some((l) => l.lag > 0);
       if (
@@ -165,6 +198,10 @@ export async function runHostileScenario(connections: Record<string, string>, op
     expect(lagged, "every processor's lag returned to 0").toBe(false);
     const stored = (await search.lastN({ app_id: app, view_id: lone.view_id }, 1))[0] as { page?: { url?: string } };
     expect(stored?.page?.url).toBe("https://video.example/watch?\ufffd");
+    // The views: one per accepted view id (every accepted event here is a heartbeat of its own view).
+    const viewIds = [lone.view_id, raw.view_id, ...acceptedViews];
+    for (const id of viewIds) expect((await search.getView(id))?.events, `view ${id}`).toBe(1);
+    expect(await search.getView(`deep-${app}`), "the 5,000-level event made no view").toBeUndefined();
     return { accepted, rejected };
   } finally {
     await processors.stop();
