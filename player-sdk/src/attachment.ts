@@ -29,6 +29,7 @@ export class ElementAttachment implements Attachment {
   current: View | undefined;
   private last: View | undefined;
   private rendition: Rendition | undefined;
+  private nextId: string | undefined;
   private readonly early: RequestInfo[] = [];
   private readonly core: TrackerCore;
   private readonly cleanups: (() => void)[] = [];
@@ -91,8 +92,10 @@ export class ElementAttachment implements Attachment {
   private begin(): void {
     const core = this.core;
     const el = this.element;
+    const id = this.nextId ?? core.newId();
+    this.nextId = undefined;
     const view: View = new View(
-      core.newId(),
+      id,
       {
         now: () => core.now(),
         emit: (type, seq, payload) => core.emit(this, view, type, seq, payload),
@@ -152,6 +155,9 @@ export class ElementAttachment implements Attachment {
         else if (this.early.length < 20) this.early.push(request);
       },
       sourceChanged: () => this.sourceChanged(),
+      nextViewId: (id) => {
+        this.nextId = id;
+      },
     };
   }
 }

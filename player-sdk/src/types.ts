@@ -55,6 +55,8 @@ export interface AttachContext {
   request(request: RequestInfo): void;
   /** The player loads another source: the current view ends. */
   sourceChanged(): void;
+  /** The next view takes this id instead of a new one (hls.js's CMCD session id: its reports join that view). */
+  nextViewId(id: string): void;
 }
 
 /** Optional hooks; a plugin implements only what it needs (Snowplow style). */

@@ -135,7 +135,7 @@ describe("the SDK in a real browser", () => {
       return s * 1000;
     });
     const cmcd = await collector.waitFor(
-      (e) => e.event_type === "playback.cmcd" && e.session_id === sessionId,
+      (e) => e.event_type === "playback.cmcd" && e.view_id === viewId,
       "playback.cmcd from hls.js's CMCD v2 reports",
     );
 
@@ -200,13 +200,13 @@ describe("the SDK in a real browser", () => {
     expect(byType(events, "playback.error").filter((e) => e.error.severity !== "non_fatal")).toEqual([]);
     expect(events.every((e) => "player" in e && e.player?.name === "hls.js" && e.sample_rate === 1)).toBe(true);
 
-    // Delivery: JSON by fetch with the key in the header; hls.js CMCD v2 reports joined by session id.
+    // Delivery: JSON by fetch with the key in the header; hls.js CMCD v2 reports carry the view id as sid.
     const fetched = collector.received.filter((r) => r.events.some((e) => e.view_id === viewId));
     expect(fetched.length).toBeGreaterThan(0);
     expect(fetched.every((r) => r.via === "header" && r.contentType.startsWith("application/json"))).toBe(true);
     expect(fetched.every((r) => r.status === 200 && r.bytes > 0 && r.bytes <= 64_000)).toBe(true);
     expect((cmcd as Extract<WireEvent, { event_type: "playback.cmcd" }>).cmcd).toMatchObject({
-      sid: sessionId,
+      sid: viewId,
       cid: "test-pattern",
     });
     expect(collector.received.filter((r) => r.path === "/v1/cmcd").every((r) => r.status === 200)).toBe(true);

@@ -173,13 +173,12 @@ describe("hls.js plugin", () => {
 });
 
 describe("CMCD v2 helper", () => {
-  it("configures hls.js to post event reports to /v1/cmcd with the session id and write key", () => {
+  it("configures hls.js to post event reports to /v1/cmcd with the write key", () => {
     const { tracker } = setup();
     const cfg = cmcdConfig({ tracker, contentId: "vid-1" });
     expect(cfg).toEqual({
       cmcd: {
         version: 2,
-        sessionId: tracker.sessionId,
         contentId: "vid-1",
         eventTargets: [
           {
@@ -191,5 +190,30 @@ describe("CMCD v2 helper", () => {
         ],
       },
     });
+  });
+
+  it("makes CMCD's session id the view id: each loaded source's reports join the view it plays", async () => {
+    const s = setup({ plugins: [hlsPlugin()] });
+    const media = new FakeMedia();
+    media.duration = 60;
+    const hls = Object.assign(new FakeHls(), { sessionId: "hls-own-id", config: cmcdConfig({ tracker: s.tracker }) });
+    // hls.js's CMCD controller listens first (from the Hls constructor) and makes a reporter per
+    // manifest load with the session id the config holds at that moment.
+    const reporterSids: string[] = [];
+    hls.on("hlsManifestLoading", () => reporterSids.push(hls.config.cmcd.sessionId ?? hls.sessionId));
+    hls.emit("hlsManifestLoading", { url: "https://cdn.test/a.m3u8" }); // loadSource before attach
+    s.tracker.attach(media.asElement(), { video: { id: "vid-1" }, hls });
+    media.play();
+    media.fire("playing");
+    vi.advanceTimersByTime(1000);
+    hls.emit("hlsManifestLoading", { url: "https://cdn.test/b.m3u8" }); // another source: a new view
+    media.play();
+    media.fire("playing");
+    vi.advanceTimersByTime(1000);
+    const starts = ofType(await s.events(), "playback.view_start");
+    expect(reporterSids).toHaveLength(2);
+    expect(reporterSids[0]).toBe("hls-own-id");
+    expect(starts.map((e) => e.view_id)).toEqual(reporterSids);
+    expect(new Set(starts.map((e) => e.view_id)).size).toBe(2);
   });
 });

@@ -4,8 +4,11 @@ type CmcdEvents = NonNullable<NonNullable<CMCDControllerConfig["eventTargets"]>[
 
 /** Options of the CMCD v2 helper. */
 export interface CmcdOptions {
-  /** The tracker (or its endpoint, write key and session id): reports join views by session id. */
-  tracker: { endpoint: string; writeKey: string; sessionId: string };
+  /**
+   * The tracker (or its endpoint and write key). CMCD's session id (`sid`) is not the tracker's
+   * session: the hls plugin sets it to the id of the view each loaded source plays.
+   */
+  tracker: { endpoint: string; writeKey: string };
   /** Content id (`cid`), usually the video id. */
   contentId?: string;
   /** CMCD event types to report (`ps` play state, `e` error, `bc` bitrate change, `t` time interval...). */
@@ -18,14 +21,14 @@ export interface CmcdOptions {
 
 /**
  * hls.js config (≥ 1.7) that posts CMCD v2 event reports to the ingest API's `/v1/cmcd`,
- * with the write key as query parameter `key`. Opt-in: spread it into `new Hls({ ...cmcdConfig(...) })`.
+ * with the write key as query parameter `key`. Opt-in: spread it into `new Hls({ ...cmcdConfig(...) })`
+ * and attach the hls instance with the hls plugin, which makes each report's `sid` the view id.
  */
 export function cmcdConfig(o: CmcdOptions): { cmcd: CMCDControllerConfig } {
-  const { endpoint, writeKey, sessionId } = o.tracker;
+  const { endpoint, writeKey } = o.tracker;
   return {
     cmcd: {
       version: 2 as const,
-      sessionId,
       ...(o.contentId ? { contentId: o.contentId } : {}),
       eventTargets: [
         {

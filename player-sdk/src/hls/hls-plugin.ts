@@ -1,11 +1,15 @@
 import type { ErrorData, Events, FragChangedData, FragLoadedData, LevelLoadedData, ManifestLoadedData } from "hls.js";
 import type { AttachContext, Plugin } from "../types.ts";
+import { uuidv7 } from "../uuid.ts";
 import { type LevelLike, renditionOf } from "./rendition.ts";
 import { requestOf, type StatsLike } from "./requests.ts";
 
 /** The hls.js surface the plugin uses: typed against hls.js, without importing it at runtime. */
 interface HlsLike {
   levels: LevelLike[];
+  /** hls.js's own id, its CMCD session id when the config names none. */
+  sessionId?: string;
+  config?: { cmcd?: { sessionId?: string } };
   on(event: string, listener: (event: string, data: never) => void): void;
   off(event: string, listener: (event: string, data: never) => void): void;
 }
@@ -63,6 +67,17 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
       if (!hls || typeof hls.on !== "function") return undefined;
       ctx.setPlayer("hls.js", options.version);
       let warnings = 0;
+      // hls.js makes a CMCD reporter per manifest load, with the session id its config holds then
+      // (its MANIFEST_LOADING listener runs before ours). That id becomes the id of the view the
+      // source plays, so CMCD reports join it; the config gets a fresh id for the next source.
+      const cmcd = hls.config?.cmcd;
+      const adoptCmcdSession = () => {
+        if (!cmcd) return;
+        const sid = cmcd.sessionId || hls.sessionId;
+        if (sid) ctx.nextViewId(sid);
+        cmcd.sessionId = uuidv7(Date.now(), crypto.getRandomValues(new Uint8Array(10)));
+      };
+      adoptCmcdSession();
       const level = (i: number) => {
         const l = hls.levels[i];
         return l ? renditionOf(l, i) : undefined;
@@ -74,7 +89,10 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
           );
       };
       const handlers: Handlers = {
-        [E.MANIFEST_LOADING]: () => ctx.sourceChanged(),
+        [E.MANIFEST_LOADING]: () => {
+          ctx.sourceChanged();
+          adoptCmcdSession();
+        },
         [E.MANIFEST_LOADED]: (d) => request("manifest", d.stats, d.url),
         [E.LEVEL_LOADED]: (d) => request("level", d.stats, d.details?.url, level(d.level)?.id),
         [E.FRAG_LOADED]: (d) => {
