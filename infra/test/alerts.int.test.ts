@@ -17,7 +17,7 @@ describe("alert rules", () => {
   it("pass promtool check rules", () => {
     const r = promtool(["check", "rules", ALERT_RULES]);
     expect(r.status, `${r.stdout}${r.stderr}`).toBe(0);
-    expect(r.stdout).toContain("SUCCESS: 3 rules found");
+    expect(r.stdout).toContain("SUCCESS: 4 rules found");
   });
 
   it("fire for a stalled partition and a dead-letter flood, and not for a partition that recovered", () => {
@@ -35,6 +35,10 @@ tests:
         values: '0 1 1 0 0 0 0 0'
       - series: 'reeltime_processor_dead_letters_total{processor="indexer",reason="rejected_by_store"}'
         values: '0+50x60'
+      - series: 'reeltime_processor_tick_failures_total{processor="archiver"}'
+        values: '0+2x60'
+      - series: 'reeltime_processor_tick_failures_total{processor="indexer"}'
+        values: '0+2x5 10x55'
     alert_rule_test:
       - eval_time: 3m
         alertname: ReeltimePartitionStalled
@@ -46,6 +50,13 @@ tests:
                 The partition has messages waiting and its processor has handled and committed nothing
                 on it for the stall time. Look for the processor's "batch failed" warnings, a backing
                 service that is down, or a message that fails every time (it should be in dead letters).
+      - eval_time: 20m
+        alertname: ReeltimeProcessorFlushesFailing
+        exp_alerts:
+          - exp_labels: { severity: ticket, processor: archiver }
+            exp_annotations:
+              summary: "archiver keeps failing its periodic flushes (retried after a backoff)"
+              description: Buffered work is not written out (index flushes, Parquet cuts, view checkpoints); check the processor's "tick failed" warnings and its backing service.
       - eval_time: 30m
         alertname: ReeltimeDeadLettersGrowing
         exp_alerts:
