@@ -9,6 +9,7 @@ import { ingest } from "./benchmarks/ingest.ts";
 import { lastN } from "./benchmarks/last-n.ts";
 import { playerSdk } from "./benchmarks/player-sdk.ts";
 import { producer } from "./benchmarks/producer.ts";
+import { sessionizer } from "./benchmarks/sessionizer.ts";
 import { type BenchOptions, DEFAULTS } from "./options.ts";
 import { OUT_DIR, type Result, writeResult } from "./report.ts";
 
@@ -21,6 +22,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Result>> = {
   "last-n": lastN,
   embedded,
   "player-sdk": playerSdk,
+  sessionizer,
 };
 
 const HELP = `npm run bench [NAME ...] [options]

@@ -192,19 +192,31 @@ function attribute(a: ViewAcc, ms: number): void {
   }
 }
 
+/**
+ * One copy of each context value many views share (app, video, browser...): every parsed event
+ * brings its own copy of the same text, and open views would keep one each. Bounded.
+ */
+const shared = new Map<string, string>();
+function intern(s: string): string {
+  const known = shared.get(s);
+  if (known !== undefined) return known;
+  if (shared.size < 100_000 && s.length <= 512) shared.set(s, s);
+  return s;
+}
+
 function context(a: ViewAcc, e: ViewEvent): void {
   const c = a.ctx;
-  if (e.app_id !== undefined) c.app_id = e.app_id;
+  if (e.app_id !== undefined) c.app_id = intern(e.app_id);
   if (e.viewer_id !== undefined) c.viewer_id = e.viewer_id;
-  c.video_id = e.video.id;
-  if (e.video.title !== undefined) c.video_title = e.video.title;
+  c.video_id = intern(e.video.id);
+  if (e.video.title !== undefined) c.video_title = intern(e.video.title);
   if (e.video.duration_ms !== undefined) c.video_duration_ms = e.video.duration_ms;
-  if (e.player?.name !== undefined) c.player_name = e.player.name;
-  if (e.user_agent?.name !== undefined) c.browser = e.user_agent.name;
-  if (e.user_agent?.os_name !== undefined) c.os = e.user_agent.os_name;
-  if (e.user_agent?.device_type !== undefined) c.device_type = e.user_agent.device_type;
-  if (e.client?.country !== undefined) c.country = e.client.country;
-  if (e.page?.url !== undefined) c.page_url = e.page.url;
+  if (e.player?.name !== undefined) c.player_name = intern(e.player.name);
+  if (e.user_agent?.name !== undefined) c.browser = intern(e.user_agent.name);
+  if (e.user_agent?.os_name !== undefined) c.os = intern(e.user_agent.os_name);
+  if (e.user_agent?.device_type !== undefined) c.device_type = intern(e.user_agent.device_type);
+  if (e.client?.country !== undefined) c.country = intern(e.client.country);
+  if (e.page?.url !== undefined) c.page_url = intern(e.page.url);
   if (e.sample_rate !== undefined) c.sample_rate = e.sample_rate;
 }
 
@@ -233,7 +245,7 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
     attribute(a, t - a.prev);
     a.prev = t;
   }
-  if (e.display) a.display = e.display;
+  if (e.display) a.display = { width: e.display.width, height: e.display.height, pixel_ratio: e.display.pixel_ratio };
   const terminal = a.state === "ended" || a.state === "error";
   switch (e.event_type) {
     case "playback.startup_complete":
@@ -275,12 +287,12 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
     case "playback.heartbeat": {
       const synced = HEARTBEAT_STATE[e.state];
       if (synced && a.firstFrame && !terminal) a.state = synced;
-      if (!a.rendition && e.rendition) a.rendition = e.rendition;
+      if (!a.rendition && e.rendition) a.rendition = rendition(e.rendition);
       a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
       break;
     }
     case "playback.rendition_switch":
-      a.rendition = e.rendition;
+      a.rendition = rendition(e.rendition);
       countSwitch(a, e.direction);
       break;
     case "playback.error":
@@ -304,6 +316,14 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
       break;
   }
 }
+
+/** What the figures need of a rendition (not its codecs or other fields the event carries). */
+const rendition = (r: Rendition): Rendition => ({
+  ...(r.id !== undefined ? { id: intern(r.id) } : {}),
+  bitrate_bps: r.bitrate_bps,
+  ...(r.width !== undefined ? { width: r.width } : {}),
+  ...(r.height !== undefined ? { height: r.height } : {}),
+});
 
 function countSwitch(a: ViewAcc, direction: "up" | "down" | "initial"): void {
   if (direction === "up") a.up++;

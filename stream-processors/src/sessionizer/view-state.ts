@@ -21,13 +21,13 @@ export const REORDER_DEFAULTS: ReorderWindow = { maxHeld: 64, maxWaitMs: 120_000
 export interface ViewState {
   /** Undefined until the first event is folded. */
   acc?: ViewAcc;
-  /** Held-back events in order (seq, device time, id). */
-  held: ViewEvent[];
+  /** Held-back events in order (seq, device time, id); absent when none. */
+  held?: ViewEvent[];
   /** Wall-clock ms since the first held-back event waits. */
   heldSince?: number;
   seqs: SeqRanges;
   /** Joined CMCD reports: their numbers (`sn`) as ranges; the last few ids of reports without one. */
-  cmcd: { n: number; updated: number; seqs: SeqRanges; ids: string[] };
+  cmcd?: { n: number; updated: number; seqs: SeqRanges; ids: string[] };
   /**
    * The stored record of a view that had left memory (final, past its grace period): events
    * arriving now update it by monotonic rules, never rebuild it from themselves.
@@ -41,11 +41,12 @@ const order = (a: ViewEvent, b: ViewEvent) =>
   a.seq - b.seq || Date.parse(a.client_ts) - Date.parse(b.client_ts) || a.event_id.localeCompare(b.event_id);
 
 export function newViewState(record?: ViewRecord): ViewState {
-  return { held: [], seqs: [], cmcd: { n: 0, updated: 0, seqs: [], ids: [] }, ...(record ? { record } : {}) };
+  return record ? { seqs: [], record } : { seqs: [] };
 }
 
 /** Joins a CMCD report to the view; false for a duplicate. */
 function joinCmcd(s: ViewState, e: ViewEvent): boolean {
+  s.cmcd ??= { n: 0, updated: 0, seqs: [], ids: [] };
   const c = s.cmcd;
   const sn = (e as { cmcd?: Record<string, unknown> }).cmcd?.sn;
   if (typeof sn === "number" && Number.isInteger(sn)) {
@@ -72,15 +73,20 @@ function fold(s: ViewState, e: ViewEvent): void {
 
 /** Folds held-back events that are next in line, or all of them when the window ran out. */
 function release(s: ViewState, now: number, w: ReorderWindow, all = false): void {
-  while (s.held.length > 0) {
-    const head = s.held[0]!;
+  const held = s.held;
+  if (!held) return;
+  while (held.length > 0) {
+    const head = held[0]!;
     const next = head.seq <= maxSeq(s.seqs) + 1;
-    const overdue = all || s.held.length > w.maxHeld || now - (s.heldSince ?? now) >= w.maxWaitMs;
+    const overdue = all || held.length > w.maxHeld || now - (s.heldSince ?? now) >= w.maxWaitMs;
     if (!next && !overdue) break;
-    s.held.shift();
+    held.shift();
     fold(s, head);
   }
-  if (s.held.length === 0) delete s.heldSince;
+  if (held.length === 0) {
+    delete s.held;
+    delete s.heldSince;
+  }
 }
 
 /**
@@ -95,16 +101,22 @@ export function addEvent(s: ViewState, e: ViewEvent, now: number, w: ReorderWind
     s.record = lateOnRecord(s.record, e, { duplicateBelowLastSeq: true });
     return s.record !== before;
   }
-  if (hasSeq(s.seqs, e.seq) || s.held.some((h) => h.event_id === e.event_id)) return false;
-  if (s.acc && e.seq < maxSeq(s.seqs)) {
+  if (hasSeq(s.seqs, e.seq) || s.held?.some((h) => h.event_id === e.event_id)) return false;
+  const top = maxSeq(s.seqs);
+  if (s.acc && e.seq < top) {
     // Its neighbours were folded without it: the window ran out before it came.
     foldLate(s.acc, e);
     addSeq(s.seqs, e.seq);
     return true;
   }
-  let i = s.held.length;
-  while (i > 0 && order(s.held[i - 1]!, e) > 0) i--;
-  s.held.splice(i, 0, e);
+  if (!s.held && e.seq <= top + 1) {
+    fold(s, e); // the usual case: next in line, nothing waiting
+    return true;
+  }
+  const held = (s.held ??= []);
+  let i = held.length;
+  while (i > 0 && order(held[i - 1]!, e) > 0) i--;
+  held.splice(i, 0, e);
   s.heldSince ??= now;
   release(s, now, w);
   return true;
@@ -112,10 +124,10 @@ export function addEvent(s: ViewState, e: ViewEvent, now: number, w: ReorderWind
 
 /** Folds held-back events whose wait ran out; true when something was folded. */
 export function settle(s: ViewState, now: number, w: ReorderWindow = REORDER_DEFAULTS): boolean {
-  if (s.held.length === 0) return false;
+  if (!s.held) return false;
   const before = s.held.length;
   release(s, now, w);
-  return s.held.length !== before;
+  return (s.held?.length ?? 0) !== before;
 }
 
 /**
@@ -126,12 +138,12 @@ export function viewRecord(s: ViewState, opts: { timedOut?: boolean } = {}): Vie
   if (s.record) return s.record;
   if (opts.timedOut) release(s, 0, REORDER_DEFAULTS, true);
   let acc = s.acc;
-  if (s.held.length > 0) {
+  if (s.held) {
     acc = acc ? cloneAcc(acc) : newAcc(s.held[0]!);
     for (const e of s.held) foldEvent(acc, e);
   }
   if (!acc) throw new Error("a view needs at least one SDK event");
-  if (s.cmcd.n > 0) {
+  if (s.cmcd && s.cmcd.n > 0) {
     acc = acc === s.acc ? cloneAcc(acc) : acc;
     acc.events += s.cmcd.n;
     acc.updated = Math.max(acc.updated, s.cmcd.updated);
