@@ -110,6 +110,8 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
   readonly #log: Logger;
   readonly #metrics: ProcessorMetrics;
   readonly #partitions = new Map<string, PartitionState<S>>();
+  /** Per partition, the hold under which another owner wrote the checkpoint log (see #checkpoint). */
+  readonly #lost = new Map<string, number>();
 
   constructor(
     opts: KeyedFoldOptions<E, S, R>,
@@ -133,12 +135,72 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     this.#metrics = deps.metrics;
   }
 
-  /** The state of a partition under the current hold: a new hold starts again from the checkpoint. */
+  /**
+   * The state of a partition under the current hold: a new hold starts again from the
+   * checkpoint, and claims the log before anything is folded (see #claim). A hold under which
+   * another owner wrote the log is over for this instance: its batches are refused until the
+   * partition is assigned here again (the bus then re-reads from the last commit).
+   */
   async #state(topic: string, partition: string, hold: number): Promise<PartitionState<S>> {
     const id = `${topic}\u0000${partition}`;
-    let st = this.#partitions.get(id);
-    if (st?.hold === hold) return st;
-    if (st) this.#log.info({ topic, partition }, `${this.name}: partition taken again, state reloaded`);
+    const held = this.#partitions.get(id);
+    if (held?.hold === hold) return held;
+    if (this.#lost.get(id) === hold) throw new StaleBatchError(topic, partition);
+    if (held) this.#log.info({ topic, partition }, `${this.name}: partition taken again, state reloaded`);
+    for (let attempt = 1; ; attempt++) {
+      const st = await this.#restore(topic, partition, hold);
+      if (await this.#claim(topic, partition, st)) {
+        this.#partitions.set(id, st);
+        return st;
+      }
+      // Someone wrote the log since it was read (an owner that has not yet noticed it lost the
+      // partition): nothing was folded here, so reading it again loses nothing.
+      if (attempt >= 5) throw new StaleBatchError(topic, partition);
+    }
+  }
+
+  /**
+   * Writes the next log object right after a restore, before any event is folded: from then on
+   * a previous owner still running (its session expired mid-batch, it does not know yet) can
+   * only collide with this instance's numbers, never write its state into this lineage.
+   * Without it the previous owner could take the next number first; the new owner then had to
+   * drop state it had folded from batches the bus would not deliver again.
+   */
+  async #claim(topic: string, partition: string, st: PartitionState<S>): Promise<boolean> {
+    const base = st.n < 0;
+    const n = st.n + 1;
+    const obj: LogObject = {
+      version: 2,
+      kind: base ? "base" : "delta",
+      n,
+      put: base
+        ? [...st.keys].map(([key, e]) => ({
+            key,
+            state: this.#f.save(e.state),
+            final: e.final,
+            ...(e.timedOut ? { timedOut: true } : {}),
+            lastSeenAt: e.lastSeenAt,
+          }))
+        : [],
+      del: [],
+      touched: [...st.touched],
+    };
+    const { stored, bytes } = await st.log.write(obj);
+    if (!stored) {
+      this.#log.info({ topic, partition, n }, `${this.name}: checkpoint ${n} written meanwhile, state read again`);
+      return false;
+    }
+    st.n = n;
+    if (base) {
+      st.baseBytes = bytes;
+      st.deltaBytes = 0;
+      st.changed.clear();
+    } else st.deltaBytes += bytes;
+    return true;
+  }
+
+  /** The partition's state as its checkpoint log has it. */
+  async #restore(topic: string, partition: string, hold: number): Promise<PartitionState<S>> {
     const safe = partition.replaceAll(/[^A-Za-z0-9_-]/g, "_");
     const log = new StateLog(
       this.#archive,
@@ -146,7 +208,7 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
       `_state/${this.group}/${topic}/${safe}.json`,
     );
     const restored = await log.restore();
-    st = {
+    const st: PartitionState<S> = {
       hold,
       keys: new Map(),
       log,
@@ -183,7 +245,6 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     }
     if (st.keys.size > 0)
       this.#log.info({ topic, partition, keys: st.keys.size }, `${this.name}: state restored from checkpoint`);
-    this.#partitions.set(id, st);
     return st;
   }
 
@@ -279,8 +340,15 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     };
     const { stored, bytes } = await st.log.write(obj);
     if (!stored) {
-      this.#log.warn({ topic, partition, n }, `${this.name}: checkpoint ${n} written by another owner; state dropped`);
+      // This instance claimed the log when it restored; a collision means a newer owner claimed
+      // it since. What was folded here is dropped, and nothing more is folded under this hold:
+      // the bus would go on from after the batches just dropped, leaving a hole in the state.
+      this.#log.warn(
+        { topic, partition, n },
+        `${this.name}: checkpoint ${n} written by another owner; state dropped until the partition is assigned again`,
+      );
       this.#partitions.delete(`${topic}\u0000${partition}`);
+      this.#lost.set(`${topic}\u0000${partition}`, st.hold);
       return;
     }
     st.n = n;

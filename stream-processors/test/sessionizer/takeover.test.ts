@@ -1,0 +1,122 @@
+// A takeover while the old owner still runs (its Kafka session expired mid-batch: it does not
+// know yet that it lost the partition). Both write the partition's checkpoint log; the
+// interleaving is driven by hand, on the embedded store and archive.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Archive,
+  type Bus,
+  type ConsumedMessage,
+  createArchive,
+  createBus,
+  createSearchStore,
+  type SearchStore,
+} from "@reeltime/connectors";
+import { TOPICS } from "@reeltime/events";
+import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processorMetrics, StaleBatchError } from "../../src/runtime/processor.ts";
+import { createSessionizer } from "../../src/sessionizer/processor.ts";
+import { testCommitter } from "../fixtures.ts";
+import { timeline } from "./timeline.ts";
+
+const log = createLogger("takeover-test", { level: "silent" });
+let dir: string;
+let bus: Bus;
+let search: SearchStore;
+let archive: Archive;
+let registries = 0;
+
+/** Messages of partition 0 at the given offsets. */
+const batch = (first: number, events: object[]) => ({
+  topic: TOPICS.playback,
+  partition: "0",
+  messages: events.map(
+    (e, i): ConsumedMessage => ({
+      topic: TOPICS.playback,
+      partition: "0",
+      offset: String(first + i),
+      key: "k",
+      value: new TextEncoder().encode(JSON.stringify(e)),
+      headers: {},
+      timestamp: Date.now(),
+    }),
+  ),
+});
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "reeltime-takeover-"));
+  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+  bus = await createBus(env);
+  search = await createSearchStore(env);
+  archive = await createArchive(env);
+  await bus.start();
+  await search.start();
+  await search.init();
+  await archive.start();
+});
+afterAll(async () => {
+  await bus.shutdown();
+  await search.shutdown();
+  await archive.shutdown();
+  await rm(dir, { recursive: true, force: true });
+});
+
+// Checkpoints only when the test says so (flush), so the interleaving is exact.
+const sessionizer = () =>
+  createSessionizer(
+    { search, archive, bus, log, metrics: processorMetrics(createRegistry(`takeover-${registries++}`)) },
+    { snapshotEveryMs: 3_600_000 },
+  );
+
+describe("sessionizer takeover with the old owner still running", () => {
+  it("the new owner keeps every event it read when the old one writes the checkpoint log after the takeover", async () => {
+    const v = timeline(
+      [
+        [0, "view_start"],
+        [700, "startup_complete", { startup_ms: 700 }],
+        [10_700, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+        [20_700, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+        [30_700, "view_end", { reason: "ended", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+      ],
+      "takeover-view",
+    );
+    const a = sessionizer();
+    const aCommit = testCommitter(1);
+    // A folds offset 0, checkpoints and commits it.
+    await a.handle(batch(0, [v[0]!]), aCommit.commit);
+    await a.flush(aCommit.commit);
+    expect(aCommit.state.commits.at(-1)?.offset).toBe("0");
+
+    // A's session expires while it handles offset 1; the group gives the partition to B, which
+    // restores the checkpoint and reads on from the commit: offsets 1 and 2.
+    const b = sessionizer();
+    const bCommit = testCommitter(1);
+    await b.handle(batch(1, [v[1]!, v[2]!]), bCommit.commit);
+
+    // A, not yet told, checkpoints offset 1 (the broker then refuses its commit: fenced).
+    await a.handle(batch(1, [v[1]!]), aCommit.commit);
+    const fenced = testCommitter(1, { failCommits: 1 });
+    await a.flush(fenced.commit).catch(() => undefined);
+
+    // B checkpoints, then reads offset 3 and 4 and checkpoints again.
+    await b.flush(bCommit.commit).catch(() => undefined);
+    for (const [offset, e] of [
+      [3, v[3]!],
+      [4, v[4]!],
+    ] as const) {
+      await b.handle(batch(offset, [e]), bCommit.commit).catch(() => undefined);
+      await b.flush(bCommit.commit).catch(() => undefined);
+    }
+
+    // Whatever B had to do, every event of the view is in its record, and a restart agrees.
+    // A, fenced, folds nothing more under the hold it lost.
+    await expect(a.handle(batch(2, [v[2]!]), aCommit.commit)).rejects.toThrow(StaleBatchError);
+    expect(await search.getView("takeover-view")).toMatchObject({ events: 5, last_seq: 4, status: "ended" });
+    const c = sessionizer();
+    await c.handle(batch(5, [v[4]!]), testCommitter(2).commit);
+    await c.flush(testCommitter(2).commit);
+    expect(await search.getView("takeover-view")).toMatchObject({ events: 5, last_seq: 4, status: "ended" });
+  });
+});
