@@ -45,6 +45,8 @@ export class KinesisSubscription implements Subscription {
   private readonly cfg: KinesisConsumerConfig;
   private readonly options: ConsumeOptions;
   private readonly held = new Map<string, Held>();
+  /** Per lease of others: the counter last read and when (this clock) it was first read at that value. */
+  private readonly observed = new Map<string, { version: number; since: number }>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopping: Promise<void> | null = null;
@@ -72,6 +74,12 @@ export class KinesisSubscription implements Subscription {
   }
 
   private async tick(first: boolean): Promise<void> {
+    // Renewals first (the heartbeat), so a slow ListShards never lets a held lease lapse.
+    await Promise.allSettled(
+      [...this.held.keys()].map((key) =>
+        this.update(key, (l) => ({ ...l, owner: this.owner, expiresAt: Date.now() + this.cfg.leaseMs })),
+      ),
+    );
     for (const stream of this.options.topics) {
       try {
         await this.balance(stream);
@@ -99,28 +107,57 @@ export class KinesisSubscription implements Subscription {
     const group = this.options.group;
     const shards = await this.shards(stream);
     const leases = new Map((await store.list(group, stream)).map((l) => [l.shard, l]));
+    const parentsOf = (s: Shard) => [s.ParentShardId, s.AdjacentParentShardId].filter((p): p is string => !!p).sort();
+    // A closed shard without a lease whose child has one was finished before (its row aged
+    // out): it is recorded finished rather than read again from the start.
+    const childLeased = new Set(shards.filter((s) => leases.has(s.ShardId as string)).flatMap((s) => parentsOf(s)));
     for (const s of shards) {
       const id = s.ShardId as string;
       if (leases.has(id)) continue;
-      const fresh = { group, stream, shard: id, owner: null, expiresAt: 0, checkpoint: null, finished: false };
+      const closed = s.SequenceNumberRange?.EndingSequenceNumber !== undefined;
+      const fresh = {
+        group,
+        stream,
+        shard: id,
+        owner: null,
+        expiresAt: 0,
+        checkpoint: null,
+        finished: closed && childLeased.has(id),
+        parents: parentsOf(s),
+        ownerSwitches: 0,
+      };
       const created = await store.put(fresh, 0);
       if (created) leases.set(id, created);
     }
     if (this.stopping) return;
 
-    for (const [key, h] of this.held) {
-      if (h.lease.stream !== stream) continue;
-      await this.update(key, (l) => ({ ...l, owner: this.owner, expiresAt: Date.now() + leaseMs }));
-    }
-
     const now = Date.now();
     const known = new Set(shards.map((s) => s.ShardId));
-    const done = (id: string | undefined) => !id || !known.has(id) || leases.get(id)?.finished === true;
+    // A parent is done once its lease says SHARD_END, or once the stream no longer lists it
+    // (trimmed after retention); parents come from the lease row and from ListShards.
+    const done = (id: string) => !known.has(id) || leases.get(id)?.finished === true;
     const eligible = shards
-      .filter((s) => done(s.ParentShardId) && done(s.AdjacentParentShardId))
+      .filter((s) => {
+        const l = leases.get(s.ShardId as string);
+        return [...parentsOf(s), ...(l?.parents ?? [])].every(done);
+      })
       .map((s) => leases.get(s.ShardId as string))
       .filter((l): l is Lease => l !== undefined && !l.finished);
-    const live = (l: Lease) => l.owner !== null && l.expiresAt > now;
+    // KCL's expiry: a lease of another owner is expired once its leaseCounter has not moved for
+    // a lease time as measured by this clock, so clock skew between hosts does not matter. The
+    // stored expiresAt only shortens that wait for a lease whose owner has been gone for over two
+    // lease times (a host starting after everyone crashed), which tolerates skew up to a lease time.
+    for (const l of leases.values()) {
+      const key = `${stream}/${l.shard}`;
+      const o = this.observed.get(key);
+      if (!o || o.version !== l.version) this.observed.set(key, { version: l.version, since: now });
+    }
+    const live = (l: Lease) => {
+      if (l.owner === null) return false;
+      if (l.owner === this.owner) return this.held.has(`${stream}/${l.shard}`) || l.expiresAt > now;
+      const since = this.observed.get(`${stream}/${l.shard}`)?.since ?? now;
+      return now - since < leaseMs && l.expiresAt + leaseMs > now;
+    };
     const owners = new Set([this.owner, ...eligible.filter(live).map((l) => l.owner as string)]);
     const target = Math.ceil(eligible.length / owners.size);
     let mine = [...this.held.values()].filter((h) => h.lease.stream === stream).length;
@@ -142,8 +179,9 @@ export class KinesisSubscription implements Subscription {
 
   private async take(l: Lease): Promise<boolean> {
     const { version, ...rest } = l;
+    const switches = (rest.ownerSwitches ?? 0) + (rest.owner !== this.owner ? 1 : 0);
     const lease = await this.cfg.store.put(
-      { ...rest, owner: this.owner, expiresAt: Date.now() + this.cfg.leaseMs },
+      { ...rest, owner: this.owner, expiresAt: Date.now() + this.cfg.leaseMs, ownerSwitches: switches },
       version,
     );
     if (!lease) return false;
@@ -162,7 +200,7 @@ export class KinesisSubscription implements Subscription {
       checkpoint: (offset) =>
         this.update(key, (cur) => ({
           ...cur,
-          checkpoint: isAfter(offset, cur.checkpoint) ? offset : cur.checkpoint,
+          ...(isAfter(offset, cur.checkpoint) ? { checkpoint: offset, ownerSwitches: 0 } : {}),
           expiresAt: Date.now() + this.cfg.leaseMs,
         })),
       finished: async () => {
@@ -201,7 +239,7 @@ export class KinesisSubscription implements Subscription {
       if (!h || !isAfter(p.offset, h.lease.checkpoint)) continue;
       await this.update(key, (cur) => ({
         ...cur,
-        checkpoint: isAfter(p.offset, cur.checkpoint) ? p.offset : cur.checkpoint,
+        ...(isAfter(p.offset, cur.checkpoint) ? { checkpoint: p.offset, ownerSwitches: 0 } : {}),
       }));
       h.reader.committed(p.offset);
     }
