@@ -244,6 +244,24 @@ describe("text a store downstream cannot hold", () => {
     expect(stored.attributes).toEqual({ note: "\ufffda\u0000b\u202ec" });
   });
 
+  for (const levels of [5000, 500_000])
+    it(`a ${levels.toLocaleString("en")}-level body is refused with a reason and dead-lettered as a bounded preview`, async () => {
+      const body = `{"events":[${"[".repeat(levels)}${"]".repeat(levels)}]}`;
+      const res = await post(body);
+      expect(res.statusCode, res.body).toBe(400);
+      const [m] = await drain(h.bus, [TOPICS.deadLetter], 1);
+      const letter = decode(m!) as { stage: string; payload: { truncated: boolean; why: string; text: string } };
+      expect(letter.stage).toBe("ingest");
+      expect(letter.payload.truncated).toBe(true);
+      expect(letter.payload.why).toBe("nested deeper than 16 levels");
+      expect(letter.payload.text.length).toBeLessThanOrEqual(64 * 1024);
+      expect(res.json()).toMatchObject({ error: { code: "REELTIME_ERR_SCHEMA" }, accepted: 0, rejected: 1 });
+      // The start of the refused event's JSON text, written without recursion.
+      expect(letter.payload.text).toBe(`${"[".repeat(levels)}${"]".repeat(levels)}`.slice(0, 64 * 1024));
+      // What a store or the dead-letter processor does with it next cannot overflow.
+      expect(() => structuredClone(letter)).not.toThrow();
+    });
+
   it("a body in another charset is refused with a 415 that says to send UTF-8", async () => {
     const res = await post(JSON.stringify({ events: [exampleEvent("click")] }), {
       "content-type": "application/json; charset=iso-8859-1",
