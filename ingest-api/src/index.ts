@@ -1,8 +1,8 @@
+export { enrich, parseUserAgent, truncateIp } from "@reeltime/events";
 export { type AppDeps, buildApp, redactUrl } from "./app.ts";
 export { keyId, SecretRing } from "./auth.ts";
 export { cmcdToEvent, decodeCmcdBody, toContract } from "./cmcd.ts";
 export { type IngestConfig, IngestEnv, loadIngestConfig } from "./config.ts";
-export { enrich, parseUserAgent, truncateIp } from "./enrich.ts";
 export { API_ERRORS } from "./errors.ts";
 export { ingestMetrics } from "./metrics.ts";
 export { startIngest } from "./server.ts";

@@ -1,5 +1,5 @@
 import type { Bus, BusMessage } from "@reeltime/connectors";
-import { type ReeltimeEvent, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
+import { type ReeltimeEvent, type RequestRecord, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
 import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
 
 const encoder = new TextEncoder();
@@ -31,6 +31,8 @@ export interface DeadLetterMessage {
   event_id?: string;
   event_type?: string;
   received_at: string;
+  /** The request's IP (truncated), country and User-Agent, for a replay to stamp as ingest does. */
+  request?: RequestRecord;
   payload: unknown;
 }
 

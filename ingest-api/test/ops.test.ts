@@ -1,11 +1,10 @@
 import { Writable } from "node:stream";
-import { exampleEvent } from "@reeltime/events";
+import { exampleEvent, truncateIp } from "@reeltime/events";
 import { createLogger } from "@reeltime/runtime";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { loadIngestConfig } from "../src/config.ts";
-import { truncateIp } from "../src/enrich.ts";
 import { type Harness, harness, testEnv, WRITE_KEY } from "./helpers.ts";
 
 let h: Harness | undefined;

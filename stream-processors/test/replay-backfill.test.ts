@@ -74,6 +74,7 @@ describe("replay", () => {
         stage: "ingest",
         reason: "unknown_field",
         message: "m",
+        app_id: "demo",
         payload: fixed,
         received_at: new Date().toISOString(),
       },
@@ -82,6 +83,7 @@ describe("replay", () => {
         stage: "ingest",
         reason: "unknown_field",
         message: "m",
+        app_id: "demo",
         payload: broken,
         received_at: new Date().toISOString(),
       },
@@ -95,7 +97,7 @@ describe("replay", () => {
       },
     ]);
     const r = await replay({ bus, search }, { reason: "unknown_field" });
-    expect(r).toMatchObject({ found: 2, republished: 1, notEvents: 0 });
+    expect(r).toMatchObject({ found: 2, republished: 1, notEvents: 0, noApp: [] });
     expect(r.stillInvalid).toEqual([{ dead_letter_id: "dl-2", problem: "/seq: must be >= 0" }]);
     const got: string[] = [];
     const sub = await bus.consume({
@@ -108,6 +110,68 @@ describe("replay", () => {
     await waitFor("replayed event", async () => got.length === 1);
     expect(got).toEqual([fixed.event_id]);
     await sub.stop();
+    await bus.shutdown();
+    await search.shutdown();
+  });
+
+  it("stamps each replayed event as ingest does: the recorded app, received_at and client, never the payload's", async () => {
+    const where = join(dir, "stamp");
+    const bus = await createBus({ ...env, REELTIME_DATA_DIR: where });
+    const search = await createSearchStore({ ...env, REELTIME_DATA_DIR: where });
+    await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 1 })));
+    const ua =
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15";
+    const base = exampleEvent("playback.play");
+    const claimsOther = { ...base, event_id: "01930000-0000-7000-8000-00000000a001", app_id: "other-tenant" };
+    const forged = {
+      ...base,
+      event_id: "01930000-0000-7000-8000-00000000a002",
+      received_at: "2020-01-01T00:00:00.000Z",
+      client: { ip: "10.9.8.7", country: "ZZ", isp: "forged" },
+      user_agent: { name: "forged-browser" },
+    };
+    const noStamp = { ...base, event_id: "01930000-0000-7000-8000-00000000a003" };
+    delete (noStamp as Record<string, unknown>).received_at;
+    const at = "2026-11-22T09:41:00.000Z";
+    const letter = (id: string, payload: unknown, extra: object = {}) => ({
+      dead_letter_id: id,
+      stage: "ingest",
+      reason: "unknown_field",
+      message: "m",
+      app_id: "tenant-a",
+      received_at: at,
+      payload,
+      ...extra,
+    });
+    await search.indexDeadLetters([
+      letter("s-1", claimsOther),
+      letter("s-2", forged, { request: { ip: "203.0.113.0", country: "FR", user_agent: ua } }),
+      letter("s-3", noStamp),
+      { ...letter("s-4", { ...base, event_id: "01930000-0000-7000-8000-00000000a004" }), app_id: undefined },
+    ]);
+    const r = await replay({ bus, search }, { reason: "unknown_field" });
+    expect(r).toMatchObject({ found: 4, republished: 3, noApp: ["s-4"] });
+    const got = new Map<string, Record<string, unknown>>();
+    const sub = await bus.consume({
+      group: "check-stamp",
+      topics: [TOPICS.playback],
+      handler: async (b) => {
+        for (const m of b.messages) {
+          const e = JSON.parse(new TextDecoder().decode(m.value));
+          got.set(e.event_id, e);
+        }
+      },
+    });
+    await waitFor("replayed events", async () => got.size === 3);
+    await sub.stop();
+    for (const e of got.values()) {
+      expect(e.app_id).toBe("tenant-a");
+      expect(e.received_at).toBe(at);
+    }
+    expect(got.get(claimsOther.event_id)?.client).toBeUndefined();
+    expect(got.get(forged.event_id)?.client).toEqual({ ip: "203.0.113.0", country: "FR" });
+    expect(got.get(forged.event_id)?.user_agent).toMatchObject({ original: ua, name: "Safari", os_name: "Mac OS" });
+    expect(got.has("01930000-0000-7000-8000-00000000a004")).toBe(false);
     await bus.shutdown();
     await search.shutdown();
   });

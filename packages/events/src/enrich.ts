@@ -46,17 +46,73 @@ export function parseUserAgent(raw: string | undefined): ParsedUserAgent | undef
   return parsed;
 }
 
+/** What the server knows about the request that brought an event: the only source of its stamps. */
 export interface RequestContext {
+  /** The app of the write key that sent it. */
   appId: string;
   receivedAt: string;
+  /** Already truncated. */
   ip?: string;
   country?: string;
   userAgent?: ParsedUserAgent;
 }
 
 /**
+ * The request facts a dead letter keeps beside `app_id` and `received_at`, so that a replay
+ * stamps the event exactly as ingest would have (see {@link contextFromRecord}).
+ */
+export interface RequestRecord {
+  ip?: string;
+  country?: string;
+  /** The User-Agent header as sent (cut to 2,048 characters). */
+  user_agent?: string;
+}
+
+/** The serialisable part of a request context, for a dead letter. */
+export function requestRecord(ctx: RequestContext): RequestRecord {
+  return {
+    ...(ctx.ip ? { ip: ctx.ip } : {}),
+    ...(ctx.country ? { country: ctx.country } : {}),
+    ...(ctx.userAgent ? { user_agent: ctx.userAgent.original } : {}),
+  };
+}
+
+const str = (v: unknown, max: number) => (typeof v === "string" && v !== "" ? v.slice(0, max) : undefined);
+
+/**
+ * The request context a dead letter recorded at ingest, rebuilt for replay. Values are checked
+ * again (a letter is data from the bus): an IP that is not one is dropped, a country must be
+ * two capital letters, the agent is parsed as ingest parses it.
+ */
+export function contextFromRecord(appId: string, receivedAt: string, rec: unknown): RequestContext {
+  const r = (rec !== null && typeof rec === "object" ? rec : {}) as Record<string, unknown>;
+  const ip = str(r.ip, 64);
+  const country = str(r.country, 2);
+  const ua = parseUserAgent(str(r.user_agent, 2048));
+  return {
+    appId,
+    receivedAt,
+    ...(ip && ipaddr.isValid(ip) ? { ip } : {}),
+    ...(country && /^[A-Z]{2}$/.test(country) ? { country } : {}),
+    ...(ua ? { userAgent: ua } : {}),
+  };
+}
+
+/** Fields only the server sets: a client's values are dropped before validation, never trusted. */
+export const SERVER_FIELDS = ["received_at", "client"] as const;
+
+/** A client event without the fields only the server sets (anything that is not an object as is). */
+export function withoutServerFields(event: unknown): unknown {
+  if (event === null || typeof event !== "object" || Array.isArray(event)) return event;
+  const copy = { ...(event as Record<string, unknown>) };
+  for (const f of SERVER_FIELDS) delete copy[f];
+  return copy;
+}
+
+/**
  * Server-side fields: `received_at` and `app_id` are always the server's (never trusted from
- * the client), the client block holds only the truncated IP and the CDN's country.
+ * the client), the client block holds only the truncated IP and the CDN's country. Ingest and
+ * `reeltime replay` both stamp through this one function.
  */
 export function enrich<E extends Record<string, unknown>>(event: E, ctx: RequestContext): E {
   const out: Record<string, unknown> = { ...event, app_id: ctx.appId, received_at: ctx.receivedAt };
@@ -66,7 +122,8 @@ export function enrich<E extends Record<string, unknown>>(event: E, ctx: Request
   if (Object.keys(client).length > 0) out.client = client;
   else delete out.client;
   const sentUa = (event.user_agent as { original?: string } | undefined)?.original;
-  const ua = sentUa ? parseUserAgent(sentUa) : ctx.userAgent;
+  const ua = typeof sentUa === "string" && sentUa ? parseUserAgent(sentUa) : ctx.userAgent;
   if (ua) out.user_agent = ua;
+  else delete out.user_agent;
   return out as E;
 }

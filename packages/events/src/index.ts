@@ -13,6 +13,18 @@ export { artefacts, GENERATED_DIR, type GenerateReport, generate } from "./deriv
 export { jsonSchemas, plain } from "./derive/json-schema.ts";
 export { type Column, type ColumnType, columnValue, familyColumns, recordColumns } from "./derive/parquet.ts";
 export { wireTypesSource } from "./derive/typescript.ts";
+export {
+  contextFromRecord,
+  enrich,
+  type ParsedUserAgent,
+  parseUserAgent,
+  type RequestContext,
+  type RequestRecord,
+  requestRecord,
+  SERVER_FIELDS,
+  truncateIp,
+  withoutServerFields,
+} from "./enrich.ts";
 export { Attributes, Client, defineEvent, envelopeFields, Page, UserAgent, Video } from "./envelope.ts";
 export * from "./examples.ts";
 export { ApiEvents } from "./families/api.ts";

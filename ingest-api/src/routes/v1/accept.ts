@@ -1,10 +1,17 @@
 import { boundedPayload } from "@reeltime/connectors";
-import { type EventResult, familyOf, type Issue, type ReeltimeEvent } from "@reeltime/events";
+import {
+  type EventResult,
+  enrich,
+  familyOf,
+  type Issue,
+  type ReeltimeEvent,
+  type RequestContext,
+  requestRecord,
+} from "@reeltime/events";
 import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import type { AppContext } from "../../app.ts";
-import { enrich, type RequestContext } from "../../enrich.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { type DeadLetterMessage, publishDeadLetters, publishEvents } from "../../publish.ts";
@@ -35,6 +42,7 @@ function deadLetter(
     ...(r.event_id ? { event_id: r.event_id } : {}),
     ...(r.event_type ? { event_type: r.event_type } : {}),
     received_at: ctx.receivedAt,
+    request: requestRecord(ctx),
     payload: boundedPayload(raw),
   };
 }

@@ -1,4 +1,4 @@
-import { validateBatch } from "@reeltime/events";
+import { requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
 import type { FastifyInstance } from "fastify";
 import type { AppContext } from "../../app.ts";
 import { sendError } from "../../errors.ts";
@@ -7,19 +7,10 @@ import { publishDeadLetters } from "../../publish.ts";
 import { acceptValidated } from "./accept.ts";
 import { guardWrite } from "./write-guard.ts";
 
-/** Fields only the server sets: a client's values are dropped before validation, never trusted. */
-const SERVER_FIELDS = ["received_at", "client"] as const;
-
-function withoutServerFields(body: unknown): unknown {
-  const strip = (e: unknown) => {
-    if (e === null || typeof e !== "object" || Array.isArray(e)) return e;
-    const copy = { ...(e as Record<string, unknown>) };
-    for (const f of SERVER_FIELDS) delete copy[f];
-    return copy;
-  };
-  if (Array.isArray(body)) return body.map(strip);
+function withoutServerFieldsInBatch(body: unknown): unknown {
+  if (Array.isArray(body)) return body.map(withoutServerFields);
   if (body !== null && typeof body === "object" && Array.isArray((body as { events?: unknown }).events))
-    return { events: (body as { events: unknown[] }).events.map(strip) };
+    return { events: (body as { events: unknown[] }).events.map(withoutServerFields) };
   return body;
 }
 
@@ -31,7 +22,7 @@ export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
     ctx.metrics.bytes.inc(Number(req.headers["content-length"] ?? 0) || 0);
     if (req.body === undefined)
       return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
-    const batch = validateBatch(withoutServerFields(req.body), {
+    const batch = validateBatch(withoutServerFieldsInBatch(req.body), {
       maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH,
     });
     if (batch.batchErrors.length > 0) {
@@ -55,6 +46,7 @@ export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
               message: issue.message,
               app_id: guard.appId,
               received_at: guard.receivedAt,
+              request: requestRecord(guard),
               payload: JSON.stringify(req.body)?.slice(0, 64 * 1024) ?? null,
             },
           ],

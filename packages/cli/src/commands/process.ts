@@ -76,7 +76,7 @@ export function registerProcess(program: Command): void {
           );
           process.stdout.write(
             `${r.found} dead letter(s) found; ${r.republished} ${o.dryRun ? "would be " : ""}republished; ` +
-              `${r.stillInvalid.length} still invalid; ${r.notEvents} not events\n`,
+              `${r.stillInvalid.length} still invalid; ${r.notEvents} not events; ${r.noApp.length} without a recorded app\n`,
           );
           for (const s of r.stillInvalid.slice(0, 20))
             process.stdout.write(`  still invalid ${s.dead_letter_id}: ${s.problem}\n`);

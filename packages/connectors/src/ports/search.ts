@@ -55,6 +55,11 @@ export interface DeadLetter {
   /** The original payload, verbatim. */
   payload: unknown;
   received_at: string;
+  /**
+   * Ingest letters: what the request told the server beside the key's app (truncated IP,
+   * country, User-Agent), so a replay stamps the payload exactly as ingest would have.
+   */
+  request?: { ip?: string; country?: string; user_agent?: string };
 }
 
 /** Exact reason/stage; `since` inclusive and `until` exclusive on `received_at`. */

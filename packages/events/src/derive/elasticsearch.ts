@@ -103,6 +103,7 @@ export function deadLetterTemplate(): Mapping {
           event_type: { type: "keyword" },
           payload: { type: "object", enabled: false },
           payload_text: { type: "text", index: false },
+          request: { type: "object", enabled: false },
           replayed_at: { type: "date" },
         },
       },
