@@ -4,14 +4,16 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ConsumedMessage, SearchStore, StoredEvent } from "@reeltime/connectors";
 import { type Bus, type ConsumedBatch, createBus, type DeadLetter } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Indexer } from "../src/indexer/indexer.ts";
 import { ContentError, classifyFailure } from "../src/runtime/failures.ts";
 import { deadLetter, decode, publishDeadLetters } from "../src/runtime/messages.ts";
 import { type Processor, processorMetrics, runProcessor } from "../src/runtime/processor.ts";
-import { waitFor } from "./fixtures.ts";
+import { testCommitter, waitFor } from "./fixtures.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -37,14 +39,17 @@ afterAll(async () => {
 });
 
 /** Reads what the dead-letter topic holds, as a fresh group. */
-async function lettersOnBus(group: string, expected: number): Promise<DeadLetter[]> {
+async function lettersOnBus(group: string, expected: number, stage?: string): Promise<DeadLetter[]> {
   const got: DeadLetter[] = [];
   const sub = await bus.consume({
     group,
     topics: [TOPICS.deadLetter],
     commit: "after-handler",
     handler: async (b) => {
-      for (const m of b.messages) got.push(JSON.parse(dec.decode(m.value)) as DeadLetter);
+      for (const m of b.messages) {
+        const l = JSON.parse(dec.decode(m.value)) as DeadLetter;
+        if (stage === undefined || l.stage === stage) got.push(l);
+      }
     },
   });
   try {
@@ -191,5 +196,42 @@ describe("runProcessor", () => {
     } finally {
       await running.stop();
     }
+  });
+});
+
+describe("the indexer", () => {
+  it("splits a flush the store refuses for one document's content; that document goes to dead letters", async () => {
+    // Like Elasticsearch's http.max_content_length: the whole request is refused, not one document.
+    const indexed: string[] = [];
+    const search = {
+      async index(docs: StoredEvent[]) {
+        if (docs.some((d) => JSON.stringify(d).length > 2000))
+          throw new ReeltimeError("REELTIME_ERR_SEARCH_TOO_LARGE", "request body too large", 1, {
+            status: 413,
+            retryable: false,
+          });
+        indexed.push(...docs.map((d) => d.event_id));
+        return { indexed: docs.length, duplicates: 0, rejected: [] };
+      },
+    } as unknown as SearchStore;
+    const registry = createRegistry("indexer-poison");
+    const indexer = new Indexer({ search, bus, log, metrics: processorMetrics(registry) }, { maxDelayMs: 0 });
+    const messages: ConsumedMessage[] = ["e1", "e2", "big", "e4", "e5"].map((id, i) => ({
+      topic: TOPICS.playback,
+      partition: "0",
+      offset: String(i),
+      key: "k",
+      value: enc.encode(JSON.stringify({ event_id: id, blob: id === "big" ? "x".repeat(5000) : "" })),
+      headers: {},
+      timestamp: Date.now(),
+    }));
+    const { commit, state } = testCommitter(1);
+    await indexer.handle({ topic: TOPICS.playback, partition: "0", messages }, commit);
+    await indexer.flush(commit);
+    expect(indexed.sort()).toEqual(["e1", "e2", "e4", "e5"]);
+    expect(state.commits.at(-1)).toEqual({ topic: TOPICS.playback, partition: "0", offset: "4" });
+    const [letter] = await lettersOnBus("indexer-letters-reader", 1, "indexer");
+    expect(letter).toMatchObject({ reason: "unprocessable", event_id: "big" });
+    expect(letter!.message).toContain("request body too large");
   });
 });

@@ -1,6 +1,7 @@
-import type { Bus, ConsumedBatch, ConsumedMessage, SearchStore, StoredEvent } from "@reeltime/connectors";
+import type { Bus, ConsumedBatch, ConsumedMessage, IndexResult, SearchStore, StoredEvent } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import type { Logger } from "@reeltime/runtime";
+import { classifyFailure, UNPROCESSABLE } from "../runtime/failures.ts";
 import { deadLetter, decode, lastPositions, publishDeadLetters } from "../runtime/messages.ts";
 import type { Committer, Processor, ProcessorMetrics } from "../runtime/processor.ts";
 
@@ -95,8 +96,18 @@ export class Indexer implements Processor {
     const letters = items
       .filter((i) => !i.doc)
       .map((i) => deadLetter("indexer", "not_json", "the message is not a JSON event", i.message, undefined));
-    const result = docs.length > 0 ? await this.#search.index(docs) : { indexed: 0, duplicates: 0, rejected: [] };
+    const { result, unindexable } = await indexSplitting(this.#search, docs);
     const bySource = new Map(items.filter((i) => i.doc).map((i) => [i.doc!.event_id, i.message]));
+    for (const { doc, err } of unindexable)
+      letters.push(
+        deadLetter(
+          "indexer",
+          UNPROCESSABLE,
+          `indexer: ${(err as Error).name}: ${(err as Error).message}`,
+          bySource.get(doc.event_id) ?? items[0]!.message,
+          doc,
+        ),
+      );
     for (const r of result.rejected)
       letters.push(
         deadLetter("indexer", "rejected_by_store", r.reason, bySource.get(r.event_id) ?? items[0]!.message, r.event),
@@ -109,6 +120,36 @@ export class Indexer implements Processor {
     this.#oldest = Date.now();
     if (result.rejected.length > 0)
       this.#log.warn({ rejected: result.rejected.length }, "documents rejected by the store");
+  }
+}
+
+/**
+ * A flush the store refuses as a whole because of some document's content (a request it cannot
+ * take, a value a serialiser cannot write) is split in halves until the documents at fault are
+ * alone; they go to dead letters and the rest is indexed. Outages throw: the flush is retried.
+ */
+async function indexSplitting(
+  search: SearchStore,
+  docs: StoredEvent[],
+): Promise<{ result: IndexResult; unindexable: { doc: StoredEvent; err: unknown }[] }> {
+  if (docs.length === 0) return { result: { indexed: 0, duplicates: 0, rejected: [] }, unindexable: [] };
+  try {
+    return { result: await search.index(docs), unindexable: [] };
+  } catch (err) {
+    if (classifyFailure(err) !== "content") throw err;
+    if (docs.length === 1)
+      return { result: { indexed: 0, duplicates: 0, rejected: [] }, unindexable: [{ doc: docs[0]!, err }] };
+    const mid = docs.length >> 1;
+    const a = await indexSplitting(search, docs.slice(0, mid));
+    const b = await indexSplitting(search, docs.slice(mid));
+    return {
+      result: {
+        indexed: a.result.indexed + b.result.indexed,
+        duplicates: a.result.duplicates + b.result.duplicates,
+        rejected: [...a.result.rejected, ...b.result.rejected],
+      },
+      unindexable: [...a.unindexable, ...b.unindexable],
+    };
   }
 }
 
