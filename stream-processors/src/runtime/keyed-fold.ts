@@ -274,7 +274,11 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     await publishDeadLetters(this.#bus, letters);
     for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
 
-    const unknown = [...new Set(items.map(([k]) => k).filter((k) => !st.keys.has(k)))];
+    // Keys not in memory are looked up once each, and only for events that could start one: a
+    // stream of reports that only join (CMCD with another player's session id) costs no lookup.
+    const unknown = [
+      ...new Set(items.filter(([k, e]) => !st.keys.has(k) && this.#f.start(e) !== undefined).map(([k]) => k)),
+    ];
     const where = { topic: batch.topic, partition: batch.partition };
     const recalled = unknown.length > 0 && this.#f.recall ? await this.#f.recall(unknown, where) : new Map<string, S>();
     const now = Date.now();

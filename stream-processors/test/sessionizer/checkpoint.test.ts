@@ -12,7 +12,7 @@ import {
   createSearchStore,
   type SearchStore,
 } from "@reeltime/connectors";
-import { TOPICS } from "@reeltime/events";
+import { exampleEvent, TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processorMetrics } from "../../src/runtime/processor.ts";
@@ -29,13 +29,13 @@ let archive: Archive;
 const puts: { key: string; bytes: number }[] = [];
 let offset = 0;
 
-const batch = (events: object[]) => ({
+const batch = (events: object[], partition = "0") => ({
   topic: TOPICS.playback,
-  partition: "0",
+  partition,
   messages: events.map(
     (e): ConsumedMessage => ({
       topic: TOPICS.playback,
-      partition: "0",
+      partition,
       offset: String(offset++),
       key: "k",
       value: new TextEncoder().encode(JSON.stringify(e)),
@@ -74,6 +74,34 @@ const sessionizer = () =>
     { search, archive, bus, log, metrics: processorMetrics(createRegistry(`ckpt-${offset}`)) },
     { snapshotEveryMs: 0 },
   );
+
+describe("sessionizer lookups", () => {
+  it("CMCD reports with unknown session ids cost no views-store lookup; a new view costs one", async () => {
+    const gets: string[] = [];
+    const counting = {
+      getView: (id: string) => {
+        gets.push(id);
+        return search.getView(id);
+      },
+      upsertViews: (r: Parameters<SearchStore["upsertViews"]>[0]) => search.upsertViews(r),
+    } as SearchStore;
+    const s = createSessionizer(
+      { search: counting, archive, bus, log, metrics: processorMetrics(createRegistry(`ckpt-get-${offset}`)) },
+      { snapshotEveryMs: 0 },
+    );
+    const commit = testCommitter(1);
+    const cmcd = (i: number) => ({
+      ...exampleEvent("playback.cmcd"),
+      event_id: `01900000-0000-7000-8000-${String(i).padStart(12, "0")}`,
+      view_id: `other-player-sid-${i}`,
+    });
+    await s.handle(batch([cmcd(1), cmcd(2), cmcd(3)], "9"), commit.commit);
+    expect(gets).toEqual([]);
+    expect(s.size).toBe(0);
+    await s.handle(batch(timeline([[0, "view_start"]], "lookup-view"), "9"), commit.commit);
+    expect(gets).toEqual(["lookup-view"]);
+  });
+});
 
 describe("sessionizer checkpoints", () => {
   it("one event on one of 300 open views stores a few hundred bytes, not the whole state; a restart resumes it all", async () => {
