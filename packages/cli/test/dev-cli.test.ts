@@ -105,6 +105,8 @@ describe("reeltime dev from the command line", { timeout: 90_000 }, () => {
     expect(metrics).toMatch(/^reeltime_processor_partition_stalled\{.*processor="archiver".*\} 0$/m);
     for (const name of [
       "reeltime_processor_batch_failures_total",
+      "reeltime_processor_tick_failures_total",
+      "reeltime_processor_poison_messages_total",
       "reeltime_processor_dead_letters_total",
       "reeltime_ingest_requests_total",
     ])
