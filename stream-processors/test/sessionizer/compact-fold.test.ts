@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { computeView, orderEvents } from "../../src/sessionizer/compute.ts";
 import { addEvent, newViewState, viewRecord } from "../../src/sessionizer/view-state.ts";
 import { delivery, generatedView, type Truth } from "./generated-view.ts";
+import { timeline } from "./timeline.ts";
 
 const figures = (v: ViewRecord) => ({
   events: v.events,
@@ -112,5 +113,26 @@ describe("compact folding against figures known by construction", () => {
     expect(many.events).toBeGreaterThan(few.events * 2);
     // Raw events are ~600 bytes each; the state may differ by a few numbers' digits only.
     expect(Math.abs(many.bytes - few.bytes)).toBeLessThan(200);
+  });
+});
+
+describe("sampling weight carried from the view's events", () => {
+  const rows: [number, string, Record<string, unknown>?][] = [
+    [0, "view_start", { sample_rate: 0.1 }],
+    [500, "startup_complete", { startup_ms: 500, sample_rate: 0.1 }],
+    [900, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+  ];
+  it("a view kept at a 10 % sample stands for 10 views, also when its events arrive out of order", () => {
+    const events = timeline(rows, "sampled");
+    const s = newViewState();
+    for (const e of [events[2]!, events[0]!, events[1]!]) addEvent(s, e, 0);
+    expect(viewRecord(s)).toMatchObject({ sample_rate: 0.1, weight: 10 });
+  });
+  it("a view without sampling counts once", () => {
+    const events = timeline(
+      rows.map(([t, k, f]) => [t, k, { ...f, sample_rate: undefined }]),
+      "unsampled",
+    );
+    expect(computeView(events)).toMatchObject({ sample_rate: 1, weight: 1 });
   });
 });
