@@ -46,15 +46,15 @@ export class Instance {
   lag(): Promise<number | undefined> {
     return this.metric("reeltime_consumer_lag_messages");
   }
-  /** Warnings a processor logged since `fromMs` that say a flush, upload, batch or tick failed. */
-  failuresLogged(processor: string, fromMs: number, toMs: number): number {
+  /** Failed attempts to write to one store, per processor, logged between `fromMs` and `toMs` (see countFailures). */
+  failuresLogged(store: Store, fromMs: number, toMs: number): Map<string, number> {
     let text: string;
     try {
       text = readFileSync(this.logFile, "utf8");
     } catch {
-      return 0;
+      return new Map();
     }
-    return countFailures(text, processor, fromMs, toMs);
+    return countFailures(text, store, fromMs, toMs);
   }
 }
 
@@ -71,25 +71,29 @@ export function sumMetric(text: string, name: string, labels: Record<string, str
   return seen ? sum : undefined;
 }
 
+/** The stores the drill stops, as their adapters name them in errors. */
+export type Store = "search" | "archive";
+
 /**
- * Counts the runtime's failure warnings of one processor in pino JSON lines stamped between
- * `fromMs` and `toMs` ("<name>: batch failed, it will be delivered again", "<name>: tick failed...").
- * Each is one attempt that failed and is tried again.
+ * Counts, per processor, the runtime's failure warnings ("<name>: batch failed, it will be
+ * delivered again", "<name>: tick failed...") in pino JSON lines stamped between `fromMs` and
+ * `toMs` whose error says the store was unavailable ("search unavailable: ...", "archive
+ * unavailable: ..."). Each one is a flush or upload that failed and is tried again.
  */
-export function countFailures(text: string, processor: string, fromMs: number, toMs: number): number {
-  let n = 0;
+export function countFailures(text: string, store: Store, fromMs: number, toMs: number): Map<string, number> {
+  const out = new Map<string, number>();
   for (const line of text.split("\n")) {
-    if (!line.startsWith("{") || !line.includes(`"${processor}: `)) continue;
-    let rec: Record<string, unknown>;
+    if (!line.startsWith("{") || !line.includes(`${store} unavailable`)) continue;
+    let rec: { message?: unknown; "@timestamp"?: unknown; err?: { message?: unknown } };
     try {
-      rec = JSON.parse(line) as Record<string, unknown>;
+      rec = JSON.parse(line);
     } catch {
       continue;
     }
-    const msg = String(rec.msg ?? rec.message ?? "");
+    const what = /^([\w-]+): (batch|tick) failed/.exec(String(rec.message ?? ""));
     const at = Date.parse(String(rec["@timestamp"] ?? ""));
-    if (!msg.startsWith(`${processor}: `) || !/(batch|tick) failed/.test(msg)) continue;
-    if (at >= fromMs && at <= toMs) n++;
+    if (!what || !String(rec.err?.message ?? "").startsWith(`${store} unavailable`)) continue;
+    if (at >= fromMs && at <= toMs) out.set(what[1]!, (out.get(what[1]!) ?? 0) + 1);
   }
-  return n;
+  return out;
 }

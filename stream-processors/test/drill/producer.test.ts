@@ -70,21 +70,25 @@ describe("drill instance probes", () => {
     expect(sumMetric(text, "reeltime_processor_messages_total")).toBeUndefined();
   });
 
-  it("counts one processor's failed attempts logged within a window", () => {
-    const line = (at: string, message: string) => JSON.stringify({ "log.level": "warn", "@timestamp": at, message });
+  it("counts failed writes to one store, per processor, within a window", () => {
+    const line = (at: string, message: string, err?: string) =>
+      JSON.stringify({ "log.level": "warn", "@timestamp": at, ...(err ? { err: { message: err } } : {}), message });
+    const es = "search unavailable: _bulk failed at http://127.0.0.1:9200 after 6 attempts: connect ECONNREFUSED";
+    const s3 = 'archive unavailable: S3 put "x" in bucket "reeltime-archive" failed after retries';
     const text = [
-      line("2026-12-03T07:00:00.000Z", "indexer: tick failed"),
-      line("2026-12-03T07:00:05.000Z", "indexer: batch failed, it will be delivered again"),
-      line("2026-12-03T07:00:06.000Z", "archiver: batch failed, it will be delivered again"),
-      line("2026-12-03T07:00:07.000Z", "indexer: tick failed, tried again after a backoff"),
+      line("2026-12-03T07:00:00.000Z", "indexer: tick failed", es),
+      line("2026-12-03T07:00:05.000Z", "indexer: batch failed, it will be delivered again", es),
+      line("2026-12-03T07:00:06.000Z", "view-archiver: batch failed, it will be delivered again", s3),
+      line("2026-12-03T07:00:07.000Z", "indexer: tick failed, tried again after a backoff", es),
+      line("2026-12-03T07:00:07.500Z", "sessionizer: tick failed", es),
+      line("2026-12-03T07:00:07.600Z", "archiver: tick failed", "bus unavailable: kafka did not commit offsets"),
       line("2026-12-03T07:00:08.000Z", "indexer: partition taken again, state reloaded"),
-      "not json",
-      line("2026-12-03T07:01:00.000Z", "indexer: tick failed"),
+      "not json search unavailable",
+      line("2026-12-03T07:01:00.000Z", "indexer: tick failed", es),
     ].join("\n");
     const from = Date.parse("2026-12-03T07:00:01.000Z");
     const to = Date.parse("2026-12-03T07:00:30.000Z");
-    expect(countFailures(text, "indexer", from, to)).toBe(2);
-    expect(countFailures(text, "archiver", from, to)).toBe(1);
-    expect(countFailures(text, "sessionizer", from, to)).toBe(0);
+    expect(Object.fromEntries(countFailures(text, "search", from, to))).toEqual({ indexer: 2, sessionizer: 1 });
+    expect(Object.fromEntries(countFailures(text, "archive", from, to))).toEqual({ "view-archiver": 1 });
   });
 });
