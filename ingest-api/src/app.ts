@@ -17,6 +17,7 @@ import { cmcdRoute } from "./routes/v1/cmcd.ts";
 import { eventsRoute } from "./routes/v1/events.ts";
 import { liveRoutes } from "./routes/v1/live.ts";
 import { readRoutes } from "./routes/v1/read.ts";
+import { parseTrustProxy } from "./trust-proxy.ts";
 
 export interface AppDeps {
   config: IngestConfig;
@@ -40,12 +41,6 @@ export interface AppContext {
   originAllowed: (app: string, origin: string) => boolean;
 }
 
-function trustProxy(value: string): boolean | string[] {
-  if (value === "true") return true;
-  if (value === "false") return false;
-  return value.split(",").map((s) => s.trim());
-}
-
 /** Strips secrets from a URL before it is logged (beacons carry the write key as `key=`). */
 export const redactUrl = (url: string) => url.replace(/([?&](?:key|token)=)[^&]*/gi, "$1[redacted]");
 
@@ -57,7 +52,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: env.REELTIME_BODY_LIMIT_BYTES,
-    trustProxy: trustProxy(env.REELTIME_TRUST_PROXY),
+    trustProxy: parseTrustProxy(env.REELTIME_TRUST_PROXY, env.REELTIME_ENV),
     // Request lines are logged by our own onResponse hook, with secrets stripped from URLs.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,

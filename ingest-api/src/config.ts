@@ -1,5 +1,6 @@
 import { loadEnv, ReeltimeError } from "@reeltime/runtime";
 import { type Static, Type } from "@sinclair/typebox";
+import { parseTrustProxy } from "./trust-proxy.ts";
 
 const Int = (def: number, min: number, max: number, description: string) =>
   Type.Integer({ default: def, minimum: min, maximum: max, description });
@@ -44,7 +45,8 @@ export const IngestEnv = Type.Object({
   ),
   REELTIME_TRUST_PROXY: Type.String({
     default: "false",
-    description: "trust X-Forwarded-For from: false, true, or comma-separated proxy addresses/CIDRs",
+    description:
+      "trust X-Forwarded-For only from these load-balancer addresses/CIDRs, comma-separated; false: from nobody; true (anyone) is refused in production",
   }),
   REELTIME_PUBLISH_TIMEOUT_MS: Int(5000, 100, 60_000, "longest wait for the bus to acknowledge before answering 503"),
   REELTIME_MAX_EVENT_LOOP_DELAY_MS: Int(1000, 10, 60_000, "event-loop lag above which load is shed with 503"),
@@ -122,6 +124,7 @@ export function loadIngestConfig(source: NodeJS.ProcessEnv = process.env): Inges
     readTokens: pairs(env.REELTIME_READ_TOKENS, "REELTIME_READ_TOKENS", true),
     corsOrigins: origins(env.REELTIME_CORS_ORIGINS),
   };
+  parseTrustProxy(env.REELTIME_TRUST_PROXY, env.REELTIME_ENV);
   if (env.REELTIME_ENV === "production" && (config.writeKeys.size === 0 || config.readTokens.size === 0))
     throw new ReeltimeError(
       "REELTIME_ERR_CONFIG",
