@@ -9,6 +9,8 @@ export const TOPICS = {
   job: "reeltime.job",
   api: "reeltime.api",
   deadLetter: "reeltime.dead-letter",
+  /** Transcode requests, a work queue the pipeline workers consume as one group (key: request_id). */
+  transcode: "reeltime.transcode",
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 export const ALL_TOPICS: readonly Topic[] = Object.values(TOPICS);

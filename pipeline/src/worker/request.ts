@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Bus, ConsumedMessage } from "@reeltime/connectors";
+import { TOPICS } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { WORKER_ERRORS } from "../errors.ts";
 
 /** The work queue of transcode requests; transcode workers consume it as one consumer group. */
-export const TRANSCODE_TOPIC = "reeltime.transcode";
+export const TRANSCODE_TOPIC = TOPICS.transcode;
 /** The consumer group every transcode worker joins: each request goes to exactly one of them. */
 export const WORKER_GROUP = "reeltime-transcoders";
 

@@ -1,5 +1,5 @@
 import type { Archive, Bus, ConsumedBatch, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
-import { archivePrefix, type Column, type Family, familyColumns, TOPICS } from "@reeltime/events";
+import { archivePrefix, type Column, FAMILIES, type Family, familyColumns, TOPICS } from "@reeltime/events";
 import type { Logger } from "@reeltime/runtime";
 import { classifyFailure } from "../runtime/failures.ts";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
@@ -16,9 +16,7 @@ export interface ArchiverOptions {
   maxAgeMs?: number;
 }
 
-const FAMILY_OF_TOPIC = new Map<string, Family>(
-  (Object.entries(TOPICS) as [string, string][]).filter(([k]) => k !== "deadLetter").map(([k, t]) => [t, k as Family]),
-);
+const FAMILY_OF_TOPIC = new Map<string, Family>(FAMILIES.map((f) => [TOPICS[f], f]));
 
 interface Row {
   offset: string;

@@ -79,9 +79,11 @@ export const COMPONENTS = {
   pipeline: {
     ...base,
     serviceAccount: "reeltime-pipeline",
-    publishes: [TOPICS.job],
+    // Workers consume transcode requests as one group; the enqueue CronJob publishes them.
+    consumes: [TOPICS.transcode],
+    publishes: [TOPICS.job, TOPICS.transcode],
     archiveRead: ["uploads/"],
-    archiveReadWrite: ["media/", "pipeline/processed/"],
+    archiveReadWrite: ["media/", "pipeline/processed/", "pipeline/claims/"],
   },
   setup: { ...base, serviceAccount: "reeltime-setup" },
   analyst: {

@@ -2,6 +2,7 @@ import { BootstraplessSynthesizer, CfnOutput, SecretValue, Stack, type StackProp
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { type BusKind, kinesisStreams, mskCluster } from "./bus.ts";
+import { type RateLimitStoreKind, rateLimitStore } from "./cache.ts";
 import { catalog } from "./catalog.ts";
 import { commonParameters } from "./params.ts";
 import { componentRoles } from "./roles.ts";
@@ -10,12 +11,14 @@ import { storage } from "./storage.ts";
 export interface ReeltimeStackProps extends StackProps {
   /** Kinesis streams made here, or an MSK cluster (chosen at synth time: `cdk synth -c bus=msk`). */
   bus: BusKind;
+  /** ElastiCache Valkey for the ingest rate limits shared across replicas (default), or none. */
+  rateLimitStore?: RateLimitStoreKind;
 }
 
 /**
  * Everything reeltime needs in one AWS account next to an EKS cluster: the bus, the archive
- * and results buckets, the Glue catalog and Athena workgroup, the Elasticsearch credentials
- * and one least-privilege role per component. Environment-agnostic and asset-free, so the
+ * and results buckets, the Glue catalog and Athena workgroup, the Elasticsearch credentials,
+ * the Valkey cache of the ingest rate limits and one least-privilege role per component. Environment-agnostic and asset-free, so the
  * template synthesises offline and deploys with plain CloudFormation too.
  */
 export class ReeltimeStack extends Stack {
@@ -41,6 +44,11 @@ export class ReeltimeStack extends Stack {
     out("GlueDatabase", p.database.valueAsString, "REELTIME_ATHENA_DATABASE");
     out("DataKeyArn", s.key.keyArn, "KMS key of the buckets, streams and secrets");
     out("ElasticsearchSecretArn", es.secretArn, "sync into the chart's Secret (External Secrets) or copy by hand");
+    if ((props.rateLimitStore ?? "valkey") === "valkey") {
+      const store = rateLimitStore(this);
+      out("RateLimitStoreUrl", store.url, "REELTIME_REDIS_URL of ingest (chart: secrets.values.REELTIME_REDIS_URL)");
+      out("RateLimitStoreSecurityGroupId", store.securityGroup.attrGroupId, "security group of the Valkey cache");
+    }
     if (bus.kind === "msk") {
       out("KafkaClusterArn", bus.cluster.attrArn, "aws kafka get-bootstrap-brokers: BootstrapBrokerStringSaslScram");
       out("KafkaScramSecretArn", bus.scram.secretArn, "REELTIME_KAFKA_SASL_USERNAME/PASSWORD (scram-sha-512)");

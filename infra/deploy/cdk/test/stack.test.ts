@@ -36,6 +36,14 @@ function ddlColumns(ddl: string) {
   });
 }
 
+describe("ReeltimeStack without a rate-limit store", () => {
+  it("makes no cache and asks for no cache parameters", () => {
+    const t = Template.fromStack(new ReeltimeStack(new App(), "Reeltime", { bus: "kinesis", rateLimitStore: "none" }));
+    t.resourceCountIs("AWS::ElastiCache::ServerlessCache", 0);
+    expect(Object.keys(t.toJSON().Parameters).some((p) => p.startsWith("RateLimitStore"))).toBe(false);
+  }, 60_000);
+});
+
 describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
   it("encrypts both buckets with the data key, TLS only, no public access", () => {
     const buckets = t.findResources("AWS::S3::Bucket");
@@ -179,11 +187,49 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     });
   });
 
+  it("runs the rate-limit store on ElastiCache Valkey, reached over TLS only from the ingest security group", () => {
+    t.hasResourceProperties("AWS::ElastiCache::ServerlessCache", {
+      Engine: "valkey",
+      MajorEngineVersion: "8",
+      SecurityGroupIds: [{ "Fn::GetAtt": [Match.stringLikeRegexp("^RateLimitStoreSecurityGroup"), "GroupId"] }],
+      SubnetIds: { Ref: "RateLimitStoreSubnetIds" },
+    });
+    const ingress = Object.values(t.findResources("AWS::EC2::SecurityGroupIngress")).filter((r) =>
+      JSON.stringify(r.Properties.GroupId).includes("RateLimitStoreSecurityGroup"),
+    );
+    expect(ingress.map((r) => r.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: "tcp",
+        FromPort: 6379,
+        ToPort: 6380,
+        SourceSecurityGroupId: { Ref: "RateLimitStoreClientSecurityGroupId" },
+      }),
+    ]);
+    const url = JSON.stringify(t.findOutputs("RateLimitStoreUrl"));
+    expect(url).toContain("rediss://");
+    expect(url).toContain("Endpoint.Address");
+  });
+
+  it("lets the pipeline consume and publish transcode requests and write its claims, and nothing else new", () => {
+    expect(COMPONENTS.pipeline.consumes).toEqual(["reeltime.transcode"]);
+    expect(COMPONENTS.pipeline.archiveReadWrite).toContain("pipeline/claims/");
+    for (const [name, a] of Object.entries(COMPONENTS))
+      if (name !== "pipeline")
+        expect((a.consumes as readonly string[]).includes("reeltime.transcode"), name).toBe(false);
+  });
+
   if (bus === "kinesis")
     it("makes one encrypted stream per topic, named as the contract names it", () => {
       const streams = Object.values(t.findResources("AWS::Kinesis::Stream"));
       expect(streams.map((s) => s.Properties.Name).sort()).toEqual(
-        ["reeltime.api", "reeltime.click", "reeltime.dead-letter", "reeltime.job", "reeltime.playback"].sort(),
+        [
+          "reeltime.api",
+          "reeltime.click",
+          "reeltime.dead-letter",
+          "reeltime.job",
+          "reeltime.playback",
+          "reeltime.transcode",
+        ].sort(),
       );
       for (const s of streams) expect(s.Properties.StreamEncryption.EncryptionType).toBe("KMS");
     });

@@ -1,0 +1,61 @@
+import { CfnParameter, Fn, type Stack } from "aws-cdk-lib";
+import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
+import { CfnServerlessCache } from "aws-cdk-lib/aws-elasticache";
+
+/** Where the rate-limit counters every ingest replica shares live (`-c rateLimitStore=...`). */
+export type RateLimitStoreKind = "valkey" | "none";
+
+/** Valkey's ports on ElastiCache Serverless: 6379 (primary) and 6380 (reads from replicas). */
+export const VALKEY_PORTS = { from: 6379, to: 6380 } as const;
+
+/**
+ * ElastiCache Serverless (Valkey 8) for the ingest rate limits (REELTIME_REDIS_URL). TLS is
+ * always on (so the URL is rediss://); only the ingest pods' security group reaches it, on the
+ * Valkey ports. The counters live a minute: no snapshots are kept.
+ */
+export function rateLimitStore(stack: Stack) {
+  const vpc = new CfnParameter(stack, "RateLimitStoreVpcId", {
+    type: "AWS::EC2::VPC::Id",
+    description: "VPC of the EKS cluster, where the rate-limit store (ElastiCache Valkey) runs",
+  });
+  const subnets = new CfnParameter(stack, "RateLimitStoreSubnetIds", {
+    type: "List<AWS::EC2::Subnet::Id>",
+    description: "private subnets of the rate-limit store, two or three availability zones",
+  });
+  const clients = new CfnParameter(stack, "RateLimitStoreClientSecurityGroupId", {
+    type: "AWS::EC2::SecurityGroup::Id",
+    description: "security group of the ingest pods (or EKS nodes) allowed to reach the rate-limit store",
+  });
+  const maxGb = new CfnParameter(stack, "RateLimitStoreMaxDataGB", {
+    type: "Number",
+    default: 1,
+    minValue: 1,
+    maxValue: 5000,
+    description:
+      "upper bound of the rate-limit store's data (a counter per key and per IP a minute: 1 GB holds millions)",
+  });
+  const sg = new CfnSecurityGroup(stack, "RateLimitStoreSecurityGroup", {
+    groupDescription: "reeltime rate-limit store (ElastiCache Valkey)",
+    vpcId: vpc.valueAsString,
+  });
+  new CfnSecurityGroupIngress(stack, "RateLimitStoreIngressFromIngest", {
+    groupId: sg.attrGroupId,
+    ipProtocol: "tcp",
+    fromPort: VALKEY_PORTS.from,
+    toPort: VALKEY_PORTS.to,
+    sourceSecurityGroupId: clients.valueAsString,
+    description: "Valkey over TLS from reeltime ingest pods",
+  });
+  const cache = new CfnServerlessCache(stack, "RateLimitStore", {
+    serverlessCacheName: "reeltime-rate-limits",
+    engine: "valkey",
+    majorEngineVersion: "8",
+    description: "rate-limit counters shared by every ingest replica (REELTIME_REDIS_URL)",
+    securityGroupIds: [sg.attrGroupId],
+    subnetIds: subnets.valueAsList,
+    cacheUsageLimits: { dataStorage: { maximum: maxGb.valueAsNumber, unit: "GB" } },
+    snapshotRetentionLimit: 0,
+  });
+  const url = Fn.join("", ["rediss://", cache.attrEndpointAddress, ":", cache.attrEndpointPort]);
+  return { cache, securityGroup: sg, url };
+}
