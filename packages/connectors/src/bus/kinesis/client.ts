@@ -1,5 +1,8 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { KinesisClient, type KinesisClientConfig } from "@aws-sdk/client-kinesis";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
 
 export type KinesisBusEnv = Pick<
   ConnectionEnv,
@@ -17,16 +20,26 @@ export type KinesisBusEnv = Pick<
 
 /**
  * The SDK client with its own retries off (the bus retries per record, within
- * REELTIME_BUS_TIMEOUT_MS). It keeps the client's HTTP/2 handler: over HTTP/1.1,
- * kinesis-local never answers PutRecords bodies of a megabyte or more. Against a
- * local endpoint without AWS credentials in the environment it signs with placeholder keys,
- * which kinesis-local accepts.
+ * REELTIME_BUS_TIMEOUT_MS). The producer keeps the client's HTTP/2 handler: over HTTP/1.1,
+ * kinesis-local never answers PutRecords bodies of a megabyte or more. Consumers (`http1`)
+ * poll over HTTP/1.1 with keep-alive connections: their requests are small, and under
+ * concurrent readers kinesis-local's HTTP/2 side stalls streams until they time out (measured:
+ * 9 of 158 GetRecords timed out over HTTP/2 with 24 shard readers, none of 232 over HTTP/1.1;
+ * docs/local-services.md). Against a local endpoint without AWS credentials in the
+ * environment it signs with placeholder keys, which kinesis-local accepts.
  */
-export function createKinesisClient(env: KinesisBusEnv): KinesisClient {
+export function createKinesisClient(env: KinesisBusEnv, opts: { http1?: boolean } = {}): KinesisClient {
+  const requestTimeout = Math.max(env.REELTIME_BUS_TIMEOUT_MS, 5000);
   const config: KinesisClientConfig = {
     region: env.AWS_REGION,
     maxAttempts: 1,
-    requestHandler: { requestTimeout: Math.max(env.REELTIME_BUS_TIMEOUT_MS, 5000) },
+    requestHandler: opts.http1
+      ? new NodeHttpHandler({
+          httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+          httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+          requestTimeout,
+        })
+      : { requestTimeout },
   };
   if (env.REELTIME_KINESIS_ENDPOINT) {
     config.endpoint = env.REELTIME_KINESIS_ENDPOINT;

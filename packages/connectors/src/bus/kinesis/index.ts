@@ -60,6 +60,7 @@ export function createKinesisBus(
   deps: { client?: KinesisClient; checkpoints?: CheckpointStore } = {},
 ): Bus {
   const client = deps.client ?? createKinesisClient(env);
+  const readClient = deps.client ?? createKinesisClient(env, { http1: true });
   // The store is made on first use (DynamoDB's SDK loads only when chosen); start() awaits it,
   // so a refused configuration (fs leases in production) stops the process at start-up.
   const leases = deps.checkpoints
@@ -153,7 +154,13 @@ export function createKinesisBus(
     async consume(options: ConsumeOptions): Promise<Subscription> {
       if (stopped) throw stoppedError("kinesis");
       const sub = new KinesisSubscription(
-        { client, store, leaseMs: env.REELTIME_KINESIS_LEASE_MS, pollMs: env.REELTIME_KINESIS_POLL_MS, endpoint },
+        {
+          client: readClient,
+          store,
+          leaseMs: env.REELTIME_KINESIS_LEASE_MS,
+          pollMs: env.REELTIME_KINESIS_POLL_MS,
+          endpoint,
+        },
         options,
       );
       await sub.start();
@@ -165,7 +172,10 @@ export function createKinesisBus(
       if (stopped) return;
       stopped = true;
       await Promise.allSettled([...subscriptions].map((s) => s.stop()));
-      if (!deps.client) client.destroy();
+      if (!deps.client) {
+        client.destroy();
+        readClient.destroy();
+      }
       await leases.then((l) => l.close()).catch(() => {});
     },
   };
