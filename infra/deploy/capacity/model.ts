@@ -42,6 +42,19 @@ export const INPUTS = {
     archiver: 20_000,
     "view-archiver": 15_000,
   } as Record<string, number>,
+  /** The sessionizer's memory: views it holds (open ones, and finished ones for their grace period). */
+  sessionizer: {
+    /**
+     * Measured: heap per open view with 100k views open, after a full GC (`npm run bench
+     * sessionizer`, 2026-12-03: compact state 1,275 bytes, constant in the view's length; the
+     * recompute approach it replaced, every raw event kept, 4,715 bytes at 6 events per view).
+     */
+    bytesPerOpenView: 1275,
+    /** Assumption: mean length of a view. */
+    meanViewMinutes: 10,
+    /** How long a finished view stays in memory for late duplicates (KeyedFold graceMs). */
+    graceMinutes: 10,
+  },
   elasticsearch: {
     /** Assumption: bytes on disk per event per copy relative to its JSON size. */
     diskPerJsonByte: 0.8,
@@ -124,6 +137,16 @@ export function capacity(i = INPUTS) {
   const shardsByBytesOut = ceil((playbackBytesPerSecond * i.playbackConsumerGroups) / i.kinesis.bytesOutPerShard);
   const kinesisShards = Math.max(shardsByRecords, shardsByBytesIn, shardsByBytesOut, mostInstances);
 
+  const sz = i.sessionizer;
+  const viewsHeld = i.concurrentViewers * (1 + sz.graceMinutes / sz.meanViewMinutes);
+  const sessionizerBytes = viewsHeld * sz.bytesPerOpenView;
+  const sessionizer = {
+    viewsHeld,
+    stateGB: sessionizerBytes / 1e9,
+    perInstanceMB: sessionizerBytes / (instances.sessionizer ?? 1) / 1e6,
+    newViewsPerSecond: i.concurrentViewers / (sz.meanViewMinutes * 60),
+  };
+
   const es = { ...i.elasticsearch, ...ilmSettings() };
   const eventsPerDay = eventsPerSecond * 86_400;
   const esPrimaryBytesPerDay = eventsPerDay * eventBytes * es.diskPerJsonByte;
@@ -164,6 +187,7 @@ export function capacity(i = INPUTS) {
     wireMBps: wireBytesPerSecond / 1e6,
     instances,
     kafka: { partitions: kafkaPartitions, byBytes: kafkaByBytes, diskTB: tb(kafkaDiskBytes) },
+    sessionizer,
     kinesis: {
       shards: kinesisShards,
       byRecords: shardsByRecords,
@@ -238,6 +262,20 @@ export function renderTables(c: Capacity = capacity(), i = INPUTS): string {
     rows(
       ["processor", "instances (1 vCPU)", "assumed events/s each"],
       Object.entries(c.instances).map(([name, count]) => [name, n(count), n(i.eventsPerSecondPerInstance[name] ?? 0)]),
+    ),
+    "",
+    rows(
+      ["sessionizer state", "value"],
+      [
+        [
+          `views held (open, and finished ones for ${i.sessionizer.graceMinutes} min)`,
+          `${n(c.sessionizer.viewsHeld)} (mean view ${i.sessionizer.meanViewMinutes} min)`,
+        ],
+        ["bytes per open view (measured, bench sessionizer)", n(i.sessionizer.bytesPerOpenView)],
+        ["state in memory, all instances", `${n(c.sessionizer.stateGB, 1)} GB`],
+        ["state in memory per sessionizer instance", `${n(c.sessionizer.perInstanceMB)} MB`],
+        ["views-index GETs per second (one per new view)", n(c.sessionizer.newViewsPerSecond)],
+      ],
     ),
     "",
     rows(
