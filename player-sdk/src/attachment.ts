@@ -100,6 +100,7 @@ export class ElementAttachment implements Attachment {
         now: () => core.now(),
         emit: (type, seq, payload) => core.emit(this, view, type, seq, payload),
         playhead: () => Math.max(0, Math.round(el.currentTime * 1000)) || 0,
+        mediaMs: () => (el.seeking || !Number.isFinite(el.currentTime) ? undefined : el.currentTime * 1000),
         duration: () => (Number.isFinite(el.duration) && el.duration > 0 ? Math.round(el.duration * 1000) : undefined),
         upscale: (r) =>
           r?.width && r.height ? upscale(el.clientWidth, el.clientHeight, core.pixelRatio(), r.width, r.height) : 0,

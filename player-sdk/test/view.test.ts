@@ -182,6 +182,38 @@ describe("rebuffering", () => {
 });
 
 describe("pause, playing time and watch time", () => {
+  it("playing time is the media played: a standing playhead, the last frame before `ended` and seeks add nothing", () => {
+    const { media, att } = started(1000); // first frame at 1 s (playhead 0), playhead 0.2 at 1.2 s
+    media.duration = 20;
+    vi.advanceTimersByTime(4800);
+    media.at(5); // 5 s played in 5 s
+    vi.advanceTimersByTime(700); // the playhead stands still, no `waiting` yet
+    expect(att.metrics()!.playingMs).toBe(5000);
+    media.fire("waiting");
+    vi.advanceTimersByTime(1000);
+    media.fire("playing");
+    vi.advanceTimersByTime(3000);
+    media.at(8); // 3 s more
+    media.seek(15); // the jump 8 → 15 is not played
+    vi.advanceTimersByTime(200);
+    media.seekDone();
+    vi.advanceTimersByTime(5000);
+    media.at(20); // 5 s more, to the end
+    vi.advanceTimersByTime(450); // the last frame stays up until `ended`
+    media.end();
+    // An independent sum of the playhead's progress while playing: 0→5, 5→8, 15→20.
+    const played = (5 - 0 + (8 - 5) + (20 - 15)) * 1000;
+    expect(att.metrics()!.playingMs).toBe(played);
+    expect(att.metrics()!.rebufferMs).toBe(1000);
+  });
+
+  it("playing time never exceeds the clock: at playback rate 2 the media runs ahead, the clock counts", () => {
+    const { media, att } = started(1000);
+    vi.advanceTimersByTime(3800);
+    media.at(8); // 8 s of media in 4 s
+    expect(att.metrics()!.playingMs).toBe(4000);
+  });
+
   it("excludes pauses from watch time and playing time; watch time includes startup, stalls and seeks", async () => {
     const { media, att, events } = started(1000); // 1 s startup, then 0.2 s playing
     vi.advanceTimersByTime(4800);
@@ -192,20 +224,23 @@ describe("pause, playing time and watch time", () => {
     vi.advanceTimersByTime(100);
     media.fire("playing");
     vi.advanceTimersByTime(5000);
+    media.at(10);
     media.fire("waiting");
     vi.advanceTimersByTime(1000);
     media.fire("playing");
     vi.advanceTimersByTime(2000);
+    media.at(12);
     media.seek(50);
     vi.advanceTimersByTime(300);
     media.seekDone();
     vi.advanceTimersByTime(1000);
+    media.at(51);
     const m = att.metrics()!;
     expect(m.playingMs).toBe(5000 + 5000 + 2000 + 1000);
     expect(m.rebufferMs).toBe(1000);
     expect(m.watchMs).toBe(1000 + 13_000 + 1000 + 300);
     const ev = await events();
-    expect(types(ev).slice(3)).toEqual([
+    expect(types(ev, ["playback.request", "playback.heartbeat", "playback.milestone"]).slice(3)).toEqual([
       "playback.pause",
       "playback.play",
       "playback.playing",
@@ -331,7 +366,9 @@ describe("the view", () => {
 describe("heartbeats and timeout", () => {
   it("beats every heartbeatMs with running totals, in every state while the view lives", async () => {
     const { media, events } = started(1000);
-    vi.advanceTimersByTime(8800); // heartbeat at 10 s after the play request
+    vi.advanceTimersByTime(8799);
+    media.at(9);
+    vi.advanceTimersByTime(1); // heartbeat at 10 s after the play request
     media.pause();
     vi.advanceTimersByTime(20_000);
     const beats = ofType(await events(), "playback.heartbeat");

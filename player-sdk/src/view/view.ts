@@ -19,6 +19,8 @@ export interface ViewHost {
   emit<T extends PlaybackType>(type: T, seq: number, payload: PayloadOf<T>): void;
   /** Playhead in ms; duration in ms when finite. */
   playhead(): number;
+  /** The playhead unrounded, in ms; undefined while the element seeks (its currentTime is then the seek target). */
+  mediaMs(): number | undefined;
   duration(): number | undefined;
   /** Upscale of the rendition on screen (0 when unknown). */
   upscale(rendition: Rendition | undefined): number;
@@ -56,6 +58,12 @@ export class View {
   private seekFrom = 0;
   private seekTo = 0;
   private lastPos = 0;
+  /** Playhead (ms) when playing time was last accounted: playing time follows the media actually played. */
+  private mediaMark = 0;
+  private candidateMedia = 0;
+  /** Media played (ms of playhead progress) and clock time spent in "playing"; playing time is the lesser. */
+  private playedMediaMs = 0;
+  private playingClockMs = 0;
   private milestones = new Set<number>();
   private timer: unknown;
 
@@ -92,6 +100,7 @@ export class View {
     if (this.state === "startup") {
       this.candidateAt = now;
       this.candidatePos = this.host.playhead();
+      this.candidateMedia = this.mediaNow();
     } else if (this.state === "paused" || this.state === "rebuffering") {
       this.resume();
     }
@@ -253,7 +262,7 @@ export class View {
   }
 
   private firstFrame(at: number): void {
-    this.set("playing", at);
+    this.set("playing", at, this.candidateMedia);
     this.t.firstFrame = true;
     this.t.startupMs = this.t.startupWaitMs;
     this.candidateAt = undefined;
@@ -291,20 +300,35 @@ export class View {
     }
   }
 
-  private set(state: PlayerState, at = this.host.now()): void {
+  private set(state: PlayerState, at = this.host.now(), media?: number): void {
     this.advance(at);
+    if (state === "playing" && this.state !== "playing") this.mediaMark = media ?? this.mediaNow();
     if (state !== this.state) this.stateSince = at;
     this.state = state;
   }
 
-  /** Accounts the time since the last call to the current state. */
+  /** The playhead now (ms), or where it was last seen moving while the element seeks. */
+  private mediaNow(): number {
+    return this.host.mediaMs() ?? this.lastPos;
+  }
+
+  /**
+   * Accounts the time since the last call to the current state. Playing time is the media played
+   * while playing, never more than the clock's time in that state (QOE.md): a playhead that stands
+   * still (a stall not yet reported, the last frame before `ended`) adds nothing, a seek's jump is
+   * not played, and a faster playback rate does not make more of it than the clock saw.
+   */
   private advance(to: number): void {
     const dt = Math.max(0, to - this.lastAt);
     this.lastAt = Math.max(this.lastAt, to);
     const t = this.t;
     switch (this.state) {
       case "playing": {
-        t.playingMs += dt;
+        const pos = this.mediaNow();
+        this.playedMediaMs += Math.max(0, pos - this.mediaMark);
+        this.mediaMark = pos;
+        this.playingClockMs += dt;
+        t.playingMs = Math.min(this.playingClockMs, this.playedMediaMs);
         const r = this.rendition;
         if (r) {
           t.bitrateMsSum += dt * r.bitrate_bps;
