@@ -119,4 +119,48 @@ describe("sessionizer takeover with the old owner still running", () => {
     await c.flush(testCommitter(2).commit);
     expect(await search.getView("takeover-view")).toMatchObject({ events: 5, last_seq: 4, status: "ended" });
   });
+
+  it("a new owner whose claim collides with the old owner's last write reads the log again, losing nothing", async () => {
+    const v = timeline(
+      [
+        [0, "view_start"],
+        [700, "startup_complete", { startup_ms: 700 }],
+        [10_700, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+        [20_700, "view_end", { reason: "ended", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+      ],
+      "claim-view",
+    );
+    const partition = "7";
+    const at = (first: number, events: object[]) => {
+      const b = batch(first, events);
+      return { ...b, partition, messages: b.messages.map((m) => ({ ...m, partition })) };
+    };
+    const a = sessionizer();
+    const aCommit = testCommitter(1);
+    await a.handle(at(0, [v[0]!]), aCommit.commit);
+    await a.flush(aCommit.commit);
+    await a.handle(at(1, [v[1]!]), aCommit.commit);
+
+    // B restores A's log; just before B's claim (its first write) lands, A writes the same number.
+    let raced = false;
+    const racing = Object.assign(Object.create(archive) as Archive, {
+      put: async (key: string, body: Uint8Array, o?: Parameters<Archive["put"]>[2]) => {
+        if (!raced && key.includes(`/${partition}/`)) {
+          raced = true;
+          await a.flush(testCommitter(1, { failCommits: 1 }).commit).catch(() => undefined);
+        }
+        return archive.put(key, body, o);
+      },
+    });
+    const b = createSessionizer(
+      { search, archive: racing, bus, log, metrics: processorMetrics(createRegistry(`takeover-${registries++}`)) },
+      { snapshotEveryMs: 3_600_000 },
+    );
+    const bCommit = testCommitter(1);
+    // The group's commit is still offset 0: B reads from offset 1.
+    await b.handle(at(1, [v[1]!, v[2]!, v[3]!]), bCommit.commit);
+    await b.flush(bCommit.commit);
+    expect(raced).toBe(true);
+    expect(await search.getView("claim-view")).toMatchObject({ events: 4, last_seq: 3, status: "ended" });
+  });
 });
