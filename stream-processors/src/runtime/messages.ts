@@ -54,6 +54,15 @@ export function decode<T = Record<string, unknown>>(
   }
 }
 
+/** A message's JSON value whatever its depth (JSON.parse does not recurse); undefined if it is not JSON. */
+function parsed(m: ConsumedMessage): unknown {
+  try {
+    return JSON.parse(decoder.decode(m.value)) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A dead letter for something a processor could not handle, with the original payload (bounded:
  * see boundedPayload). For a message the runtime marked as poison, its reason and message win.
@@ -66,7 +75,11 @@ export function deadLetter(
   payload: unknown,
 ): DeadLetter {
   const poison = poisonOf(source);
-  if (poison) ({ reason, message } = poison);
+  if (poison) {
+    ({ reason, message } = poison);
+    // Kept as the event it was (bounded below), so it is found by app and replayed after a fix.
+    payload ??= parsed(source);
+  }
   const p = (payload ?? {}) as Record<string, unknown>;
   return {
     dead_letter_id: uuidv7(),
