@@ -19,6 +19,9 @@ export class FakeMedia extends EventTarget {
   muted = true;
   clientWidth = 1920;
   clientHeight = 1080;
+  /** Size of the picture on screen (0 until the first frame); change it with `picture()`. */
+  videoWidth = 0;
+  videoHeight = 0;
   error: { code: number; message: string } | null = null;
   dropped = 3;
   decoded = 300;
@@ -65,6 +68,13 @@ export class FakeMedia extends EventTarget {
     this.ended = true;
     this.fire("pause");
     this.fire("ended");
+  }
+
+  /** The first frame of another size is presented. */
+  picture(width: number, height: number): void {
+    this.videoWidth = width;
+    this.videoHeight = height;
+    this.fire("resize");
   }
 
   asElement(): HTMLMediaElement {

@@ -12,9 +12,10 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const frag = (level: number, type = "main") => ({
+const frag = (level: number, type = "main", start?: number) => ({
   type,
   level,
+  ...(start !== undefined ? { start, end: start + 2 } : {}),
   url: `https://cdn.test/${level}/seg.ts`,
   stats: { loaded: 250_000, retry: 1, loading: { start: 1000, first: 1080, end: 1580 } },
 });
@@ -36,12 +37,15 @@ describe("hls.js plugin", () => {
     media.fire("playing");
     media.at(0.1);
     vi.advanceTimersByTime(4000);
+    media.at(4.1);
     hls.emit("hlsLevelSwitched", { level: 2 }); // loading only: no switch yet
     hls.emit("hlsFragChanged", { frag: frag(2) });
     vi.advanceTimersByTime(2000);
+    media.at(6.1);
     hls.emit("hlsFragChanged", { frag: frag(2, "audio") });
     hls.emit("hlsFragChanged", { frag: frag(1) });
     vi.advanceTimersByTime(2000);
+    media.at(8.1);
     media.pause();
     vi.advanceTimersByTime(10_000); // paused time does not weigh
     const ev = await events();
@@ -66,6 +70,49 @@ describe("hls.js plugin", () => {
     expect(m.upscaleAvg).toBe((4000 * 2 + 2000 * 0 + 2000 * 0.5) / 8000);
     expect(m.qualityScore).toBeCloseTo(100 * Math.exp(-0.33 * (0.15 * 2 + 0.85 * 1.125)), 9);
     expect(ev.every((e) => e.event_type !== "playback.pause" || e.player?.name === "hls.js")).toBe(true);
+  });
+
+  it("counts a switch when its picture is shown: a stall's FRAG_CHANGED flips ahead of the playhead count nothing", async () => {
+    const { media, hls, att, events } = hlsSetup();
+    media.play();
+    media.picture(640, 360);
+    hls.emit("hlsFragChanged", { frag: frag(0, "main", 0) });
+    media.fire("playing");
+    media.at(0.1);
+    vi.advanceTimersByTime(9880);
+    media.at(9.98); // the playhead runs dry at the end of the 8–10 s fragment
+    media.fire("waiting");
+    // hls.js looks 0.1 s ahead when the playhead is not buffered: the 1080p fragment at 10 s, then
+    // the 360p one the playhead stands in, then 1080p again, 720p and back.
+    for (const [level, start] of [
+      [2, 10],
+      [0, 8],
+      [2, 10],
+      [1, 10],
+      [0, 8],
+    ] as const) {
+      hls.emit("hlsFragChanged", { frag: frag(level, "main", start) });
+      vi.advanceTimersByTime(100);
+    }
+    hls.emit("hlsFragChanged", { frag: frag(1, "main", 10) });
+    vi.advanceTimersByTime(500);
+    media.fire("playing");
+    media.at(10.02); // inside the 720p fragment, but the 360p picture is still up
+    const before = ofType(await events(), "playback.rendition_switch");
+    expect(before.map((e) => e.direction)).toEqual(["initial"]);
+    vi.advanceTimersByTime(30);
+    media.picture(1280, 720); // the first 720p frame is presented
+    vi.advanceTimersByTime(1970);
+    media.at(12);
+    hls.emit("hlsFragChanged", { frag: frag(2, "main", 12) });
+    media.picture(1920, 1080);
+    const switches = ofType(await events(), "playback.rendition_switch");
+    expect(switches.map((e) => [e.direction, e.rendition.id])).toEqual([
+      ["initial", "360p"],
+      ["up", "720p"],
+      ["up", "1080p"],
+    ]);
+    expect(att.metrics()).toMatchObject({ switchesUp: 2, switchesDown: 0 });
   });
 
   it("turns FRAG_LOADED stats into request events (ttfb, download, throughput, retries)", async () => {

@@ -1,6 +1,7 @@
 import type { ErrorData, Events, FragChangedData, FragLoadedData, LevelLoadedData, ManifestLoadedData } from "hls.js";
 import type { AttachContext, Plugin } from "../types.ts";
 import { uuidv7 } from "../uuid.ts";
+import { OnScreen } from "./on-screen.ts";
 import { type LevelLike, renditionOf } from "./rendition.ts";
 import { requestOf, type StatsLike } from "./requests.ts";
 
@@ -52,12 +53,15 @@ export interface HlsPluginOptions {
 }
 
 /**
- * Levels are read from `hls.levels` when needed. LEVEL_SWITCHED is deliberately not used: it says
- * what loads next; a switch counts when the new rendition reaches the screen (FRAG_CHANGED).
+ * Levels are read from `hls.levels` when needed. LEVEL_SWITCHED is deliberately not used, and
+ * FRAG_CHANGED alone is not trusted: during a stall both flip between fragments not yet shown. A
+ * switch counts when the new rendition reaches the screen: the playhead inside its fragment and
+ * the element's picture size (`resize`) showing it (see `OnScreen`).
  * A stall (non-fatal BUFFER_STALLED_ERROR) only labels the rebuffer the media element reports.
  *
  * Listens to an hls.js instance given as `attach(video, { hls })`: levels, what is on screen
- * (FRAG_CHANGED → rendition switches), request timing, errors, and stall reports as rebuffer causes.
+ * (FRAG_CHANGED confirmed by the element → rendition switches), request timing, errors, and stall
+ * reports as rebuffer causes.
  */
 export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
   return {
@@ -82,6 +86,13 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
         const l = hls.levels[i];
         return l ? renditionOf(l, i) : undefined;
       };
+      const el = ctx.element as HTMLMediaElement & { videoWidth?: number; videoHeight?: number };
+      const screen = new OnScreen((i) => hls.levels[i]);
+      const confirm = () => {
+        const shown = screen.check(el.currentTime, { width: el.videoWidth ?? 0, height: el.videoHeight ?? 0 });
+        const r = shown === undefined ? undefined : level(shown);
+        if (r) ctx.renditionOnScreen(r);
+      };
       const request = (kind: "manifest" | "level" | "fragment", stats: StatsLike, url?: string, rendition?: string) => {
         if (options.requests !== false)
           ctx.request(
@@ -91,6 +102,7 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
       const handlers: Handlers = {
         [E.MANIFEST_LOADING]: () => {
           ctx.sourceChanged();
+          screen.reset();
           adoptCmcdSession();
         },
         [E.MANIFEST_LOADED]: (d) => request("manifest", d.stats, d.url),
@@ -99,8 +111,9 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
           if (d.frag.type === "main") request("fragment", d.frag.stats, d.frag.url, level(d.frag.level)?.id);
         },
         [E.FRAG_CHANGED]: (d) => {
-          const r = d.frag.type === "main" ? level(d.frag.level) : undefined;
-          if (r) ctx.renditionOnScreen(r);
+          if (d.frag.type !== "main") return;
+          screen.report({ level: d.frag.level, start: d.frag.start, end: d.frag.end });
+          confirm();
         },
         [E.ERROR]: (d) => {
           if (d.details === "bufferStalledError" && !d.fatal) return ctx.stallReported("hls.buffer_stalled");
@@ -126,8 +139,12 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
       const entries = Object.entries(handlers) as [string, (data: never) => void][];
       const bound = entries.map(([name, fn]) => [name, (_: string, data: never) => fn(data)] as const);
       for (const [name, fn] of bound) hls.on(name, fn);
+      // The picture's size changes when the first frame of a new size is presented.
+      const shownBy = ["resize", "timeupdate"];
+      for (const t of shownBy) el.addEventListener(t, confirm);
       return () => {
         for (const [name, fn] of bound) hls.off(name, fn);
+        for (const t of shownBy) el.removeEventListener(t, confirm);
       };
     },
   };
