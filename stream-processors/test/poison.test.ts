@@ -5,10 +5,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConsumedMessage, SearchStore, StoredEvent } from "@reeltime/connectors";
-import { type Bus, type ConsumedBatch, createBus, type DeadLetter } from "@reeltime/connectors";
+import { type Bus, type ConsumedBatch, createArchive, createBus, type DeadLetter } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Archiver } from "../src/archiver/archiver.ts";
+import type { ParquetWriter } from "../src/archiver/parquet.ts";
 import { Indexer } from "../src/indexer/indexer.ts";
 import { ContentError, classifyFailure } from "../src/runtime/failures.ts";
 import { deadLetter, decode, publishDeadLetters } from "../src/runtime/messages.ts";
@@ -235,5 +237,56 @@ describe("the indexer", () => {
     const [letter] = await lettersOnBus("indexer-letters-reader", 1, "indexer");
     expect(letter).toMatchObject({ reason: "unprocessable", event_id: "big" });
     expect(letter!.message).toContain("request body too large");
+  });
+});
+
+describe("the archiver", () => {
+  it("sends the rows Parquet refuses to dead letters in a few writes, and archives the rest", async () => {
+    const calls: number[] = [];
+    let archived: string[] = [];
+    const writer = {
+      async write(_columns: unknown, rows: { event_id: string }[]) {
+        calls.push(rows.length);
+        if (rows.some((r) => r.event_id.startsWith("bad")))
+          throw new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", "Invalid Input Error: Malformed JSON", 1, {
+            status: 422,
+            retryable: false,
+          });
+        archived = rows.map((r) => r.event_id);
+        return new Uint8Array([1]);
+      },
+    } as unknown as ParquetWriter;
+    const archive = await createArchive(loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: join(dir, "archive") }));
+    await archive.start();
+    const archiver = new Archiver(
+      { archive, bus, writer, log, metrics: processorMetrics(createRegistry("archiver-poison")) },
+      { maxAgeMs: 0 },
+    );
+    const ids = Array.from({ length: 1000 }, (_, i) => (i === 137 || i === 901 ? `bad-${i}` : `ok-${i}`));
+    const messages: ConsumedMessage[] = ids.map((id, i) => ({
+      topic: TOPICS.playback,
+      partition: "0",
+      offset: String(i),
+      key: "k",
+      value: enc.encode(JSON.stringify({ event_id: id, client_ts: "2026-12-01T10:00:00.000Z" })),
+      headers: {},
+      timestamp: Date.now(),
+    }));
+    const { commit, state } = testCommitter(1);
+    try {
+      await archiver.handle({ topic: TOPICS.playback, partition: "0", messages }, commit);
+      await archiver.flush(commit);
+      expect(archived).toEqual(ids.filter((id) => id.startsWith("ok")));
+      expect(state.commits.at(-1)).toEqual({ topic: TOPICS.playback, partition: "0", offset: "999" });
+      // Halving finds two bad rows in 1,000 with a few dozen writes, not one write per row.
+      expect(calls.length).toBeLessThan(50);
+      const letters = await lettersOnBus("archiver-letters-reader", 2, "archiver");
+      expect(letters.map((l) => [l.reason, l.event_id]).sort()).toEqual([
+        ["unarchivable", "bad-137"],
+        ["unarchivable", "bad-901"],
+      ]);
+    } finally {
+      await archive.shutdown();
+    }
   });
 });

@@ -294,34 +294,40 @@ export class Archiver implements Processor {
   }
 
   /**
-   * Parquet of these rows. When a value cannot be written (content, see classifyFailure), each
-   * row is tried alone: the ones it refuses go to dead letters with its reason, the rest are
-   * archived, and the partition moves on.
+   * Parquet of these rows. When a value cannot be written (content, see classifyFailure), the
+   * rows are split in halves until the ones at fault are alone (a few DuckDB calls per bad row,
+   * not one per row of a 200,000-row cut): those go to dead letters with the reason, the rest
+   * are archived, and the partition moves on.
    */
   async #writeRows(st: PartitionState, columns: Column[], rows: unknown[]): Promise<Uint8Array | undefined> {
     try {
       return await this.#writer.write(columns, rows);
     } catch (err) {
       if (classifyFailure(err) !== "content") throw err;
-      const kept: unknown[] = [];
-      const letters: DeadLetter[] = [];
-      for (const row of rows)
-        try {
-          await this.#writer.write(columns, [row]);
-          kept.push(row);
-        } catch (one) {
-          if (classifyFailure(one) !== "content") throw one;
-          const source = { topic: st.topic, partition: st.partition, value: new Uint8Array() } as ConsumedMessage;
-          letters.push(deadLetter(this.name, "unarchivable", (one as Error).message, source, row));
-        }
-      await publishDeadLetters(this.#bus, letters);
-      for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
-      this.#log.warn(
-        { topic: st.topic, partition: st.partition, rejected: letters.length },
-        "archiver: rows Parquet cannot hold went to dead letters",
-      );
-      return kept.length > 0 ? this.#writer.write(columns, kept) : undefined;
     }
+    const kept: unknown[] = [];
+    const letters: DeadLetter[] = [];
+    const source = { topic: st.topic, partition: st.partition, value: new Uint8Array() } as ConsumedMessage;
+    const pending: unknown[][] = [rows];
+    while (pending.length > 0) {
+      const part = pending.pop()!;
+      try {
+        await this.#writer.write(columns, part);
+        kept.push(...part);
+      } catch (err) {
+        if (classifyFailure(err) !== "content") throw err;
+        if (part.length === 1)
+          letters.push(deadLetter(this.name, "unarchivable", (err as Error).message, source, part[0]));
+        else pending.push(part.slice(part.length >> 1), part.slice(0, part.length >> 1));
+      }
+    }
+    await publishDeadLetters(this.#bus, letters);
+    for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
+    this.#log.warn(
+      { topic: st.topic, partition: st.partition, rejected: letters.length },
+      "archiver: rows Parquet cannot hold went to dead letters",
+    );
+    return kept.length > 0 ? this.#writer.write(columns, kept) : undefined;
   }
 
   #fileName(st: PartitionState, from: string, to: string) {
