@@ -2,6 +2,7 @@ import type { SearchStore } from "@reeltime/connectors";
 import type { ViewRecord } from "@reeltime/events";
 import type { Folder } from "../runtime/keyed-fold.ts";
 import type { ViewEvent } from "./accumulator.ts";
+import { loadView, saveView } from "./saved-state.ts";
 import {
   addEvent,
   isCmcd,
@@ -49,7 +50,7 @@ export function viewFolder(
           },
         }
       : {}),
-    save: (s) => s,
-    load: (saved) => saved as ViewState,
+    save: saveView,
+    load: loadView,
   };
 }

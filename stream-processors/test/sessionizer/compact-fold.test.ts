@@ -5,6 +5,7 @@ import type { ViewRecord } from "@reeltime/events";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { computeView, orderEvents } from "../../src/sessionizer/compute.ts";
+import { loadView, saveView } from "../../src/sessionizer/saved-state.ts";
 import { addEvent, newViewState, viewRecord } from "../../src/sessionizer/view-state.ts";
 import { delivery, generatedView, type Truth } from "./generated-view.ts";
 import { timeline } from "./timeline.ts";
@@ -47,6 +48,26 @@ describe("compact folding against figures known by construction", () => {
         },
       ),
       { numRuns: 300, seed: 14 },
+    );
+  });
+
+  it("a checkpoint in the middle (saved as JSON, loaded back) changes nothing, and is smaller than the state's JSON", () => {
+    fc.assert(
+      fc.property(
+        generatedView("gen-ckpt").chain((v) =>
+          delivery(v.events, 10).chain((d) => fc.nat(d.length).map((cut) => ({ ...v, delivered: d, cut }))),
+        ),
+        ({ truth, delivered, cut }) => {
+          const s = newViewState();
+          for (const e of delivered.slice(0, cut)) addEvent(s, e, 0);
+          const text = JSON.stringify(saveView(s));
+          if (s.acc && !s.held) expect(text.length).toBeLessThan(JSON.stringify(s).length * 0.75);
+          const back = loadView(JSON.parse(text));
+          for (const e of delivered.slice(cut)) addEvent(back, e, 0);
+          expect(figures(viewRecord(back))).toEqual(truth);
+        },
+      ),
+      { numRuns: 200, seed: 17 },
     );
   });
 
