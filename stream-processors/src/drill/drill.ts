@@ -223,9 +223,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     await up({ only: ["kafka"], print: () => undefined });
     producer.resume();
 
+    // MinIO first: Elasticsearch takes the longest to come back, and the producer must still be
+    // publishing during each outage.
     await published(0.3);
-    outages.push(await outage("elasticsearch"));
     outages.push(await outage("minio"));
+    await published(0.45);
+    outages.push(await outage("elasticsearch"));
 
     fault("kill -9 both instances, restart them");
     a.kill();
