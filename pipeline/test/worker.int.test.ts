@@ -5,6 +5,7 @@ import { type Archive, type Bus, createArchive, createBus } from "@reeltime/conn
 import type { JobEvent } from "@reeltime/events";
 import { localServicesEnv } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
+import { Partitioners } from "kafkajs";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -22,7 +23,30 @@ const connections = loadEnv(ConnectionEnv, env);
 const run = uuidv7();
 const topic = `reeltime.transcode.test-${run}`;
 const group = `reeltime-transcoders-test-${run}`;
-const N = 12;
+const PARTITIONS = 4;
+const N = 8;
+
+/** Request ids that Kafka's default partitioner spreads evenly (N / PARTITIONS per partition). */
+function spreadIds(): string[] {
+  const partitionOf = Partitioners.DefaultPartitioner();
+  const partitionMetadata = Array.from({ length: PARTITIONS }, (_, i) => ({
+    partitionId: i,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  const per = new Map<number, number>();
+  const ids: string[] = [];
+  for (let salt = 0; ids.length < N; salt++) {
+    const id = `${run}-${salt}`;
+    const p = partitionOf({ topic, partitionMetadata, message: { key: id, value: null } });
+    if ((per.get(p) ?? 0) >= N / PARTITIONS) continue;
+    per.set(p, (per.get(p) ?? 0) + 1);
+    ids.push(id);
+  }
+  return ids;
+}
 
 const opened: { close: () => Promise<void> }[] = [];
 async function connectBus(): Promise<Bus> {
@@ -82,22 +106,23 @@ let archive: Archive;
 beforeAll(async () => {
   publisher = await connectBus();
   archive = await connectArchive();
-  await publisher.ensureTopics([{ name: topic, partitions: 4 }]);
+  await publisher.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
 }, 60_000);
 
 afterAll(async () => {
   for (const o of opened.reverse()) await o.close().catch(() => undefined);
 }, 60_000);
 
-describe("transcode workers in one consumer group (Kafka, S3, ffmpeg)", { timeout: 240_000 }, () => {
+describe("transcode workers in one consumer group (Kafka, S3, ffmpeg)", { timeout: 420_000 }, () => {
   it("two workers, N requests each published twice: every request is transcoded exactly once", async () => {
-    const clip = await readFile(await makeClip({ width: 320, height: 240, seconds: 2 }));
+    const clip = await readFile(await makeClip({ width: 320, height: 240, seconds: 1 }));
     const requests: TranscodeRequest[] = [];
+    const ids = spreadIds();
     for (let i = 0; i < N; i++) {
       const key = `uploads/worker-test-${run}/clip-${i}.mp4`;
       await archive.put(key, clip);
       requests.push({
-        request_id: `${run}-${i}`,
+        request_id: ids[i]!,
         source_key: key,
         video_id: `w-${run.slice(-12)}-${i}`,
         requested_at: new Date().toISOString(),
@@ -113,14 +138,15 @@ describe("transcode workers in one consumer group (Kafka, S3, ffmpeg)", { timeou
       () =>
         a.worker.assignments().length > 0 &&
         b.worker.assignments().length > 0 &&
-        a.worker.assignments().length + b.worker.assignments().length === 4,
+        a.worker.assignments().length + b.worker.assignments().length === PARTITIONS,
     );
-    expect(new Set([...a.worker.assignments(), ...b.worker.assignments()]).size).toBe(4);
+    expect(new Set([...a.worker.assignments(), ...b.worker.assignments()]).size).toBe(PARTITIONS);
 
+    // Each worker holds partitions that carry requests (ids spread evenly over the partitions).
     // Every request twice (a scheduler that enqueued twice): the duplicate must not run again.
     await requestTranscodes(publisher, requests, topic);
     await requestTranscodes(publisher, requests, topic);
-    await until("all requests ended", () => a.records.length + b.records.length >= N, 180_000);
+    await until("all requests ended", () => a.records.length + b.records.length >= N, 300_000);
     const skipped = async () => {
       const count = async (m: Member) =>
         (await m.worker.metrics.jobs.get()).values.find((v) => v.labels.status === "skipped")?.value ?? 0;

@@ -148,6 +148,39 @@ describe("Helm chart", () => {
     }
   });
 
+  it("runs the pipeline as workers of one consumer group with health, readiness and metrics, plus an enqueue CronJob", async () => {
+    const { docs } = await render();
+    const deploy = byKind(docs, "Deployment").find((d) => d.metadata.name === "rt-pipeline")!;
+    expect((deploy.spec as { replicas: number }).replicas).toBe(2);
+    const pod = podSpec(deploy);
+    const c = pod.containers[0]! as Container & { ports: { containerPort: number }[] };
+    expect(c.args).toEqual(["pipeline", "worker", "--metrics-port", "9465"]);
+    expect(JSON.stringify(c.livenessProbe)).toContain("127.0.0.1:9465/healthz");
+    expect(JSON.stringify(c.readinessProbe)).toContain("127.0.0.1:9465/readyz");
+    expect(c.ports[0]!.containerPort).toBe(9465);
+    expect(pod.serviceAccountName).toBe(COMPONENTS.pipeline.serviceAccount);
+    const metrics = byKind(docs, "Service").find((s) => s.metadata.name === "rt-pipeline-metrics")!;
+    expect((metrics.spec as { ports: { port: number }[] }).ports[0]!.port).toBe(9465);
+    const cron = byKind(docs, "CronJob").find((d) => d.metadata.name === "rt-pipeline-enqueue")!;
+    const job = (cron.spec as { jobTemplate: { spec: { template: { spec: PodSpec } } } }).jobTemplate.spec.template
+      .spec;
+    expect(job.containers[0]!.args).toEqual(["pipeline", "enqueue"]);
+    expect(job.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true });
+    expect(job.serviceAccountName).toBe(COMPONENTS.pipeline.serviceAccount);
+    const off = await render(["pipeline.enqueue.enabled=false"]);
+    expect(byKind(off.docs, "CronJob")).toHaveLength(0);
+  });
+
+  it("passes the rate-limit store URL from the Secret to ingest only", async () => {
+    const { docs } = await render(["secrets.values.REELTIME_REDIS_URL=rediss://:tok@cache.example:6379"]);
+    const secret = byKind(docs, "Secret")[0] as Doc & { stringData: Record<string, string> };
+    expect(secret.stringData.REELTIME_REDIS_URL).toBe("rediss://:tok@cache.example:6379");
+    for (const d of byKind(docs, "Deployment")) {
+      const env = JSON.stringify(podSpec(d).containers[0]);
+      expect(env.includes("REELTIME_REDIS_URL"), d.metadata.name).toBe(d.metadata.name === "rt-ingest");
+    }
+  });
+
   it("runs every container as non-root on a read-only root filesystem, each under its component's account", async () => {
     const { docs } = await render();
     const accounts = new Set(byKind(docs, "ServiceAccount").map((d) => d.metadata.name));

@@ -35,7 +35,7 @@ reeltime-{{ . }}
 
 {{/*
 Environment of a container: the shared ConfigMap, then secrets by key (optional, so unset
-keys are not passed). Only ingest gets the write keys and read tokens.
+keys are not passed). Only ingest gets the write keys, read tokens and the rate-limit store URL.
 */}}
 {{- define "reeltime.env" -}}
 {{- $secret := include "reeltime.secretName" .root -}}
@@ -46,7 +46,7 @@ env:
   - name: REELTIME_DATA_DIR
     value: /var/lib/reeltime
 {{- $keys := list "REELTIME_ES_API_KEY" "REELTIME_ES_USERNAME" "REELTIME_ES_PASSWORD" "REELTIME_KAFKA_SASL_USERNAME" "REELTIME_KAFKA_SASL_PASSWORD" }}
-{{- if .auth }}{{ $keys = concat $keys (list "REELTIME_WRITE_KEYS" "REELTIME_READ_TOKENS") }}{{ end }}
+{{- if .auth }}{{ $keys = concat $keys (list "REELTIME_WRITE_KEYS" "REELTIME_READ_TOKENS" "REELTIME_REDIS_URL") }}{{ end }}
 {{- range $keys }}
   - name: {{ . }}
     valueFrom:
