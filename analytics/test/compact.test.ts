@@ -101,39 +101,82 @@ describe("compaction over the real archiver's files", () => {
     }
   }, 120_000);
 
-  it("a crash between writing the merged file and deleting the inputs loses and doubles nothing", async () => {
+  it("a crash at any step of the swap never shows an Athena/Hive reader a row twice; the next run ends with each event_id once", async () => {
     const h = await archiveWithProcessors(knownApiCalls(), { "events/event_type=api/": 4 }, {}, { maxRows: 1 });
+    const merger = new ParquetMerger();
     try {
       const folder = "events/event_type=api/dt=2026-11-20/hour=10/";
       const small = await h.archive.list(folder);
-      expect(small.length).toBeGreaterThanOrEqual(2);
-      // Simulate the crash: run compaction on a copy of the archive whose deletes fail.
-      const crashing = { ...h.archive, delete: async () => Promise.reject(new Error("killed")) };
-      await expect(compact(crashing, { before: new Date("2026-11-21T00:00:00.000Z") })).rejects.toThrow("killed");
-      const both = await h.archive.list(folder);
-      expect(both.length).toBeGreaterThan(small.length); // merged file next to the inputs
-      await h.engine.refresh();
-      const count = async () =>
-        (await h.engine.run("SELECT count(*) AS n FROM api_events WHERE dt = ?", ["2026-11-20"])).rows[0]!.n;
-      expect(await count()).toBe(4); // readers skip the superseded inputs
-      const resumed = await compact(h.archive, { before: new Date("2026-11-21T00:00:00.000Z") });
-      // The inputs of the merged file(s) are the leftovers: files of a bus partition with one
-      // file only (app-2's call when it hashed to the other partition) were never inputs.
-      const mergedSources = new Set(
-        both
-          .filter((o) => o.key.endsWith(".compacted.parquet"))
-          .map((o) => parseName(o.key.slice(folder.length))!.source),
-      );
-      const inputs = small.filter((o) => mergedSources.has(parseName(o.key.slice(folder.length))!.source));
-      expect(inputs.length).toBeGreaterThanOrEqual(2);
-      expect(resumed.leftoversDeleted).toBe(inputs.length);
-      await h.engine.refresh();
-      expect(await count()).toBe(4);
-      const final = await h.archive.list(folder);
-      expect(splitSuperseded(final).superseded).toEqual([]);
-      expect(final.length).toBe(small.length - resumed.leftoversDeleted + (both.length - small.length));
+      // The biggest bus partition's files get a duplicate: a retried event archived by a later cut.
+      const bySource = Map.groupBy(small, (o) => parseName(o.key.slice(folder.length))!.source);
+      const [source, files] = [...bySource].sort((x, y) => y[1].length - x[1].length)[0]!;
+      const dupKey = `${folder}${source}-900-900.parquet`;
+      const originals = new Map<string, Uint8Array>();
+      for (const o of small) originals.set(o.key, await h.archive.get(o.key));
+      originals.set(dupKey, originals.get(files[0]!.key)!);
+
+      /** Rows per event_id in the files Athena/Hive would read: names not starting with _ or . */
+      const athenaSees = async () => {
+        const keys = (await h.archive.list(folder))
+          .map((o) => o.key)
+          .filter((k) => !/^[_.]/.test(k.slice(folder.length)));
+        const counts = new Map<string, number>();
+        for (const k of keys) {
+          for (const r of await merger.columnValues(await h.archive.get(k), "event_id"))
+            counts.set(String(r), (counts.get(String(r)) ?? 0) + 1);
+        }
+        return counts;
+      };
+      const reset = async () => {
+        await h.archive.delete((await h.archive.list(folder)).map((o) => o.key));
+        for (const [k, bytes] of originals) await h.archive.put(k, bytes);
+      };
+      await reset();
+      const start = await athenaSees();
+      expect([...start.values()].reduce((x, y) => x + y)).toBe(5);
+      expect(start.size).toBe(4);
+      const neverMore = (seen: Map<string, number>, where: string) => {
+        for (const [id, n] of seen) expect(n, `${where}: ${id}`).toBeLessThanOrEqual(start.get(id) ?? 0);
+        const doubled = [...seen].filter(([id, n]) => n > 1 && (start.get(id) ?? 0) <= 1);
+        expect(doubled, where).toEqual([]);
+      };
+
+      const steps = ["staged", "committed", "inputs-deleted", "published"] as const;
+      for (const crashAt of steps) {
+        await reset();
+        const during: string[] = [];
+        const crashing = compact(h.archive, {
+          before: new Date("2026-11-21T00:00:00.000Z"),
+          families: ["api"],
+          onStep: async (step) => {
+            during.push(step);
+            neverMore(await athenaSees(), `at ${step}`);
+            if (step === crashAt) throw new Error(`killed after ${step}`);
+          },
+        });
+        await expect(crashing).rejects.toThrow(`killed after ${crashAt}`);
+        neverMore(await athenaSees(), `after a crash at ${crashAt}`);
+        const resumed = await compact(h.archive, { before: new Date("2026-11-21T00:00:00.000Z"), families: ["api"] });
+        const expected = crashAt === "staged" ? { finished: 0, undone: 1 } : { finished: 1, undone: 0 };
+        expect(resumed.recovered, crashAt).toEqual(expected);
+        const end = await athenaSees();
+        expect([...end.keys()].sort(), crashAt).toEqual([...start.keys()].sort());
+        expect(
+          [...end.values()].every((n) => n === 1),
+          crashAt,
+        ).toBe(true);
+        const left = (await h.archive.list(folder)).map((o) => o.key.slice(folder.length));
+        expect(
+          left.filter((k) => k.startsWith("_")),
+          crashAt,
+        ).toEqual([]);
+        await h.engine.refresh();
+        const n = (await h.engine.run("SELECT count(*) AS n FROM api_events WHERE dt = ?", ["2026-11-20"])).rows[0]!.n;
+        expect(Number(n), crashAt).toBe(4);
+      }
     } finally {
+      await merger.close();
       await h.close();
     }
-  }, 120_000);
+  }, 180_000);
 });

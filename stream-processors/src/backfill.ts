@@ -59,7 +59,9 @@ export async function backfill(
 ): Promise<BackfillProgress> {
   const objects = [];
   for (const prefix of hourPrefixes(range.from, range.to))
-    for (const o of await deps.archive.list(prefix)) if (o.key.endsWith(".parquet")) objects.push(o);
+    // Names starting with _ or . are compaction's staging (Athena and Hive skip them too).
+    for (const o of await deps.archive.list(prefix))
+      if (o.key.endsWith(".parquet") && !/^[_.]/.test(o.key.slice(o.key.lastIndexOf("/") + 1))) objects.push(o);
   const progress: BackfillProgress = {
     files: objects.length,
     filesDone: 0,

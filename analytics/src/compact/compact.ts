@@ -3,6 +3,7 @@ import { archivePrefix, FAMILIES, type Family } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { type Fingerprint, ParquetMerger } from "./merge.ts";
 import { compactedName, compareOffsets, type PartName, parseName, splitSuperseded } from "./names.ts";
+import { type CompactionStep, recoverFolder, stagedNames } from "./staging.ts";
 
 export interface CompactOptions {
   /** Only hours that ended at or before this time are touched (closed hours). */
@@ -11,6 +12,8 @@ export interface CompactOptions {
   families?: readonly Family[];
   /** Report what would be merged without writing or deleting anything. */
   dryRun?: boolean;
+  /** Called after each step of a swap (tests stop a run there to play a crash). */
+  onStep?: (step: CompactionStep, key: string) => Promise<void> | void;
 }
 
 export interface CompactedGroup {
@@ -27,7 +30,11 @@ export interface CompactReport {
   filesAfter: number;
   /** Leftovers of an interrupted run, already covered by a compacted file, now deleted. */
   leftoversDeleted: number;
+  /** Interrupted swaps found at the start: finished (their inputs were being deleted) or undone. */
+  recovered: { finished: number; undone: number };
   rows: number;
+  /** Rows dropped because another row of the group had the same event_id. */
+  duplicates: number;
 }
 
 const HOUR = /dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\/$/;
@@ -48,18 +55,44 @@ function failed(message: string): ReeltimeError {
 }
 
 /**
- * Merges the small Parquet files of closed hours, per bus partition, into one file each.
- * The swap: (1) write `<source>-<first>-<last>.compacted.parquet`, (2) read it back and check
- * it holds exactly the inputs' rows (count, checksum, multiset difference), (3) delete the
- * inputs. Readers that apply the supersession rule (`visibleArchive`) see the inputs or the
- * merged file, never both; a crash between (1) and (3) leaves leftovers the next run deletes.
+ * Merges the small Parquet files of closed hours, per bus partition, into one file each, one
+ * row per event_id (a client's retry or a replay archives an event twice).
+ *
+ * Athena lists S3 itself, so no moment may show a row in two visible files. The swap stages
+ * under names Athena/Hive skip (`_`): (1) write `_compacting-<name>.parquet`, (2) read it back
+ * and check it (every merged row is an input row, every event_id is there once), (3) write
+ * the `_compacting-<name>.json` commit record listing the inputs, (4) delete the inputs,
+ * (5) write the final `<source>-<first>-<last>.compacted.parquet`, (6) delete the staged
+ * objects. Before (3) a crash is undone (the staged file is deleted); after it, the next run
+ * finishes the swap. A reader sees the inputs, then fewer of them while they are deleted,
+ * then the merged file: rows can be missing for a moment, never counted twice.
  */
 export async function compact(archive: Archive, opts: CompactOptions): Promise<CompactReport> {
   const merger = new ParquetMerger();
-  const report: CompactReport = { hours: 0, groups: [], filesBefore: 0, filesAfter: 0, leftoversDeleted: 0, rows: 0 };
+  const report: CompactReport = {
+    hours: 0,
+    groups: [],
+    filesBefore: 0,
+    filesAfter: 0,
+    leftoversDeleted: 0,
+    recovered: { finished: 0, undone: 0 },
+    rows: 0,
+    duplicates: 0,
+  };
+  const step = async (name: CompactionStep, key: string) => opts.onStep?.(name, key);
   try {
     for (const family of opts.families ?? FAMILIES) {
-      const objects = (await archive.list(archivePrefix.family(family))).filter((o) => o.key.endsWith(".parquet"));
+      let objects = await archive.list(archivePrefix.family(family));
+      if (!opts.dryRun) {
+        const staged = objects.filter((o) => stagedNames.isStaged(o.key));
+        for (const folder of new Set(staged.map((o) => folderOf(o.key)))) {
+          const r = await recoverFolder(archive, folder, objects);
+          report.recovered.finished += r.finished;
+          report.recovered.undone += r.undone;
+        }
+        if (staged.length > 0) objects = await archive.list(archivePrefix.family(family));
+      }
+      objects = objects.filter((o) => o.key.endsWith(".parquet") && !stagedNames.isStaged(o.key));
       const byHour = new Map<string, ObjectInfo[]>();
       for (const o of objects) byHour.set(folderOf(o.key), [...(byHour.get(folderOf(o.key)) ?? []), o]);
       for (const [folder, files] of [...byHour].sort(([a], [b]) => a.localeCompare(b))) {
@@ -97,23 +130,31 @@ export async function compact(archive: Archive, opts: CompactOptions): Promise<C
             continue;
           }
           const bodies = await Promise.all(inputs.map((k) => archive.get(k)));
-          const merged = await merger.merge(bodies, { orderBy: ["client_ts", "event_id"] });
-          await archive.put(key, merged.bytes, { contentType: "application/vnd.apache.parquet" });
-          const check = await merger.verify(bodies, await archive.get(key), merged.columns);
-          const same =
-            check.difference === 0 &&
-            check.before.rows === check.after.rows &&
-            check.before.checksum === check.after.checksum &&
-            check.before.rows === merged.expected.rows;
-          if (!same) {
-            // The inputs stay; the merged file must go, or readers would drop them in its favour.
-            await archive.delete([key]);
+          const merged = await merger.merge(bodies, { orderBy: ["client_ts", "event_id"], dedupeBy: "event_id" });
+          const staged = stagedNames.of(key);
+          await archive.put(staged.parquet, merged.bytes, { contentType: "application/vnd.apache.parquet" });
+          await step("staged", staged.parquet);
+          const check = await merger.verify(bodies, await archive.get(staged.parquet), merged.columns, {
+            dedupeBy: "event_id",
+          });
+          if (!check.ok || check.after.rows !== merged.expected.rows) {
+            await archive.delete([staged.parquet]);
             throw failed(
               `merging ${inputs.length} files into ${key} changed the content (rows ${check.before.rows} → ${check.after.rows}, ` +
-                `checksum ${check.before.checksum} → ${check.after.checksum}, ${check.difference} rows differ); nothing was deleted`,
+                `${check.duplicates} duplicates, ${check.difference} rows differ); nothing was deleted`,
             );
           }
-          await archive.delete(inputs.filter((k) => k !== key));
+          const record = { final: key, inputs: inputs.filter((k) => k !== key) };
+          await archive.put(staged.record, new TextEncoder().encode(JSON.stringify(record)), {
+            contentType: "application/json",
+          });
+          await step("committed", staged.record);
+          await archive.delete(record.inputs);
+          await step("inputs-deleted", key);
+          await archive.put(key, merged.bytes, { contentType: "application/vnd.apache.parquet" });
+          await step("published", key);
+          await archive.delete([staged.parquet, staged.record]);
+          report.duplicates += check.duplicates;
           report.groups.push({ key, inputs, before: check.before, after: check.after });
           report.rows += check.after.rows;
           untouched++;

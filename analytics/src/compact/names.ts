@@ -16,7 +16,14 @@ export interface PartName {
 const COMPACTED = /^(.+)-([^-/]+)-([^-/]+)\.compacted\.parquet$/;
 const CUT = /^(.+)-([^-/]+)-([^-/]+)\.parquet$/;
 
+/**
+ * Athena and Hive skip objects whose name starts with `_` or `.`: compaction stages its
+ * output under such names (see compact.ts), and every reader here skips them too.
+ */
+export const isHidden = (key: string) => /^[_.]/.test(key.slice(key.lastIndexOf("/") + 1));
+
 export function parseName(file: string): PartName | undefined {
+  if (isHidden(file)) return undefined;
   const c = COMPACTED.exec(file);
   if (c) return { source: c[1]!, from: c[2]!, to: c[3]!, compacted: true };
   const m = CUT.exec(file);
@@ -44,13 +51,15 @@ const folder = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
 const base = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
 /**
- * Splits a listing into what readers must see and what a compacted file superseded. A file is
- * superseded when another compacted file in the same folder, from the same bus partition,
- * covers its whole offset range. Compaction writes the merged file before it deletes the
- * small ones, so between the two steps (or after a crash between them) a reader applying
- * this rule still sees every row exactly once.
+ * Splits a listing into what readers must see, what a compacted file superseded, and hidden
+ * objects (`_`/`.` names: compaction's staging, never data to read). A file is superseded when
+ * another compacted file in the same folder, from the same bus partition, covers its whole
+ * offset range (files compacted by older versions, which wrote the merged file in place
+ * before deleting the inputs).
  */
-export function splitSuperseded<T extends Pick<ObjectInfo, "key">>(objects: T[]): { visible: T[]; superseded: T[] } {
+export function splitSuperseded<T extends Pick<ObjectInfo, "key">>(
+  objects: T[],
+): { visible: T[]; superseded: T[]; hidden: T[] } {
   const compacted = new Map<string, { key: string; name: PartName }[]>();
   for (const o of objects) {
     const name = parseName(base(o.key));
@@ -62,11 +71,16 @@ export function splitSuperseded<T extends Pick<ObjectInfo, "key">>(objects: T[])
   }
   const visible: T[] = [];
   const superseded: T[] = [];
+  const hidden: T[] = [];
   for (const o of objects) {
+    if (isHidden(o.key)) {
+      hidden.push(o);
+      continue;
+    }
     const name = parseName(base(o.key));
     const covers = compacted.get(folder(o.key)) ?? [];
     if (name && covers.some((c) => c.key !== o.key && within(name, c.name))) superseded.push(o);
     else visible.push(o);
   }
-  return { visible, superseded };
+  return { visible, superseded, hidden };
 }
