@@ -52,4 +52,4 @@ RUN apt-get update \
 COPY --from=build --chown=root:root /app /app
 USER 10001:10001
 ENTRYPOINT ["node", "packages/cli/bin/reeltime.js"]
-CMD ["pipeline", "watch"]
+CMD ["pipeline", "worker"]

@@ -5,7 +5,7 @@ import { allTools, exec, type PythonTools } from "../../test/tools.ts";
 
 const DOCKER = new URL("..", import.meta.url).pathname;
 const REPO = new URL("../../../../", import.meta.url).pathname;
-const ROLES = { ingest: ["ingest"], process: ["process"], pipeline: ["pipeline", "watch"] } as const;
+const ROLES = { ingest: ["ingest"], process: ["process"], pipeline: ["pipeline", "worker"] } as const;
 
 interface Instruction {
   cmd: string;
