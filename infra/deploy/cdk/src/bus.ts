@@ -1,5 +1,6 @@
 import { ALL_TOPICS, TOPICS, type Topic } from "@reeltime/events";
-import { Duration, type Stack } from "aws-cdk-lib";
+import { Duration, RemovalPolicy, type Stack } from "aws-cdk-lib";
+import { AttributeType, BillingMode, Table, TableEncryption } from "aws-cdk-lib/aws-dynamodb";
 import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
 import { Stream, StreamEncryption, StreamMode } from "aws-cdk-lib/aws-kinesis";
 import { CfnBatchScramSecret, CfnCluster } from "aws-cdk-lib/aws-msk";
@@ -27,7 +28,30 @@ export function kinesisStreams(stack: Stack, s: Storage) {
       }),
     );
   }
-  return { kind: "kinesis" as const, streams };
+  return { kind: "kinesis" as const, streams, leases: leaseTable(stack, s) };
+}
+
+/** The lease table's name (REELTIME_KINESIS_LEASE_TABLE's default). */
+export const LEASE_TABLE = "reeltime-kinesis-leases";
+
+/**
+ * The Kinesis consumers' shard leases and checkpoints (packages/connectors, DynamoDbCheckpointStore):
+ * one row per (consumer group|stream, shard), on-demand capacity (a few writes per shard per
+ * lease time, docs/capacity.md), TTL on `ttl` for rows of groups and streams that are gone,
+ * point-in-time recovery (losing it means re-reading the streams' retention), the data key.
+ */
+export function leaseTable(stack: Stack, s: Storage): Table {
+  return new Table(stack, "KinesisLeaseTable", {
+    tableName: LEASE_TABLE,
+    partitionKey: { name: "leaseGroup", type: AttributeType.STRING },
+    sortKey: { name: "leaseKey", type: AttributeType.STRING },
+    billingMode: BillingMode.PAY_PER_REQUEST,
+    timeToLiveAttribute: "ttl",
+    pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+    encryption: TableEncryption.CUSTOMER_MANAGED,
+    encryptionKey: s.key,
+    removalPolicy: RemovalPolicy.RETAIN,
+  });
 }
 
 /**

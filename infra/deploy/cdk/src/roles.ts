@@ -51,6 +51,16 @@ export function statementsFor(
         }),
       );
       kms.add("kms:Decrypt");
+      // Shard leases and checkpoints: read the group's rows, conditional PutItem (take, renew,
+      // steal, checkpoint, release); DescribeTable/CreateTable only find the table made here.
+      out.push(
+        new PolicyStatement({
+          sid: "KinesisLeases",
+          actions: ["dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
+          resources: [bus.leases.tableArn],
+        }),
+      );
+      kms.add("kms:GenerateDataKey");
     }
     if (a.publishes.length > 0) {
       out.push(

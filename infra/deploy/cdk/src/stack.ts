@@ -49,6 +49,12 @@ export class ReeltimeStack extends Stack {
       out("RateLimitStoreUrl", store.url, "REELTIME_REDIS_URL of ingest (chart: secrets.values.REELTIME_REDIS_URL)");
       out("RateLimitStoreSecurityGroupId", store.securityGroup.attrGroupId, "security group of the Valkey cache");
     }
+    if (bus.kind === "kinesis")
+      out(
+        "KinesisLeaseTableName",
+        bus.leases.tableName,
+        "REELTIME_KINESIS_LEASE_TABLE (with REELTIME_KINESIS_LEASES=dynamodb)",
+      );
     if (bus.kind === "msk") {
       out("KafkaClusterArn", bus.cluster.attrArn, "aws kafka get-bootstrap-brokers: BootstrapBrokerStringSaslScram");
       out("KafkaScramSecretArn", bus.scram.secretArn, "REELTIME_KAFKA_SASL_USERNAME/PASSWORD (scram-sha-512)");

@@ -246,4 +246,31 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
       t.hasResourceProperties("AWS::SecretsManager::Secret", { Name: "AmazonMSK_reeltime" });
       t.resourceCountIs("AWS::MSK::BatchScramSecret", 1);
     });
+  if (bus === "kinesis")
+    it("makes the shard lease table (on demand, TTL, data key) and lets exactly the stream consumers use it", () => {
+      t.hasResourceProperties("AWS::DynamoDB::Table", {
+        TableName: "reeltime-kinesis-leases",
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: "leaseGroup", KeyType: "HASH" },
+          { AttributeName: "leaseKey", KeyType: "RANGE" },
+        ],
+        TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+        SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: "KMS" }),
+      });
+      const users = Object.values(t.findResources("AWS::IAM::Policy"))
+        .filter((r) =>
+          (r.Properties.PolicyDocument.Statement as Statement[]).some((st) =>
+            ([] as string[]).concat(st.Action).includes("dynamodb:PutItem"),
+          ),
+        )
+        .map((r) => JSON.stringify(r.Properties.Roles));
+      const consumers = Object.entries(COMPONENTS).filter(([, c]) => c.consumes.length > 0);
+      expect(users).toHaveLength(consumers.length);
+      expect(users.some((u) => u.includes("IngestRole"))).toBe(false);
+    });
+  else
+    it("makes no lease table on MSK (Kafka's consumer groups coordinate)", () => {
+      t.resourceCountIs("AWS::DynamoDB::Table", 0);
+    });
 });
