@@ -113,7 +113,8 @@ export function addEvent(s: ViewState, e: ViewEvent, now: number, w: ReorderWind
     fold(s, e); // the usual case: next in line, nothing waiting
     return true;
   }
-  const held = (s.held ??= []);
+  s.held ??= [];
+  const held = s.held;
   let i = held.length;
   while (i > 0 && order(held[i - 1]!, e) > 0) i--;
   held.splice(i, 0, e);
