@@ -220,7 +220,7 @@ export async function sessionizer(o: BenchOptions): Promise<Result> {
       stores: "stand-ins that keep nothing (archive counts bytes, views store counts records)",
     },
     rows,
-    ratio: { figure: "views/s, reeltime ÷ baseline", value: round(recompute.seconds / compact.seconds, 2) },
+    ratio: { figure: "views/s", value: round(recompute.seconds / compact.seconds, 2) },
     goal: { text: "reported" },
     notes: [
       `Memory: reeltime ${Math.round(compact.bytesPerView)} bytes per open view, baseline ${Math.round(recompute.bytesPerView)} (${round(recompute.bytesPerView / compact.bytesPerView, 1)}×); heap after a full GC, all views open.`,
