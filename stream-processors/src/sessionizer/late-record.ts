@@ -32,7 +32,8 @@ export function lateOnRecord(r: ViewRecord, e: ViewEvent, opts: { duplicateBelow
       }
       break;
     case "playback.rebuffer_start":
-      if (v.reached_first_frame) {
+      // A stall numbered after the last event of an ended view came after its end: none.
+      if (v.reached_first_frame && (r.status === "active" || e.seq < r.last_seq)) {
         v.rebuffer_count++;
         v.rebuffer_frequency = round(rebufferFrequency(v.rebuffer_count, v.playing_ms), 6);
         v.smoothness_score = round(smoothnessScore(v.rebuffer_count, rebufferRatio(v.rebuffer_ms, v.playing_ms)), 4);
