@@ -8,6 +8,7 @@ import {
   CMCD_STREAMING_FORMATS,
   TOPICS,
   validateEvent,
+  warmUpValidators,
 } from "@reeltime/events";
 import {
   CMCD_EVENT_KEYS,
@@ -23,11 +24,14 @@ import {
   CMCD_KEYS as LIBRARY_KEYS,
   toCmcdValue,
 } from "@svta/cml-cmcd";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { cmcdToEvent, decodeCmcdBody } from "../src/cmcd.ts";
 import { decode, drain, type Harness, harness, WRITE_KEY } from "./helpers.ts";
 
 const CUSTOM = "com.example-x";
+
+// Compiling the contract's validators is the slow part of the first validation: not under test.
+beforeAll(() => warmUpValidators(), 60_000);
 
 /**
  * Five reports exactly as hls.js posts them: its own CMCD library's reporter, fed the player's
