@@ -1,7 +1,8 @@
 import { ElementAttachment, type TrackerCore } from "./attachment.ts";
 import { type PlaybackType, SCHEMA_VERSION, type WireEvent } from "./contract.ts";
 import { Delivery, MAX_BODY_BYTES } from "./delivery/delivery.ts";
-import { keyValueStore, memoryStore } from "./delivery/store.ts";
+import { memoryStore } from "./delivery/store.ts";
+import { tabStore } from "./delivery/tab-store.ts";
 import { browserPlatform, type KeyValueStore } from "./platform/platform.ts";
 import { isSampled } from "./sampling.ts";
 import type { Attachment, AttachOptions, Tracker, TrackerConfig } from "./types.ts";
@@ -45,9 +46,18 @@ export function createTracker(config: TrackerConfig): Tracker {
   const newId = () => uuidv7(platform.wallNow(), platform.randomBytes(10));
   const sessionId = config.sessionId ?? storedId(platform.sessionStorage, "reeltime.session", newId);
   const viewerId = config.viewerId ?? storedId(platform.localStorage, "reeltime.viewer", newId);
+  // One queue key per tab (`reeltime.queue.<app>:<tab>`): tabs never write over each other's queue.
   const store =
     config.store ??
-    (platform.localStorage ? keyValueStore(platform.localStorage, `reeltime.queue.${config.appId}`) : memoryStore());
+    (platform.localStorage
+      ? tabStore({
+          kv: platform.localStorage,
+          prefix: `reeltime.queue.${config.appId}`,
+          tabId: newId(),
+          ...(platform.locks ? { locks: platform.locks } : {}),
+          wallNow: () => platform.wallNow(),
+        })
+      : memoryStore());
   const delivery = new Delivery({
     endpoint: config.endpoint,
     writeKey: config.writeKey,

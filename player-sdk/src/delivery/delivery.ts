@@ -64,6 +64,19 @@ export class Delivery {
     this.beaconUrl = `${base}?key=${encodeURIComponent(o.writeKey)}`;
     for (const event of o.store.load()) this.push({ event, bytes: sizeOf(event) });
     this.counters.queued = this.queue.length;
+    void this.adopt();
+  }
+
+  /** Takes over the queues of tabs that are gone (see `EventStore.adopt`) and schedules their delivery. */
+  adopt(): Promise<void> {
+    const adopting = this.o.store.adopt?.((events) => {
+      for (const event of events) this.push({ event, bytes: sizeOf(event) });
+      this.counters.queued = this.queue.length;
+      this.persist();
+      this.o.log(`adopted ${events.length} events another tab left queued`);
+      this.schedule(this.o.flushIntervalMs);
+    });
+    return (adopting ?? Promise.resolve()).catch(() => {});
   }
 
   /** Queues one event; `urgent` (view end, fatal error) flushes at once. */
@@ -98,7 +111,8 @@ export class Delivery {
 
   /** Hands the queue to `sendBeacon` (text/plain, write key in the query): for pagehide and hidden pages. */
   beacon(): void {
-    const send = this.o.platform.sendBeacon;
+    // Offline, a beacon would be accepted and lost: the queue stays persisted for this or another tab.
+    const send = this.o.platform.online?.() === false ? undefined : this.o.platform.sendBeacon;
     while (send && this.queue.length > 0) {
       const batch = this.take();
       if (!send(this.beaconUrl, bodyOf(batch))) {
@@ -115,10 +129,16 @@ export class Delivery {
   wake(): void {
     this.retryAt = 0;
     if (this.queue.length > 0) void this.flush();
+    void this.adopt().then(() => {
+      if (this.queue.length > 0) void this.flush();
+    });
   }
 
   shutdown(): Promise<void> {
-    return this.flush().finally(() => this.clearTimer());
+    return this.flush().finally(() => {
+      this.clearTimer();
+      this.o.store.close?.();
+    });
   }
 
   private async drain(): Promise<void> {

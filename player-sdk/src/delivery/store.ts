@@ -3,8 +3,13 @@ import type { KeyValueStore } from "../platform/platform.ts";
 
 /** Where the offline queue lives between page loads (a port: localStorage or memory). */
 export interface EventStore {
+  /** This tab's queue, as last saved. */
   load(): WireEvent[];
   save(events: WireEvent[]): void;
+  /** Hands over, through `take`, queues that tabs now gone left behind; each is taken by one tab only. */
+  adopt?(take: (events: WireEvent[]) => void): Promise<void>;
+  /** This tab is done with the store (its queue may be adopted from now on). */
+  close?(): void;
 }
 
 /** An in-memory store: the twin used when no persistent storage is available, and in tests. */

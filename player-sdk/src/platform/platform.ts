@@ -3,6 +3,14 @@ export interface KeyValueStore {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
   removeItem(key: string): void;
+  /** Enumeration (as `Storage` has it): lets a tab find the queues closed tabs left behind. */
+  key?(index: number): string | null;
+  readonly length?: number;
+}
+
+/** The part of the Web Locks API (`navigator.locks`) the offline queue uses. */
+export interface LockManagerLike {
+  request(name: string, options: { ifAvailable?: boolean }, callback: (lock: unknown) => unknown): Promise<unknown>;
 }
 
 /** Everything the SDK needs from its host, injected so tests run without a browser. */
@@ -22,6 +30,10 @@ export interface Platform {
   /** Subscribes to the page becoming hidden (tab switch, minimise). */
   onHidden(cb: () => void): () => void;
   onOnline(cb: () => void): () => void;
+  /** False when the browser knows it is offline (`navigator.onLine`); beacons then wait in the queue. */
+  online?(): boolean;
+  /** Web Locks, shared by the tabs of one origin. */
+  locks?: LockManagerLike;
   randomBytes(n: number): Uint8Array;
   pixelRatio(): number;
   document?: Document;
@@ -61,6 +73,8 @@ export function browserPlatform(): Platform {
     onHidden: (cb) =>
       doc ? listen(doc, "visibilitychange", () => doc.visibilityState === "hidden" && cb()) : () => {},
     onOnline: (cb) => listen(window, "online", cb),
+    online: () => nav?.onLine !== false,
+    ...(nav?.locks ? { locks: nav.locks as LockManagerLike } : {}),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     pixelRatio: () => window.devicePixelRatio || 1,
     document: doc,
