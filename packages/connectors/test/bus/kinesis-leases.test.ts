@@ -82,6 +82,19 @@ describe("DynamoDbCheckpointStore: conditional writes", () => {
     expect(renewed?.version).toBe(winner.version + 1);
   });
 
+  it("counts a write retried after its answer was lost once, and still refuses a different write on the same counter", async () => {
+    const store = newStore();
+    const base = (await store.put(fresh("shardId-0"), 0)) as Lease;
+    const take = { ...fresh("shardId-0"), owner: "A", expiresAt: 1234, checkpoint: "7:0" };
+    const first = await store.put(take, base.version);
+    // the SDK's retry of the same PutItem: its condition fails, the row is that very write
+    const again = await store.put(take, base.version);
+    expect(again).toEqual(first);
+    expect((await store.list("g", "s"))[0]?.version).toBe(base.version + 1);
+    expect(await store.put({ ...take, owner: "B" }, base.version)).toBeNull();
+    expect(await store.put({ ...take, checkpoint: "8:0" }, base.version)).toBeNull();
+  });
+
   it("keeps KCL's attributes: leaseKey, leaseOwner, leaseCounter, checkpoint (TRIM_HORIZON, sequence + sub, SHARD_END), parentShardIds, ownerSwitchesSinceCheckpoint", async () => {
     const table = `leases-${randomUUID().slice(0, 8)}`;
     const store = new DynamoDbCheckpointStore(dyn.client, table);
@@ -197,7 +210,7 @@ describe("lease store selection", () => {
   });
 });
 
-describe("KinesisSubscription on DynamoDB leases", () => {
+describe("KinesisSubscription on DynamoDB leases", { timeout: 30_000 }, () => {
   it("two instances started together split six shards 3/3 and then stay put, never both holding one", async () => {
     const kinesis = new FakeKinesis();
     for (let i = 0; i < 6; i++) kinesis.addShard(`shardId-${i}`);

@@ -4,6 +4,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   type DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateTimeToLiveCommand,
@@ -165,6 +166,27 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
     );
   }
 
+  private async landed(next: Omit<Lease, "version">, counter: number): Promise<boolean> {
+    const res = await this.withTable("read a lease", () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.table,
+          Key: { leaseGroup: { S: groupKey(next.group, next.stream) }, leaseKey: { S: next.shard } },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    if (!res.Item) return false;
+    const row = fromItem(res.Item);
+    return (
+      row.version === counter &&
+      row.owner === next.owner &&
+      row.checkpoint === next.checkpoint &&
+      row.finished === next.finished &&
+      row.expiresAt === next.expiresAt
+    );
+  }
+
   async list(group: string, stream: string): Promise<Lease[]> {
     return this.withTable("list leases", async () => {
       const out: Lease[] = [];
@@ -204,9 +226,11 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
         ),
       );
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException || (e as Error).name === "ConditionalCheckFailedException")
-        return null;
-      throw e;
+      if (!(e instanceof ConditionalCheckFailedException || (e as Error).name === "ConditionalCheckFailedException"))
+        throw e;
+      // A write whose answer was lost (a timeout) is retried by the SDK and then fails its own
+      // condition: the row holding exactly this counter, owner and checkpoint is that write.
+      if (!(await this.landed(next, counter))) return null;
     }
     const stored: Lease = { ...next, version: counter, ownerSwitches: next.ownerSwitches ?? 0 };
     if (stored.parents && stored.parents.length === 0) delete stored.parents;

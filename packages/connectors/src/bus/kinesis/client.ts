@@ -38,6 +38,7 @@ export function createKinesisClient(env: KinesisBusEnv, opts: { http1?: boolean 
           httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
           httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
           requestTimeout,
+          throwOnRequestTimeout: true,
         })
       : { requestTimeout },
   };
