@@ -90,6 +90,17 @@ describe("classifyFailure", () => {
   });
 });
 
+describe("decode", () => {
+  it("refuses a value nested deeper than 64 levels, at any depth, without recursion", () => {
+    const nested = (levels: number) => `{"a":${"[".repeat(levels - 1)}${"]".repeat(levels - 1)}}`;
+    const msg = (text: string) => ({ value: enc.encode(text) }) as ConsumedMessage;
+    expect(decode(msg(nested(64)))).toBeDefined();
+    expect(decode(msg(nested(65)))).toBeUndefined();
+    expect(decode(msg(nested(1_000_000)))).toBeUndefined();
+    expect(decode(msg(nested(5000)), { maxDepth: Number.POSITIVE_INFINITY })).toBeDefined();
+  });
+});
+
 describe("runProcessor", () => {
   it("sends a message that fails for its content to dead letters and moves the partition on", async () => {
     const values = ['{"event_id":"a"}', DEEP, '{"event_id":"b"}', '{"event_id":"c"}'];

@@ -14,21 +14,26 @@ const encoder = new TextEncoder();
 export const MAX_DECODE_DEPTH = 64;
 
 /**
- * Whether JSON text nests deeper than `max` arrays/objects. One pass over the text, no
- * recursion, brackets inside strings ignored.
+ * Whether a parsed value nests deeper than `max` arrays/objects: walked without recursion,
+ * depth first, so a deep chain is found after `max` steps and a flat event costs one visit per
+ * value (its strings are not scanned).
  */
-export function nestsDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 91 || c === 123) {
-      if (++depth > max) return true;
-    } else if (c === 93 || c === 125) depth--;
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  if (value === null || typeof value !== "object") return false;
+  // Only objects and arrays are stacked, with their depth beside them (no pair allocated).
+  const values: object[] = [value];
+  const depths: number[] = [1];
+  while (values.length > 0) {
+    const v = values.pop() as Record<string, unknown>;
+    const d = depths.pop()!;
+    if (d > max) return true;
+    for (const k in v) {
+      const child = v[k];
+      if (child !== null && typeof child === "object") {
+        values.push(child);
+        depths.push(d + 1);
+      }
+    }
   }
   return false;
 }
@@ -43,11 +48,10 @@ export function decode<T = Record<string, unknown>>(
 ): T | undefined {
   if (poisonOf(m)) return undefined;
   try {
-    const text = decoder.decode(m.value);
+    // JSON.parse does not recurse: any depth parses, and the depth is checked on the value.
+    const v = JSON.parse(decoder.decode(m.value)) as unknown;
     const maxDepth = opts.maxDepth ?? MAX_DECODE_DEPTH;
-    if (text.length > maxDepth && maxDepth !== Number.POSITIVE_INFINITY && nestsDeeperThan(text, maxDepth))
-      return undefined;
-    const v = JSON.parse(text) as unknown;
+    if (maxDepth !== Number.POSITIVE_INFINITY && nestsDeeperThan(v, maxDepth)) return undefined;
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as T) : undefined;
   } catch {
     return undefined;
