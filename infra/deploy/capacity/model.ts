@@ -35,6 +35,15 @@ export const INPUTS = {
     /** Messages packed per record: a view's batch shares its key; 1 at one event per 10 s. */
     eventsPerRecord: 1,
   },
+  /** Kinesis shard leases in DynamoDB (packages/connectors, DynamoDbCheckpointStore), on demand. */
+  leases: {
+    /** REELTIME_KINESIS_LEASE_MS: every lease is renewed (one PutItem) each third of it. */
+    leaseMs: 10_000,
+    /** Assumption: checkpoints (one PutItem each) per shard per group per second: a batch commit a second. */
+    checkpointsPerShardPerSecond: 1,
+    /** A lease row as stored (keys, owner, counter, checkpoint, parents, ttl). */
+    rowBytes: 400,
+  },
   /** Assumption until bench/ measures them: events/s one instance of 1 vCPU sustains. */
   eventsPerSecondPerInstance: {
     indexer: 5000,
@@ -83,6 +92,8 @@ export const INPUTS = {
     s3InfrequentTierGbMonth: 0.0125,
     s3PutPer1000: 0.005,
     athenaPerTbScanned: 5,
+    dynamoWritePerMillion: 0.625,
+    dynamoReadPerMillion: 0.125,
     retentionDays: 395,
   },
 } as const;
@@ -137,6 +148,24 @@ export function capacity(i = INPUTS) {
   const shardsByBytesOut = ceil((playbackBytesPerSecond * i.playbackConsumerGroups) / i.kinesis.bytesOutPerShard);
   const kinesisShards = Math.max(shardsByRecords, shardsByBytesIn, shardsByBytesOut, mostInstances);
 
+  // Lease traffic on reeltime.playback's shards (the other streams have a few shards each).
+  // Writes: each group's lease of each shard is renewed every leaseMs / 3 and checkpointed;
+  // 1 WRU per PutItem (rows < 1 KB). Reads: every instance Queries its group's rows (strongly
+  // consistent: 1 RRU per 4 KB) every leaseMs / 3.
+  const ls = i.leases;
+  const tickSeconds = ls.leaseMs / 3 / 1000;
+  const workers = Object.values(instances).reduce((a, b) => a + b, 0);
+  const leaseWritesPerSecond =
+    kinesisShards * i.playbackConsumerGroups * (1 / tickSeconds + ls.checkpointsPerShardPerSecond);
+  const leaseReadUnitsPerSecond = (workers * ceil((kinesisShards * ls.rowBytes) / 4096)) / tickSeconds;
+  const leases = {
+    rows: kinesisShards * i.playbackConsumerGroups,
+    workers,
+    writesPerSecond: leaseWritesPerSecond,
+    readUnitsPerSecond: leaseReadUnitsPerSecond,
+    tableKB: (kinesisShards * i.playbackConsumerGroups * ls.rowBytes) / 1000,
+  };
+
   const sz = i.sessionizer;
   const viewsHeld = i.concurrentViewers * (1 + sz.graceMinutes / sz.meanViewMinutes);
   const sessionizerBytes = viewsHeld * sz.bytesPerOpenView;
@@ -179,6 +208,9 @@ export function capacity(i = INPUTS) {
     s3Storage: gb(monthBytes) * p.s3StandardGbMonth + gb(s3SteadyStateBytes - monthBytes) * p.s3InfrequentTierGbMonth,
     s3Puts: ((s3ObjectsPerHourRaw * 2 * HOURS_PER_MONTH) / 1000) * p.s3PutPer1000,
     athenaDayOfPlayback: tb(s3BytesPerHour * 24) * p.athenaPerTbScanned,
+    dynamoLeases:
+      ((leaseWritesPerSecond * 3600 * HOURS_PER_MONTH) / 1e6) * p.dynamoWritePerMillion +
+      ((leaseReadUnitsPerSecond * 3600 * HOURS_PER_MONTH) / 1e6) * p.dynamoReadPerMillion,
   };
   return {
     eventsPerSecond,
@@ -188,6 +220,7 @@ export function capacity(i = INPUTS) {
     instances,
     kafka: { partitions: kafkaPartitions, byBytes: kafkaByBytes, diskTB: tb(kafkaDiskBytes) },
     sessionizer,
+    leases,
     kinesis: {
       shards: kinesisShards,
       byRecords: shardsByRecords,
@@ -260,6 +293,24 @@ export function renderTables(c: Capacity = capacity(), i = INPUTS): string {
     ),
     "",
     rows(
+      ["Kinesis leases (DynamoDB, on demand)", "value"],
+      [
+        [
+          `lease rows (${n(c.kinesis.shards)} shards × ${i.playbackConsumerGroups} consumer groups)`,
+          `${n(c.leases.rows)} (${n(c.leases.tableKB)} KB)`,
+        ],
+        [
+          `writes/s (renewal every ${n(i.leases.leaseMs / 3000, 1)} s + ${i.leases.checkpointsPerShardPerSecond} checkpoint/s per lease)`,
+          n(c.leases.writesPerSecond),
+        ],
+        [
+          `read units/s (${n(c.leases.workers)} instances each Query their group's rows every ${n(i.leases.leaseMs / 3000, 1)} s)`,
+          n(c.leases.readUnitsPerSecond),
+        ],
+      ],
+    ),
+    "",
+    rows(
       ["processor", "instances (1 vCPU)", "assumed events/s each"],
       Object.entries(c.instances).map(([name, count]) => [name, n(count), n(i.eventsPerSecondPerInstance[name] ?? 0)]),
     ),
@@ -316,6 +367,7 @@ export function renderTables(c: Capacity = capacity(), i = INPUTS): string {
         ["S3 storage at steady state", usd(c.costPerMonth.s3Storage)],
         ["S3 PUT requests (cuts + compaction)", usd(c.costPerMonth.s3Puts)],
         ["Athena: one query scanning a full day of playback", usd(c.costPerMonth.athenaDayOfPlayback)],
+        ["DynamoDB lease table (on-demand requests)", usd(c.costPerMonth.dynamoLeases)],
       ],
     ),
   ].join("\n");
