@@ -3,10 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBus, createSearchStore } from "@reeltime/connectors";
-import { exampleEvent, TOPICS } from "@reeltime/events";
+import { eventsDataStream, exampleEvent, TOPICS } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import { startTcpProxy } from "@reeltime/testkit";
+import { CMCD_KEYS, CmcdReporter } from "@svta/cml-cmcd";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { loadIngestConfig } from "../src/config.ts";
@@ -73,6 +74,93 @@ describe.each(BUSES)("ingest on real %s with real Elasticsearch", (_name, busEnv
     });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.json().events.map((e: { seq: number }) => e.seq)).toEqual([2, 1]);
+  });
+});
+
+/** Reports as hls.js posts them: its CMCD library's reporter, captured at the transport. */
+async function cmcdBody(sid: string): Promise<string> {
+  const bodies: string[] = [];
+  const reporter = new CmcdReporter(
+    {
+      sid,
+      cid: "vid-int",
+      version: 2,
+      // hls.js enables every key by default; the reporter alone sends only e, ts, v and what changed.
+      eventTargets: [
+        { url: "https://collect.test/v1/cmcd", events: ["ps", "bc"], batchSize: 3, enabledKeys: CMCD_KEYS },
+      ],
+    },
+    async (req) => {
+      bodies.push(String(req.body));
+      return { status: 204 } as never;
+    },
+  );
+  reporter.start();
+  reporter.update({ br: [3000], mtp: [25400], bl: [12000], sf: "h", st: "v" });
+  reporter.recordEvent("ps", { sta: "p" });
+  reporter.recordEvent("bc", { br: [4500] });
+  reporter.recordEvent("ps", { sta: "e" });
+  await new Promise((r) => setTimeout(r, 20));
+  reporter.stop();
+  return bodies.join("\n");
+}
+
+describe("CMCD through real Kafka into real Elasticsearch", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness({}, { ...BUSES[0]![1], ...ES });
+    // Indices made before CMCD keys were typed keep `cmcd` flattened: start a fresh backing index.
+    const res = await fetch(`${ES.REELTIME_ES_URL}/${eventsDataStream("playback")}/_rollover`, { method: "POST" });
+    expect([200, 404]).toContain(res.status);
+  });
+  afterAll(() => h?.close());
+
+  it("inner lists stay numbers: a numeric range query on cmcd.br finds the report", async () => {
+    const sid = `view-cmcd-int-${Date.now()}`;
+    // The shared playback topic carries every test's and drill's traffic, so instead of reading it
+    // back, keep what ingest handed to Kafka once Kafka acknowledged it: those bytes go to ES.
+    const acked: Record<string, unknown>[] = [];
+    const publish = h.bus.publish.bind(h.bus);
+    h.bus.publish = async (topic, messages) => {
+      const r = await publish(topic, messages);
+      if (topic === TOPICS.playback) acked.push(...messages.map((m) => decode(m as never)));
+      return r;
+    };
+    const res = await h.app.inject({
+      method: "POST",
+      url: `/v1/cmcd?key=${WRITE_KEY}`,
+      headers: { "content-type": "application/cmcd" },
+      payload: await cmcdBody(sid),
+    });
+    h.bus.publish = publish;
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({ accepted: 3, rejected: 0 });
+    const got = acked.filter((e) => e.view_id === sid);
+    const brs = got.map((e) => (e.cmcd as { br: number[] }).br);
+    expect(brs.every((br) => Array.isArray(br) && br.every((n) => typeof n === "number"))).toBe(true);
+    expect(brs.flat()).toContain(4500);
+    const indexed = await h.search.index(got as never);
+    expect(indexed.rejected).toEqual([]);
+    expect(indexed.indexed + indexed.duplicates).toBe(3);
+    await h.search.refresh();
+    // 4500 >= 10000 is false for a number and true for text ("4500" > "10000"): a flattened
+    // field would match; a long does not.
+    const search = async (gte: number) => {
+      const r = await fetch(`${ES.REELTIME_ES_URL}/${eventsDataStream("playback")}/_search`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          query: { bool: { filter: [{ term: { view_id: sid } }, { range: { "cmcd.br": { gte } } }] } },
+        }),
+      });
+      expect(r.status).toBe(200);
+      return ((await r.json()) as { hits: { hits: { _source: { cmcd: { br: number[]; mtp: number[] } } }[] } }).hits
+        .hits;
+    };
+    expect(await search(10_000)).toEqual([]);
+    const hits = await search(4000);
+    expect(hits).toHaveLength(brs.filter((br) => br[0]! >= 4000).length);
+    expect(hits[0]!._source.cmcd).toMatchObject({ br: [4500], mtp: [25400] });
   });
 });
 
