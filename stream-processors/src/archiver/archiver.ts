@@ -5,6 +5,7 @@ import { classifyFailure } from "../runtime/failures.ts";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
 import { compareOffsets } from "../runtime/order.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/processor.ts";
+import { DedupeWindow, type WindowState } from "./dedupe.ts";
 import type { ParquetWriter } from "./parquet.ts";
 
 export interface ArchiverOptions {
@@ -14,6 +15,10 @@ export interface ArchiverOptions {
   maxBytes?: number;
   /** ...or when its oldest row waited this long. */
   maxAgeMs?: number;
+  /** Event hours a partition remembers archived event_ids for (see DedupeWindow). */
+  dedupeHours?: number;
+  /** Most event_ids remembered per partition. */
+  dedupeMaxIds?: number;
 }
 
 const FAMILY_OF_TOPIC = new Map<string, Family>(FAMILIES.map((f) => [TOPICS[f], f]));
@@ -46,6 +51,14 @@ interface Marker {
   from: string;
   to: string;
   keys: string[];
+  /** The partition's dedupe window before this cut: every writer of the cut drops the same rows. */
+  before?: WindowState;
+}
+
+/** The dedupe window after the last cut uploaded (written before its commit). */
+interface WindowCheckpoint {
+  to: string;
+  after: WindowState;
 }
 
 interface PartitionState {
@@ -60,6 +73,8 @@ interface PartitionState {
   cuts: number;
   /** The last offset committed under this hold: a batch delivered again skips what is before. */
   committedTo?: string;
+  /** event_ids archived before the open cut (loaded from the archive when the hold starts). */
+  window?: DedupeWindow;
 }
 
 /** Markers kept per partition; older ones are deleted (a cut that late cannot be retried). */
@@ -102,6 +117,8 @@ export class Archiver implements Processor {
   readonly #parts = new Map<string, PartitionState>();
   /** Objects written (for tests and the drill). */
   written = 0;
+  /** Rows not archived because their event_id was archived already (client retries, replays). */
+  duplicatesDropped = 0;
 
   constructor(
     deps: { archive: Archive; bus: Bus; writer: ParquetWriter; log: Logger; metrics: ProcessorMetrics },
@@ -112,11 +129,41 @@ export class Archiver implements Processor {
     this.#writer = deps.writer;
     this.#log = deps.log;
     this.#metrics = deps.metrics;
-    this.#o = { maxRows: 200_000, maxBytes: 128 * 1024 * 1024, maxAgeMs: 60_000, ...opts };
+    this.#o = {
+      maxRows: 200_000,
+      maxBytes: 128 * 1024 * 1024,
+      maxAgeMs: 60_000,
+      dedupeHours: 2,
+      dedupeMaxIds: 100_000,
+      ...opts,
+    };
   }
 
   #markerPrefix(topic: string, partition: string) {
     return `_state/${this.group}/${safe(topic)}/${safe(partition)}/`;
+  }
+
+  #windowKey(st: PartitionState) {
+    return `${this.#markerPrefix(st.topic, st.partition)}window.json`;
+  }
+
+  #newWindow(state: WindowState = []) {
+    return new DedupeWindow({ hours: this.#o.dedupeHours, maxIds: this.#o.dedupeMaxIds }, state);
+  }
+
+  /**
+   * The dedupe window before a cut from `from`, when a hold starts: the cut's marker's if it was
+   * fixed before (its writers must drop the same rows), else the last cut's checkpoint. A
+   * failure to read throws (retried): cutting without the window would archive retries twice.
+   */
+  async #loadWindow(st: PartitionState, from: string): Promise<void> {
+    const read = async <T>(key: string): Promise<T | undefined> =>
+      (await this.#archive.exists(key))
+        ? (JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as T)
+        : undefined;
+    const marker = await read<Marker>(this.#markerKey(st, from));
+    const checkpoint = marker?.before ? undefined : await read<WindowCheckpoint>(this.#windowKey(st));
+    st.window = this.#newWindow(marker?.before ?? checkpoint?.after ?? []);
   }
 
   #markerKey(st: PartitionState, from: string) {
@@ -162,6 +209,7 @@ export class Archiver implements Processor {
       fresh = true;
       if (st.buffer?.offsets.has(m.offset)) continue;
       if (!st.buffer) {
+        if (!st.window) await this.#loadWindow(st, m.offset);
         this.#open(st, m.offset);
         await this.#lookup(st);
       }
@@ -206,6 +254,7 @@ export class Archiver implements Processor {
       const marker = JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker;
       if (st.buffer !== b) return;
       st.cutAt = marker.to;
+      if (marker.before) st.window = this.#newWindow(marker.before);
       this.#log.info(
         { topic: st.topic, partition: st.partition, from: marker.from, to: marker.to },
         "archiver: a cut from this offset was started before, cutting at the same place",
@@ -244,13 +293,15 @@ export class Archiver implements Processor {
       const keys = [...new Set(b.rows.flatMap((r) => (r.path ? [r.path] : [])))].map(
         (path) => `${path}${this.#fileName(st, b.from, b.to)}`,
       );
-      const marker: Marker = { from: b.from, to: b.to, keys };
+      const marker: Marker = { from: b.from, to: b.to, keys, before: (st.window ?? this.#newWindow()).toJSON() };
       const key = this.#markerKey(st, b.from);
       const created = await this.#archive.put(key, new TextEncoder().encode(JSON.stringify(marker)), {
         contentType: "application/json",
         ifAbsent: true,
       });
-      st.cutAt = created ? b.to : (JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker).to;
+      const fixed = created ? marker : (JSON.parse(new TextDecoder().decode(await this.#archive.get(key))) as Marker);
+      st.cutAt = fixed.to;
+      if (fixed.before) st.window = this.#newWindow(fixed.before);
     }
     const to = st.cutAt;
     // The cut was fixed to end further on (by another writer, or a run before a restart): wait for its last row.
@@ -260,8 +311,20 @@ export class Archiver implements Processor {
     // The cut is fixed now: if the partition moved meanwhile, its new owner writes these same objects.
     if (!this.#current(st, commit)) return;
     const groups = new Map<string, unknown[]>();
+    // One row per event_id: ids archived by earlier cuts (the window) or earlier in this cut are dropped.
+    const window = (st.window ?? this.#newWindow()).clone();
+    let duplicates = 0;
     for (const r of cut) {
       if (!r.path) continue;
+      const ev = r.event as { event_id?: unknown; client_ts?: string; received_at?: string };
+      if (typeof ev.event_id === "string") {
+        if (window.has(ev.event_id)) {
+          duplicates++;
+          continue;
+        }
+        const t = Date.parse(ev.client_ts ?? "");
+        window.add(ev.event_id, Number.isNaN(t) ? Date.parse(ev.received_at ?? "") : t);
+      }
       const rows = groups.get(r.path);
       if (rows) rows.push(r.event);
       else groups.set(r.path, [r.event]);
@@ -275,10 +338,16 @@ export class Archiver implements Processor {
         });
         this.written++;
       }
+    const checkpoint: WindowCheckpoint = { to, after: window.toJSON() };
+    await this.#archive.put(this.#windowKey(st), new TextEncoder().encode(JSON.stringify(checkpoint)), {
+      contentType: "application/json",
+    });
     await commit([{ topic: st.topic, partition: st.partition, offset: to }]);
     st.committedTo = to;
+    st.window = window;
+    this.duplicatesDropped += duplicates;
     this.#log.debug(
-      { topic: st.topic, partition: st.partition, rows: cut.length, files: groups.size },
+      { topic: st.topic, partition: st.partition, rows: cut.length, files: groups.size, duplicates },
       "archiver: cut uploaded",
     );
     st.buffer = undefined;
