@@ -258,6 +258,33 @@ describe("KinesisSubscription on DynamoDB leases", { timeout: 30_000 }, () => {
     for (const l of leases.filter((x) => x.owner === b.owner)) expect(l.ownerSwitches).toBeGreaterThanOrEqual(2);
   });
 
+  it("balances across all the streams it reads: three instances on four 2-shard streams hold 3/3/2, not 2/4/2", async () => {
+    const kinesis = new FakeKinesis();
+    kinesis.addShard("shardId-0");
+    kinesis.addShard("shardId-1");
+    const store = newStore();
+    const subs = [0, 1, 2].map(() => {
+      const sub = new KinesisSubscription(
+        { client: kinesis.client, store, leaseMs: LEASE_MS, pollMs: 200, endpoint: "fake" },
+        { group: "g", topics: ["s1", "s2", "s3", "s4"], handler: async () => {} },
+      );
+      running.push(sub);
+      return sub;
+    });
+    for (const sub of subs) await sub.start();
+    await until(
+      "a 3/3/2 split",
+      () =>
+        subs
+          .map((x) => x.assignments().length)
+          .sort()
+          .join("/") === "2/3/3",
+      20_000,
+    );
+    const held = subs.flatMap((x) => x.assignments().map((p) => `${p.topic}/${p.partition}`));
+    expect(new Set(held).size).toBe(8);
+  });
+
   it("takes over a crashed owner's lease once its counter has stood still for a lease time, from its checkpoint, whatever that owner's clock said", async () => {
     const kinesis = new FakeKinesis();
     kinesis.addShard("shardId-0");

@@ -80,13 +80,15 @@ export class KinesisSubscription implements Subscription {
         this.update(key, (l) => ({ ...l, owner: this.owner, expiresAt: Date.now() + this.cfg.leaseMs })),
       ),
     );
+    const eligible: Lease[] = [];
     for (const stream of this.options.topics) {
       try {
-        await this.balance(stream);
+        eligible.push(...(await this.survey(stream)));
       } catch (e) {
         if (first) throw kinesisError(e, `list the shards of stream ${stream}`, this.cfg.endpoint);
       }
     }
+    if (!this.stopping) await this.balance(eligible);
   }
 
   private async shards(stream: string): Promise<Shard[]> {
@@ -102,8 +104,9 @@ export class KinesisSubscription implements Subscription {
     return out;
   }
 
-  private async balance(stream: string): Promise<void> {
-    const { store, leaseMs } = this.cfg;
+  /** Makes missing lease rows of a stream; resolves its leases that may be worked on now (parents done). */
+  private async survey(stream: string): Promise<Lease[]> {
+    const { store } = this.cfg;
     const group = this.options.group;
     const shards = await this.shards(stream);
     const leases = new Map((await store.list(group, stream)).map((l) => [l.shard, l]));
@@ -129,8 +132,6 @@ export class KinesisSubscription implements Subscription {
       const created = await store.put(fresh, 0);
       if (created) leases.set(id, created);
     }
-    if (this.stopping) return;
-
     const now = Date.now();
     const known = new Set(shards.map((s) => s.ShardId));
     // A parent is done once its lease says SHARD_END, or once the stream no longer lists it
@@ -152,17 +153,29 @@ export class KinesisSubscription implements Subscription {
       const o = this.observed.get(key);
       if (!o || o.version !== l.version) this.observed.set(key, { version: l.version, since: now });
     }
+    return eligible;
+  }
+
+  /**
+   * Takes free or expired leases up to a fair share of all the group's leases on every stream
+   * it reads (KCL balances across the application, not per stream: per stream, 3 workers on
+   * four 2-shard streams can settle at 2/4/2), then steals one from the most loaded owner.
+   */
+  private async balance(eligible: Lease[]): Promise<void> {
+    const { leaseMs } = this.cfg;
+    const now = Date.now();
+    const key = (l: Lease) => `${l.stream}/${l.shard}`;
     const live = (l: Lease) => {
       if (l.owner === null) return false;
-      if (l.owner === this.owner) return this.held.has(`${stream}/${l.shard}`) || l.expiresAt > now;
-      const since = this.observed.get(`${stream}/${l.shard}`)?.since ?? now;
+      if (l.owner === this.owner) return this.held.has(key(l)) || l.expiresAt > now;
+      const since = this.observed.get(key(l))?.since ?? now;
       return now - since < leaseMs && l.expiresAt + leaseMs > now;
     };
     const owners = new Set([this.owner, ...eligible.filter(live).map((l) => l.owner as string)]);
     const target = Math.ceil(eligible.length / owners.size);
-    let mine = [...this.held.values()].filter((h) => h.lease.stream === stream).length;
+    let mine = this.held.size;
 
-    const free = eligible.filter((l) => !live(l) && !this.held.has(`${stream}/${l.shard}`));
+    const free = eligible.filter((l) => !live(l) && !this.held.has(key(l)));
     for (const l of free.sort(() => Math.random() - 0.5)) {
       if (mine >= target || this.stopping) return;
       if (await this.take(l)) mine++;
@@ -174,7 +187,7 @@ export class KinesisSubscription implements Subscription {
       byOwner.set(l.owner as string, [...(byOwner.get(l.owner as string) ?? []), l]);
     }
     const [, most] = [...byOwner].sort((a, b) => b[1].length - a[1].length)[0] ?? [];
-    if (most && most.length > target) await this.take(most[0] as Lease);
+    if (most && most.length > target) await this.take(most[Math.floor(Math.random() * most.length)] as Lease);
   }
 
   private async take(l: Lease): Promise<boolean> {
