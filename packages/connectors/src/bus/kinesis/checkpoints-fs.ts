@@ -10,9 +10,9 @@ const STALE_LOCK_MS = 5000;
  * Leases and checkpoints as one JSON file per (group, stream, shard) under
  * REELTIME_DATA_DIR/kinesis/leases. A conditional write takes a lock file (O_EXCL), compares
  * the version, replaces the file atomically and drops the lock, so consumers in several
- * processes of one machine share a stream safely. Across machines, implement the same
- * CheckpointStore over any store with a conditional write (a version column, an object
- * written with If-Match): nothing here needs DynamoDB.
+ * processes of one machine that share REELTIME_DATA_DIR split a stream safely. Nothing else
+ * sees these files: across data directories or hosts use DynamoDbCheckpointStore
+ * (REELTIME_KINESIS_LEASES=dynamodb); production refuses this store.
  */
 export class FsCheckpointStore implements CheckpointStore {
   private readonly root: string;
