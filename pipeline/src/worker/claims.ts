@@ -49,6 +49,8 @@ export class JobClaims {
     const last = claims.length > 0 ? Math.max(...claims) : 0;
     if (last > 0) {
       const held = dec<Claim>(await this.#archive.get(this.#key(requestId, `claim-${last}.json`)));
+      // The holder itself (a retry after its job threw) carries on under the same claim.
+      if (held.worker === worker) return { kind: "won", claim: held };
       if (now.getTime() - Date.parse(held.claimed_at) < this.#ttlMs) return { kind: "held", claim: held };
     }
     const claim: Claim = { request_id: requestId, worker, attempt: last + 1, claimed_at: now.toISOString() };

@@ -130,6 +130,33 @@ describe("TranscodeWorker on the embedded bus", { timeout: 30_000 }, () => {
   });
 });
 
+describe("TranscodeWorker retries", { timeout: 30_000 }, () => {
+  it("a job that threw is delivered again and run again by the worker holding its claim", async () => {
+    const { bus, archive } = await deps();
+    await archive.put("uploads/flaky.mp4", new Uint8Array([1]));
+    const runs: JobRequest[] = [];
+    const inner = fakePipeline(runs);
+    let calls = 0;
+    const flaky = {
+      run: async (req: JobRequest) => {
+        calls++;
+        if (calls === 1) throw new Error("archive hiccup");
+        return inner.run(req);
+      },
+    } as unknown as TranscodePipeline;
+    const ended: WorkerRecord[] = [];
+    const w = new TranscodeWorker({ bus, archive, pipeline: flaky }, { lagIntervalMs: 0, onJob: (r) => ended.push(r) });
+    await w.start();
+    cleanups.push(() => w.stop());
+    await requestTranscodes(bus, [
+      { request_id: "flaky", source_key: "uploads/flaky.mp4", requested_at: new Date().toISOString() },
+    ]);
+    await until(() => ended.length === 1);
+    expect(calls).toBe(2);
+    expect(ended[0]).toMatchObject({ status: "completed", attempt: 1, worker: w.id });
+  });
+});
+
 describe("JobClaims", () => {
   it("one winner per attempt, held while fresh, taken over once stale, done for good", async () => {
     const { archive } = await deps();
@@ -140,6 +167,8 @@ describe("JobClaims", () => {
     const winner = racing.find((o) => o.kind === "won")!;
     expect(winner.kind === "won" && winner.claim.attempt).toBe(1);
 
+    const holder = winner.kind === "won" ? winner.claim.worker : "";
+    expect(await claims.claim("r1", holder, t0)).toMatchObject({ kind: "won", claim: { attempt: 1 } });
     const later = new Date(t0.getTime() + 999);
     expect((await claims.claim("r1", "c", later)).kind).toBe("held");
     const stale = await claims.claim("r1", "c", new Date(t0.getTime() + 1000));
