@@ -118,12 +118,12 @@ export function createKinesisBus(
     async start() {
       if (stopped) throw stoppedError("kinesis");
       await leases;
-      await call(client.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
+      await call(readClient.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
     },
 
     async health(): Promise<Health> {
       try {
-        await call(client.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
+        await call(readClient.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
         return { ok: true, driver: "kinesis", detail: endpoint };
       } catch (e) {
         return { ok: false, driver: "kinesis", detail: (e as Error).message };
