@@ -322,8 +322,9 @@ export class Archiver implements Processor {
           duplicates++;
           continue;
         }
-        const t = Date.parse(ev.client_ts ?? "");
-        window.add(ev.event_id, Number.isNaN(t) ? Date.parse(ev.received_at ?? "") : t);
+        // Server time: one event with a device clock years ahead must not age every id out.
+        const t = Date.parse(ev.received_at ?? "");
+        window.add(ev.event_id, Number.isNaN(t) ? Date.parse(ev.client_ts ?? "") : t);
       }
       const rows = groups.get(r.path);
       if (rows) rows.push(r.event);

@@ -1,4 +1,4 @@
-/** What a dedupe window holds when written out: event_id and the start of its event hour (ms). */
+/** What a dedupe window holds when written out: event_id and the start of the hour it was received (ms). */
 export type WindowState = [string, number][];
 
 const HOUR = 3_600_000;
@@ -6,9 +6,9 @@ const HOUR = 3_600_000;
 /**
  * The event_ids a bus partition archived lately, for its open hours: a client's retry or a
  * replay republishes an event with the same event_id, and Parquet must hold it once. Bounded
- * twice: by event time (ids of hours more than `hours` before the newest hour seen are
- * forgotten: those hours are closed, compaction keeps one row per event_id there) and by
- * count (the oldest ids go first).
+ * twice: by time received (ids of hours more than `hours` before the newest hour seen are
+ * forgotten: a retry comes sooner, and compaction keeps one row per event_id in closed hours)
+ * and by count (the oldest ids go first).
  */
 export class DedupeWindow {
   readonly #ids = new Map<string, number>();
@@ -31,7 +31,7 @@ export class DedupeWindow {
     return this.#ids.has(id);
   }
 
-  /** Remembers an id with its event time (ms; NaN counts as the newest hour). */
+  /** Remembers an id with the time it was received (ms; NaN counts as the newest hour). */
   add(id: string, eventMs: number): void {
     const hour = Number.isFinite(eventMs) ? Math.floor(eventMs / HOUR) * HOUR : this.#newest;
     const newest = this.#newest;
