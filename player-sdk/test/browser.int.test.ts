@@ -253,7 +253,8 @@ describe("the SDK in a real browser", () => {
       await page.waitForFunction(() => window.t.video.currentTime >= 1);
       await page.evaluate(() => window.t.video.pause());
       await page.waitForFunction(() => {
-        const q = localStorage.getItem("reeltime.queue.browser-test") ?? "";
+        const keys = Object.keys(localStorage).filter((k) => k.startsWith("reeltime.queue.browser-test:"));
+        const q = keys.map((k) => localStorage.getItem(k)).join("");
         return q.includes('"playback.pause"') && window.t.tracker.deliveryStats().retries > 0;
       });
       expect(sentBy(sessionId)).toEqual([]);
@@ -313,6 +314,108 @@ describe("the SDK in a real browser", () => {
   });
 });
 
+describe("QoE figures against what the page saw", () => {
+  it("rendition switches equal the picture changes presented; playing time ≤ media played, within 2 % of a frame stopwatch", async () => {
+    const { page, sessionId } = await openPlayer({ flushIntervalMs: 300 });
+    await page.evaluate(() => window.play());
+    await page.waitForFunction(() => window.t.video.currentTime >= 1.5);
+    // Forced up to 720p, and the 720p segment at 8–10 s held: the playhead runs dry at 8 s.
+    const hold = media.hold(/\/720p\/seg004\.ts$/);
+    await page.evaluate(() => {
+      window.t.hls.autoLevelCapping = -1;
+      window.t.hls.loadLevel = 2;
+    });
+    await hold.requested;
+    await page.waitForFunction(() => window.t.video.currentTime > 7.5 && window.marks.waiting.length > 0, undefined, {
+      timeout: 30_000,
+    });
+    // During the stall, forced down to 240p: hls.js reports fragments of both around the playhead.
+    await page.evaluate(() => {
+      window.t.hls.loadLevel = 0;
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    hold.release();
+    const start = await collector.waitFor(
+      (e) => e.session_id === sessionId && e.event_type === "playback.view_start",
+      "view_start",
+    );
+    const end = (await collector.waitFor(
+      (e) => e.view_id === start.view_id && e.event_type === "playback.view_end",
+      "view_end",
+    )) as Extract<WireEvent, { event_type: "playback.view_end" }>;
+    const shown = await page.evaluate(() => window.shown);
+    const playedMs = await page.evaluate(() => {
+      const p = window.t.video.played;
+      let s = 0;
+      for (let i = 0; i < p.length; i++) s += p.end(i) - p.start(i);
+      return s * 1000;
+    });
+    const events = ofView(start.view_id!);
+    const switches = byType(events, "playback.rendition_switch");
+    // The SDK's renditions, in order, are the picture sizes the page saw presented.
+    expect(shown.frames).toBeGreaterThan(100);
+    expect(switches.map((e) => `${e.rendition.width}x${e.rendition.height}`)).toEqual(shown.sizes);
+    expect(switches.filter((e) => e.direction !== "initial")).toHaveLength(shown.sizes.length - 1);
+    expect(shown.sizes.length).toBeGreaterThanOrEqual(2);
+    expect(end.stats.rebuffer_count).toBe(1);
+    // Playing time: never more than the media played, and within 2 % of the frame stopwatch.
+    expect(end.stats.playing_ms).toBeLessThanOrEqual(Math.ceil(playedMs));
+    expect(Math.abs(end.stats.playing_ms - shown.stopwatchMs) / shown.stopwatchMs).toBeLessThan(0.02);
+    console.log(
+      `switches ${switches.length - 1}, picture changes ${shown.sizes.length - 1} (${shown.sizes.join(" → ")}); ` +
+        `playing_ms ${end.stats.playing_ms}, played ${Math.round(playedMs)} ms, stopwatch ${Math.round(shown.stopwatchMs)} ms`,
+    );
+    expect(collector.rejected).toEqual([]);
+  });
+});
+
+describe("the offline queue across tabs", () => {
+  it("two tabs offline at once, one closed: every event of both reaches the ingest API exactly once", async () => {
+    const a = await openPlayer({ flushIntervalMs: 300 });
+    const b = await openPlayer({ flushIntervalMs: 300 });
+    for (const p of [a.page, b.page]) {
+      await p.evaluate(() => window.play());
+      await p.waitForFunction(() => window.t.video.currentTime >= 1);
+    }
+    await context!.setOffline(true);
+    for (const p of [a.page, b.page]) {
+      await p.evaluate(() => window.t.video.pause());
+      await p.evaluate(() => window.play());
+      await p.evaluate(() => window.t.video.pause());
+      await p.waitForFunction(() => window.t.tracker.deliveryStats().retries > 0);
+    }
+    const keys = await a.page.evaluate(() =>
+      Object.keys(localStorage).filter((k) => k.startsWith("reeltime.queue.browser-test:")),
+    );
+    expect(keys).toHaveLength(2); // one queue per tab, neither written over
+    const madeB = await b.page.evaluate(() => window.made);
+    await b.page.close(); // offline: its queue (and the view end of pagehide) stays in its key
+    await context!.setOffline(false);
+    const madeA = await a.page.evaluate(() => window.made);
+    const all = [...madeA, ...madeB];
+    const deadline = Date.now() + 30_000;
+    const count = () => {
+      const n = new Map<string, number>();
+      for (const e of collector.events())
+        if (e.session_id === a.sessionId || e.session_id === b.sessionId)
+          n.set(e.event_id, (n.get(e.event_id) ?? 0) + 1);
+      return n;
+    };
+    while (Date.now() < deadline && !all.every((id) => count().has(id))) await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 1000)); // a duplicate would arrive meanwhile
+    const n = count();
+    expect(all.filter((id) => !n.has(id))).toEqual([]);
+    expect([...n.values()].every((c) => c === 1)).toBe(true);
+    // The closed tab's view end, made on pagehide while offline, was adopted and delivered too.
+    const endB = collector.events().find((e) => e.session_id === b.sessionId && e.event_type === "playback.view_end");
+    expect((endB as Extract<WireEvent, { event_type: "playback.view_end" }> | undefined)?.reason).toBe("page_hide");
+    expect(
+      await a.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("reeltime.queue."))),
+    ).toEqual([]);
+    expect(collector.rejected).toEqual([]);
+  });
+});
+
 const types = (events: WireEvent[]) =>
   events
     .filter((e) => !NOISE.has(e.event_type) && !["playback.rendition_switch", "playback.error"].includes(e.event_type))
@@ -323,6 +426,8 @@ declare global {
     setup(o: { endpoint: string; writeKey: string; flushIntervalMs: number; maxBatchEvents?: number }): string;
     play(): Promise<boolean>;
     marks: { waiting: number[]; playing: number[]; requested: number[] };
+    made: string[];
+    shown: { sizes: string[]; stopwatchMs: number; frames: number };
     t: {
       tracker: import("../src/types.ts").Tracker;
       hls: { autoLevelCapping: number; loadLevel: number };

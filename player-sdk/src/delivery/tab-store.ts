@@ -74,6 +74,7 @@ export function tabStore(o: TabStoreOptions): EventStore {
       }
     },
     async adopt(take) {
+      let settling = false;
       let keys: string[];
       try {
         keys = others();
@@ -85,7 +86,10 @@ export function tabStore(o: TabStoreOptions): EventStore {
         const locks = o.locks;
         try {
           if (locks) {
-            if (o.wallNow() - at < SETTLE_MS) continue;
+            if (o.wallNow() - at < SETTLE_MS) {
+              settling = true;
+              continue;
+            }
             await locks.request(key, { ifAvailable: true }, (lock) => {
               if (lock) takeFrom(key, take);
             });
@@ -94,6 +98,8 @@ export function tabStore(o: TabStoreOptions): EventStore {
           // Storage or locks refused: try again at the next adoption.
         }
       }
+      // A queue written just now (e.g. by a tab closing) is looked at again once it has settled.
+      if (settling) setTimeout(() => void this.adopt?.(take), SETTLE_MS);
     },
     close() {
       release?.();

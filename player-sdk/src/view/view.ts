@@ -154,7 +154,9 @@ export class View {
       this.seekTo = to;
       return;
     }
-    // Before the first frame a seek is the player's (e.g. hls.js jumping to the first buffered frame): startup goes on.
+    // Before the first frame a seek is the player's (e.g. hls.js jumping to the first buffered frame): startup goes on,
+    // and playing begins where it landed (the jump is not played).
+    if (this.state === "startup") this.candidateMedia = to;
     if (!this.live || this.state === "loading" || this.state === "startup") return;
     if (this.state === "rebuffering") this.endRebuffer();
     this.seekAt = this.host.now();

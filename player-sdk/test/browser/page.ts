@@ -12,8 +12,31 @@ export const PAGE = `<!doctype html>
 <script>
   // What the page itself saw, with its own clock, to check the SDK's figures against.
   window.marks = { waiting: [], playing: [], requested: [] };
+  // Every event the SDK put on the wire (its debug hook), to count deliveries against.
+  window.made = [];
+  // The pictures actually presented (requestVideoFrameCallback): their sizes in order, and a
+  // stopwatch of the wall time between consecutive frames of continuous playback.
+  window.shown = { sizes: [], stopwatchMs: 0, frames: 0 };
+  const watchFrames = (video) => {
+    let last;
+    const onFrame = (now, md) => {
+      const f = window.shown;
+      const size = md.width + "x" + md.height;
+      if (f.sizes.at(-1) !== size) f.sizes.push(size);
+      f.frames++;
+      if (last) {
+        const dm = md.mediaTime - last.mediaTime;
+        const dt = now - last.now;
+        if (dm > 0 && dm < 0.2 && dt < 200) f.stopwatchMs += dt;
+      }
+      last = { now, mediaTime: md.mediaTime };
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  };
   window.setup = (o) => {
     const video = document.getElementById("v");
+    watchFrames(video);
     for (const t of ["waiting", "playing"]) video.addEventListener(t, () => window.marks[t].push(performance.now()));
     const tracker = Reeltime.createTracker({
       endpoint: o.endpoint,
@@ -22,7 +45,9 @@ export const PAGE = `<!doctype html>
       plugins: [ReeltimeHls.hlsPlugin({ version: Hls.version }), ReeltimeClicks.clickPlugin()],
       flushIntervalMs: o.flushIntervalMs,
       maxBatchEvents: o.maxBatchEvents ?? 20,
-      debug: false,
+      debug: (m, d) => {
+        if (d && typeof d === "object" && d.event_id) window.made.push(d.event_id);
+      },
     });
     const hls = new Hls({
       maxBufferLength: 4,
