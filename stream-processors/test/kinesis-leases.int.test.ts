@@ -265,9 +265,11 @@ describe("Kinesis leases in DynamoDB: processors on separate data dirs, kill -9"
       const survivors = all.every((l) => l.owner !== null && l.owner !== victimOwner);
       return survivors && s.size === 2 && Date.now() - killedAt;
     });
-    // The victim renewed at most leaseMs / 3 before it died; a survivor notices a standing
-    // counter after a lease time and takes the lease at its next tick (leaseMs / 3 later).
-    expect(movedAfter).toBeLessThanOrEqual(LEASE_MS + LEASE_MS / 3 + 1500);
+    // A survivor sees the victim's last counter at its next tick (up to leaseMs / 3 after the
+    // renewal, which was at most leaseMs / 3 before the kill), takes the lease once that counter
+    // stood still for a lease time, at a tick: at most a lease time and two ticks after the
+    // kill, plus the slowness of a loaded machine. Measured: 9.5 s with 6 s leases.
+    expect(movedAfter).toBeLessThanOrEqual(LEASE_MS + (2 * LEASE_MS) / 3 + 1500);
 
     step(`leases moved after ${movedAfter} ms`);
     const finalCount = await until(
