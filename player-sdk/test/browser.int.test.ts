@@ -344,6 +344,7 @@ describe("QoE figures against what the page saw", () => {
       "view_end",
     )) as Extract<WireEvent, { event_type: "playback.view_end" }>;
     const shown = await page.evaluate(() => window.shown);
+    const fragLevels = await page.evaluate(() => window.fragLevels);
     const playedMs = await page.evaluate(() => {
       const p = window.t.video.played;
       let s = 0;
@@ -363,7 +364,7 @@ describe("QoE figures against what the page saw", () => {
     expect(Math.abs(end.stats.playing_ms - shown.stopwatchMs) / shown.stopwatchMs).toBeLessThan(0.02);
     console.log(
       `switches ${switches.length - 1}, picture changes ${shown.sizes.length - 1} (${shown.sizes.join(" → ")}); ` +
-        `playing_ms ${end.stats.playing_ms}, played ${Math.round(playedMs)} ms, stopwatch ${Math.round(shown.stopwatchMs)} ms`,
+        `FRAG_CHANGED levels ${fragLevels.join(" → ")}; playing_ms ${end.stats.playing_ms}, played ${Math.round(playedMs)} ms, stopwatch ${Math.round(shown.stopwatchMs)} ms`,
     );
     expect(collector.rejected).toEqual([]);
   });
@@ -427,6 +428,7 @@ declare global {
     play(): Promise<boolean>;
     marks: { waiting: number[]; playing: number[]; requested: number[] };
     made: string[];
+    fragLevels: number[];
     shown: { sizes: string[]; stopwatchMs: number; frames: number };
     t: {
       tracker: import("../src/types.ts").Tracker;

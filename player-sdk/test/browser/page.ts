@@ -59,6 +59,11 @@ export const PAGE = `<!doctype html>
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       hls.autoLevelCapping = 0;
     });
+    // hls.js's own account of the level at the playhead, for comparison only.
+    window.fragLevels = [];
+    hls.on(Hls.Events.FRAG_CHANGED, (_, d) => {
+      if (d.frag.type === "main" && window.fragLevels.at(-1) !== d.frag.level) window.fragLevels.push(d.frag.level);
+    });
     hls.loadSource("/hls/master.m3u8");
     hls.attachMedia(video);
     const video_ = { id: "test-pattern", title: "Test pattern + tone" };
