@@ -37,7 +37,7 @@ describe("compaction over the real archiver's files", () => {
       [...knownViews(), ...knownJobs(), ...knownApiCalls()],
       {
         "events/event_type=playback/": 29,
-        "events/event_type=job/": 14,
+        "events/event_type=job/": 13, // 14 published, one a duplicate delivery the archiver drops
         "events/event_type=api/": 4,
         "records/views/": 7,
       },

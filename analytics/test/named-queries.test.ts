@@ -7,13 +7,13 @@ import { archiveWithProcessors, type Harness } from "./harness.ts";
 let h: Harness;
 let queries: Map<string, NamedQuery>;
 
-// 29 playback events (4+7+4+2+5+3+4), 14 job events (13 + one duplicate), 4 API calls;
+// 29 playback events (4+7+4+2+5+3+4), 14 job events (13 + one duplicate the archiver drops), 4 API calls;
 // 7 final views (V7 by the timeout), 2 final jobs.
 beforeAll(async () => {
   queries = await loadNamedQueries();
   h = await archiveWithProcessors([...knownViews(), ...knownJobs(), ...knownApiCalls()], {
     "events/event_type=playback/": 29,
-    "events/event_type=job/": 14,
+    "events/event_type=job/": 13,
     "events/event_type=api/": 4,
     "records/views/": 7,
     "records/jobs/": 2,
