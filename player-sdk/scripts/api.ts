@@ -97,7 +97,7 @@ if (import.meta.main) {
   for (const r of extractApi(update)) {
     ok &&= r.ok;
     process.stdout.write(
-      `${r.ok ? "✔" : "✘"} ${r.name}: ${r.reportChanged ? (update ? "report updated" : "public API differs from etc/" + r.name + ".api.md") : "report current"}\n`,
+      `${r.ok ? "✔" : "✘"} ${r.name}: ${r.reportChanged ? (update ? "report updated" : `public API differs from etc/${r.name}.api.md`) : "report current"}\n`,
     );
     for (const e of r.errors) process.stdout.write(`    ${e}\n`);
   }

@@ -58,8 +58,8 @@ export async function backfill(
   onProgress: (p: BackfillProgress) => void = () => undefined,
 ): Promise<BackfillProgress> {
   const objects = [];
+  // Names starting with _ or . are compaction's staging (Athena and Hive skip them too).
   for (const prefix of hourPrefixes(range.from, range.to))
-    // Names starting with _ or . are compaction's staging (Athena and Hive skip them too).
     for (const o of await deps.archive.list(prefix))
       if (o.key.endsWith(".parquet") && !/^[_.]/.test(o.key.slice(o.key.lastIndexOf("/") + 1))) objects.push(o);
   const progress: BackfillProgress = {

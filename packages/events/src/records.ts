@@ -33,7 +33,8 @@ export const ViewRecord = Obj(
     weight: Opt(
       Type.Number({
         minimum: 1,
-        description: "views this record stands for: 1 / sample_rate (sum it instead of counting records; 1 when absent)",
+        description:
+          "views this record stands for: 1 / sample_rate (sum it instead of counting records; 1 when absent)",
       }),
     ),
     status: Keyword(["active", "ended"] as const),
