@@ -75,11 +75,21 @@ describe.each(BUSES)("processors on real %s, Elasticsearch and MinIO", (name, bu
         180_000,
       );
       // Every processor of the survivor (the archiver's cuts, the sessionizer's checkpoints) caught up.
+      // The lags last seen, named by processor, so a timeout says which group is stuck where.
+      let lagging: string[] = [];
       await waitFor(
         "every group's lag at 0",
-        async () => (await Promise.all(b.running.map((r) => r.lag()))).flat().every((l) => l.lag === 0),
+        async () => {
+          lagging = [];
+          for (const r of b.running)
+            for (const l of await r.lag())
+              if (l.lag > 0) lagging.push(`${r.processor.name} ${l.topic}/${l.partition}: ${l.lag}`);
+          return lagging.length === 0;
+        },
         120_000,
-      );
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; still behind: ${lagging.join(", ")}`);
+      });
     } finally {
       await b.stop();
     }
