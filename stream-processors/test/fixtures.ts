@@ -1,4 +1,5 @@
-import type { Position } from "@reeltime/connectors";
+import type { ConsumedMessage, Position } from "@reeltime/connectors";
+import { TOPICS } from "@reeltime/events";
 import { archivedEventIds, publishEvents, syntheticEvents } from "../src/drill/workload.ts";
 import type { Committer } from "../src/runtime/processor.ts";
 
@@ -33,4 +34,30 @@ export function testCommitter(hold: number | undefined, opts: { failCommits?: nu
     { hold: () => state.hold },
   ) as Committer;
   return { commit, state };
+}
+
+/** Batches of playback events as a consumer would deliver them, numbered by one running offset. */
+export function playbackBatches() {
+  let offset = 0;
+  return {
+    /** The next offset to be given out (the last one given is offset - 1). */
+    get offset() {
+      return offset;
+    },
+    batch: (events: object[], partition = "0") => ({
+      topic: TOPICS.playback,
+      partition,
+      messages: events.map(
+        (e): ConsumedMessage => ({
+          topic: TOPICS.playback,
+          partition,
+          offset: String(offset++),
+          key: "k",
+          value: new TextEncoder().encode(JSON.stringify(e)),
+          headers: {},
+          timestamp: Date.now(),
+        }),
+      ),
+    }),
+  };
 }

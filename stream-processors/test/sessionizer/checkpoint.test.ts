@@ -6,18 +6,17 @@ import { join } from "node:path";
 import {
   type Archive,
   type Bus,
-  type ConsumedMessage,
   createArchive,
   createBus,
   createSearchStore,
   type SearchStore,
 } from "@reeltime/connectors";
-import { exampleEvent, TOPICS } from "@reeltime/events";
+import { exampleEvent } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { processorMetrics } from "../../src/runtime/processor.ts";
 import { createSessionizer } from "../../src/sessionizer/processor.ts";
-import { testCommitter } from "../fixtures.ts";
+import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";
 
 const log = createLogger("checkpoint-test", { level: "silent" });
@@ -27,23 +26,8 @@ let search: SearchStore;
 let archive: Archive;
 /** Bytes the processor stored in the archive, per call. */
 const puts: { key: string; bytes: number }[] = [];
-let offset = 0;
-
-const batch = (events: object[], partition = "0") => ({
-  topic: TOPICS.playback,
-  partition,
-  messages: events.map(
-    (e): ConsumedMessage => ({
-      topic: TOPICS.playback,
-      partition,
-      offset: String(offset++),
-      key: "k",
-      value: new TextEncoder().encode(JSON.stringify(e)),
-      headers: {},
-      timestamp: Date.now(),
-    }),
-  ),
-});
+const feed = playbackBatches();
+const batch = feed.batch;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "reeltime-ckpt-"));
@@ -71,7 +55,7 @@ afterAll(async () => {
 
 const sessionizer = () =>
   createSessionizer(
-    { search, archive, bus, log, metrics: processorMetrics(createRegistry(`ckpt-${offset}`)) },
+    { search, archive, bus, log, metrics: processorMetrics(createRegistry(`ckpt-${feed.offset}`)) },
     { snapshotEveryMs: 0 },
   );
 
@@ -86,7 +70,7 @@ describe("sessionizer lookups", () => {
       upsertViews: (r: Parameters<SearchStore["upsertViews"]>[0]) => search.upsertViews(r),
     } as SearchStore;
     const s = createSessionizer(
-      { search: counting, archive, bus, log, metrics: processorMetrics(createRegistry(`ckpt-get-${offset}`)) },
+      { search: counting, archive, bus, log, metrics: processorMetrics(createRegistry(`ckpt-get-${feed.offset}`)) },
       { snapshotEveryMs: 0 },
     );
     const commit = testCommitter(1);
@@ -128,7 +112,7 @@ describe("sessionizer checkpoints", () => {
     expect(one).toBeGreaterThan(0);
     expect(one).toBeLessThan(3000);
     expect(one * 40).toBeLessThan(all);
-    expect(commit.state.commits.at(-1)?.offset).toBe(String(offset - 1));
+    expect(commit.state.commits.at(-1)?.offset).toBe(String(feed.offset - 1));
 
     // A new owner rebuilds the same 300 views from the log, and folds on from there.
     const again = sessionizer();

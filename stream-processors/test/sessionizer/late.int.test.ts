@@ -6,7 +6,6 @@ import { join } from "node:path";
 import {
   type Archive,
   type Bus,
-  type ConsumedMessage,
   createArchive,
   createBus,
   createSearchStore,
@@ -19,7 +18,7 @@ import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { processorMetrics } from "../../src/runtime/processor.ts";
 import { createSessionizer } from "../../src/sessionizer/processor.ts";
-import { testCommitter } from "../fixtures.ts";
+import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";
 
 const log = createLogger("late-int", { level: "silent" });
@@ -27,22 +26,8 @@ let dir: string;
 let bus: Bus;
 let search: SearchStore;
 let archive: Archive;
-let offset = 0;
-const batch = (events: object[]) => ({
-  topic: TOPICS.playback,
-  partition: "0",
-  messages: events.map(
-    (e): ConsumedMessage => ({
-      topic: TOPICS.playback,
-      partition: "0",
-      offset: String(offset++),
-      key: "k",
-      value: new TextEncoder().encode(JSON.stringify(e)),
-      headers: {},
-      timestamp: Date.now(),
-    }),
-  ),
-});
+const feed = playbackBatches();
+const batch = feed.batch;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "reeltime-late-int-"));
@@ -70,7 +55,7 @@ afterAll(async () => {
 
 const sessionizer = () =>
   createSessionizer(
-    { search, archive, bus, log, metrics: processorMetrics(createRegistry(`late-int-${offset}`)) },
+    { search, archive, bus, log, metrics: processorMetrics(createRegistry(`late-int-${feed.offset}`)) },
     { timeoutMs: 60_000, graceMs: 10 * 60_000, snapshotEveryMs: 0 },
   );
 
