@@ -15,6 +15,10 @@ export default defineConfig({
           // so a unit test that spawns ffmpeg, Chromium, Java or Go fails on every machine
           // (packages/testkit/src/hermetic-path.ts; checked by packages/testkit/test/hermetic.test.ts).
           env: { PATH: hermeticPath(import.meta.dirname), REELTIME_UNIT_TIER: "1" },
+          // A hang guard, not a speed goal (bench/ has those): some unit tests run the CLI in a
+          // child process or API Extractor, which take several seconds while every core is busy
+          // with the other test files; 5 s failed them on a loaded machine.
+          testTimeout: 30_000,
         },
       },
       {

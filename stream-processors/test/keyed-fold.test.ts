@@ -1,12 +1,23 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Archive, type Bus, type ConsumedMessage, createArchive, createBus } from "@reeltime/connectors";
+import {
+  type Archive,
+  type Bus,
+  type BusMessage,
+  type ConsumedMessage,
+  createArchive,
+  createBus,
+  type DeadLetter,
+} from "@reeltime/connectors";
+import { exampleEvent, TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { KeyedFold } from "../src/runtime/keyed-fold.ts";
+import { ParquetWriter } from "../src/archiver/parquet.ts";
+import { createViewArchiver } from "../src/records/archiver.ts";
+import { KeyedFold, UNFIT_KEY } from "../src/runtime/keyed-fold.ts";
 import { processorMetrics } from "../src/runtime/processor.ts";
-import { testCommitter } from "./fixtures.ts";
+import { playbackBatches, testCommitter } from "./fixtures.ts";
 
 const log = createLogger("keyed-fold-test", { level: process.env.LOG_LEVEL ?? "silent" });
 interface Ev {
@@ -95,5 +106,109 @@ describe("keyed fold across holds", () => {
     expect(c.state.commits.length).toBe(commits);
     expect(a.size).toBe(0);
     await expect(a.handle(batch(11), c.commit)).rejects.toThrow(/changed hands/);
+  });
+});
+
+/** A bus that keeps what is published to the dead-letter topic (the fold only publishes dead letters). */
+function letterBus() {
+  const letters: DeadLetter[] = [];
+  const spy = {
+    publish: async (t: string, messages: BusMessage[]) => {
+      expect(t).toBe(TOPICS.deadLetter);
+      for (const m of messages) letters.push(JSON.parse(new TextDecoder().decode(m.value)) as DeadLetter);
+    },
+  } as unknown as Bus;
+  return { letters, bus: spy };
+}
+
+describe("keyed fold: a key whose record cannot be computed", () => {
+  it("goes to dead letters with its reason; the other keys' records are written and the partition is committed", async () => {
+    const { letters, bus: spy } = letterBus();
+    const records = new Map<string, number>();
+    const f = new KeyedFold<Ev, { key: string; events: number }>(
+      {
+        name: "fold",
+        group: "reeltime-test-unfit",
+        topic,
+        keyOf: (e) => e.key,
+        compute: (events) => {
+          if (events[0]!.key === "bad") throw new Error("a view needs at least one SDK event");
+          return { key: events[0]!.key, events: events.length };
+        },
+        isFinal: () => false,
+        upsert: async (rs) => {
+          for (const r of rs) records.set(r.key, r.events);
+        },
+        timeoutMs: 60_000,
+        snapshotEveryMs: 0,
+      },
+      { archive, bus: spy, log, metrics: processorMetrics(createRegistry(`fold-unfit-${n++}`)) },
+    );
+    const msg = (i: number, key: string): ConsumedMessage => ({
+      ...message(i),
+      key,
+      value: new TextEncoder().encode(JSON.stringify({ event_id: `u${i}`, key, app_id: "app-1" })),
+    });
+    const c = testCommitter(1);
+    await f.handle({ topic, partition: "0", messages: [msg(0, "good"), msg(1, "bad"), msg(2, "good")] }, c.commit);
+    expect(records.get("good")).toBe(2);
+    expect(records.has("bad")).toBe(false);
+    expect(c.state.commits.at(-1)?.offset).toBe("2");
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ stage: "fold", reason: UNFIT_KEY, topic, app_id: "app-1" });
+    expect(letters[0]!.message).toMatch(/key bad: a view needs at least one SDK event/);
+    expect(letters[0]!.payload).toMatchObject({ key: "bad" });
+
+    // The key left the state: the next checkpoints do not fail on it again, and later batches commit.
+    await f.handle({ topic, partition: "0", messages: [msg(3, "good")] }, c.commit);
+    expect(records.get("good")).toBe(3);
+    expect(c.state.commits.at(-1)?.offset).toBe("3");
+    expect(letters).toHaveLength(1);
+    expect(f.size).toBe(1);
+    // A restart from the checkpoint does not bring the key back either.
+    const again = new KeyedFold<Ev, { key: string; events: number }>(
+      {
+        name: "fold",
+        group: "reeltime-test-unfit",
+        topic,
+        keyOf: (e) => e.key,
+        compute: (events) => ({ key: events[0]!.key, events: events.length }),
+        isFinal: () => false,
+        upsert: async () => undefined,
+        timeoutMs: 60_000,
+        snapshotEveryMs: 0,
+      },
+      { archive, bus: spy, log, metrics: processorMetrics(createRegistry(`fold-unfit-${n++}`)) },
+    );
+    await again.handle({ topic, partition: "0", messages: [msg(4, "good")] }, testCommitter(2).commit);
+    expect(again.size).toBe(1);
+  });
+});
+
+describe("view archiver and CMCD reports", () => {
+  it("a CMCD report for a view it does not hold starts nothing: no dead letter, the partition is committed", async () => {
+    const { letters, bus: spy } = letterBus();
+    const writer = new ParquetWriter();
+    const va = createViewArchiver(
+      { archive, bus: spy, log, metrics: processorMetrics(createRegistry(`va-${n++}`)), writer },
+      { snapshotEveryMs: 0 },
+    );
+    const feed = playbackBatches();
+    const c = testCommitter(1);
+    const cmcd = (i: number, view: string) => ({
+      ...exampleEvent("playback.cmcd"),
+      event_id: `01900000-0000-7000-8000-${String(i).padStart(12, "0")}`,
+      view_id: view,
+    });
+    // The report of another player's session, alone in its batch: the fold checkpoints right after.
+    await va.handle(feed.batch([cmcd(1, "other-sid")]), c.commit);
+    expect(va.size).toBe(0);
+    expect(c.state.commits.at(-1)?.offset).toBe(String(feed.offset - 1));
+    const start = { ...exampleEvent("playback.view_start"), view_id: "va-view" };
+    await va.handle(feed.batch([start, cmcd(2, "va-view")]), c.commit);
+    expect(va.size).toBe(1);
+    expect(c.state.commits.at(-1)?.offset).toBe(String(feed.offset - 1));
+    expect(letters).toEqual([]);
+    await writer.close();
   });
 });

@@ -16,6 +16,7 @@ import { KeyedFold } from "../runtime/keyed-fold.ts";
 import type { ProcessorMetrics } from "../runtime/processor.ts";
 import { computeView, type ViewEvent } from "../sessionizer/compute.ts";
 import { VIEW_TIMEOUT_MS } from "../sessionizer/processor.ts";
+import { isCmcd } from "../sessionizer/view-state.ts";
 
 export interface RecordArchiverDeps {
   archive: Archive;
@@ -70,6 +71,8 @@ export function createViewArchiver(
       topic: TOPICS.playback,
       keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
       compute: (events, { timedOut }) => computeView(events, { timedOut }),
+      // As in the sessionizer: a CMCD report joins the view of its id, it never starts one.
+      joinsOnly: isCmcd,
       isFinal,
       upsert: (records) =>
         writeFinal(

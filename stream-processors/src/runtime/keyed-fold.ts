@@ -1,5 +1,13 @@
-import type { Archive, Bus, ConsumedBatch, Position } from "@reeltime/connectors";
+import {
+  type Archive,
+  type Bus,
+  boundedPayload,
+  type ConsumedBatch,
+  type DeadLetter,
+  type Position,
+} from "@reeltime/connectors";
 import type { Logger } from "@reeltime/runtime";
+import { v7 as uuidv7 } from "uuid";
 import { listFolder } from "./list-folder.ts";
 import { deadLetter, decode, publishDeadLetters } from "./messages.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./processor.ts";
@@ -31,6 +39,9 @@ export interface Folder<E, S, R> {
   save(state: S): unknown;
   load(saved: unknown): S;
 }
+
+/** Dead-letter reason of a key whose record cannot be computed from its events. */
+export const UNFIT_KEY = "record_failed";
 
 interface Entry<S> {
   state: S;
@@ -311,13 +322,33 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
   async #checkpoint(topic: string, partition: string, st: PartitionState<S>, commit: Committer): Promise<void> {
     if (!this.#current(topic, partition, st, commit) || !st.dirty) return;
     const records = new Map<string, R>();
+    const unfit: DeadLetter[] = [];
     for (const k of st.touched) {
       const entry = st.keys.get(k);
       if (!entry) continue;
-      const record = this.#f.result(entry.state, { timedOut: entry.timedOut === true });
+      let record: R;
+      try {
+        record = this.#f.result(entry.state, { timedOut: entry.timedOut === true });
+      } catch (err) {
+        // The record is a pure function of the key's state: it fails the same way on every
+        // checkpoint, so the key is dead-lettered and dropped instead of stopping the partition.
+        unfit.push(this.#keyLetter(topic, k, entry, err));
+        st.keys.delete(k);
+        st.changed.delete(k);
+        st.removed.add(k);
+        continue;
+      }
       entry.final = this.#o.isFinal(record);
       records.set(k, record);
       st.changed.add(k);
+    }
+    if (unfit.length > 0) {
+      await publishDeadLetters(this.#bus, unfit);
+      this.#metrics.deadLetters.inc({ processor: this.name, reason: UNFIT_KEY }, unfit.length);
+      this.#log.warn(
+        { topic, partition, keys: unfit.length, first: unfit[0]?.message },
+        `${this.name}: keys whose record cannot be computed went to dead letters; the partition moves on`,
+      );
     }
     const save = (key: string, e: Entry<S>): SavedKey => ({
       key,
@@ -368,6 +399,28 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     if (st.pending) await commit([st.pending]);
     st.dirty = false;
     st.lastSnapshotAt = Date.now();
+  }
+
+  /** A dead letter for a key whose record cannot be computed, with its saved state (bounded). */
+  #keyLetter(topic: string, key: string, entry: Entry<S>, err: unknown): DeadLetter {
+    let state: unknown;
+    try {
+      state = this.#f.save(entry.state);
+    } catch {
+      state = undefined;
+    }
+    // The tenant, when the state carries it (a list folder keeps the key's events).
+    const app = ((Array.isArray(state) ? state[0] : state) as { app_id?: unknown } | undefined)?.app_id;
+    return {
+      dead_letter_id: uuidv7(),
+      stage: this.name,
+      reason: UNFIT_KEY,
+      message: `${this.name}: no record for key ${key}: ${(err as Error)?.message ?? String(err)}`.slice(0, 2000),
+      topic,
+      ...(typeof app === "string" ? { app_id: app } : {}),
+      payload: boundedPayload({ key, state }),
+      received_at: new Date().toISOString(),
+    };
   }
 
   /** Finalises keys that went silent, settles held-back events, drops finished keys after the grace period, checkpoints. */

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Archive } from "@reeltime/connectors";
 
 /** One key as a checkpoint keeps it. */
@@ -23,6 +24,8 @@ export interface LogObject {
   put: SavedKey[];
   del: string[];
   touched: string[];
+  /** Who wrote it: one id per StateLog, so a write retried after a lost answer knows its own object. */
+  writer?: string;
 }
 
 /** The checkpoint written before the log existed: every key with all its events. */
@@ -46,19 +49,23 @@ export interface Restored {
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-const NAME = /\/(\d{12})\.(base|delta)\.json$/;
+/** `<n>.json`; logs written before the number alone was the name also have `<n>.base.json`, `<n>.delta.json`. */
+const NAME = /\/(\d{12})(?:\.(base|delta))?\.json$/;
 
 /**
- * A partition's state as a log of objects in the Archive (`<prefix>/<n>.base.json`,
- * `<prefix>/<n>.delta.json`): each checkpoint writes what changed since the one before, and a
- * new base once the deltas since the last one outweigh it (so writes stay proportional to
- * the changes, and restores read at most about twice the state). Objects are written
- * create-only: a second writer of the same number means the partition changed hands.
+ * A partition's state as a log of objects in the Archive (`<prefix>/<n>.json`, a base or a
+ * delta): each checkpoint writes what changed since the one before, and a new base once the
+ * deltas since the last one outweigh it (so writes stay proportional to the changes, and
+ * restores read at most about twice the state). Objects are written create-only under their
+ * number alone, whatever their kind: a second writer of the same number means the partition
+ * changed hands. A write whose answer was lost and was sent again finds its own object (same
+ * writer id) and counts as stored.
  */
 export class StateLog {
   readonly #archive: Archive;
   readonly #prefix: string;
   readonly #legacyKey: string;
+  readonly #writer = randomUUID();
 
   constructor(archive: Archive, prefix: string, legacyKey: string) {
     this.#archive = archive;
@@ -66,15 +73,15 @@ export class StateLog {
     this.#legacyKey = legacyKey;
   }
 
-  #name(n: number, kind: "base" | "delta") {
-    return `${this.#prefix}${String(n).padStart(12, "0")}.${kind}.json`;
+  #name(n: number) {
+    return `${this.#prefix}${String(n).padStart(12, "0")}.json`;
   }
 
   async restore(): Promise<Restored> {
     const objects = (await this.#archive.list(this.#prefix))
       .map((o) => ({ key: o.key, m: NAME.exec(o.key) }))
       .filter((o): o is { key: string; m: RegExpExecArray } => o.m !== null)
-      .map((o) => ({ key: o.key, n: Number(o.m[1]), kind: o.m[2] as "base" | "delta" }))
+      .map((o) => ({ key: o.key, n: Number(o.m[1]) }))
       .sort((a, b) => a.n - b.n);
     const out: Restored = { keys: new Map(), n: -1, baseBytes: 0, deltaBytes: 0, touched: [] };
     if (objects.length === 0) {
@@ -84,29 +91,37 @@ export class StateLog {
       }
       return out;
     }
-    const baseAt = objects.findLastIndex((o) => o.kind === "base");
-    for (const o of objects.slice(Math.max(0, baseAt))) {
-      const bytes = await this.#archive.get(o.key);
+    // From the newest object back to the last base (its kind is in the object), then applied in order.
+    const chain: { bytes: number; obj: LogObject }[] = [];
+    for (let i = objects.length - 1; i >= 0; i--) {
+      const bytes = await this.#archive.get(objects[i]!.key);
       const obj = JSON.parse(decoder.decode(bytes)) as LogObject;
-      if (o.kind === "base") {
+      chain.unshift({ bytes: bytes.length, obj });
+      if (obj.kind === "base") break;
+    }
+    for (const { bytes, obj } of chain) {
+      if (obj.kind === "base") {
         out.keys.clear();
-        out.baseBytes = bytes.length;
-      } else out.deltaBytes += bytes.length;
+        out.baseBytes = bytes;
+      } else out.deltaBytes += bytes;
       for (const k of obj.del) out.keys.delete(k);
       for (const k of obj.put) out.keys.set(k.key, k);
-      out.n = o.n;
+      out.n = obj.n;
       out.touched = obj.touched;
     }
     return out;
   }
 
-  /** Writes object n; false when it exists already (another owner wrote it). */
+  /** Writes object n; false when it exists already and another writer wrote it. */
   async write(obj: LogObject): Promise<{ stored: boolean; bytes: number }> {
-    const body = encoder.encode(JSON.stringify(obj));
-    const stored = await this.#archive.put(this.#name(obj.n, obj.kind), body, {
-      contentType: "application/json",
-      ifAbsent: true,
-    });
+    const key = this.#name(obj.n);
+    const body = encoder.encode(JSON.stringify({ ...obj, writer: this.#writer }));
+    let stored = await this.#archive.put(key, body, { contentType: "application/json", ifAbsent: true });
+    if (!stored) {
+      // A client that sent the write again after losing the answer to the first finds its own object.
+      const there = JSON.parse(decoder.decode(await this.#archive.get(key))) as LogObject;
+      stored = there.writer === this.#writer;
+    }
     return { stored, bytes: body.length };
   }
 
