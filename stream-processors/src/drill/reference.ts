@@ -28,12 +28,22 @@ export function referenceView(input: PlaybackEvent[]): ReferenceView {
   let stalls = 0;
   let milestone = 0;
   let end: PlaybackEvent | undefined;
+  // The SDK's newest running totals (heartbeat, view_end) and the clock's totals when they came:
+  // playing and rebuffer time are the SDK's, plus the clock's time after its last report.
+  let reported: { playing: number; stalled: number; clockPlaying: number; clockStalled: number } | undefined;
   for (const e of events) {
     const t = at(e);
     if (t > since) {
       spent[phase] += t - since;
       since = t;
     }
+    if (e.event_type === "playback.heartbeat" || e.event_type === "playback.view_end")
+      reported = {
+        playing: e.stats.playing_ms,
+        stalled: e.stats.rebuffer_ms,
+        clockPlaying: spent.playing,
+        clockStalled: spent.stalled,
+      };
     if (phase === "done") continue;
     switch (e.event_type) {
       case "playback.startup_complete":
@@ -75,8 +85,8 @@ export function referenceView(input: PlaybackEvent[]): ReferenceView {
 
   const last = events[events.length - 1]!;
   const startupSeconds = firstFrameAt === undefined ? undefined : (firstFrameAt - at(request)) / 1000;
-  const playing = spent.playing;
-  const stalled = spent.stalled;
+  const playing = reported ? reported.playing + spent.playing - reported.clockPlaying : spent.playing;
+  const stalled = reported ? reported.stalled + spent.stalled - reported.clockStalled : spent.stalled;
   const ratio = playing + stalled === 0 ? 0 : stalled / (playing + stalled);
   // Exit before video start: ended without a first frame after waiting at least 1 s.
   const ebvs = end !== undefined && firstFrameAt === undefined && at(last) - at(request) >= 1000;
@@ -100,7 +110,7 @@ export function referenceView(input: PlaybackEvent[]): ReferenceView {
     playback_failure: false,
     playing_ms: playing,
     paused_ms: spent.paused,
-    // Watch time includes startup and rebuffering, excludes pauses.
+    // Watch time includes startup and rebuffering, excludes pauses (playing and rebuffering as reported).
     watch_ms: spent.requested + playing + stalled,
     rebuffer_count: stalls,
     rebuffer_ms: stalled,

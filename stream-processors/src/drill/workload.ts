@@ -24,24 +24,32 @@ export function syntheticEvents(
     const base = t0 + v * 7;
     const rows: [number, string, Record<string, unknown>?][] = [[0, "view_start"]];
     if (v % 10 !== 9) {
-      rows.push([500 + (v % 5) * 300, "startup_complete", { startup_ms: 500 + (v % 5) * 300 }]);
+      // The SDK's running totals in heartbeat and view_end agree with the schedule (known by construction).
+      const startup = 500 + (v % 5) * 300;
+      const stall = v % 3 === 0 ? 400 * (1 + (v % 4)) : 0;
+      const paused = v % 4 === 1 ? 3000 : 0;
+      rows.push([startup, "startup_complete", { startup_ms: startup }]);
       rows.push([
         2000,
         "heartbeat",
-        { state: "playing", stats: { playing_ms: 100, rebuffer_ms: 0, rebuffer_count: 0 } },
+        { state: "playing", stats: { playing_ms: 2000 - startup, rebuffer_ms: 0, rebuffer_count: 0 } },
       ]);
-      if (v % 3 === 0)
-        rows.push(
-          [5000, "rebuffer_start"],
-          [5000 + 400 * (1 + (v % 4)), "rebuffer_end", { duration_ms: 400 * (1 + (v % 4)) }],
-        );
-      if (v % 4 === 1) rows.push([9000, "pause"], [12_000, "play"], [12_000, "playing"]);
+      if (stall > 0) rows.push([5000, "rebuffer_start"], [5000 + stall, "rebuffer_end", { duration_ms: stall }]);
+      if (paused > 0) rows.push([9000, "pause"], [12_000, "play"], [12_000, "playing"]);
       rows.push([20_000, "milestone", { percent: 10 }]);
       if (v % 7 !== 3)
         rows.push([
           30_000,
           "view_end",
-          { reason: "ended", stats: { playing_ms: 1, rebuffer_ms: 0, rebuffer_count: 0 } },
+          {
+            reason: "ended",
+            stats: {
+              // Media played: a little under the clock time when frames came late, as a real SDK reports.
+              playing_ms: 30_000 - startup - stall - paused - (v % 37),
+              rebuffer_ms: stall,
+              rebuffer_count: stall > 0 ? 1 : 0,
+            },
+          },
         ]);
     } else
       rows.push([

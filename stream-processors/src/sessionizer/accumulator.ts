@@ -98,6 +98,13 @@ export interface ViewAcc {
   lastSeq: number;
   /** Newest server receive time (device time when absent) of any event. */
   updated: number;
+  /**
+   * The SDK's running totals from the newest event in order that carries them (heartbeat,
+   * view_end), with the timeline's totals at that event: playing and rebuffer time are the
+   * SDK's (measured on the media element), plus what the timeline adds after its last report
+   * (beacons lost at the end of the view).
+   */
+  sdk?: { seq: number; playing: number; rebuffering: number; atPlaying: number; atRebuffering: number };
 }
 
 const ts = (e: ViewEvent) => Date.parse(e.client_ts);
@@ -289,6 +296,7 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
       if (synced && a.firstFrame && !terminal) a.state = synced;
       if (!a.rendition && e.rendition) a.rendition = rendition(e.rendition);
       a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
+      sdkTotals(a, e);
       break;
     }
     case "playback.rendition_switch":
@@ -305,6 +313,7 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
       break;
     case "playback.view_end":
       a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
+      sdkTotals(a, e);
       if (a.state !== "ended") {
         a.endReason = a.state === "error" ? (a.endReason ?? "error") : e.reason;
         a.endedAt = a.state === "error" ? (a.endedAt ?? t) : t;
@@ -315,6 +324,27 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
       countOther(a, e);
       break;
   }
+}
+
+/** Keeps the SDK's running totals of an event folded in order, with the timeline's at that point. */
+function sdkTotals(a: ViewAcc, e: Extract<ViewEvent, { stats: unknown }>): void {
+  if (a.sdk && a.sdk.seq > e.seq) return;
+  a.sdk = {
+    seq: e.seq,
+    playing: e.stats.playing_ms,
+    rebuffering: e.stats.rebuffer_ms,
+    atPlaying: a.playing,
+    atRebuffering: a.rebuffering,
+  };
+}
+
+/** Playing and rebuffer time: the SDK's newest totals plus the timeline's time after them. */
+export function playTimes(a: ViewAcc): { playing: number; rebuffering: number } {
+  if (!a.sdk) return { playing: a.playing, rebuffering: a.rebuffering };
+  return {
+    playing: a.sdk.playing + Math.max(0, a.playing - a.sdk.atPlaying),
+    rebuffering: a.sdk.rebuffering + Math.max(0, a.rebuffering - a.sdk.atRebuffering),
+  };
 }
 
 /** What the figures need of a rendition (not its codecs or other fields the event carries). */
@@ -410,7 +440,8 @@ export function finishView(a: ViewAcc, opts: { timedOut?: boolean } = {}): ViewR
     endedAt = a.lastTs;
   }
   const ebvs = ended && !a.firstFrame && !a.fatal && a.business === 0 && a.lastTs - a.t0 >= EBVS_MIN_WAIT_MS;
-  const ratio = rebufferRatio(a.rebuffering, a.playing);
+  const { playing, rebuffering } = playTimes(a);
+  const ratio = rebufferRatio(rebuffering, playing);
   const avgUpscale = a.upscaleMs > 0 ? a.upscaleWeighted / a.upscaleMs : undefined;
   const c = a.ctx;
   // Sampled views stand for 1 / sample_rate views each: every count and sum weights by it.
@@ -448,13 +479,13 @@ export function finishView(a: ViewAcc, opts: { timedOut?: boolean } = {}): ViewR
     ...opt("fatal_error_code", a.fatalCode),
     non_fatal_errors: a.nonFatal,
     business_errors: a.business,
-    playing_ms: a.playing,
-    watch_ms: a.startupWait + a.playing + a.rebuffering + a.seeking,
+    playing_ms: playing,
+    watch_ms: a.startupWait + playing + rebuffering + a.seeking,
     paused_ms: a.paused,
     rebuffer_count: a.rebuffers,
-    rebuffer_ms: a.rebuffering,
+    rebuffer_ms: rebuffering,
     rebuffer_ratio: round(ratio, 6),
-    rebuffer_frequency: round(rebufferFrequency(a.rebuffers, a.playing), 6),
+    rebuffer_frequency: round(rebufferFrequency(a.rebuffers, playing), 6),
     seek_count: a.seeks,
     seek_latency_ms: a.seekLatency,
     ...opt("avg_bitrate_bps", a.bitrateMs > 0 ? round(a.bitrateWeighted / a.bitrateMs, 2) : undefined),

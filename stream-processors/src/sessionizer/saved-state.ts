@@ -54,6 +54,7 @@ const ACC_FIELDS = [
   "lastTs",
   "lastSeq",
   "updated",
+  "sdk",
 ] as const satisfies readonly (keyof ViewAcc)[];
 
 // Every field of ViewAcc is listed (a field added there and not here fails to compile).

@@ -94,7 +94,7 @@ describe("sessionizer checkpoints", () => {
         [
           [0, "view_start"],
           [700, "startup_complete", { startup_ms: 700 }],
-          [10_700, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+          [10_700, "heartbeat", { state: "playing", stats: { playing_ms: 10_000, rebuffer_ms: 0, rebuffer_count: 0 } }],
         ],
         `ckpt-view-${i}`,
       ),

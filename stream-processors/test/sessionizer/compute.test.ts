@@ -4,6 +4,8 @@ import { computeView } from "../../src/sessionizer/compute.ts";
 import { box1080, r480, r720, timeline } from "./timeline.ts";
 
 const stats = { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 };
+/** What the SDK reports at the end of the full view below: the times counted by hand. */
+const fullStats = { playing_ms: 38_000, rebuffer_ms: 2000, rebuffer_count: 1 };
 
 // A view with every kind of interval, computed by hand (see the comments for each figure).
 const full = timeline([
@@ -20,7 +22,7 @@ const full = timeline([
   [45_000, "waiting"],
   [45_300, "seek_end", { from_ms: 40_000, to_ms: 50_000, latency_ms: 300 }],
   [45_300, "milestone", { percent: 25 }],
-  [51_150, "view_end", { reason: "ended", stats }],
+  [51_150, "view_end", { reason: "ended", stats: fullStats }],
 ]);
 
 describe("computeView: a full view, by hand", () => {
@@ -169,11 +171,53 @@ describe("computeView: outcomes", () => {
       timeline([
         [0, "view_start"],
         [1000, "startup_complete", { startup_ms: 1000 }],
-        [11_000, "heartbeat", { state: "paused", stats }],
-        [41_000, "heartbeat", { state: "playing", stats }],
-        [51_000, "view_end", { reason: "ended", stats }],
+        [11_000, "heartbeat", { state: "paused", stats: { ...stats, playing_ms: 10_000 } }],
+        [41_000, "heartbeat", { state: "playing", stats: { ...stats, playing_ms: 10_000 } }],
+        [51_000, "view_end", { reason: "ended", stats: { ...stats, playing_ms: 20_000 } }],
       ]),
     );
     expect([v.playing_ms, v.paused_ms]).toEqual([20_000, 30_000]);
+  });
+});
+
+describe("computeView: playing and rebuffer time are the SDK's running totals", () => {
+  // The SDK counts media played (the playhead's progress while playing), a little less than the
+  // clock time between events when frames were late; the record takes its figures.
+  const rows = (end: boolean): [number, string, Record<string, unknown>?][] => [
+    [0, "view_start"],
+    [1000, "startup_complete", { startup_ms: 1000 }],
+    [5000, "rebuffer_start"],
+    [6000, "rebuffer_end", { duration_ms: 1000 }],
+    [31_000, "heartbeat", { state: "playing", stats: { playing_ms: 28_640, rebuffer_ms: 990, rebuffer_count: 1 } }],
+    [41_000, "pause"],
+    [
+      51_000,
+      ...(end
+        ? ([
+            "view_end",
+            { reason: "ended", stats: { playing_ms: 38_560, rebuffer_ms: 990, rebuffer_count: 1 } },
+          ] as const)
+        : (["play"] as const)),
+    ],
+  ];
+
+  it("the newest report wins over the clock time between events", () => {
+    const v = computeView(timeline(rows(true)));
+    // Clock time: playing 4 s + 25 s + 10 s = 39 s, rebuffering 1 s; the SDK reported 38.56 s and 0.99 s.
+    expect([v.playing_ms, v.rebuffer_ms]).toEqual([38_560, 990]);
+    expect(v.rebuffer_ratio).toBeCloseTo(990 / (38_560 + 990), 6);
+    // watch = startup 1000 + playing + rebuffering
+    expect(v.watch_ms).toBe(1000 + 38_560 + 990);
+  });
+
+  it("time after the last report is added from the timeline (its view_end lost)", () => {
+    const v = computeView(timeline(rows(false)), { timedOut: true });
+    // 28 640 ms reported at 31 s, then 10 s of playing until the pause at 41 s.
+    expect([v.playing_ms, v.rebuffer_ms]).toEqual([38_640, 990]);
+  });
+
+  it("with no report at all, the timeline alone", () => {
+    const v = computeView(timeline(rows(false).filter(([, t]) => t !== "heartbeat")), { timedOut: true });
+    expect([v.playing_ms, v.rebuffer_ms]).toEqual([39_000, 1000]);
   });
 });

@@ -26,8 +26,6 @@ type Segment =
   | { kind: "warning" }
   | { kind: "milestone"; percent: 10 | 25 | 50 | 75 | 100 };
 
-const stats = { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 };
-
 const segment: fc.Arbitrary<Segment> = fc.oneof(
   fc.record({
     kind: fc.constantFrom("play", "pause", "rebuffer", "seek") as fc.Arbitrary<"play" | "pause" | "rebuffer" | "seek">,
@@ -85,13 +83,26 @@ export const generatedView = (viewId: string) =>
         } else {
           const start = now;
           now += s.ms;
-          // A heartbeat in the middle of the interval, reporting the state it is in.
+          // A heartbeat in the middle of the interval, reporting the state it is in and the SDK's
+          // running totals there (half of this interval counts when it is playing or rebuffering).
           const mid = start + Math.floor(s.ms / 2);
+          const half = mid - start;
           const hb = (state: string) =>
-            [mid, "heartbeat", { state, stats }] as [number, string, Record<string, unknown>];
+            [
+              mid,
+              "heartbeat",
+              {
+                state,
+                stats: {
+                  playing_ms: t.playingMs + (s.kind === "play" ? half : 0),
+                  rebuffer_ms: t.rebufferMs + (s.kind === "rebuffer" ? half : 0),
+                  rebuffer_count: t.rebuffers + (s.kind === "rebuffer" ? 1 : 0),
+                },
+              },
+            ] as [number, string, Record<string, unknown>];
           if (s.kind === "play") {
-            t.playingMs += s.ms;
             if (s.heartbeat) rows.push(hb("playing"));
+            t.playingMs += s.ms;
           } else if (s.kind === "pause") {
             rows.push([start, "pause"]);
             if (s.heartbeat) rows.push(hb("paused"));
@@ -114,6 +125,7 @@ export const generatedView = (viewId: string) =>
         }
       }
       // The last event closes the last interval (time after it is unknown to anyone).
+      const stats = { playing_ms: t.playingMs, rebuffer_ms: t.rebufferMs, rebuffer_count: t.rebuffers };
       if (ended) rows.push([now, "view_end", { reason: "ended", stats }]);
       else rows.push([now, "heartbeat", { state: "playing", stats }]);
       t.events = rows.length;

@@ -5,8 +5,9 @@ import { computeView } from "../../src/sessionizer/compute.ts";
 import { lateOnRecord } from "../../src/sessionizer/late-record.ts";
 import { timeline } from "./timeline.ts";
 
-const stats = { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 };
-// Playing from 1 s to 11 s, one stall of 2 s, ended at 13 s: seq 0..4.
+// Playing from 1 s to 5 s and 7 s to 13 s, one stall of 2 s, ended at 13 s: seq 0..4. The SDK's
+// totals at the end say the same.
+const stats = { playing_ms: 10_000, rebuffer_ms: 2000, rebuffer_count: 1 };
 const rows: [number, string, Record<string, unknown>?][] = [
   [0, "view_start"],
   [1000, "startup_complete", { startup_ms: 1000 }],
