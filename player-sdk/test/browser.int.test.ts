@@ -410,9 +410,13 @@ describe("the offline queue across tabs", () => {
     // The closed tab's view end, made on pagehide while offline, was adopted and delivered too.
     const endB = collector.events().find((e) => e.session_id === b.sessionId && e.event_type === "playback.view_end");
     expect((endB as Extract<WireEvent, { event_type: "playback.view_end" }> | undefined)?.reason).toBe("page_hide");
-    expect(
-      await a.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("reeltime.queue."))),
-    ).toEqual([]);
+    // Every queue drains and its key goes: the adopted one at once, tab a's own once its next
+    // flush (every 300 ms) has sent what it made meanwhile (a live tab keeps making events).
+    const queues = () =>
+      a.page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith("reeltime.queue.")));
+    const drainedBy = Date.now() + 10_000;
+    while (Date.now() < drainedBy && (await queues()).length > 0) await new Promise((r) => setTimeout(r, 100));
+    expect(await queues()).toEqual([]);
     expect(collector.rejected).toEqual([]);
   });
 });
