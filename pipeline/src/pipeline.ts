@@ -65,6 +65,8 @@ export interface JobRequest {
   enqueuedAt?: Date;
   /** The app the video belongs to (its job events and job record carry it); defaults to the pipeline's `appId`. */
   appId?: string;
+  /** Stops the job (its ffmpeg steps are killed and it ends as failed), e.g. when its worker lost the claim. */
+  signal?: AbortSignal;
 }
 
 export interface JobResult {
@@ -172,6 +174,8 @@ export class TranscodePipeline {
     const keys = mediaKeys(videoId);
     const result: JobResult = { jobId, videoId, status: "failed", durationMs: 0, renditions: [] };
     const abort = new AbortController();
+    if (request.signal?.aborted) abort.abort(request.signal.reason);
+    request.signal?.addEventListener("abort", () => abort.abort(request.signal?.reason), { once: true });
     const steps = new StepRunner(reporter, this.#retry, abort);
     const workDir = await mkdtemp(join(this.#o.workRoot, `reeltime-${jobId.slice(0, 40)}-`));
     const wait = request.enqueuedAt ? Math.max(0, Date.now() - request.enqueuedAt.getTime()) : undefined;

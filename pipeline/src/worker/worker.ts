@@ -37,7 +37,10 @@ export interface WorkerOptions {
   group?: string;
   /** The request topic (default {@link TRANSCODE_TOPIC}). */
   topic?: string;
-  /** A claim older than this with no result is taken over (default 1 h: longer than any job). */
+  /**
+   * A claim neither written nor renewed for this long, with no result, is taken over (default
+   * 2 min); the holder renews it every quarter of that while its job runs.
+   */
   claimTtlMs?: number;
   /** How often consumer lag is read into the lag gauge (default 15 s; 0: never). */
   lagIntervalMs?: number;
@@ -53,7 +56,7 @@ export function workerMetrics(registry: Registry = createRegistry("pipeline-work
     registry,
     jobs: new Counter({
       name: "reeltime_pipeline_jobs_total",
-      help: "Transcode requests this worker ended (completed, failed) or skipped (done elsewhere, bad message)",
+      help: "Transcode requests this worker ended (completed, failed), skipped (done elsewhere, bad message) or stopped (lost: another worker took its claim over)",
       labelNames: ["status"],
       registers: [registry],
     }),
@@ -185,18 +188,45 @@ export class TranscodeWorker {
       );
     const started = Date.now();
     this.metrics.inProgress.inc();
+    // The claim is renewed while the job runs; a worker that lost it (it was presumed dead and
+    // another took the request over) stops its job and leaves the result to the new holder.
+    const lost = new AbortController();
+    const claim = outcome.claim;
+    const renewing = setInterval(
+      () =>
+        void this.#claims.renew(claim).then(
+          (state) => {
+            if (state === "lost" && !lost.signal.aborted) {
+              this.#o.log?.warn(
+                { request: request.request_id, attempt: claim.attempt, worker: this.id },
+                `request ${request.request_id}: another worker took its claim over; this job stops`,
+              );
+              lost.abort(new Error("claim lost"));
+            }
+          },
+          (err: Error) =>
+            this.#o.log?.warn({ request: request.request_id, worker: this.id }, `claim renewal failed: ${err.message}`),
+        ),
+      Math.max(250, Math.floor(this.#claims.ttlMs / 4)),
+    );
+    renewing.unref();
     try {
-      const record = await this.#transcode(request, outcome.claim.attempt);
+      const record = await this.#transcode(request, claim.attempt, lost.signal);
+      if (lost.signal.aborted) {
+        this.metrics.jobs.inc({ status: "lost" });
+        return;
+      }
       await this.#claims.complete(request.request_id, { ...record });
       this.metrics.jobs.inc({ status: record.status });
       this.metrics.duration.observe((Date.now() - started) / 1000);
       this.#o.onJob?.(record);
     } finally {
+      clearInterval(renewing);
       this.metrics.inProgress.dec();
     }
   }
 
-  async #transcode(request: TranscodeRequest, attempt: number): Promise<WorkerRecord> {
+  async #transcode(request: TranscodeRequest, attempt: number, signal: AbortSignal): Promise<WorkerRecord> {
     const base = {
       request_id: request.request_id,
       source_key: request.source_key,
@@ -227,6 +257,7 @@ export class TranscodeWorker {
         enqueuedAt: new Date(request.requested_at),
         ...(request.title ? { title: request.title } : {}),
         ...(request.app_id ? { appId: request.app_id } : {}),
+        signal,
       });
       return {
         ...base,

@@ -181,3 +181,62 @@ describe("JobClaims", () => {
     });
   });
 });
+
+describe("JobClaims renewal", () => {
+  it("a renewed claim stays held past its age; one left unrenewed is taken over, and its holder learns it lost", async () => {
+    const { archive } = await deps();
+    const claims = new JobClaims(archive, { ttlMs: 1000 });
+    const t0 = new Date("2026-01-01T00:00:00Z");
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const a = await claims.claim("r2", "a", t0);
+    if (a.kind !== "won") throw new Error("a should win the first attempt");
+    expect(await claims.renew(a.claim, at(800))).toBe("held");
+    // 1.5 s after the claim but 0.7 s after its renewal: still held.
+    expect((await claims.claim("r2", "c", at(1500))).kind).toBe("held");
+    // No renewal for the whole ttl: taken over.
+    const c = await claims.claim("r2", "c", at(1800));
+    expect(c).toMatchObject({ kind: "won", claim: { worker: "c", attempt: 2 } });
+    expect(await claims.renew(a.claim, at(1900))).toBe("lost");
+    if (c.kind === "won") expect(await claims.renew(c.claim, at(1900))).toBe("held");
+  });
+});
+
+describe("TranscodeWorker and a lost claim", { timeout: 30_000 }, () => {
+  it("renews its claim while the job runs; when another worker took it over, the job stops and leaves no result", async () => {
+    const { bus, archive } = await deps();
+    await archive.put("uploads/slow.mp4", new Uint8Array([1]));
+    let aborted = false;
+    let running = false;
+    // A job that runs until it is told to stop.
+    const endless = {
+      run: (req: JobRequest) =>
+        new Promise((resolve) => {
+          running = true;
+          req.signal?.addEventListener("abort", () => {
+            aborted = true;
+            resolve({ jobId: "j", videoId: "v", status: "failed", durationMs: 0, renditions: [] });
+          });
+        }),
+    } as unknown as TranscodePipeline;
+    const w = new TranscodeWorker({ bus, archive, pipeline: endless }, { lagIntervalMs: 0, claimTtlMs: 400 });
+    await w.start();
+    cleanups.push(() => w.stop());
+    await requestTranscodes(bus, [
+      { request_id: "slow", source_key: "uploads/slow.mp4", requested_at: new Date().toISOString() },
+    ]);
+    await until(() => running);
+    const claims = new JobClaims(archive, { ttlMs: 400 });
+    // Renewed: another worker finds it held well after the claim's own age ran out.
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await claims.claim("slow", "other")).kind).toBe("held");
+    expect(aborted).toBe(false);
+    // Another worker that believes it dead (its clock far ahead) takes it over.
+    const other = await claims.claim("slow", "other", new Date(Date.now() + 60_000));
+    expect(other).toMatchObject({ kind: "won", claim: { attempt: 2 } });
+    await until(() => aborted, 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await claims.result("slow")).toBeUndefined();
+    const lost = (await w.metrics.jobs.get()).values.find((v) => v.labels.status === "lost")?.value;
+    expect(lost).toBe(1);
+  });
+});
