@@ -1,6 +1,8 @@
 // Two real ingest processes (`reeltime ingest`, each on its own embedded bus) share one write
 // key's limit through a real redis-server (Debian's, started here on its own port so it can be
-// killed); with the store killed they keep serving, each with its own local limit.
+// killed); with the store killed they keep serving, each with its own local limit. The store
+// takes only an authenticated user limited to reeltime's keys (its default user is off), as the
+// stack's Valkey does, and the password never reaches the logs.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -15,6 +17,8 @@ const bin = join(root, "packages", "cli", "bin", "reeltime.js");
 const KEY_A = "wk_shared_a_0123456789abcdef";
 const KEY_B = "wk_shared_b_0123456789abcdef";
 const LIMIT = 120;
+const STORE_USER = "reeltime-ingest";
+const STORE_PASSWORD = "store-pw-5f1c0e9a7b3d";
 
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -72,6 +76,16 @@ function startRedis(): Proc {
     "",
     "--appendonly",
     "no",
+    // No anonymous access: ingest must authenticate, and may touch reeltime's keys only.
+    "--user",
+    "default",
+    "off",
+    "--user",
+    STORE_USER,
+    "on",
+    `>${STORE_PASSWORD}`,
+    "~reeltime:*",
+    "+@all",
   ]);
 }
 
@@ -94,7 +108,7 @@ beforeAll(async () => {
       REELTIME_READ_TOKENS: "shop:rt_shared_0123456789abcdef",
       REELTIME_RATE_LIMIT_PER_KEY: String(LIMIT),
       REELTIME_RATE_LIMIT_PER_IP: "1000000",
-      REELTIME_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      REELTIME_REDIS_URL: `redis://${STORE_USER}:${STORE_PASSWORD}@127.0.0.1:${redisPort}`,
     });
     const url = `http://127.0.0.1:${port}`;
     ingest.push({ proc, url });
@@ -180,5 +194,6 @@ describe("rate limits shared through Redis by two ingest processes", { timeout: 
         15_000,
       );
     for (const { proc } of ingest) expect(proc.out()).toContain("rate-limit store answers again");
+    for (const { proc } of ingest) expect(proc.out()).not.toContain(STORE_PASSWORD);
   });
 });

@@ -1,9 +1,14 @@
 import { CfnParameter, Fn, type Stack } from "aws-cdk-lib";
 import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
-import { CfnServerlessCache } from "aws-cdk-lib/aws-elasticache";
+import { CfnServerlessCache, CfnUser, CfnUserGroup } from "aws-cdk-lib/aws-elasticache";
+import type { IKey } from "aws-cdk-lib/aws-kms";
+import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 
 /** Where the rate-limit counters every ingest replica shares live (`-c rateLimitStore=...`). */
 export type RateLimitStoreKind = "valkey" | "none";
+
+/** The Valkey user ingest signs in as; it may touch the rate-limit keys (`reeltime:*`) only. */
+export const VALKEY_USER = "reeltime-ingest";
 
 /** Valkey's ports on ElastiCache Serverless: 6379 (primary) and 6380 (reads from replicas). */
 export const VALKEY_PORTS = { from: 6379, to: 6380 } as const;
@@ -11,9 +16,11 @@ export const VALKEY_PORTS = { from: 6379, to: 6380 } as const;
 /**
  * ElastiCache Serverless (Valkey 8) for the ingest rate limits (REELTIME_REDIS_URL). TLS is
  * always on (so the URL is rediss://); only the ingest pods' security group reaches it, on the
- * Valkey ports. The counters live a minute: no snapshots are kept.
+ * Valkey ports; and only a signed-in user: the default user is off, and ingest's own user
+ * (password generated into a secret under the stack's key) may use the `reeltime:*` keys only.
+ * The counters live a minute: no snapshots are kept.
  */
-export function rateLimitStore(stack: Stack) {
+export function rateLimitStore(stack: Stack, key: IKey) {
   const vpc = new CfnParameter(stack, "RateLimitStoreVpcId", {
     type: "AWS::EC2::VPC::Id",
     description: "VPC of the EKS cluster, where the rate-limit store (ElastiCache Valkey) runs",
@@ -46,6 +53,41 @@ export function rateLimitStore(stack: Stack) {
     sourceSecurityGroupId: clients.valueAsString,
     description: "Valkey over TLS from reeltime ingest pods",
   });
+  const secret = new Secret(stack, "RateLimitStoreUserSecret", {
+    description: `Valkey user of reeltime ingest: REELTIME_REDIS_URL=rediss://${VALKEY_USER}:<password>@<endpoint>:6379`,
+    encryptionKey: key,
+    generateSecretString: {
+      secretStringTemplate: JSON.stringify({ username: VALKEY_USER }),
+      generateStringKey: "password",
+      excludePunctuation: true,
+      passwordLength: 32,
+    },
+  });
+  // A user group needs a user named "default": it is switched off (it cannot sign in or run anything).
+  const off = new CfnUser(stack, "RateLimitStoreDefaultUser", {
+    engine: "valkey",
+    userId: "reeltime-default-off",
+    userName: "default",
+    accessString: "off -@all",
+    noPasswordRequired: true,
+  });
+  const ingest = new CfnUser(stack, "RateLimitStoreIngestUser", {
+    engine: "valkey",
+    userId: VALKEY_USER,
+    userName: VALKEY_USER,
+    accessString: "on ~reeltime:* +@all -@dangerous",
+    authenticationMode: {
+      Type: "password",
+      Passwords: [secret.secretValueFromJson("password").unsafeUnwrap()],
+    },
+  });
+  const users = new CfnUserGroup(stack, "RateLimitStoreUsers", {
+    engine: "valkey",
+    userGroupId: "reeltime-rate-limits",
+    userIds: [off.userId, ingest.userId],
+  });
+  users.addDependency(off);
+  users.addDependency(ingest);
   const cache = new CfnServerlessCache(stack, "RateLimitStore", {
     serverlessCacheName: "reeltime-rate-limits",
     engine: "valkey",
@@ -55,7 +97,10 @@ export function rateLimitStore(stack: Stack) {
     subnetIds: subnets.valueAsList,
     cacheUsageLimits: { dataStorage: { maximum: maxGb.valueAsNumber, unit: "GB" } },
     snapshotRetentionLimit: 0,
+    userGroupId: users.userGroupId,
   });
-  const url = Fn.join("", ["rediss://", cache.attrEndpointAddress, ":", cache.attrEndpointPort]);
-  return { cache, securityGroup: sg, url };
+  cache.addDependency(users);
+  // Without the password: it stays in the secret (the chart's Secret gets the URL with it).
+  const url = Fn.join("", ["rediss://", VALKEY_USER, "@", cache.attrEndpointAddress, ":", cache.attrEndpointPort]);
+  return { cache, securityGroup: sg, url, secret };
 }

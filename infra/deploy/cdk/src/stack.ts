@@ -45,8 +45,13 @@ export class ReeltimeStack extends Stack {
     out("DataKeyArn", s.key.keyArn, "KMS key of the buckets, streams and secrets");
     out("ElasticsearchSecretArn", es.secretArn, "sync into the chart's Secret (External Secrets) or copy by hand");
     if ((props.rateLimitStore ?? "valkey") === "valkey") {
-      const store = rateLimitStore(this);
-      out("RateLimitStoreUrl", store.url, "REELTIME_REDIS_URL of ingest (chart: secrets.values.REELTIME_REDIS_URL)");
+      const store = rateLimitStore(this, s.key);
+      out(
+        "RateLimitStoreUrl",
+        store.url,
+        "REELTIME_REDIS_URL of ingest once the password from RateLimitStoreUserSecretArn is put after the user name (chart: secrets.values.REELTIME_REDIS_URL)",
+      );
+      out("RateLimitStoreUserSecretArn", store.secret.secretArn, "username and password of ingest's Valkey user");
       out("RateLimitStoreSecurityGroupId", store.securityGroup.attrGroupId, "security group of the Valkey cache");
     }
     if (bus.kind === "kinesis")

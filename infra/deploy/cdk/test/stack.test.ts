@@ -210,6 +210,36 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     expect(url).toContain("Endpoint.Address");
   });
 
+  it("lets only ingest's own Valkey user in: the default user is off, the password lives in a secret under the stack's key", () => {
+    const users = Object.values(t.findResources("AWS::ElastiCache::User")).map((r) => r.Properties);
+    expect(users).toHaveLength(2);
+    const byName = new Map(users.map((u) => [u.UserName, u]));
+    expect(byName.get("default")).toMatchObject({ Engine: "valkey", AccessString: "off -@all" });
+    const ingest = byName.get("reeltime-ingest");
+    expect(ingest).toMatchObject({
+      Engine: "valkey",
+      AccessString: "on ~reeltime:* +@all -@dangerous",
+      AuthenticationMode: { Type: "password" },
+    });
+    // The password is resolved from the secret at deploy time, never written into the template.
+    expect(JSON.stringify(ingest.AuthenticationMode.Passwords)).toMatch(
+      /resolve:secretsmanager:.*:SecretString:password/,
+    );
+    t.hasResourceProperties("AWS::ElastiCache::UserGroup", {
+      Engine: "valkey",
+      UserIds: Match.arrayWith(["reeltime-default-off", "reeltime-ingest"]),
+    });
+    t.hasResourceProperties("AWS::ElastiCache::ServerlessCache", { UserGroupId: "reeltime-rate-limits" });
+    t.hasResourceProperties("AWS::SecretsManager::Secret", {
+      KmsKeyId: Match.anyValue(),
+      GenerateSecretString: Match.objectLike({ GenerateStringKey: "password", PasswordLength: 32 }),
+    });
+    // The URL output names the user but carries no password.
+    const url = JSON.stringify(t.findOutputs("RateLimitStoreUrl"));
+    expect(url).toContain("reeltime-ingest@");
+    expect(url).not.toMatch(/resolve:secretsmanager/);
+  });
+
   it("lets the pipeline consume and publish transcode requests and write its claims, and nothing else new", () => {
     expect(COMPONENTS.pipeline.consumes).toEqual(["reeltime.transcode"]);
     expect(COMPONENTS.pipeline.archiveReadWrite).toContain("pipeline/claims/");
