@@ -12,8 +12,8 @@ import { PacedProducer } from "./producer.ts";
 import { diffView, type FieldDiff, referenceView } from "./reference.ts";
 import { archivedEventIds, syntheticEvents } from "./workload.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const BIN = join(ROOT, "packages", "cli", "bin", "reeltime.js");
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const BIN = join(ROOT, "packages", "cli", "bin", "reeltime.js");
 
 export interface DrillOptions {
   events: number;
@@ -62,7 +62,7 @@ export interface OutageCheck {
 }
 
 /** The environment of the processor instances and the drill's own clients: real Kafka, ES and MinIO. */
-function realEnv(dataDir: string): Record<string, string> {
+export function realEnv(dataDir: string): Record<string, string> {
   return {
     ...localServicesEnv(),
     REELTIME_DATA_DIR: dataDir,
@@ -73,9 +73,9 @@ function realEnv(dataDir: string): Record<string, string> {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, log: (l: string) => void) {
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, log: (l: string) => void) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
@@ -86,7 +86,7 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 }
 
 /** Every document of one app in the events data streams, by event_id (exact, paged with a PIT). */
-async function searchIds(es: Client, app: string): Promise<string[]> {
+export async function searchIds(es: Client, app: string): Promise<string[]> {
   const ids: string[] = [];
   const pit = await es.openPointInTime({ index: "reeltime-events-*", keep_alive: "2m" });
   let after: unknown[] | undefined;
@@ -111,7 +111,7 @@ async function searchIds(es: Client, app: string): Promise<string[]> {
   return ids;
 }
 
-async function storedViews(es: Client, app: string): Promise<Map<string, ViewRecord>> {
+export async function storedViews(es: Client, app: string): Promise<Map<string, ViewRecord>> {
   const out = new Map<string, ViewRecord>();
   let after: unknown[] | undefined;
   for (;;) {
@@ -127,6 +127,57 @@ async function storedViews(es: Client, app: string): Promise<Map<string, ViewRec
     after = page.hits.hits.at(-1)!.sort;
   }
   return out;
+}
+
+/** The exact-count checks of a drill: ES docs, Parquet rows and views of one app against what was published. */
+export async function exactCounts(
+  es: Client,
+  conn: ReturnType<typeof loadEnv<typeof ConnectionEnv>>,
+  app: string,
+  t0: number,
+  events: ReeltimeEvent[],
+  showMismatches = 5,
+): Promise<
+  Pick<
+    DrillReport,
+    "searchDocs" | "searchDistinct" | "archiveRows" | "archiveDistinct" | "views" | "viewsMatching" | "mismatches"
+  >
+> {
+  const ids = await searchIds(es, app);
+  const archive = await createArchive(conn);
+  const archived = await archivedEventIds(
+    archive,
+    hourPrefixes(new Date(t0 - 3_600_000), new Date(t0 + 3_600_000)),
+    app,
+  );
+  await archive.shutdown();
+
+  const byView = new Map<string, PlaybackEvent[]>();
+  for (const e of events)
+    if (e.event_type.startsWith("playback.")) {
+      const p = e as PlaybackEvent;
+      const list = byView.get(p.view_id) ?? [];
+      list.push(p);
+      byView.set(p.view_id, list);
+    }
+  const stored = await storedViews(es, app);
+  let matching = 0;
+  const mismatches: DrillReport["mismatches"] = [];
+  for (const [viewId, evs] of byView) {
+    const diffs = diffView(referenceView(evs), stored.get(viewId) as Record<string, unknown> | undefined);
+    if (diffs.length === 0) matching++;
+    else if (mismatches.length < showMismatches) mismatches.push({ viewId, diffs });
+  }
+
+  return {
+    searchDocs: ids.length,
+    searchDistinct: new Set(ids).size,
+    archiveRows: archived.length,
+    archiveDistinct: new Set(archived).size,
+    views: byView.size,
+    viewsMatching: matching,
+    mismatches,
+  };
 }
 
 /**
@@ -253,41 +304,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     await sleep(7000);
     const lag = ((await a.lag()) ?? 0) + ((await b.lag()) ?? 0);
 
-    const ids = await searchIds(es, app);
-    const archive = await createArchive(conn);
-    const archived = await archivedEventIds(
-      archive,
-      hourPrefixes(new Date(t0 - 3_600_000), new Date(t0 + 3_600_000)),
-      app,
-    );
-    await archive.shutdown();
-
-    const byView = new Map<string, PlaybackEvent[]>();
-    for (const e of events)
-      if (e.event_type.startsWith("playback.")) {
-        const p = e as PlaybackEvent;
-        const list = byView.get(p.view_id) ?? [];
-        list.push(p);
-        byView.set(p.view_id, list);
-      }
-    const stored = await storedViews(es, app);
-    let matching = 0;
-    const mismatches: DrillReport["mismatches"] = [];
-    for (const [viewId, evs] of byView) {
-      const diffs = diffView(referenceView(evs), stored.get(viewId) as Record<string, unknown> | undefined);
-      if (diffs.length === 0) matching++;
-      else if (mismatches.length < (opts.showMismatches ?? 5)) mismatches.push({ viewId, diffs });
-    }
-
     return {
       published: producer.published,
-      searchDocs: ids.length,
-      searchDistinct: new Set(ids).size,
-      archiveRows: archived.length,
-      archiveDistinct: new Set(archived).size,
-      views: byView.size,
-      viewsMatching: matching,
-      mismatches,
+      ...(await exactCounts(es, conn, app, t0, events, opts.showMismatches)),
       outages,
       publishRetries: producer.retries,
       lag,

@@ -16,6 +16,7 @@ import { KinesisSubscription } from "./subscription.ts";
 export { createLeaseClient, createLeaseTable, DynamoDbCheckpointStore } from "./checkpoints-dynamodb.ts";
 export { FsCheckpointStore } from "./checkpoints-fs.ts";
 export type { KinesisBusEnv } from "./client.ts";
+export { startGroupsAtEnd } from "./seed.ts";
 
 /**
  * The lease store REELTIME_KINESIS_LEASES chooses: a DynamoDB table shared by every host, or
