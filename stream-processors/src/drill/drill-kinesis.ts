@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { createBus, type Lease } from "@reeltime/connectors";
@@ -6,7 +6,17 @@ import { createCheckpointStore, startGroupsAtEnd } from "@reeltime/connectors/ki
 import { type ReeltimeEvent, TOPICS } from "@reeltime/events";
 import { down, LOCAL_ENDPOINTS, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
-import { BIN, type DrillReport, exactCounts, type OutageCheck, ROOT, realEnv, sleep, until } from "./drill.ts";
+import {
+  BIN,
+  DrillAbort,
+  type DrillReport,
+  exactCounts,
+  type OutageCheck,
+  ROOT,
+  realEnv,
+  sleep,
+  until,
+} from "./drill.ts";
 import { Instance } from "./instance.ts";
 import { PacedProducer } from "./producer.ts";
 import { syntheticEvents } from "./workload.ts";
@@ -132,6 +142,14 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     log(`    failed ${store} writes retried: ${listed.join(", ") || "none"}; ${publishedDuring} events published`);
     return { service, failedAttempts, publishedDuring };
   };
+  /** Fails the drill at once when an instance that should run has exited (its log tail says why). */
+  const dead = (running: Instance[]) => {
+    for (const i of running)
+      if (i.child && i.child.exitCode !== null) {
+        const tail = readFileSync(i.logFile, "utf8").slice(-600);
+        throw new DrillAbort(`drill: instance on port ${i.port} exited (${i.child.exitCode}): ${tail}`);
+      }
+  };
   /** Waits until exactly the running instances hold every open shard of every group, evenly per group. */
   const splitAmong = async (running: Instance[]) => {
     const pids = new Set(running.map((i) => i.child?.pid));
@@ -139,6 +157,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     await until(
       `${running.length} instances splitting the shards`,
       async () => {
+        dead(running);
         const ls = await rows();
         const held = owners(ls);
         if (held.size !== running.length || ![...held.keys()].every((o) => pids.has(pidOf(o)))) return false;
@@ -194,6 +213,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     await until(
       "the survivors holding the killed instance's leases",
       async () => {
+        dead(alive);
         const ls = await rows();
         const moved = ls.filter((l) => theirs.includes(`${l.group}/${l.stream}/${l.shard}`));
         if (!moved.every((l) => l.finished || (l.owner && survivors.has(pidOf(l.owner))))) return false;
@@ -212,7 +232,15 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
 
     await publishing;
     log(`  published ${producer.published} events (${producer.retries} publish calls retried)`);
-    await until("every event indexed", async () => (await indexed()) >= events.length, 900_000, log);
+    await until(
+      "every event indexed",
+      async () => {
+        dead(alive);
+        return (await indexed()) >= events.length;
+      },
+      900_000,
+      log,
+    );
     const lagNow = async () => {
       const ls = await Promise.all(alive.map((i) => i.lag()));
       return ls.some((l) => l === undefined) ? undefined : ls.reduce((x, y) => (x ?? 0) + (y ?? 0), 0);

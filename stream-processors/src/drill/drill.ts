@@ -75,10 +75,17 @@ export function realEnv(dataDir: string): Record<string, string> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A failure no waiting can fix (e.g. a processor instance exited): `until` stops at once. */
+export class DrillAbort extends Error {}
+
 export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, log: (l: string) => void) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (await check().catch(() => false)) return;
+    const ok = await check().catch((e: unknown) => {
+      if (e instanceof DrillAbort) throw e;
+      return false;
+    });
+    if (ok) return;
     await sleep(1000);
   }
   log(`timed out waiting for ${what}`);

@@ -1,41 +1,68 @@
-// `npm run drill [-- --events N --outage-seconds S --rate R]`: the processors' fault drill on
-// the real local services (started with `reeltime infra up` if they are not running), printing the counts.
+// `npm run drill [-- --bus kafka|kinesis --instances K --events N --outage-seconds S --rate R]`: the
+// processors' fault drill on the real local services (started with `reeltime infra up` if they
+// are not running), printing the counts.
 import { parseArgs } from "node:util";
 import { up } from "@reeltime/infra";
-import { runDrill } from "./drill.ts";
+import { type DrillReport, runDrill } from "./drill.ts";
+import { type KinesisDrillReport, runKinesisDrill } from "./drill-kinesis.ts";
 
 const { values } = parseArgs({
   options: {
     events: { type: "string", default: "100000" },
     "outage-seconds": { type: "string", default: "30" },
     rate: { type: "string", default: "350" },
+    bus: { type: "string", default: "kafka" },
+    instances: { type: "string" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    "usage: npm run drill -- [--events N] [--outage-seconds S] [--rate R]\n" +
-      "Publishes N events to real Kafka at R events/s (default 350) while two processor instances\n" +
+    "usage: npm run drill -- [--bus kafka|kinesis] [--instances K] [--events N] [--outage-seconds S] [--rate R]\n" +
+      "Kafka (default): publishes N events at R events/s (default 350) while two processor instances\n" +
       "are killed, Kafka restarts, and Elasticsearch and MinIO are stopped for S seconds each with\n" +
-      "work pending; then checks every count is exact and every view equals the reference.\n",
+      "work pending; then checks every count is exact and every view equals the reference.\n" +
+      "Kinesis (--bus kinesis): kinesis-local with leases in dynalite; K instances (default 3, at\n" +
+      "least 3), each with its own data directory: two split the shards, the rest join, one is\n" +
+      "killed with kill -9 and the survivors must take its leases within the lease time (6 s);\n" +
+      "then the MinIO and Elasticsearch outages and the same checks. No broker restart on Kinesis.\n",
   );
   process.exit(0);
 }
 const events = Number(values.events);
 const outage = Number(values["outage-seconds"]);
 const rate = Number(values.rate);
-if (!Number.isInteger(events) || events < 100 || !Number.isInteger(outage) || outage < 1 || !(rate > 0)) {
-  process.stderr.write("drill: --events must be an integer ≥ 100, --outage-seconds ≥ 1 and --rate > 0\n");
+const kinesis = values.bus === "kinesis";
+const instances = Number(values.instances ?? (kinesis ? 3 : 2));
+if (
+  !Number.isInteger(events) ||
+  events < 100 ||
+  !Number.isInteger(outage) ||
+  outage < 1 ||
+  !(rate > 0) ||
+  (values.bus !== "kafka" && !kinesis) ||
+  (kinesis ? !Number.isInteger(instances) || instances < 3 || instances > 4 : instances !== 2)
+) {
+  process.stderr.write(
+    "drill: --bus kafka|kinesis, --events an integer ≥ 100, --outage-seconds ≥ 1, --rate > 0, " +
+      "--instances 3 or 4 on Kinesis (Kafka runs 2)\n",
+  );
   process.exit(2);
 }
 await up({ print: () => undefined });
-const r = await runDrill({
-  events,
-  outageSeconds: outage,
-  eventsPerSecond: rate,
-  ports: [9466, 9467],
-  log: (l) => process.stdout.write(`${l}\n`),
-});
+const log = (l: string) => process.stdout.write(`${l}\n`);
+const kr: KinesisDrillReport | undefined = kinesis
+  ? await runKinesisDrill({
+      events,
+      outageSeconds: outage,
+      eventsPerSecond: rate,
+      instances,
+      ports: [9464, 9465, 9466, 9467],
+      log,
+    })
+  : undefined;
+const r: DrillReport =
+  kr ?? (await runDrill({ events, outageSeconds: outage, eventsPerSecond: rate, ports: [9466, 9467], log }));
 const exact = (ok: boolean) => (ok ? "exact" : "MISMATCH");
 const rows: [string, number | string, number | string][] = [
   ["events published", r.published, ""],
@@ -54,6 +81,22 @@ const rows: [string, number | string, number | string][] = [
     ];
   }),
 ];
+if (kr) {
+  const even = kr.splits.every(
+    (s) => s.reduce((x, y) => x + y, 0) === kr.shards && Math.max(...s) - Math.min(...s) <= 1,
+  );
+  rows.push([
+    "group shards split (2, then all)",
+    kr.splits.map((s) => s.join("/")).join(" → "),
+    even ? "ok" : "UNEVEN",
+  ]);
+  const bound = kr.leaseMs + (2 * kr.leaseMs) / 3 + 3000;
+  rows.push([
+    `takeover of ${kr.orphaned} leases (s)`,
+    (kr.takeoverMs / 1000).toFixed(1),
+    kr.orphaned > 0 && kr.takeoverMs > 0 && kr.takeoverMs <= bound ? "ok" : "TOO SLOW",
+  ]);
+}
 process.stdout.write(`\nfaults: ${r.faults.join("; ")}\n`);
 process.stdout.write(`publish calls retried: ${r.publishRetries}\n`);
 for (const m of r.mismatches)
