@@ -61,8 +61,9 @@ export interface KinesisDrillReport extends DrillReport {
  * instances, each with its own data directory (nothing shared but the services), hold shard
  * leases in one DynamoDB table (dynalite): two instances split the shards, more join and the
  * split follows, one is killed with SIGKILL mid-stream and the survivors must hold its leases
- * within the lease time; MinIO and Elasticsearch go down with work pending. No broker restart
- * (kinesis-local keeps streams in memory: a restart loses them, unlike a managed Kinesis).
+ * within the lease time; MinIO and Elasticsearch go down with work pending. No broker restart:
+ * Kinesis is a managed service, and kinesis-local writes its data every 5 s, so a restart of
+ * it could drop records it had acknowledged (a fault of the emulator, not of the consumers).
  * Then the same exact counts and view reference as the Kafka drill.
  */
 export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<KinesisDrillReport> {
