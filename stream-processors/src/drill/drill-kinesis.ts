@@ -102,12 +102,28 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     (
       await Promise.all(Object.entries(GROUP_STREAMS).flatMap(([g, ss]) => ss.map((s) => leases.store.list(g, s))))
     ).flat();
-  const owners = (ls: Lease[]) => {
-    const out = new Map<string, number>();
-    for (const l of ls) if (!l.finished && l.owner) out.set(l.owner, (out.get(l.owner) ?? 0) + 1);
-    return out;
-  };
+  // Owner ids are `host:pid:uuid`, one per subscription: the pid names the instance.
   const pidOf = (owner: string) => Number(owner.split(":")[1]);
+  /** Open shards each instance (pid) holds over all groups, and whether every group's split is even. */
+  const owners = (ls: Lease[], instances: number) => {
+    const total = new Map<number, number>();
+    const perGroup = new Map<string, Map<number, number>>();
+    for (const l of ls)
+      if (!l.finished && l.owner) {
+        const pid = pidOf(l.owner);
+        total.set(pid, (total.get(pid) ?? 0) + 1);
+        const g = perGroup.get(l.group) ?? new Map<number, number>();
+        g.set(pid, (g.get(pid) ?? 0) + 1);
+        perGroup.set(l.group, g);
+      }
+    const even = [...perGroup.values()].every((g) => {
+      const counts = [...g.values()];
+      const n = counts.reduce((x, y) => x + y, 0);
+      // A group of n shards over k instances: each holds floor(n/k) or ceil(n/k).
+      return counts.every((c) => c === Math.floor(n / instances) || c === Math.ceil(n / instances));
+    });
+    return { total, even };
+  };
 
   const bus = await createBus(conn);
   await bus.start();
@@ -151,18 +167,26 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
         throw new DrillAbort(`drill: instance on port ${i.port} exited (${i.child.exitCode}): ${tail}`);
       }
   };
-  /** Waits until exactly the running instances hold every open shard of every group, evenly per group. */
+  /** Waits until exactly the running instances hold every open shard of every group, each group split evenly. */
   const splitAmong = async (running: Instance[]) => {
     const pids = new Set(running.map((i) => i.child?.pid));
     let seen: number[] = [];
+    let said = Date.now();
     await until(
       `${running.length} instances splitting the shards`,
       async () => {
         dead(running);
-        const ls = await rows();
-        const held = owners(ls);
-        if (held.size !== running.length || ![...held.keys()].every((o) => pids.has(pidOf(o)))) return false;
-        if ([...held.values()].reduce((x, y) => x + y, 0) !== shards) return false;
+        const ls = await rows().catch((e: unknown) => {
+          if (Date.now() - said > 10_000) log(`    lease table not read: ${(e as Error).message}`);
+          throw e;
+        });
+        const { total: held, even } = owners(ls, running.length);
+        if (Date.now() - said > 10_000) {
+          said = Date.now();
+          log(`    leases held: ${[...held].map(([pid, n]) => `pid ${pid} ${n}`).join(", ") || "none"}`);
+        }
+        if (held.size !== running.length || ![...held.keys()].every((pid) => pids.has(pid))) return false;
+        if ([...held.values()].reduce((x, y) => x + y, 0) !== shards || !even) return false;
         seen = [...held.values()].sort((x, y) => x - y);
         return true;
       },

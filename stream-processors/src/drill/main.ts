@@ -82,9 +82,7 @@ const rows: [string, number | string, number | string][] = [
   }),
 ];
 if (kr) {
-  const even = kr.splits.every(
-    (s) => s.reduce((x, y) => x + y, 0) === kr.shards && Math.max(...s) - Math.min(...s) <= 1,
-  );
+  const even = kr.splits.every((s) => s.reduce((x, y) => x + y, 0) === kr.shards && Math.min(...s) > 0);
   rows.push([
     "group shards split (2, then all)",
     kr.splits.map((s) => s.join("/")).join(" → "),
