@@ -222,17 +222,31 @@ export async function runProcessor(
     },
   });
 
+  // Partitions whose lag this instance reported last time: one it no longer holds (a lease or
+  // an assignment moved to another instance) drops out of the gauges instead of showing its
+  // last value for ever (the Kinesis drill saw a survivor report 124 for a shard it had lost).
+  let reported = new Set<string>();
   const updateLag = async () => {
     try {
       const now = Date.now();
+      const seen = new Set<string>();
       for (const l of await subscription!.lag()) {
         metrics.lag.set({ group: processor.group, topic: l.topic, partition: l.partition }, l.lag);
         const key = `${l.topic}\u0000${l.partition}`;
+        seen.add(key);
         // No lag is progress enough; lag first seen now starts the clock.
         if (l.lag === 0 || !progress.has(key)) progress.set(key, now);
         const stalled = l.lag > 0 && now - progress.get(key)! >= stallAfterMs;
         metrics.stalled.set({ processor: processor.name, topic: l.topic, partition: l.partition }, stalled ? 1 : 0);
       }
+      for (const key of reported)
+        if (!seen.has(key)) {
+          const [topic, partition] = key.split("\u0000") as [string, string];
+          metrics.lag.remove({ group: processor.group, topic, partition });
+          metrics.stalled.remove({ processor: processor.name, topic, partition });
+          progress.delete(key);
+        }
+      reported = seen;
     } catch (err) {
       log.debug({ err: { message: (err as Error).message } }, "lag not available");
     }
