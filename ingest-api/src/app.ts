@@ -2,44 +2,19 @@ import { pipeline } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 import cors from "@fastify/cors";
 import underPressure from "@fastify/under-pressure";
-import type { Bus, SearchStore } from "@reeltime/connectors";
 import { warmUpValidators } from "@reeltime/events";
-import { createLogger, type Logger } from "@reeltime/runtime";
+import { createLogger } from "@reeltime/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
-import { SecretRing } from "./auth.ts";
-import type { IngestConfig } from "./config.ts";
+import { type AppContext, type AppDeps, createAppContext } from "./context.ts";
 import { clientErrorResponse, sendError } from "./errors.ts";
-import { type IngestMetrics, ingestMetrics } from "./metrics.ts";
+import { ingestMetrics } from "./metrics.ts";
 import { apiRecorder } from "./plugins/api-record.ts";
-import { RateLimits } from "./plugins/rate-limit.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { cmcdRoute } from "./routes/v1/cmcd.ts";
 import { eventsRoute } from "./routes/v1/events.ts";
 import { liveRoutes } from "./routes/v1/live.ts";
 import { readRoutes } from "./routes/v1/read.ts";
 import { parseTrustProxy } from "./trust-proxy.ts";
-
-export interface AppDeps {
-  config: IngestConfig;
-  bus: Bus;
-  search: SearchStore;
-  logger?: Logger;
-  metrics?: IngestMetrics;
-}
-
-/** Everything a route needs, resolved once at start-up. */
-export interface AppContext {
-  config: IngestConfig;
-  bus: Bus;
-  search: SearchStore;
-  metrics: IngestMetrics;
-  writeKeys: SecretRing;
-  readTokens: SecretRing;
-  limits: RateLimits;
-  /** Every origin any app allows (answers preflights, which carry no key). */
-  anyOrigin: (origin: string) => boolean;
-  originAllowed: (app: string, origin: string) => boolean;
-}
 
 /** Strips secrets from a URL before it is logged (beacons carry the write key as `key=`). */
 export const redactUrl = (url: string) => url.replace(/([?&](?:key|token)=)[^&]*/gi, "$1[redacted]");
@@ -68,30 +43,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
 
-  const allowed = config.corsOrigins;
   const metrics = deps.metrics ?? ingestMetrics();
-  const limits = await RateLimits.create({
-    perKeyPerMinute: env.REELTIME_RATE_LIMIT_PER_KEY,
-    perIpPerMinute: env.REELTIME_RATE_LIMIT_PER_IP,
-    redisUrl: env.REELTIME_REDIS_URL,
-    logger,
-    metrics,
-  });
-  app.addHook("onClose", () => limits.close());
-  const ctx: AppContext = {
-    config,
-    bus: deps.bus,
-    search: deps.search,
-    metrics,
-    writeKeys: new SecretRing(config.writeKeys),
-    readTokens: new SecretRing(config.readTokens),
-    limits,
-    anyOrigin: (o) => [...allowed.values()].some((set) => set.has(o) || set.has("*")),
-    originAllowed: (appId, o) => {
-      const set = allowed.get(appId);
-      return set !== undefined && (set.has(o) || set.has("*"));
-    },
-  };
+  const ctx: AppContext = await createAppContext({ ...deps, logger, metrics });
+  app.addHook("onClose", () => ctx.limits.close());
 
   // Bodies: JSON and text/plain (sendBeacon without preflight), optionally gzip/deflate.
   // The body limit counts decompressed bytes, so a small bomb cannot expand past it.

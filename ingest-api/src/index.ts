@@ -1,8 +1,9 @@
 export { enrich, parseUserAgent, truncateIp } from "@reeltime/events";
-export { type AppDeps, buildApp, redactUrl } from "./app.ts";
+export { buildApp, redactUrl } from "./app.ts";
 export { keyId, SecretRing } from "./auth.ts";
 export { cmcdToEvent, decodeCmcdBody, toContract } from "./cmcd.ts";
 export { type IngestConfig, IngestEnv, loadIngestConfig } from "./config.ts";
+export type { AppDeps } from "./context.ts";
 export { API_ERRORS } from "./errors.ts";
 export { ingestMetrics } from "./metrics.ts";
 export { startIngest } from "./server.ts";

@@ -2,7 +2,7 @@ import type { EventOf } from "@reeltime/events";
 import { SCHEMA_VERSION } from "@reeltime/events";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { v7 as uuidv7 } from "uuid";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../context.ts";
 import { publishEvents } from "../publish.ts";
 
 /** What a route learnt about the call, for its api.request record. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../app.ts";
+import type { AppContext } from "../context.ts";
 
 /** /healthz (the process is up), /readyz (bus and search reachable) and /metrics. */
 export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {

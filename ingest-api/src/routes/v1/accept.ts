@@ -11,7 +11,7 @@ import {
 import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { v7 as uuidv7 } from "uuid";
-import type { AppContext } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { type DeadLetterMessage, publishDeadLetters, publishEvents } from "../../publish.ts";

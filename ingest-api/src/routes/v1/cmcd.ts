@@ -1,7 +1,7 @@
 import { type EventResult, validateEvent } from "@reeltime/events";
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../../app.ts";
 import { cmcdToEvent, decodeCmcdBody } from "../../cmcd.ts";
+import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { acceptValidated } from "./accept.ts";
 import { guardWrite } from "./write-guard.ts";

@@ -1,6 +1,6 @@
 import { requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { publishDeadLetters } from "../../publish.ts";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { JobRecord, ViewRecord } from "@reeltime/events";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 

@@ -1,7 +1,7 @@
 import type { EventFilter } from "@reeltime/connectors";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 

@@ -1,6 +1,6 @@
 import { parseUserAgent, type RequestContext, truncateIp } from "@reeltime/events";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../../app.ts";
+import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 

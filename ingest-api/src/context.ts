@@ -1,0 +1,64 @@
+import type { Bus, SearchStore } from "@reeltime/connectors";
+import type { Logger } from "@reeltime/runtime";
+import { SecretRing } from "./auth.ts";
+import type { IngestConfig } from "./config.ts";
+import type { IngestMetrics } from "./metrics.ts";
+import { RateLimits } from "./plugins/rate-limit.ts";
+
+/** What `buildApp` is given: the settings and the already started bus and search store. */
+export interface AppDeps {
+  config: IngestConfig;
+  bus: Bus;
+  search: SearchStore;
+  logger?: Logger;
+  metrics?: IngestMetrics;
+}
+
+/** Everything a route needs, resolved once at start-up. */
+export interface AppContext {
+  config: IngestConfig;
+  bus: Bus;
+  search: SearchStore;
+  metrics: IngestMetrics;
+  writeKeys: SecretRing;
+  readTokens: SecretRing;
+  limits: RateLimits;
+  /** Every origin any app allows (answers preflights, which carry no key). */
+  anyOrigin: (origin: string) => boolean;
+  originAllowed: (app: string, origin: string) => boolean;
+}
+
+/** The options every route plugin is registered with (besides its `prefix`). */
+export interface RoutesOptions {
+  ctx: AppContext;
+}
+
+/** Resolves the context once; the caller closes `limits` when the app closes. */
+export async function createAppContext(
+  deps: AppDeps & { logger: Logger; metrics: IngestMetrics },
+): Promise<AppContext> {
+  const { config, logger, metrics } = deps;
+  const env = config.env;
+  const allowed = config.corsOrigins;
+  const limits = await RateLimits.create({
+    perKeyPerMinute: env.REELTIME_RATE_LIMIT_PER_KEY,
+    perIpPerMinute: env.REELTIME_RATE_LIMIT_PER_IP,
+    redisUrl: env.REELTIME_REDIS_URL,
+    logger,
+    metrics,
+  });
+  return {
+    config,
+    bus: deps.bus,
+    search: deps.search,
+    metrics,
+    writeKeys: new SecretRing(config.writeKeys),
+    readTokens: new SecretRing(config.readTokens),
+    limits,
+    anyOrigin: (o) => [...allowed.values()].some((set) => set.has(o) || set.has("*")),
+    originAllowed: (appId, o) => {
+      const set = allowed.get(appId);
+      return set !== undefined && (set.has(o) || set.has("*"));
+    },
+  };
+}
