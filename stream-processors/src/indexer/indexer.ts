@@ -1,6 +1,6 @@
 import type { Bus, ConsumedBatch, ConsumedMessage, IndexResult, SearchStore, StoredEvent } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
-import type { Logger } from "@reeltime/runtime";
+import { inSpan, type Logger, producerLinks, SpanKind, tracer } from "@reeltime/runtime";
 import { classifyFailure, UNPROCESSABLE } from "../runtime/failures.ts";
 import { deadLetter, decode, lastPositions, publishDeadLetters } from "../runtime/messages.ts";
 import type { Committer, Processor, ProcessorMetrics } from "../runtime/processor.ts";
@@ -96,7 +96,21 @@ export class Indexer implements Processor {
     const letters = items
       .filter((i) => !i.doc)
       .map((i) => deadLetter("indexer", "not_json", "the message is not a JSON event", i.message, undefined));
-    const { result, unindexable } = await indexSplitting(this.#search, docs);
+    // A child of the batch span when a full buffer flushes in `handle`; from `tick`, a span of its own.
+    const { result, unindexable } = await inSpan(
+      spans,
+      "index events",
+      {
+        kind: SpanKind.CLIENT,
+        links: producerLinks(items.map((i) => i.message)),
+        attributes: {
+          "db.system.name": this.#search.driver,
+          "db.operation.name": "bulk",
+          "reeltime.search.documents": docs.length,
+        },
+      },
+      () => indexSplitting(this.#search, docs),
+    );
     const bySource = new Map(items.filter((i) => i.doc).map((i) => [i.doc!.event_id, i.message]));
     for (const { doc, err } of unindexable)
       letters.push(
@@ -122,6 +136,8 @@ export class Indexer implements Processor {
       this.#log.warn({ rejected: result.rejected.length }, "documents rejected by the store");
   }
 }
+
+const spans = tracer("@reeltime/stream-processors");
 
 /**
  * A flush the store refuses as a whole because of some document's content (a request it cannot

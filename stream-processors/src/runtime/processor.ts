@@ -1,5 +1,16 @@
 import type { Bus, ConsumedBatch, PartitionLag, Position, Subscription } from "@reeltime/connectors";
-import { Counter, Gauge, Histogram, LATENCY_BUCKETS, type Logger, type Registry } from "@reeltime/runtime";
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  inSpan,
+  LATENCY_BUCKETS,
+  type Logger,
+  type Registry,
+  type Tracer,
+  tracer,
+} from "@reeltime/runtime";
+import { batchSpan } from "./batch-span.ts";
 import { backoffMs, classifyFailure, poisoned } from "./failures.ts";
 
 /**
@@ -125,11 +136,14 @@ export async function runProcessor(
     lagIntervalMs?: number;
     /** A partition with lag and no progress for this long counts as stalled (default 60 s). */
     stallAfterMs?: number;
+    /** Where batch spans go (default: the global tracer, a no-op unless the SDK was started). */
+    tracer?: Tracer;
   },
 ): Promise<RunningProcessor> {
   const { bus, log, metrics } = deps;
   const labels = { processor: processor.name };
   const stallAfterMs = deps.stallAfterMs ?? 60_000;
+  const spans = deps.tracer ?? tracer("@reeltime/stream-processors");
   // Last time each partition made progress: a batch handled or a commit through it.
   const progress = new Map<string, number>();
   const progressed = (topic: string, partition: string) => progress.set(`${topic}\u0000${partition}`, Date.now());
@@ -194,12 +208,15 @@ export async function runProcessor(
       await serial(async () => {
         const now = commit.hold(batch.topic, batch.partition);
         if (now === undefined || now !== hold) throw new StaleBatchError(batch.topic, batch.partition);
-        try {
-          await processor.handle(batch, commit);
-        } catch (err) {
-          if (err instanceof StaleBatchError || classifyFailure(err) !== "content") throw err;
-          await isolate(batch, err);
-        }
+        const span = batchSpan(processor, bus.driver, batch);
+        await inSpan(spans, span.name, span.options, async () => {
+          try {
+            await processor.handle(batch, commit);
+          } catch (err) {
+            if (err instanceof StaleBatchError || classifyFailure(err) !== "content") throw err;
+            await isolate(batch, err);
+          }
+        });
       });
       end();
       progressed(batch.topic, batch.partition);
