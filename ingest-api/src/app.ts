@@ -124,7 +124,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }),
   );
 
-  apiRecorder(app, ctx);
+  await app.register(apiRecorder, {
+    bus: ctx.bus,
+    publishTimeoutMs: env.REELTIME_PUBLISH_TIMEOUT_MS,
+    errors: ctx.metrics.apiRecordErrors,
+  });
   // A preflight from an origin no app allows: a 403 that names the origin and the setting (the
   // CORS plugin would leave it unanswered, and it fell through to "no route OPTIONS").
   app.addHook("onRequest", async (req, reply) => {

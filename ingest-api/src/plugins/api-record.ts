@@ -1,8 +1,10 @@
+import type { Bus } from "@reeltime/connectors";
 import type { EventOf } from "@reeltime/events";
 import { SCHEMA_VERSION } from "@reeltime/events";
+import type { Counter } from "@reeltime/runtime";
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import fp from "fastify-plugin";
 import { v7 as uuidv7 } from "uuid";
-import type { AppContext } from "../context.ts";
 import { publishEvents } from "../publish.ts";
 
 /** What a route learnt about the call, for its api.request record. */
@@ -27,11 +29,16 @@ export function noteCall(req: FastifyRequest, info: CallInfo): void {
   req.reeltime = info;
 }
 
-/**
- * Every API call becomes an `api.request` event on the bus (topic reeltime.api), batched
- * and flushed each second and on close, so operators can look up the last N calls per app.
- */
-export function apiRecorder(app: FastifyInstance, ctx: AppContext): void {
+export interface ApiRecorderOptions {
+  /** Where the records go (topic reeltime.api). */
+  bus: Bus;
+  /** Longest a flush waits for the bus (`REELTIME_PUBLISH_TIMEOUT_MS`). */
+  publishTimeoutMs: number;
+  /** Counts the records that could not be published. */
+  errors: Pick<Counter, "inc">;
+}
+
+async function recordCalls(app: FastifyInstance, opts: ApiRecorderOptions): Promise<void> {
   app.decorateRequest("reeltime", null);
   let buffer: EventOf<"api.request">[] = [];
   let seq = 0;
@@ -40,9 +47,9 @@ export function apiRecorder(app: FastifyInstance, ctx: AppContext): void {
     const batch = buffer;
     buffer = [];
     try {
-      await publishEvents(ctx.bus, batch, ctx.config.env.REELTIME_PUBLISH_TIMEOUT_MS);
+      await publishEvents(opts.bus, batch, opts.publishTimeoutMs);
     } catch (err) {
-      ctx.metrics.apiRecordErrors.inc(batch.length);
+      opts.errors.inc(batch.length);
       app.log.warn({ err: { message: (err as Error).message }, records: batch.length }, "api records not published");
     }
   };
@@ -82,3 +89,10 @@ export function apiRecorder(app: FastifyInstance, ctx: AppContext): void {
     await flush();
   });
 }
+
+/**
+ * Every API call becomes an `api.request` event on the bus (topic reeltime.api), batched
+ * and flushed each second and on close, so operators can look up the last N calls per app.
+ * Not encapsulated: its `request.reeltime` decoration and hooks apply to the whole app.
+ */
+export const apiRecorder = fp(recordCalls, { name: "reeltime-api-recorder", fastify: "5.x" });
