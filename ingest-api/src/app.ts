@@ -10,10 +10,9 @@ import { clientErrorResponse, sendError } from "./errors.ts";
 import { ingestMetrics } from "./metrics.ts";
 import { apiRecorder } from "./plugins/api-record.ts";
 import { healthRoutes } from "./routes/health.ts";
-import { cmcdRoute } from "./routes/v1/cmcd.ts";
-import { eventsRoute } from "./routes/v1/events.ts";
 import { liveRoutes } from "./routes/v1/live.ts";
 import { readRoutes } from "./routes/v1/read.ts";
+import { writeRoutes } from "./routes/v1/write.ts";
 import { parseTrustProxy } from "./trust-proxy.ts";
 
 /** Strips secrets from a URL before it is logged (beacons carry the write key as `key=`). */
@@ -162,7 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
 
   // Health and metrics stay answerable under load; only the API routes shed load.
-  healthRoutes(app, ctx);
+  await app.register(healthRoutes, { ctx });
   warmUpValidators();
   await app.register(async (api) => {
     await api.register(underPressure, {
@@ -175,10 +174,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         });
       },
     });
-    eventsRoute(api, ctx);
-    cmcdRoute(api, ctx);
-    readRoutes(api, ctx);
-    liveRoutes(api, ctx);
+    // Each group is encapsulated: the write guard and the read guard are onRequest hooks of
+    // their own group only.
+    await api.register(writeRoutes, { prefix: "/v1", ctx });
+    await api.register(readRoutes, { prefix: "/v1", ctx });
+    await api.register(liveRoutes, { prefix: "/live" });
   });
   return app;
 }

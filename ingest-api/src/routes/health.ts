@@ -1,8 +1,11 @@
-import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../context.ts";
+import type { FastifyPluginAsync } from "fastify";
+import type { RoutesOptions } from "../context.ts";
 
-/** /healthz (the process is up), /readyz (bus and search reachable) and /metrics. */
-export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
+/**
+ * /healthz (the process is up), /readyz (bus and search reachable) and /metrics: at the root,
+ * outside the API's load shedding, so probes and scrapes stay answerable under load.
+ */
+export const healthRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }) => {
   app.get("/healthz", async () => ({ status: "ok" }));
   app.get("/readyz", async (_req, reply) => {
     const [bus, search] = await Promise.all([ctx.bus.health(), ctx.search.health()]);
@@ -13,4 +16,4 @@ export function healthRoutes(app: FastifyInstance, ctx: AppContext): void {
     reply.header("content-type", ctx.metrics.registry.contentType);
     return ctx.metrics.registry.metrics();
   });
-}
+};

@@ -1,20 +1,19 @@
 import { type EventResult, validateEvent } from "@reeltime/events";
-import type { FastifyInstance } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import { cmcdToEvent, decodeCmcdBody } from "../../cmcd.ts";
-import type { AppContext } from "../../context.ts";
+import type { RoutesOptions } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { acceptValidated } from "./accept.ts";
-import { guardWrite } from "./write-guard.ts";
+import { writerOf } from "./write-guard.ts";
 
 /**
  * POST /v1/cmcd: CMCD v2 event-mode reports (hls.js posts `application/cmcd`, one per line; JSON
  * objects too), decoded and validated with @svta/cml-cmcd and mapped into `playback.cmcd` events.
  * Answered per report like /v1/events: a bad report is refused alone, the others are stored.
  */
-export function cmcdRoute(app: FastifyInstance, ctx: AppContext): void {
-  app.post("/v1/cmcd", async (req, reply) => {
-    const guard = await guardWrite(req, reply, ctx);
-    if (!guard) return reply;
+export const cmcdRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }) => {
+  app.post("/cmcd", async (req, reply) => {
+    const guard = writerOf(req);
     const body = decodeCmcdBody(req.body);
     if (!body.ok) return sendError(reply, "REELTIME_ERR_BODY", body.message);
     if (body.reports.length === 0) return sendError(reply, "REELTIME_ERR_BODY", "the body holds no CMCD report");
@@ -28,4 +27,4 @@ export function cmcdRoute(app: FastifyInstance, ctx: AppContext): void {
     const raws = body.reports.map((r) => r.raw);
     return acceptValidated(req, reply, ctx, guard, results, raws, "ingest-cmcd");
   });
-}
+};

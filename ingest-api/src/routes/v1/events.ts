@@ -1,11 +1,11 @@
 import { requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
-import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../../context.ts";
+import type { FastifyPluginAsync } from "fastify";
+import type { RoutesOptions } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { publishDeadLetters } from "../../publish.ts";
 import { acceptValidated } from "./accept.ts";
-import { guardWrite } from "./write-guard.ts";
+import { writerOf } from "./write-guard.ts";
 
 function withoutServerFieldsInBatch(body: unknown): unknown {
   if (Array.isArray(body)) return body.map(withoutServerFields);
@@ -15,10 +15,9 @@ function withoutServerFieldsInBatch(body: unknown): unknown {
 }
 
 /** POST /v1/events: a batch (`[...]` or `{"events": [...]}`) as JSON or text/plain, optionally gzip. */
-export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
-  app.post("/v1/events", async (req, reply) => {
-    const guard = await guardWrite(req, reply, ctx);
-    if (!guard) return reply;
+export const eventsRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }) => {
+  app.post("/events", async (req, reply) => {
+    const guard = writerOf(req);
     ctx.metrics.bytes.inc(Number(req.headers["content-length"] ?? 0) || 0);
     if (req.body === undefined)
       return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
@@ -60,4 +59,4 @@ export function eventsRoute(app: FastifyInstance, ctx: AppContext): void {
     const raws = Array.isArray(req.body) ? req.body : (req.body as { events: unknown[] }).events;
     return acceptValidated(req, reply, ctx, guard, batch.results, raws, "ingest");
   });
-}
+};

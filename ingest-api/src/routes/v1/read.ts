@@ -1,9 +1,10 @@
 import type { EventFilter } from "@reeltime/connectors";
 import { type Static, Type } from "@sinclair/typebox";
-import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../../context.ts";
+import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { RoutesOptions } from "../../context.ts";
 import { sendError } from "../../errors.ts";
-import { noteCall } from "../../plugins/api-record.ts";
+import { readGuard, readScopeOf } from "./read-guard.ts";
+import { statsRoute } from "./stats.ts";
 
 const IdParam = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$" });
 
@@ -33,34 +34,6 @@ const SearchQuery = Type.Object(
 );
 type FilterQuery = Static<typeof LastQuery>;
 
-/** Resolves the bearer read token; a token of app "*" reads every app. */
-function guardRead(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  ctx: AppContext,
-  wanted?: string,
-): string | "*" | undefined {
-  const header = req.headers.authorization ?? "";
-  const token = header.startsWith("Bearer ") ? header.slice(7).trim() : undefined;
-  const auth = ctx.readTokens.resolve(token);
-  if (!auth) {
-    noteCall(req, { app: "unknown", accepted: 0, rejected: 0, errorCode: "REELTIME_ERR_AUTH" });
-    sendError(
-      reply,
-      "REELTIME_ERR_AUTH",
-      token ? "the read token is not valid" : "send a read token: Authorization: Bearer <token>",
-    );
-    return undefined;
-  }
-  if (auth.app !== "*" && wanted !== undefined && wanted !== auth.app) {
-    noteCall(req, { app: auth.app, keyId: auth.id, accepted: 0, rejected: 0, errorCode: "REELTIME_ERR_FORBIDDEN" });
-    sendError(reply, "REELTIME_ERR_FORBIDDEN", `this token reads app "${auth.app}" only`);
-    return undefined;
-  }
-  noteCall(req, { app: auth.app === "*" ? (wanted ?? "all") : auth.app, keyId: auth.id, accepted: 0, rejected: 0 });
-  return auth.app;
-}
-
 function toFilter(q: FilterQuery | Static<typeof SearchQuery>, scope: string): EventFilter {
   const app = scope === "*" ? q.app : scope;
   return {
@@ -88,26 +61,27 @@ async function searchOr503<T>(reply: FastifyReply, work: () => Promise<T>): Prom
   }
 }
 
-/** GET /v1/events/last and GET /v1/search: read tokens, bounded filters, newest first. */
-export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
-  app.get<{ Querystring: FilterQuery }>(
-    "/v1/events/last",
-    { schema: { querystring: LastQuery } },
-    async (req, reply) => {
-      const scope = guardRead(req, reply, ctx, req.query.app);
-      if (scope === undefined) return reply;
-      const events = await searchOr503(reply, () => ctx.search.lastN(toFilter(req.query, scope), req.query.n));
-      if (events === undefined) return reply;
-      return { count: events.length, events };
-    },
-  );
+/**
+ * The read API (`GET /events/last`, `GET /search`, `GET /stats`; registered under `/v1`): read
+ * tokens, bounded filters, newest first. Its own encapsulated context: the read guard's
+ * `onRequest` hook and the `request.readScope` decoration apply to these routes only.
+ */
+export const readRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }) => {
+  app.decorateRequest("readScope", null);
+  app.addHook("onRequest", readGuard(ctx));
+
+  app.get<{ Querystring: FilterQuery }>("/events/last", { schema: { querystring: LastQuery } }, async (req, reply) => {
+    const scope = readScopeOf(req);
+    const events = await searchOr503(reply, () => ctx.search.lastN(toFilter(req.query, scope), req.query.n));
+    if (events === undefined) return reply;
+    return { count: events.length, events };
+  });
 
   app.get<{ Querystring: Static<typeof SearchQuery> }>(
-    "/v1/search",
+    "/search",
     { schema: { querystring: SearchQuery } },
     async (req, reply) => {
-      const scope = guardRead(req, reply, ctx, req.query.app);
-      if (scope === undefined) return reply;
+      const scope = readScopeOf(req);
       const hits = await searchOr503(reply, () =>
         ctx.search.search(req.query.q, toFilter(req.query, scope), req.query.n),
       );
@@ -115,4 +89,6 @@ export function readRoutes(app: FastifyInstance, ctx: AppContext): void {
       return { count: hits.length, hits: hits.map((h) => ({ score: h.score, event: h.event })) };
     },
   );
-}
+
+  await app.register(statsRoute, { ctx });
+};

@@ -1,18 +1,39 @@
 import { parseUserAgent, type RequestContext, truncateIp } from "@reeltime/events";
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 
+/** Who is writing, resolved by the write guard: the key's app and id, and the request's context. */
+export type Writer = RequestContext & { keyId: string };
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** Set by the write guard on the write routes; null elsewhere. */
+    writer: Writer | null;
+  }
+}
+
 /**
- * Checks the write key (header `x-reeltime-key`, or `?key=` for beacons), the app's CORS
- * allowlist and both rate limits. Answers the request itself and returns undefined when refused.
+ * The write routes' `onRequest` hook: checks the write key (header `x-reeltime-key`, or `?key=`
+ * for beacons), the app's CORS allowlist and both rate limits before the body is read. A refusal
+ * is answered here; an accepted call leaves its {@link Writer} on `request.writer`.
  */
-export async function guardWrite(
-  req: FastifyRequest,
-  reply: FastifyReply,
-  ctx: AppContext,
-): Promise<(RequestContext & { keyId: string }) | undefined> {
+export function writeGuard(ctx: AppContext): onRequestAsyncHookHandler {
+  return async (req, reply) => {
+    const writer = await resolveWriter(req, reply, ctx);
+    if (writer === undefined) return reply;
+    req.writer = writer;
+  };
+}
+
+/** The writer the guard resolved; only called from routes behind the write guard. */
+export function writerOf(req: FastifyRequest): Writer {
+  if (req.writer === null) throw new Error(`${req.url}: a write route is not behind the write guard`);
+  return req.writer;
+}
+
+async function resolveWriter(req: FastifyRequest, reply: FastifyReply, ctx: AppContext): Promise<Writer | undefined> {
   const env = ctx.config.env;
   const header = req.headers["x-reeltime-key"];
   const key = (Array.isArray(header) ? header[0] : header) ?? (req.query as { key?: string } | undefined)?.key;
