@@ -11,7 +11,5 @@ export function checkCost(sql: string, engine: string, force: boolean): void {
     "REELTIME_ERR_QUERY_COST",
     "this Athena query has no partition filter on dt, so it would scan every day of the table; " +
       "add e.g. WHERE dt BETWEEN '2026-11-01' AND '2026-11-07', or pass --force to run it anyway",
-    2,
-    { status: 400 },
   );
 }

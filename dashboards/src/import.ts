@@ -37,8 +37,7 @@ async function failure(product: string, what: string, res: Response): Promise<Re
   return new ReeltimeError(
     "REELTIME_ERR_DASHBOARD_IMPORT",
     `${product} refused ${what}: HTTP ${res.status} ${body}${hint}`,
-    1,
-    { status: res.status, retryable: res.status >= 500 },
+    { upstreamStatus: res.status, retryable: res.status >= 500 },
   );
 }
 
@@ -49,7 +48,6 @@ async function call(doFetch: typeof fetch, product: string, url: string, init: R
     throw new ReeltimeError(
       "REELTIME_ERR_DASHBOARD_IMPORT",
       `cannot reach ${product} at ${url}: ${(err as Error).message}; check the URL and that it is running`,
-      1,
       { retryable: true },
     );
   }
@@ -70,7 +68,6 @@ async function importKibana(url: string, ndjson: string, env: NodeJS.ProcessEnv,
     throw new ReeltimeError(
       "REELTIME_ERR_DASHBOARD_IMPORT",
       `Kibana imported ${out.successCount ?? 0} objects with errors: ${JSON.stringify(out.errors ?? []).slice(0, 800)}`,
-      1,
     );
   return { imported: out.successCount ?? 0 };
 }
@@ -109,7 +106,7 @@ async function importGrafana(url: string, files: Map<string, string>, env: NodeJ
 /** Pushes the generated dashboards to running servers (what `reeltime dashboards import` does). */
 export async function importDashboards(opts: ImportOptions): Promise<ImportReport> {
   if (!opts.kibana && !opts.grafana)
-    throw new ReeltimeError("REELTIME_ERR_USAGE", "give --kibana URL, --grafana URL or both", 2);
+    throw new ReeltimeError("REELTIME_ERR_USAGE", "give --kibana URL, --grafana URL or both");
   const env = opts.env ?? process.env;
   const doFetch = opts.fetch ?? fetch;
   const files = renderAll();

@@ -78,13 +78,11 @@ function pairs(value: string | undefined, variable: string, allowStar = false): 
       throw new ReeltimeError(
         "REELTIME_ERR_CONFIG",
         `${variable}: each entry must be app:secret with a lowercase app id`,
-        2,
       );
     if (secret.length < 16)
       throw new ReeltimeError(
         "REELTIME_ERR_CONFIG",
         `${variable}: the secret for app "${app}" is shorter than 16 characters`,
-        2,
       );
     out.set(secret, app);
   }
@@ -101,14 +99,12 @@ function origins(value: string | undefined): Map<string, Set<string>> {
       throw new ReeltimeError(
         "REELTIME_ERR_CONFIG",
         `REELTIME_CORS_ORIGINS: "${item}" must be app=https://origin|https://other`,
-        2,
       );
     for (const o of list.split("|"))
       if (o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o))
         throw new ReeltimeError(
           "REELTIME_ERR_CONFIG",
           `REELTIME_CORS_ORIGINS: "${o}" is not an origin like https://shop.example`,
-          2,
         );
     out.set(app, new Set(list.split("|")));
   }
@@ -129,7 +125,6 @@ export function loadIngestConfig(source: NodeJS.ProcessEnv = process.env): Inges
     throw new ReeltimeError(
       "REELTIME_ERR_CONFIG",
       "production needs REELTIME_WRITE_KEYS and REELTIME_READ_TOKENS: set both (app:secret pairs) before starting",
-      2,
     );
   return config;
 }

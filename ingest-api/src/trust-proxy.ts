@@ -29,7 +29,6 @@ export function parseTrustProxy(value: string, env: "development" | "production"
       throw new ReeltimeError(
         "REELTIME_ERR_CONFIG",
         'REELTIME_TRUST_PROXY: "true" trusts X-Forwarded-For from any client, so anyone can pick the IP ingest records and rate-limits; in production set the load balancer\'s addresses or CIDRs, comma-separated (e.g. 10.0.0.0/16,10.1.0.0/16)',
-        2,
       );
     return true;
   }
@@ -42,7 +41,6 @@ export function parseTrustProxy(value: string, env: "development" | "production"
     throw new ReeltimeError(
       "REELTIME_ERR_CONFIG",
       `REELTIME_TRUST_PROXY: ${bad.map((b) => `"${b.slice(0, 100)}"`).join(", ") || "the list"} is not an IP address or CIDR; use false, or the load balancer's addresses/CIDRs comma-separated (e.g. 10.0.0.0/16,2600:1f18::/56)`,
-      2,
     );
   return items;
 }

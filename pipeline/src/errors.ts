@@ -15,7 +15,7 @@ export type InputErrorCode = (typeof INPUT_ERRORS)[keyof typeof INPUT_ERRORS];
 
 /** A bad input: retrying cannot help, so the job fails fast. */
 export function inputError(code: InputErrorCode, message: string, cause?: unknown): ReeltimeError {
-  return new ReeltimeError(code, message, 1, { status: 422, retryable: false, cause });
+  return new ReeltimeError(code, message, { cause });
 }
 
 export function isInputError(err: unknown): boolean {
@@ -30,7 +30,7 @@ export class FfmpegError extends ReeltimeError {
   constructor(tool: string, exitStatus: number | null, signal: string | null, stderrTail: string) {
     const how = signal ? `was killed by ${signal}` : `exited with status ${exitStatus}`;
     const last = stderrTail.trim().split("\n").at(-1) ?? "";
-    super("REELTIME_ERR_FFMPEG", `${tool} ${how}${last ? `: ${last}` : ""}`, 1, { retryable: true });
+    super("REELTIME_ERR_FFMPEG", `${tool} ${how}${last ? `: ${last}` : ""}`);
     this.name = "FfmpegError";
     this.exitStatus = exitStatus;
     this.signal = signal;
@@ -40,7 +40,7 @@ export class FfmpegError extends ReeltimeError {
 
 /** The job was cancelled (another step failed for good, or the caller aborted). */
 export function cancelled(reason: string): ReeltimeError {
-  return new ReeltimeError("REELTIME_ERR_CANCELLED", reason, 1, { retryable: false });
+  return new ReeltimeError("REELTIME_ERR_CANCELLED", reason);
 }
 
 /** Why a transcode worker did not run a request it was handed. Stable codes. */

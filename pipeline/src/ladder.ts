@@ -40,7 +40,6 @@ export function selectRungs(names: readonly string[] | undefined, ladder: readon
       throw new ReeltimeError(
         "REELTIME_ERR_USAGE",
         `unknown rendition "${name}"; choose from ${ladder.map((r) => r.name).join(", ")}`,
-        2,
       );
     if (!out.includes(rung)) out.push(rung);
   }

@@ -127,7 +127,7 @@ export class TranscodePipeline {
     this.#threads = options.threads ?? Math.max(1, Math.floor(cores / concurrency));
     const seg = options.segmentSeconds ?? 4;
     if (!(seg >= 1 && seg <= 30))
-      throw new ReeltimeError("REELTIME_ERR_USAGE", `segment length must be 1-30 seconds, got ${seg}`, 2);
+      throw new ReeltimeError("REELTIME_ERR_USAGE", `segment length must be 1-30 seconds, got ${seg}`);
     selectRungs(options.ladder);
     this.#o = {
       segmentSeconds: seg,
@@ -153,13 +153,11 @@ export class TranscodePipeline {
       throw new ReeltimeError(
         "REELTIME_ERR_USAGE",
         `job id "${jobId}" must be 1-64 letters, digits, '.', '_', ':' or '-'`,
-        2,
       );
     if (!VIDEO_ID.test(videoId))
       throw new ReeltimeError(
         "REELTIME_ERR_USAGE",
         `video id "${videoId}" must be 1-64 letters, digits, '.', '_' or '-'`,
-        2,
       );
     const reporter = new JobReporter(
       this.#bus,

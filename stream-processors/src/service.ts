@@ -128,7 +128,6 @@ export function parseOnly(value: string | undefined): ProcessorName[] {
       throw new ReeltimeError(
         "REELTIME_ERR_USAGE",
         `unknown processor "${n}"; choose from ${PROCESSOR_NAMES.join(", ")}`,
-        2,
       );
   return names as ProcessorName[];
 }

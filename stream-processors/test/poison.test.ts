@@ -77,13 +77,11 @@ describe("classifyFailure", () => {
     expect(classifyFailure(overflow)).toBe("content");
     expect(classifyFailure(new SyntaxError("Unexpected token"))).toBe("content");
     expect(classifyFailure(new ContentError("no low surrogate in string"))).toBe("content");
-    expect(
-      classifyFailure(new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", "x", 1, { status: 422, retryable: false })),
-    ).toBe("content");
+    expect(classifyFailure(new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", "x"))).toBe("content");
     expect(classifyFailure(new TypeError("Cannot read properties of undefined (reading 'id')"))).toBe("content");
     // Outages, access and unknown failures are retried, never skipped.
     expect(classifyFailure(unavailable("search", "connect ECONNREFUSED"))).toBe("transient");
-    expect(classifyFailure(new ReeltimeError("REELTIME_ERR_AUTH", "bad key", 1, { status: 401 }))).toBe("transient");
+    expect(classifyFailure(new ReeltimeError("REELTIME_ERR_AUTH", "bad key"))).toBe("transient");
     expect(classifyFailure(new TypeError("fetch failed", { cause: new Error("ECONNRESET") }))).toBe("transient");
     expect(classifyFailure(new Error("socket hang up"))).toBe("transient");
     expect(classifyFailure("a string")).toBe("transient");
@@ -221,10 +219,7 @@ describe("the indexer", () => {
     const search = {
       async index(docs: StoredEvent[]) {
         if (docs.some((d) => JSON.stringify(d).length > 2000))
-          throw new ReeltimeError("REELTIME_ERR_SEARCH_TOO_LARGE", "request body too large", 1, {
-            status: 413,
-            retryable: false,
-          });
+          throw new ReeltimeError("REELTIME_ERR_SEARCH", "request body too large", { upstreamStatus: 413 });
         indexed.push(...docs.map((d) => d.event_id));
         return { indexed: docs.length, duplicates: 0, rejected: [] };
       },
@@ -259,10 +254,7 @@ describe("the archiver", () => {
       async write(_columns: unknown, rows: { event_id: string }[]) {
         calls.push(rows.length);
         if (rows.some((r) => r.event_id.startsWith("bad")))
-          throw new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", "Invalid Input Error: Malformed JSON", 1, {
-            status: 422,
-            retryable: false,
-          });
+          throw new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", "Invalid Input Error: Malformed JSON");
         archived = rows.map((r) => r.event_id);
         return new Uint8Array([1]);
       },

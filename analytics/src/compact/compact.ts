@@ -51,7 +51,7 @@ const folderOf = (key: string) => key.slice(0, key.lastIndexOf("/") + 1);
 const baseOf = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
 function failed(message: string): ReeltimeError {
-  return new ReeltimeError("REELTIME_ERR_COMPACTION", message, 1);
+  return new ReeltimeError("REELTIME_ERR_COMPACTION", message);
 }
 
 /**

@@ -28,7 +28,7 @@ interface CommitRecord {
 function readRecord(bytes: Uint8Array, key: string): CommitRecord {
   const r = JSON.parse(new TextDecoder().decode(bytes)) as Partial<CommitRecord>;
   if (typeof r.final !== "string" || !Array.isArray(r.inputs) || !r.inputs.every((k) => typeof k === "string"))
-    throw new ReeltimeError("REELTIME_ERR_COMPACTION", `${key} is not a compaction commit record`, 1);
+    throw new ReeltimeError("REELTIME_ERR_COMPACTION", `${key} is not a compaction commit record`);
   return r as CommitRecord;
 }
 
@@ -55,7 +55,6 @@ export async function recoverFolder(
         throw new ReeltimeError(
           "REELTIME_ERR_COMPACTION",
           `${key}: neither ${record.final} nor its staged file ${staged.parquet} exists; restore them from a backup or versioning`,
-          1,
         );
       await archive.put(record.final, await archive.get(staged.parquet), {
         contentType: "application/vnd.apache.parquet",

@@ -22,7 +22,7 @@ export interface NamedQuery {
   sql: string;
 }
 
-const usage = (message: string) => new ReeltimeError("REELTIME_ERR_USAGE", message, 2);
+const usage = (message: string) => new ReeltimeError("REELTIME_ERR_USAGE", message);
 
 /**
  * Reads a named query's header: `-- name: x`, free text lines (the description) and one

@@ -23,7 +23,7 @@ function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): nu
   if (raw === undefined || raw.trim() === "") return fallback;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) {
-    throw new ReeltimeError("REELTIME_ERR_CONFIG", `${name}=${JSON.stringify(raw)} must be a positive integer`, 2);
+    throw new ReeltimeError("REELTIME_ERR_CONFIG", `${name}=${JSON.stringify(raw)} must be a positive integer`);
   }
   return n;
 }

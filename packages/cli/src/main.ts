@@ -1,6 +1,7 @@
 import { ReeltimeError } from "@reeltime/runtime";
 import { Command, CommanderError } from "commander";
 import { registerCommands } from "./commands/index.ts";
+import { EXIT_CODES, exitCodeOf } from "./exit-codes.ts";
 
 /** Builds the `reeltime` program with every subcommand registered; nothing is parsed yet. */
 export function buildProgram(): Command {
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage error). */
+/** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage error; src/exit-codes.ts). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
@@ -22,15 +23,15 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help")
         return 0;
-      return 2;
+      return EXIT_CODES.usage;
     }
     if (err instanceof ReeltimeError) {
       process.stderr.write(`reeltime: ${err.message} [${err.code}]\n`);
-      return err.exitCode;
+      return exitCodeOf(err);
     }
     process.stderr.write(
       `reeltime: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
     );
-    return 1;
+    return EXIT_CODES.failure;
   }
 }

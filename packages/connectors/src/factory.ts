@@ -5,7 +5,7 @@ import type { Archive, Bus, QueryEngine, SearchStore } from "./ports/index.ts";
 // process that runs on the embedded default never loads kafkajs, the AWS SDK or the ES client.
 
 function notYet(port: string, driver: string): never {
-  throw new ReeltimeError("REELTIME_ERR_CONFIG", `the ${port} driver "${driver}" is not available in this build`, 2);
+  throw new ReeltimeError("REELTIME_ERR_CONFIG", `the ${port} driver "${driver}" is not available in this build`);
 }
 
 /** The bus chosen by REELTIME_BUS (embedded | kafka | kinesis). */

@@ -150,8 +150,7 @@ export function loadEnv<S extends TObject>(schema: S, env: NodeJS.ProcessEnv = p
     }
     out[name] = value;
   }
-  if (problems.length > 0)
-    throw new ReeltimeError("REELTIME_ERR_CONFIG", `bad configuration: ${problems.join("; ")}`, 2);
+  if (problems.length > 0) throw new ReeltimeError("REELTIME_ERR_CONFIG", `bad configuration: ${problems.join("; ")}`);
   return out as Static<S>;
 }
 

@@ -1,39 +1,50 @@
+import { ERRORS, type ErrorCode, type ErrorSpec, type UpstreamCode } from "./error-codes.ts";
+
+/** What any error may carry besides its code and message. */
+export interface ReeltimeErrorOptions {
+  cause?: unknown;
+}
+
+/** What an error of a relaying code (`upstream: true` in the table) may carry as well. */
+export interface UpstreamErrorOptions extends ReeltimeErrorOptions {
+  /** The status the remote service answered (becomes `status`). */
+  upstreamStatus?: number;
+  /** Whether the remote refusal is passing (a 5xx, a network failure); the table's value otherwise. */
+  retryable?: boolean;
+}
+
 /**
- * An error with a stable code (`REELTIME_ERR_*`), an HTTP status where one applies, and
- * whether retrying later can succeed. Messages say what to change.
+ * An error with a stable code (`REELTIME_ERR_*`, a key of {@link ERRORS}). Its HTTP status and
+ * whether retrying later can succeed come from that table; messages say what to change.
  */
 export class ReeltimeError extends Error {
-  readonly code: string;
-  readonly exitCode: number;
-  readonly status: number | undefined;
+  readonly code: ErrorCode;
+  /** The table's status, or for a relaying code the remote service's own status when it gave one. */
+  readonly status: number;
   readonly retryable: boolean;
-  constructor(
-    code: string,
-    message: string,
-    exitCode = 1,
-    opts: { status?: number; retryable?: boolean; cause?: unknown } = {},
-  ) {
+  constructor(code: UpstreamCode, message: string, opts?: UpstreamErrorOptions);
+  constructor(code: ErrorCode, message: string, opts?: ReeltimeErrorOptions);
+  constructor(code: ErrorCode, message: string, opts: UpstreamErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "ReeltimeError";
     this.code = code;
-    this.exitCode = exitCode;
-    this.status = opts.status;
-    this.retryable = opts.retryable ?? false;
+    const spec: ErrorSpec = ERRORS[code];
+    this.status = opts.upstreamStatus ?? spec.status;
+    this.retryable = opts.retryable ?? spec.retryable;
   }
 }
 
+/** The code of each backing service's outage: literal codes, never assembled at run time. */
+const UNAVAILABLE = {
+  bus: "REELTIME_ERR_BUS_UNAVAILABLE",
+  search: "REELTIME_ERR_SEARCH_UNAVAILABLE",
+  archive: "REELTIME_ERR_ARCHIVE_UNAVAILABLE",
+  query: "REELTIME_ERR_QUERY_UNAVAILABLE",
+} as const satisfies Record<string, ErrorCode>;
+
 /** A backing service (bus, search, archive, query engine) is unreachable or refused: retry later. */
-export function unavailable(service: string, detail: string, cause?: unknown): ReeltimeError {
-  return new ReeltimeError(
-    `REELTIME_ERR_${service.toUpperCase()}_UNAVAILABLE`,
-    `${service} unavailable: ${detail}`,
-    1,
-    {
-      status: 503,
-      retryable: true,
-      cause,
-    },
-  );
+export function unavailable(service: keyof typeof UNAVAILABLE, detail: string, cause?: unknown): ReeltimeError {
+  return new ReeltimeError(UNAVAILABLE[service], `${service} unavailable: ${detail}`, { cause });
 }
 
 /**
@@ -46,21 +57,18 @@ export function listenError(err: unknown, where: { host: string; port: number; s
     return new ReeltimeError(
       "REELTIME_ERR_PORT_TAKEN",
       `port ${where.port} on ${where.host} is already in use; stop what holds it or choose another with ${where.setting}`,
-      1,
       { cause: err },
     );
   if (code === "EACCES")
     return new ReeltimeError(
       "REELTIME_ERR_PORT_DENIED",
       `port ${where.port} on ${where.host} needs privileges this process lacks; choose a port above 1023 with ${where.setting}`,
-      1,
       { cause: err },
     );
   if (code === "EADDRNOTAVAIL")
     return new ReeltimeError(
       "REELTIME_ERR_HOST_UNAVAILABLE",
       `address ${where.host} is not an address of this machine; choose another host`,
-      1,
       { cause: err },
     );
   return err;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Archive } from "@reeltime/connectors";
-import { ReeltimeError } from "@reeltime/runtime";
+import { isErrorCode, ReeltimeError } from "@reeltime/runtime";
 import { mediaKeys } from "../job/keys.ts";
 import { type JobResult, TranscodePipeline } from "../pipeline.ts";
 import { connect } from "./connect.ts";
@@ -55,7 +55,10 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
     view.end();
     if (result.status === "failed") {
       const e = result.error!;
-      throw new ReeltimeError(e.code, `transcode failed at ${e.rendition ?? e.step}: ${e.message}`, 1);
+      throw new ReeltimeError(
+        isErrorCode(e.code) ? e.code : "REELTIME_ERR_PIPELINE",
+        `transcode failed at ${e.rendition ?? e.step}: ${e.message}`,
+      );
     }
     for (const r of result.renditions)
       out.write(

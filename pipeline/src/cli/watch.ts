@@ -18,7 +18,6 @@ export function uploadsPrefix(flag: string | undefined, env: NodeJS.ProcessEnv =
     throw new ReeltimeError(
       "REELTIME_ERR_CONFIG",
       `REELTIME_UPLOADS_PREFIX=${JSON.stringify(prefix)} is invalid: expected a key prefix ending in "/", e.g. uploads/`,
-      2,
     );
   return prefix;
 }

@@ -183,8 +183,6 @@ export class TranscodeWorker {
         WORKER_ERRORS.claimHeld,
         `request ${request.request_id} is held by worker ${outcome.claim.worker} since ${outcome.claim.claimed_at}; ` +
           "retrying until it ends",
-        1,
-        { retryable: true },
       );
     const started = Date.now();
     this.metrics.inProgress.inc();

@@ -27,7 +27,7 @@ export class MemoryArchive implements Archive {
   }
   async get(key: string): Promise<Uint8Array> {
     const o = this.objects.get(key);
-    if (!o) throw new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no object at ${key}`, 1, { status: 404 });
+    if (!o) throw new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no object at ${key}`);
     return o.body;
   }
   async exists(key: string): Promise<boolean> {

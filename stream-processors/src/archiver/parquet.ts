@@ -70,11 +70,7 @@ export class ParquetWriter {
     } catch (err) {
       // DuckDB refused a value (input or conversion): the rows' content, not a passing failure.
       if (/^(Invalid Input|Conversion) Error/.test((err as Error).message))
-        throw new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", (err as Error).message.slice(0, 500), 1, {
-          status: 422,
-          retryable: false,
-          cause: err,
-        });
+        throw new ReeltimeError("REELTIME_ERR_ARCHIVE_CONTENT", (err as Error).message.slice(0, 500), { cause: err });
       throw err;
     } finally {
       await rm(input, { force: true });

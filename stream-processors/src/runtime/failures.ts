@@ -16,7 +16,7 @@ export type FailureKind = "content" | "transient";
 /** A failure caused by what a message holds: retrying it cannot succeed. */
 export class ContentError extends ReeltimeError {
   constructor(message: string, opts: { cause?: unknown } = {}) {
-    super("REELTIME_ERR_CONTENT", message, 1, { status: 422, retryable: false, ...opts });
+    super("REELTIME_ERR_CONTENT", message, opts);
     this.name = "ContentError";
   }
 }

@@ -1,7 +1,7 @@
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
 
-const usage = (message: string) => new ReeltimeError("REELTIME_ERR_USAGE", message, 2);
+const usage = (message: string) => new ReeltimeError("REELTIME_ERR_USAGE", message);
 
 function engineOf(value: string): "duckdb" | "athena" {
   if (value === "duckdb" || value === "athena") return value;

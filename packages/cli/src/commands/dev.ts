@@ -8,7 +8,6 @@ function count(value: string): number {
     throw new ReeltimeError(
       "REELTIME_ERR_USAGE",
       `--simulate takes a number of viewers from 1 to 1000000, got ${value}`,
-      2,
     );
   return n;
 }
@@ -16,7 +15,7 @@ function count(value: string): number {
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new ReeltimeError("REELTIME_ERR_USAGE", `--port (or PORT) takes a port from 0 to 65535, got ${value}`, 2);
+    throw new ReeltimeError("REELTIME_ERR_USAGE", `--port (or PORT) takes a port from 0 to 65535, got ${value}`);
   return n;
 }
 

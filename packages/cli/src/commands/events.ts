@@ -37,7 +37,6 @@ function requireType(type: string): EventType {
   throw new ReeltimeError(
     "REELTIME_ERR_UNKNOWN_TYPE",
     `unknown event type "${type}"; run \`reeltime events list\` for the ${EVENT_TYPES.length} known types`,
-    2,
   );
 }
 
@@ -111,11 +110,11 @@ export function registerEvents(program: Command): void {
       try {
         input = file === "-" ? await text(process.stdin) : await readFile(file, "utf8");
       } catch (err) {
-        throw new ReeltimeError("REELTIME_ERR_INPUT", `cannot read ${file}: ${(err as Error).message}`, 2);
+        throw new ReeltimeError("REELTIME_ERR_INPUT", `cannot read ${file}: ${(err as Error).message}`);
       }
       const items = parseEventsInput(input);
       if (items.length === 0)
-        throw new ReeltimeError("REELTIME_ERR_INPUT", `${file === "-" ? "stdin" : file} holds no events`, 2);
+        throw new ReeltimeError("REELTIME_ERR_INPUT", `${file === "-" ? "stdin" : file} holds no events`);
       let bad = 0;
       items.forEach((item, i) => {
         const where = item.line > 0 ? `line ${item.line}` : `event ${i}`;

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { EXIT_UNHEALTHY } from "../exit-codes.ts";
 
 /** `reeltime infra up | status | down`: the real local services (Kafka, Elasticsearch, MinIO, Kinesis, Prometheus). */
 export function registerInfra(program: Command): void {
@@ -29,7 +30,7 @@ export function registerInfra(program: Command): void {
       process.stdout.write(
         opts.json ? `${JSON.stringify({ services: statuses }, null, 2)}\n` : `${formatStatusTable(statuses)}\n`,
       );
-      if (statuses.some((s) => !s.healthy)) process.exitCode = 3;
+      if (statuses.some((s) => !s.healthy)) process.exitCode = EXIT_UNHEALTHY;
     });
 
   infra

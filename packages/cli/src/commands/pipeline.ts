@@ -4,14 +4,14 @@ import type { Command } from "commander";
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 1 || n > 3600)
-    throw new ReeltimeError("REELTIME_ERR_USAGE", `--interval must be 1-3600 seconds, got ${value}`, 2);
+    throw new ReeltimeError("REELTIME_ERR_USAGE", `--interval must be 1-3600 seconds, got ${value}`);
   return n;
 }
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new ReeltimeError("REELTIME_ERR_USAGE", `--metrics-port must be 0-65535, got ${value}`, 2);
+    throw new ReeltimeError("REELTIME_ERR_USAGE", `--metrics-port must be 0-65535, got ${value}`);
   return n;
 }
 

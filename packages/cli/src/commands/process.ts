@@ -13,7 +13,6 @@ function when(flag: string) {
       throw new ReeltimeError(
         "REELTIME_ERR_USAGE",
         `${flag} takes an RFC 3339 time or an age like 30m, 6h, 2d; got "${value}"`,
-        2,
       );
     return new Date(t);
   };
@@ -93,7 +92,7 @@ export function registerProcess(program: Command): void {
     .requiredOption("--from <time>", "RFC 3339 time or an age like 2d", when("--from"))
     .requiredOption("--to <time>", "RFC 3339 time or an age", when("--to"))
     .action(async (o: { from: Date; to: Date }) => {
-      if (o.to <= o.from) throw new ReeltimeError("REELTIME_ERR_USAGE", "--to must be after --from", 2);
+      if (o.to <= o.from) throw new ReeltimeError("REELTIME_ERR_USAGE", "--to must be after --from");
       const { env, createArchive, createSearchStore } = await connections();
       const [{ backfill }, { default: cliProgress }] = await Promise.all([
         import("@reeltime/stream-processors"),

@@ -7,7 +7,6 @@ function positiveInt(value: string): number {
     throw new ReeltimeError(
       "REELTIME_ERR_USAGE",
       `--segment-seconds must be a whole number from 1 to 30, got ${value}`,
-      2,
     );
   return n;
 }

@@ -16,7 +16,7 @@ export async function ensureSampleVideo(
 ): Promise<string | undefined> {
   if (given) {
     const path = resolve(given);
-    if (!existsSync(path)) throw new ReeltimeError("REELTIME_ERR_INPUT", `no such video: ${path}`, 2);
+    if (!existsSync(path)) throw new ReeltimeError("REELTIME_ERR_INPUT", `no such video: ${path}`);
     return path;
   }
   const dir = join(dataDir, "sample");

@@ -10,8 +10,6 @@ function invalid(what: string, value: string, why: string): ReeltimeError {
   return new ReeltimeError(
     "REELTIME_ERR_ARCHIVE_KEY",
     `invalid archive ${what} ${JSON.stringify(value)}: ${why}; use "/"-separated segments of letters, digits and ._=+,@~- that do not start with "."`,
-    2,
-    { status: 400 },
   );
 }
 
@@ -43,5 +41,5 @@ export function checkPrefix(prefix: string): string {
 }
 
 export function notFound(key: string): ReeltimeError {
-  return new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no archive object at "${key}"`, 1, { status: 404 });
+  return new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no archive object at "${key}"`);
 }

@@ -26,8 +26,6 @@ export function checkSizes(topic: string, messages: BusMessage[], max = MAX_MESS
       throw new ReeltimeError(
         "REELTIME_ERR_BUS_MESSAGE_TOO_LARGE",
         `message ${i} (key "${m.key.slice(0, 64)}") to topic ${topic} is ${size} bytes, more than the ${max} a bus message may hold: store large payloads in the archive and publish a reference`,
-        1,
-        { status: 413, retryable: false },
       );
     }
   }
@@ -35,8 +33,5 @@ export function checkSizes(topic: string, messages: BusMessage[], max = MAX_MESS
 
 /** Publishing to a bus after shutdown() is a programming error, not an outage. */
 export function stoppedError(driver: string): ReeltimeError {
-  return new ReeltimeError("REELTIME_ERR_BUS_STOPPED", `the ${driver} bus was shut down: create a new one`, 1, {
-    status: 503,
-    retryable: false,
-  });
+  return new ReeltimeError("REELTIME_ERR_BUS_STOPPED", `the ${driver} bus was shut down: create a new one`);
 }

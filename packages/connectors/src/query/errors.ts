@@ -2,11 +2,11 @@ import { ReeltimeError } from "@reeltime/runtime";
 
 /** The SQL or its parameters are wrong: the engine's own message says where. */
 export function queryFailed(reason: string, cause?: unknown): ReeltimeError {
-  return new ReeltimeError("REELTIME_ERR_QUERY", `query failed: ${reason}`, 1, { status: 400, cause });
+  return new ReeltimeError("REELTIME_ERR_QUERY", `query failed: ${reason}`, { cause });
 }
 
 export function queryCancelled(detail: string, cause?: unknown): ReeltimeError {
-  return new ReeltimeError("REELTIME_ERR_QUERY_CANCELLED", `query cancelled: ${detail}`, 1, { status: 499, cause });
+  return new ReeltimeError("REELTIME_ERR_QUERY_CANCELLED", `query cancelled: ${detail}`, { cause });
 }
 
 /** Integers stay exact: `number` while safe, `bigint` beyond. */

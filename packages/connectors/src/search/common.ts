@@ -11,8 +11,6 @@ export function checkLimit(n: number): number {
     throw new ReeltimeError(
       "REELTIME_ERR_SEARCH_LIMIT",
       `n must be an integer from 0 to ${MAX_RESULTS}, got ${n}: page with a narrower filter (from/to) instead`,
-      2,
-      { status: 400 },
     );
   return n;
 }
@@ -67,12 +65,12 @@ export function checkFilter(filter: EventFilter): EventFilter {
   for (const key of ["from", "to"] as const) {
     const d = filter[key];
     if (d !== undefined && (!(d instanceof Date) || Number.isNaN(d.getTime())))
-      throw new ReeltimeError("REELTIME_ERR_SEARCH_FILTER", `filter.${key} must be a valid Date`, 2, { status: 400 });
+      throw new ReeltimeError("REELTIME_ERR_SEARCH_FILTER", `filter.${key} must be a valid Date`);
   }
   for (const key of Object.keys(TERM_FIELDS) as (keyof typeof TERM_FIELDS)[]) {
     const v = filter[key];
     if (v !== undefined && typeof v !== "string")
-      throw new ReeltimeError("REELTIME_ERR_SEARCH_FILTER", `filter.${key} must be a string`, 2, { status: 400 });
+      throw new ReeltimeError("REELTIME_ERR_SEARCH_FILTER", `filter.${key} must be a string`);
   }
   return filter;
 }
@@ -84,8 +82,6 @@ export function checkDeadLetter(letter: DeadLetter): number {
     throw new ReeltimeError(
       "REELTIME_ERR_SEARCH_DEAD_LETTER",
       "a dead letter needs a dead_letter_id and an RFC 3339 received_at",
-      2,
-      { status: 400 },
     );
   return ms;
 }

@@ -30,10 +30,9 @@ function fsFailure(op: string, key: string, err: unknown): ReeltimeError {
     return new ReeltimeError(
       "REELTIME_ERR_ARCHIVE_KEY",
       `${op} "${key}" failed: on the filesystem archive a key cannot also be a folder of other keys (${code}); choose keys that are never prefixes of each other plus "/"`,
-      2,
-      { status: 409, cause: err },
+      { cause: err },
     );
-  return new ReeltimeError("REELTIME_ERR_ARCHIVE", `${op} "${key}" failed on the filesystem: ${String(err)}`, 1, {
+  return new ReeltimeError("REELTIME_ERR_ARCHIVE", `${op} "${key}" failed on the filesystem: ${String(err)}`, {
     cause: err,
   });
 }

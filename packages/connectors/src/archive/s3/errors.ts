@@ -41,15 +41,13 @@ export function s3Failure(op: string, key: string, bucket: string, err: unknown)
     return new ReeltimeError(
       "REELTIME_ERR_CONFIG",
       `the archive bucket "${bucket}" does not exist: create it or set REELTIME_S3_BUCKET`,
-      2,
-      { status: 500, cause: err },
+      { cause: err },
     );
   if (["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "CredentialsProviderError"].includes(name))
     return new ReeltimeError(
       "REELTIME_ERR_ARCHIVE_AUTH",
       `S3 refused ${what} in bucket "${bucket}" (${why}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the role's policy`,
-      2,
-      { status: 500, cause: err },
+      { cause: err },
     );
   if (
     NETWORK.test(`${name} ${e.code ?? ""} ${e.message ?? ""}`) ||
@@ -57,7 +55,5 @@ export function s3Failure(op: string, key: string, bucket: string, err: unknown)
     name === "SlowDown"
   )
     return unavailable("archive", `S3 ${what} in bucket "${bucket}" failed after retries: ${why}`, err);
-  return new ReeltimeError("REELTIME_ERR_ARCHIVE", `S3 ${what} in bucket "${bucket}" failed: ${why}`, 1, {
-    cause: err,
-  });
+  return new ReeltimeError("REELTIME_ERR_ARCHIVE", `S3 ${what} in bucket "${bucket}" failed: ${why}`, { cause: err });
 }

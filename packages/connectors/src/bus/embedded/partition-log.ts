@@ -45,7 +45,6 @@ export class PartitionLog {
         throw new ReeltimeError(
           "REELTIME_ERR_BUS_CORRUPT",
           `embedded bus segment ${path} is corrupt at byte ${end}: restore it or move the partition aside`,
-          1,
         );
       }
       const fh = await open(path, "r+");

@@ -71,8 +71,6 @@ export class LogStore {
         throw new ReeltimeError(
           "REELTIME_ERR_BUS_LOCKED",
           `the embedded bus at ${this.dir} is open in process ${owner}: run everything in one process (reeltime dev), give each process its own REELTIME_DATA_DIR, or use REELTIME_BUS=kafka`,
-          1,
-          { status: 503, retryable: false },
         );
       }
     } catch (e) {
@@ -86,8 +84,6 @@ export class LogStore {
       throw new ReeltimeError(
         "REELTIME_ERR_BUS_TOPIC",
         `"${topic}" is not a valid topic name: use 1 to 249 letters, digits, ".", "_" or "-"`,
-        1,
-        { status: 400 },
       );
     }
     const known = this.topics.get(topic);

@@ -49,7 +49,6 @@ export async function registerCodecs(compression: Compression): Promise<number> 
       throw new ReeltimeError(
         "REELTIME_ERR_CONFIG",
         "REELTIME_KAFKA_COMPRESSION=lz4 needs the lz4-napi package, which did not load on this platform: use zstd",
-        2,
         { cause: e },
       );
     }

@@ -25,16 +25,9 @@ export function kafkaError(e: unknown, brokers: string, what: string): ReeltimeE
   if (e instanceof ReeltimeError) return e;
   const type = protocolType(e);
   if (type) {
-    return new ReeltimeError(
-      "REELTIME_ERR_BUS_REJECTED",
-      `kafka refused to ${what}: ${REJECTIONS[type]} (${type})`,
-      1,
-      {
-        status: 500,
-        retryable: false,
-        cause: e,
-      },
-    );
+    return new ReeltimeError("REELTIME_ERR_BUS_REJECTED", `kafka refused to ${what}: ${REJECTIONS[type]} (${type})`, {
+      cause: e,
+    });
   }
   return unavailable("bus", `kafka at ${brokers} did not ${what}: ${(e as Error)?.message ?? String(e)}`, e);
 }

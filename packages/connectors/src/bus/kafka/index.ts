@@ -177,7 +177,7 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
       await withDeadline(
         Promise.allSettled(closing),
         10_000,
-        () => new ReeltimeError("REELTIME_ERR_BUS_SHUTDOWN", "kafka clients did not close within 10 s", 1),
+        () => new ReeltimeError("REELTIME_ERR_BUS_SHUTDOWN", "kafka clients did not close within 10 s"),
       ).catch(() => {});
     },
   };

@@ -262,6 +262,5 @@ export function fsLeasesInProduction(): ReeltimeError {
   return new ReeltimeError(
     "REELTIME_ERR_CONFIG",
     "REELTIME_KINESIS_LEASES=fs keeps Kinesis shard leases on one machine's disk, so processors on two hosts would both read a shard or neither; with REELTIME_ENV=production set REELTIME_KINESIS_LEASES=dynamodb (table REELTIME_KINESIS_LEASE_TABLE)",
-    2,
   );
 }

@@ -71,14 +71,11 @@ export function kinesisError(e: unknown, what: string, endpoint = "Kinesis"): Re
     return new ReeltimeError(
       "REELTIME_ERR_BUS_TOPIC",
       `cannot ${what}: the stream does not exist (${message}); create it with ensureTopics or \`reeltime infra up\``,
-      1,
-      { status: 500, retryable: false, cause: e },
+      { cause: e },
     );
   }
   if (REJECTED.has(name)) {
-    return new ReeltimeError("REELTIME_ERR_BUS_REJECTED", `kinesis refused to ${what}: ${name}: ${message}`, 1, {
-      status: 500,
-      retryable: false,
+    return new ReeltimeError("REELTIME_ERR_BUS_REJECTED", `kinesis refused to ${what}: ${name}: ${message}`, {
       cause: e,
     });
   }

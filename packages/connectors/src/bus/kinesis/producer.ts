@@ -101,15 +101,7 @@ export async function publishAll(
   try {
     rounds = plan(messages);
   } catch (e) {
-    throw new ReeltimeError(
-      "REELTIME_ERR_BUS_MESSAGE_TOO_LARGE",
-      `${(e as Error).message} (1 MiB with its framing)`,
-      1,
-      {
-        status: 413,
-        retryable: false,
-      },
-    );
+    throw new ReeltimeError("REELTIME_ERR_BUS_MESSAGE_TOO_LARGE", `${(e as Error).message} (1 MiB with its framing)`);
   }
   for (const calls of rounds) {
     await Promise.all(calls.map((entries) => putAll(client, stream, entries, deadline, endpoint)));

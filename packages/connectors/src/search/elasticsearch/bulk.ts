@@ -76,8 +76,7 @@ async function sendChunk(client: Client, tuning: Tuning, url: string, lines: Lin
         throw new ReeltimeError(
           "REELTIME_ERR_SEARCH",
           `${err.message}: the request was too large; lower maxRequestBytes or raise http.max_content_length`,
-          1,
-          { status: 413, cause: err },
+          { upstreamStatus: 413, cause: err },
         );
       if (!err.retryable || attempt >= tuning.retries) throw err;
       return undefined;

@@ -39,7 +39,6 @@ export function makeClient(env: EsEnv, tuning: Tuning): Client {
     throw new ReeltimeError(
       "REELTIME_ERR_CONFIG",
       "REELTIME_ES_USERNAME is set without REELTIME_ES_PASSWORD: set both, or REELTIME_ES_API_KEY instead",
-      2,
     );
   const auth = env.REELTIME_ES_API_KEY
     ? { apiKey: env.REELTIME_ES_API_KEY }
@@ -95,8 +94,8 @@ export async function withRetry<T>(tuning: Tuning, url: string, what: string, fn
       return await fn();
     } catch (err) {
       if (!isTransient(err))
-        throw new ReeltimeError("REELTIME_ERR_SEARCH", `${what} failed at ${url}: ${describeError(err)}`, 1, {
-          status: statusOf(err) ?? 500,
+        throw new ReeltimeError("REELTIME_ERR_SEARCH", `${what} failed at ${url}: ${describeError(err)}`, {
+          upstreamStatus: statusOf(err) ?? 500,
           cause: err,
         });
       if (attempt >= tuning.retries)

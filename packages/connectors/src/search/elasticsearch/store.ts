@@ -260,8 +260,6 @@ export class ElasticsearchSearchStore implements SearchStore {
       throw new ReeltimeError(
         "REELTIME_ERR_SEARCH_REJECTED",
         `${what}: ${out.rejected.length} refused: ${out.rejected.map((r) => `${r.event_id}: ${r.reason}`).join("; ")}`,
-        1,
-        { status: 400 },
       );
   }
 

@@ -39,9 +39,7 @@ export class Table<K extends RecordKind> {
       if (problem) problems.push(`${String(id)}: ${problem}`);
     }
     if (problems.length > 0)
-      throw new ReeltimeError("REELTIME_ERR_SEARCH_REJECTED", `${this.kind} refused: ${problems.join("; ")}`, 1, {
-        status: 400,
-      });
+      throw new ReeltimeError("REELTIME_ERR_SEARCH_REJECTED", `${this.kind} refused: ${problems.join("; ")}`);
     const copies = records.map((r) => structuredClone(r));
     await this.log.append(copies);
     for (const r of copies) this.rows.set(this.idOf(r), r);

@@ -195,9 +195,7 @@ export class EmbeddedSearchStore implements SearchStore {
         return p ? [`${l.dead_letter_id}: ${p}`] : [];
       });
       if (problems.length > 0)
-        throw new ReeltimeError("REELTIME_ERR_SEARCH_REJECTED", `dead letters refused: ${problems.join("; ")}`, 1, {
-          status: 400,
-        });
+        throw new ReeltimeError("REELTIME_ERR_SEARCH_REJECTED", `dead letters refused: ${problems.join("; ")}`);
       for (const l of letters) {
         const ms = checkDeadLetter(l);
         if (this.#letterIds.has(l.dead_letter_id) || fresh.some((f) => f.l.dead_letter_id === l.dead_letter_id))
