@@ -6,6 +6,7 @@ import { warmUpValidators } from "@reeltime/events";
 import { createLogger } from "@reeltime/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { type AppContext, type AppDeps, createAppContext } from "./context.ts";
+import { errorHandler } from "./error-handler.ts";
 import { clientErrorResponse, sendError } from "./errors.ts";
 import { ingestMetrics } from "./metrics.ts";
 import { apiRecorder } from "./plugins/api-record.ts";
@@ -87,32 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return inflate;
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const code = err.code ?? "";
-    if (code === "FST_ERR_CTP_BODY_TOO_LARGE")
-      return sendError(
-        reply,
-        "REELTIME_ERR_TOO_LARGE",
-        `the body exceeds ${env.REELTIME_BODY_LIMIT_BYTES} bytes (after decompression); send smaller batches`,
-      );
-    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "REELTIME_ERR_MEDIA_TYPE")
-      return sendError(
-        reply,
-        "REELTIME_ERR_MEDIA_TYPE",
-        code === "REELTIME_ERR_MEDIA_TYPE" ? err.message : "send Content-Type application/json or text/plain",
-      );
-    if (code === "REELTIME_ERR_JSON")
-      return sendError(reply, "REELTIME_ERR_JSON", `the body is not valid JSON: ${err.message}`);
-    if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || code === "FST_ERR_CTP_EMPTY_BODY")
-      return sendError(reply, "REELTIME_ERR_BODY", "the body is empty; send a batch of events");
-    if (code.startsWith("Z_") || code === "ERR_STREAM_PREMATURE_CLOSE")
-      return sendError(reply, "REELTIME_ERR_BODY", "the compressed body could not be decompressed");
-    if (code === "FST_ERR_VALIDATION") return sendError(reply, "REELTIME_ERR_QUERY", err.message);
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500)
-      return sendError(reply, "REELTIME_ERR_BODY", err.message);
-    req.log.error({ err: { message: err.message, code, stack: err.stack } }, "unexpected error");
-    return sendError(reply, "REELTIME_ERR_INTERNAL", "unexpected error; it has been logged");
-  });
+  app.setErrorHandler(errorHandler({ bodyLimitBytes: env.REELTIME_BODY_LIMIT_BYTES }));
 
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({

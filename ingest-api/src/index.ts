@@ -4,6 +4,5 @@ export { keyId, SecretRing } from "./auth.ts";
 export { cmcdToEvent, decodeCmcdBody, toContract } from "./cmcd.ts";
 export { type IngestConfig, IngestEnv, loadIngestConfig } from "./config.ts";
 export type { AppDeps } from "./context.ts";
-export { API_ERRORS } from "./errors.ts";
 export { ingestMetrics } from "./metrics.ts";
 export { startIngest } from "./server.ts";

@@ -1,8 +1,7 @@
 import type { EventFilter } from "@reeltime/connectors";
 import { type Static, Type } from "@sinclair/typebox";
-import type { FastifyPluginAsync, FastifyReply } from "fastify";
+import type { FastifyPluginAsync } from "fastify";
 import type { RoutesOptions } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { readGuard, readScopeOf } from "./read-guard.ts";
 import { statsRoute } from "./stats.ts";
 
@@ -49,18 +48,6 @@ function toFilter(q: FilterQuery | Static<typeof SearchQuery>, scope: string): E
   };
 }
 
-async function searchOr503<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await work();
-  } catch (err) {
-    reply.log.warn({ err: { message: (err as Error).message } }, "search store failed");
-    sendError(reply, "REELTIME_ERR_SEARCH_UNAVAILABLE", "the search store is unavailable; retry shortly", {
-      retryAfterSeconds: 5,
-    });
-    return undefined;
-  }
-}
-
 /**
  * The read API (`GET /events/last`, `GET /search`, `GET /stats`; registered under `/v1`): read
  * tokens, bounded filters, newest first. Its own encapsulated context: the read guard's
@@ -70,22 +57,19 @@ export const readRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }
   app.decorateRequest("readScope", null);
   app.addHook("onRequest", readGuard(ctx));
 
-  app.get<{ Querystring: FilterQuery }>("/events/last", { schema: { querystring: LastQuery } }, async (req, reply) => {
+  app.get<{ Querystring: FilterQuery }>("/events/last", { schema: { querystring: LastQuery } }, async (req) => {
     const scope = readScopeOf(req);
-    const events = await searchOr503(reply, () => ctx.search.lastN(toFilter(req.query, scope), req.query.n));
-    if (events === undefined) return reply;
+    // A store failure is thrown to the error handler: an outage is a 503, anything else is not.
+    const events = await ctx.search.lastN(toFilter(req.query, scope), req.query.n);
     return { count: events.length, events };
   });
 
   app.get<{ Querystring: Static<typeof SearchQuery> }>(
     "/search",
     { schema: { querystring: SearchQuery } },
-    async (req, reply) => {
+    async (req) => {
       const scope = readScopeOf(req);
-      const hits = await searchOr503(reply, () =>
-        ctx.search.search(req.query.q, toFilter(req.query, scope), req.query.n),
-      );
-      if (hits === undefined) return reply;
+      const hits = await ctx.search.search(req.query.q, toFilter(req.query, scope), req.query.n);
       return { count: hits.length, hits: hits.map((h) => ({ score: h.score, event: h.event })) };
     },
   );

@@ -2,7 +2,6 @@ import type { JobRecord, ViewRecord } from "@reeltime/events";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { AppContext, RoutesOptions } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { readScopeOf } from "./read-guard.ts";
 
 const StatsQuery = Type.Object(
@@ -161,15 +160,8 @@ async function stats(ctx: AppContext, q: StatsQuery, scope: string) {
 
 /** GET /v1/stats: the live page's figures (QoE tiles, series, jobs); behind the read guard of the read routes. */
 export const statsRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }) => {
-  app.get<{ Querystring: StatsQuery }>("/stats", { schema: { querystring: StatsQuery } }, async (req, reply) => {
-    const scope = readScopeOf(req);
-    try {
-      return await stats(ctx, req.query, scope);
-    } catch (err) {
-      req.log.warn({ err: { message: (err as Error).message } }, "stats: search store failed");
-      return sendError(reply, "REELTIME_ERR_SEARCH_UNAVAILABLE", "the search store is unavailable; retry shortly", {
-        retryAfterSeconds: 5,
-      });
-    }
-  });
+  // A store failure is thrown to the error handler: an outage is a 503, anything else is not.
+  app.get<{ Querystring: StatsQuery }>("/stats", { schema: { querystring: StatsQuery } }, async (req) =>
+    stats(ctx, req.query, readScopeOf(req)),
+  );
 };
