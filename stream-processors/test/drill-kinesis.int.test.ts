@@ -1,5 +1,5 @@
 import { createServer } from "node:net";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runKinesisDrill } from "../src/drill/drill-kinesis.ts";
 
 // The fault drill on Kinesis at a modest size (`npm run drill -- --bus kinesis` for more):
@@ -15,10 +15,18 @@ async function freePort(): Promise<number> {
 }
 
 const LEASE_MS = 6000;
+// A test that times out must not leave its instances running (or a service stopped) into the
+// next test file: teardown stops the drill and waits for its cleanup.
+const stop = new AbortController();
+let running: Promise<unknown> | undefined;
+afterAll(async () => {
+  stop.abort();
+  await running?.catch(() => undefined);
+}, 120_000);
 
 describe("fault drill on Kinesis", () => {
   it("instances split the shards, survivors take a killed one's leases within the lease time, every count is exact", async () => {
-    const r = await runKinesisDrill({
+    const drill = runKinesisDrill({
       events: 3000,
       outageSeconds: 20,
       // 3000 events over about 150 s: publishing goes on through the kill and both outages.
@@ -27,7 +35,10 @@ describe("fault drill on Kinesis", () => {
       ports: [await freePort(), await freePort(), await freePort()],
       leaseMs: LEASE_MS,
       log: (l) => process.stdout.write(`${l}\n`),
+      signal: stop.signal,
     });
+    running = drill;
+    const r = await drill;
     // syntheticEvents ends on a whole view: a few events past the count asked for.
     expect(r.published).toBeGreaterThanOrEqual(3000);
     // Every group shard held, first by two instances, then by three (the drill waits for each

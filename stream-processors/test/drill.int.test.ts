@@ -1,13 +1,22 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runDrill } from "../src/drill/drill.ts";
 
 // The shorter drill of `npm test` (`npm run drill` runs 100k events): real Kafka, Elasticsearch
 // and MinIO, two processor instances killed with SIGKILL, a Kafka restart, ES and MinIO down,
 // while events are still being published.
+// A test that times out must not leave its instances running (or a service stopped) into the
+// next test file: teardown stops the drill and waits for its cleanup.
+const stop = new AbortController();
+let running: Promise<unknown> | undefined;
+afterAll(async () => {
+  stop.abort();
+  await running?.catch(() => undefined);
+}, 120_000);
+
 describe("fault drill", () => {
   it("after kills, a broker restart and outages, every count is exact", async () => {
     const lines: string[] = [];
-    const r = await runDrill({
+    const drill = runDrill({
       events: 20_000,
       outageSeconds: 30,
       // 20k events over about 200 s: publishing goes on through the kills and both outages.
@@ -17,7 +26,10 @@ describe("fault drill", () => {
         lines.push(l);
         process.stdout.write(`${l}\n`);
       },
+      signal: stop.signal,
     });
+    running = drill;
+    const r = await drill;
     expect(r.published).toBeGreaterThanOrEqual(20_000);
     expect(r.faults).toHaveLength(6);
     expect([r.searchDocs, r.searchDistinct]).toEqual([r.published, r.published]);

@@ -15,6 +15,7 @@ import {
   ROOT,
   realEnv,
   sleep,
+  unlessStopped,
   until,
 } from "./drill.ts";
 import { Instance } from "./instance.ts";
@@ -44,6 +45,8 @@ export interface KinesisDrillOptions {
   leaseMs?: number;
   showMismatches?: number;
   log: (line: string) => void;
+  /** Stops the drill (its instances ended, its services back up) when the caller gives up. */
+  signal?: AbortSignal;
 }
 
 export interface KinesisDrillReport extends DrillReport {
@@ -143,14 +146,18 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
   const es = new Client({ node: LOCAL_ENDPOINTS.elasticsearch.url });
   const indexed = async () => (await es.count({ index: "reeltime-events-*", query: { term: { app_id: app } } })).count;
   const outages: OutageCheck[] = [];
+  /** Services this drill has stopped and not yet started again (started in `finally` if it stops early). */
+  const stopped = new Set<OutageCheck["service"]>();
   const outage = async (service: OutageCheck["service"]): Promise<OutageCheck> => {
     fault(`stop ${service === "minio" ? "MinIO" : "Elasticsearch"} for ${opts.outageSeconds} s`);
     const from = Date.now();
     const before = producer.published;
+    stopped.add(service);
     await down({ only: [service], print: () => undefined });
-    await sleep(opts.outageSeconds * 1000);
+    await unlessStopped(sleep(opts.outageSeconds * 1000), opts.signal);
     const publishedDuring = producer.published - before;
     await up({ only: [service], print: () => undefined });
+    stopped.delete(service);
     const store = service === "minio" ? "archive" : "search";
     const failedAttempts: Record<string, number> = {};
     for (const i of all)
@@ -192,6 +199,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
       },
       180_000,
       log,
+      opts.signal,
     );
     log(`    ${running.length} instances hold ${seen.join("/")} of ${shards} group shards`);
     return seen;
@@ -211,6 +219,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
         async () => producer.published >= events.length * share,
         600_000,
         log,
+        opts.signal,
       );
     splits.push(await splitAmong(alive));
     for (const i of all.slice(2)) {
@@ -247,6 +256,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
       },
       120_000,
       log,
+      opts.signal,
     );
     log(`    survivors held all ${orphaned} leases ${(takeoverMs / 1000).toFixed(1)} s after the kill`);
 
@@ -255,7 +265,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     await published(0.55);
     outages.push(await outage("elasticsearch"));
 
-    await publishing;
+    await unlessStopped(publishing, opts.signal);
     log(`  published ${producer.published} events (${producer.retries} publish calls retried)`);
     await until(
       "every event indexed",
@@ -265,12 +275,13 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
       },
       900_000,
       log,
+      opts.signal,
     );
     const lagNow = async () => {
       const ls = await Promise.all(alive.map((i) => i.lag()));
       return ls.some((l) => l === undefined) ? undefined : ls.reduce((x, y) => (x ?? 0) + (y ?? 0), 0);
     };
-    await until("consumer lag back to 0", async () => (await lagNow()) === 0, 600_000, log);
+    await until("consumer lag back to 0", async () => (await lagNow()) === 0, 600_000, log, opts.signal);
     await sleep(7000);
     const lag = (await lagNow()) ?? -1;
     return {
@@ -288,8 +299,10 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
       leaseMs,
     };
   } finally {
+    producer.stop();
     producer.resume();
     await Promise.all(all.map((i) => i.stop()));
+    if (stopped.size > 0) await up({ only: [...stopped], print: () => undefined }).catch(() => undefined);
     await es.close();
     await bus.shutdown().catch(() => undefined);
     leases.close();

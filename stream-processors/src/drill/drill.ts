@@ -26,6 +26,8 @@ export interface DrillOptions {
   /** Metrics ports of the two processor instances (Prometheus scrapes 9464-9467). */
   ports: [number, number];
   log: (line: string) => void;
+  /** Stops the drill (its instances ended, its services back up) when the caller gives up. */
+  signal?: AbortSignal;
 }
 
 export interface DrillReport {
@@ -75,12 +77,40 @@ export function realEnv(dataDir: string): Record<string, string> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `work` unless the caller gives up first (then a DrillAbort). */
+export async function unlessStopped<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) throw new DrillAbort("drill: stopped");
+  let onAbort = () => {};
+  const stopped = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new DrillAbort("drill: stopped"));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work, stopped]);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 /** A failure no waiting can fix (e.g. a processor instance exited): `until` stops at once. */
 export class DrillAbort extends Error {}
 
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs: number, log: (l: string) => void) {
+/**
+ * Waits until `check` holds, for at most `timeoutMs`. A drill whose caller gave up (a test that
+ * timed out) is stopped through `signal`: the drill's `finally` then ends its instances instead
+ * of leaving them running into whatever runs next.
+ */
+export async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  log: (l: string) => void,
+  signal?: AbortSignal,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new DrillAbort(`drill: stopped while waiting for ${what}`);
     const ok = await check().catch((e: unknown) => {
       if (e instanceof DrillAbort) throw e;
       return false;
@@ -229,10 +259,12 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     fault(`stop ${service === "minio" ? "MinIO" : "Elasticsearch"} for ${opts.outageSeconds} s`);
     const from = Date.now();
     const before = producer.published;
+    stopped.add(service);
     await down({ only: [service], print: () => undefined });
-    await sleep(opts.outageSeconds * 1000);
+    await unlessStopped(sleep(opts.outageSeconds * 1000), opts.signal);
     const publishedDuring = producer.published - before;
     await up({ only: [service], print: () => undefined });
+    stopped.delete(service);
     const to = Date.now();
     const store = service === "minio" ? "archive" : "search";
     const failedAttempts: Record<string, number> = {};
@@ -245,6 +277,8 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     return { service, failedAttempts, publishedDuring };
   };
   const outages: OutageCheck[] = [];
+  /** Services this drill has stopped and not yet started again (started in `finally` if it stops early). */
+  const stopped = new Set<"kafka" | OutageCheck["service"]>();
 
   // Processors and producer start together: the faults land on work in flight.
   a.start();
@@ -260,6 +294,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
         async () => producer.published >= events.length * share,
         600_000,
         log,
+        opts.signal,
       );
 
     await published(0.05);
@@ -276,9 +311,11 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     await published(0.2);
     fault("restart Kafka (publishing paused)");
     await producer.pause();
+    stopped.add("kafka");
     await down({ only: ["kafka"], print: () => undefined });
     await sleep(3000);
     await up({ only: ["kafka"], print: () => undefined });
+    stopped.delete("kafka");
     producer.resume();
 
     // MinIO first: Elasticsearch takes the longest to come back, and the producer must still be
@@ -295,9 +332,9 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     a.start();
     b.start();
 
-    await publishing;
+    await unlessStopped(publishing, opts.signal);
     log(`  published ${producer.published} events (${producer.retries} publish calls retried)`);
-    await until("every event indexed", async () => (await indexed()) >= events.length, 900_000, log);
+    await until("every event indexed", async () => (await indexed()) >= events.length, 900_000, log, opts.signal);
     await until(
       "consumer lag back to 0",
       async () => {
@@ -306,6 +343,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       },
       600_000,
       log,
+      opts.signal,
     );
     // One more archiver roll interval, so the last cuts are uploaded before counting.
     await sleep(7000);
@@ -321,8 +359,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
       seconds: Math.round((Date.now() - started) / 1000),
     };
   } finally {
+    producer.stop();
     producer.resume();
     await Promise.all([a.stop(), b.stop()]);
+    if (stopped.size > 0) await up({ only: [...stopped], print: () => undefined }).catch(() => undefined);
     await es.close();
     await bus.shutdown().catch(() => undefined);
   }

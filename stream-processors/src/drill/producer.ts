@@ -22,6 +22,7 @@ export class PacedProducer {
   #gate: Promise<void> | undefined;
   #open: (() => void) | undefined;
   #done: Promise<void> | undefined;
+  #stopped = false;
 
   constructor(bus: Bus, events: ReeltimeEvent[], opts: { eventsPerSecond: number; batch?: number }) {
     this.#bus = bus;
@@ -47,8 +48,9 @@ export class PacedProducer {
   async #run(): Promise<void> {
     const interval = (this.#batch / this.#rate) * 1000;
     let next = Date.now();
-    for (let i = 0; i < this.#events.length; i += this.#batch) {
+    for (let i = 0; i < this.#events.length && !this.#stopped; i += this.#batch) {
       while (this.#gate) await this.#gate;
+      if (this.#stopped) return;
       const slice = this.#events.slice(i, i + this.#batch);
       this.#inFlight = this.#publish(slice);
       await this.#inFlight;
@@ -66,7 +68,7 @@ export class PacedProducer {
         await publishEvents(this.#bus, slice, slice.length);
         return;
       } catch (err) {
-        if (attempt >= 600) throw err;
+        if (attempt >= 600 || this.#stopped) throw err;
         this.#retries++;
         await sleep(500);
       }
@@ -79,6 +81,11 @@ export class PacedProducer {
       this.#open = r;
     });
     await this.#inFlight.catch(() => undefined);
+  }
+
+  /** Publishes nothing more after the batch in flight (a drill stopped early). */
+  stop(): void {
+    this.#stopped = true;
   }
 
   resume(): void {
