@@ -49,6 +49,26 @@ describe("checkpoint log", () => {
     expect((await other.write(obj(0, "base", "k"))).stored).toBe(false);
   });
 
+  it("a retry with more folded in, after an attempt that landed unanswered, goes in the next number and loses nothing", async () => {
+    const a = new StateLog(archive, "_state/g/t/3", "_state/g/t/3.json");
+    expect((await a.write(obj(0, "base", "k0"))).stored).toBe(true);
+    // Delta 1 holds k1 and is stored, but its answer is lost: the caller still thinks the log ends at 0 ...
+    expect((await a.write(obj(1, "delta", "k1"))).n).toBe(1);
+    // ... folds k2 as well, and writes 1 again with both.
+    const both: LogObject = {
+      ...obj(1, "delta", "k1"),
+      put: [...obj(1, "delta", "k1").put, ...obj(1, "delta", "k2").put],
+    };
+    const again = await a.write(both);
+    expect([again.stored, again.n]).toEqual([true, 2]);
+    const r = await new StateLog(archive, "_state/g/t/3", "_state/g/t/3.json").restore();
+    expect(r.n).toBe(2);
+    expect([...r.keys.keys()].sort()).toEqual(["k0", "k1", "k2"]);
+    // Another writer's object at a number is still a collision.
+    const other = new StateLog(archive, "_state/g/t/3", "_state/g/t/3.json");
+    expect((await other.write(obj(2, "delta", "x"))).stored).toBe(false);
+  });
+
   it("restores from the last base onward, and still reads a log named by kind", async () => {
     const prefix = "_state/g/t/2/";
     const put = (name: string, o: LogObject) =>

@@ -196,12 +196,12 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
       del: [],
       touched: [...st.touched],
     };
-    const { stored, bytes } = await st.log.write(obj);
+    const { stored, bytes, n: written } = await st.log.write(obj);
     if (!stored) {
       this.#log.info({ topic, partition, n }, `${this.name}: checkpoint ${n} written meanwhile, state read again`);
       return false;
     }
-    st.n = n;
+    st.n = written;
     if (base) {
       st.baseBytes = bytes;
       st.deltaBytes = 0;
@@ -373,7 +373,7 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
       del: base ? [] : [...st.removed].filter((k) => !st.keys.has(k)),
       touched: [...records.keys()],
     };
-    const { stored, bytes } = await st.log.write(obj);
+    const { stored, bytes, n: written } = await st.log.write(obj);
     if (!stored) {
       // This instance claimed the log when it restored; a collision means a newer owner claimed
       // it since. What was folded here is dropped, and nothing more is folded under this hold:
@@ -386,11 +386,11 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
       this.#lost.set(`${topic}\u0000${partition}`, st.hold);
       return;
     }
-    st.n = n;
+    st.n = written;
     if (base) {
       st.baseBytes = bytes;
       st.deltaBytes = 0;
-      await st.log.prune(n);
+      await st.log.prune(written);
     } else st.deltaBytes += bytes;
     st.changed.clear();
     st.removed.clear();

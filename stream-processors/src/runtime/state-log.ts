@@ -112,17 +112,25 @@ export class StateLog {
     return out;
   }
 
-  /** Writes object n; false when it exists already and another writer wrote it. */
-  async write(obj: LogObject): Promise<{ stored: boolean; bytes: number }> {
-    const key = this.#name(obj.n);
-    const body = encoder.encode(JSON.stringify({ ...obj, writer: this.#writer }));
-    let stored = await this.#archive.put(key, body, { contentType: "application/json", ifAbsent: true });
-    if (!stored) {
-      // A client that sent the write again after losing the answer to the first finds its own object.
-      const there = JSON.parse(decoder.decode(await this.#archive.get(key))) as LogObject;
-      stored = there.writer === this.#writer;
+  /**
+   * Writes object n; false when it exists already and another writer wrote it. When this
+   * writer's own earlier attempt is there with other contents (its answer was lost, and the
+   * caller folded more before trying again), that object is a valid, older state of this
+   * writer's: the new contents go in the next number instead (`n` in the answer is the one
+   * written). Counting the older object as this write would lose what was folded since.
+   */
+  async write(obj: LogObject): Promise<{ stored: boolean; bytes: number; n: number }> {
+    for (let n = obj.n; ; n++) {
+      const text = JSON.stringify({ ...obj, n, writer: this.#writer });
+      const body = encoder.encode(text);
+      const key = this.#name(n);
+      if (await this.#archive.put(key, body, { contentType: "application/json", ifAbsent: true }))
+        return { stored: true, bytes: body.length, n };
+      const there = decoder.decode(await this.#archive.get(key));
+      // The same bytes: a write sent again after a lost answer.
+      if (there === text) return { stored: true, bytes: body.length, n };
+      if ((JSON.parse(there) as LogObject).writer !== this.#writer) return { stored: false, bytes: body.length, n };
     }
-    return { stored, bytes: body.length };
   }
 
   /** Deletes the objects a new base at `n` made obsolete (and the legacy snapshot). */
