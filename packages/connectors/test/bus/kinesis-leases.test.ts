@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DynamoDbCheckpointStore } from "../../src/bus/kinesis/checkpoints-dynamodb.ts";
 import { createCheckpointStore } from "../../src/bus/kinesis/index.ts";
 import { KinesisSubscription } from "../../src/bus/kinesis/subscription.ts";
-import type { ConsumedMessage, Lease } from "../../src/ports/bus.ts";
+import type { CheckpointStore, ConsumedMessage, Lease } from "../../src/ports/bus.ts";
 import { FakeKinesis, startDynalite } from "./lease-harness.ts";
 
 const dyn = await startDynalite();
@@ -238,6 +238,45 @@ describe("KinesisSubscription on DynamoDB leases", { timeout: 30_000 }, () => {
     }
     expect(overlaps).toBe(0);
     expect(new Set(a.assignments().map((p) => p.partition))).toEqual(split);
+  });
+
+  it("keeps renewing while its lease-table scans are slower than a lease time: no lease changes hands", async () => {
+    const kinesis = new FakeKinesis();
+    for (let i = 0; i < 6; i++) kinesis.addShard(`shardId-${i}`);
+    const store = newStore();
+    // A loaded host: after the split, every scan of the lease table takes two lease times.
+    let slow = false;
+    const scans: CheckpointStore = {
+      put: (next, version) => store.put(next, version),
+      list: async (group, stream) => {
+        if (slow) await sleep(2 * LEASE_MS);
+        return store.list(group, stream);
+      },
+    };
+    const make = () => {
+      const sub = new KinesisSubscription(
+        { client: kinesis.client, store: scans, leaseMs: LEASE_MS, pollMs: 200, endpoint: "fake" },
+        { group: "g", topics: ["s"], handler: async () => {} },
+      );
+      running.push(sub);
+      return sub;
+    };
+    const a = make();
+    const b = make();
+    await Promise.all([a.start(), b.start()]);
+    await until("a 3/3 split", () => a.assignments().length === 3 && b.assignments().length === 3);
+    const owners = async () => new Map((await store.list("g", "s")).map((l) => [l.shard, l.owner]));
+    const before = await owners();
+    slow = true;
+    let moves = 0;
+    const end = Date.now() + LEASE_MS * 5;
+    while (Date.now() < end) {
+      const now = await owners();
+      for (const [shard, owner] of now) if (owner !== before.get(shard)) moves++;
+      await sleep(50);
+    }
+    expect(moves).toBe(0);
+    expect([a.assignments().length, b.assignments().length]).toEqual([3, 3]);
   });
 
   it("steals for balance: a newcomer takes leases from the most-loaded owner until both hold their fair share", async () => {

@@ -25,6 +25,12 @@ interface Held {
 
 let takings = 0;
 
+/**
+ * How long a stream's shard list is reused (KCL syncs shards every 60 s by default): a split
+ * or merge is seen within this time, or at once by the consumer whose shard ended.
+ */
+const SHARD_SYNC_MS = 30_000;
+
 export interface KinesisConsumerConfig {
   client: KinesisClient;
   store: CheckpointStore;
@@ -49,6 +55,11 @@ export class KinesisSubscription implements Subscription {
   private readonly observed = new Map<string, { version: number; since: number }>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
+  /** Renewals run on a timer of their own (KCL's LeaseRenewer beside its LeaseTaker). */
+  private renewTimer: NodeJS.Timeout | undefined;
+  private renewing: Promise<void> = Promise.resolve();
+  /** Each stream's shards as last listed, and when: ListShards runs every SHARD_SYNC_MS, or when a shard ends. */
+  private readonly listed = new Map<string, { at: number; shards: Shard[] }>();
   private stopping: Promise<void> | null = null;
 
   constructor(cfg: KinesisConsumerConfig, options: ConsumeOptions) {
@@ -61,25 +72,42 @@ export class KinesisSubscription implements Subscription {
     this.ticking = this.tick(true);
     await this.ticking;
     this.schedule();
+    this.scheduleRenewals();
   }
 
-  private schedule(): void {
+  private get period(): number {
+    return Math.max(200, Math.floor(this.cfg.leaseMs / 3));
+  }
+
+  /**
+   * The heartbeat, apart from taking and balancing: a slow ListShards or lease-table scan on a
+   * loaded host must not delay renewals past the lease time, or the other owners see the
+   * counter stand still and take leases that are still worked on (seen as leases moving back
+   * and forth between two instances on a 2-CPU machine, with 6 s leases).
+   */
+  private scheduleRenewals(): void {
     if (this.stopping) return;
-    this.timer = setTimeout(
-      () => {
-        this.ticking = this.tick(false).finally(() => this.schedule());
-      },
-      Math.max(200, Math.floor(this.cfg.leaseMs / 3)),
-    );
+    this.renewTimer = setTimeout(() => {
+      this.renewing = this.renew().finally(() => this.scheduleRenewals());
+    }, this.period);
   }
 
-  private async tick(first: boolean): Promise<void> {
-    // Renewals first (the heartbeat), so a slow ListShards never lets a held lease lapse.
+  private async renew(): Promise<void> {
     await Promise.allSettled(
       [...this.held.keys()].map((key) =>
         this.update(key, (l) => ({ ...l, owner: this.owner, expiresAt: Date.now() + this.cfg.leaseMs })),
       ),
     );
+  }
+
+  private schedule(): void {
+    if (this.stopping) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick(false).finally(() => this.schedule());
+    }, this.period);
+  }
+
+  private async tick(first: boolean): Promise<void> {
     const eligible: Lease[] = [];
     for (const stream of this.options.topics) {
       try {
@@ -92,6 +120,8 @@ export class KinesisSubscription implements Subscription {
   }
 
   private async shards(stream: string): Promise<Shard[]> {
+    const cached = this.listed.get(stream);
+    if (cached && Date.now() - cached.at < SHARD_SYNC_MS) return cached.shards;
     const out: Shard[] = [];
     let token: string | undefined;
     do {
@@ -101,6 +131,7 @@ export class KinesisSubscription implements Subscription {
       out.push(...(res.Shards ?? []));
       token = res.NextToken;
     } while (token);
+    this.listed.set(stream, { at: Date.now(), shards: out });
     return out;
   }
 
@@ -219,6 +250,8 @@ export class KinesisSubscription implements Subscription {
       finished: async () => {
         await this.update(key, (cur) => ({ ...cur, finished: true, owner: null, expiresAt: 0 }));
         this.held.delete(key);
+        // Its children are listed now, not at the next shard sync.
+        this.listed.delete(l.stream);
       },
     });
     this.held.set(key, { lease, reader, chain: Promise.resolve(), hold: ++takings });
@@ -279,8 +312,10 @@ export class KinesisSubscription implements Subscription {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       clearTimeout(this.timer);
-      await this.ticking.catch(() => {});
+      clearTimeout(this.renewTimer);
+      await Promise.all([this.ticking.catch(() => {}), this.renewing.catch(() => {})]);
       clearTimeout(this.timer);
+      clearTimeout(this.renewTimer);
       await Promise.all([...this.held.values()].map((h) => h.reader.stop()));
       await Promise.allSettled(
         [...this.held.keys()].map((key) => this.update(key, (cur) => ({ ...cur, owner: null, expiresAt: 0 }))),
