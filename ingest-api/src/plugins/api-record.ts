@@ -1,7 +1,6 @@
 import type { Bus } from "@reeltime/connectors";
 import type { EventOf } from "@reeltime/events";
 import { SCHEMA_VERSION } from "@reeltime/events";
-import type { Counter } from "@reeltime/runtime";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { v7 as uuidv7 } from "uuid";
@@ -35,7 +34,7 @@ export interface ApiRecorderOptions {
   /** Longest a flush waits for the bus (`REELTIME_PUBLISH_TIMEOUT_MS`). */
   publishTimeoutMs: number;
   /** Counts the records that could not be published. */
-  errors: Pick<Counter, "inc">;
+  errors: { inc(records: number): void };
 }
 
 async function recordCalls(app: FastifyInstance, opts: ApiRecorderOptions): Promise<void> {
