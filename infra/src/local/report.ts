@@ -1,5 +1,5 @@
 import type { ServiceStatus } from "./status.ts";
-import type { UpResult } from "./up.ts";
+import type { UpResult } from "./up-result.ts";
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
