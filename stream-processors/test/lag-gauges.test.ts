@@ -70,3 +70,33 @@ describe("lag gauges", () => {
     }
   });
 });
+
+describe("stuck calls", () => {
+  it("names a tick that does not return in the log, while it still runs", async () => {
+    const lines: { message?: string; running?: string }[] = [];
+    const log = createLogger("stuck-test", { level: "warn" }, { write: (l: string) => lines.push(JSON.parse(l)) });
+    let release = () => {};
+    const never = new Promise<void>((r) => {
+      release = r;
+    });
+    const running = await runProcessor(
+      {
+        name: "stuck",
+        group: "gauges-stuck",
+        topics: ["gauges.in"],
+        commit: "after-handler",
+        tickMs: 20,
+        async handle() {},
+        tick: () => never,
+      },
+      { bus, log, metrics: processorMetrics(createRegistry("stuck")), stuckAfterMs: 300 },
+    );
+    try {
+      await waitFor("a warning naming the tick", async () => lines.some((l) => l.running === "tick"), 5000);
+      expect(lines.find((l) => l.running === "tick")?.message).toMatch(/^stuck: a tick has not returned for \d+ s/);
+    } finally {
+      release();
+      await running.stop();
+    }
+  });
+});

@@ -134,6 +134,8 @@ export async function runProcessor(
     log: Logger;
     metrics: ProcessorMetrics;
     lagIntervalMs?: number;
+    /** A batch or tick running this long is named in the log (default 60 s; again each multiple). */
+    stuckAfterMs?: number;
     /** A partition with lag and no progress for this long counts as stalled (default 60 s). */
     stallAfterMs?: number;
     /** Where batch spans go (default: the global tracer, a no-op unless the SDK was started). */
@@ -150,11 +152,35 @@ export async function runProcessor(
   let subscription: Subscription | undefined;
   // One batch at a time per processor: processors keep buffers and state across partitions.
   let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const run = queue.then(work, work);
+  // What runs now, so a call that never returns (a store that keeps a request open) is named
+  // in the log instead of showing only as lag that stopped moving.
+  let busy: { what: string; since: number; warned: number } | undefined;
+  const serial = <T>(work: () => Promise<T>, what: string): Promise<T> => {
+    const timed = async () => {
+      busy = { what, since: Date.now(), warned: 0 };
+      try {
+        return await work();
+      } finally {
+        busy = undefined;
+      }
+    };
+    const run = queue.then(timed, timed);
     queue = run.catch(() => undefined);
     return run;
   };
+  const stuckAfterMs = deps.stuckAfterMs ?? 60_000;
+  const watchdog = setInterval(
+    () => {
+      if (!busy || Date.now() - busy.since < stuckAfterMs * (busy.warned + 1)) return;
+      busy.warned++;
+      log.warn(
+        { running: busy.what, seconds: Math.round((Date.now() - busy.since) / 1000) },
+        `${processor.name}: a ${busy.what} has not returned for ${Math.round((Date.now() - busy.since) / 1000)} s; nothing else of this processor runs meanwhile`,
+      );
+    },
+    Math.min(stuckAfterMs, 10_000),
+  );
+  watchdog.unref();
   let dead = false;
   const commit: Committer = Object.assign(
     async (positions: Position[]) => {
@@ -217,7 +243,7 @@ export async function runProcessor(
             await isolate(batch, err);
           }
         });
-      });
+      }, `batch of ${batch.topic}/${batch.partition}`);
       end();
       progressed(batch.topic, batch.partition);
       metrics.messages.inc(labels, batch.messages.length);
@@ -279,7 +305,7 @@ export async function runProcessor(
     ? setInterval(() => {
         if (Date.now() < nextTickAt) return;
         ticking = ticking
-          .then(() => serial(() => processor.tick!(commit)))
+          .then(() => serial(() => processor.tick!(commit), "tick"))
           .then(
             () => {
               tickFailures = 0;
@@ -309,10 +335,13 @@ export async function runProcessor(
     stop() {
       stopped ??= (async () => {
         clearInterval(lagTimer);
+        clearInterval(watchdog);
         if (tickTimer) clearInterval(tickTimer);
         await ticking;
         if (processor.flush)
-          await serial(() => processor.flush!(commit)).catch((err) => log.warn({ err }, "final flush failed"));
+          await serial(() => processor.flush!(commit), "final flush").catch((err) =>
+            log.warn({ err }, "final flush failed"),
+          );
         await subscription!.stop();
         await updateLag();
       })();
@@ -321,6 +350,7 @@ export async function runProcessor(
     async abandon() {
       dead = true;
       clearInterval(lagTimer);
+      clearInterval(watchdog);
       if (tickTimer) clearInterval(tickTimer);
       await subscription!.stop().catch(() => undefined);
     },
