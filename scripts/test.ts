@@ -14,6 +14,7 @@ const steps: Step[] = [
   { name: "lint", cmd: ["biome", "ci", "."] },
   { name: "typecheck", cmd: ["tsc", "-b"] },
   { name: "generated files are current", cmd: ["reeltime", "events", "generate", "--check"] },
+  { name: "error reference is current", cmd: ["reeltime", "errors", "--check", "docs/errors.md"] },
   { name: "dashboards are current", cmd: ["reeltime", "dashboards", "export", "--check"] },
   { name: "unit tests", cmd: ["vitest", "run", "--project", "unit", ...GRID] },
 ];

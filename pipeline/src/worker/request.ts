@@ -43,7 +43,7 @@ export async function requestTranscodes(
   );
 }
 
-/** Reads a request off the bus; throws REELTIME_ERR_BAD_REQUEST_MESSAGE for anything else. */
+/** Reads a request off the bus; throws REELTIME_ERR_BAD_TRANSCODE_REQUEST for anything else. */
 export function decodeRequest(message: ConsumedMessage): TranscodeRequest {
   let value: unknown;
   try {

@@ -3,6 +3,7 @@ import { registerAnalytics } from "./analytics.ts";
 import { registerConfig } from "./config.ts";
 import { registerDashboards } from "./dashboards.ts";
 import { registerDev } from "./dev.ts";
+import { registerErrors } from "./errors.ts";
 import { registerEvents } from "./events.ts";
 import { registerInfra } from "./infra.ts";
 import { registerIngest } from "./ingest.ts";
@@ -14,6 +15,7 @@ import { registerTranscode } from "./transcode.ts";
 export function registerCommands(program: Command): void {
   registerEvents(program);
   registerConfig(program);
+  registerErrors(program);
   registerInfra(program);
   registerDev(program);
   registerIngest(program);

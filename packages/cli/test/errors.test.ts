@@ -1,0 +1,99 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ERRORS, type ErrorCode, ReeltimeError } from "@reeltime/runtime";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { ERRORS_DOC, errorsMarkdown } from "../src/commands/errors.ts";
+import { exitCodeOf } from "../src/exit-codes.ts";
+import { main } from "../src/main.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+/** The codes that were thrown with exit status 2 when call sites still passed it (usage errors). */
+const USAGE_BEFORE = new Set([
+  "REELTIME_ERR_USAGE",
+  "REELTIME_ERR_CONFIG",
+  "REELTIME_ERR_INPUT",
+  "REELTIME_ERR_UNKNOWN_TYPE",
+  "REELTIME_ERR_ARCHIVE_AUTH",
+  "REELTIME_ERR_ARCHIVE_KEY",
+  "REELTIME_ERR_QUERY_COST",
+  "REELTIME_ERR_SEARCH_FILTER",
+  "REELTIME_ERR_SEARCH_LIMIT",
+  "REELTIME_ERR_SEARCH_DEAD_LETTER",
+]);
+
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = vi.spyOn(process.stdout, "write").mockImplementation((c) => {
+    out += String(c);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, "write").mockImplementation((c) => {
+    err += String(c);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    return { code: await main(["node", "reeltime", ...args]), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+    process.exitCode = undefined;
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "reeltime-errors-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe("exit statuses come from the error table", () => {
+  it("every code exits as it did when call sites passed the status: 2 for usage errors, 1 otherwise", () => {
+    for (const code of Object.keys(ERRORS) as ErrorCode[])
+      expect(exitCodeOf(new ReeltimeError(code, "x")), code).toBe(USAGE_BEFORE.has(code) ? 2 : 1);
+  });
+
+  it("the CLI exits with the status of the error it hit and prints its code", async () => {
+    const usage = await cli("dev", "--port", "70000");
+    expect(usage.code).toBe(2);
+    expect(usage.err).toContain("[REELTIME_ERR_USAGE]");
+
+    const unknown = await cli("events", "example", "no.such_type");
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain("[REELTIME_ERR_UNKNOWN_TYPE]");
+
+    const stale = join(dir, "errors.md");
+    await writeFile(stale, "# out of date\n");
+    const failure = await cli("errors", "--check", stale);
+    expect(failure.code).toBe(1);
+    expect(failure.err).toContain("[REELTIME_ERR_GENERATED_STALE]");
+  });
+});
+
+describe("docs/errors.md", () => {
+  it("is current (run `npx reeltime errors --write docs/errors.md`)", async () => {
+    expect(await readFile(join(ROOT, ERRORS_DOC), "utf8")).toBe(errorsMarkdown());
+  });
+
+  it("lists every code once, with its status and exit status", () => {
+    const md = errorsMarkdown();
+    for (const code of Object.keys(ERRORS) as ErrorCode[]) {
+      const rows = md.split("\n").filter((l) => l.startsWith(`| \`${code}\` |`));
+      expect(rows, code).toHaveLength(1);
+      const [, status, , exit] = rows[0]!.split(" | ");
+      expect(Number.parseInt(status!, 10), code).toBe(ERRORS[code].status);
+      expect(Number(exit), code).toBe(USAGE_BEFORE.has(code) ? 2 : 1);
+    }
+  });
+
+  it("`reeltime errors --write` writes what --check accepts", async () => {
+    const file = join(dir, "written.md");
+    expect((await cli("errors", "--write", file)).code).toBe(0);
+    expect(await readFile(file, "utf8")).toBe(errorsMarkdown());
+    expect((await cli("errors", "--check", file)).code).toBe(0);
+  });
+});
