@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { ERRORS } from "./error-codes.ts";
 import { listenError } from "./errors.ts";
 import type { Registry } from "./metrics.ts";
 
@@ -50,7 +51,7 @@ export async function startOpsServer(o: OpsServerOptions): Promise<OpsServer> {
         res.end();
       }
     } catch (err) {
-      res.statusCode = 500;
+      res.statusCode = ERRORS.REELTIME_ERR_INTERNAL.status;
       res.end(JSON.stringify({ error: { code: "REELTIME_ERR_INTERNAL", message: (err as Error).message } }));
     }
   });

@@ -1,4 +1,5 @@
 import type { Archive } from "@reeltime/connectors";
+import { ERRORS } from "@reeltime/runtime";
 import type { FastifyInstance } from "fastify";
 
 const TYPES: Record<string, string> = {
@@ -18,10 +19,14 @@ export function mediaRoutes(app: FastifyInstance, archive: Archive): void {
   app.get<{ Params: { "*": string } }>("/media/*", async (req, reply) => {
     const path = req.params["*"];
     if (!SAFE.test(path) || path.split("/").some((p) => p === ".." || p.startsWith(".")))
-      return reply.code(400).send({ error: { code: "REELTIME_ERR_QUERY", message: "bad media path" } });
+      return reply
+        .code(ERRORS.REELTIME_ERR_QUERY.status)
+        .send({ error: { code: "REELTIME_ERR_QUERY", message: "bad media path" } });
     const key = `media/${path}`;
     if (!(await archive.exists(key)))
-      return reply.code(404).send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: `no media at ${path}` } });
+      return reply
+        .code(ERRORS.REELTIME_ERR_NOT_FOUND.status)
+        .send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: `no media at ${path}` } });
     const ext = path.slice(path.lastIndexOf(".") + 1);
     reply.header("content-type", TYPES[ext] ?? "application/octet-stream");
     reply.header("cache-control", ext === "m3u8" ? "no-cache" : "public, max-age=3600");

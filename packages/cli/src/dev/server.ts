@@ -18,7 +18,15 @@ import {
 } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
 import { buildApp, ingestMetrics, loadIngestConfig } from "@reeltime/ingest-api";
-import { ConnectionEnv, createLogger, createRegistry, listenError, loadEnv, ReeltimeError } from "@reeltime/runtime";
+import {
+  ConnectionEnv,
+  createLogger,
+  createRegistry,
+  ERRORS,
+  listenError,
+  loadEnv,
+  ReeltimeError,
+} from "@reeltime/runtime";
 import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
@@ -161,7 +169,9 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   app.get<{ Params: { name: string } }>("/assets/:name", async (req, reply) => {
     const file = ASSETS[req.params.name]?.();
     if (!file || !existsSync(file))
-      return reply.code(404).send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: "no such asset" } });
+      return reply
+        .code(ERRORS.REELTIME_ERR_NOT_FOUND.status)
+        .send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: "no such asset" } });
     reply.header("content-type", "text/javascript; charset=utf-8");
     return reply.send(readFileSync(file));
   });
@@ -177,7 +187,9 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   app.get("/v1/dev/query", async (req, reply) => {
     // Local DuckDB over the archive for the demo: only the dev read token may ask.
     if (req.headers.authorization !== `Bearer ${readToken}`)
-      return reply.code(401).send({ error: { code: "REELTIME_ERR_AUTH", message: "read token needed" } });
+      return reply
+        .code(ERRORS.REELTIME_ERR_AUTH.status)
+        .send({ error: { code: "REELTIME_ERR_AUTH", message: "read token needed" } });
     await query.refresh();
     return query.run(
       "SELECT event_type, count(*) AS events FROM playback_events GROUP BY event_type ORDER BY events DESC",
