@@ -16,6 +16,7 @@ export {
   scrapeTargetsDir,
   writeScrapeTargets,
 } from "./local/scrape-targets.ts";
+export { collectorTracesFile } from "./local/services/otelcol.ts";
 export { SERVICE_NAMES, type ServiceName } from "./local/services/types.ts";
 export { type InfraSettings, loadSettings } from "./local/settings.ts";
 export { type ServiceStatus, status } from "./local/status.ts";

@@ -15,6 +15,8 @@ export const LOCAL_ENDPOINTS = {
   prometheus: { url: "http://127.0.0.1:9090" },
   redis: { port: 6380, url: "redis://127.0.0.1:6380" },
   dynamodb: { endpoint: "http://127.0.0.1:4569", leaseTable: "reeltime-kinesis-leases" },
+  /** The local OpenTelemetry Collector's OTLP/HTTP receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */
+  otel: { port: 4570, endpoint: "http://127.0.0.1:4570" },
 } as const;
 
 /** Local endpoints, or external clusters when the documented env vars are set (docs/local-services.md). */

@@ -19,4 +19,9 @@ export const VERSIONS = {
    * final commit, 2026-02-12) is the one it serves.
    */
   minio: "v0.0.0-20260212201848-7aac2a2c5b7c",
+  /**
+   * OpenTelemetry Collector release of `infra/local/otelcol` (go.mod pins the modules: core
+   * v1.67.0/v0.161.0, contrib fileexporter v0.161.0, the newest release at which it builds).
+   */
+  otelcol: "0.161.0",
 } as const;

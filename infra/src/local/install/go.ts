@@ -24,22 +24,53 @@ export function goEnv(cacheDir: string, gobin: string): NodeJS.ProcessEnv {
  * `go install <module>@<version>` into `<cacheDir>/<name>/<version>/`, once; later calls find the
  * cached binary. Resolves the binary path and whether it had to build.
  */
-export async function goInstall(
+export function goInstall(
   ctx: ServiceContext,
   name: string,
   module: string,
   version: string,
 ): Promise<{ binary: string; built: boolean }> {
+  return buildOnce(ctx, name, version, `${module}@${version}`, (out) => ({
+    args: ["install", `${module}@${version}`],
+    env: goEnv(ctx.settings.cacheDir, out),
+  }));
+}
+
+/**
+ * `go build` of a main package kept in this repository (its go.mod and go.sum pin every module)
+ * into `<cacheDir>/<name>/<version>/`, once per `version` (bump it with the sources).
+ */
+export function goBuild(
+  ctx: ServiceContext,
+  name: string,
+  sourceDir: string,
+  version: string,
+): Promise<{ binary: string; built: boolean }> {
+  return buildOnce(ctx, name, version, `${name} ${version} from ${sourceDir}`, (out) => ({
+    args: ["build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-o", join(out, name), "."],
+    env: goEnv(ctx.settings.cacheDir, out),
+    cwd: sourceDir,
+  }));
+}
+
+/** Runs one `go` build into a scratch folder and moves the binary into the cache, retried 3 times. */
+async function buildOnce(
+  ctx: ServiceContext,
+  name: string,
+  version: string,
+  what: string,
+  command: (out: string) => { args: string[]; env: NodeJS.ProcessEnv; cwd?: string },
+): Promise<{ binary: string; built: boolean }> {
   const dir = join(ctx.settings.cacheDir, name, version);
   const binary = join(dir, name);
   if (existsSync(binary)) return { binary, built: false };
   if (!(await capture("sh", ["-c", "command -v go"]))) {
-    throw new ReeltimeError(INFRA_ERRORS.missingTool, "no `go` on PATH: install Go 1.24+ to build MinIO");
+    throw new ReeltimeError(INFRA_ERRORS.missingTool, `no \`go\` on PATH: install Go 1.24+ to build ${name}`);
   }
   const work = `${dir}.work`;
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work, { recursive: true });
-  ctx.progress(`building ${module}@${version} with go install (first run only; several minutes on 2 cores)`);
+  ctx.progress(`building ${what} with go (first run only; several minutes on 2 cores)`);
   const started = Date.now();
   const heartbeat = setInterval(
     () => ctx.progress(`still building (${Math.round((Date.now() - started) / 1000)} s)`),
@@ -49,14 +80,12 @@ export async function goInstall(
     await retry(
       3,
       async () => {
-        const res = await run("go", ["install", `${module}@${version}`], {
-          env: goEnv(ctx.settings.cacheDir, work),
-          logFile: ctx.logFile,
-        });
+        const { args, env, cwd } = command(work);
+        const res = await run("go", args, { env, logFile: ctx.logFile, ...(cwd ? { cwd } : {}) });
         if (res.code !== 0) {
           throw new ReeltimeError(
             INFRA_ERRORS.build,
-            `go install ${module}@${version} failed (${lastLine(res.output)}); check that the Go module proxy is ` +
+            `go ${args[0]} of ${what} failed (${lastLine(res.output)}); check that the Go module proxy is ` +
               `reachable and run \`reeltime infra up\` again (details: ${ctx.logFile})`,
           );
         }

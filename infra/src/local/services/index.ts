@@ -3,9 +3,19 @@ import { elasticsearch } from "./elasticsearch.ts";
 import { kafka } from "./kafka.ts";
 import { kinesis } from "./kinesis.ts";
 import { minio } from "./minio.ts";
+import { otelcol } from "./otelcol.ts";
 import { prometheus } from "./prometheus.ts";
 import { redis } from "./redis.ts";
 import type { LocalService } from "./types.ts";
 
 /** Every managed service, in report order. */
-export const SERVICES: readonly LocalService[] = [kafka, elasticsearch, minio, kinesis, prometheus, redis, dynamodb];
+export const SERVICES: readonly LocalService[] = [
+  kafka,
+  elasticsearch,
+  minio,
+  kinesis,
+  prometheus,
+  redis,
+  dynamodb,
+  otelcol,
+];

@@ -2,7 +2,16 @@ import type { LaunchSpec } from "../process.ts";
 import type { InfraSettings } from "../settings.ts";
 
 /** The services `reeltime infra` manages, in start-up report order. */
-export const SERVICE_NAMES = ["kafka", "elasticsearch", "minio", "kinesis", "prometheus", "redis", "dynamodb"] as const;
+export const SERVICE_NAMES = [
+  "kafka",
+  "elasticsearch",
+  "minio",
+  "kinesis",
+  "prometheus",
+  "redis",
+  "dynamodb",
+  "otelcol",
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** What a service gets while it is installed, started and checked. */
