@@ -1,9 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { context, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from "@opentelemetry/sdk-trace";
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from "@opentelemetry/sdk-trace";
 import type { Bus, ConsumedBatch, ConsumedMessage, ConsumeOptions, Subscription } from "@reeltime/connectors";
-import { createLogger, createRegistry, inSpan, MAX_BATCH_LINKS } from "@reeltime/runtime";
+import { createLogger, createRegistry, flushTraces, inSpan, MAX_BATCH_LINKS, tracer } from "@reeltime/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Processor, processorMetrics, runProcessor } from "../src/runtime/processor.ts";
 
@@ -189,5 +194,22 @@ describe("processor batch spans", () => {
 
   it("creates no span through the default tracer while no SDK is registered", async () => {
     expect(trace.getTracerProvider().getTracer("x").startSpan("probe").isRecording()).toBe(false);
+  });
+
+  it("flushTraces exports what the SDK still buffers (the spans of a service's final flush, before exit)", async () => {
+    const buffered = new InMemorySpanExporter();
+    const sdk = new TracerProvider({
+      spanProcessors: [new BatchSpanProcessor({ exporter: buffered, scheduledDelayMillis: 60_000 })],
+    });
+    trace.setGlobalTracerProvider(sdk);
+    try {
+      tracer("@reeltime/stream-processors").startSpan("final flush").end();
+      expect(buffered.getFinishedSpans()).toHaveLength(0);
+      await flushTraces();
+      expect(buffered.getFinishedSpans().map((s) => s.name)).toEqual(["final flush"]);
+    } finally {
+      trace.disable();
+      await sdk.shutdown();
+    }
   });
 });

@@ -21,6 +21,7 @@ export { type OpsServer, type OpsServerOptions, type Readiness, startOpsServer }
 export { onShutdown } from "./shutdown.ts";
 export {
   extractTraceContext,
+  flushTraces,
   injectTraceHeaders,
   inSpan,
   MAX_BATCH_LINKS,

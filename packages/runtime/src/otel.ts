@@ -17,9 +17,10 @@ if (configured && process.env.OTEL_SDK_DISABLED !== "true") {
   process.env.OTEL_LOGS_EXPORTER ??= "none";
   const sdk = new NodeSDK({ instrumentations: [new FastifyOtelInstrumentation({ registerOnInitialization: true })] });
   sdk.start();
-  const stop = () => {
+  // No SIGTERM listener here: one would keep a process that has no handler of its own alive, and
+  // shutting down at the signal would drop the spans of the service's final flush.
+  // onShutdown exports them (flushTraces) after the service closed.
+  process.once("beforeExit", () => {
     sdk.shutdown().catch(() => undefined);
-  };
-  process.once("SIGTERM", stop);
-  process.once("beforeExit", stop);
+  });
 }

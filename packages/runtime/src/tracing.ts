@@ -94,4 +94,21 @@ export async function inSpan<T>(
   });
 }
 
+/**
+ * Exports the spans the SDK still buffers (a no-op without one), waiting at most `timeoutMs`:
+ * called after a service closed, so the spans of its last batches and final flush are kept.
+ */
+export async function flushTraces(timeoutMs = 3000): Promise<void> {
+  const global = trace.getTracerProvider() as { getDelegate?: () => object };
+  const provider = (global.getDelegate?.() ?? global) as { forceFlush?: () => Promise<void> };
+  if (typeof provider.forceFlush !== "function") return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    provider.forceFlush().catch(() => undefined),
+    new Promise((r) => {
+      timer = setTimeout(r, timeoutMs);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export { SpanKind };
