@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,8 @@ import { waitFor } from "./fixtures.ts";
 
 // ingest → real Kafka → the indexer, both as `reeltime` processes exporting OTLP to the local
 // collector of `reeltime infra up`; the spans are read back from the collector's JSON lines.
+// The indexer joins the group `reeltime-indexer`: another indexer of that group running on the
+// same Kafka at the same time (a developer's `reeltime process`) may take the event's partition.
 
 const WRITE_KEY = "wk_trace_0123456789abcdef";
 const run = `trace-${Date.now().toString(36)}`;
@@ -28,18 +30,23 @@ interface OtlpSpan {
 }
 type Received = OtlpSpan & { service: string };
 
-/** Every span the collector wrote so far (OTLP/JSON `TracesData`, one per line), with its service name. */
-function receivedSpans(file: string): Received[] {
+const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+/**
+ * The spans the collector wrote (OTLP/JSON `TracesData`, one per line) after byte `from`, with
+ * their service name; from the start when the file was rotated since.
+ */
+function receivedSpans(file: string, from: number): Received[] {
   const out: Received[] = [];
-  for (const path of [file]) {
-    if (!existsSync(path)) continue;
-    for (const line of readFileSync(path, "utf8").split("\n")) {
-      if (!line.trim()) continue;
-      for (const rs of JSON.parse(line).resourceSpans ?? []) {
-        const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === "service.name")?.value
-          ?.stringValue;
-        for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) out.push({ ...s, service });
-      }
+  const text = readFileSync(file)
+    .subarray(sizeOf(file) < from ? 0 : from)
+    .toString("utf8");
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    for (const rs of JSON.parse(line).resourceSpans ?? []) {
+      const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === "service.name")?.value
+        ?.stringValue;
+      for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) out.push({ ...s, service });
     }
   }
   return out;
@@ -75,6 +82,7 @@ describe("traces from ingest through Kafka to the indexer", () => {
   let ingest: ChildProcess | undefined;
   let indexer: ChildProcess | undefined;
   let ingestUrl = "";
+  let from = 0;
 
   beforeAll(async () => {
     const collector = await fetch(`${LOCAL_ENDPOINTS.otel.endpoint}/v1/traces`, {
@@ -84,6 +92,7 @@ describe("traces from ingest through Kafka to the indexer", () => {
     }).catch(() => undefined);
     if (!collector?.ok)
       throw new Error(`no OTLP collector at ${LOCAL_ENDPOINTS.otel.endpoint}: run \`npx reeltime infra up\` first`);
+    from = sizeOf(tracesFile);
     const [ingestPort, metricsPort] = [await freePort(), await freePort()];
     const env = {
       ...process.env,
@@ -150,7 +159,7 @@ describe("traces from ingest through Kafka to the indexer", () => {
       await waitFor(
         "the ingest spans and the indexer's batch span at the collector",
         async () => {
-          const spans = receivedSpans(tracesFile);
+          const spans = existsSync(tracesFile) ? receivedSpans(tracesFile, from) : [];
           ingestSpans = spans.filter((s) => s.service === services.ingest && s.traceId === traceId);
           batch = spans.find((s) => s.service === services.indexer && s.name.startsWith("process ") && linksTo(s));
           flush = spans.find((s) => s.service === services.indexer && s.name === "index events" && linksTo(s));
