@@ -3,7 +3,7 @@ import { createGunzip, createInflate } from "node:zlib";
 import cors from "@fastify/cors";
 import underPressure from "@fastify/under-pressure";
 import { warmUpValidators } from "@reeltime/events";
-import { createLogger } from "@reeltime/runtime";
+import { createLogger, ReeltimeError } from "@reeltime/runtime";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
 import { type AppContext, type AppDeps, createAppContext } from "./context.ts";
 import { errorHandler } from "./error-handler.ts";
@@ -56,9 +56,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     try {
       done(null, wellFormed(JSON.parse(body), body));
     } catch (err) {
-      (err as { statusCode?: number }).statusCode = 400;
-      (err as { code?: string }).code = "REELTIME_ERR_JSON";
-      done(err as Error);
+      done(new ReeltimeError("REELTIME_ERR_JSON", `the body is not valid JSON: ${(err as Error).message}`));
     }
   };
   app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, parseJson);
@@ -71,13 +69,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     const enc = String(req.headers["content-encoding"] ?? "identity").toLowerCase();
     if (enc === "identity") return payload;
     if (enc !== "gzip" && enc !== "deflate") {
-      const err = new Error(`content-encoding "${enc}" is not supported; send gzip, deflate or none`) as Error & {
-        statusCode: number;
-        code: string;
-      };
-      err.statusCode = 415;
-      err.code = "REELTIME_ERR_MEDIA_TYPE";
-      throw err;
+      throw new ReeltimeError(
+        "REELTIME_ERR_MEDIA_TYPE",
+        `content-encoding "${enc}" is not supported; send gzip, deflate or none`,
+      );
     }
     delete req.headers["content-length"];
     const inflate = enc === "gzip" ? createGunzip() : createInflate();
@@ -91,12 +86,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler({ bodyLimitBytes: env.REELTIME_BODY_LIMIT_BYTES }));
 
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send({
-      error: {
-        code: "REELTIME_ERR_NOT_FOUND",
-        message: `no route ${req.method} ${redactUrl(req.url).split("?")[0]}`,
-      },
-    }),
+    sendError(reply, "REELTIME_ERR_NOT_FOUND", `no route ${req.method} ${redactUrl(req.url).split("?")[0]}`),
   );
 
   await app.register(apiRecorder, {
@@ -166,12 +156,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 function charsetRefusal(contentType: string | undefined): Error | undefined {
   const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(contentType ?? "")?.[1]?.toLowerCase();
   if (charset === undefined || charset === "utf-8" || charset === "utf8") return undefined;
-  const err = new Error(
+  return new ReeltimeError(
+    "REELTIME_ERR_MEDIA_TYPE",
     `charset "${charset.slice(0, 40)}" is not supported; send UTF-8 (Content-Type: application/json; charset=utf-8)`,
-  ) as Error & { statusCode: number; code: string };
-  err.statusCode = 415;
-  err.code = "REELTIME_ERR_MEDIA_TYPE";
-  return err;
+  );
 }
 
 /**

@@ -15,8 +15,8 @@ type ThrownError = Error & Partial<Pick<FastifyError, "statusCode" | "code">>;
  *   to change); a 5xx carries the table's one-line meaning and the detail is logged, so store
  *   URLs and internals never reach a client. A store error that is not an outage is therefore
  *   not a 503.
- * - Fastify's own errors (body limit, content type, empty body, query validation) and the
- *   body parser's get their REELTIME_ERR_* code here.
+ * - Fastify's own errors (body limit, content type, empty body, query validation) and zlib's
+ *   get their REELTIME_ERR_* code here.
  * - Anything else is a logged 500.
  */
 export function errorHandler(opts: { bodyLimitBytes: number }) {
@@ -29,16 +29,8 @@ export function errorHandler(opts: { bodyLimitBytes: number }) {
         "REELTIME_ERR_TOO_LARGE",
         `the body exceeds ${opts.bodyLimitBytes} bytes (after decompression); send smaller batches`,
       );
-    // The charset check and the content-encoding hook tag their errors with this code.
-    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || code === "REELTIME_ERR_MEDIA_TYPE")
-      return sendError(
-        reply,
-        "REELTIME_ERR_MEDIA_TYPE",
-        code === "REELTIME_ERR_MEDIA_TYPE" ? err.message : "send Content-Type application/json or text/plain",
-      );
-    // The JSON parser tags JSON.parse's SyntaxError with this code.
-    if (code === "REELTIME_ERR_JSON")
-      return sendError(reply, "REELTIME_ERR_JSON", `the body is not valid JSON: ${err.message}`);
+    if (code === "FST_ERR_CTP_INVALID_MEDIA_TYPE")
+      return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
     if (code === "FST_ERR_CTP_EMPTY_JSON_BODY" || code === "FST_ERR_CTP_EMPTY_BODY")
       return sendError(reply, "REELTIME_ERR_BODY", "the body is empty; send a batch of events");
     if (code.startsWith("Z_") || code === "ERR_STREAM_PREMATURE_CLOSE")

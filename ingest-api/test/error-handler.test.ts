@@ -2,7 +2,7 @@ import { ERRORS, type ErrorCode, ReeltimeError, unavailable } from "@reeltime/ru
 import Fastify from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { errorHandler } from "../src/error-handler.ts";
-import { type Harness, harness, READ_TOKEN } from "./helpers.ts";
+import { type Harness, harness, READ_TOKEN, WRITE_KEY } from "./helpers.ts";
 
 /** The statuses the API answered with before the error table existed (ingest-api's old API_ERRORS). */
 const OLD_API_STATUSES: Record<string, number> = {
@@ -129,5 +129,49 @@ describe("read routes: only an outage of the store is a 503", () => {
   it("once the store answers again, so do the routes", async () => {
     const res = await get("/v1/events/last");
     expect(res.statusCode, res.body).toBe(200);
+  });
+});
+
+describe("refusals before any route keep their bodies", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(() => h.close());
+  const post = (payload: string, headers: Record<string, string>) =>
+    h.app.inject({
+      method: "POST",
+      url: "/v1/events",
+      payload,
+      headers: { "content-type": "application/json", "x-reeltime-key": WRITE_KEY, ...headers },
+    });
+
+  it("bad JSON, an unsupported charset or encoding, an unknown route", async () => {
+    const json = await post("{nope", {});
+    expect(json.statusCode).toBe(400);
+    expect(json.json().error.code).toBe("REELTIME_ERR_JSON");
+    expect(json.json().error.message).toMatch(/^the body is not valid JSON: /);
+
+    const charset = await post("[]", { "content-type": "application/json; charset=latin1" });
+    expect(charset.statusCode).toBe(415);
+    expect(charset.json()).toEqual({
+      error: {
+        code: "REELTIME_ERR_MEDIA_TYPE",
+        message: 'charset "latin1" is not supported; send UTF-8 (Content-Type: application/json; charset=utf-8)',
+      },
+    });
+
+    const encoding = await post("x", { "content-encoding": "br" });
+    expect(encoding.statusCode).toBe(415);
+    expect(encoding.json()).toEqual({
+      error: {
+        code: "REELTIME_ERR_MEDIA_TYPE",
+        message: 'content-encoding "br" is not supported; send gzip, deflate or none',
+      },
+    });
+
+    const route = await h.app.inject("/v2/nothing?key=secret");
+    expect(route.statusCode).toBe(404);
+    expect(route.json()).toEqual({ error: { code: "REELTIME_ERR_NOT_FOUND", message: "no route GET /v2/nothing" } });
   });
 });
