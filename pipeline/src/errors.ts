@@ -1,4 +1,4 @@
-import { ReeltimeError } from "@reeltime/runtime";
+import { type ErrorCode, ReeltimeError } from "@reeltime/runtime";
 
 /** Why an input was refused before any encoding started. Stable codes, carried in `job.failed`. */
 export const INPUT_ERRORS = {
@@ -10,7 +10,7 @@ export const INPUT_ERRORS = {
   unsupportedCodec: "REELTIME_ERR_UNSUPPORTED_CODEC",
   absurdResolution: "REELTIME_ERR_ABSURD_RESOLUTION",
   absurdDuration: "REELTIME_ERR_ABSURD_DURATION",
-} as const;
+} as const satisfies Record<string, ErrorCode>;
 export type InputErrorCode = (typeof INPUT_ERRORS)[keyof typeof INPUT_ERRORS];
 
 /** A bad input: retrying cannot help, so the job fails fast. */
@@ -49,4 +49,4 @@ export const WORKER_ERRORS = {
   badRequest: "REELTIME_ERR_BAD_TRANSCODE_REQUEST",
   /** Another live worker holds the request's claim: the message is retried until it ends. */
   claimHeld: "REELTIME_ERR_CLAIM_HELD",
-} as const;
+} as const satisfies Record<string, ErrorCode>;

@@ -1,3 +1,5 @@
+import type { ErrorCode } from "@reeltime/runtime";
+
 /** Stable codes of the errors `reeltime infra` raises; each message says what to do. */
 export const INFRA_ERRORS = {
   portTaken: "REELTIME_ERR_PORT_TAKEN",
@@ -10,4 +12,4 @@ export const INFRA_ERRORS = {
   up: "REELTIME_ERR_INFRA_UP",
   stop: "REELTIME_ERR_INFRA_DOWN",
   provision: "REELTIME_ERR_PROVISION",
-} as const;
+} as const satisfies Record<string, ErrorCode>;
