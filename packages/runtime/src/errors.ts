@@ -28,7 +28,8 @@ export class ReeltimeError extends Error {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "ReeltimeError";
     this.code = code;
-    const spec: ErrorSpec = ERRORS[code];
+    // Types keep other codes out; one cast past them is answered as an internal error, not a crash here.
+    const spec: ErrorSpec = ERRORS[code] ?? ERRORS.REELTIME_ERR_INTERNAL;
     this.status = opts.upstreamStatus ?? spec.status;
     this.retryable = opts.retryable ?? spec.retryable;
   }

