@@ -1,4 +1,4 @@
-import { ERRORS, type ExitClass, type ReeltimeError } from "@reeltime/runtime";
+import { ERRORS, type ErrorSpec, type ExitClass, type ReeltimeError } from "@reeltime/runtime";
 
 /** The process exit status of each exit class of the error table (docs/errors.md lists both). */
 export const EXIT_CODES = {
@@ -11,5 +11,5 @@ export const EXIT_UNHEALTHY = 3;
 
 /** The exit status for an error: the one place that turns codes into exit statuses. */
 export function exitCodeOf(err: ReeltimeError): number {
-  return EXIT_CODES[ERRORS[err.code].exit];
+  return EXIT_CODES[(ERRORS[err.code] as ErrorSpec | undefined)?.exit ?? "failure"];
 }
