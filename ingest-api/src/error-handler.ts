@@ -1,4 +1,4 @@
-import { ERRORS, ReeltimeError } from "@reeltime/runtime";
+import { ERRORS, type ErrorSpec, ReeltimeError } from "@reeltime/runtime";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { sendError } from "./errors.ts";
 
@@ -44,7 +44,11 @@ export function errorHandler(opts: { bodyLimitBytes: number }) {
 }
 
 function sendReeltimeError(err: ReeltimeError, req: FastifyRequest, reply: FastifyReply) {
-  const spec = ERRORS[err.code];
+  const spec: ErrorSpec | undefined = ERRORS[err.code];
+  if (spec === undefined) {
+    req.log.error({ err: { message: err.message, code: err.code, stack: err.stack } }, "error of an unknown code");
+    return sendError(reply, "REELTIME_ERR_INTERNAL", ERRORS.REELTIME_ERR_INTERNAL.meaning);
+  }
   if (spec.status < 500) return sendError(reply, err.code, err.message);
   const logged = { err: { message: err.message, code: err.code, status: err.status } };
   if (spec.retryable) req.log.warn(logged, "a backing service is unavailable");

@@ -52,6 +52,12 @@ describe("the error handler answers every ReeltimeError from the table", () => {
     }
   });
 
+  it("a code cast past the types is a logged 500, not a crash of the handler", async () => {
+    const res = await app.inject("/throw/NOT_A_CODE");
+    expect(res.statusCode).toBe(500);
+    expect(res.json().error.code).toBe("REELTIME_ERR_INTERNAL");
+  });
+
   it("a relayed upstream status does not become the API's status", async () => {
     const relay = Fastify();
     relay.setErrorHandler(errorHandler({ bodyLimitBytes: 1000 }));
