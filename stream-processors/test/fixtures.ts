@@ -22,7 +22,7 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
  */
 export function testCommitter(hold: number | undefined, opts: { failCommits?: number } = {}) {
   let fail = opts.failCommits ?? 0;
-  const state = { hold, commits: [] as Position[] };
+  const state = { hold, commits: [] as Position[], rereads: 0 };
   const commit = Object.assign(
     async (positions: Position[]) => {
       if (fail > 0) {
@@ -31,7 +31,14 @@ export function testCommitter(hold: number | undefined, opts: { failCommits?: nu
       }
       state.commits.push(...positions);
     },
-    { hold: () => state.hold },
+    {
+      hold: () => state.hold,
+      // As a bus does: the partition comes again from the last commit, under a new hold.
+      reread: async () => {
+        state.rereads++;
+        if (state.hold !== undefined) state.hold += 1000;
+      },
+    },
   ) as Committer;
   return { commit, state };
 }

@@ -52,6 +52,7 @@ function handBus() {
     commit: async () => {},
     assignments: () => [],
     hold: () => 1,
+    reread: async () => {},
     lag: async () => [],
     stop: async () => {},
   };

@@ -375,15 +375,20 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     };
     const { stored, bytes, n: written } = await st.log.write(obj);
     if (!stored) {
-      // This instance claimed the log when it restored; a collision means a newer owner claimed
-      // it since. What was folded here is dropped, and nothing more is folded under this hold:
-      // the bus would go on from after the batches just dropped, leaving a hole in the state.
+      // Another instance wrote this number since this one claimed the log: an owner that had
+      // not yet noticed losing the partition (it restored after this instance's claim, so its
+      // claim went on top), or a newer owner. What was folded here is dropped and nothing more
+      // is folded under this hold; the bus delivers the partition again from the last commit
+      // under a new hold, which restores the log as it now stands and claims it again. (Waiting
+      // for a reassignment instead left the partition stalled for good when this instance was
+      // the rightful owner: nothing would ever reassign it.)
       this.#log.warn(
         { topic, partition, n },
-        `${this.name}: checkpoint ${n} written by another owner; state dropped until the partition is assigned again`,
+        `${this.name}: checkpoint ${n} was written by another instance; the partition is read again from its last commit`,
       );
       this.#partitions.delete(`${topic}\u0000${partition}`);
       this.#lost.set(`${topic}\u0000${partition}`, st.hold);
+      await commit.reread(topic, partition);
       return;
     }
     st.n = written;

@@ -22,6 +22,8 @@ import { backoffMs, classifyFailure, poisoned } from "./failures.ts";
  */
 export type Committer = ((positions: Position[]) => Promise<void>) & {
   hold(topic: string, partition: string): number | undefined;
+  /** Has the bus deliver the partition again from its last commit, under a new hold (Subscription.reread). */
+  reread(topic: string, partition: string): Promise<void>;
 };
 
 /** A batch delivered under a hold that ended while it waited for its turn; the bus delivers it again. */
@@ -190,6 +192,9 @@ export async function runProcessor(
     },
     {
       hold: (topic: string, partition: string) => (dead ? undefined : subscription?.hold(topic, partition)),
+      reread: async (topic: string, partition: string) => {
+        if (!dead) await subscription?.reread(topic, partition);
+      },
     },
   );
   /**

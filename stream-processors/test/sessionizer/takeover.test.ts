@@ -163,4 +163,45 @@ describe("sessionizer takeover with the old owner still running", () => {
     expect(raced).toBe(true);
     expect(await search.getView("claim-view")).toMatchObject({ events: 4, last_seq: 3, status: "ended" });
   });
+
+  it("the rightful owner whose checkpoint collides with the old owner's late claim reads the partition again instead of stalling", async () => {
+    const v = timeline(
+      [
+        [0, "view_start"],
+        [700, "startup_complete", { startup_ms: 700 }],
+        [10_700, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+        [20_700, "heartbeat", { state: "playing", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+        [30_700, "view_end", { reason: "ended", stats: { playing_ms: 0, rebuffer_ms: 0, rebuffer_count: 0 } }],
+      ],
+      "late-claim-view",
+    );
+    const partition = "8";
+    const at = (first: number, events: object[]) => {
+      const b = batch(first, events);
+      return { ...b, partition, messages: b.messages.map((m) => ({ ...m, partition })) };
+    };
+    // The first owner folds offset 0, checkpoints and commits it, then loses the partition.
+    const first = sessionizer();
+    const firstCommit = testCommitter(1);
+    await first.handle(at(0, [v[0]!]), firstCommit.commit);
+    await first.flush(firstCommit.commit);
+
+    // B takes over (claiming the log as it restores) and folds offsets 1 and 2.
+    const b = sessionizer();
+    const bCommit = testCommitter(1);
+    await b.handle(at(1, [v[1]!, v[2]!]), bCommit.commit);
+    // C had taken the partition just before B and is not told yet: its first batch arrives only
+    // now, so it restores after B's claim and its own claim goes on top of B's.
+    const c = sessionizer();
+    await c.handle(at(1, [v[1]!]), testCommitter(1).commit);
+
+    // B's next checkpoint collides: B reads the partition again from the last commit (offset 0)
+    // under a new hold, which the bus delivers again with the rest.
+    await b.flush(bCommit.commit);
+    expect(bCommit.state.rereads).toBe(1);
+    await b.handle(at(1, [v[1]!, v[2]!, v[3]!, v[4]!]), bCommit.commit);
+    await b.flush(bCommit.commit);
+    expect(bCommit.state.commits.at(-1)?.offset).toBe("4");
+    expect(await search.getView("late-claim-view")).toMatchObject({ events: 5, last_seq: 4, status: "ended" });
+  });
 });

@@ -84,6 +84,14 @@ export interface Subscription {
    * another instance may have processed and committed that partition.
    */
   hold(topic: string, partition: string): number | undefined;
+  /**
+   * Delivers a partition owned here again from its last commit, under a new hold: what was
+   * delivered and not committed comes again, and batches of the old hold still in flight are
+   * stale. For a processor whose state for the partition can no longer be trusted (another
+   * instance that had not yet noticed losing the partition wrote over its checkpoint). Nothing
+   * happens for a partition not owned here.
+   */
+  reread(topic: string, partition: string): Promise<void>;
   lag(): Promise<PartitionLag[]>;
   /** Stops fetching, lets the running handler finish, commits what it may, leaves the group. */
   stop(): Promise<void>;

@@ -219,6 +219,36 @@ export function busConformance(name: string, makeBus: () => Promise<Bus>, opts: 
       await waitFor("lag 0 after the commit", async () => (await pending()) === 0, timeout);
     });
 
+    it("rereads a partition from its last commit under a new hold, the batches of the old hold dropped", async () => {
+      const bus = await open();
+      const topic = await topicOn(bus, "reread");
+      const group = uniq("g");
+      // One key: every message in one partition, in order.
+      await bus.publish(
+        topic,
+        range(10).map((i) => message("view-r", i)),
+      );
+      const seen = new Collector();
+      const sub = await consume(bus, { group, topics: [topic], handler: seen.handler, commit: "manual" });
+      await waitFor("10 messages", () => seen.messages.length >= 10, timeout);
+      const at = (seq: number) => seen.messages.find((m) => payload(m).seq === seq) as ConsumedMessage;
+      const { partition } = at(0);
+      await sub.commit([{ topic, partition, offset: at(3).offset }]);
+      const before = sub.hold(topic, partition);
+      expect(before).toBeTypeOf("number");
+      const delivered = seen.messages.length;
+      await sub.reread(topic, partition);
+      const after = sub.hold(topic, partition);
+      expect(after).toBeTypeOf("number");
+      expect(after).not.toBe(before);
+      // Everything after the commit comes again, in order, and nothing before it.
+      await waitFor("the 6 uncommitted messages again", () => seen.messages.length >= delivered + 6, timeout);
+      expect(seen.messages.slice(delivered).map((m) => payload(m).seq)).toEqual(range(6).map((i) => i + 4));
+      // Rereading a partition not owned here does nothing.
+      await sub.reread(topic, "99");
+      expect(sub.hold(topic, "99")).toBeUndefined();
+    });
+
     it("loses nothing across a restart and keeps the group's positions", async () => {
       const group = uniq("g");
       const a = await open();

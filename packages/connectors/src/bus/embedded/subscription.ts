@@ -81,6 +81,15 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
     return this.owning.get(`${topic}/${partition}` as PartitionKey)?.hold;
   }
 
+  async reread(topic: string, partition: string): Promise<void> {
+    const key = `${topic}/${partition}` as PartitionKey;
+    const o = this.owning.get(key);
+    if (!o) return;
+    // A fresh entry reads from the group's committed position; the loop drops the old one's batch.
+    this.owning.set(key, { ...o, pos: undefined, failures: 0, retryAt: 0, hold: ++grants });
+    this.nudge?.();
+  }
+
   async commit(positions: Position[]): Promise<void> {
     await this.group.commit(
       positions.map((p) => ({ topic: p.topic, partition: Number(p.partition), next: Number(p.offset) + 1 })),

@@ -20,6 +20,9 @@ function headersOf(raw: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
+/** Counts rereads in this process: each gives its partition a hold of its own. */
+let rereadCount = 0;
+
 const FENCED = new Set(["REBALANCE_IN_PROGRESS", "UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "FENCED_INSTANCE_ID"]);
 
 const next = (offset: string) => (BigInt(offset) + 1n).toString();
@@ -56,6 +59,8 @@ export class KafkaSubscription implements Subscription {
   private owned: PartitionRef[] = [];
   /** Bumped on every join of the group: a hold on a partition lasts one generation. */
   private joins = 0;
+  /** Partitions read again from their commit (reread) since the last join, and the hold each has now. */
+  private readonly rereads = new Map<string, number>();
   private readonly committed = new Map<string, bigint>();
   private readonly abort = new AbortController();
   private stopping: Promise<void> | null = null;
@@ -78,6 +83,7 @@ export class KafkaSubscription implements Subscription {
       // is a new hold on every partition, even those that stayed here.
       this.joins++;
       this.committed.clear();
+      this.rereads.clear();
       this.owned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
         parts.map((p) => ({ topic, partition: String(p) })),
       );
@@ -110,12 +116,14 @@ export class KafkaSubscription implements Subscription {
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const max = this.options.maxBatchSize ?? 500;
     const generation = this.joins;
+    const hold = this.hold(batch.topic, String(batch.partition));
     for (let i = 0; i < batch.messages.length; i += max) {
       const chunk = batch.messages.slice(i, i + max);
       const consumed = toBatch(batch, chunk);
       for (let failures = 0; ; ) {
         // A batch fetched in an earlier generation is dropped: the new one re-reads from the commit.
         if (!isRunning() || isStale() || this.abort.signal.aborted || this.joins !== generation) return;
+        if (this.hold(batch.topic, String(batch.partition)) !== hold) return;
         // A long handler (a transcode) keeps the member's session alive: without heartbeats the
         // coordinator would drop it after sessionTimeout and hand its partitions to another.
         const beat = setInterval(() => heartbeat().catch(() => undefined), 1000);
@@ -170,7 +178,26 @@ export class KafkaSubscription implements Subscription {
   }
 
   hold(topic: string, partition: string): number | undefined {
-    return this.owned.some((p) => p.topic === topic && p.partition === partition) ? this.joins : undefined;
+    if (!this.owned.some((p) => p.topic === topic && p.partition === partition)) return undefined;
+    return this.rereads.get(`${topic}/${partition}`) ?? this.joins;
+  }
+
+  /** Seeks the partition back to the group's committed offset; the batch in hand is dropped. */
+  async reread(topic: string, partition: string): Promise<void> {
+    if (this.hold(topic, partition) === undefined) return;
+    const admin = await this.admin();
+    const [committed] = await admin.fetchOffsets({ groupId: this.options.group, topics: [topic] });
+    const at = committed?.partitions.find((p) => p.partition === Number(partition))?.offset ?? "-1";
+    let offset = at;
+    if (BigInt(at) < 0n) {
+      // Nothing committed yet: where the group starts (its `start` option).
+      const ends = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === Number(partition));
+      offset = (this.options.start === "latest" ? ends?.high : ends?.low) ?? "0";
+    }
+    // Holds after a reread are negative and fall every time, so they never equal a generation.
+    this.rereads.set(`${topic}/${partition}`, -++rereadCount);
+    this.committed.delete(`${topic}/${partition}`);
+    this.consumer.seek({ topic, partition: Number(partition), offset });
   }
 
   /** Per partition of the subscribed topics: the end of the log minus the group's committed offset. */

@@ -299,6 +299,22 @@ export class KinesisSubscription implements Subscription {
     return this.held.get(`${topic}/${partition}`)?.hold;
   }
 
+  /**
+   * Takes this instance's own lease again: a conditional write (an owner that has not yet
+   * noticed losing the lease fails its next write), a new hold and a reader from the
+   * checkpoint. The old reader stops after the batch in hand.
+   */
+  async reread(topic: string, partition: string): Promise<void> {
+    const key = `${topic}/${partition}`;
+    const h = this.held.get(key);
+    if (!h || this.stopping) return;
+    this.held.delete(key);
+    h.reader.drop();
+    await h.chain.catch(() => {});
+    // False when someone else took it meanwhile: theirs now, from the checkpoint.
+    await this.take(h.lease).catch(() => false);
+  }
+
   /** An estimate for the shards held here: messages delivered but not committed, +1 if the reader is behind. */
   async lag(): Promise<PartitionLag[]> {
     return [...this.held.values()].map((h) => ({
