@@ -1,5 +1,5 @@
 import type { Archive } from "@reeltime/connectors";
-import type { Folder } from "./keyed-fold.ts";
+import type { Folder } from "./folder.ts";
 
 interface ListState<E> {
   events: E[];
