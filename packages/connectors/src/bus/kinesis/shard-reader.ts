@@ -146,6 +146,10 @@ export class ShardReader {
     const max = options.maxBatchSize ?? 500;
     for (let i = 0; i < messages.length; i += max) {
       const batch: ConsumedBatch = { topic: stream, partition: shard, messages: messages.slice(i, i + max) };
+      // Pending from the moment they are handed over: a handler may commit its own batch before
+      // it returns (a keyed fold checkpoints mid-batch), and offsets added after that commit
+      // stayed pending for good once no later commit came (lag above 0 after the drain).
+      if (options.commit === "manual") this.pending.push(...batch.messages.map((m) => m.offset));
       for (let failures = 0; ; ) {
         if (!this.running) return false;
         try {
@@ -162,11 +166,7 @@ export class ShardReader {
         }
       }
       const last = batch.messages.at(-1)?.offset as string;
-      if (options.commit === "manual") {
-        this.pending.push(...batch.messages.map((m) => m.offset));
-      } else if (!(await this.checkpointed(last))) {
-        return false;
-      }
+      if (options.commit !== "manual" && !(await this.checkpointed(last))) return false;
     }
     return true;
   }

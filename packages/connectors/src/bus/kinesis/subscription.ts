@@ -282,11 +282,12 @@ export class KinesisSubscription implements Subscription {
     for (const p of positions) {
       const key = `${p.topic}/${p.partition}`;
       const h = this.held.get(key);
-      if (!h || !isAfter(p.offset, h.lease.checkpoint)) continue;
-      await this.update(key, (cur) => ({
-        ...cur,
-        ...(isAfter(p.offset, cur.checkpoint) ? { checkpoint: p.offset, ownerSwitches: 0 } : {}),
-      }));
+      if (!h) continue;
+      if (isAfter(p.offset, h.lease.checkpoint))
+        await this.update(key, (cur) => ({
+          ...cur,
+          ...(isAfter(p.offset, cur.checkpoint) ? { checkpoint: p.offset, ownerSwitches: 0 } : {}),
+        }));
       h.reader.committed(p.offset);
     }
   }
