@@ -1,5 +1,5 @@
-import type { Bus, BusMessage } from "@reeltime/connectors";
-import { type ReeltimeEvent, type RequestRecord, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
+import type { Bus, BusMessage, DeadLetter } from "@reeltime/connectors";
+import { type ReeltimeEvent, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
 import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
 
 const encoder = new TextEncoder();
@@ -21,20 +21,11 @@ export async function publishEvents(bus: Bus, events: ReeltimeEvent[], timeoutMs
   await withTimeout(Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages))), timeoutMs);
 }
 
-/** What the dead-letter stream holds for each refused or failed event. */
-export interface DeadLetterMessage {
-  dead_letter_id: string;
-  stage: string;
-  reason: string;
-  message: string;
-  app_id?: string;
-  event_id?: string;
-  event_type?: string;
-  received_at: string;
-  /** The request's IP (truncated), country and User-Agent, for a replay to stamp as ingest does. */
-  request?: RequestRecord;
-  payload: unknown;
-}
+/**
+ * What the dead-letter stream holds for each refused or failed event: the one dead-letter
+ * record of `@reeltime/connectors` (ingest letters leave `topic` unset).
+ */
+export type DeadLetterMessage = DeadLetter;
 
 export async function publishDeadLetters(bus: Bus, letters: DeadLetterMessage[], timeoutMs: number): Promise<void> {
   if (letters.length === 0) return;
