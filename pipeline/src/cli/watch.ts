@@ -37,6 +37,13 @@ export async function watchCommand(o: WatchCommandOptions): Promise<ProcessedRec
       out.write(
         `${r.key}: ${r.status}${r.error_code ? ` (${r.error_code})` : ""} job ${r.job_id} video ${r.video_id}\n`,
       ),
+    onSkip: (key, reason, by) =>
+      out.write(
+        reason === "held"
+          ? `${key}: skipped, another instance (${by}) is transcoding it\n`
+          : `${key}: already transcoded${by ? ` by ${by}` : ""}\n`,
+      ),
+    onLost: (key) => out.write(`${key}: stopped, another instance took its claim over (this one was presumed dead)\n`),
   });
   try {
     if (o.once) return await watcher.pollOnce();

@@ -119,3 +119,45 @@ export class JobClaims {
     return dec<Record<string, unknown>>(await this.#archive.get(key));
   }
 }
+
+/** What {@link runUnderClaim} tells its caller about the claim while the job runs. */
+export interface ClaimHooks {
+  /** Another worker took the claim over (this one was presumed dead); the job's signal aborts. */
+  onLost?: () => void;
+  /** A renewal failed (e.g. the archive is briefly down); the next one tries again. */
+  onRenewError?: (err: Error) => void;
+}
+
+/**
+ * Runs `job` under `claim`, renewing it every quarter of the claims' TTL. Once another worker
+ * took the claim over, the job's signal aborts and `lost` is true: the caller leaves the
+ * result to the new holder.
+ */
+export async function runUnderClaim<T>(
+  claims: JobClaims,
+  claim: Claim,
+  job: (signal: AbortSignal) => Promise<T>,
+  hooks: ClaimHooks = {},
+): Promise<{ result: T; lost: boolean }> {
+  const lost = new AbortController();
+  const renewing = setInterval(
+    () =>
+      void claims.renew(claim).then(
+        (state) => {
+          if (state === "lost" && !lost.signal.aborted) {
+            hooks.onLost?.();
+            lost.abort(new Error("claim lost"));
+          }
+        },
+        (err: Error) => hooks.onRenewError?.(err),
+      ),
+    Math.max(250, Math.floor(claims.ttlMs / 4)),
+  );
+  renewing.unref();
+  try {
+    const result = await job(lost.signal);
+    return { result, lost: lost.signal.aborted };
+  } finally {
+    clearInterval(renewing);
+  }
+}

@@ -15,7 +15,7 @@ import {
 } from "@reeltime/runtime";
 import { INPUT_ERRORS, WORKER_ERRORS } from "../errors.ts";
 import { type TranscodePipeline, videoIdFromName } from "../pipeline.ts";
-import { JobClaims } from "./claims.ts";
+import { JobClaims, runUnderClaim } from "./claims.ts";
 import { decodeRequest, TRANSCODE_TOPIC, type TranscodeRequest, WORKER_GROUP } from "./request.ts";
 
 /** What a worker keeps (in the claim's `done.json`) and reports when a request ended. */
@@ -188,29 +188,23 @@ export class TranscodeWorker {
     this.metrics.inProgress.inc();
     // The claim is renewed while the job runs; a worker that lost it (it was presumed dead and
     // another took the request over) stops its job and leaves the result to the new holder.
-    const lost = new AbortController();
     const claim = outcome.claim;
-    const renewing = setInterval(
-      () =>
-        void this.#claims.renew(claim).then(
-          (state) => {
-            if (state === "lost" && !lost.signal.aborted) {
-              this.#o.log?.warn(
-                { request: request.request_id, attempt: claim.attempt, worker: this.id },
-                `request ${request.request_id}: another worker took its claim over; this job stops`,
-              );
-              lost.abort(new Error("claim lost"));
-            }
-          },
-          (err: Error) =>
-            this.#o.log?.warn({ request: request.request_id, worker: this.id }, `claim renewal failed: ${err.message}`),
-        ),
-      Math.max(250, Math.floor(this.#claims.ttlMs / 4)),
-    );
-    renewing.unref();
     try {
-      const record = await this.#transcode(request, claim.attempt, lost.signal);
-      if (lost.signal.aborted) {
+      const { result: record, lost } = await runUnderClaim(
+        this.#claims,
+        claim,
+        (signal) => this.#transcode(request, claim.attempt, signal),
+        {
+          onLost: () =>
+            this.#o.log?.warn(
+              { request: request.request_id, attempt: claim.attempt, worker: this.id },
+              `request ${request.request_id}: another worker took its claim over; this job stops`,
+            ),
+          onRenewError: (err) =>
+            this.#o.log?.warn({ request: request.request_id, worker: this.id }, `claim renewal failed: ${err.message}`),
+        },
+      );
+      if (lost) {
         this.metrics.jobs.inc({ status: "lost" });
         return;
       }
@@ -219,7 +213,6 @@ export class TranscodeWorker {
       this.metrics.duration.observe((Date.now() - started) / 1000);
       this.#o.onJob?.(record);
     } finally {
-      clearInterval(renewing);
       this.metrics.inProgress.dec();
     }
   }
