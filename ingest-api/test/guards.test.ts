@@ -67,6 +67,16 @@ describe("each guard stays in its own group", () => {
       expect((await get(url)).statusCode, url).toBe(200);
   });
 
+  it("a file the live page does not have is a 404 in the project's error shape, from the error table", async () => {
+    const res = await get("/live/secrets.txt");
+    expect(res.statusCode).toBe(404);
+    expect(res.headers["content-type"]).toMatch(/application\/json/);
+    expect(res.json().error.code).toBe("REELTIME_ERR_NOT_FOUND");
+    expect(res.json().error.message).toMatch(
+      /no file secrets\.txt in the live view \(its files: index\.html, app\.js, style\.css\)/,
+    );
+  });
+
   it("a write key does not pass the read guard, nor a read token the write guard", async () => {
     const read = await get("/v1/events/last", { "x-reeltime-key": WRITE_KEY });
     expect(read.statusCode).toBe(401);

@@ -1,6 +1,7 @@
 import type { Bus } from "@reeltime/connectors";
 import type { EventOf } from "@reeltime/events";
 import { SCHEMA_VERSION } from "@reeltime/events";
+import type { ErrorCode } from "@reeltime/runtime";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import fp from "fastify-plugin";
 import { v7 as uuidv7 } from "uuid";
@@ -12,7 +13,8 @@ export interface CallInfo {
   keyId?: string;
   accepted: number;
   rejected: number;
-  errorCode?: string;
+  /** The catalog code the call ended with, if it failed. */
+  errorCode?: ErrorCode;
 }
 
 declare module "fastify" {

@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 
 /** The live page's static files (dashboards/live), served as they are: no CDN, no build step. */
@@ -15,7 +16,12 @@ export const liveRoutes: FastifyPluginAsync = async (app) => {
   const cache = new Map<string, Buffer>();
   const serve = async (name: string, reply: FastifyReply) => {
     const type = FILES[name];
-    if (!type) return reply.code(404).send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: `no file ${name}` } });
+    // Answered from the error table by the app's error handler, like every other error.
+    if (!type)
+      throw new ReeltimeError(
+        "REELTIME_ERR_NOT_FOUND",
+        `no file ${name} in the live view (its files: ${Object.keys(FILES).join(", ")})`,
+      );
     let body = cache.get(name);
     if (!body) {
       body = await readFile(new URL(name, LIVE_DIR));
