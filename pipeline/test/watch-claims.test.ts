@@ -64,7 +64,7 @@ describe("pipeline watch: several instances on one prefix", { timeout: 30_000 },
     const skipped: string[] = [];
     const watchers = ["a", "b", "c"].map(
       (id) =>
-        new UploadWatcher(archive, recordingPipeline(runs, { ms: 30 }), {
+        new UploadWatcher(archive, recordingPipeline(runs, { ms: 200 }), {
           prefix: "uploads/",
           workerId: id,
           onJob: (r) => ended.push(r),
@@ -81,9 +81,11 @@ describe("pipeline watch: several instances on one prefix", { timeout: 30_000 },
         .sort(),
     ).toEqual(keys);
     expect(ended).toHaveLength(keys.length);
-    // Every upload another watcher held or had finished was skipped, none was lost.
-    expect(skipped.length).toBeGreaterThan(0);
-    expect(ended.length + skipped.length).toBe(keys.length * watchers.length);
+    // All three list before any job ends (each lasts 200 ms), so the first upload is claimed by one and skipped by
+    // two. Later ones may instead be seen as already recorded (a finished watcher wrote the
+    // record before another looked), which takes no claim: no count of skips is fixed.
+    expect(skipped.length).toBeGreaterThanOrEqual(2);
+    for (const key of skipped) expect(keys).toContain(key);
     // A second round: every watcher sees every upload as processed.
     for (const w of watchers) expect(await w.pollOnce()).toEqual([]);
     expect(runs).toHaveLength(keys.length);
