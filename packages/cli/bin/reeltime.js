@@ -4,13 +4,9 @@
 // instrumented library is loaded.
 await import("@reeltime/runtime/otel");
 
-// kafkajs 2.2.4 schedules a timer with a negative delay (tulios/kafkajs#1751): Node runs it
-// after 1 ms, as kafkajs means, and warns on every start. Every other warning prints as usual.
-const printers = process.listeners("warning");
-process.removeAllListeners("warning");
-process.on("warning", (warning) => {
-  if (warning.name !== "TimeoutNegativeWarning") for (const print of printers) print(warning);
-});
+// kafkajs's negative-timer warning (tulios/kafkajs#1751) is hidden; every other warning prints.
+const { hideKafkajsTimerWarning } = await import("@reeltime/runtime");
+hideKafkajsTimerWarning();
 const { main } = await import("../src/main.ts");
 
 process.exitCode = await main(process.argv);

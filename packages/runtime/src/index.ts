@@ -31,3 +31,4 @@ export {
   type Tracer,
   tracer,
 } from "./tracing.ts";
+export { hideKafkajsTimerWarning } from "./warnings.ts";

@@ -3,8 +3,11 @@
 // are not running), printing the counts.
 import { parseArgs } from "node:util";
 import { up } from "@reeltime/infra";
+import { hideKafkajsTimerWarning } from "@reeltime/runtime";
 import { type DrillReport, runDrill } from "./drill.ts";
 import { type KinesisDrillReport, runKinesisDrill } from "./drill-kinesis.ts";
+
+hideKafkajsTimerWarning();
 
 const { values } = parseArgs({
   options: {
