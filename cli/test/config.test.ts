@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { readmeWithSettings, settingsMarkdown } from "../src/commands/config.ts";
 
-const README = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "README.md");
+const README = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "README.md");
 
 describe("reeltime config", () => {
   it("lists every connection, ingest and processor variable", async () => {

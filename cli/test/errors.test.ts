@@ -8,7 +8,7 @@ import { ERRORS_DOC, errorsMarkdown } from "../src/commands/errors.ts";
 import { exitCodeOf } from "../src/exit-codes.ts";
 import { main } from "../src/main.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** The codes that were thrown with exit status 2 when call sites still passed it (usage errors). */
 const USAGE_BEFORE = new Set([

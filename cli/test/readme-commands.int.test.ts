@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { localServicesEnv } from "@reeltime/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const ROOT = join(import.meta.dirname, "..", "..", "..");
+const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "node_modules", ".bin");
 
 /** The shell lines of the README's ```sh blocks, without comments. */

@@ -21,7 +21,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { publishEvents, syntheticEvents } from "../src/drill/workload.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const CLI = join(ROOT, "packages", "cli", "bin", "reeltime.js");
+const CLI = join(ROOT, "cli", "bin", "reeltime.js");
 const LEASE_MS = 6000;
 const GROUP = "reeltime-indexer";
 const STREAMS = [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api];

@@ -1,4 +1,5 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
 import { text } from "node:stream/consumers";
 import {
@@ -16,9 +17,13 @@ import {
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
 
-const ROOT = join(import.meta.dirname, "..", "..", "..", "..");
 /** The player SDK's plain wire types, generated from the contract (its published types build on them). */
-const SDK_WIRE_TYPES = join(ROOT, "player-sdk", "src", "generated", "wire.ts");
+const SDK_WIRE_TYPES = join(
+  dirname(createRequire(import.meta.url).resolve("@reeltime/player-sdk/package.json")),
+  "src",
+  "generated",
+  "wire.ts",
+);
 
 /** Writes the SDK's wire types, or with `check` only compares; returns the file when it differed. */
 async function syncWireTypes(check: boolean): Promise<{ file: string; missing: boolean } | undefined> {
@@ -29,7 +34,7 @@ async function syncWireTypes(check: boolean): Promise<{ file: string; missing: b
     await mkdir(dirname(SDK_WIRE_TYPES), { recursive: true });
     await writeFile(SDK_WIRE_TYPES, want);
   }
-  return { file: relative(ROOT, SDK_WIRE_TYPES), missing: have === undefined };
+  return { file: relative(process.cwd(), SDK_WIRE_TYPES), missing: have === undefined };
 }
 
 function requireType(type: string): EventType {

@@ -4,8 +4,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
 import {
   type Archive,
   type Bus,
@@ -32,8 +31,9 @@ import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
 import { ensureSampleVideo } from "./sample.ts";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "..");
-const SDK_DIST = join(ROOT, "player-sdk", "dist", "iife");
+/** The player SDK workspace, found by package resolution (no path into another workspace). */
+const SDK_ROOT = dirname(createRequire(import.meta.url).resolve("@reeltime/player-sdk/package.json"));
+const SDK_DIST = join(SDK_ROOT, "dist", "iife");
 const ASSETS: Record<string, () => string> = {
   "hls.min.js": () =>
     join(dirname(createRequire(import.meta.url).resolve("hls.js/package.json")), "dist", "hls.min.js"),
@@ -75,8 +75,8 @@ export interface DevHandle {
 function ensureSdkBundles(print: (l: string) => void): void {
   if (existsSync(join(SDK_DIST, "reeltime.min.js"))) return;
   print("building the player SDK bundles (first run)…");
-  const r = spawnSync(process.execPath, [join(ROOT, "player-sdk", "scripts", "bundles.ts")], {
-    cwd: join(ROOT, "player-sdk"),
+  const r = spawnSync(process.execPath, [join(SDK_ROOT, "scripts", "bundles.ts")], {
+    cwd: SDK_ROOT,
     stdio: "inherit",
   });
   if (r.status !== 0)

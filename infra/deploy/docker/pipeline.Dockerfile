@@ -13,7 +13,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/testkit/package.json packages/testkit/
-COPY packages/cli/package.json packages/cli/
+COPY cli/package.json cli/
 COPY ingest-api/package.json ingest-api/
 COPY stream-processors/package.json stream-processors/
 COPY player-sdk/package.json player-sdk/
@@ -51,5 +51,5 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build --chown=root:root /app /app
 USER 10001:10001
-ENTRYPOINT ["node", "packages/cli/bin/reeltime.js"]
+ENTRYPOINT ["node", "cli/bin/reeltime.js"]
 CMD ["pipeline", "worker"]

@@ -13,7 +13,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/testkit/package.json packages/testkit/
-COPY packages/cli/package.json packages/cli/
+COPY cli/package.json cli/
 COPY ingest-api/package.json ingest-api/
 COPY stream-processors/package.json stream-processors/
 COPY player-sdk/package.json player-sdk/
@@ -48,6 +48,6 @@ COPY --from=build --chown=root:root /app /app
 USER 10001:10001
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(function(r){process.exit(r.ok?0:1)},function(){process.exit(1)})"]
-ENTRYPOINT ["node", "packages/cli/bin/reeltime.js"]
+ENTRYPOINT ["node", "cli/bin/reeltime.js"]
 # `process --only <name>` per Deployment; the Helm upgrade hook runs node infra/deploy/setup/setup.ts.
 CMD ["process"]

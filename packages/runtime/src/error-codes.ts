@@ -1,7 +1,7 @@
 /**
  * How the CLI ends on an error of a code: `failure` (something went wrong: retry, or look at
  * the service it names) or `usage` (the command, its input or a setting is wrong: change it).
- * The CLI maps each class to its exit status (packages/cli/src/exit-codes.ts).
+ * The CLI maps each class to its exit status (cli/src/exit-codes.ts).
  */
 export type ExitClass = "failure" | "usage";
 

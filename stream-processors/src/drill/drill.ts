@@ -13,7 +13,7 @@ import { diffView, type FieldDiff, referenceView } from "./reference.ts";
 import { archivedEventIds, syntheticEvents } from "./workload.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-export const BIN = join(ROOT, "packages", "cli", "bin", "reeltime.js");
+export const BIN = join(ROOT, "cli", "bin", "reeltime.js");
 
 export interface DrillOptions {
   events: number;

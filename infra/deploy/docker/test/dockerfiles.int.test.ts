@@ -86,14 +86,14 @@ describe.each(Object.entries(ROLES))("%s.Dockerfile", (role, cmd) => {
     expect(runtime.slice(userAt).some((i) => i.cmd === "RUN")).toBe(false);
     const entry = runtime.find((i) => i.cmd === "ENTRYPOINT")!;
     expect(entry.json).toBe(true);
-    expect(entry.value).toEqual(["node", "packages/cli/bin/reeltime.js"]);
+    expect(entry.value).toEqual(["node", "cli/bin/reeltime.js"]);
     const command = runtime.find((i) => i.cmd === "CMD")!;
     expect(command.value).toEqual(cmd);
     expect(runtime.some((i) => i.cmd === "ADD")).toBe(false);
   });
 
   it("starts a command `reeltime` has (checked by running its --help from the sources)", async () => {
-    const r = await exec(join(REPO, "node_modules/.bin/node"), ["packages/cli/bin/reeltime.js", ...cmd, "--help"], {
+    const r = await exec(join(REPO, "node_modules/.bin/node"), ["cli/bin/reeltime.js", ...cmd, "--help"], {
       cwd: REPO,
     });
     expect(r.code, r.stderr).toBe(0);
@@ -117,7 +117,7 @@ describe.each(Object.entries(ROLES))("%s.Dockerfile", (role, cmd) => {
   it("sends the runtime entry points but no tests, dev tooling or node_modules in the build context", () => {
     const patterns = ignoreFile(role);
     for (const keep of [
-      "packages/cli/bin/reeltime.js",
+      "cli/bin/reeltime.js",
       "packages/events/src/index.ts",
       "stream-processors/src/index.ts",
       "infra/deploy/setup/setup.ts",
