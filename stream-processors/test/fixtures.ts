@@ -1,6 +1,6 @@
 import type { ConsumedMessage, Position } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
-import { archivedEventIds, publishEvents, syntheticEvents } from "../src/drill/workload.ts";
+import { archivedEventIds, publishEvents, syntheticEvents } from "@reeltime/testkit/workload";
 import type { Committer } from "../src/runtime/processor.ts";
 
 export { syntheticEvents };

@@ -16,12 +16,12 @@ import type { Lease } from "@reeltime/connectors";
 import { createKinesisBus, DynamoDbCheckpointStore } from "@reeltime/connectors/kinesis";
 import { TOPICS } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
+import { publishEvents, syntheticEvents } from "@reeltime/testkit/workload";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { afterAll, describe, expect, it } from "vitest";
-import { publishEvents, syntheticEvents } from "../src/drill/workload.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const CLI = join(ROOT, "cli", "bin", "reeltime.js");
+const CLI = join(ROOT, "node_modules", ".bin", "reeltime");
 const LEASE_MS = 6000;
 const GROUP = "reeltime-indexer";
 const STREAMS = [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api];

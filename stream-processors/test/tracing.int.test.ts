@@ -7,7 +7,10 @@ import { join } from "node:path";
 import { exampleEvent } from "@reeltime/events";
 import { collectorTracesFile, LOCAL_ENDPOINTS, loadSettings, localServicesEnv } from "@reeltime/infra";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN } from "../src/drill/drill.ts";
+
+/** The installed `reeltime` program (the workspace bin npm links at the repository root). */
+const BIN = join(import.meta.dirname, "..", "..", "node_modules", ".bin", "reeltime");
+
 import { waitFor } from "./fixtures.ts";
 
 // ingest → real Kafka → the indexer, both as `reeltime` processes exporting OTLP to the local

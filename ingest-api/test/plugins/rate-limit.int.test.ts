@@ -13,7 +13,7 @@ import { exampleEvent } from "@reeltime/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const bin = join(root, "cli", "bin", "reeltime.js");
+const bin = join(root, "node_modules", ".bin", "reeltime");
 const KEY_A = "wk_shared_a_0123456789abcdef";
 const KEY_B = "wk_shared_b_0123456789abcdef";
 const LIMIT = 120;

@@ -11,10 +11,10 @@ import { createArchive, createBus, createSearchStore } from "@reeltime/connector
 import { ALL_TOPICS, archivePrefix, exampleEvent, LIMITS, TOPICS } from "@reeltime/events";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { archivedEventIds } from "@reeltime/testkit/workload";
 import fc from "fast-check";
 import { v7 as uuidv7 } from "uuid";
 import { expect } from "vitest";
-import { archivedEventIds } from "../../src/drill/workload.ts";
 import { startProcessors } from "../../src/service.ts";
 
 const NASTY = [

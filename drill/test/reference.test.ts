@@ -1,7 +1,7 @@
 import type { PlaybackEvent } from "@reeltime/events";
+import { syntheticEvents } from "@reeltime/testkit/workload";
 import { describe, expect, it } from "vitest";
-import { diffView, referenceView } from "../../src/drill/reference.ts";
-import { syntheticEvents } from "../../src/drill/workload.ts";
+import { diffView, referenceView } from "../src/reference.ts";
 
 const T0 = Date.parse("2026-11-22T10:00:00.000Z");
 /** The playback events of view number `v` of the drill's workload (view v starts at T0 + 7v ms). */

@@ -6,6 +6,7 @@ import { createCheckpointStore, startGroupsAtEnd } from "@reeltime/connectors/ki
 import { type ReeltimeEvent, TOPICS } from "@reeltime/events";
 import { down, LOCAL_ENDPOINTS, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
+import { syntheticEvents } from "@reeltime/testkit/workload";
 import {
   BIN,
   DrillAbort,
@@ -20,7 +21,6 @@ import {
 } from "./drill.ts";
 import { Instance } from "./instance.ts";
 import { PacedProducer } from "./producer.ts";
-import { syntheticEvents } from "./workload.ts";
 
 /** Every consumer group `reeltime process` runs and the streams it reads (each group has its own leases). */
 export const GROUP_STREAMS: Record<string, readonly string[]> = {

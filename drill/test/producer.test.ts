@@ -1,8 +1,8 @@
 import type { Bus, BusMessage } from "@reeltime/connectors";
+import { syntheticEvents } from "@reeltime/testkit/workload";
 import { describe, expect, it } from "vitest";
-import { countFailures, sumMetric } from "../../src/drill/instance.ts";
-import { PacedProducer } from "../../src/drill/producer.ts";
-import { syntheticEvents } from "../../src/drill/workload.ts";
+import { countFailures, sumMetric } from "../src/instance.ts";
+import { PacedProducer } from "../src/producer.ts";
 
 /** A bus that keeps what it acknowledged and refuses the calls listed in `refuse` (1-based). */
 function fakeBus(refuse: number[] = []) {

@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { runKinesisDrill } from "../src/drill/drill-kinesis.ts";
+import { runKinesisDrill } from "../src/drill-kinesis.ts";
 
 // The fault drill on Kinesis at a modest size (`npm run drill -- --bus kinesis` for more):
 // kinesis-local, leases in dynalite, three `reeltime process` instances with their own data

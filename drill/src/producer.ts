@@ -1,6 +1,6 @@
 import type { Bus } from "@reeltime/connectors";
 import type { ReeltimeEvent } from "@reeltime/events";
-import { publishEvents } from "./workload.ts";
+import { publishEvents } from "@reeltime/testkit/workload";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

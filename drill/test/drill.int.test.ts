@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { runDrill } from "../src/drill/drill.ts";
+import { runDrill } from "../src/drill.ts";
 
 // The shorter drill of `npm test` (`npm run drill` runs 100k events): real Kafka, Elasticsearch
 // and MinIO, two processor instances killed with SIGKILL, a Kafka restart, ES and MinIO down,

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@elastic/elasticsearch";
@@ -6,14 +7,16 @@ import { createArchive, createBus } from "@reeltime/connectors";
 import { ALL_TOPICS, type PlaybackEvent, RECORD_INDEX, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
 import { down, LOCAL_ENDPOINTS, localServicesEnv, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
-import { hourPrefixes } from "../backfill.ts";
+import { hourPrefixes } from "@reeltime/stream-processors";
+import { archivedEventIds, syntheticEvents } from "@reeltime/testkit/workload";
 import { Instance } from "./instance.ts";
 import { PacedProducer } from "./producer.ts";
 import { diffView, type FieldDiff, referenceView } from "./reference.ts";
-import { archivedEventIds, syntheticEvents } from "./workload.ts";
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-export const BIN = join(ROOT, "cli", "bin", "reeltime.js");
+/** The repository root (the drill keeps its data under .reeltime/drill there). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The `reeltime` program the drill runs as its processor instances. */
+export const BIN = createRequire(import.meta.url).resolve("@reeltime/cli/bin/reeltime.js");
 
 export interface DrillOptions {
   events: number;
