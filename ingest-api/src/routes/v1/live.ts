@@ -2,8 +2,8 @@ import { readFile } from "node:fs/promises";
 import { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyPluginAsync, FastifyReply } from "fastify";
 
-/** The live page's static files (dashboards/live), served as they are: no CDN, no build step. */
-const LIVE_DIR = new URL("../../../../dashboards/live/", import.meta.url);
+/** The live page's static files (ingest-api/live), served as they are: no CDN, no build step. */
+const LIVE_DIR = new URL("../../../live/", import.meta.url);
 const FILES: Record<string, string> = {
   "index.html": "text/html; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
@@ -11,7 +11,7 @@ const FILES: Record<string, string> = {
 };
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'";
 
-/** GET /live: the built-in live page, files from dashboards/live (registered under `/live`; figures from GET /v1/stats). */
+/** GET /live: the built-in live page, files from ingest-api/live (registered under `/live`; figures from GET /v1/stats). */
 export const liveRoutes: FastifyPluginAsync = async (app) => {
   const cache = new Map<string, Buffer>();
   const serve = async (name: string, reply: FastifyReply) => {
