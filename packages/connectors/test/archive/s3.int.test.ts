@@ -1,18 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
-import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { archiveConformance, payload } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
 import { createS3Archive, type S3Env, s3ClientConfig } from "../../src/archive/s3/index.ts";
 
-// The real MinIO that `reeltime infra up` starts; credentials reach the SDK through its
-// standard chain (env), as they would in production.
-process.env.AWS_ACCESS_KEY_ID = LOCAL_ENDPOINTS.s3.accessKeyId;
-process.env.AWS_SECRET_ACCESS_KEY = LOCAL_ENDPOINTS.s3.secretAccessKey;
+// The real MinIO that `reeltime infra up` starts (docs/local-services.md). Its credentials reach
+// the SDK through its standard chain (env: the integration tier sets them in vitest.config.ts),
+// as they would in production. A library's tests name the local defaults themselves, like the
+// Kafka and Elasticsearch suites, rather than depend on the infra app.
 const env: S3Env = {
-  AWS_REGION: LOCAL_ENDPOINTS.region,
-  REELTIME_S3_BUCKET: LOCAL_ENDPOINTS.s3.buckets.archive,
-  REELTIME_S3_ENDPOINT: LOCAL_ENDPOINTS.s3.endpoint,
+  AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+  REELTIME_S3_BUCKET: process.env.REELTIME_S3_BUCKET ?? "reeltime-archive",
+  REELTIME_S3_ENDPOINT: process.env.REELTIME_S3_ENDPOINT ?? "http://127.0.0.1:9000",
 };
 const prefix = `test-runs/${randomUUID()}/`;
 
