@@ -13,13 +13,29 @@ export function buildProgram(): Command {
   return program;
 }
 
+/**
+ * A command whose workspace this installation leaves out: each role's image holds only the
+ * workspaces that role runs (infra/deploy/docker), and the CLI loads a command's app lazily.
+ * Node's "Cannot find package '@reeltime/x'" becomes one line naming the package.
+ */
+export function notInstalled(err: unknown): ReeltimeError | undefined {
+  if (!(err instanceof Error) || (err as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") return undefined;
+  const pkg = /Cannot find package '(@reeltime\/[a-z0-9-]+)'/.exec(err.message)?.[1];
+  if (!pkg) return undefined;
+  return new ReeltimeError(
+    "REELTIME_ERR_NOT_INSTALLED",
+    `this command needs ${pkg}, which this installation does not have (each image holds only its role's workspaces; run the command where ${pkg} is installed, or from a full checkout after npm ci)`,
+  );
+}
+
 /** Runs the CLI and returns the process exit code (0 ok, 1 failure, 2 usage error; src/exit-codes.ts). */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
-  } catch (err) {
+  } catch (caught) {
+    const err = notInstalled(caught) ?? caught;
     if (err instanceof CommanderError) {
       if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help")
         return 0;

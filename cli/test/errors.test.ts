@@ -6,7 +6,7 @@ import { ERRORS, type ErrorCode, ReeltimeError } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ERRORS_DOC, errorsMarkdown } from "../src/commands/errors.ts";
 import { exitCodeOf } from "../src/exit-codes.ts";
-import { main } from "../src/main.ts";
+import { main, notInstalled } from "../src/main.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -22,6 +22,12 @@ const USAGE_BEFORE = new Set([
   "REELTIME_ERR_SEARCH_FILTER",
   "REELTIME_ERR_SEARCH_LIMIT",
   "REELTIME_ERR_SEARCH_DEAD_LETTER",
+]);
+
+/** Usage codes added since (each with the reason its exit status is 2). */
+const USAGE_SINCE = new Set([
+  // An operator ran a command in an image that leaves its workspace out: fix the invocation.
+  "REELTIME_ERR_NOT_INSTALLED",
 ]);
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -54,7 +60,9 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe("exit statuses come from the error table", () => {
   it("every code exits as it did when call sites passed the status: 2 for usage errors, 1 otherwise", () => {
     for (const code of Object.keys(ERRORS) as ErrorCode[])
-      expect(exitCodeOf(new ReeltimeError(code, "x")), code).toBe(USAGE_BEFORE.has(code) ? 2 : 1);
+      expect(exitCodeOf(new ReeltimeError(code, "x")), code).toBe(
+        USAGE_BEFORE.has(code) || USAGE_SINCE.has(code) ? 2 : 1,
+      );
   });
 
   it("the CLI exits with the status of the error it hit and prints its code", async () => {
@@ -86,7 +94,7 @@ describe("docs/errors.md", () => {
       expect(rows, code).toHaveLength(1);
       const [, status, , exit] = rows[0]!.split(" | ");
       expect(Number.parseInt(status!, 10), code).toBe(ERRORS[code].status);
-      expect(Number(exit), code).toBe(USAGE_BEFORE.has(code) ? 2 : 1);
+      expect(Number(exit), code).toBe(USAGE_BEFORE.has(code) || USAGE_SINCE.has(code) ? 2 : 1);
     }
   });
 
@@ -95,5 +103,29 @@ describe("docs/errors.md", () => {
     expect((await cli("errors", "--write", file)).code).toBe(0);
     expect(await readFile(file, "utf8")).toBe(errorsMarkdown());
     expect((await cli("errors", "--check", file)).code).toBe(0);
+  });
+});
+
+describe("a command whose workspace is not installed", () => {
+  const failedImport = async (specifier: string) => {
+    try {
+      await import(specifier);
+    } catch (err) {
+      return err;
+    }
+    throw new Error(`${specifier} was importable`);
+  };
+
+  it("is one line naming the missing @reeltime package, as a usage error", async () => {
+    const err = notInstalled(await failedImport("@reeltime/no-such-workspace"));
+    expect(err?.code).toBe("REELTIME_ERR_NOT_INSTALLED");
+    expect(err?.message).toContain("this command needs @reeltime/no-such-workspace");
+    expect(err?.message).not.toContain("\n");
+    expect(exitCodeOf(err!)).toBe(2);
+  });
+
+  it("leaves other failures alone (a missing third-party package is a bug, not a role's image)", async () => {
+    expect(notInstalled(await failedImport("no-such-package-reeltime"))).toBeUndefined();
+    expect(notInstalled(new Error("Cannot find package '@reeltime/x'"))).toBeUndefined();
   });
 });

@@ -18,23 +18,24 @@ import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
 
 /** The player SDK's plain wire types, generated from the contract (its published types build on them). */
-const SDK_WIRE_TYPES = join(
-  dirname(createRequire(import.meta.url).resolve("@reeltime/player-sdk/package.json")),
-  "src",
-  "generated",
-  "wire.ts",
-);
+const sdkWireTypes = () =>
+  join(
+    dirname(createRequire(import.meta.url).resolve("@reeltime/player-sdk/package.json")),
+    "src",
+    "generated",
+    "wire.ts",
+  );
 
 /** Writes the SDK's wire types, or with `check` only compares; returns the file when it differed. */
 async function syncWireTypes(check: boolean): Promise<{ file: string; missing: boolean } | undefined> {
   const want = await wireTypesSource();
-  const have = await readFile(SDK_WIRE_TYPES, "utf8").catch(() => undefined);
+  const have = await readFile(sdkWireTypes(), "utf8").catch(() => undefined);
   if (have === want) return undefined;
   if (!check) {
-    await mkdir(dirname(SDK_WIRE_TYPES), { recursive: true });
-    await writeFile(SDK_WIRE_TYPES, want);
+    await mkdir(dirname(sdkWireTypes()), { recursive: true });
+    await writeFile(sdkWireTypes(), want);
   }
-  return { file: relative(process.cwd(), SDK_WIRE_TYPES), missing: have === undefined };
+  return { file: relative(process.cwd(), sdkWireTypes()), missing: have === undefined };
 }
 
 function requireType(type: string): EventType {

@@ -1,38 +1,31 @@
 # syntax=docker/dockerfile:1
 # Build from the repository root: docker build -f infra/deploy/docker/pipeline.Dockerfile -t reeltime/pipeline .
 # The TypeScript sources run on Node's type stripping: there is no compile step, only the
-# production dependencies and the sources (tests, docs and dev tooling left out by
-# pipeline.Dockerfile.dockerignore).
+# production dependencies and the sources of this role's workspaces (tests, docs and dev
+# tooling left out by pipeline.Dockerfile.dockerignore).
 ARG NODE_IMAGE=node:26.10.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# Every workspace's manifest, so npm ci sees the same tree as the lockfile.
+# Only the manifests of the workspaces this role runs (cli, pipeline) and the
+# libraries they depend on: the CLI loads each command's app lazily and names the apps as
+# optional peers.
+# npm ci installs the lockfile's production tree (npm does not narrow it to the workspaces
+# present, with -w or without); what the image leaves out is every other workspace's code.
 COPY package.json package-lock.json ./
 COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/connectors/package.json packages/connectors/
-COPY packages/testkit/package.json packages/testkit/
 COPY cli/package.json cli/
-COPY ingest-api/package.json ingest-api/
-COPY stream-processors/package.json stream-processors/
-COPY player-sdk/package.json player-sdk/
 COPY pipeline/package.json pipeline/
-COPY analytics/package.json analytics/
-COPY dashboards/package.json dashboards/
-COPY infra/package.json infra/
-COPY infra/deploy/package.json infra/deploy/
-COPY bench/package.json bench/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM deps AS build
-COPY packages packages
-COPY ingest-api ingest-api
-COPY stream-processors stream-processors
+COPY packages/events packages/events
+COPY packages/runtime packages/runtime
+COPY packages/connectors packages/connectors
+COPY cli cli
 COPY pipeline pipeline
-COPY analytics analytics
-COPY dashboards dashboards
-COPY infra infra
 COPY tsconfig.base.json ./
 
 FROM ${NODE_IMAGE} AS runtime

@@ -65,6 +65,7 @@ export const ERRORS = {
   REELTIME_ERR_QUERY_CANCELLED: { status: 499, retryable: false, exit: "failure", meaning: "the query was cancelled" },
   REELTIME_ERR_QUERY_COST: { status: 400, retryable: false, exit: "usage", meaning: "the query would scan more than the cost guard allows; filter on dt" },
   REELTIME_ERR_CONFIG: { status: 500, retryable: false, exit: "usage", meaning: "a setting is missing or not valid" },
+  REELTIME_ERR_NOT_INSTALLED: { status: 500, retryable: false, exit: "usage", meaning: "the command needs a workspace this installation leaves out (each image holds only its role's)" },
 
   // Processes and their sockets.
   REELTIME_ERR_PORT_TAKEN: { status: 500, retryable: false, exit: "failure", meaning: "the port to listen on is already in use" },

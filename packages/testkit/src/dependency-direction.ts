@@ -51,7 +51,9 @@ export function loadWorkspaces(root: string): Workspace[] {
       dir,
       name: String(pkg.name),
       tier: tierOf(dir),
-      dependencies: reeltimeDeps(pkg.dependencies),
+      // Peer dependencies count as run-time ones (the CLI names the apps it loads lazily as
+      // optional peers, so a role's image installs only the app it runs).
+      dependencies: [...reeltimeDeps(pkg.dependencies), ...reeltimeDeps(pkg.peerDependencies)],
       devDependencies: reeltimeDeps(pkg.devDependencies),
     };
   });
