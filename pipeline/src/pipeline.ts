@@ -110,8 +110,7 @@ export class TranscodePipeline {
   readonly #threads: number;
   readonly #o: Required<
     Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads" | "appId">
-  > &
-    Pick<PipelineOptions, "ladder" | "onEvent">;
+  > & { ladder: PipelineOptions["ladder"] | undefined; onEvent: PipelineOptions["onEvent"] | undefined };
   readonly #retry: RetryOptions;
   readonly #limits: InputLimits;
   readonly #appId: string | undefined;
@@ -159,13 +158,14 @@ export class TranscodePipeline {
         "REELTIME_ERR_USAGE",
         `video id "${videoId}" must be 1-64 letters, digits, '.', '_' or '-'`,
       );
+    const appId = request.appId ?? this.#appId;
     const reporter = new JobReporter(
       this.#bus,
       {
         jobId,
         source: (request.sourceLabel ?? source).slice(0, 2048),
         video: { id: videoId, ...(request.title ? { title: request.title.slice(0, 256) } : {}) },
-        ...((request.appId ?? this.#appId) ? { appId: request.appId ?? this.#appId } : {}),
+        ...(appId ? { appId } : {}),
       },
       { progressIntervalMs: this.#o.progressIntervalMs, ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}) },
     );
@@ -184,17 +184,17 @@ export class TranscodePipeline {
         { step: "probe" },
         () => inspectInput(this.#run, source, this.#limits, tools, abort.signal),
         (i) => ({
-          media_duration_ms: i.durationMs,
+          ...(i.durationMs === undefined ? {} : { media_duration_ms: i.durationMs }),
           bytes: i.sizeBytes,
           ...(i.bitrateBps ? { bitrate_bps: Math.min(i.bitrateBps, 10_000_000_000) } : {}),
-          width: i.video?.displayWidth,
-          height: i.video?.height,
-          codec: i.video?.codec.slice(0, 32),
+          ...(i.video
+            ? { width: i.video.displayWidth, height: i.video.height, codec: i.video.codec.slice(0, 32) }
+            : {}),
         }),
         { retry: false },
       );
       result.info = info;
-      reporter.video = { ...reporter.video, duration_ms: info.durationMs };
+      if (info.durationMs !== undefined) reporter.video = { ...reporter.video, duration_ms: info.durationMs };
       const ctx: StepContext = {
         run: this.#run,
         tools,
@@ -281,7 +281,7 @@ export class TranscodePipeline {
       await reporter.emit("job.completed", {
         status: "completed",
         duration_ms: result.durationMs,
-        media_duration_ms: info.durationMs,
+        ...(info.durationMs === undefined ? {} : { media_duration_ms: info.durationMs }),
         renditions: result.renditions.length,
         bytes: totalBytes,
         speed: Math.round(((info.durationMs ?? 0) / Math.max(1, result.durationMs)) * 100) / 100,

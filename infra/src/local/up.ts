@@ -112,7 +112,7 @@ async function startOne(
         `${last ? `; last log line: ${last}` : ""}; see ${log}`,
     );
   }
-  proc.record.version = health.value.version;
+  if (health.value.version !== undefined) proc.record.version = health.value.version;
   writePidFile(settings.stateDir, proc.record);
   const provisioned = await provision(service, ctx);
   return {

@@ -1,12 +1,12 @@
 /** One block of ffmpeg's `-progress` output (key=value lines ending with `progress=...`). */
 export interface FfmpegProgress {
-  frame?: number;
-  fps?: number;
+  frame?: number | undefined;
+  fps?: number | undefined;
   /** Position reached in the output, in ms. */
-  outTimeMs?: number;
-  totalSize?: number;
+  outTimeMs?: number | undefined;
+  totalSize?: number | undefined;
   /** Encoding speed as a multiple of real time ("2.5x" → 2.5). */
-  speed?: number;
+  speed?: number | undefined;
   done: boolean;
 }
 

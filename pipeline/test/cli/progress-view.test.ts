@@ -12,7 +12,10 @@ function capture(tty: boolean) {
   return { view: new ProgressView(out, tty), text: () => text };
 }
 
-const ev = (type: JobEvent["event_type"], job: Partial<JobEvent["job"]>) => {
+/** Fields to set on the example's `job`; `undefined` clears one the example has. */
+type Patch<T> = { [K in keyof T]?: T[K] | undefined };
+
+const ev = (type: JobEvent["event_type"], job: Patch<JobEvent["job"]>) => {
   const e = exampleEvent(type) as JobEvent;
   return { ...e, job: { ...e.job, ...job } } as JobEvent;
 };

@@ -60,13 +60,15 @@ function listen(target: EventTarget, type: string, cb: (e: Event) => void): () =
 export function browserPlatform(): Platform {
   const nav = typeof navigator === "object" ? navigator : undefined;
   const doc = typeof document === "object" ? document : undefined;
+  const local = safeStorage(() => localStorage);
+  const session = safeStorage(() => sessionStorage);
   return {
     now: () => performance.now(),
     wallNow: () => Date.now(),
     ...(typeof fetch === "function" ? { fetch: (input, init) => fetch(input, init) } : {}),
     ...(nav?.sendBeacon ? { sendBeacon: (url: string, body: string) => nav.sendBeacon(url, body) } : {}),
-    localStorage: safeStorage(() => localStorage),
-    sessionStorage: safeStorage(() => sessionStorage),
+    ...(local ? { localStorage: local } : {}),
+    ...(session ? { sessionStorage: session } : {}),
     pageUrl: () => location.href,
     referrer: () => doc?.referrer ?? "",
     onPageHide: (cb) => listen(window, "pagehide", cb),
@@ -77,6 +79,6 @@ export function browserPlatform(): Platform {
     ...(nav?.locks ? { locks: nav.locks as LockManagerLike } : {}),
     randomBytes: (n) => crypto.getRandomValues(new Uint8Array(n)),
     pixelRatio: () => window.devicePixelRatio || 1,
-    document: doc,
+    ...(doc ? { document: doc } : {}),
   };
 }

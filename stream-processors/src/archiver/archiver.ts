@@ -66,9 +66,9 @@ interface PartitionState {
   partition: string;
   /** The hold on the partition this state was built in (Committer.hold). */
   hold: number;
-  buffer?: Buffer;
+  buffer?: Buffer | undefined;
   /** The cut from `buffer.from` was fixed to end here: it is cut exactly there. */
-  cutAt?: string;
+  cutAt?: string | undefined;
   /** Cuts committed under this hold (old markers are pruned every few). */
   cuts: number;
   /** The last offset committed under this hold: a batch delivered again skips what is before. */

@@ -1,4 +1,11 @@
-import { BootstraplessSynthesizer, CfnOutput, SecretValue, Stack, type StackProps } from "aws-cdk-lib";
+import {
+  BootstraplessSynthesizer,
+  CfnOutput,
+  type IReusableStackSynthesizer,
+  SecretValue,
+  Stack,
+  type StackProps,
+} from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
 import { type BusKind, kinesisStreams, mskCluster } from "./bus.ts";
@@ -16,6 +23,24 @@ export interface ReeltimeStackProps extends StackProps {
 }
 
 /**
+ * aws-cdk-lib's BootstraplessSynthesizer (no assets, no bootstrap roles), handed to the Stack
+ * as a reusable synthesizer: the Stack calls only `reusableBind` on it and keeps the bound
+ * BootstraplessSynthesizer that returns. Not the class itself, because its getters
+ * (`bootstrapQualifier`, `lookupRole`, `cloudFormationExecutionRole`) return `string | undefined`
+ * where IStackSynthesizer has optional `string`s, which `exactOptionalPropertyTypes` refuses.
+ */
+function bootstraplessSynthesizer(): IReusableStackSynthesizer {
+  const synthesizer = new BootstraplessSynthesizer();
+  return {
+    reusableBind: (stack) => synthesizer.reusableBind(stack),
+    bind: (stack) => synthesizer.bind(stack),
+    addFileAsset: (asset) => synthesizer.addFileAsset(asset),
+    addDockerImageAsset: (asset) => synthesizer.addDockerImageAsset(asset),
+    synthesize: (session) => synthesizer.synthesize(session),
+  };
+}
+
+/**
  * Everything reeltime needs in one AWS account next to an EKS cluster: the bus, the archive
  * and results buckets, the Glue catalog and Athena workgroup, the Elasticsearch credentials,
  * the Valkey cache of the ingest rate limits and one least-privilege role per component. Environment-agnostic and asset-free, so the
@@ -23,7 +48,7 @@ export interface ReeltimeStackProps extends StackProps {
  */
 export class ReeltimeStack extends Stack {
   constructor(scope: Construct, id: string, props: ReeltimeStackProps) {
-    super(scope, id, { synthesizer: new BootstraplessSynthesizer(), analyticsReporting: false, ...props });
+    super(scope, id, { synthesizer: bootstraplessSynthesizer(), analyticsReporting: false, ...props });
     const p = commonParameters(this);
     const s = storage(this, p);
     const bus = props.bus === "msk" ? mskCluster(this, s) : kinesisStreams(this, s);

@@ -13,9 +13,11 @@ import { closedPort } from "./closed-port.ts";
 const root = await mkdtemp(join(tmpdir(), "reeltime-kinesis-"));
 afterAll(() => rm(root, { recursive: true, force: true }));
 
+const ENDPOINT = process.env.REELTIME_KINESIS_ENDPOINT ?? "http://127.0.0.1:4568";
+
 const env = (extra: Partial<KinesisBusEnv> = {}): KinesisBusEnv => ({
   REELTIME_DATA_DIR: root,
-  REELTIME_KINESIS_ENDPOINT: process.env.REELTIME_KINESIS_ENDPOINT ?? "http://127.0.0.1:4568",
+  REELTIME_KINESIS_ENDPOINT: ENDPOINT,
   REELTIME_KINESIS_LEASE_MS: 3000,
   REELTIME_KINESIS_POLL_MS: 200,
   REELTIME_PARTITIONS: 4,
@@ -30,7 +32,7 @@ const env = (extra: Partial<KinesisBusEnv> = {}): KinesisBusEnv => ({
  */
 async function deleteTestStreams(): Promise<void> {
   const client = new KinesisClient({
-    endpoint: env().REELTIME_KINESIS_ENDPOINT,
+    endpoint: ENDPOINT,
     region: "us-east-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
   });

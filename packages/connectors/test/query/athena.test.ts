@@ -95,7 +95,8 @@ describe("athena engine: the exact requests", () => {
     mock.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: "q2" });
     mock.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: "SUCCEEDED" } } });
     mock.on(GetQueryResultsCommand).resolves({ ResultSet: { ResultSetMetadata: { ColumnInfo: [] }, Rows: [] } });
-    const bare = createAthenaEngine({ ...env, REELTIME_ATHENA_OUTPUT: undefined }, { client, poll: fast });
+    const { REELTIME_ATHENA_OUTPUT: _unset, ...withoutOutput } = env;
+    const bare = createAthenaEngine(withoutOutput, { client, poll: fast });
     await bare.run("SELECT 1");
     const input = mock.commandCalls(StartQueryExecutionCommand)[0]!.args[0].input;
     expect(Object.keys(input).sort()).toEqual([

@@ -178,7 +178,8 @@ export function searchConformance(
       });
       const j1 = event("job.step_failed", app, 3);
       const j2 = event("job.completed", app, 4, { job: { id: "job-other", status: "completed" } });
-      const other = event("playback.play", newApp(), 2, { view_id: "view-a" });
+      const otherApp = newApp();
+      const other = event("playback.play", otherApp, 2, { view_id: "view-a" });
       await store.index([a, b, j1, j2, other]);
       await store.refresh();
       const q = async (f: Record<string, unknown>) => ids(await store.lastN({ app_id: app, ...f }, 50));
@@ -195,7 +196,7 @@ export function searchConformance(
       expect(await q({ from: at(4) })).toEqual(ids([j2]));
       expect(await q({ to: at(2) })).toEqual(ids([a]));
       expect(await q({ view_id: "view-a", video_id: "vid-b" })).toEqual([]);
-      expect(ids(await store.lastN({ view_id: "view-a", app_id: other.app_id }, 5))).toEqual(ids([other]));
+      expect(ids(await store.lastN({ view_id: "view-a", app_id: otherApp }, 5))).toEqual(ids([other]));
     });
 
     describe("typo-tolerant search over titles, error messages, URLs and job errors", () => {
@@ -386,10 +387,11 @@ export function searchConformance(
     it("a backing store that is down gives a clear, retryable error, never a silent drop", async () => {
       const down = await opts.makeDownStore();
       try {
-        const e = event("playback.play", newApp(), 1);
+        const app = newApp();
+        const e = event("playback.play", app, 1);
         const unavailable = { code: "REELTIME_ERR_SEARCH_UNAVAILABLE", retryable: true, status: 503 };
         await expect(down.index([e])).rejects.toMatchObject(unavailable);
-        await expect(down.lastN({ app_id: e.app_id }, 1)).rejects.toMatchObject(unavailable);
+        await expect(down.lastN({ app_id: app }, 1)).rejects.toMatchObject(unavailable);
         await expect(down.upsertViews([view("view-down", "down")])).rejects.toMatchObject(unavailable);
         expect(await down.health()).toMatchObject({ ok: false, driver: down.driver });
       } finally {
