@@ -1,7 +1,8 @@
 import { copyFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { INPUT_ERRORS, type PipelineOptions, TranscodePipeline } from "../src/index.ts";
+import { INPUT_ERRORS } from "../src/errors.ts";
+import { type PipelineOptions, TranscodePipeline } from "../src/pipeline.ts";
 import { makeAudioOnly, makeClip } from "./helpers/clips.ts";
 import { expectValidSequence, testDeps } from "./helpers/setup.ts";
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { runTool, type ToolRunner, TranscodePipeline } from "../src/index.ts";
+import { runTool, type ToolRunner } from "../src/ffmpeg/run.ts";
+import { TranscodePipeline } from "../src/pipeline.ts";
 import { makeClip } from "./helpers/clips.ts";
 import { expectValidSequence, testDeps } from "./helpers/setup.ts";
 

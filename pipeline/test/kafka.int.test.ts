@@ -7,7 +7,7 @@ import { type JobEvent, TOPICS, validateEvent } from "@reeltime/events";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, describe, expect, it } from "vitest";
-import { TranscodePipeline } from "../src/index.ts";
+import { TranscodePipeline } from "../src/pipeline.ts";
 import { makeClip } from "./helpers/clips.ts";
 import { MemoryArchive } from "./helpers/memory.ts";
 

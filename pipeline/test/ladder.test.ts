@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { type MediaInfo, planRenditions, selectRungs } from "../src/index.ts";
+import type { MediaInfo } from "../src/ffmpeg/probe.ts";
+import { planRenditions, selectRungs } from "../src/ladder.ts";
 
 const source = (width: number, height: number, fps = 30): MediaInfo => ({
   formatName: "mov",

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { CHROMIUM } from "@reeltime/infra";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type JobResult, TranscodePipeline } from "../src/index.ts";
+import { type JobResult, TranscodePipeline } from "../src/pipeline.ts";
 import { makeClip } from "./helpers/clips.ts";
 import { serveArchive } from "./helpers/serve.ts";
 import { testDeps } from "./helpers/setup.ts";

@@ -6,14 +6,10 @@ import { join } from "node:path";
 import { type Archive, createArchive } from "@reeltime/connectors";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  JobClaims,
-  type JobRequest,
-  type ProcessedRecord,
-  requestIdFor,
-  type TranscodePipeline,
-  UploadWatcher,
-} from "../src/index.ts";
+import type { JobRequest, TranscodePipeline } from "../src/pipeline.ts";
+import { type ProcessedRecord, UploadWatcher } from "../src/watch.ts";
+import { JobClaims } from "../src/worker/claims.ts";
+import { requestIdFor } from "../src/worker/request.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

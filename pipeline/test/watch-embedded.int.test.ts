@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { TranscodePipeline, UploadWatcher } from "../src/index.ts";
+import { TranscodePipeline } from "../src/pipeline.ts";
+import { UploadWatcher } from "../src/watch.ts";
 import { makeClip } from "./helpers/clips.ts";
 import { testDeps } from "./helpers/setup.ts";
 

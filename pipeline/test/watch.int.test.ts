@@ -7,7 +7,8 @@ import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, describe, expect, it } from "vitest";
-import { TranscodePipeline, UploadWatcher } from "../src/index.ts";
+import { TranscodePipeline } from "../src/pipeline.ts";
+import { UploadWatcher } from "../src/watch.ts";
 import { makeClip } from "./helpers/clips.ts";
 
 describe("pipeline watch on real MinIO and Kafka", () => {

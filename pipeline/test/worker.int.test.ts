@@ -8,14 +8,10 @@ import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { Partitioners } from "kafkajs";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  requestTranscodes,
-  startWorkerService,
-  TranscodePipeline,
-  type TranscodeRequest,
-  TranscodeWorker,
-  type WorkerRecord,
-} from "../src/index.ts";
+import { startWorkerService } from "../src/cli/worker.ts";
+import { TranscodePipeline } from "../src/pipeline.ts";
+import { requestTranscodes, type TranscodeRequest } from "../src/worker/request.ts";
+import { TranscodeWorker, type WorkerRecord } from "../src/worker/worker.ts";
 import { makeClip } from "./helpers/clips.ts";
 
 const env = { ...process.env, ...localServicesEnv() };

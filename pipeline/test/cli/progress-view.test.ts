@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
 import { exampleEvent, type JobEvent } from "@reeltime/events";
 import { describe, expect, it } from "vitest";
-import { ProgressView } from "../../src/index.ts";
+import { ProgressView } from "../../src/cli/progress-view.ts";
 
 function capture(tty: boolean) {
   const out = new PassThrough();

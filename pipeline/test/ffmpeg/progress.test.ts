@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type FfmpegProgress, ProgressParser } from "../../src/index.ts";
+import { type FfmpegProgress, ProgressParser } from "../../src/ffmpeg/progress.ts";
 
 describe("ProgressParser", () => {
   it("turns -progress blocks split across chunks into progress reports", () => {

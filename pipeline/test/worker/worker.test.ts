@@ -6,16 +6,10 @@ import { join } from "node:path";
 import { type Archive, type Bus, createArchive, createBus } from "@reeltime/connectors";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  JobClaims,
-  type JobRequest,
-  requestTranscodes,
-  TRANSCODE_TOPIC,
-  type TranscodePipeline,
-  type TranscodeRequest,
-  TranscodeWorker,
-  type WorkerRecord,
-} from "../../src/index.ts";
+import type { JobRequest, TranscodePipeline } from "../../src/pipeline.ts";
+import { JobClaims } from "../../src/worker/claims.ts";
+import { requestTranscodes, TRANSCODE_TOPIC, type TranscodeRequest } from "../../src/worker/request.ts";
+import { TranscodeWorker, type WorkerRecord } from "../../src/worker/worker.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
