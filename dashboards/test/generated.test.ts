@@ -1,15 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-  DASHBOARDS,
-  exportDashboards,
-  GENERATED_DIR,
-  kibanaSavedObjects,
-  panelsOf,
-  renderAll,
-  SOURCES,
-} from "../src/index.ts";
+import { exportDashboards, GENERATED_DIR, renderAll } from "../src/export.ts";
+import { kibanaSavedObjects } from "../src/kibana/saved-objects.ts";
 import { sourceFields } from "../src/spec/fields.ts";
+import { DASHBOARDS, panelsOf } from "../src/spec/index.ts";
+import { SOURCES } from "../src/spec/sources.ts";
 import type { Bucket, Metric, Panel } from "../src/spec/types.ts";
 
 const panels = DASHBOARDS.flatMap(panelsOf);

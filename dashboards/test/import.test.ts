@@ -3,7 +3,9 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { DASHBOARDS, importDashboards, renderAll } from "../src/index.ts";
+import { renderAll } from "../src/export.ts";
+import { importDashboards } from "../src/import.ts";
+import { DASHBOARDS } from "../src/spec/index.ts";
 
 interface Seen {
   method: string;

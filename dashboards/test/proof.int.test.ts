@@ -9,19 +9,12 @@ import { endpointsFromEnv, writeScrapeTargets } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import {
-  DASHBOARDS,
-  type Datasource,
-  type EsRequest,
-  exportDashboards,
-  GENERATED_DIR,
-  grafanaEsRequest,
-  kibanaEsRequest,
-  panelsOf,
-  type Row,
-  rowsOf,
-  type SavedObject,
-} from "../src/index.ts";
+import { exportDashboards, GENERATED_DIR } from "../src/export.ts";
+import type { SavedObject } from "../src/kibana/saved-objects.ts";
+import { type Datasource, grafanaEsRequest } from "../src/query/grafana-es.ts";
+import { kibanaEsRequest } from "../src/query/kibana-es.ts";
+import { type EsRequest, type Row, rowsOf } from "../src/query/plan.ts";
+import { DASHBOARDS, panelsOf } from "../src/spec/index.ts";
 import { type Expected, expectedDocs, expectedElasticsearch, expectedKibanaOverrides } from "./expected.ts";
 import { PROM_EXPECTED, startMetricsFixture } from "./prom-fixture.ts";
 import { runWindow, seedElasticsearch } from "./seed.ts";
