@@ -43,7 +43,7 @@ export class FakeKinesis {
   readonly shards: Shard[] = [];
   readonly records = new Map<string, FakeRecord[]>();
   readonly iterators: { shard: string; at: number }[] = [];
-  private seq = 1000n;
+  #seq = 1000n;
 
   addShard(id: string, opts: { parents?: string[]; closed?: boolean } = {}): void {
     const [parent, adjacent] = opts.parents ?? [];
@@ -61,11 +61,11 @@ export class FakeKinesis {
   }
 
   put(shard: string, value: string): void {
-    this.seq += 1n;
-    this.records.get(shard)?.push({ seq: this.seq.toString(), data: new TextEncoder().encode(value), key: value });
+    this.#seq += 1n;
+    this.records.get(shard)?.push({ seq: this.#seq.toString(), data: new TextEncoder().encode(value), key: value });
   }
 
-  private closed(shard: string): boolean {
+  #closed(shard: string): boolean {
     return this.shards.find((s) => s.ShardId === shard)?.SequenceNumberRange?.EndingSequenceNumber !== undefined;
   }
 
@@ -99,7 +99,7 @@ export class FakeKinesis {
               ApproximateArrivalTimestamp: new Date(),
             })),
             MillisBehindLatest: 0,
-            NextShardIterator: this.closed(shard) ? undefined : JSON.stringify({ shard, i: end }),
+            NextShardIterator: this.#closed(shard) ? undefined : JSON.stringify({ shard, i: end }),
           };
         }
         default:

@@ -23,12 +23,13 @@ const segmentName = (base: number) => `${String(base).padStart(20, "0")}.log`;
  */
 export class PartitionLog {
   readonly dir: string;
-  private readonly segmentBytes: number;
-  private readonly segments: Segment[] = [];
+  readonly #segmentBytes: number;
+  readonly #segments: Segment[] = [];
 
-  private constructor(dir: string, segmentBytes: number) {
+  /** Only sets the fields: make one with `PartitionLog.open`, which also opens the segment files. */
+  constructor(dir: string, segmentBytes: number) {
     this.dir = dir;
-    this.segmentBytes = segmentBytes;
+    this.#segmentBytes = segmentBytes;
   }
 
   /** Opens the partition, dropping a torn record at the tail left by a crash mid-append. */
@@ -52,33 +53,33 @@ export class PartitionLog {
         await fh.truncate(end);
         await fh.datasync();
       }
-      log.segments.push({ base: Number(SEGMENT_NAME.exec(name)?.[1]), path, fh, positions, size: end });
+      log.#segments.push({ base: Number(SEGMENT_NAME.exec(name)?.[1]), path, fh, positions, size: end });
     }
-    if (log.segments.length === 0) await log.roll(0);
+    if (log.#segments.length === 0) await log.#roll(0);
     return log;
   }
 
   /** The offset the next record gets. */
   get end(): number {
-    const s = this.active;
+    const s = this.#active;
     return s.base + s.positions.length;
   }
 
   /** The first offset still on disk. */
   get start(): number {
-    return this.segments[0]?.base ?? 0;
+    return this.#segments[0]?.base ?? 0;
   }
 
-  private get active(): Segment {
-    const s = this.segments.at(-1);
+  get #active(): Segment {
+    const s = this.#segments.at(-1);
     if (!s) throw new Error("partition log has no segment");
     return s;
   }
 
   /** Appends encoded records and fsyncs them; they become readable once durable. */
   async append(records: Buffer[]): Promise<number> {
-    if (this.active.size >= this.segmentBytes) await this.roll(this.end);
-    const seg = this.active;
+    if (this.#active.size >= this.#segmentBytes) await this.#roll(this.end);
+    const seg = this.#active;
     const first = this.end;
     const data = Buffer.concat(records);
     let written = 0;
@@ -99,8 +100,8 @@ export class PartitionLog {
   /** Up to `max` records from `offset` (and at most about `maxBytes`), in order. */
   async read(offset: number, max: number, maxBytes = 8 * 1024 * 1024): Promise<StoredRecord[]> {
     const from = Math.max(offset, this.start);
-    const i = this.segmentIndex(from);
-    const seg = this.segments[i];
+    const i = this.#segmentIndex(from);
+    const seg = this.#segments[i];
     if (!seg) return [];
     const first = from - seg.base;
     const count = Math.min(max, seg.positions.length - first);
@@ -117,26 +118,26 @@ export class PartitionLog {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.segments.map((s) => s.fh.close()));
-    this.segments.length = 0;
+    await Promise.all(this.#segments.map((s) => s.fh.close()));
+    this.#segments.length = 0;
   }
 
-  private segmentIndex(offset: number): number {
+  #segmentIndex(offset: number): number {
     let lo = 0;
-    let hi = this.segments.length - 1;
+    let hi = this.#segments.length - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if ((this.segments[mid]?.base ?? 0) <= offset) lo = mid;
+      if ((this.#segments[mid]?.base ?? 0) <= offset) lo = mid;
       else hi = mid - 1;
     }
     return lo;
   }
 
-  private async roll(base: number): Promise<void> {
+  async #roll(base: number): Promise<void> {
     const path = join(this.dir, segmentName(base));
     const fh = await open(path, "a+");
     await fh.close();
-    this.segments.push({ base, path, fh: await open(path, "r+"), positions: [], size: 0 });
+    this.#segments.push({ base, path, fh: await open(path, "r+"), positions: [], size: 0 });
     await syncDir(this.dir);
   }
 }

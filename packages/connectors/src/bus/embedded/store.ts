@@ -40,30 +40,31 @@ export function fsUnavailable(dir: string, e: unknown): Error {
  */
 export class LogStore {
   readonly dir: string;
-  private readonly segmentBytes: number;
-  private readonly topics = new Map<string, PartitionLog[]>();
-  private readonly groups = new Map<string, GroupCoordinator>();
-  private readonly opening = new Map<string, Promise<PartitionLog[]>>();
-  private pending: PendingPublish[] = [];
-  private flushing: Promise<void> | null = null;
-  private waiters = new Set<() => void>();
+  readonly #segmentBytes: number;
+  readonly #topics = new Map<string, PartitionLog[]>();
+  readonly #groups = new Map<string, GroupCoordinator>();
+  readonly #opening = new Map<string, Promise<PartitionLog[]>>();
+  #pending: PendingPublish[] = [];
+  #flushing: Promise<void> | null = null;
+  #waiters = new Set<() => void>();
   /** Bumped on every append, so a consumer can tell whether it missed one. */
   version = 0;
 
-  private constructor(dir: string, segmentBytes: number) {
+  /** Only sets the fields: make one with `LogStore.open`, which also makes the folders and takes the LOCK file. */
+  constructor(dir: string, segmentBytes: number) {
     this.dir = dir;
-    this.segmentBytes = segmentBytes;
+    this.#segmentBytes = segmentBytes;
   }
 
   static async open(dir: string, segmentBytes: number): Promise<LogStore> {
     const store = new LogStore(dir, segmentBytes);
     await mkdir(join(dir, "topics"), { recursive: true });
     await mkdir(join(dir, "groups"), { recursive: true });
-    await store.lock();
+    await store.#lock();
     return store;
   }
 
-  private async lock(): Promise<void> {
+  async #lock(): Promise<void> {
     const path = join(this.dir, "LOCK");
     try {
       const owner = Number((await readFile(path, "utf8")).trim());
@@ -86,18 +87,18 @@ export class LogStore {
         `"${topic}" is not a valid topic name: use 1 to 249 letters, digits, ".", "_" or "-"`,
       );
     }
-    const known = this.topics.get(topic);
+    const known = this.#topics.get(topic);
     if (known) return known;
-    let opening = this.opening.get(topic);
+    let opening = this.#opening.get(topic);
     if (!opening) {
-      opening = this.openTopic(topic, partitions);
-      this.opening.set(topic, opening);
-      opening.finally(() => this.opening.delete(topic)).catch(() => {});
+      opening = this.#openTopic(topic, partitions);
+      this.#opening.set(topic, opening);
+      opening.finally(() => this.#opening.delete(topic)).catch(() => {});
     }
     return opening;
   }
 
-  private async openTopic(topic: string, partitions: number): Promise<PartitionLog[]> {
+  async #openTopic(topic: string, partitions: number): Promise<PartitionLog[]> {
     const dir = join(this.dir, "topics", topic);
     const metaPath = join(dir, "topic.json");
     let count = partitions;
@@ -109,20 +110,20 @@ export class LogStore {
       await writeFileAtomic(metaPath, JSON.stringify({ partitions }));
     }
     const logs = await Promise.all(
-      Array.from({ length: count }, (_, p) => PartitionLog.open(join(dir, String(p)), this.segmentBytes)),
+      Array.from({ length: count }, (_, p) => PartitionLog.open(join(dir, String(p)), this.#segmentBytes)),
     );
-    this.topics.set(topic, logs);
+    this.#topics.set(topic, logs);
     return logs;
   }
 
   /** The partitions of a topic opened in this process, if it is. */
   openTopicLogs(topic: string): PartitionLog[] | undefined {
-    return this.topics.get(topic);
+    return this.#topics.get(topic);
   }
 
   /** Topics created in earlier runs are opened on first use. */
   async existingTopic(topic: string): Promise<PartitionLog[] | undefined> {
-    const known = this.topics.get(topic);
+    const known = this.#topics.get(topic);
     if (known) return known;
     try {
       await readFile(join(this.dir, "topics", topic, "topic.json"));
@@ -135,20 +136,20 @@ export class LogStore {
   /** Resolves once every message is fsync'd; concurrent publishes share one fsync per partition. */
   append(topic: string, messages: BusMessage[]): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ topic, messages, resolve, reject });
-      if (!this.flushing) this.flushing = this.flushLoop();
+      this.#pending.push({ topic, messages, resolve, reject });
+      if (!this.#flushing) this.#flushing = this.#flushLoop();
     });
   }
 
-  private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending;
-      this.pending = [];
+  async #flushLoop(): Promise<void> {
+    while (this.#pending.length > 0) {
+      const batch = this.#pending;
+      this.#pending = [];
       try {
         const perPartition = new Map<PartitionLog, Buffer[]>();
         const now = Date.now();
         for (const p of batch) {
-          const logs = this.topics.get(p.topic);
+          const logs = this.#topics.get(p.topic);
           if (!logs) throw new Error(`topic ${p.topic} is not open`);
           for (const m of p.messages) {
             const log = logs[partitionFor(m.key, logs.length)] as PartitionLog;
@@ -164,10 +165,10 @@ export class LogStore {
         for (const p of batch) p.reject(err);
       }
       this.version++;
-      for (const w of this.waiters) w();
-      this.waiters.clear();
+      for (const w of this.#waiters) w();
+      this.#waiters.clear();
     }
-    this.flushing = null;
+    this.#flushing = null;
   }
 
   /** Resolves when something was appended after `since`, or after `ms`, or on abort. */
@@ -176,29 +177,29 @@ export class LogStore {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.waiters.delete(done);
+        this.#waiters.delete(done);
         signal.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, ms);
       signal.addEventListener("abort", done, { once: true });
-      this.waiters.add(done);
+      this.#waiters.add(done);
     });
   }
 
   group(name: string): GroupCoordinator {
-    let g = this.groups.get(name);
+    let g = this.#groups.get(name);
     if (!g) {
       g = new GroupCoordinator(name, join(this.dir, "groups", `${encodeURIComponent(name)}.json`));
-      this.groups.set(name, g);
+      this.#groups.set(name, g);
     }
     return g;
   }
 
   async close(): Promise<void> {
-    await this.flushing;
-    for (const logs of this.topics.values()) await Promise.all(logs.map((l) => l.close()));
-    this.topics.clear();
+    await this.#flushing;
+    for (const logs of this.#topics.values()) await Promise.all(logs.map((l) => l.close()));
+    this.#topics.clear();
     await unlink(join(this.dir, "LOCK")).catch(() => {});
   }
 

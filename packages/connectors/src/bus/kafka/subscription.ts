@@ -52,24 +52,24 @@ function toBatch(batch: Batch, messages: Batch["messages"]): ConsumedBatch {
  * mode, committed), so commits never pass a message that was not processed.
  */
 export class KafkaSubscription implements Subscription {
-  private readonly consumer: Consumer;
-  private readonly options: ConsumeOptions;
-  private readonly admin: () => Promise<Admin>;
-  private readonly brokers: string;
-  private owned: PartitionRef[] = [];
+  readonly #consumer: Consumer;
+  readonly #options: ConsumeOptions;
+  readonly #admin: () => Promise<Admin>;
+  readonly #brokers: string;
+  #owned: PartitionRef[] = [];
   /** Bumped on every join of the group: a hold on a partition lasts one generation. */
-  private joins = 0;
+  #joins = 0;
   /** Partitions read again from their commit (reread) since the last join, and the hold each has now. */
-  private readonly rereads = new Map<string, number>();
-  private readonly committed = new Map<string, bigint>();
-  private readonly abort = new AbortController();
-  private stopping: Promise<void> | null = null;
+  readonly #rereads = new Map<string, number>();
+  readonly #committed = new Map<string, bigint>();
+  readonly #abort = new AbortController();
+  #stopping: Promise<void> | null = null;
 
   constructor(kafka: Kafka, options: ConsumeOptions, admin: () => Promise<Admin>, brokers: string) {
-    this.options = options;
-    this.admin = admin;
-    this.brokers = brokers;
-    this.consumer = kafka.consumer({
+    this.#options = options;
+    this.#admin = admin;
+    this.#brokers = brokers;
+    this.#consumer = kafka.consumer({
       groupId: options.group,
       sessionTimeout: 10_000,
       rebalanceTimeout: 10_000,
@@ -77,67 +77,67 @@ export class KafkaSubscription implements Subscription {
       maxWaitTimeInMs: 250,
       allowAutoTopicCreation: false,
     });
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (e) => {
+    this.#consumer.on(this.#consumer.events.GROUP_JOIN, (e) => {
       // After any join kafkajs resumes every partition from the group's committed offset, and
       // a member whose session expired rejoins without a REBALANCING event: a new generation
       // is a new hold on every partition, even those that stayed here.
-      this.joins++;
-      this.committed.clear();
-      this.rereads.clear();
-      this.owned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
+      this.#joins++;
+      this.#committed.clear();
+      this.#rereads.clear();
+      this.#owned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
         parts.map((p) => ({ topic, partition: String(p) })),
       );
     });
     // From the start of a rebalance until the next join this instance owns nothing: a
     // processor must not write out state for partitions that may be moving elsewhere.
-    this.consumer.on(this.consumer.events.REBALANCING, () => {
-      this.owned = [];
+    this.#consumer.on(this.#consumer.events.REBALANCING, () => {
+      this.#owned = [];
     });
-    this.consumer.on(this.consumer.events.STOP, () => {
-      this.owned = [];
+    this.#consumer.on(this.#consumer.events.STOP, () => {
+      this.#owned = [];
     });
   }
 
   async start(): Promise<void> {
     try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.start !== "latest" });
-      await this.consumer.run({
+      await this.#consumer.connect();
+      await this.#consumer.subscribe({ topics: this.#options.topics, fromBeginning: this.#options.start !== "latest" });
+      await this.#consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: (payload) => this.eachBatch(payload),
+        eachBatch: (payload) => this.#eachBatch(payload),
       });
     } catch (e) {
-      await this.consumer.disconnect().catch(() => {});
-      throw kafkaError(e, this.brokers, `join consumer group ${this.options.group}`);
+      await this.#consumer.disconnect().catch(() => {});
+      throw kafkaError(e, this.#brokers, `join consumer group ${this.#options.group}`);
     }
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    const max = this.options.maxBatchSize ?? 500;
-    const generation = this.joins;
+  async #eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const max = this.#options.maxBatchSize ?? 500;
+    const generation = this.#joins;
     const hold = this.hold(batch.topic, String(batch.partition));
     for (let i = 0; i < batch.messages.length; i += max) {
       const chunk = batch.messages.slice(i, i + max);
       const consumed = toBatch(batch, chunk);
       for (let failures = 0; ; ) {
         // A batch fetched in an earlier generation is dropped: the new one re-reads from the commit.
-        if (!isRunning() || isStale() || this.abort.signal.aborted || this.joins !== generation) return;
+        if (!isRunning() || isStale() || this.#abort.signal.aborted || this.#joins !== generation) return;
         if (this.hold(batch.topic, String(batch.partition)) !== hold) return;
         // A long handler (a transcode) keeps the member's session alive: without heartbeats the
         // coordinator would drop it after sessionTimeout and hand its partitions to another.
         const beat = setInterval(() => heartbeat().catch(() => undefined), 1000);
         try {
-          await this.options.handler(consumed);
+          await this.#options.handler(consumed);
           break;
         } catch (e) {
           failures++;
           try {
-            this.options.onError?.(e, consumed);
+            this.#options.onError?.(e, consumed);
           } catch {
             // a failing error callback must not stop the partition
           }
-          await sleep(50 + backoffMs(failures, 100, 5000), this.abort.signal);
+          await sleep(50 + backoffMs(failures, 100, 5000), this.#abort.signal);
           await heartbeat();
         } finally {
           clearInterval(beat);
@@ -145,8 +145,8 @@ export class KafkaSubscription implements Subscription {
       }
       const last = (chunk.at(-1) as Batch["messages"][number]).offset;
       resolveOffset(last);
-      if (this.options.commit !== "manual") {
-        await this.consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next(last) }]);
+      if (this.#options.commit !== "manual") {
+        await this.#consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next(last) }]);
       }
       await heartbeat();
     }
@@ -156,57 +156,57 @@ export class KafkaSubscription implements Subscription {
     const forward = positions.filter((p) => {
       const k = `${p.topic}/${p.partition}`;
       const at = BigInt(p.offset) + 1n;
-      if ((this.committed.get(k) ?? -1n) >= at) return false;
-      this.committed.set(k, at);
+      if ((this.#committed.get(k) ?? -1n) >= at) return false;
+      this.#committed.set(k, at);
       return true;
     });
     if (forward.length === 0) return;
     try {
-      await this.consumer.commitOffsets(
+      await this.#consumer.commitOffsets(
         forward.map((p) => ({ topic: p.topic, partition: Number(p.partition), offset: next(p.offset) })),
       );
     } catch (e) {
-      for (const p of forward) this.committed.delete(`${p.topic}/${p.partition}`);
+      for (const p of forward) this.#committed.delete(`${p.topic}/${p.partition}`);
       // The coordinator fenced this member: until it rejoins it holds nothing.
-      if (FENCED.has((e as { type?: string }).type ?? "")) this.owned = [];
-      throw kafkaError(e, this.brokers, "commit offsets");
+      if (FENCED.has((e as { type?: string }).type ?? "")) this.#owned = [];
+      throw kafkaError(e, this.#brokers, "commit offsets");
     }
   }
 
   assignments(): PartitionRef[] {
-    return [...this.owned];
+    return [...this.#owned];
   }
 
   hold(topic: string, partition: string): number | undefined {
-    if (!this.owned.some((p) => p.topic === topic && p.partition === partition)) return undefined;
-    return this.rereads.get(`${topic}/${partition}`) ?? this.joins;
+    if (!this.#owned.some((p) => p.topic === topic && p.partition === partition)) return undefined;
+    return this.#rereads.get(`${topic}/${partition}`) ?? this.#joins;
   }
 
   /** Seeks the partition back to the group's committed offset; the batch in hand is dropped. */
   async reread(topic: string, partition: string): Promise<void> {
     if (this.hold(topic, partition) === undefined) return;
-    const admin = await this.admin();
-    const [committed] = await admin.fetchOffsets({ groupId: this.options.group, topics: [topic] });
+    const admin = await this.#admin();
+    const [committed] = await admin.fetchOffsets({ groupId: this.#options.group, topics: [topic] });
     const at = committed?.partitions.find((p) => p.partition === Number(partition))?.offset ?? "-1";
     let offset = at;
     if (BigInt(at) < 0n) {
       // Nothing committed yet: where the group starts (its `start` option).
       const ends = (await admin.fetchTopicOffsets(topic)).find((p) => p.partition === Number(partition));
-      offset = (this.options.start === "latest" ? ends?.high : ends?.low) ?? "0";
+      offset = (this.#options.start === "latest" ? ends?.high : ends?.low) ?? "0";
     }
     // Holds after a reread are negative and fall every time, so they never equal a generation.
-    this.rereads.set(`${topic}/${partition}`, -++rereadCount);
-    this.committed.delete(`${topic}/${partition}`);
-    this.consumer.seek({ topic, partition: Number(partition), offset });
+    this.#rereads.set(`${topic}/${partition}`, -++rereadCount);
+    this.#committed.delete(`${topic}/${partition}`);
+    this.#consumer.seek({ topic, partition: Number(partition), offset });
   }
 
   /** Per partition of the subscribed topics: the end of the log minus the group's committed offset. */
   async lag(): Promise<PartitionLag[]> {
     try {
-      const admin = await this.admin();
-      const committed = await admin.fetchOffsets({ groupId: this.options.group, topics: this.options.topics });
+      const admin = await this.#admin();
+      const committed = await admin.fetchOffsets({ groupId: this.#options.group, topics: this.#options.topics });
       const out: PartitionLag[] = [];
-      for (const topic of this.options.topics) {
+      for (const topic of this.#options.topics) {
         const ends = await admin.fetchTopicOffsets(topic);
         const group = committed.find((c) => c.topic === topic)?.partitions ?? [];
         for (const end of ends) {
@@ -217,17 +217,17 @@ export class KafkaSubscription implements Subscription {
       }
       return out;
     } catch (e) {
-      throw kafkaError(e, this.brokers, "report consumer lag");
+      throw kafkaError(e, this.#brokers, "report consumer lag");
     }
   }
 
   /** Waits for the batch in hand, then leaves the group. Do not await it from inside the handler. */
   stop(): Promise<void> {
-    this.stopping ??= (async () => {
-      this.abort.abort();
-      await this.consumer.disconnect().catch(() => {});
-      this.owned = [];
+    this.#stopping ??= (async () => {
+      this.#abort.abort();
+      await this.#consumer.disconnect().catch(() => {});
+      this.#owned = [];
     })();
-    return this.stopping;
+    return this.#stopping;
   }
 }

@@ -123,54 +123,54 @@ function fromItem(item: Record<string, AttributeValue>): Lease {
  * are gone age out; keep the stream's retention below ttlDays.
  */
 export class DynamoDbCheckpointStore implements CheckpointStore {
-  private readonly client: DynamoDBClient;
-  private readonly table: string;
-  private readonly ttlDays: number;
-  private readonly endpoint: string;
-  private ready: Promise<unknown> | null = null;
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+  readonly #ttlDays: number;
+  readonly #endpoint: string;
+  #ready: Promise<unknown> | null = null;
 
   constructor(client: DynamoDBClient, table: string, opts: { ttlDays?: number; endpoint?: string } = {}) {
-    this.client = client;
-    this.table = table;
-    this.ttlDays = opts.ttlDays ?? DEFAULT_TTL_DAYS;
-    this.endpoint = opts.endpoint ?? "DynamoDB";
+    this.#client = client;
+    this.#table = table;
+    this.#ttlDays = opts.ttlDays ?? DEFAULT_TTL_DAYS;
+    this.#endpoint = opts.endpoint ?? "DynamoDB";
   }
 
   /** Runs `work`, creating the table once if it is missing. */
-  private async withTable<T>(what: string, work: () => Promise<T>): Promise<T> {
+  async #withTable<T>(what: string, work: () => Promise<T>): Promise<T> {
     try {
-      await this.ready;
+      await this.#ready;
       return await work();
     } catch (e) {
-      if ((e as Error).name !== "ResourceNotFoundException") throw this.error(e, what);
-      this.ready ??= createLeaseTable(this.client, this.table).catch((err: unknown) => {
-        this.ready = null;
+      if ((e as Error).name !== "ResourceNotFoundException") throw this.#error(e, what);
+      this.#ready ??= createLeaseTable(this.#client, this.#table).catch((err: unknown) => {
+        this.#ready = null;
         throw err;
       });
       try {
-        await this.ready;
+        await this.#ready;
         return await work();
       } catch (err) {
-        throw this.error(err, what);
+        throw this.#error(err, what);
       }
     }
   }
 
-  private error(e: unknown, what: string): Error {
+  #error(e: unknown, what: string): Error {
     const name = (e as Error)?.name ?? "";
     if (e instanceof ConditionalCheckFailedException || name === "ConditionalCheckFailedException") return e as Error;
     return unavailable(
       "bus",
-      `${this.endpoint} did not ${what} in lease table ${this.table}: ${name ? `${name}: ` : ""}${(e as Error)?.message ?? e}`,
+      `${this.#endpoint} did not ${what} in lease table ${this.#table}: ${name ? `${name}: ` : ""}${(e as Error)?.message ?? e}`,
       e,
     );
   }
 
-  private async landed(next: Omit<Lease, "version">, counter: number): Promise<boolean> {
-    const res = await this.withTable("read a lease", () =>
-      this.client.send(
+  async #landed(next: Omit<Lease, "version">, counter: number): Promise<boolean> {
+    const res = await this.#withTable("read a lease", () =>
+      this.#client.send(
         new GetItemCommand({
-          TableName: this.table,
+          TableName: this.#table,
           Key: { leaseGroup: { S: groupKey(next.group, next.stream) }, leaseKey: { S: next.shard } },
           ConsistentRead: true,
         }),
@@ -188,13 +188,13 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
   }
 
   async list(group: string, stream: string): Promise<Lease[]> {
-    return this.withTable("list leases", async () => {
+    return this.#withTable("list leases", async () => {
       const out: Lease[] = [];
       let start: Record<string, AttributeValue> | undefined;
       do {
-        const res = await this.client.send(
+        const res = await this.#client.send(
           new QueryCommand({
-            TableName: this.table,
+            TableName: this.#table,
             KeyConditionExpression: "leaseGroup = :g",
             ExpressionAttributeValues: { ":g": { S: groupKey(group, stream) } },
             ConsistentRead: true,
@@ -211,11 +211,11 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
   async put(next: Omit<Lease, "version">, expectedVersion: number): Promise<Lease | null> {
     const counter = expectedVersion + 1;
     try {
-      await this.withTable("write a lease", () =>
-        this.client.send(
+      await this.#withTable("write a lease", () =>
+        this.#client.send(
           new PutItemCommand({
-            TableName: this.table,
-            Item: toItem(next, counter, this.ttlDays),
+            TableName: this.#table,
+            Item: toItem(next, counter, this.#ttlDays),
             ...(expectedVersion === 0
               ? { ConditionExpression: "attribute_not_exists(leaseKey)" }
               : {
@@ -230,7 +230,7 @@ export class DynamoDbCheckpointStore implements CheckpointStore {
         throw e;
       // A write whose answer was lost (a timeout) is retried by the SDK and then fails its own
       // condition: the row holding exactly this counter, owner and checkpoint is that write.
-      if (!(await this.landed(next, counter))) return null;
+      if (!(await this.#landed(next, counter))) return null;
     }
     const stored: Lease = { ...next, version: counter, ownerSwitches: next.ownerSwitches ?? 0 };
     if (stored.parents && stored.parents.length === 0) delete stored.parents;

@@ -15,18 +15,18 @@ const STALE_LOCK_MS = 5000;
  * (REELTIME_KINESIS_LEASES=dynamodb); production refuses this store.
  */
 export class FsCheckpointStore implements CheckpointStore {
-  private readonly root: string;
+  readonly #root: string;
 
   constructor(dataDir: string) {
-    this.root = join(dataDir, "kinesis", "leases");
+    this.#root = join(dataDir, "kinesis", "leases");
   }
 
-  private dir(group: string, stream: string): string {
-    return join(this.root, encodeURIComponent(group), encodeURIComponent(stream));
+  #dir(group: string, stream: string): string {
+    return join(this.#root, encodeURIComponent(group), encodeURIComponent(stream));
   }
 
   async list(group: string, stream: string): Promise<Lease[]> {
-    const dir = this.dir(group, stream);
+    const dir = this.#dir(group, stream);
     let names: string[];
     try {
       names = await readdir(dir);
@@ -34,17 +34,17 @@ export class FsCheckpointStore implements CheckpointStore {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
       throw e;
     }
-    const leases = await Promise.all(names.filter((n) => n.endsWith(".json")).map((n) => this.read(join(dir, n))));
+    const leases = await Promise.all(names.filter((n) => n.endsWith(".json")).map((n) => this.#read(join(dir, n))));
     return leases.filter((l): l is Lease => l !== null);
   }
 
   async put(next: Omit<Lease, "version">, expectedVersion: number): Promise<Lease | null> {
-    const dir = this.dir(next.group, next.stream);
+    const dir = this.#dir(next.group, next.stream);
     await mkdir(dir, { recursive: true });
     const path = join(dir, `${encodeURIComponent(next.shard)}.json`);
-    const release = await this.lock(`${path}.lock`);
+    const release = await this.#lock(`${path}.lock`);
     try {
-      const current = await this.read(path);
+      const current = await this.#read(path);
       if ((current?.version ?? 0) !== expectedVersion) return null;
       const stored: Lease = { ...next, version: expectedVersion + 1 };
       await writeFileAtomic(path, JSON.stringify(stored));
@@ -54,7 +54,7 @@ export class FsCheckpointStore implements CheckpointStore {
     }
   }
 
-  private async read(path: string): Promise<Lease | null> {
+  async #read(path: string): Promise<Lease | null> {
     try {
       return JSON.parse(await readFile(path, "utf8")) as Lease;
     } catch (e) {
@@ -63,7 +63,7 @@ export class FsCheckpointStore implements CheckpointStore {
     }
   }
 
-  private async lock(path: string): Promise<() => Promise<void>> {
+  async #lock(path: string): Promise<() => Promise<void>> {
     for (let attempt = 0; ; attempt++) {
       try {
         const fh = await open(path, "wx");

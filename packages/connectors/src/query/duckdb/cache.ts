@@ -11,16 +11,16 @@ import { inLayout, type Table } from "./tables.ts";
  */
 export class ParquetCache {
   readonly dir: string;
-  private readonly archive: Archive;
+  readonly #archive: Archive;
 
   constructor(dir: string, archive: Archive) {
     this.dir = dir;
-    this.archive = archive;
+    this.#archive = archive;
   }
 
   /** Brings the table's folder in line with the archive; returns the local files, sorted. */
   async sync(table: Table): Promise<{ files: string[]; fetched: number; ignored: number }> {
-    const objects = (await this.archive.list(table.prefix)).filter((o) => o.key.endsWith(".parquet"));
+    const objects = (await this.#archive.list(table.prefix)).filter((o) => o.key.endsWith(".parquet"));
     const tableDir = join(this.dir, table.name);
     const wanted = new Map<string, ObjectInfo>();
     let ignored = 0;
@@ -30,15 +30,15 @@ export class ParquetCache {
       else ignored++;
     }
     let fetched = 0;
-    for (const [file, o] of wanted) if (await this.fetch(file, o)) fetched++;
-    await this.prune(tableDir, wanted);
+    for (const [file, o] of wanted) if (await this.#fetch(file, o)) fetched++;
+    await this.#prune(tableDir, wanted);
     return { files: [...wanted.keys()].sort(), fetched, ignored };
   }
 
-  private async fetch(file: string, o: ObjectInfo): Promise<boolean> {
+  async #fetch(file: string, o: ObjectInfo): Promise<boolean> {
     const have = await stat(file).catch(() => undefined);
     if (have && have.size === o.size && Math.round(have.mtimeMs) === o.lastModified.getTime()) return false;
-    const body = await this.archive.get(o.key);
+    const body = await this.#archive.get(o.key);
     const temp = join(this.dir, ".tmp", `${randomUUID()}.parquet`);
     await mkdir(dirname(temp), { recursive: true });
     await mkdir(dirname(file), { recursive: true });
@@ -53,7 +53,7 @@ export class ParquetCache {
   }
 
   /** Removes cached files whose object is gone (deleted or compacted away). */
-  private async prune(tableDir: string, wanted: Map<string, ObjectInfo>): Promise<void> {
+  async #prune(tableDir: string, wanted: Map<string, ObjectInfo>): Promise<void> {
     const entries = await readdir(tableDir, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const e of entries) {
       const file = join(e.parentPath, e.name);
