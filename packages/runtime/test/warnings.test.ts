@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { describe, expect, it } from "vitest";
-import { hideKafkajsTimerWarning } from "../src/index.ts";
+import { hideKafkajsTimerWarning } from "../src/warnings.ts";
 
 const warning = (name: string) => Object.assign(new Error(`${name} happened`), { name });
 
