@@ -27,36 +27,36 @@ export class ElementAttachment implements Attachment {
   options: AttachOptions;
   player: { name: string; version?: string };
   current: View | undefined;
-  private last: View | undefined;
-  private rendition: Rendition | undefined;
-  private nextId: string | undefined;
-  private readonly early: RequestInfo[] = [];
-  private readonly core: TrackerCore;
-  private readonly cleanups: (() => void)[] = [];
+  #last: View | undefined;
+  #rendition: Rendition | undefined;
+  #nextId: string | undefined;
+  readonly #early: RequestInfo[] = [];
+  readonly #core: TrackerCore;
+  readonly #cleanups: (() => void)[] = [];
 
   constructor(core: TrackerCore, element: HTMLMediaElement, options: AttachOptions) {
-    this.core = core;
+    this.#core = core;
     this.element = element;
     this.options = options;
     this.player = { name: "html5" };
     (element as Marked)[MARK] = this;
-    this.cleanups.push(
+    this.#cleanups.push(
       bindMediaElement(element, {
         view: () => (this.current?.live ? this.current : undefined),
-        begin: () => this.begin(),
-        sourceChanged: () => this.sourceChanged(),
+        begin: () => this.#begin(),
+        sourceChanged: () => this.#sourceChanged(),
         mediaError: (code, message) =>
-          this.error({ severity: "fatal", code, category: "media", ...(message ? { message } : {}) }),
+          this.#error({ severity: "fatal", code, category: "media", ...(message ? { message } : {}) }),
         managed: options.hls !== undefined,
       }),
     );
-    const ctx = this.context();
+    const ctx = this.#context();
     for (const p of core.plugins) {
       const off = p.attach?.(ctx);
-      if (off) this.cleanups.push(off);
+      if (off) this.#cleanups.push(off);
     }
     // Autoplay may have started before the SDK loaded: that play attempt is a view too.
-    if (!element.paused && !element.ended) this.begin();
+    if (!element.paused && !element.ended) this.#begin();
   }
 
   /** The attachment already on this element, if any. */
@@ -65,23 +65,23 @@ export class ElementAttachment implements Attachment {
   }
 
   viewId(): string | undefined {
-    return (this.current ?? this.last)?.id;
+    return (this.current ?? this.#last)?.id;
   }
 
   metrics() {
-    return (this.current ?? this.last)?.metrics();
+    return (this.current ?? this.#last)?.metrics();
   }
 
   reportError(error: PlaybackErrorInfo): void {
-    this.error(error);
+    this.#error(error);
   }
 
   detach(reason: "destroy" | "source_change" = "destroy"): void {
     this.current?.end(reason);
-    for (const off of this.cleanups.splice(0)) off();
+    for (const off of this.#cleanups.splice(0)) off();
     const el = this.element as Marked;
     if (el[MARK] === this) delete el[MARK];
-    this.core.released(this);
+    this.#core.released(this);
   }
 
   /** Ends the live view (page hide, destroy). */
@@ -89,11 +89,11 @@ export class ElementAttachment implements Attachment {
     this.current?.end(reason);
   }
 
-  private begin(): void {
-    const core = this.core;
+  #begin(): void {
+    const core = this.#core;
     const el = this.element;
-    const id = this.nextId ?? core.newId();
-    this.nextId = undefined;
+    const id = this.#nextId ?? core.newId();
+    this.#nextId = undefined;
     const view: View = new View(
       id,
       {
@@ -114,31 +114,31 @@ export class ElementAttachment implements Attachment {
         clearInterval: (id) => clearInterval(id as ReturnType<typeof setInterval>),
         onEnd: (v) => {
           if (this.current === v) {
-            this.last = v;
+            this.#last = v;
             this.current = undefined;
           }
         },
       },
-      this.rendition,
+      this.#rendition,
     );
     this.current = view;
     view.start();
     // Requests made before play (manifest, first segments) belong to the view they start.
-    for (const r of this.early.splice(0)) view.request(r);
+    for (const r of this.#early.splice(0)) view.request(r);
   }
 
-  private sourceChanged(): void {
+  #sourceChanged(): void {
     if (this.current?.live) this.current.end("source_change");
-    this.rendition = undefined;
+    this.#rendition = undefined;
   }
 
-  private error(error: PlaybackErrorInfo): void {
+  #error(error: PlaybackErrorInfo): void {
     const v = this.current?.live ? this.current : undefined;
     if (v) v.error(error);
-    else this.core.log("error outside a view", error);
+    else this.#core.log("error outside a view", error);
   }
 
-  private context(): AttachContext {
+  #context(): AttachContext {
     return {
       element: this.element,
       options: this.options,
@@ -146,18 +146,18 @@ export class ElementAttachment implements Attachment {
         this.player = { name, ...(version ? { version } : {}) };
       },
       renditionOnScreen: (r) => {
-        this.rendition = r;
+        this.#rendition = r;
         if (this.current?.live) this.current.renditionOnScreen(r);
       },
       stallReported: (label) => this.current?.stallReported(label),
-      error: (e) => this.error(e),
+      error: (e) => this.#error(e),
       request: (request: RequestInfo) => {
         if (this.current?.live) this.current.request(request);
-        else if (this.early.length < 20) this.early.push(request);
+        else if (this.#early.length < 20) this.#early.push(request);
       },
-      sourceChanged: () => this.sourceChanged(),
+      sourceChanged: () => this.#sourceChanged(),
       nextViewId: (id) => {
-        this.nextId = id;
+        this.#nextId = id;
       },
     };
   }

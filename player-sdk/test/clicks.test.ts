@@ -20,13 +20,13 @@ class El {
   parentElement: El | null = null;
   children: El[] = [];
   ownerDocument = { documentElement: { clientWidth: 1280, clientHeight: 800 } };
-  private attrs = new Map<string, string>();
+  #attrs = new Map<string, string>();
   constructor(tag: string, attrs: Record<string, string> = {}, parent?: El) {
     this.tagName = tag.toUpperCase();
     for (const [k, v] of Object.entries(attrs)) {
       if (k === "id") this.id = v;
       else if (k === "class") this.className = v;
-      else this.attrs.set(k, v);
+      else this.#attrs.set(k, v);
     }
     if (parent) {
       this.parentElement = parent;
@@ -34,15 +34,15 @@ class El {
     }
   }
   get attributes() {
-    return [...this.attrs].map(([name, value]) => ({ name, value }));
+    return [...this.#attrs].map(([name, value]) => ({ name, value }));
   }
   getAttribute(n: string) {
-    return this.attrs.get(n) ?? null;
+    return this.#attrs.get(n) ?? null;
   }
   closest(sel: string): El | null {
     const attr = /^\[(.+)\]$/.exec(sel)?.[1];
     let cur: El | null = this;
-    while (cur && !(attr && cur.attrs.has(attr))) cur = cur.parentElement;
+    while (cur && !(attr && cur.#attrs.has(attr))) cur = cur.parentElement;
     return cur;
   }
   get asElement() {

@@ -89,19 +89,19 @@ export class FakeHls {
     { bitrate: 2_500_000, width: 1280, height: 720, name: "720p", videoCodec: "avc1.4d401f" },
     { bitrate: 5_000_000, width: 1920, height: 1080, name: "1080p", videoCodec: "avc1.640028" },
   ];
-  private listeners = new Map<string, Set<(e: string, d: unknown) => void>>();
+  #listeners = new Map<string, Set<(e: string, d: unknown) => void>>();
   on(e: string, fn: (e: string, d: unknown) => void) {
-    if (!this.listeners.has(e)) this.listeners.set(e, new Set());
-    this.listeners.get(e)!.add(fn);
+    if (!this.#listeners.has(e)) this.#listeners.set(e, new Set());
+    this.#listeners.get(e)!.add(fn);
   }
   off(e: string, fn: (e: string, d: unknown) => void) {
-    this.listeners.get(e)?.delete(fn);
+    this.#listeners.get(e)?.delete(fn);
   }
   emit(e: string, data: unknown) {
-    for (const fn of this.listeners.get(e) ?? []) fn(e, data);
+    for (const fn of this.#listeners.get(e) ?? []) fn(e, data);
   }
   count(): number {
-    return [...this.listeners.values()].reduce((n, s) => n + s.size, 0);
+    return [...this.#listeners.values()].reduce((n, s) => n + s.size, 0);
   }
 }
 

@@ -20,18 +20,18 @@ class FakeStorage implements KeyValueStore {
 /** Web Locks for one origin: exclusive locks, `ifAvailable`, released when the callback's promise settles. */
 class FakeLocks implements LockManagerLike {
   readonly held = new Set<string>();
-  private readonly waiting = new Map<string, (() => void)[]>();
+  readonly #waiting = new Map<string, (() => void)[]>();
   async request(name: string, options: { ifAvailable?: boolean }, cb: (lock: unknown) => unknown): Promise<unknown> {
     if (this.held.has(name)) {
       if (options.ifAvailable) return cb(null);
-      await new Promise<void>((r) => this.waiting.set(name, [...(this.waiting.get(name) ?? []), r]));
+      await new Promise<void>((r) => this.#waiting.set(name, [...(this.#waiting.get(name) ?? []), r]));
     }
     this.held.add(name);
     try {
       return await cb({ name });
     } finally {
       this.held.delete(name);
-      this.waiting.get(name)?.shift()?.();
+      this.#waiting.get(name)?.shift()?.();
     }
   }
 }

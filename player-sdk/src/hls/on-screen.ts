@@ -28,22 +28,22 @@ const distance = (a: Required<Size>, b: Required<Size>) => Math.abs(a.width - b.
 export class OnScreen {
   /** The level on screen, once known. */
   shown: number | undefined;
-  private pending: FragAtPlayhead | undefined;
-  private readonly sizeOf: (level: number) => Size | undefined;
+  #pending: FragAtPlayhead | undefined;
+  readonly #sizeOf: (level: number) => Size | undefined;
 
   constructor(sizeOf: (level: number) => Size | undefined) {
-    this.sizeOf = sizeOf;
+    this.#sizeOf = sizeOf;
   }
 
   /** hls.js reported this fragment at the playhead. */
   report(frag: FragAtPlayhead): void {
-    this.pending = frag.level === this.shown ? undefined : frag;
+    this.#pending = frag.level === this.shown ? undefined : frag;
   }
 
   /** Forgets everything (a new source). */
   reset(): void {
     this.shown = undefined;
-    this.pending = undefined;
+    this.#pending = undefined;
   }
 
   /**
@@ -51,18 +51,18 @@ export class OnScreen {
    * the level that just reached the screen, if one did.
    */
   check(playhead: number, picture: Size): number | undefined {
-    const p = this.pending;
+    const p = this.#pending;
     if (!p) return undefined;
     if (this.shown !== undefined) {
       if (p.start !== undefined && playhead < p.start) return undefined;
       if (p.end !== undefined && playhead >= p.end) return undefined;
-      const next = this.sizeOf(p.level);
-      const prev = this.sizeOf(this.shown);
+      const next = this.#sizeOf(p.level);
+      const prev = this.#sizeOf(this.shown);
       if (known(next) && known(prev) && known(picture) && distance(next, prev) > 0) {
         if (distance(picture, next) >= distance(picture, prev)) return undefined;
       }
     }
-    this.pending = undefined;
+    this.#pending = undefined;
     this.shown = p.level;
     return p.level;
   }

@@ -41,46 +41,46 @@ export class View {
   readonly id: string;
   state: PlayerState = "loading";
   rendition: Rendition | undefined;
-  private readonly host: ViewHost;
-  private readonly t: ViewTotals = emptyTotals();
-  private seq = 0;
-  private lastAt: number;
-  private stateSince: number;
-  private requestedAt: number;
-  private candidateAt: number | undefined;
-  private candidatePos = 0;
-  private startPos = 0;
-  private rebufferAt = 0;
-  private rebufferCause = "";
-  private stallLabel: string | undefined;
-  private stallPos = 0;
-  private seekAt = 0;
-  private seekFrom = 0;
-  private seekTo = 0;
-  private lastPos = 0;
+  readonly #host: ViewHost;
+  readonly #t: ViewTotals = emptyTotals();
+  #seq = 0;
+  #lastAt: number;
+  #stateSince: number;
+  #requestedAt: number;
+  #candidateAt: number | undefined;
+  #candidatePos = 0;
+  #startPos = 0;
+  #rebufferAt = 0;
+  #rebufferCause = "";
+  #stallLabel: string | undefined;
+  #stallPos = 0;
+  #seekAt = 0;
+  #seekFrom = 0;
+  #seekTo = 0;
+  #lastPos = 0;
   /** Playhead (ms) when playing time was last accounted: playing time follows the media actually played. */
-  private mediaMark = 0;
-  private candidateMedia = 0;
+  #mediaMark = 0;
+  #candidateMedia = 0;
   /** Media played (ms of playhead progress) and clock time spent in "playing"; playing time is the lesser. */
-  private playedMediaMs = 0;
-  private playingClockMs = 0;
-  private milestones = new Set<number>();
-  private timer: unknown;
+  #playedMediaMs = 0;
+  #playingClockMs = 0;
+  #milestones = new Set<number>();
+  #timer: unknown;
 
   constructor(id: string, host: ViewHost, rendition?: Rendition) {
     this.id = id;
-    this.host = host;
+    this.#host = host;
     this.rendition = rendition;
-    this.lastAt = this.stateSince = this.requestedAt = host.now();
+    this.#lastAt = this.#stateSince = this.#requestedAt = host.now();
   }
 
   /** Playback was requested: the view begins. */
   start(): void {
-    this.startPos = this.lastPos = this.host.playhead();
-    this.set("startup");
-    this.emit("playback.view_start", {});
-    if (this.rendition) this.emit("playback.rendition_switch", { rendition: this.rendition, direction: "initial" });
-    this.timer = this.host.setInterval(() => this.tick(), this.host.heartbeatMs);
+    this.#startPos = this.#lastPos = this.#host.playhead();
+    this.#set("startup");
+    this.#emit("playback.view_start", {});
+    if (this.rendition) this.#emit("playback.rendition_switch", { rendition: this.rendition, direction: "initial" });
+    this.#timer = this.#host.setInterval(() => this.tick(), this.#host.heartbeatMs);
   }
 
   get live(): boolean {
@@ -90,107 +90,110 @@ export class View {
   /** The media element asked to play again (after a pause). */
   play(): void {
     if (this.state !== "paused") return;
-    this.emit("playback.play", {});
-    if (!this.t.firstFrame) this.set("startup");
+    this.#emit("playback.play", {});
+    if (!this.#t.firstFrame) this.#set("startup");
   }
 
   /** The media element fired `playing`. */
   playing(): void {
-    const now = this.host.now();
+    const now = this.#host.now();
     if (this.state === "startup") {
-      this.candidateAt = now;
-      this.candidatePos = this.host.playhead();
-      this.candidateMedia = this.mediaNow();
+      this.#candidateAt = now;
+      this.#candidatePos = this.#host.playhead();
+      this.#candidateMedia = this.#mediaNow();
     } else if (this.state === "paused" || this.state === "rebuffering") {
-      this.resume();
+      this.#resume();
     }
   }
 
   /** The playhead moved (`timeupdate`): confirms the first frame, resolves stalls, passes milestones. */
   progress(): void {
-    const pos = this.host.playhead();
-    const moved = pos !== this.lastPos;
-    this.lastPos = pos;
-    if (this.state === "startup" && (this.candidateAt !== undefined ? pos > this.candidatePos : pos > this.startPos)) {
-      this.firstFrame(this.candidateAt ?? this.host.now());
-    } else if (this.state === "rebuffering" && moved && pos > this.stallPos) {
-      this.resume();
+    const pos = this.#host.playhead();
+    const moved = pos !== this.#lastPos;
+    this.#lastPos = pos;
+    if (
+      this.state === "startup" &&
+      (this.#candidateAt !== undefined ? pos > this.#candidatePos : pos > this.#startPos)
+    ) {
+      this.#firstFrame(this.#candidateAt ?? this.#host.now());
+    } else if (this.state === "rebuffering" && moved && pos > this.#stallPos) {
+      this.#resume();
     }
-    if (this.state === "playing") this.checkMilestones(pos);
+    if (this.state === "playing") this.#checkMilestones(pos);
   }
 
   pause(): void {
-    if (this.state === "rebuffering") this.endRebuffer();
+    if (this.state === "rebuffering") this.#endRebuffer();
     if (this.state !== "startup" && this.state !== "playing" && this.state !== "rebuffering") return;
-    this.candidateAt = undefined;
-    this.set("paused");
-    this.emit("playback.pause", {});
+    this.#candidateAt = undefined;
+    this.#set("paused");
+    this.#emit("playback.pause", {});
   }
 
   /** The media element is waiting for data; after the first frame and outside seeks that is a rebuffer. */
   waiting(cause = "waiting"): void {
     if (this.state === "playing") {
-      this.t.rebufferCount++;
-      this.rebufferAt = this.host.now();
-      this.rebufferCause = cause;
-      this.stallLabel = undefined;
-      this.stallPos = this.lastPos;
-      this.set("rebuffering", this.rebufferAt);
-      this.emit("playback.rebuffer_start", { cause });
+      this.#t.rebufferCount++;
+      this.#rebufferAt = this.#host.now();
+      this.#rebufferCause = cause;
+      this.#stallLabel = undefined;
+      this.#stallPos = this.#lastPos;
+      this.#set("rebuffering", this.#rebufferAt);
+      this.#emit("playback.rebuffer_start", { cause });
     } else if (this.state === "startup" || this.state === "seeking") {
-      this.candidateAt = undefined;
-      this.emit("playback.waiting", {});
+      this.#candidateAt = undefined;
+      this.#emit("playback.waiting", {});
     }
   }
 
   /** A player library's stall report: only labels the cause of the current (or next) rebuffer. */
   stallReported(label: string): void {
-    this.stallLabel = label;
+    this.#stallLabel = label;
   }
 
   seeking(): void {
-    const to = this.host.playhead();
+    const to = this.#host.playhead();
     if (this.state === "seeking") {
-      this.seekTo = to;
+      this.#seekTo = to;
       return;
     }
     // Before the first frame a seek is the player's (e.g. hls.js jumping to the first buffered frame): startup goes on,
     // and playing begins where it landed (the jump is not played).
-    if (this.state === "startup") this.candidateMedia = to;
+    if (this.state === "startup") this.#candidateMedia = to;
     if (!this.live || this.state === "loading" || this.state === "startup") return;
-    if (this.state === "rebuffering") this.endRebuffer();
-    this.seekAt = this.host.now();
-    this.seekFrom = this.lastPos;
-    this.seekTo = to;
-    this.set("seeking");
-    this.emit("playback.seek_start", { from_ms: this.seekFrom, to_ms: to });
+    if (this.state === "rebuffering") this.#endRebuffer();
+    this.#seekAt = this.#host.now();
+    this.#seekFrom = this.#lastPos;
+    this.#seekTo = to;
+    this.#set("seeking");
+    this.#emit("playback.seek_start", { from_ms: this.#seekFrom, to_ms: to });
   }
 
   seeked(paused: boolean): void {
     if (this.state !== "seeking") return;
-    const latency = this.host.now() - this.seekAt;
-    this.t.seekCount++;
-    this.t.seekLatencyMs += latency;
-    this.lastPos = this.host.playhead();
-    this.emit("playback.seek_end", { from_ms: this.seekFrom, to_ms: this.seekTo, latency_ms: Math.round(latency) });
-    if (paused) this.set("paused");
-    else if (!this.t.firstFrame) {
-      this.startPos = this.lastPos;
-      this.set("startup");
-    } else this.resume();
+    const latency = this.#host.now() - this.#seekAt;
+    this.#t.seekCount++;
+    this.#t.seekLatencyMs += latency;
+    this.#lastPos = this.#host.playhead();
+    this.#emit("playback.seek_end", { from_ms: this.#seekFrom, to_ms: this.#seekTo, latency_ms: Math.round(latency) });
+    if (paused) this.#set("paused");
+    else if (!this.#t.firstFrame) {
+      this.#startPos = this.#lastPos;
+      this.#set("startup");
+    } else this.#resume();
   }
 
   /** The rendition on screen changed (not merely loading). */
   renditionOnScreen(next: Rendition): void {
     const prev = this.rendition;
     if (prev && prev.id === next.id && prev.bitrate_bps === next.bitrate_bps) return;
-    this.advance(this.host.now());
+    this.#advance(this.#host.now());
     this.rendition = next;
     if (!this.live || this.state === "loading") return;
     const direction = !prev ? "initial" : next.bitrate_bps >= prev.bitrate_bps ? "up" : "down";
-    if (direction === "up") this.t.switchesUp++;
-    if (direction === "down") this.t.switchesDown++;
-    this.emit("playback.rendition_switch", {
+    if (direction === "up") this.#t.switchesUp++;
+    if (direction === "down") this.#t.switchesDown++;
+    this.#emit("playback.rendition_switch", {
       rendition: next,
       direction,
       ...(prev ? { from_rendition: prev } : {}),
@@ -199,26 +202,26 @@ export class View {
 
   /** One media request's timing (from the player library's load stats). */
   request(request: RequestInfo): void {
-    if (this.live) this.emit("playback.request", { request });
+    if (this.live) this.#emit("playback.request", { request });
   }
 
   error(error: PlaybackErrorInfo): void {
     if (!this.live) return;
-    this.emit("playback.error", { error });
+    this.#emit("playback.error", { error });
     if (error.severity === "fatal") {
-      this.t.fatalError = true;
+      this.#t.fatalError = true;
       this.end("error");
     }
   }
 
   ended(): void {
     if (!this.live) return;
-    if (this.state === "rebuffering") this.endRebuffer();
-    if (this.state === "startup" && this.candidateAt !== undefined) this.firstFrame(this.candidateAt);
-    this.checkMilestones(Number.POSITIVE_INFINITY);
-    if (this.t.firstFrame && !this.milestones.has(100)) {
-      this.milestones.add(100);
-      this.emit("playback.milestone", { percent: 100 });
+    if (this.state === "rebuffering") this.#endRebuffer();
+    if (this.state === "startup" && this.#candidateAt !== undefined) this.#firstFrame(this.#candidateAt);
+    this.#checkMilestones(Number.POSITIVE_INFINITY);
+    if (this.#t.firstFrame && !this.#milestones.has(100)) {
+      this.#milestones.add(100);
+      this.#emit("playback.milestone", { percent: 100 });
     }
     this.end("ended");
   }
@@ -226,92 +229,92 @@ export class View {
   /** Ends the view once; every later call is a no-op. */
   end(reason: ViewEndReason): void {
     if (!this.live) return;
-    if (this.state === "rebuffering") this.endRebuffer();
-    const now = this.host.now();
-    if (!this.t.firstFrame) this.t.endedBeforeStartMs = now - this.requestedAt;
-    this.set(reason === "error" ? "error" : "ended", now);
-    this.emit("playback.view_end", { reason, stats: this.stats() });
-    this.host.clearInterval(this.timer);
-    this.host.onEnd(this);
+    if (this.state === "rebuffering") this.#endRebuffer();
+    const now = this.#host.now();
+    if (!this.#t.firstFrame) this.#t.endedBeforeStartMs = now - this.#requestedAt;
+    this.#set(reason === "error" ? "error" : "ended", now);
+    this.#emit("playback.view_end", { reason, stats: this.stats() });
+    this.#host.clearInterval(this.#timer);
+    this.#host.onEnd(this);
   }
 
   /** Heartbeat, and the one-hour timeout after playback stopped. */
   tick(): void {
     if (!this.live) return;
-    const now = this.host.now();
-    if (this.state !== "playing" && now - this.stateSince >= this.host.timeoutMs) this.end("timeout");
-    else this.emit("playback.heartbeat", { state: this.state, stats: this.stats() });
+    const now = this.#host.now();
+    if (this.state !== "playing" && now - this.#stateSince >= this.#host.timeoutMs) this.end("timeout");
+    else this.#emit("playback.heartbeat", { state: this.state, stats: this.stats() });
   }
 
   /** Client-side totals as they go on the wire. */
   stats(): ViewStats {
-    this.advance(this.host.now());
-    const t = this.t;
+    this.#advance(this.#host.now());
+    const t = this.#t;
     return {
       ...(t.startupMs !== undefined ? { startup_ms: Math.round(t.startupMs) } : {}),
       playing_ms: Math.round(t.playingMs),
       rebuffer_ms: Math.round(t.rebufferMs),
       rebuffer_count: t.rebufferCount,
       seek_count: t.seekCount,
-      ...this.host.frames(),
+      ...this.#host.frames(),
     };
   }
 
   /** Every QoE metric of the view so far. */
   metrics(): ViewMetrics {
-    this.advance(this.host.now());
-    return computeMetrics(this.t);
+    this.#advance(this.#host.now());
+    return computeMetrics(this.#t);
   }
 
-  private firstFrame(at: number): void {
-    this.set("playing", at, this.candidateMedia);
-    this.t.firstFrame = true;
-    this.t.startupMs = this.t.startupWaitMs;
-    this.candidateAt = undefined;
-    this.emit("playback.startup_complete", { startup_ms: Math.round(this.t.startupMs) });
-    this.emit("playback.playing", {});
-    this.checkMilestones(this.host.playhead());
+  #firstFrame(at: number): void {
+    this.#set("playing", at, this.#candidateMedia);
+    this.#t.firstFrame = true;
+    this.#t.startupMs = this.#t.startupWaitMs;
+    this.#candidateAt = undefined;
+    this.#emit("playback.startup_complete", { startup_ms: Math.round(this.#t.startupMs) });
+    this.#emit("playback.playing", {});
+    this.#checkMilestones(this.#host.playhead());
   }
 
-  private resume(): void {
-    if (this.state === "rebuffering") this.endRebuffer();
-    this.set("playing");
-    this.emit("playback.playing", {});
+  #resume(): void {
+    if (this.state === "rebuffering") this.#endRebuffer();
+    this.#set("playing");
+    this.#emit("playback.playing", {});
   }
 
   /**
    * Closes the stall at one instant: the state leaves "rebuffering" at the same time the
    * reported duration ends, so the stats' rebuffer time and the rebuffer_end durations agree.
    */
-  private endRebuffer(): void {
-    const at = this.host.now();
-    this.set("playing", at);
-    const duration = Math.round(at - this.rebufferAt);
-    this.emit("playback.rebuffer_end", { duration_ms: duration, cause: this.stallLabel ?? this.rebufferCause });
-    this.stallLabel = undefined;
+  #endRebuffer(): void {
+    const at = this.#host.now();
+    this.#set("playing", at);
+    const duration = Math.round(at - this.#rebufferAt);
+    this.#emit("playback.rebuffer_end", { duration_ms: duration, cause: this.#stallLabel ?? this.#rebufferCause });
+    this.#stallLabel = undefined;
   }
 
-  private checkMilestones(pos: number): void {
-    const duration = this.host.duration();
-    if (!duration || !this.t.firstFrame) return;
+  #checkMilestones(pos: number): void {
+    const duration = this.#host.duration();
+    if (!duration || !this.#t.firstFrame) return;
     for (const p of MILESTONES) {
-      if (!this.milestones.has(p) && pos >= (duration * p) / 100) {
-        this.milestones.add(p);
-        this.emit("playback.milestone", { percent: p });
+      if (!this.#milestones.has(p) && pos >= (duration * p) / 100) {
+        this.#milestones.add(p);
+        this.#emit("playback.milestone", { percent: p });
       }
     }
   }
 
-  private set(state: PlayerState, at = this.host.now(), media?: number): void {
-    this.advance(at);
-    if (state === "playing" && this.state !== "playing") this.mediaMark = media ?? this.mediaNow();
-    if (state !== this.state) this.stateSince = at;
+  #set(state: PlayerState, at = this.#host.now(), media?: number): void {
+    this.#advance(at);
+    if (state === "playing" && this.state !== "playing") this.#mediaMark = media ?? this.#mediaNow();
+    if (state !== this.state) this.#stateSince = at;
     this.state = state;
   }
 
   /** The playhead now (ms), or where it was last seen moving while the element seeks. */
-  private mediaNow(): number {
-    return this.host.mediaMs() ?? this.lastPos;
+  #mediaNow(): number {
+    return this.#host.mediaMs() ?? this.#lastPos;
   }
 
   /**
@@ -320,22 +323,22 @@ export class View {
    * still (a stall not yet reported, the last frame before `ended`) adds nothing, a seek's jump is
    * not played, and a faster playback rate does not make more of it than the clock saw.
    */
-  private advance(to: number): void {
-    const dt = Math.max(0, to - this.lastAt);
-    this.lastAt = Math.max(this.lastAt, to);
-    const t = this.t;
+  #advance(to: number): void {
+    const dt = Math.max(0, to - this.#lastAt);
+    this.#lastAt = Math.max(this.#lastAt, to);
+    const t = this.#t;
     switch (this.state) {
       case "playing": {
-        const pos = this.mediaNow();
-        this.playedMediaMs += Math.max(0, pos - this.mediaMark);
-        this.mediaMark = pos;
-        this.playingClockMs += dt;
-        t.playingMs = Math.min(this.playingClockMs, this.playedMediaMs);
+        const pos = this.#mediaNow();
+        this.#playedMediaMs += Math.max(0, pos - this.#mediaMark);
+        this.#mediaMark = pos;
+        this.#playingClockMs += dt;
+        t.playingMs = Math.min(this.#playingClockMs, this.#playedMediaMs);
         const r = this.rendition;
         if (r) {
           t.bitrateMsSum += dt * r.bitrate_bps;
           t.bitrateMs += dt;
-          const u = this.host.upscale(r);
+          const u = this.#host.upscale(r);
           t.upscaleMsSum += dt * u;
           t.upscaleMs += dt;
           if (dt > 0) t.upscaleMax = Math.max(t.upscaleMax, u);
@@ -357,7 +360,7 @@ export class View {
     }
   }
 
-  private emit<T extends PlaybackType>(type: T, payload: PayloadOf<T>): void {
-    this.host.emit(type, this.seq++, payload);
+  #emit<T extends PlaybackType>(type: T, payload: PayloadOf<T>): void {
+    this.#host.emit(type, this.#seq++, payload);
   }
 }
