@@ -53,7 +53,11 @@ export class RateLimits {
   readonly #opts: RateLimitOptions;
   #store: LimitStore;
 
-  private constructor(opts: RateLimitOptions, client?: Redis) {
+  /**
+   * Limits shared through `client` (an ioredis client), or per process without one. Make them with
+   * `RateLimits.create`, which builds the client from `redisUrl` and waits for its first connection.
+   */
+  constructor(opts: RateLimitOptions, client?: Redis) {
     this.#opts = opts;
     this.#client = client;
     this.#store = client ? "shared" : "local";
