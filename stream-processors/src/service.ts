@@ -18,14 +18,14 @@ import {
   startOpsServer,
 } from "@reeltime/runtime";
 import { Type } from "@sinclair/typebox";
-import { Archiver, type ArchiverOptions } from "./archiver/archiver.ts";
+import { Archiver, type ArchiverOptions } from "./archiver/event-archiver.ts";
 import { ParquetWriter } from "./archiver/parquet.ts";
 import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
-import { createJobTracker } from "./jobs/processor.ts";
-import { createJobArchiver, createViewArchiver } from "./records/archiver.ts";
-import { type Processor, processorMetrics, type RunningProcessor, runProcessor } from "./runtime/processor.ts";
-import { createSessionizer } from "./sessionizer/processor.ts";
+import { createJobTracker } from "./jobs/job-tracker.ts";
+import { createJobArchiver, createViewArchiver } from "./records/record-archivers.ts";
+import { type Processor, processorMetrics, type RunningProcessor, runProcessor } from "./runtime/run-processor.ts";
+import { createSessionizer } from "./sessionizer/sessionizer.ts";
 
 export const PROCESSOR_NAMES = [
   "indexer",

@@ -5,9 +5,9 @@ import { type Archive, type Bus, type ConsumedMessage, createArchive, createBus 
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Archiver } from "../src/archiver/archiver.ts";
+import { Archiver } from "../src/archiver/event-archiver.ts";
 import { ParquetWriter } from "../src/archiver/parquet.ts";
-import { processorMetrics } from "../src/runtime/processor.ts";
+import { processorMetrics } from "../src/runtime/run-processor.ts";
 import { archivedIds, syntheticEvents, testCommitter } from "./fixtures.ts";
 
 const log = createLogger("archiver-test", { level: process.env.LOG_LEVEL ?? "silent" });

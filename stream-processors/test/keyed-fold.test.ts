@@ -14,9 +14,9 @@ import { exampleEvent, TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ParquetWriter } from "../src/archiver/parquet.ts";
-import { createViewArchiver } from "../src/records/archiver.ts";
+import { createViewArchiver } from "../src/records/record-archivers.ts";
 import { KeyedFold, UNFIT_KEY } from "../src/runtime/keyed-fold.ts";
-import { processorMetrics } from "../src/runtime/processor.ts";
+import { processorMetrics } from "../src/runtime/run-processor.ts";
 import { playbackBatches, testCommitter } from "./fixtures.ts";
 
 const log = createLogger("keyed-fold-test", { level: process.env.LOG_LEVEL ?? "silent" });

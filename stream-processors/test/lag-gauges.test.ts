@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Bus, createBus, type PartitionLag } from "@reeltime/connectors";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processorMetrics, runProcessor } from "../src/runtime/processor.ts";
+import { processorMetrics, runProcessor } from "../src/runtime/run-processor.ts";
 import { waitFor } from "./fixtures.ts";
 
 let dir: string;

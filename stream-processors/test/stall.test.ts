@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type Bus, createBus } from "@reeltime/connectors";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Processor, processorMetrics, runProcessor } from "../src/runtime/processor.ts";
+import { type Processor, processorMetrics, runProcessor } from "../src/runtime/run-processor.ts";
 import { waitFor } from "./fixtures.ts";
 
 let dir: string;

@@ -10,7 +10,7 @@ const quantile = (q: number, metric: string, by = "") =>
 
 /**
  * Ingest and processors health from Prometheus (ingest-api/src/metrics.ts and
- * stream-processors/src/runtime/processor.ts), plus the dead letters stored in Elasticsearch.
+ * stream-processors/src/runtime/run-processor.ts), plus the dead letters stored in Elasticsearch.
  * Bulk errors are the indexer's: documents Elasticsearch refused (dead-lettered with reason
  * rejected_by_store) and _bulk requests that failed as a whole (the indexer's failed batches).
  */

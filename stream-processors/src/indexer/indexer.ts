@@ -3,7 +3,7 @@ import { TOPICS } from "@reeltime/events";
 import { inSpan, type Logger, producerLinks, SpanKind, tracer } from "@reeltime/runtime";
 import { classifyFailure, UNPROCESSABLE } from "../runtime/failures.ts";
 import { deadLetter, decode, lastPositions, publishDeadLetters } from "../runtime/messages.ts";
-import type { Committer, Processor, ProcessorMetrics } from "../runtime/processor.ts";
+import type { Committer, Processor, ProcessorMetrics } from "../runtime/run-processor.ts";
 
 export interface IndexerOptions {
   /** Flush when this many events are buffered. */

@@ -12,7 +12,7 @@ import type { Folder } from "./folder.ts";
 
 import { listFolder } from "./list-folder.ts";
 import { deadLetter, decode, publishDeadLetters } from "./messages.ts";
-import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./processor.ts";
+import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./run-processor.ts";
 import { type LogObject, type SavedKey, StateLog } from "./state-log.ts";
 
 /** Dead-letter reason of a key whose record cannot be computed from its events. */

@@ -14,8 +14,8 @@ import {
 import { exampleEvent } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processorMetrics } from "../../src/runtime/processor.ts";
-import { createSessionizer } from "../../src/sessionizer/processor.ts";
+import { processorMetrics } from "../../src/runtime/run-processor.ts";
+import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";
 

@@ -16,8 +16,8 @@ import { exampleEvent, TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { processorMetrics } from "../../src/runtime/processor.ts";
-import { createSessionizer } from "../../src/sessionizer/processor.ts";
+import { processorMetrics } from "../../src/runtime/run-processor.ts";
+import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";
 

@@ -16,8 +16,8 @@ import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { processorMetrics } from "../../src/runtime/processor.ts";
-import { createSessionizer } from "../../src/sessionizer/processor.ts";
+import { processorMetrics } from "../../src/runtime/run-processor.ts";
+import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";
 

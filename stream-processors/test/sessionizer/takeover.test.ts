@@ -16,8 +16,8 @@ import {
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processorMetrics, StaleBatchError } from "../../src/runtime/processor.ts";
-import { createSessionizer } from "../../src/sessionizer/processor.ts";
+import { processorMetrics, StaleBatchError } from "../../src/runtime/run-processor.ts";
+import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";
 

@@ -4,7 +4,7 @@ import type { Logger } from "@reeltime/runtime";
 import { classifyFailure } from "../runtime/failures.ts";
 import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
 import { compareOffsets } from "../runtime/order.ts";
-import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/processor.ts";
+import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/run-processor.ts";
 import { DedupeWindow, type WindowState } from "./dedupe.ts";
 import type { ParquetWriter } from "./parquet.ts";
 
