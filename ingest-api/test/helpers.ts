@@ -2,9 +2,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import type { Bus, BusMessage, ConsumedMessage, SearchStore } from "@reeltime/connectors";
+import type { Bus, ConsumedMessage, SearchStore } from "@reeltime/connectors";
 import { createBus, createSearchStore } from "@reeltime/connectors";
 import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
+import { SwitchableBus } from "@reeltime/testkit";
 import type { FastifyInstance } from "fastify";
 import { buildApp } from "../src/app.ts";
 import { loadIngestConfig } from "../src/config.ts";
@@ -14,40 +15,6 @@ export const OTHER_KEY = "wk_other_0123456789abcdef";
 export const READ_TOKEN = "rt_test_0123456789abcdef";
 export const ADMIN_TOKEN = "rt_admin_0123456789abcdef";
 export const ORIGIN = "https://shop.example";
-
-/** A bus that forwards to a real one, and can be switched "down" to fail like an unreachable broker. */
-export class SwitchableBus implements Bus {
-  readonly driver: string;
-  down = false;
-  readonly #inner: Bus;
-  constructor(inner: Bus) {
-    this.#inner = inner;
-    this.driver = inner.driver;
-  }
-  get maxMessageBytes() {
-    return this.#inner.maxMessageBytes;
-  }
-  start() {
-    return this.#inner.start();
-  }
-  async health() {
-    return this.down ? { ok: false, driver: this.driver, detail: "switched down by the test" } : this.#inner.health();
-  }
-  shutdown() {
-    return this.#inner.shutdown();
-  }
-  ensureTopics(t: { name: string; partitions: number }[]) {
-    return this.#inner.ensureTopics(t);
-  }
-  async publish(topic: string, messages: BusMessage[]) {
-    if (this.down)
-      throw Object.assign(new Error("bus unavailable: switched down"), { code: "REELTIME_ERR_BUS_UNAVAILABLE" });
-    return this.#inner.publish(topic, messages);
-  }
-  consume(o: Parameters<Bus["consume"]>[0]) {
-    return this.#inner.consume(o);
-  }
-}
 
 export interface Harness {
   app: FastifyInstance;

@@ -5,11 +5,11 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { type Bus, createBus } from "@reeltime/connectors";
 import { type JobEvent, TOPICS, validateEvent } from "@reeltime/events";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
+import { MemoryArchive } from "@reeltime/testkit";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, describe, expect, it } from "vitest";
 import { TranscodePipeline } from "../src/pipeline.ts";
 import { makeClip } from "./helpers/clips.ts";
-import { MemoryArchive } from "./helpers/memory.ts";
 
 describe("job events on real Kafka (127.0.0.1:9092, started by `reeltime infra up`)", () => {
   let bus: Bus | undefined;

@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import type { RecordingArchive, RecordingBus } from "@reeltime/testkit";
 import { Parser } from "m3u8-parser";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type JobResult, TranscodePipeline } from "../src/pipeline.ts";
 import { ffprobeJson, makeClip } from "./helpers/clips.ts";
-import type { RecordingArchive, RecordingBus } from "./helpers/memory.ts";
 import { expectValidSequence, exportTo, testDeps } from "./helpers/setup.ts";
 
 function parse(text: string) {

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { type Archive, createArchive, createBus } from "@reeltime/connectors";
 import { type JobEvent, validateEvent } from "@reeltime/events";
 import { ConnectionEnv, loadEnv, ReeltimeError } from "@reeltime/runtime";
+import { RecordingArchive, RecordingBus } from "@reeltime/testkit";
 import { afterAll, expect } from "vitest";
-import { RecordingArchive, RecordingBus } from "./memory.ts";
 
 /**
  * The real embedded bus and filesystem archive in a fresh data directory, each wrapped to
