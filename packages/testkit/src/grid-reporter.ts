@@ -27,6 +27,15 @@ export const EXPECTED_SKIPS: Record<string, Record<string, Record<string, string
       "a backing service that is down gives a clear, retryable error":
         "a local filesystem has no backing service that can be down",
     },
+    // The test doubles (test/doubles.test.ts), not in EXPECTED_GRID: they show only where their suites run.
+    memory: {
+      "a backing service that is down gives a clear, retryable error":
+        "an archive in memory has no backing service that can be down",
+    },
+    "recording-memory": {
+      "a backing service that is down gives a clear, retryable error":
+        "an archive in memory has no backing service that can be down",
+    },
   },
 };
 

@@ -1,45 +1,62 @@
-import type {
-  Archive,
-  Bus,
-  BusMessage,
-  ConsumeOptions,
-  Health,
-  ObjectInfo,
-  PutOptions,
-  Subscription,
+import {
+  type Archive,
+  type Bus,
+  type BusMessage,
+  type ConsumeOptions,
+  checkKey,
+  checkPrefix,
+  checkSizes,
+  type Health,
+  MAX_MESSAGE_BYTES,
+  type ObjectInfo,
+  type PutOptions,
+  type Subscription,
 } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 
-/** An in-memory Archive for tests (used when no real archive driver is available). */
+/** What a {@link MemoryArchive} keeps: the objects by key. */
+export type MemoryObjects = Map<string, { body: Uint8Array; lastModified: Date }>;
+
+/**
+ * An in-memory Archive for tests (used when no real archive driver is available). Keys follow
+ * the one key grammar of every archive (REELTIME_ERR_ARCHIVE_KEY otherwise). Instances given
+ * the same `objects` share them, as processes share a bucket: a new one is a restart.
+ */
 export class MemoryArchive implements Archive {
   readonly driver = "memory";
-  readonly objects = new Map<string, { body: Uint8Array; lastModified: Date }>();
+  readonly objects: MemoryObjects;
+  constructor(objects: MemoryObjects = new Map()) {
+    this.objects = objects;
+  }
   async start(): Promise<void> {}
   async health(): Promise<Health> {
     return { ok: true, driver: this.driver };
   }
   async shutdown(): Promise<void> {}
   async put(key: string, body: Uint8Array, options: PutOptions = {}): Promise<boolean> {
+    checkKey(key);
     if (options.ifAbsent && this.objects.has(key)) return false;
     this.objects.set(key, { body: new Uint8Array(body), lastModified: new Date() });
     return true;
   }
   async get(key: string): Promise<Uint8Array> {
-    const o = this.objects.get(key);
+    const o = this.objects.get(checkKey(key));
     if (!o) throw new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no object at ${key}`);
     return o.body;
   }
   async exists(key: string): Promise<boolean> {
-    return this.objects.has(key);
+    return this.objects.has(checkKey(key));
   }
   async list(prefix: string): Promise<ObjectInfo[]> {
+    checkPrefix(prefix);
     return [...this.objects.entries()]
       .filter(([k]) => k.startsWith(prefix))
       .map(([key, o]) => ({ key, size: o.body.byteLength, lastModified: o.lastModified }))
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
   async delete(keys: string[]): Promise<void> {
+    for (const k of keys) checkKey(k);
     for (const k of keys) this.objects.delete(k);
   }
 }
@@ -85,7 +102,10 @@ export class RecordingArchive implements Archive {
   }
 }
 
-/** A Bus that records what was published (and forwards it to `inner` when given). */
+/**
+ * A Bus that records what was published (and forwards it to `inner` when given). Without an
+ * inner bus it only records: publish keeps the port's size limit, consume rejects.
+ */
 export class RecordingBus implements Bus {
   readonly driver: string;
   readonly maxMessageBytes: number;
@@ -94,7 +114,7 @@ export class RecordingBus implements Bus {
   constructor(inner?: Bus) {
     this.#inner = inner;
     this.driver = inner ? `recording+${inner.driver}` : "recording";
-    this.maxMessageBytes = inner?.maxMessageBytes ?? 1024 * 1024;
+    this.maxMessageBytes = inner?.maxMessageBytes ?? MAX_MESSAGE_BYTES;
   }
   async start(): Promise<void> {
     await this.#inner?.start();
@@ -109,11 +129,16 @@ export class RecordingBus implements Bus {
     await this.#inner?.ensureTopics(topics);
   }
   async publish(topic: string, messages: BusMessage[]): Promise<void> {
-    await this.#inner?.publish(topic, messages);
+    if (this.#inner) await this.#inner.publish(topic, messages);
+    else checkSizes(topic, messages, this.maxMessageBytes);
     for (const message of messages) this.published.push({ topic, message });
   }
-  consume(options: ConsumeOptions): Promise<Subscription> {
-    if (!this.#inner) throw new Error("RecordingBus without an inner bus cannot consume");
+  async consume(options: ConsumeOptions): Promise<Subscription> {
+    if (!this.#inner)
+      throw new ReeltimeError(
+        "REELTIME_ERR_CONFIG",
+        "a RecordingBus without an inner bus only records what is published: give it a bus to consume from",
+      );
     return this.#inner.consume(options);
   }
   /** Decoded job events, in publish order. */

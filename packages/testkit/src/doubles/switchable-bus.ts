@@ -1,6 +1,10 @@
 import type { Bus, BusMessage } from "@reeltime/connectors";
+import { ReeltimeError } from "@reeltime/runtime";
 
-/** A bus that forwards to a real one, and can be switched "down" to fail like an unreachable broker. */
+/**
+ * A bus that forwards to a real one, and can be switched "down" to fail like an unreachable
+ * broker: publish rejects with the retryable REELTIME_ERR_BUS_UNAVAILABLE and health is not ok.
+ */
 export class SwitchableBus implements Bus {
   readonly driver: string;
   down = false;
@@ -26,7 +30,7 @@ export class SwitchableBus implements Bus {
   }
   async publish(topic: string, messages: BusMessage[]) {
     if (this.down)
-      throw Object.assign(new Error("bus unavailable: switched down"), { code: "REELTIME_ERR_BUS_UNAVAILABLE" });
+      throw new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", "bus unavailable: switched down by the test");
     return this.#inner.publish(topic, messages);
   }
   consume(o: Parameters<Bus["consume"]>[0]) {
