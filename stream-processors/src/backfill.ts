@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Archive, SearchStore, StoredEvent } from "@reeltime/connectors";
-import { archivePrefix, type Column, FAMILIES, familyColumns } from "@reeltime/events";
+import { archivePrefix, type Column, FAMILIES, familyColumns, withoutPrivateFields } from "@reeltime/events";
 
 /** Rebuilds a nested event from its flat Parquet row (the inverse of the archiver's flattening). */
 export function rowToEvent(row: Record<string, unknown>, columns: Column[]): Record<string, unknown> {
@@ -88,7 +88,8 @@ export async function backfill(
       await rm(file, { force: true });
       const events = reader
         .getRowObjectsJS()
-        .map((r) => rowToEvent(r as Record<string, unknown>, columns) as StoredEvent)
+        // The archive keeps the contract's private fields; the search copy never does.
+        .map((r) => withoutPrivateFields(rowToEvent(r as Record<string, unknown>, columns) as StoredEvent))
         .filter((e) => {
           const t = Date.parse(e.client_ts);
           return t >= range.from.getTime() && t < range.to.getTime();

@@ -7,6 +7,11 @@ import { LIMITS } from "./limits.ts";
  */
 export type StorageHint = "text" | "timestamp" | "json";
 export const HINT = "x-reeltime" as const;
+/**
+ * Marks personal data the contract carries for one consumer (e.g. the uploader's email, for the
+ * notifier): the Parquet archive keeps it, the search copy never does (`withoutPrivateFields`).
+ */
+export const PRIVATE = "x-reeltime-private" as const;
 
 /** A UUIDv7, as made by producers (time-ordered, so ids sort by creation). */
 export const UuidV7 = Type.String({

@@ -32,6 +32,39 @@ const jobBase = (b: Base) => ({
 
 const job = { id: "job-7f3a", attempt: 1, source: "uploads/big-buck-bunny.mp4" };
 
+const uploadBase = (b: Base) => ({
+  event_id: uuidv7(),
+  schema_version: SCHEMA_VERSION,
+  client_ts: (b.now ?? new Date()).toISOString(),
+  seq: b.seq ?? 1,
+  app_id: "demo",
+  video: { id: "vid-big-buck-bunny", title: "Big Buck Bunny" },
+  owner: { id: "user-42", email: "owner@example.com" },
+});
+
+const upload = {
+  id: "upl-0192f3a0",
+  bucket: "reeltime-uploads",
+  key: "demo/vid-big-buck-bunny/source.mp4",
+  content_type: "video/mp4",
+};
+
+const notificationBase = (b: Base) => ({
+  event_id: uuidv7(),
+  schema_version: SCHEMA_VERSION,
+  client_ts: (b.now ?? new Date()).toISOString(),
+  seq: b.seq ?? 1,
+  app_id: "demo",
+  video: { id: "vid-big-buck-bunny", title: "Big Buck Bunny" },
+});
+
+const notification = {
+  id: "ntf-vid-big-buck-bunny-ready-wh-1",
+  channel: "webhook" as const,
+  trigger: "video.ready" as const,
+  endpoint_id: "wh-1",
+};
+
 /** A valid example of every event type; `overrides` replace top-level fields. */
 const EXAMPLES: { [T in EventType]: (b: Base) => EventOf<T> } = {
   "playback.view_start": (b) => ({
@@ -223,6 +256,59 @@ const EXAMPLES: { [T in EventType]: (b: Base) => EventOf<T> } = {
       accepted: 12,
       rejected: 0,
       key_id: "wk_demo",
+    },
+  }),
+  "upload.created": (b) => ({
+    ...uploadBase(b),
+    event_type: "upload.created",
+    upload: { ...upload, parts: 4, bytes: 83_886_080 },
+  }),
+  "upload.completed": (b) => ({
+    ...uploadBase(b),
+    event_type: "upload.completed",
+    upload: {
+      ...upload,
+      parts: 4,
+      bytes: 83_886_080,
+      version: "3f9a0c1e5b7d2a4c6e8f0a1b3c5d7e9f-4",
+      checksum_sha256: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+      source: "api",
+    },
+  }),
+  "upload.aborted": (b) => ({
+    ...uploadBase(b),
+    event_type: "upload.aborted",
+    upload: {
+      ...upload,
+      error: { code: "REELTIME_ERR_CHECKSUM", message: "the object's SHA-256 is not the one announced" },
+    },
+  }),
+  "notification.sent": (b) => ({
+    ...notificationBase(b),
+    event_type: "notification.sent",
+    notification: { ...notification, attempt: 1, status_code: 200, latency_ms: 84 },
+  }),
+  "notification.failed": (b) => ({
+    ...notificationBase(b),
+    event_type: "notification.failed",
+    notification: {
+      ...notification,
+      attempt: 2,
+      status_code: 500,
+      latency_ms: 120,
+      next_attempt_at: new Date((b.now ?? new Date()).getTime() + 60_000).toISOString(),
+      error: { code: "REELTIME_ERR_WEBHOOK_STATUS", message: "the endpoint answered 500" },
+    },
+  }),
+  "notification.dead": (b) => ({
+    ...notificationBase(b),
+    event_type: "notification.dead",
+    notification: {
+      ...notification,
+      attempt: 31,
+      status_code: 500,
+      attempts_left: 0,
+      error: { code: "REELTIME_ERR_WEBHOOK_STATUS", message: "24 h of retries, last answer 500" },
     },
   }),
 };

@@ -33,6 +33,7 @@ export * from "./families/cmcd.ts";
 export { JOB_STATUSES, JOB_STEPS, JobEvents } from "./families/job.ts";
 export { PLAYER_STATES, PlaybackEvents } from "./families/playback.ts";
 export { LIMITS, SCHEMA_MAJOR, SCHEMA_VERSION } from "./limits.ts";
+export { withoutPrivateFields } from "./private.ts";
 export * from "./records.ts";
 export * from "./registry.ts";
 export * from "./topics.ts";

@@ -126,5 +126,55 @@ export const JobRecord = Obj(
 );
 export type JobRecord = Static<typeof JobRecord>;
 
-export const RECORDS = { views: ViewRecord, jobs: JobRecord } as const;
+/** The lifecycle of a video in the catalogue. */
+export const VIDEO_STATUSES = ["uploaded", "processing", "ready", "failed"] as const;
+
+/** One rendition of a ready video. */
+export const VideoRendition = Obj({
+  id: ShortText({ description: "e.g. 720p" }),
+  width: Opt(Count()),
+  height: Opt(Count()),
+  bitrate_bps: Opt(Type.Integer({ minimum: 0 })),
+  codecs: Opt(ShortText()),
+  playlist: Opt(LongText()),
+});
+
+/**
+ * One record per video, maintained by the catalogue updater from the upload and job events.
+ * The owner's email is kept by the catalogue (PostgreSQL) for the notifier, never here: this
+ * record is what search and the archive hold.
+ */
+export const VideoRecord = Obj(
+  {
+    video_id: Id,
+    app_id: AppId,
+    title: Opt(ShortText({ search: true })),
+    owner_id: Opt(Id),
+    status: Keyword(VIDEO_STATUSES),
+    failure_code: Opt(ShortText()),
+    failure_message: Opt(LongText({ search: true })),
+    upload_id: Opt(Id),
+    source_key: Opt(LongText()),
+    source_version: Opt(ShortText()),
+    source_bytes: Opt(Type.Integer({ minimum: 0 })),
+    content_type: Opt(ShortText()),
+    job_id: Opt(Id),
+    duration_ms: Opt(Ms()),
+    width: Opt(Count()),
+    height: Opt(Count()),
+    renditions: Type.Array(VideoRendition, { maxItems: 16, [HINT]: "json" }),
+    manifests: Type.Array(LongText(), { maxItems: 8, [HINT]: "json" }),
+    thumbnails: Type.Array(LongText(), { maxItems: 64, [HINT]: "json" }),
+    uploaded_at: Opt(Timestamp),
+    processing_at: Opt(Timestamp),
+    ready_at: Opt(Timestamp),
+    failed_at: Opt(Timestamp),
+    updated_at: Timestamp,
+    upload_to_ready_ms: Opt(Type.Integer({ minimum: 0 })),
+  },
+  "one video of the catalogue, with its state timestamps",
+);
+export type VideoRecord = Static<typeof VideoRecord>;
+
+export const RECORDS = { views: ViewRecord, jobs: JobRecord, videos: VideoRecord } as const;
 export type RecordName = keyof typeof RECORDS;

@@ -2,12 +2,21 @@ import type { Static, TObject } from "@sinclair/typebox";
 import { ApiEvents } from "./families/api.ts";
 import { ClickEvents } from "./families/click.ts";
 import { JobEvents } from "./families/job.ts";
+import { NotificationEvents } from "./families/notification.ts";
 import { PlaybackEvents } from "./families/playback.ts";
+import { UploadEvents } from "./families/upload.ts";
 import type { Family } from "./topics.ts";
 import { TOPICS } from "./topics.ts";
 
 /** Every event type of the contract, keyed by its `event_type`. */
-export const EVENT_SCHEMAS = { ...PlaybackEvents, ...ClickEvents, ...JobEvents, ...ApiEvents } as const;
+export const EVENT_SCHEMAS = {
+  ...PlaybackEvents,
+  ...ClickEvents,
+  ...JobEvents,
+  ...ApiEvents,
+  ...UploadEvents,
+  ...NotificationEvents,
+} as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
 /** The payload of each event type: `EventOf<"playback.rebuffer_end">`. */
@@ -18,6 +27,8 @@ export type PlaybackEvent = Extract<ReeltimeEvent, { event_type: `playback.${str
 export type JobEvent = Extract<ReeltimeEvent, { event_type: `job.${string}` }>;
 export type ClickEvent = EventOf<"click">;
 export type ApiEvent = EventOf<"api.request">;
+export type UploadEvent = Extract<ReeltimeEvent, { event_type: `upload.${string}` }>;
+export type NotificationEvent = Extract<ReeltimeEvent, { event_type: `notification.${string}` }>;
 
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
 
@@ -47,5 +58,9 @@ export function routeOf(event: ReeltimeEvent): { topic: string; key: string } {
       return { topic: TOPICS.job, key: (event as JobEvent).job.id };
     case "api":
       return { topic: TOPICS.api, key: (event as ApiEvent).app_id };
+    case "upload":
+      return { topic: TOPICS.upload, key: (event as UploadEvent).video.id };
+    case "notification":
+      return { topic: TOPICS.notification, key: (event as NotificationEvent).notification.id };
   }
 }

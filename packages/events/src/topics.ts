@@ -1,13 +1,18 @@
 /** The event families of the contract; each has its own topic/stream, index and Parquet table. */
-export const FAMILIES = ["playback", "click", "job", "api"] as const;
+export const FAMILIES = ["playback", "click", "job", "api", "upload", "notification"] as const;
 export type Family = (typeof FAMILIES)[number];
 
-/** Bus topic (Kafka) or stream (Kinesis) names. Keys are `view_id` (playback, click), `job_id` (job) or `app_id` (api). */
+/**
+ * Bus topic (Kafka) or stream (Kinesis) names. Keys are `view_id` (playback, click), `job_id`
+ * (job), `app_id` (api), `video_id` (upload) or the notification id (notification).
+ */
 export const TOPICS = {
   playback: "reeltime.playback",
   click: "reeltime.click",
   job: "reeltime.job",
   api: "reeltime.api",
+  upload: "reeltime.upload",
+  notification: "reeltime.notification",
   deadLetter: "reeltime.dead-letter",
   /** Transcode requests, a work queue the pipeline workers consume as one group (key: request_id). */
   transcode: "reeltime.transcode",

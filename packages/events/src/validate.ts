@@ -1,6 +1,6 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import * as ajvFormats from "ajv-formats";
-import { HINT } from "./common.ts";
+import { HINT, PRIVATE } from "./common.ts";
 import { LIMITS } from "./limits.ts";
 import { RECORDS, type RecordName } from "./records.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, isEventType, type ReeltimeEvent } from "./registry.ts";
@@ -36,7 +36,13 @@ const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv, formats: string[]) => Ajv;
 
 function newAjv(): Ajv {
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, keywords: [HINT] });
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    allowUnionTypes: true,
+    keywords: [HINT, PRIVATE],
+  });
   addFormats(ajv, ["date-time"]);
   return ajv;
 }
@@ -50,11 +56,15 @@ function compileAll(): Record<EventType, ValidateFunction> {
 
 let recordValidators: Record<RecordName, ValidateFunction> | undefined;
 
-/** Checks a views/jobs record against the contract; returns its problems (empty when valid). */
+/** Checks a views/jobs/videos record against the contract; returns its problems (empty when valid). */
 export function validateRecord(name: RecordName, record: unknown): Issue[] {
   if (!recordValidators) {
     const ajv = newAjv();
-    recordValidators = { views: ajv.compile(RECORDS.views), jobs: ajv.compile(RECORDS.jobs) };
+    recordValidators = {
+      views: ajv.compile(RECORDS.views),
+      jobs: ajv.compile(RECORDS.jobs),
+      videos: ajv.compile(RECORDS.videos),
+    };
   }
   const validate = recordValidators[name];
   return validate(record) ? [] : (validate.errors ?? []).map((e) => toIssue(e, record));

@@ -1,5 +1,5 @@
 import type { Bus, ConsumedBatch, ConsumedMessage, IndexResult, SearchStore, StoredEvent } from "@reeltime/connectors";
-import { TOPICS } from "@reeltime/events";
+import { TOPICS, withoutPrivateFields } from "@reeltime/events";
 import { inSpan, type Logger, producerLinks, SpanKind, tracer } from "@reeltime/runtime";
 import { classifyFailure, UNPROCESSABLE } from "../runtime/failures.ts";
 import { deadLetter, decode, lastPositions, publishDeadLetters } from "../runtime/messages.ts";
@@ -62,7 +62,9 @@ export class Indexer implements Processor {
     const markBytes = this.#bytes;
     for (const message of batch.messages) {
       const e = decode<StoredEvent>(message);
-      const doc = e && typeof e.event_id === "string" ? withReceivedAt(e, message.timestamp) : undefined;
+      // The search copy never holds the contract's private fields (the archive keeps them).
+      const doc =
+        e && typeof e.event_id === "string" ? withReceivedAt(withoutPrivateFields(e), message.timestamp) : undefined;
       this.#buffer.push({ message, ...(doc ? { doc } : {}), bytes: message.value.byteLength });
       this.#bytes += message.value.byteLength;
     }

@@ -257,8 +257,10 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
           "reeltime.click",
           "reeltime.dead-letter",
           "reeltime.job",
+          "reeltime.notification",
           "reeltime.playback",
           "reeltime.transcode",
+          "reeltime.upload",
         ].sort(),
       );
       for (const s of streams) expect(s.Properties.StreamEncryption.EncryptionType).toBe("KMS");

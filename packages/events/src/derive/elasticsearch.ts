@@ -18,6 +18,7 @@ const LEAF: Record<FieldKind, Mapping> = {
 function properties(fields: Field[]): Mapping {
   const root: Mapping = {};
   for (const f of fields) {
+    if (f.private) continue; // never in search: withoutPrivateFields strips it before indexing
     let node = root;
     for (const part of f.path.slice(0, -1)) {
       node[part] ??= { properties: {} };
@@ -37,7 +38,7 @@ const ECS_ALIASES: Mapping = {
 export const ILM_POLICY_NAME = "reeltime-events";
 export const eventsDataStream = (family: Family): string => `reeltime-events-${family}`;
 export const DEAD_LETTER_DATA_STREAM = "reeltime-dead-letter";
-export const RECORD_INDEX = { views: "reeltime-views", jobs: "reeltime-jobs" } as const;
+export const RECORD_INDEX = { views: "reeltime-views", jobs: "reeltime-jobs", videos: "reeltime-videos" } as const;
 
 /** Rollover daily or at 25 GB per primary shard; delete after 30 days. */
 export function ilmPolicy(): Mapping {
@@ -132,5 +133,6 @@ export function indexTemplates(): Record<string, Mapping> {
   out[DEAD_LETTER_DATA_STREAM] = deadLetterTemplate();
   out[RECORD_INDEX.views] = recordTemplate("views");
   out[RECORD_INDEX.jobs] = recordTemplate("jobs");
+  out[RECORD_INDEX.videos] = recordTemplate("videos");
   return out;
 }

@@ -1,5 +1,5 @@
 import type { TSchema } from "@sinclair/typebox";
-import { HINT } from "../common.ts";
+import { HINT, PRIVATE } from "../common.ts";
 
 /** How one leaf field is stored, whatever the store. */
 export type FieldKind = "keyword" | "text" | "timestamp" | "integer" | "number" | "boolean" | "json";
@@ -9,6 +9,8 @@ export interface Field {
   kind: FieldKind;
   /** A list of scalars of `kind` (e.g. CMCD `br`): Elasticsearch takes it as is, Parquet as JSON text. */
   list?: true;
+  /** Personal data: archived, never copied to search. */
+  private?: true;
 }
 
 type Schema = TSchema & Record<string, unknown>;
@@ -39,7 +41,7 @@ export function leafFields(schema: TSchema, prefix: string[] = []): Field[] {
     if (kind === "object") out.push(...leafFields(child, [...prefix, name]));
     else if (itemKind !== undefined && itemKind !== "object" && itemKind !== "json")
       out.push({ path: [...prefix, name], kind: itemKind, list: true });
-    else out.push({ path: [...prefix, name], kind });
+    else out.push({ path: [...prefix, name], kind, ...(child[PRIVATE] === true ? { private: true as const } : {}) });
   }
   return out;
 }
