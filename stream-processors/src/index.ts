@@ -1,3 +1,4 @@
+export { KeyedFold, type Processor, processorMetrics, runProcessor } from "@reeltime/processing";
 export { Archiver, hivePath } from "./archiver/event-archiver.ts";
 export { ParquetWriter } from "./archiver/parquet.ts";
 export { type BackfillProgress, backfill, hourPrefixes, rowToEvent } from "./backfill.ts";
@@ -7,8 +8,6 @@ export { computeJob } from "./jobs/compute.ts";
 export { createJobTracker } from "./jobs/job-tracker.ts";
 export { createJobArchiver, createViewArchiver } from "./records/record-archivers.ts";
 export { type ReplayReport, replay } from "./replay.ts";
-export { KeyedFold } from "./runtime/keyed-fold.ts";
-export { type Processor, processorMetrics, runProcessor } from "./runtime/run-processor.ts";
 export {
   buildProcessors,
   PROCESSOR_NAMES,

@@ -7,6 +7,7 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
+import { type Processor, processorMetrics, type RunningProcessor, runProcessor } from "@reeltime/processing";
 import {
   ConnectionEnv,
   createLogger,
@@ -24,7 +25,6 @@ import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
 import { createJobTracker } from "./jobs/job-tracker.ts";
 import { createJobArchiver, createViewArchiver } from "./records/record-archivers.ts";
-import { type Processor, processorMetrics, type RunningProcessor, runProcessor } from "./runtime/run-processor.ts";
 import { createSessionizer } from "./sessionizer/sessionizer.ts";
 
 export const PROCESSOR_NAMES = [

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Archive, type Bus, type ConsumedMessage, createArchive, createBus } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
+import { processorMetrics } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DedupeWindow } from "../src/archiver/dedupe.ts";
 import { Archiver } from "../src/archiver/event-archiver.ts";
 import { ParquetWriter } from "../src/archiver/parquet.ts";
-import { processorMetrics } from "../src/runtime/run-processor.ts";
 import { archivedIds, syntheticEvents, testCommitter } from "./fixtures.ts";
 
 const log = createLogger("archiver-dedupe-test", { level: process.env.LOG_LEVEL ?? "silent" });

@@ -1,7 +1,7 @@
 import type { ConsumedMessage, Position } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
+import type { Committer } from "@reeltime/processing";
 import { archivedEventIds, publishEvents, syntheticEvents } from "@reeltime/testkit/workload";
-import type { Committer } from "../src/runtime/run-processor.ts";
 
 export { syntheticEvents };
 export const publishAll = publishEvents;

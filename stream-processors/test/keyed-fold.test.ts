@@ -11,12 +11,11 @@ import {
   type DeadLetter,
 } from "@reeltime/connectors";
 import { exampleEvent, TOPICS } from "@reeltime/events";
+import { KeyedFold, processorMetrics, UNFIT_KEY } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ParquetWriter } from "../src/archiver/parquet.ts";
 import { createViewArchiver } from "../src/records/record-archivers.ts";
-import { KeyedFold, UNFIT_KEY } from "../src/runtime/keyed-fold.ts";
-import { processorMetrics } from "../src/runtime/run-processor.ts";
 import { playbackBatches, testCommitter } from "./fixtures.ts";
 
 const log = createLogger("keyed-fold-test", { level: process.env.LOG_LEVEL ?? "silent" });

@@ -7,14 +7,21 @@ import { join } from "node:path";
 import type { ConsumedMessage, SearchStore, StoredEvent } from "@reeltime/connectors";
 import { type Bus, type ConsumedBatch, createArchive, createBus, type DeadLetter } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
+import {
+  ContentError,
+  classifyFailure,
+  deadLetter,
+  decode,
+  type Processor,
+  processorMetrics,
+  publishDeadLetters,
+  runProcessor,
+} from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Archiver } from "../src/archiver/event-archiver.ts";
 import type { ParquetWriter } from "../src/archiver/parquet.ts";
 import { Indexer } from "../src/indexer/indexer.ts";
-import { ContentError, classifyFailure } from "../src/runtime/failures.ts";
-import { deadLetter, decode, publishDeadLetters } from "../src/runtime/messages.ts";
-import { type Processor, processorMetrics, runProcessor } from "../src/runtime/run-processor.ts";
 import { testCommitter, waitFor } from "./fixtures.ts";
 
 const enc = new TextEncoder();

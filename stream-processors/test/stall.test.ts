@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Bus, createBus } from "@reeltime/connectors";
+import { type Processor, processorMetrics, runProcessor } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Processor, processorMetrics, runProcessor } from "../src/runtime/run-processor.ts";
 import { waitFor } from "./fixtures.ts";
 
 let dir: string;

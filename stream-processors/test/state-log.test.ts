@@ -4,9 +4,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Archive, createArchive } from "@reeltime/connectors";
+import { type LogObject, StateLog } from "@reeltime/processing";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LogObject, StateLog } from "../src/runtime/state-log.ts";
 
 let dir: string;
 let archive: Archive;

@@ -8,9 +8,9 @@ import {
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
 import type { Bus, ConsumedBatch, ConsumedMessage, ConsumeOptions, Subscription } from "@reeltime/connectors";
+import { type Processor, processorMetrics, runProcessor } from "@reeltime/processing";
 import { createLogger, createRegistry, flushTraces, inSpan, MAX_BATCH_LINKS, tracer } from "@reeltime/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Processor, processorMetrics, runProcessor } from "../src/runtime/run-processor.ts";
 
 const exporter = new InMemorySpanExporter();
 const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });

@@ -1,10 +1,17 @@
 import type { Archive, Bus, ConsumedBatch, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
 import { archivePrefix, type Column, FAMILIES, type Family, familyColumns, TOPICS } from "@reeltime/events";
+import {
+  type Committer,
+  classifyFailure,
+  compareOffsets,
+  deadLetter,
+  decode,
+  type Processor,
+  type ProcessorMetrics,
+  publishDeadLetters,
+  StaleBatchError,
+} from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
-import { classifyFailure } from "../runtime/failures.ts";
-import { deadLetter, decode, publishDeadLetters } from "../runtime/messages.ts";
-import { compareOffsets } from "../runtime/order.ts";
-import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "../runtime/run-processor.ts";
 import { DedupeWindow, type WindowState } from "./dedupe.ts";
 import type { ParquetWriter } from "./parquet.ts";
 

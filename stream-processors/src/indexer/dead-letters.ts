@@ -1,7 +1,7 @@
 import { boundedPayload, type ConsumedBatch, type DeadLetter, type SearchStore } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
-import { deadLetter, decode } from "../runtime/messages.ts";
-import type { Processor } from "../runtime/run-processor.ts";
+import type { Processor } from "@reeltime/processing";
+import { deadLetter, decode } from "@reeltime/processing";
 
 const str = (v: unknown, max: number) => (typeof v === "string" ? v.slice(0, max).toWellFormed() : undefined);
 

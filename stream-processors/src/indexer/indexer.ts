@@ -1,9 +1,15 @@
 import type { Bus, ConsumedBatch, ConsumedMessage, IndexResult, SearchStore, StoredEvent } from "@reeltime/connectors";
 import { TOPICS, withoutPrivateFields } from "@reeltime/events";
+import type { Committer, Processor, ProcessorMetrics } from "@reeltime/processing";
+import {
+  classifyFailure,
+  deadLetter,
+  decode,
+  lastPositions,
+  publishDeadLetters,
+  UNPROCESSABLE,
+} from "@reeltime/processing";
 import { inSpan, type Logger, producerLinks, SpanKind, tracer } from "@reeltime/runtime";
-import { classifyFailure, UNPROCESSABLE } from "../runtime/failures.ts";
-import { deadLetter, decode, lastPositions, publishDeadLetters } from "../runtime/messages.ts";
-import type { Committer, Processor, ProcessorMetrics } from "../runtime/run-processor.ts";
 
 export interface IndexerOptions {
   /** Flush when this many events are buffered. */

@@ -1,5 +1,5 @@
 import type { JobEvent, JobRecord } from "@reeltime/events";
-import { orderBySeq } from "../runtime/order.ts";
+import { orderBySeq } from "@reeltime/processing";
 
 type Step = JobRecord["steps"][number];
 const stepKey = (step: string, rendition?: string) => (rendition ? `${step}:${rendition}` : step);

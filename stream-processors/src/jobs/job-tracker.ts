@@ -1,8 +1,8 @@
 import type { Archive, Bus, SearchStore } from "@reeltime/connectors";
 import { type JobEvent, type JobRecord, TOPICS } from "@reeltime/events";
+import type { ProcessorMetrics } from "@reeltime/processing";
+import { KeyedFold } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
-import { KeyedFold } from "../runtime/keyed-fold.ts";
-import type { ProcessorMetrics } from "../runtime/run-processor.ts";
 import { computeJob } from "./compute.ts";
 
 /** Job events → one `jobs` record per job: state, per-step durations, failed step and reason. */

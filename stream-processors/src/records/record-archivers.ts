@@ -9,11 +9,11 @@ import {
   TOPICS,
   type ViewRecord,
 } from "@reeltime/events";
+import type { ProcessorMetrics } from "@reeltime/processing";
+import { KeyedFold } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
 import type { ParquetWriter } from "../archiver/parquet.ts";
 import { computeJob } from "../jobs/compute.ts";
-import { KeyedFold } from "../runtime/keyed-fold.ts";
-import type { ProcessorMetrics } from "../runtime/run-processor.ts";
 import { computeView, type ViewEvent } from "../sessionizer/compute.ts";
 import { VIEW_TIMEOUT_MS } from "../sessionizer/sessionizer.ts";
 import { isCmcd } from "../sessionizer/view-state.ts";

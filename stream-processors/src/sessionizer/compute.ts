@@ -1,5 +1,5 @@
 import type { ViewRecord } from "@reeltime/events";
-import { orderBySeq } from "../runtime/order.ts";
+import { orderBySeq } from "@reeltime/processing";
 import type { ViewEvent } from "./accumulator.ts";
 import { foldInOrder, newViewState, viewRecord } from "./view-state.ts";
 

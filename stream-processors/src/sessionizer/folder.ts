@@ -1,6 +1,6 @@
 import type { SearchStore } from "@reeltime/connectors";
 import type { ViewRecord } from "@reeltime/events";
-import type { Folder } from "../runtime/folder.ts";
+import type { Folder } from "@reeltime/processing";
 import type { ViewEvent } from "./accumulator.ts";
 import { loadView, saveView } from "./saved-state.ts";
 import {

@@ -1,8 +1,8 @@
 import type { Archive, Bus, SearchStore } from "@reeltime/connectors";
 import { TOPICS, type ViewRecord } from "@reeltime/events";
+import type { ProcessorMetrics } from "@reeltime/processing";
+import { KeyedFold } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
-import { KeyedFold } from "../runtime/keyed-fold.ts";
-import type { ProcessorMetrics } from "../runtime/run-processor.ts";
 import type { ViewEvent } from "./accumulator.ts";
 import { viewFolder } from "./folder.ts";
 import type { ViewState } from "./view-state.ts";

@@ -12,9 +12,9 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { exampleEvent } from "@reeltime/events";
+import { processorMetrics } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processorMetrics } from "../../src/runtime/run-processor.ts";
 import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";

@@ -13,10 +13,10 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { exampleEvent, TOPICS } from "@reeltime/events";
+import { processorMetrics } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { processorMetrics } from "../../src/runtime/run-processor.ts";
 import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { playbackBatches, testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";

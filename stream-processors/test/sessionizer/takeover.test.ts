@@ -14,9 +14,9 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
+import { processorMetrics, StaleBatchError } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processorMetrics, StaleBatchError } from "../../src/runtime/run-processor.ts";
 import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
 import { testCommitter } from "../fixtures.ts";
 import { timeline } from "./timeline.ts";

@@ -1,0 +1,18 @@
+// The processor runtime: run a Processor over a consumer group, fold by key with checkpoints,
+// dead letters, stale-hold fencing, lag. Used by every consumer group (stream-processors and the
+// platform's updaters).
+export { ContentError, classifyFailure, UNPROCESSABLE } from "./failures.ts";
+export type { Folder } from "./folder.ts";
+export { KeyedFold, UNFIT_KEY } from "./keyed-fold.ts";
+export { deadLetter, decode, lastPositions, publishDeadLetters } from "./messages.ts";
+export { compareOffsets, orderBySeq } from "./order.ts";
+export {
+  type Committer,
+  type Processor,
+  type ProcessorMetrics,
+  processorMetrics,
+  type RunningProcessor,
+  runProcessor,
+  StaleBatchError,
+} from "./run-processor.ts";
+export { type LogObject, StateLog } from "./state-log.ts";
