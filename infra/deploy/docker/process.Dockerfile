@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/connectors/package.json packages/connectors/
+COPY packages/processing/package.json packages/processing/
 COPY cli/package.json cli/
 COPY stream-processors/package.json stream-processors/
 COPY infra/deploy/package.json infra/deploy/
@@ -25,6 +26,7 @@ FROM deps AS build
 COPY packages/events packages/events
 COPY packages/runtime packages/runtime
 COPY packages/connectors packages/connectors
+COPY packages/processing packages/processing
 COPY cli cli
 COPY stream-processors stream-processors
 COPY infra/deploy infra/deploy
