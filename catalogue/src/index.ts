@@ -1,0 +1,2 @@
+// @reeltime/catalogue: work in progress (issue 24).
+export {};

@@ -1,0 +1,2 @@
+// @reeltime/notifier: work in progress (issue 24).
+export {};

@@ -1,0 +1,2 @@
+// @reeltime/database: work in progress (issue 24).
+export {};

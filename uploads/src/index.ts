@@ -1,0 +1,2 @@
+// @reeltime/uploads: work in progress (issue 24).
+export {};
