@@ -67,6 +67,11 @@ export interface JobRequest {
   appId?: string;
   /** Stops the job (its ffmpeg steps are killed and it ends as failed), e.g. when its worker lost the claim. */
   signal?: AbortSignal;
+  /**
+   * Which attempt at this job id this run is (default 1). A job id run again (its worker died)
+   * numbers its events after the earlier attempt's: seq starts at (attempt - 1) × 1,000,000.
+   */
+  attempt?: number;
 }
 
 export interface JobResult {
@@ -167,7 +172,11 @@ export class TranscodePipeline {
         video: { id: videoId, ...(request.title ? { title: request.title.slice(0, 256) } : {}) },
         ...(appId ? { appId } : {}),
       },
-      { progressIntervalMs: this.#o.progressIntervalMs, ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}) },
+      {
+        progressIntervalMs: this.#o.progressIntervalMs,
+        seqBase: (Math.max(1, request.attempt ?? 1) - 1) * 1_000_000,
+        ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}),
+      },
     );
     const keys = mediaKeys(videoId);
     const result: JobResult = { jobId, videoId, status: "failed", durationMs: 0, renditions: [] };

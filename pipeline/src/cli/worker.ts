@@ -1,3 +1,4 @@
+import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, startOpsServer } from "@reeltime/runtime";
 import { TranscodePipeline } from "../pipeline.ts";
 import { requestIdFor, requestTranscodes, TRANSCODE_TOPIC, type TranscodeRequest } from "../worker/request.ts";
@@ -25,7 +26,10 @@ export async function startWorkerService(o: WorkerCommandOptions = {}) {
   const registry = createRegistry("pipeline-worker");
   const { bus, archive } = await connect(env);
   const partitions = loadEnv(ConnectionEnv, env).REELTIME_PARTITIONS;
-  await bus.ensureTopics([{ name: o.topic ?? TRANSCODE_TOPIC, partitions }]);
+  await bus.ensureTopics([
+    { name: o.topic ?? TRANSCODE_TOPIC, partitions },
+    { name: TOPICS.upload, partitions },
+  ]);
   const appId = env.REELTIME_APP_ID;
   const pipeline = new TranscodePipeline({ bus, archive }, appId ? { appId } : {});
   const worker = new TranscodeWorker(

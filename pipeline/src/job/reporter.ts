@@ -13,6 +13,8 @@ export interface ReporterOptions {
   progressIntervalMs: number;
   /** Hears every event once it is built and valid (the CLI draws its progress bar from them). */
   onEvent?: (event: JobEvent) => void;
+  /** The first event's seq is this + 1 (a later attempt at the same job id starts after the earlier one). */
+  seqBase?: number;
 }
 
 /**
@@ -44,6 +46,7 @@ export class JobReporter {
     this.source = ctx.source;
     this.video = ctx.video;
     this.#options = options;
+    this.#seq = options.seqBase ?? 0;
   }
 
   get seq(): number {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Bus, ConsumedMessage } from "@reeltime/connectors";
-import { TOPICS } from "@reeltime/events";
+import { TOPICS, validateEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { WORKER_ERRORS } from "../errors.ts";
 
@@ -25,6 +25,68 @@ export interface TranscodeRequest {
 /** The request id of one version of an upload: the same key, size and time give the same id. */
 export function requestIdFor(sourceKey: string, size: number, lastModified: Date): string {
   return createHash("sha256").update(`${sourceKey}\n${size}\n${lastModified.toISOString()}`).digest("hex").slice(0, 32);
+}
+
+/**
+ * Where uploads land in the archive: `uploads/<app>/<video>/…` (the upload API's keys). An
+ * upload event whose key is outside its own app's folder is refused, so no app can have
+ * another app's source transcoded as its own.
+ */
+export const UPLOADS_PREFIX = "uploads/";
+
+/** The request id of one upload and object version (one job id per upload version, whoever runs it). */
+export function requestIdForUpload(key: string, version: string | undefined): string {
+  return createHash("sha256")
+    .update(`${key}\n${version ?? ""}`)
+    .digest("hex")
+    .slice(0, 32);
+}
+
+/**
+ * The transcode request an `upload.completed` event stands for; `undefined` for the upload
+ * family's other events (they need no work). Throws REELTIME_ERR_BAD_TRANSCODE_REQUEST for a
+ * message that is not a valid upload event or names a key outside its app's folder.
+ */
+export function requestFromUpload(message: ConsumedMessage): TranscodeRequest | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(message.value));
+  } catch {
+    value = undefined;
+  }
+  const where = `message ${message.partition}/${message.offset} on ${TOPICS.upload}`;
+  const checked = validateEvent(value);
+  if (!checked.ok)
+    throw new ReeltimeError(
+      WORKER_ERRORS.badRequest,
+      `${where} is not a valid upload event: ${checked.errors
+        .slice(0, 3)
+        .map((i) => `${i.pointer || "/"} ${i.message}`)
+        .join("; ")}`,
+    );
+  const event = checked.event;
+  if (
+    event.event_type !== "upload.created" &&
+    event.event_type !== "upload.completed" &&
+    event.event_type !== "upload.aborted"
+  )
+    throw new ReeltimeError(WORKER_ERRORS.badRequest, `${where} is a ${event.event_type} event, not an upload event`);
+  if (event.event_type !== "upload.completed") return undefined;
+  const app = event.app_id;
+  if (!app || !event.upload.key.startsWith(`${UPLOADS_PREFIX}${app}/`))
+    throw new ReeltimeError(
+      WORKER_ERRORS.badRequest,
+      `${where}: upload ${event.upload.id} names key "${event.upload.key.slice(0, 200)}", which is not in its app's folder ` +
+        `(${UPLOADS_PREFIX}${app ?? "<no app>"}/); it is not transcoded`,
+    );
+  return {
+    request_id: requestIdForUpload(event.upload.key, event.upload.version),
+    source_key: event.upload.key,
+    video_id: event.video.id,
+    app_id: app,
+    ...(event.video.title ? { title: event.video.title } : {}),
+    requested_at: event.client_ts,
+  };
 }
 
 /** Publishes transcode requests; resolves once the bus acknowledged them. */

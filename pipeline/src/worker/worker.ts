@@ -1,8 +1,9 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { Archive, Bus, ConsumedBatch, ConsumedMessage, Subscription } from "@reeltime/connectors";
+import { TOPICS } from "@reeltime/events";
 import {
   Counter,
   createRegistry,
@@ -16,7 +17,7 @@ import {
 import { INPUT_ERRORS, WORKER_ERRORS } from "../errors.ts";
 import { type TranscodePipeline, videoIdFromName } from "../pipeline.ts";
 import { JobClaims, runUnderClaim } from "./claims.ts";
-import { decodeRequest, TRANSCODE_TOPIC, type TranscodeRequest, WORKER_GROUP } from "./request.ts";
+import { decodeRequest, requestFromUpload, TRANSCODE_TOPIC, type TranscodeRequest, WORKER_GROUP } from "./request.ts";
 
 /** What a worker keeps (in the claim's `done.json`) and reports when a request ended. */
 export interface WorkerRecord {
@@ -37,6 +38,8 @@ export interface WorkerOptions {
   group?: string;
   /** The request topic (default {@link TRANSCODE_TOPIC}). */
   topic?: string;
+  /** Also take completed uploads off the upload topic as requests (default true). */
+  uploads?: boolean;
   /**
    * A claim neither written nor renewed for this long, with no result, is taken over (default
    * 2 min); the holder renews it every quarter of that while its job runs.
@@ -118,7 +121,9 @@ export class TranscodeWorker {
   async start(): Promise<void> {
     this.#sub = await this.#bus.consume({
       group: this.#o.group ?? WORKER_GROUP,
-      topics: [this.#o.topic ?? TRANSCODE_TOPIC],
+      // Completed uploads are requests too (one job per upload version): the upload API's
+      // upload.completed events start work without a separate request.
+      topics: [this.#o.topic ?? TRANSCODE_TOPIC, ...(this.#o.uploads === false ? [] : [TOPICS.upload])],
       maxBatchSize: 1,
       handler: (batch) => this.#handle(batch),
       onError: (err, batch) => {
@@ -165,14 +170,16 @@ export class TranscodeWorker {
   }
 
   async #one(message: ConsumedMessage): Promise<void> {
-    let request: TranscodeRequest;
+    let request: TranscodeRequest | undefined;
     try {
-      request = decodeRequest(message);
+      request = message.topic === TOPICS.upload ? requestFromUpload(message) : decodeRequest(message);
     } catch (err) {
       this.metrics.jobs.inc({ status: "bad_request" });
       this.#o.log?.error({ code: (err as ReeltimeError).code, worker: this.id }, (err as Error).message);
       return;
     }
+    // An upload event that needs no work (created, aborted).
+    if (!request) return;
     const outcome = await this.#claims.claim(request.request_id, this.id);
     if (outcome.kind === "done") {
       this.metrics.jobs.inc({ status: "skipped" });
@@ -245,6 +252,10 @@ export class TranscodeWorker {
         source: local,
         sourceLabel: request.source_key,
         videoId: base.video_id,
+        // One job id per request (one upload version), whichever worker or attempt runs it;
+        // a later attempt's events come after the earlier one's (attempt-based seq).
+        jobId: jobIdFor(request.request_id),
+        attempt,
         enqueuedAt: new Date(request.requested_at),
         ...(request.title ? { title: request.title } : {}),
         ...(request.app_id ? { appId: request.app_id } : {}),
@@ -262,4 +273,11 @@ export class TranscodeWorker {
       await rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/** The job id of a request: stable per request id, within the contract's 64 characters. */
+export function jobIdFor(requestId: string): string {
+  return requestId.length <= 59
+    ? `job-${requestId}`
+    : `job-${createHash("sha256").update(requestId).digest("hex").slice(0, 40)}`;
 }
