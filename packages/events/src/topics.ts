@@ -1,6 +1,12 @@
 /** The event families of the contract; each has its own topic/stream, index and Parquet table. */
 export const FAMILIES = ["playback", "click", "job", "api", "upload", "notification"] as const;
 export type Family = (typeof FAMILIES)[number];
+/**
+ * The families a client may send through the public write API (the player SDK's). Jobs, API
+ * records, uploads and notifications are made by reeltime's own services: a write key (which
+ * ships in web pages) must not be able to mark a video ready or forge an upload.
+ */
+export const CLIENT_FAMILIES: readonly Family[] = ["playback", "click"];
 
 /**
  * Bus topic (Kafka) or stream (Kinesis) names. Keys are `view_id` (playback, click), `job_id`

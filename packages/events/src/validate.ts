@@ -3,7 +3,8 @@ import * as ajvFormats from "ajv-formats";
 import { HINT, PRIVATE } from "./common.ts";
 import { LIMITS } from "./limits.ts";
 import { RECORDS, type RecordName } from "./records.ts";
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, isEventType, type ReeltimeEvent } from "./registry.ts";
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, familyOf, isEventType, type ReeltimeEvent } from "./registry.ts";
+import type { Family } from "./topics.ts";
 
 /** One problem with one event: where it is (JSON pointer into the event), a stable reason and what to change. */
 export interface Issue {
@@ -28,6 +29,11 @@ export interface ValidateOptions {
   /** The clock timestamps are checked against (defaults to now). */
   now?: Date;
   maxEvents?: number;
+  /**
+   * The families a caller may send (the public write API: CLIENT_FAMILIES). An event of another
+   * family is refused with reason "server_only": reeltime's own services make those.
+   */
+  families?: readonly Family[];
 }
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -256,6 +262,19 @@ export function validateEvent(input: unknown, index = 0, opts: ValidateOptions =
         : `unknown event type ${JSON.stringify(type)?.slice(0, 80)}; run \`reeltime events list\` for the ${EVENT_TYPES.length} known types`;
     return { index, ok: false, ...ident, errors: [{ pointer: "/event_type", reason: "unknown_type", message }] };
   }
+  if (opts.families && !opts.families.includes(familyOf(type)))
+    return {
+      index,
+      ok: false,
+      ...ident,
+      errors: [
+        {
+          pointer: "/event_type",
+          reason: "server_only",
+          message: `${type} events are made by reeltime's own services; a write key may send ${opts.families.join(" and ")} events`,
+        },
+      ],
+    };
   const validate = validators()[type];
   const errors = validate(event) ? [] : (validate.errors ?? []).map((e) => toIssue(e, event));
   errors.push(...timestampIssues(event, opts.now ?? new Date()));

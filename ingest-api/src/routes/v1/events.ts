@@ -1,4 +1,4 @@
-import { requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
+import { CLIENT_FAMILIES, requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
 import type { FastifyPluginAsync } from "fastify";
 import type { RoutesOptions } from "../../context.ts";
 import { sendError } from "../../errors.ts";
@@ -23,6 +23,7 @@ export const eventsRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx 
       return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
     const batch = validateBatch(withoutServerFieldsInBatch(req.body), {
       maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH,
+      families: CLIENT_FAMILIES,
     });
     if (batch.batchErrors.length > 0) {
       const issue = batch.batchErrors[0]!;
