@@ -1,4 +1,4 @@
-import type { Bus, BusMessage, DeadLetter } from "@reeltime/connectors";
+import { type Bus, type BusMessage, type DeadLetter, publishDeadLetters as publishLetters } from "@reeltime/connectors";
 import { type ReeltimeEvent, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
 import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
 
@@ -23,18 +23,13 @@ export async function publishEvents(bus: Bus, events: ReeltimeEvent[], timeoutMs
 
 /**
  * What the dead-letter stream holds for each refused or failed event: the one dead-letter
- * record of `@reeltime/connectors` (ingest letters leave `topic` unset).
+ * record of the contract (DeadLetterRecord in `@reeltime/events`; ingest letters leave `topic` unset).
  */
 export type DeadLetterMessage = DeadLetter;
 
-export async function publishDeadLetters(bus: Bus, letters: DeadLetterMessage[], timeoutMs: number): Promise<void> {
-  if (letters.length === 0) return;
-  const messages = letters.map((l) => ({
-    key: l.app_id ?? "unknown",
-    value: encoder.encode(JSON.stringify(l)),
-    headers: headers(),
-  }));
-  await withTimeout(bus.publish(TOPICS.deadLetter, messages), timeoutMs);
+/** Dead letters of a request: the one publisher (@reeltime/connectors), with ingest's timeout and bus headers. */
+export function publishDeadLetters(bus: Bus, letters: DeadLetterMessage[], timeoutMs: number): Promise<void> {
+  return publishLetters(bus, letters, { timeoutMs, headers: headers() });
 }
 
 function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {

@@ -1,4 +1,4 @@
-import { exampleEvent, TOPICS } from "@reeltime/events";
+import { exampleEvent, TOPICS, validateDeadLetter } from "@reeltime/events";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { decode, drain, gzip, type Harness, harness, ORIGIN, OTHER_KEY, WRITE_KEY } from "./helpers.ts";
 
@@ -161,7 +161,10 @@ describe("POST /v1/events: refused with a clear error", () => {
     expect(body.results[1].errors).toContainEqual(
       expect.objectContaining({ pointer: "/player/name", reason: "required" }),
     );
-    expect(await drain(h.bus, [TOPICS.deadLetter], 2)).toHaveLength(2);
+    const letters = await drain(h.bus, [TOPICS.deadLetter], 2);
+    expect(letters).toHaveLength(2);
+    // Each is a dead-letter record of the contract.
+    for (const l of letters) expect(validateDeadLetter(decode(l))).toEqual([]);
   });
 
   it("each schema violation is reported with its pointer", async () => {

@@ -1,4 +1,5 @@
 export * from "./common.ts";
+export { type DeadLetter, DeadLetterRecord } from "./dead-letter.ts";
 export { archivePrefix, athenaDdl, renderDdl, tableName } from "./derive/athena.ts";
 export {
   DEAD_LETTER_DATA_STREAM,

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import * as ajvFormats from "ajv-formats";
 import { HINT, PRIVATE } from "./common.ts";
+import { DeadLetterRecord } from "./dead-letter.ts";
 import { LIMITS } from "./limits.ts";
 import { RECORDS, type RecordName } from "./records.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, familyOf, isEventType, type ReeltimeEvent } from "./registry.ts";
@@ -58,6 +59,14 @@ function compileAll(): Record<EventType, ValidateFunction> {
   const out = {} as Record<EventType, ValidateFunction>;
   for (const type of EVENT_TYPES) out[type] = ajv.compile(EVENT_SCHEMAS[type]);
   return out;
+}
+
+let deadLetterValidator: ValidateFunction | undefined;
+
+/** Checks a dead letter against the contract's DeadLetterRecord; returns its problems (empty when valid). */
+export function validateDeadLetter(letter: unknown): Issue[] {
+  deadLetterValidator ??= newAjv().compile(DeadLetterRecord);
+  return deadLetterValidator(letter) ? [] : (deadLetterValidator.errors ?? []).map((e) => toIssue(e, letter));
 }
 
 let recordValidators: Record<RecordName, ValidateFunction> | undefined;

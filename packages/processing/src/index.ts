@@ -4,7 +4,9 @@
 export { ContentError, classifyFailure, UNPROCESSABLE } from "./failures.ts";
 export type { Folder } from "./folder.ts";
 export { KeyedFold, UNFIT_KEY } from "./keyed-fold.ts";
-export { deadLetter, decode, lastPositions, publishDeadLetters } from "./messages.ts";
+// The one dead-letter publisher lives beside the Bus port in @reeltime/connectors; re-exported for processors.
+export { publishDeadLetters } from "@reeltime/connectors";
+export { deadLetter, decode, lastPositions } from "./messages.ts";
 export { compareOffsets, orderBySeq } from "./order.ts";
 export {
   type Committer,

@@ -5,13 +5,14 @@ import {
   type ConsumedBatch,
   type DeadLetter,
   type Position,
+  publishDeadLetters,
 } from "@reeltime/connectors";
 import type { Logger } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import type { Folder } from "./folder.ts";
 
 import { listFolder } from "./list-folder.ts";
-import { deadLetter, decode, publishDeadLetters } from "./messages.ts";
+import { deadLetter, decode } from "./messages.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./run-processor.ts";
 import { type LogObject, type SavedKey, StateLog } from "./state-log.ts";
 

@@ -1,10 +1,8 @@
-import { type Bus, boundedPayload, type ConsumedMessage, type DeadLetter } from "@reeltime/connectors";
-import { TOPICS } from "@reeltime/events";
+import { boundedPayload, type ConsumedMessage, type DeadLetter } from "@reeltime/connectors";
 import { v7 as uuidv7 } from "uuid";
 import { poisonOf } from "./failures.ts";
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /**
  * Nesting a decoded message may have. Events stay within a handful of levels (LIMITS.depth
@@ -97,15 +95,6 @@ export function deadLetter(
     payload: boundedPayload(payload ?? decoder.decode(source.value)),
     received_at: new Date().toISOString(),
   };
-}
-
-/** Publishes dead letters to the dead-letter stream; resolves once the bus acknowledged them. */
-export async function publishDeadLetters(bus: Bus, letters: DeadLetter[]): Promise<void> {
-  if (letters.length === 0) return;
-  await bus.publish(
-    TOPICS.deadLetter,
-    letters.map((l) => ({ key: l.app_id ?? l.stage, value: encoder.encode(JSON.stringify(l)) })),
-  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { JobRecord, ReeltimeEvent, ViewRecord } from "@reeltime/events";
+import type { DeadLetter, JobRecord, ReeltimeEvent, ViewRecord } from "@reeltime/events";
 import type { Lifecycle } from "./common.ts";
 
 /** Filters shared by lastN and search. Values are matched exactly; callers never pass query DSL. */
@@ -42,25 +42,8 @@ export interface SearchHit {
   score: number;
 }
 
-export interface DeadLetter {
-  dead_letter_id: string;
-  /** Where it failed: ingest, indexer, sessionizer, archiver... */
-  stage: string;
-  reason: string;
-  message: string;
-  topic?: string;
-  app_id?: string;
-  event_id?: string;
-  event_type?: string;
-  /** The original payload, verbatim. */
-  payload: unknown;
-  received_at: string;
-  /**
-   * Ingest letters: what the request told the server beside the key's app (truncated IP,
-   * country, User-Agent), so a replay stamps the payload exactly as ingest would have.
-   */
-  request?: { ip?: string; country?: string; user_agent?: string };
-}
+/** The dead-letter record is the contract's (DeadLetterRecord in @reeltime/events). */
+export type { DeadLetter };
 
 /** Exact reason/stage; `since` inclusive and `until` exclusive on `received_at`. */
 export interface DeadLetterFilter {

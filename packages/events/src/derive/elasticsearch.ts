@@ -1,7 +1,8 @@
+import { DeadLetterRecord } from "../dead-letter.ts";
 import { RECORDS } from "../records.ts";
 import { schemasOfFamily } from "../registry.ts";
 import { FAMILIES, type Family } from "../topics.ts";
-import { type Field, type FieldKind, mergedFields } from "./fields.ts";
+import { type Field, type FieldKind, leafFields, mergedFields } from "./fields.ts";
 
 type Mapping = Record<string, unknown>;
 
@@ -82,32 +83,22 @@ export function eventsTemplate(family: Family): Mapping {
   };
 }
 
-/** Dead letters: the reason is searchable, the original payload is kept verbatim but not indexed. */
+/**
+ * Dead letters, derived from DeadLetterRecord: reason, stage and ids are keywords, the message is
+ * searchable, the original payload and request are kept verbatim but not indexed (`enabled: false`:
+ * a hostile payload cannot add fields or terms).
+ */
 export function deadLetterTemplate(): Mapping {
+  const fields = leafFields(DeadLetterRecord).filter((f) => f.path[0] !== "received_at");
+  const props = properties(fields.filter((f) => f.kind !== "json"));
+  for (const f of fields) if (f.kind === "json") props[f.path[0]!] = { type: "object", enabled: false };
   return {
     index_patterns: [`${DEAD_LETTER_DATA_STREAM}*`],
     data_stream: {},
     priority: 200,
     template: {
       settings: { ...settings, "index.lifecycle.name": ILM_POLICY_NAME },
-      mappings: {
-        dynamic: "strict",
-        properties: {
-          "@timestamp": { type: "date" },
-          dead_letter_id: { type: "keyword" },
-          stage: { type: "keyword" },
-          reason: { type: "keyword" },
-          message: LEAF.text,
-          topic: { type: "keyword" },
-          app_id: { type: "keyword" },
-          event_id: { type: "keyword" },
-          event_type: { type: "keyword" },
-          payload: { type: "object", enabled: false },
-          payload_text: { type: "text", index: false },
-          request: { type: "object", enabled: false },
-          replayed_at: { type: "date" },
-        },
-      },
+      mappings: { dynamic: "strict", properties: { "@timestamp": { type: "date" }, ...props } },
     },
     _meta: { managed_by: "reeltime", generated: true },
   };

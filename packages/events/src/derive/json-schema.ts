@@ -1,3 +1,4 @@
+import { DeadLetterRecord } from "../dead-letter.ts";
 import { RECORDS } from "../records.ts";
 import { EVENT_SCHEMAS, EVENT_TYPES } from "../registry.ts";
 
@@ -15,5 +16,10 @@ export function jsonSchemas(): Record<string, Record<string, unknown>> {
       $id: `record.${name}`,
       ...plain(schema),
     };
+  out["record.dead-letter"] = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "record.dead-letter",
+    ...plain(DeadLetterRecord),
+  };
   return out;
 }
