@@ -16,6 +16,7 @@ COPY package.json package-lock.json ./
 COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/connectors/package.json packages/connectors/
+COPY packages/processing/package.json packages/processing/
 COPY cli/package.json cli/
 COPY ingest-api/package.json ingest-api/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -24,6 +25,7 @@ FROM deps AS build
 COPY packages/events packages/events
 COPY packages/runtime packages/runtime
 COPY packages/connectors packages/connectors
+COPY packages/processing packages/processing
 COPY cli cli
 COPY ingest-api ingest-api
 COPY tsconfig.base.json ./
