@@ -1,4 +1,5 @@
 export { checkKey, checkPrefix } from "./archive/keys.ts";
+export { type PublishDeadLettersOptions, publishDeadLetters } from "./bus/dead-letters.ts";
 export { checkSizes, MAX_MESSAGE_BYTES } from "./bus/limits.ts";
 export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";
 export {

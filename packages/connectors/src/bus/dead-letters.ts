@@ -1,0 +1,45 @@
+import { type DeadLetter, TOPICS } from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
+import type { Bus } from "../ports/bus.ts";
+
+const encoder = new TextEncoder();
+
+export interface PublishDeadLettersOptions {
+  /** Fail with REELTIME_ERR_BUS_UNAVAILABLE when the bus has not acknowledged within this many ms (ingest). */
+  timeoutMs?: number;
+  /** Headers for every message (ingest: schema version, content type, trace context). */
+  headers?: Record<string, string>;
+}
+
+/**
+ * The one publisher of dead letters: one bus publish to the dead-letter topic, one message per
+ * letter (its JSON), keyed by app or, for a letter without one, by stage; resolves once the bus
+ * acknowledged them, rejects with the bus's error. Ingest passes its publish timeout and its bus
+ * headers, processors neither.
+ */
+export async function publishDeadLetters(
+  bus: Bus,
+  letters: readonly DeadLetter[],
+  opts: PublishDeadLettersOptions = {},
+): Promise<void> {
+  if (letters.length === 0) return;
+  const { timeoutMs, headers } = opts;
+  const published = bus.publish(
+    TOPICS.deadLetter,
+    letters.map((l) => ({
+      key: l.app_id ?? l.stage,
+      value: encoder.encode(JSON.stringify(l)),
+      ...(headers ? { headers } : {}),
+    })),
+  );
+  if (timeoutMs === undefined) return published;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", `the bus did not acknowledge within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  return Promise.race([published, timeout]).finally(() => clearTimeout(timer));
+}
