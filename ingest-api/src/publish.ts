@@ -1,5 +1,5 @@
 import { type Bus, type BusMessage, type DeadLetter, publishDeadLetters as publishLetters } from "@reeltime/connectors";
-import { type ReeltimeEvent, routeOf, SCHEMA_VERSION, TOPICS } from "@reeltime/events";
+import { type ReeltimeEvent, routeOf, SCHEMA_VERSION } from "@reeltime/events";
 import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
 
 const encoder = new TextEncoder();

@@ -1,11 +1,12 @@
 // The processor runtime: run a Processor over a consumer group, fold by key with checkpoints,
 // dead letters, stale-hold fencing, lag. Used by every consumer group (stream-processors and the
 // platform's updaters).
+
+// The one dead-letter publisher lives beside the Bus port in @reeltime/connectors; re-exported for processors.
+export { publishDeadLetters } from "@reeltime/connectors";
 export { ContentError, classifyFailure, UNPROCESSABLE } from "./failures.ts";
 export type { Folder } from "./folder.ts";
 export { KeyedFold, UNFIT_KEY } from "./keyed-fold.ts";
-// The one dead-letter publisher lives beside the Bus port in @reeltime/connectors; re-exported for processors.
-export { publishDeadLetters } from "@reeltime/connectors";
 export { deadLetter, decode, lastPositions } from "./messages.ts";
 export { compareOffsets, orderBySeq } from "./order.ts";
 export {
