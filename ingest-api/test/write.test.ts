@@ -85,6 +85,7 @@ describe("POST /v1/events: accepted", () => {
       event_id: bad.event_id,
       payload: { latency_ms: "slow" },
     });
+    expect(validateDeadLetter(decode(letter!))).toEqual([]);
   });
 });
 
@@ -147,6 +148,15 @@ describe("POST /v1/events: refused with a clear error", () => {
     const res = await post(bomb, { "content-encoding": "gzip" });
     expect(res.statusCode).toBe(413);
     expect(res.json().error.code).toBe("REELTIME_ERR_TOO_LARGE");
+  });
+
+  it("a body that is no batch is dead-lettered once, its JSON text as the payload, as a record of the contract", async () => {
+    expect((await post({ hello: 1 })).statusCode).toBe(400);
+    const [m] = await drain(h.bus, [TOPICS.deadLetter], 1);
+    const letter = decode(m!);
+    expect(letter).toMatchObject({ stage: "ingest", app_id: "shop", payload: '{"hello":1}' });
+    expect(m!.key).toBe("shop");
+    expect(validateDeadLetter(letter)).toEqual([]);
   });
 
   it("an all-invalid batch names every problem of every event", async () => {
