@@ -1,3 +1,4 @@
+import { appSecrets, corsOrigins } from "@reeltime/http";
 import { loadEnv, ReeltimeError } from "@reeltime/runtime";
 import { type Static, Type } from "@sinclair/typebox";
 import { parseTrustProxy } from "./trust-proxy.ts";
@@ -64,61 +65,14 @@ export interface IngestConfig {
   corsOrigins: Map<string, Set<string>>;
 }
 
-const APP = /^[a-z0-9][a-z0-9_-]{0,63}$/;
-
-function pairs(value: string | undefined, variable: string, allowStar = false): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const raw of (value ?? "").split(",")) {
-    const item = raw.trim();
-    if (item === "") continue;
-    const at = item.indexOf(":");
-    const app = item.slice(0, at);
-    const secret = item.slice(at + 1);
-    if (at < 1 || !(APP.test(app) || (allowStar && app === "*")))
-      throw new ReeltimeError(
-        "REELTIME_ERR_CONFIG",
-        `${variable}: each entry must be app:secret with a lowercase app id`,
-      );
-    if (secret.length < 16)
-      throw new ReeltimeError(
-        "REELTIME_ERR_CONFIG",
-        `${variable}: the secret for app "${app}" is shorter than 16 characters`,
-      );
-    out.set(secret, app);
-  }
-  return out;
-}
-
-function origins(value: string | undefined): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  for (const raw of (value ?? "").split(";")) {
-    const item = raw.trim();
-    if (item === "") continue;
-    const [app, list] = item.split("=", 2);
-    if (!app || !APP.test(app) || !list)
-      throw new ReeltimeError(
-        "REELTIME_ERR_CONFIG",
-        `REELTIME_CORS_ORIGINS: "${item}" must be app=https://origin|https://other`,
-      );
-    for (const o of list.split("|"))
-      if (o !== "*" && !/^https?:\/\/[^/\s]+$/.test(o))
-        throw new ReeltimeError(
-          "REELTIME_ERR_CONFIG",
-          `REELTIME_CORS_ORIGINS: "${o}" is not an origin like https://shop.example`,
-        );
-    out.set(app, new Set(list.split("|")));
-  }
-  return out;
-}
-
 /** Reads and checks the ingest configuration; production refuses to run without keys and tokens. */
 export function loadIngestConfig(source: NodeJS.ProcessEnv = process.env): IngestConfig {
   const env = loadEnv(IngestEnv, source);
   const config = {
     env,
-    writeKeys: pairs(env.REELTIME_WRITE_KEYS, "REELTIME_WRITE_KEYS"),
-    readTokens: pairs(env.REELTIME_READ_TOKENS, "REELTIME_READ_TOKENS", true),
-    corsOrigins: origins(env.REELTIME_CORS_ORIGINS),
+    writeKeys: appSecrets(env.REELTIME_WRITE_KEYS, "REELTIME_WRITE_KEYS"),
+    readTokens: appSecrets(env.REELTIME_READ_TOKENS, "REELTIME_READ_TOKENS", true),
+    corsOrigins: corsOrigins(env.REELTIME_CORS_ORIGINS),
   };
   parseTrustProxy(env.REELTIME_TRUST_PROXY, env.REELTIME_ENV);
   if (env.REELTIME_ENV === "production" && (config.writeKeys.size === 0 || config.readTokens.size === 0))

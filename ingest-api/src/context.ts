@@ -1,6 +1,6 @@
 import type { Bus, SearchStore } from "@reeltime/connectors";
+import { anyOriginAllowed, originAllowed, SecretRing } from "@reeltime/http";
 import type { Logger } from "@reeltime/runtime";
-import { SecretRing } from "./auth.ts";
 import type { IngestConfig } from "./config.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { RateLimits } from "./plugins/rate-limit.ts";
@@ -55,10 +55,7 @@ export async function createAppContext(
     writeKeys: new SecretRing(config.writeKeys),
     readTokens: new SecretRing(config.readTokens),
     limits,
-    anyOrigin: (o) => [...allowed.values()].some((set) => set.has(o) || set.has("*")),
-    originAllowed: (appId, o) => {
-      const set = allowed.get(appId);
-      return set !== undefined && (set.has(o) || set.has("*"));
-    },
+    anyOrigin: (o) => anyOriginAllowed(allowed, o),
+    originAllowed: (appId, o) => originAllowed(allowed, appId, o),
   };
 }

@@ -1,6 +1,5 @@
 export { enrich, parseUserAgent, truncateIp } from "@reeltime/events";
 export { buildApp, redactUrl } from "./app.ts";
-export { keyId, SecretRing } from "./auth.ts";
 export { cmcdToEvent, decodeCmcdBody, toContract } from "./cmcd.ts";
 export { type IngestConfig, IngestEnv, loadIngestConfig } from "./config.ts";
 export type { AppDeps } from "./context.ts";

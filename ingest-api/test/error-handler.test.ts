@@ -1,7 +1,7 @@
+import { errorHandler } from "@reeltime/http";
 import { ERRORS, type ErrorCode, ReeltimeError, unavailable } from "@reeltime/runtime";
 import Fastify from "fastify";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { errorHandler } from "../src/error-handler.ts";
 import { type Harness, harness, READ_TOKEN, WRITE_KEY } from "./helpers.ts";
 
 /** The statuses the API answered with before the error table existed (ingest-api's old API_ERRORS). */

@@ -8,11 +8,11 @@ import {
   type RequestContext,
   requestRecord,
 } from "@reeltime/events";
+import { sendError } from "@reeltime/http";
 import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { v7 as uuidv7 } from "uuid";
 import type { AppContext } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { type DeadLetterMessage, publishDeadLetters, publishEvents } from "../../publish.ts";
 

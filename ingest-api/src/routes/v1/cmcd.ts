@@ -1,8 +1,8 @@
 import { type EventResult, validateEvent } from "@reeltime/events";
+import { sendError } from "@reeltime/http";
 import type { FastifyPluginAsync } from "fastify";
 import { cmcdToEvent, decodeCmcdBody } from "../../cmcd.ts";
 import type { RoutesOptions } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { acceptValidated } from "./accept.ts";
 import { writerOf } from "./write-guard.ts";
 

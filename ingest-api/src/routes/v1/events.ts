@@ -1,7 +1,7 @@
 import { CLIENT_FAMILIES, requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
+import { sendError } from "@reeltime/http";
 import type { FastifyPluginAsync } from "fastify";
 import type { RoutesOptions } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { publishDeadLetters } from "../../publish.ts";
 import { acceptValidated } from "./accept.ts";

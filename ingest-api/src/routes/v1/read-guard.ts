@@ -1,6 +1,6 @@
+import { sendError } from "@reeltime/http";
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import type { AppContext } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 
 declare module "fastify" {

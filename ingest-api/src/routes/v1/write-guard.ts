@@ -1,7 +1,7 @@
 import { parseUserAgent, type RequestContext, truncateIp } from "@reeltime/events";
+import { sendError } from "@reeltime/http";
 import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from "fastify";
 import type { AppContext } from "../../context.ts";
-import { sendError } from "../../errors.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 
 /** Who is writing, resolved by the write guard: the key's app and id, and the request's context. */
