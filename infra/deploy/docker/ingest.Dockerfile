@@ -17,6 +17,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/processing/package.json packages/processing/
+COPY packages/http/package.json packages/http/
 COPY cli/package.json cli/
 COPY ingest-api/package.json ingest-api/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -26,6 +27,7 @@ COPY packages/events packages/events
 COPY packages/runtime packages/runtime
 COPY packages/connectors packages/connectors
 COPY packages/processing packages/processing
+COPY packages/http packages/http
 COPY cli cli
 COPY ingest-api ingest-api
 COPY tsconfig.base.json ./
