@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import {
   athenaDdl,
   columnValue,
+  DEAD_LETTER_DATA_STREAM,
+  DeadLetterRecord,
   EVENT_TYPES,
   exampleEvent,
   FAMILIES,
@@ -92,6 +94,31 @@ describe("Elasticsearch templates", () => {
     expect(m.video!.properties.title).toMatchObject({ type: "text", fields: { keyword: { type: "keyword" } } });
     expect(m.error!.properties.message).toMatchObject({ type: "text" });
     expect(m.page!.properties.url).toMatchObject({ type: "text" });
+  });
+  it("derives the dead-letter template from DeadLetterRecord: same name, pattern and the fields the indexer and dashboards query", () => {
+    const t = templates[DEAD_LETTER_DATA_STREAM] as {
+      index_patterns: string[];
+      data_stream: object;
+      template: { mappings: { dynamic: string; properties: Record<string, Record<string, unknown>> }; settings: never };
+    };
+    expect(DEAD_LETTER_DATA_STREAM).toBe("reeltime-dead-letter");
+    expect(t.index_patterns).toEqual(["reeltime-dead-letter*"]);
+    expect(t.data_stream).toEqual({});
+    expect(t.template.settings).toMatchObject({ "index.lifecycle.name": "reeltime-events" });
+    const p = t.template.mappings.properties;
+    expect(t.template.mappings.dynamic).toBe("strict");
+    for (const k of ["dead_letter_id", "stage", "reason", "topic", "app_id", "event_id", "event_type"])
+      expect(p[k], k).toMatchObject({ type: "keyword" });
+    expect(p.message).toMatchObject({ type: "text" });
+    expect(p["@timestamp"]).toEqual({ type: "date" });
+    expect(p.replayed_at).toEqual({ type: "date" });
+    // Kept verbatim, never indexed: a hostile payload adds no field and no term.
+    expect(p.payload).toEqual({ type: "object", enabled: false });
+    expect(p.request).toEqual({ type: "object", enabled: false });
+    // received_at is stored as @timestamp; every other field of the record has a mapping, and nothing else does.
+    expect(Object.keys(p).sort()).toEqual(
+      [...Object.keys(DeadLetterRecord.properties).filter((k) => k !== "received_at"), "@timestamp"].sort(),
+    );
   });
 });
 
