@@ -15,8 +15,8 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
+COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
-COPY packages/processing/package.json packages/processing/
 COPY packages/http/package.json packages/http/
 COPY cli/package.json cli/
 COPY ingest-api/package.json ingest-api/
@@ -25,8 +25,8 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM deps AS build
 COPY packages/events packages/events
 COPY packages/runtime packages/runtime
+COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
-COPY packages/processing packages/processing
 COPY packages/http packages/http
 COPY cli cli
 COPY ingest-api ingest-api

@@ -15,6 +15,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
+COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/processing/package.json packages/processing/
 COPY cli/package.json cli/
@@ -25,6 +26,7 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 FROM deps AS build
 COPY packages/events packages/events
 COPY packages/runtime packages/runtime
+COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/processing packages/processing
 COPY cli cli

@@ -1,5 +1,5 @@
+import type { Archive, Bus, QueryEngine, SearchStore } from "@reeltime/ports";
 import { ConnectionEnv, loadEnv, ReeltimeError } from "@reeltime/runtime";
-import type { Archive, Bus, QueryEngine, SearchStore } from "./ports/index.ts";
 
 // Each adapter lives in its own folder and is imported only when its driver is chosen, so a
 // process that runs on the embedded default never loads kafkajs, the AWS SDK or the ES client.

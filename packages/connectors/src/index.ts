@@ -1,7 +1,4 @@
-export { checkKey, checkPrefix } from "./archive/keys.ts";
-export { type PublishDeadLettersOptions, publishDeadLetters } from "./bus/dead-letters.ts";
-export { checkSizes, MAX_MESSAGE_BYTES } from "./bus/limits.ts";
-export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";
+export type * from "@reeltime/ports";
 export {
   boundedPayload,
   jsonPreview,
@@ -9,5 +6,8 @@ export {
   MAX_DEAD_DEPTH,
   MAX_DEAD_NODES,
   type TruncatedPayload,
-} from "./ports/dead-letter.ts";
-export type * from "./ports/index.ts";
+} from "@reeltime/ports";
+export { checkKey, checkPrefix } from "./archive/keys.ts";
+export { type PublishDeadLettersOptions, publishDeadLetters } from "./bus/dead-letters.ts";
+export { checkSizes, MAX_MESSAGE_BYTES } from "./bus/limits.ts";
+export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";

@@ -1,6 +1,6 @@
 import { type DeadLetter, TOPICS } from "@reeltime/events";
+import type { Bus } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import type { Bus } from "../ports/bus.ts";
 
 const encoder = new TextEncoder();
 

@@ -1,5 +1,5 @@
+import type { BusMessage } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import type { BusMessage } from "../ports/bus.ts";
 
 /**
  * The largest message every driver accepts: below Kafka's default `max.message.bytes`

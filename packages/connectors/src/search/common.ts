@@ -1,6 +1,6 @@
 import { type EventType, type Family, familyOf, isEventType } from "@reeltime/events";
+import type { DeadLetter, EventFilter, Rejected, StoredEvent } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import type { DeadLetter, EventFilter, Rejected, StoredEvent } from "../ports/search.ts";
 
 /** The most documents one lastN/search/deadLetters call returns (Elasticsearch's default result window). */
 export const MAX_RESULTS = 10_000;

@@ -1,7 +1,7 @@
 import { type DeadLetter, TOPICS } from "@reeltime/events";
+import type { Bus } from "@reeltime/ports";
 import { describe, expect, it } from "vitest";
 import { publishDeadLetters } from "../../src/bus/dead-letters.ts";
-import type { Bus } from "../../src/ports/bus.ts";
 
 /** A bus that keeps what is published, and can be told never to answer. */
 function recordingBus(hang = false) {

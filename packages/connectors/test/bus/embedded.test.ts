@@ -1,12 +1,12 @@
 import { appendFile, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ConsumedMessage } from "@reeltime/ports";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { busConformance } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { createEmbeddedBus, type EmbeddedBusEnv } from "../../src/bus/embedded/index.ts";
 import { createBus } from "../../src/factory.ts";
-import type { ConsumedMessage } from "../../src/ports/bus.ts";
 
 const root = await mkdtemp(join(tmpdir(), "reeltime-bus-"));
 afterAll(() => rm(root, { recursive: true, force: true }));

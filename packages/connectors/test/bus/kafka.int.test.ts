@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
+import type { Bus, ConsumedMessage } from "@reeltime/ports";
 import { busConformance } from "@reeltime/testkit";
 import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKafkaBus, type KafkaBusEnv } from "../../src/bus/kafka/index.ts";
-import type { Bus, ConsumedMessage } from "../../src/ports/bus.ts";
 import { closedPort } from "./closed-port.ts";
 
 const env = (extra: Partial<KafkaBusEnv> = {}): KafkaBusEnv => ({

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { DeleteTableCommand, DescribeTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import type { CheckpointStore, ConsumedMessage, Lease } from "@reeltime/ports";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DynamoDbCheckpointStore } from "../../src/bus/kinesis/checkpoints-dynamodb.ts";
 import { createCheckpointStore } from "../../src/bus/kinesis/index.ts";
 import { KinesisSubscription } from "../../src/bus/kinesis/subscription.ts";
-import type { CheckpointStore, ConsumedMessage, Lease } from "../../src/ports/bus.ts";
 import { FakeKinesis, startDynalite } from "./lease-harness.ts";
 
 const dyn = await startDynalite();

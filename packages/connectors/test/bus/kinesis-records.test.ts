@@ -2,11 +2,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
+import type { BusMessage } from "@reeltime/ports";
 import { afterAll, describe, expect, it } from "vitest";
 import { FsCheckpointStore } from "../../src/bus/kinesis/checkpoints-fs.ts";
 import { pack, RECORD_LIMIT, unpack } from "../../src/bus/kinesis/framing.ts";
 import { plan, putAll } from "../../src/bus/kinesis/producer.ts";
-import type { BusMessage } from "../../src/ports/bus.ts";
 
 const enc = new TextEncoder();
 const msg = (key: string, value: string, headers?: Record<string, string>): BusMessage => ({

@@ -9,9 +9,8 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
+import type { Archive, QueryResult } from "@reeltime/ports";
 import { mockClient } from "aws-sdk-client-mock";
-import type { Archive } from "../../src/ports/archive.ts";
-import type { QueryResult } from "../../src/ports/query.ts";
 import { placeholders } from "../../src/query/athena/params.ts";
 import { createDuckDbEngine } from "../../src/query/duckdb/index.ts";
 

@@ -9,9 +9,9 @@ import {
   ilmPolicy,
   indexTemplates,
 } from "@reeltime/events";
+import type { StoredEvent } from "@reeltime/ports";
 import { searchConformance } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import type { StoredEvent } from "../../src/ports/search.ts";
 import { createElasticsearchStore } from "../../src/search/elasticsearch/index.ts";
 
 const ES_URL = process.env.REELTIME_ES_URL ?? "http://127.0.0.1:9200";

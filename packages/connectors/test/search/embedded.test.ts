@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exampleEvent } from "@reeltime/events";
+import type { StoredEvent } from "@reeltime/ports";
 import { searchConformance } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import type { StoredEvent } from "../../src/ports/search.ts";
 import { createEmbeddedSearchStore } from "../../src/search/embedded/index.ts";
 
 const root = await mkdtemp(join(tmpdir(), "reeltime-search-"));

@@ -1,9 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
+import type { Archive, Health, ObjectInfo, PutOptions } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { Archive, ObjectInfo, PutOptions } from "../../ports/archive.ts";
-import type { Health } from "../../ports/common.ts";
 import { checkKey, checkPrefix, notFound } from "../keys.ts";
 
 export interface FsArchiveOptions {

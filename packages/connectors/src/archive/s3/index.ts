@@ -9,9 +9,8 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import type { Archive, Health, ObjectInfo, PutOptions } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError } from "@reeltime/runtime";
-import type { Archive, ObjectInfo, PutOptions } from "../../ports/archive.ts";
-import type { Health } from "../../ports/common.ts";
 import { checkKey, checkPrefix, notFound } from "../keys.ts";
 import { isMissing, isPreconditionFailed, s3Failure } from "./errors.ts";
 

@@ -1,6 +1,5 @@
+import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
 import type { ConnectionEnv } from "@reeltime/runtime";
-import type { Bus, BusMessage, ConsumeOptions, Subscription } from "../../ports/bus.ts";
-import type { Health } from "../../ports/common.ts";
 import { checkSizes, MAX_MESSAGE_BYTES, stoppedError } from "../limits.ts";
 import { fsUnavailable, LogStore } from "./store.ts";
 import { EmbeddedSubscription } from "./subscription.ts";

@@ -1,5 +1,5 @@
 import { crc32 } from "node:zlib";
-import type { BusMessage } from "../../ports/bus.ts";
+import type { BusMessage } from "@reeltime/ports";
 
 /**
  * One record in a segment file, little-endian:

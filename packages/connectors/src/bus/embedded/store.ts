@@ -1,7 +1,7 @@
 import { mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { BusMessage } from "@reeltime/ports";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { BusMessage } from "../../ports/bus.ts";
 import { writeFileAtomic } from "./files.ts";
 import { GroupCoordinator } from "./group.ts";
 import { PartitionLog } from "./partition-log.ts";

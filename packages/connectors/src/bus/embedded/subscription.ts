@@ -1,4 +1,4 @@
-import type { ConsumedBatch, ConsumeOptions, PartitionLag, Position, Subscription } from "../../ports/bus.ts";
+import type { ConsumedBatch, ConsumeOptions, PartitionLag, Position, Subscription } from "@reeltime/ports";
 import { backoffMs } from "../backoff.ts";
 import type { GroupCoordinator, GroupMember, PartitionKey } from "./group.ts";
 import type { StoredRecord } from "./record.ts";

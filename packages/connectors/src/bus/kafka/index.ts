@@ -1,8 +1,7 @@
+import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Admin, Producer } from "kafkajs";
 import kafkajs from "kafkajs";
-import type { Bus, BusMessage, ConsumeOptions, Subscription } from "../../ports/bus.ts";
-import type { Health } from "../../ports/common.ts";
 import { withDeadline } from "../backoff.ts";
 import { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "../limits.ts";
 import { createKafka, type KafkaBusEnv } from "./client.ts";

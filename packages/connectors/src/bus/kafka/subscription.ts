@@ -1,4 +1,3 @@
-import type { Admin, Batch, Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
 import type {
   ConsumedBatch,
   ConsumedMessage,
@@ -7,7 +6,8 @@ import type {
   PartitionRef,
   Position,
   Subscription,
-} from "../../ports/bus.ts";
+} from "@reeltime/ports";
+import type { Admin, Batch, Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
 import { backoffMs, sleep } from "../backoff.ts";
 import { kafkaError } from "./errors.ts";
 

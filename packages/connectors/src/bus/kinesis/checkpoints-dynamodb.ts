@@ -9,8 +9,8 @@ import {
   QueryCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import type { CheckpointStore, Lease } from "@reeltime/ports";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { CheckpointStore, Lease } from "../../ports/bus.ts";
 import { sleep } from "../backoff.ts";
 
 /** KCL's checkpoint labels: nothing processed yet, and a closed shard read to its end. */

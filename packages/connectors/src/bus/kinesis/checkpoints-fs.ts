@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import type { CheckpointStore, Lease } from "../../ports/bus.ts";
+import type { CheckpointStore, Lease } from "@reeltime/ports";
 import { sleep } from "../backoff.ts";
 import { writeFileAtomic } from "../embedded/files.ts";
 

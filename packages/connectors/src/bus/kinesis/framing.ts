@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { BusMessage } from "../../ports/bus.ts";
+import type { BusMessage } from "@reeltime/ports";
 
 /**
  * Several messages with the same key packed into one Kinesis record, little-endian:

@@ -4,8 +4,7 @@ import {
   type KinesisClient,
   ListStreamsCommand,
 } from "@aws-sdk/client-kinesis";
-import type { Bus, BusMessage, CheckpointStore, ConsumeOptions, Subscription } from "../../ports/bus.ts";
-import type { Health } from "../../ports/common.ts";
+import type { Bus, BusMessage, CheckpointStore, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
 import { backoffMs, sleep, withDeadline } from "../backoff.ts";
 import { checkSizes, MAX_MESSAGE_BYTES, stoppedError } from "../limits.ts";
 import { FsCheckpointStore } from "./checkpoints-fs.ts";

@@ -1,6 +1,6 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
+import type { BusMessage } from "@reeltime/ports";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { BusMessage } from "../../ports/bus.ts";
 import { backoffMs, sleep } from "../backoff.ts";
 import { isFinal, kinesisError } from "./client.ts";
 import { pack } from "./framing.ts";

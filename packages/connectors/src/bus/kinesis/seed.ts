@@ -1,5 +1,5 @@
 import { ListShardsCommand, PutRecordCommand } from "@aws-sdk/client-kinesis";
-import type { CheckpointStore } from "../../ports/bus.ts";
+import type { CheckpointStore } from "@reeltime/ports";
 import { createKinesisClient, type KinesisBusEnv } from "./client.ts";
 
 /**

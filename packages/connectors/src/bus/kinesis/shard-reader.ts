@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
-import type { ConsumedBatch, ConsumedMessage, ConsumeOptions } from "../../ports/bus.ts";
+import type { ConsumedBatch, ConsumedMessage, ConsumeOptions } from "@reeltime/ports";
 import { backoffMs, sleep } from "../backoff.ts";
 import { unpack } from "./framing.ts";
 import { compareOffsets, formatOffset, isAfter, type KinesisOffset, parseOffset } from "./offsets.ts";

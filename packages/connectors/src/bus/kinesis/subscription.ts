@@ -9,7 +9,7 @@ import type {
   PartitionRef,
   Position,
   Subscription,
-} from "../../ports/bus.ts";
+} from "@reeltime/ports";
 import { kinesisError } from "./client.ts";
 import { isAfter } from "./offsets.ts";
 import { ShardReader } from "./shard-reader.ts";

@@ -9,9 +9,8 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
+import type { Health, QueryEngine, QueryResult, SqlValue } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { Health } from "../../ports/common.ts";
-import type { QueryEngine, QueryResult, SqlValue } from "../../ports/query.ts";
 import { queryCancelled, queryFailed } from "../errors.ts";
 import { athenaLiteral, placeholders } from "./params.ts";
 import { athenaRows } from "./results.ts";

@@ -1,4 +1,4 @@
-import type { SqlValue } from "../../ports/query.ts";
+import type { SqlValue } from "@reeltime/ports";
 import { queryFailed } from "../errors.ts";
 
 /**

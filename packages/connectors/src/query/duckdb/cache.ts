@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { dirname, join, relative, sep } from "node:path";
-import type { Archive, ObjectInfo } from "../../ports/archive.ts";
+import type { Archive, ObjectInfo } from "@reeltime/ports";
 import { inLayout, type Table } from "./tables.ts";
 
 /**

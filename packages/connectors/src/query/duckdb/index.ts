@@ -6,10 +6,8 @@ import {
   type DuckDBValue,
   timestampValue,
 } from "@duckdb/node-api";
+import type { Archive, Health, QueryEngine, QueryResult, SqlValue } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { Archive } from "../../ports/archive.ts";
-import type { Health } from "../../ports/common.ts";
-import type { QueryEngine, QueryResult, SqlValue } from "../../ports/query.ts";
 import { integer, queryCancelled, queryFailed } from "../errors.ts";
 import { ParquetCache } from "./cache.ts";
 import { contractTables, literal, scan, type Table, viewSql } from "./tables.ts";

@@ -1,6 +1,6 @@
 import type { Client } from "@elastic/elasticsearch";
+import type { Rejected } from "@reeltime/ports";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import type { Rejected } from "../../ports/search.ts";
 import { backoff, isTransientStatus, type Tuning, withRetry } from "./client.ts";
 
 /** One document for _bulk: `create` (data streams, 409 = already there) or `index` (upsert by id). */

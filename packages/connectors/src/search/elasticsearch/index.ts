@@ -1,4 +1,4 @@
-import type { SearchStore } from "../../ports/search.ts";
+import type { SearchStore } from "@reeltime/ports";
 import { DEFAULTS, type ElasticsearchStoreOptions, type EsEnv, makeClient } from "./client.ts";
 import { ElasticsearchSearchStore } from "./store.ts";
 

@@ -1,4 +1,4 @@
-import type { DeadLetterFilter, EventFilter } from "../../ports/search.ts";
+import type { DeadLetterFilter, EventFilter } from "@reeltime/ports";
 import { SEARCH_FIELDS, TERM_FIELDS } from "../common.ts";
 
 type Query = Record<string, unknown>;

@@ -9,18 +9,18 @@ import {
   RECORD_INDEX,
   type ViewRecord,
 } from "@reeltime/events";
-import { ReeltimeError } from "@reeltime/runtime";
-import type { Health } from "../../ports/common.ts";
 import type {
   DeadLetter,
   DeadLetterFilter,
   EventFilter,
+  Health,
   IndexResult,
   Rejected,
   SearchHit,
   SearchStore,
   StoredEvent,
-} from "../../ports/search.ts";
+} from "@reeltime/ports";
+import { ReeltimeError } from "@reeltime/runtime";
 import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
 import { type BulkItem, bulkWrite } from "./bulk.ts";
 import { describeError, statusOf, type Tuning, withRetry } from "./client.ts";

@@ -1,4 +1,4 @@
-import type { DeadLetter, DeadLetterFilter, EventFilter, StoredEvent } from "../../ports/search.ts";
+import type { DeadLetter, DeadLetterFilter, EventFilter, StoredEvent } from "@reeltime/ports";
 import { TERM_FIELDS } from "../common.ts";
 
 function at(doc: unknown, path: string): unknown {

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
+import type { SearchStore } from "@reeltime/ports";
 import type { ConnectionEnv } from "@reeltime/runtime";
-import type { SearchStore } from "../../ports/search.ts";
 import { EmbeddedSearchStore } from "./store.ts";
 
 /** The embedded SearchStore, keeping its files in `<REELTIME_DATA_DIR>/search`. */

@@ -1,18 +1,18 @@
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
 import type { JobRecord, ViewRecord } from "@reeltime/events";
-import { ReeltimeError } from "@reeltime/runtime";
-import type { Health } from "../../ports/common.ts";
 import type {
   DeadLetter,
   DeadLetterFilter,
   EventFilter,
+  Health,
   IndexResult,
   Rejected,
   SearchHit,
   SearchStore,
   StoredEvent,
-} from "../../ports/search.ts";
+} from "@reeltime/ports";
+import { ReeltimeError } from "@reeltime/runtime";
 import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
 import { deadLetterMatcher, eventMatcher } from "./filter.ts";
 import { NdjsonLog } from "./log.ts";

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { exampleEvent } from "@reeltime/events";
+import type { SearchStore, StoredEvent } from "@reeltime/ports";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { SearchStore, StoredEvent } from "../../../src/ports/search.ts";
 import { createElasticsearchStore } from "../../../src/search/elasticsearch/index.ts";
 
 /** A stand-in for Elasticsearch's HTTP API that scripts _bulk answers, to provoke 429/5xx on demand. */
