@@ -28,6 +28,8 @@ const USAGE_BEFORE = new Set([
 const USAGE_SINCE = new Set([
   // An operator ran a command in an image that leaves its workspace out: fix the invocation.
   "REELTIME_ERR_NOT_INSTALLED",
+  // A webhook URL that is not http(s) or points at a non-public address: the operator registers another URL.
+  "REELTIME_ERR_WEBHOOK_TARGET",
 ]);
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

@@ -41,6 +41,9 @@ export const ERRORS = {
   REELTIME_ERR_NOT_FOUND: { status: 404, retryable: false, exit: "failure", meaning: "no such route, file or archive object" },
   REELTIME_ERR_INTERNAL: { status: 500, retryable: false, exit: "failure", meaning: "unexpected error; it has been logged" },
 
+  // The notifier's endpoint registry.
+  REELTIME_ERR_WEBHOOK_TARGET: { status: 400, retryable: false, exit: "usage", meaning: "a webhook URL is not http(s), or points at a loopback, private, link-local or otherwise non-public address (refused in production)" },
+
   // Backing services (ports and their adapters).
   REELTIME_ERR_BUS_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "events could not be stored right now; retry the batch" },
   REELTIME_ERR_BUS_MESSAGE_TOO_LARGE: { status: 413, retryable: false, exit: "failure", meaning: "a message exceeds the bus's size limit" },
