@@ -7,7 +7,7 @@ const body = JSON.stringify({ id: "ntf_1", type: "video.ready", data: { video_id
 const now = 1_800_000_000;
 
 describe("webhook signatures", () => {
-  it("signs HMAC-SHA256 over timestamp \".\" body with the endpoint's secret, as computed here independently", () => {
+  it("signs HMAC-SHA256 over the timestamp, a dot and the body with the endpoint's secret, as computed here independently", () => {
     const headers = signWebhook(secret, "ntf_1", now, body);
     // Written out by hand, as a receiver in any language would compute it.
     const mac = createHmac("sha256", Buffer.from(secret, "utf8"));
