@@ -41,6 +41,13 @@ export const ERRORS = {
   REELTIME_ERR_NOT_FOUND: { status: 404, retryable: false, exit: "failure", meaning: "no such route, file or archive object" },
   REELTIME_ERR_INTERNAL: { status: 500, retryable: false, exit: "failure", meaning: "unexpected error; it has been logged" },
 
+  // The upload API: refusals before any byte is stored, and on completion.
+  REELTIME_ERR_UPLOAD_TOO_LARGE: { status: 413, retryable: false, exit: "failure", meaning: "the announced upload is larger than the upload size limit" },
+  REELTIME_ERR_UPLOAD_TYPE: { status: 415, retryable: false, exit: "failure", meaning: "the upload's content type is not an allowed video type" },
+  REELTIME_ERR_QUOTA: { status: 429, retryable: true, exit: "failure", meaning: "the app has used its upload quota for the day; retry after midnight UTC" },
+  REELTIME_ERR_CHECKSUM: { status: 422, retryable: false, exit: "failure", meaning: "the stored object is not the one announced (SHA-256 or size); it was deleted, upload it again" },
+  REELTIME_ERR_UPLOAD_STATE: { status: 409, retryable: false, exit: "failure", meaning: "the upload was aborted (refused on completion, or expired) and can be neither resumed nor completed; start a new upload" },
+
   // The notifier's endpoint registry.
   REELTIME_ERR_WEBHOOK_TARGET: { status: 400, retryable: false, exit: "usage", meaning: "a webhook URL is not http(s), or points at a loopback, private, link-local or otherwise non-public address (refused in production)" },
 

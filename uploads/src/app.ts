@@ -1,0 +1,193 @@
+import cors from "@fastify/cors";
+import type { Bus } from "@reeltime/connectors";
+import {
+  anyOriginAllowed,
+  clientErrorResponse,
+  errorHandler,
+  originAllowed,
+  SecretRing,
+  sendError,
+} from "@reeltime/http";
+import { createLogger, type Logger, ReeltimeError } from "@reeltime/runtime";
+import { type Static, Type } from "@sinclair/typebox";
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import type { UploadsConfig } from "./config.ts";
+import type { UploadsBucket } from "./s3.ts";
+import { secondsToMidnight, UploadService } from "./service.ts";
+import type { UploadSessions } from "./store.ts";
+
+/** What `buildUploadsApp` is given: the settings and the started bus, store and bucket. */
+export interface UploadsDeps {
+  config: UploadsConfig;
+  bus: Bus;
+  store: UploadSessions;
+  bucket: UploadsBucket;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$" });
+
+/** The body of `POST /v1/uploads`. */
+export const CreateBody = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 255 }),
+    content_type: Type.String({ minLength: 1, maxLength: 128 }),
+    bytes: Type.Integer({ minimum: 1 }),
+    sha256: Type.String({ pattern: "^[A-Za-z0-9+/]{43}=$", description: "base64 SHA-256 of the whole file" }),
+    title: Type.Optional(Type.String({ maxLength: 256 })),
+    owner: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Optional(Id),
+          email: Type.Optional(Type.String({ pattern: "^[^@\\s]+@[^@\\s]+$", maxLength: 254 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    part_bytes: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/** The body of `POST /v1/uploads/:id/complete`: each part's number and the ETag S3 answered its PUT with. */
+export const CompleteBody = Type.Object(
+  {
+    parts: Type.Array(
+      Type.Object(
+        {
+          number: Type.Integer({ minimum: 1, maximum: 10_000 }),
+          etag: Type.String({ minLength: 1, maxLength: 128 }),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const checkCreate = TypeCompiler.Compile(CreateBody);
+const checkComplete = TypeCompiler.Compile(CompleteBody);
+
+function parsed<T>(
+  check: { Check(v: unknown): v is T; Errors(v: unknown): Iterable<{ path: string; message: string }> },
+  body: unknown,
+): T {
+  if (check.Check(body)) return body;
+  const first = [...check.Errors(body)].slice(0, 3);
+  throw new ReeltimeError(
+    "REELTIME_ERR_BODY",
+    `the body is not valid: ${first.map((e) => `${e.path || "/"} ${e.message}`).join("; ")}`,
+  );
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The write key's app, set by the upload routes' guard. */
+    uploader: string | null;
+  }
+}
+
+/** Builds the upload API without listening, so tests can `inject`. */
+export async function buildUploadsApp(deps: UploadsDeps): Promise<FastifyInstance> {
+  const { config } = deps;
+  const env = config.env;
+  const logger = deps.logger ?? createLogger("uploads");
+  const keys = new SecretRing(config.writeKeys);
+  const allowed = config.corsOrigins;
+  const service = new UploadService({ ...deps, logger });
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: env.REELTIME_BODY_LIMIT_BYTES,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    clientErrorHandler: (err, socket) => {
+      const response = clientErrorResponse(err as Error & { code?: string });
+      if (response && socket.writable) socket.end(response);
+      else socket.destroy();
+    },
+  });
+  app.setErrorHandler(errorHandler({ bodyLimitBytes: env.REELTIME_BODY_LIMIT_BYTES }));
+  app.setNotFoundHandler((req, reply) =>
+    sendError(reply, "REELTIME_ERR_NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`),
+  );
+  app.decorateRequest("uploader", null);
+
+  // A preflight from an origin no app allows: a 403 naming the origin and the setting.
+  app.addHook("onRequest", async (req, reply) => {
+    const origin = req.headers.origin;
+    if (req.method !== "OPTIONS" || origin === undefined || req.headers["access-control-request-method"] === undefined)
+      return;
+    if (anyOriginAllowed(allowed, origin)) return;
+    return sendError(
+      reply,
+      "REELTIME_ERR_CORS",
+      `origin ${origin.slice(0, 200)} is not allowed by any app; add it to REELTIME_CORS_ORIGINS as app=${origin.slice(0, 200)}`,
+    );
+  });
+  await app.register(cors, {
+    origin: (origin, cb) => cb(null, origin === undefined ? false : anyOriginAllowed(allowed, origin)),
+    methods: ["GET", "POST", "OPTIONS"],
+    allowedHeaders: ["content-type", "x-reeltime-key"],
+    exposedHeaders: ["retry-after"],
+    maxAge: 600,
+  });
+  app.addHook("onResponse", async (req, reply) => {
+    req.log.info(
+      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      "request",
+    );
+  });
+
+  await app.register(
+    async (api) => {
+      // The write key (header x-reeltime-key, as for ingest) names the app; its CORS allowlist applies.
+      api.addHook("onRequest", async (req, reply) => {
+        const header = req.headers["x-reeltime-key"];
+        const key = Array.isArray(header) ? header[0] : header;
+        const auth = keys.resolve(key);
+        if (!auth)
+          return sendError(
+            reply,
+            "REELTIME_ERR_AUTH",
+            key
+              ? "the write key is not valid; check the key configured for this app"
+              : "no write key: send it in the x-reeltime-key header",
+          );
+        const origin = req.headers.origin;
+        if (origin !== undefined && !originAllowed(allowed, auth.app, origin))
+          return sendError(
+            reply,
+            "REELTIME_ERR_CORS",
+            `origin ${origin.slice(0, 200)} is not allowed for app "${auth.app}"; add it to REELTIME_CORS_ORIGINS`,
+          );
+        req.uploader = auth.app;
+      });
+      const appOf = (req: FastifyRequest): string => {
+        if (req.uploader === null) throw new Error(`${req.url}: an upload route is not behind the key guard`);
+        return req.uploader;
+      };
+
+      api.post("/uploads", async (req, reply) => {
+        const body = parsed<Static<typeof CreateBody>>(checkCreate, req.body);
+        try {
+          return reply.code(201).send(await service.create(appOf(req), body));
+        } catch (err) {
+          if (err instanceof ReeltimeError && err.code === "REELTIME_ERR_QUOTA")
+            return sendError(reply, err.code, err.message, { retryAfterSeconds: secondsToMidnight(new Date()) });
+          throw err;
+        }
+      });
+      api.get<{ Params: { id: string } }>("/uploads/:id", async (req) => service.status(appOf(req), req.params.id));
+      api.post<{ Params: { id: string } }>("/uploads/:id/complete", async (req) => {
+        const body = parsed<Static<typeof CompleteBody>>(checkComplete, req.body);
+        return service.complete(appOf(req), req.params.id, body.parts);
+      });
+    },
+    { prefix: "/v1" },
+  );
+  app.get("/healthz", async () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,41 @@
+import { S3Client } from "@aws-sdk/client-s3";
+import { createBus } from "@reeltime/connectors";
+import { s3ClientConfig } from "@reeltime/connectors/s3";
+import { ALL_TOPICS } from "@reeltime/events";
+import { ConnectionEnv, createLogger, listenError, loadEnv, onShutdown } from "@reeltime/runtime";
+import { buildUploadsApp } from "./app.ts";
+import { loadUploadsConfig, type UploadsConfig } from "./config.ts";
+import { openUploadsDatabase } from "./database.ts";
+import { UploadsBucket } from "./s3.ts";
+import { UploadStore } from "./store.ts";
+
+/** Starts the upload API: bus, database (migrated), uploads bucket; stops cleanly on SIGTERM. */
+export async function startUploads(opts: { config?: UploadsConfig; env?: NodeJS.ProcessEnv } = {}) {
+  const source = opts.env ?? process.env;
+  const config = opts.config ?? loadUploadsConfig(source);
+  const connections = loadEnv(ConnectionEnv, source);
+  const logger = createLogger("uploads");
+  const db = await openUploadsDatabase(source);
+  const bus = await createBus(connections);
+  await bus.start();
+  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: connections.REELTIME_PARTITIONS })));
+  const s3 = new S3Client(s3ClientConfig(connections));
+  const bucket = new UploadsBucket(s3, config.env.REELTIME_UPLOAD_BUCKET, config.env.REELTIME_UPLOAD_URL_SECONDS);
+  const app = await buildUploadsApp({ config, bus, store: new UploadStore(db), bucket, logger });
+  const close = async () => {
+    await app.close();
+    await bus.shutdown();
+    s3.destroy();
+    await db.close();
+  };
+  let address: string;
+  try {
+    address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
+  } catch (err) {
+    await close();
+    throw listenError(err, { host: config.env.HOST, port: config.env.PORT, setting: "PORT" });
+  }
+  logger.info({ address, bus: bus.driver, bucket: bucket.bucket }, "upload API listening");
+  onShutdown(logger, close);
+  return { app, address, close };
+}
