@@ -85,6 +85,13 @@ export const ConnectionEnv = Type.Object({
   REELTIME_ATHENA_DATABASE: Str("reeltime", "Glue/Athena database"),
   REELTIME_ATHENA_WORKGROUP: Str("reeltime", "Athena workgroup (holds the bytes-scanned cap)"),
   REELTIME_ATHENA_OUTPUT: OptStr("s3:// location for Athena query results, when the workgroup does not set one"),
+  REELTIME_PG_URL: Type.Optional(
+    Type.String({
+      pattern: "^(postgres|postgresql|memory)://",
+      description:
+        "PostgreSQL URL for the catalogue, uploads and notifier (postgres://user:pass@host:5432/db; never logged); unset: PGlite in-process under REELTIME_DATA_DIR/pglite; memory:// for an in-memory PGlite (tests)",
+    }),
+  ),
 });
 export type ConnectionEnv = Static<typeof ConnectionEnv>;
 
@@ -96,6 +103,7 @@ export const SECRET_VARS = new Set([
   "AWS_SECRET_ACCESS_KEY",
   "AWS_SESSION_TOKEN",
   "REELTIME_REDIS_URL",
+  "REELTIME_PG_URL",
 ]);
 
 function coerce(schema: TSchema, raw: string): unknown {

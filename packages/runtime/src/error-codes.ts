@@ -74,6 +74,7 @@ export const ERRORS = {
   REELTIME_ERR_QUERY_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "the query engine or its storage is unreachable; retry later" },
   REELTIME_ERR_QUERY_CANCELLED: { status: 499, retryable: false, exit: "failure", meaning: "the query was cancelled" },
   REELTIME_ERR_QUERY_COST: { status: 400, retryable: false, exit: "usage", meaning: "the query would scan more than the cost guard allows; filter on dt" },
+  REELTIME_ERR_DATABASE_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "the database (PostgreSQL) is unreachable or refusing connections; retry shortly" },
   REELTIME_ERR_CONFIG: { status: 500, retryable: false, exit: "usage", meaning: "a setting is missing or not valid" },
   REELTIME_ERR_NOT_INSTALLED: { status: 500, retryable: false, exit: "usage", meaning: "the command needs a workspace this installation leaves out (each image holds only its role's)" },
 
