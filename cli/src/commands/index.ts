@@ -10,6 +10,7 @@ import { registerIngest } from "./ingest.ts";
 import { registerPipeline } from "./pipeline.ts";
 import { registerProcess } from "./process.ts";
 import { registerTranscode } from "./transcode.ts";
+import { registerUploads } from "./uploads.ts";
 
 /** Every subcommand of `reeltime`. Each module registers itself and imports heavy code lazily. */
 export function registerCommands(program: Command): void {
@@ -19,6 +20,7 @@ export function registerCommands(program: Command): void {
   registerInfra(program);
   registerDev(program);
   registerIngest(program);
+  registerUploads(program);
   registerTranscode(program);
   registerPipeline(program);
   registerProcess(program);
