@@ -10,6 +10,7 @@ import { lastN } from "./benchmarks/last-n.ts";
 import { playerSdk } from "./benchmarks/player-sdk.ts";
 import { producer } from "./benchmarks/producer.ts";
 import { sessionizer } from "./benchmarks/sessionizer.ts";
+import { uploadToReady } from "./benchmarks/upload-to-ready.ts";
 import { type BenchOptions, DEFAULTS } from "./options.ts";
 import { OUT_DIR, type Result, writeResult } from "./report.ts";
 
@@ -23,13 +24,15 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Result>> = {
   embedded,
   "player-sdk": playerSdk,
   sessionizer,
+  "upload-to-ready": uploadToReady,
 };
 
 const HELP = `npm run bench [NAME ...] [options]
 
 Runs reeltime side by side with a baseline and writes bench/out/<name>.json and .md.
 Names: ${Object.keys(BENCHMARKS).join(", ")} (default: all). Needs \`npx reeltime infra up\`
-for ingest, producer, indexing, freshness and last-n.
+for ingest, producer, indexing, freshness and last-n; upload-to-ready needs ffmpeg
+(--events sets its clip's seconds, default 60).
 
   --duration S     seconds per side per round for load runs (default ${DEFAULTS.duration})
   --rounds N       alternating reeltime/baseline rounds (default ${DEFAULTS.rounds})

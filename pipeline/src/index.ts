@@ -4,4 +4,6 @@ export { transcodeCommand } from "./cli/transcode.ts";
 export { watchCommand } from "./cli/watch.ts";
 export { enqueueUploads, startWorkerService } from "./cli/worker.ts";
 export { probe } from "./ffmpeg/probe.ts";
+export { DEFAULT_LADDER } from "./ladder.ts";
 export { TranscodePipeline, videoIdFromName } from "./pipeline.ts";
+export { TranscodeWorker } from "./worker/worker.ts";
