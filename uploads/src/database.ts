@@ -1,23 +1,17 @@
-import { ReeltimeError } from "@reeltime/runtime";
-import { MIGRATIONS_OWNER, type Sql, UPLOAD_MIGRATIONS } from "./store.ts";
-
-type DatabaseModule = {
-  openDatabase?: (env: NodeJS.ProcessEnv) => Promise<Sql & { close(): Promise<void> }>;
-  migrate?: (db: unknown, owner: string, migrations: typeof UPLOAD_MIGRATIONS) => Promise<unknown>;
-};
+import { type Database, migrate, openDatabase } from "@reeltime/database";
+import { MIGRATIONS_OWNER, UPLOAD_MIGRATIONS } from "./store.ts";
 
 /**
  * The upload API's database (@reeltime/database: PGlite under REELTIME_DATA_DIR by default,
- * PostgreSQL by REELTIME_PG_URL), its migrations applied.
+ * PostgreSQL by REELTIME_PG_URL), its migrations applied (owner "uploads").
  */
-export async function openUploadsDatabase(env: NodeJS.ProcessEnv): Promise<Sql & { close(): Promise<void> }> {
-  const mod = (await import("@reeltime/database")) as DatabaseModule;
-  if (!mod.openDatabase || !mod.migrate)
-    throw new ReeltimeError(
-      "REELTIME_ERR_NOT_INSTALLED",
-      "@reeltime/database has no openDatabase/migrate yet (issue 24): the upload API needs it for its sessions",
-    );
-  const db = await mod.openDatabase(env);
-  await mod.migrate(db, MIGRATIONS_OWNER, UPLOAD_MIGRATIONS);
+export async function openUploadsDatabase(env: NodeJS.ProcessEnv): Promise<Database> {
+  const db = await openDatabase(env);
+  try {
+    await migrate(db, MIGRATIONS_OWNER, UPLOAD_MIGRATIONS);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
   return db;
 }

@@ -1,18 +1,18 @@
+import type { Database, Migration } from "@reeltime/database";
+
 /**
  * Upload sessions and per-app daily quotas in PostgreSQL (PGlite by default), through the
  * `Database` of @reeltime/database: SQL text with bound parameters only, never a value spliced in.
  */
 
 /** What the store needs of a database: one query with bound parameters. */
-export interface Sql {
-  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: T[] }>;
-}
+export type Sql = Pick<Database, "query">;
 
 /** The migrations owner of the upload API's tables. */
 export const MIGRATIONS_OWNER = "uploads";
 
 /** The upload API's schema, in order; applied once each by `migrate(db, "uploads", UPLOAD_MIGRATIONS)`. */
-export const UPLOAD_MIGRATIONS = [
+export const UPLOAD_MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: "upload sessions and daily quotas",
@@ -49,7 +49,7 @@ CREATE TABLE upload_quota (
   PRIMARY KEY (app_id, day)
 );`,
   },
-] as const;
+];
 
 export type UploadState = "created" | "completed" | "aborted";
 

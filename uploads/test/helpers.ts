@@ -83,6 +83,8 @@ export interface Harness {
   s3: ReturnType<typeof mockS3>;
   bus: RecordingBus;
   sessions: MemorySessions;
+  /** what the app stores sessions in: `sessions`, or the store given */
+  store: UploadSessions;
   /** the pinned clock */
   now: Date;
   close(): Promise<void>;
@@ -91,7 +93,7 @@ export interface Harness {
 const mockS3 = (client: S3Client) => mockClient(client);
 
 /** The upload API over a fake S3 (aws-sdk-client-mock), a recording bus and in-memory sessions. */
-export async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
+export async function harness(env: NodeJS.ProcessEnv = {}, store?: UploadSessions): Promise<Harness> {
   const config = loadUploadsConfig({
     REELTIME_WRITE_KEYS: `shop:${WRITE_KEY},tv:${OTHER_KEY}`,
     REELTIME_CORS_ORIGINS: `shop=${ORIGIN}`,
@@ -112,7 +114,7 @@ export async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
   const app = await buildUploadsApp({
     config,
     bus,
-    store: sessions,
+    store: store ?? sessions,
     bucket: new UploadsBucket(client, BUCKET, 900),
     logger: createLogger("uploads-test", { level: process.env.UPLOADS_TEST_LOG ?? "silent" }),
     now: () => h.now,
@@ -122,6 +124,7 @@ export async function harness(env: NodeJS.ProcessEnv = {}): Promise<Harness> {
     s3,
     bus,
     sessions,
+    store: store ?? sessions,
     close: async () => {
       await app.close();
       s3.restore();
