@@ -1,2 +1,11 @@
-// @reeltime/catalogue: work in progress (issue 24).
-export {};
+// What other workspaces import from the catalogue, nothing more.
+export { MIGRATIONS, OWNER } from "./migrations.ts";
+export { type CatalogueRoutesOptions, catalogueRoutes, MAX_LIMIT } from "./routes.ts";
+export { type CatalogueRow, getVideo } from "./store.ts";
+export {
+  type CatalogueDeps,
+  CatalogueUpdater,
+  catalogueUpdater,
+  migrateCatalogue,
+  type VideoIndex,
+} from "./updater.ts";
