@@ -151,7 +151,7 @@ describe("the catalogue reducer", () => {
   });
 
   it("keeps nothing for an event without an app or a video", () => {
-    const noApp = { ...makeEvent({ type: "job.created", n: 1, minute: 0, video: "v1" }), app_id: undefined };
+    const { app_id: _app, ...noApp } = makeEvent({ type: "job.created", n: 1, minute: 0, video: "v1" });
     const noVideo = { ...makeEvent({ type: "job.created", n: 2, minute: 0, video: "v1" }), video: undefined };
     expect(stateOf(noApp as CatalogueEvent)).toBeUndefined();
     expect(stateOf(noVideo as unknown as CatalogueEvent)).toBeUndefined();
