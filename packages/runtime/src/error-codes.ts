@@ -50,6 +50,7 @@ export const ERRORS = {
 
   // The notifier's endpoint registry.
   REELTIME_ERR_WEBHOOK_TARGET: { status: 400, retryable: false, exit: "usage", meaning: "a webhook URL is not http(s), or points at a loopback, private, link-local or otherwise non-public address (refused in production)" },
+  REELTIME_ERR_WEBHOOK_LIMIT: { status: 409, retryable: false, exit: "failure", meaning: "the app has as many webhook endpoints as it may register; delete one first" },
 
   // Backing services (ports and their adapters).
   REELTIME_ERR_BUS_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "events could not be stored right now; retry the batch" },
