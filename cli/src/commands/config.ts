@@ -2,15 +2,17 @@ import type { Command } from "commander";
 
 /** Every setting reeltime reads, by role, as a markdown table (the README's reference is this output). */
 export async function settingsMarkdown(): Promise<string> {
-  const [{ ConnectionEnv, describeEnv }, { IngestEnv }, { ProcessorEnv }] = await Promise.all([
+  const [{ ConnectionEnv, describeEnv }, { IngestEnv }, { ProcessorEnv }, { UploadsEnv }] = await Promise.all([
     import("@reeltime/runtime"),
     import("@reeltime/ingest-api"),
     import("@reeltime/stream-processors"),
+    import("@reeltime/uploads"),
   ]);
   const sections: [string, Parameters<typeof describeEnv>[0]][] = [
     ["Connections (every role)", ConnectionEnv],
     ["Ingest API (`reeltime ingest`)", IngestEnv],
     ["Stream processors (`reeltime process`)", ProcessorEnv],
+    ["Upload API (`reeltime uploads`)", UploadsEnv],
   ];
   const out: string[] = [];
   for (const [title, schema] of sections) {
