@@ -16,7 +16,8 @@ export function databaseSuite(kind: Database["kind"], open: () => Promise<Databa
     beforeAll(async () => {
       db = await open();
       await db.query(`CREATE TABLE ${table} (id integer PRIMARY KEY, label text, n bigint, doc jsonb)`);
-    });
+      // PGlite compiles its WebAssembly first: seconds on a busy machine.
+    }, 120_000);
     afterAll(async () => {
       await db.query(`DROP TABLE IF EXISTS ${table}`);
       await db.close();
