@@ -1,3 +1,3 @@
-export { buildUploadsApp, type UploadsDeps } from "./app.ts";
-export { DEFAULT_UPLOAD_TYPES, loadUploadsConfig, type UploadsConfig, UploadsEnv } from "./config.ts";
+// What other workspaces import from the upload API, nothing more: the CLI's command and settings.
+export { UploadsEnv } from "./config.ts";
 export { startUploads } from "./server.ts";
