@@ -183,10 +183,15 @@ export class DeliveryLoop {
         timeoutMs: this.#o.timeoutMs,
         resolver: this.#o.resolver,
       });
-      ({ status, errorCode, errorMessage, remote } = r);
-      if (status >= 200 && status < 300) errorCode = undefined;
-      else if (status > 0) {
-        errorCode = "http_status";
+      ({ status, remote } = r);
+      if (r.errorCode === "REELTIME_ERR_WEBHOOK_TARGET") {
+        errorCode = r.errorCode;
+        errorMessage = r.errorMessage;
+      } else if (status === 0) {
+        errorCode = "REELTIME_ERR_WEBHOOK_UNREACHABLE";
+        errorMessage = `${r.errorCode ?? "error"}: ${r.errorMessage ?? "no answer"}`;
+      } else if (status < 200 || status >= 300) {
+        errorCode = "REELTIME_ERR_WEBHOOK_STATUS";
         errorMessage = `the endpoint answered ${status}`;
       }
     } else {
@@ -210,8 +215,11 @@ export class DeliveryLoop {
           reason: payload.data?.error?.message,
         }),
       );
-      ({ status, errorCode, errorMessage } = r);
-      if (!errorCode && (status < 200 || status >= 400)) errorCode = "smtp_status";
+      status = r.status;
+      if (r.errorCode || status < 200 || status >= 400) {
+        errorCode = "REELTIME_ERR_SMTP";
+        errorMessage = `${r.errorCode ?? "reply"}: ${r.errorMessage ?? `the SMTP server answered ${status}`}`;
+      }
     }
     const latency = Math.round(performance.now() - t0);
     const ok = errorCode === undefined;

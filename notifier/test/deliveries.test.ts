@@ -95,7 +95,13 @@ describe("webhooks", () => {
       [4, "sent", 200],
     ]);
     for (const a of log4) expect(a.latency_ms).toBeGreaterThanOrEqual(0);
-    for (const a of log4.slice(0, 3)) expect(a.next_attempt_at).toBeGreaterThanOrEqual(a.at);
+    for (const a of log4.slice(0, 3)) {
+      expect(a.next_attempt_at).toBeGreaterThanOrEqual(a.at);
+      expect(a).toMatchObject({
+        error_code: "REELTIME_ERR_WEBHOOK_STATUS",
+        error_message: "the endpoint answered 500",
+      });
+    }
 
     // Each attempt is a notification.* event of the contract.
     const events = await readTopic<NotificationEvent>(bus, TOPICS.notification, (all) => all.length >= 4);

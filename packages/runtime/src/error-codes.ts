@@ -51,6 +51,10 @@ export const ERRORS = {
   // The notifier's endpoint registry.
   REELTIME_ERR_WEBHOOK_TARGET: { status: 400, retryable: false, exit: "usage", meaning: "a webhook URL is not http(s), or points at a loopback, private, link-local or otherwise non-public address (refused in production)" },
   REELTIME_ERR_WEBHOOK_LIMIT: { status: 409, retryable: false, exit: "failure", meaning: "the app has as many webhook endpoints as it may register; delete one first" },
+  // The notifier's deliveries: the error of a failed attempt (notification.failed/dead, the delivery log).
+  REELTIME_ERR_WEBHOOK_STATUS: { status: 502, retryable: true, exit: "failure", meaning: "a webhook endpoint answered with a status other than 2xx; the delivery is retried", upstream: true },
+  REELTIME_ERR_WEBHOOK_UNREACHABLE: { status: 503, retryable: true, exit: "failure", meaning: "a webhook endpoint could not be reached (DNS, connection, TLS, or no answer in time); the delivery is retried" },
+  REELTIME_ERR_SMTP: { status: 502, retryable: true, exit: "failure", meaning: "the SMTP server refused the email or could not be reached; the email is retried", upstream: true },
 
   // Backing services (ports and their adapters).
   REELTIME_ERR_BUS_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "events could not be stored right now; retry the batch" },
