@@ -25,6 +25,8 @@ export interface UploadsDeps {
   bucket: UploadsBucket;
   logger?: Logger;
   now?: () => Date;
+  /** How often final events that missed the bus are published again (default 30 s; 0: never). */
+  republishEveryMs?: number;
 }
 
 const Id = Type.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._:-]*$" });
@@ -189,5 +191,23 @@ export async function buildUploadsApp(deps: UploadsDeps): Promise<FastifyInstanc
     { prefix: "/v1" },
   );
   app.get("/healthz", async () => ({ ok: true }));
+
+  // A final event that met a bus outage is published again even if its client never retries.
+  const every = deps.republishEveryMs ?? 30_000;
+  if (every > 0) {
+    let timer: NodeJS.Timeout | undefined;
+    const sweep = () =>
+      service
+        .republishPending()
+        .then((n) => {
+          if (n > 0) logger.info({ published: n }, "published upload events that had missed the bus");
+        })
+        .catch((err: unknown) => logger.warn({ err }, "upload events still unpublished; retrying later"));
+    app.addHook("onReady", async () => {
+      timer = setInterval(sweep, every);
+      timer.unref();
+    });
+    app.addHook("onClose", async () => clearInterval(timer));
+  }
   return app;
 }

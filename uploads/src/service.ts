@@ -201,6 +201,20 @@ export class UploadService {
     return { ...this.#view(row), parts: [] };
   }
 
+  /**
+   * Publishes the final event of uploads that finished without it reaching the bus (a bus
+   * outage answered 503 and the client never retried). Same event ids, so a consumer drops a
+   * repeat. Returns how many were published.
+   */
+  async republishPending(limit = 100): Promise<number> {
+    let published = 0;
+    for (const row of await this.#d.store.unpublished(limit)) {
+      await this.#publishFinal(row.state === "completed" ? "upload.completed" : "upload.aborted", row);
+      published++;
+    }
+    return published;
+  }
+
   async #finish(row: UploadRow, parts: { number: number; etag: string }[]): Promise<UploadRow> {
     const n = partCount(row);
     const numbers = parts.map((p) => p.number);

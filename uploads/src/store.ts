@@ -131,6 +131,8 @@ export interface UploadSessions {
   markCompleted(id: string, done: { version: string; parts: number; finishedAt: Date }): Promise<UploadRow | undefined>;
   markAborted(id: string, error: { code: string; message: string }, finishedAt: Date): Promise<UploadRow | undefined>;
   markPublished(id: string, at: Date): Promise<void>;
+  /** Finished uploads whose final event is not yet recorded as published, oldest first. */
+  unpublished(limit: number): Promise<UploadRow[]>;
 }
 
 export class UploadStore implements UploadSessions {
@@ -229,6 +231,15 @@ export class UploadStore implements UploadSessions {
       [id, error.code, error.message, finishedAt.toISOString()],
     );
     return rows[0] === undefined ? undefined : toRow(rows[0]);
+  }
+
+  async unpublished(limit: number): Promise<UploadRow[]> {
+    const { rows } = await this.#db.query(
+      `SELECT ${COLUMNS} FROM uploads WHERE state IN ('completed', 'aborted') AND event_published_at IS NULL
+       ORDER BY finished_at LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toRow);
   }
 
   /** Records that the upload's final event (completed or aborted) is on the bus. */

@@ -67,6 +67,13 @@ export class MemorySessions implements UploadSessions {
     });
     return { ...row };
   }
+  async unpublished(limit: number) {
+    return [...this.rows.values()]
+      .filter((r) => r.state !== "created" && r.event_published_at === null)
+      .sort((a, b) => (a.finished_at?.getTime() ?? 0) - (b.finished_at?.getTime() ?? 0))
+      .slice(0, limit)
+      .map((r) => ({ ...r }));
+  }
   async markPublished(id: string, at: Date) {
     const row = this.rows.get(id);
     if (row && row.event_published_at === null) row.event_published_at = at;

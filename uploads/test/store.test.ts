@@ -70,6 +70,17 @@ describe("upload sessions in SQL", () => {
     expect((await store.get("shop", u.id))?.event_published_at).toEqual(at);
   });
 
+  it("lists finished uploads whose final event is not recorded as published, until it is", async () => {
+    const u = upload();
+    await store.insert(u);
+    expect((await store.unpublished(100)).map((r) => r.id)).not.toContain(u.id);
+    await store.markAborted(u.id, { code: "REELTIME_ERR_CHECKSUM", message: "bad" }, new Date("2026-12-04T10:01:00Z"));
+    const pending = await store.unpublished(100);
+    expect(pending.find((r) => r.id === u.id)).toMatchObject({ state: "aborted", error_code: "REELTIME_ERR_CHECKSUM" });
+    await store.markPublished(u.id, new Date("2026-12-04T10:02:00Z"));
+    expect((await store.unpublished(100)).map((r) => r.id)).not.toContain(u.id);
+  });
+
   it("a quota is reserved in one statement: racing reservations never pass it", async () => {
     const tries = await Promise.all(
       Array.from({ length: 10 }, () => store.reserveQuota("race", "2026-12-04", 30, 100)),

@@ -6,11 +6,15 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import { validateEvent } from "@reeltime/events";
-import { ReeltimeError } from "@reeltime/runtime";
+import { createLogger, ReeltimeError } from "@reeltime/runtime";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { loadUploadsConfig } from "../src/config.ts";
 import { uploadEventId } from "../src/events.ts";
+import { UploadsBucket } from "../src/s3.ts";
+import { UploadService } from "../src/service.ts";
 import {
   BUCKET,
   body,
@@ -444,5 +448,51 @@ describe("the upload API", () => {
       expect(refused.statusCode).toBe(403);
       expect(refused.json().error.code).toBe("REELTIME_ERR_CORS");
     });
+  });
+});
+
+describe("final events that missed the bus", () => {
+  it("are published again by the sweep, once, with the same event id, when the client never retries", async () => {
+    const h = await harness();
+    try {
+      const file = new Uint8Array(6 * MiB).map((_, i) => i % 5);
+      h.s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "s3-sweep" });
+      h.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"abc-2"' });
+      h.s3.on(GetObjectCommand).callsFake(async () => ({ Body: body(file) }));
+      const post = (url: string, payload: object) =>
+        h.app.inject({ method: "POST", url, payload, headers: { "x-reeltime-key": WRITE_KEY } });
+      const started = await post("/v1/uploads", {
+        filename: "a.mp4",
+        content_type: "video/mp4",
+        bytes: file.byteLength,
+        sha256: sha256(file),
+      });
+      const { upload_id } = started.json();
+      const publish = h.bus.publish.bind(h.bus);
+      h.bus.publish = async () => {
+        throw new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", "bus down");
+      };
+      expect(
+        (await post(`/v1/uploads/${upload_id}/complete`, { parts: [{ number: 1, etag: '"e1"' }] })).statusCode,
+      ).toBe(503);
+      const service = new UploadService({
+        config: loadUploadsConfig({}),
+        store: h.sessions,
+        bucket: new UploadsBucket(new S3Client({}), BUCKET, 60),
+        bus: h.bus,
+        logger: createLogger("uploads-test", { level: "silent" }),
+      });
+      await expect(service.republishPending()).rejects.toMatchObject({ code: "REELTIME_ERR_BUS_UNAVAILABLE" });
+      h.bus.publish = publish;
+      expect(await service.republishPending()).toBe(1);
+      expect(await service.republishPending()).toBe(0);
+      const completed = uploadEvents(h.bus).filter((e) => e.event.event_type === "upload.completed");
+      expect(completed).toHaveLength(1);
+      expect(completed[0]?.event.event_id).toBe(
+        uploadEventId(upload_id, "upload.completed", new Date("2026-12-04T10:00:00.000Z")),
+      );
+    } finally {
+      await h.close();
+    }
   });
 });
