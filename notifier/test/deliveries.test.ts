@@ -4,13 +4,14 @@ import type { AddressInfo } from "node:net";
 import type { Bus } from "@reeltime/connectors";
 import type { Database } from "@reeltime/database";
 import { type NotificationEvent, TOPICS, validateDeadLetter, validateEvent } from "@reeltime/events";
+import { runProcessor } from "@reeltime/processing";
 import Fastify from "fastify";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { endpointsPlugin } from "../src/endpoints-api.ts";
-import { startNotifier } from "../src/service.ts";
-import { attemptsOf, deliveryOf, notificationId, resendNotification } from "../src/store.ts";
+import { buildNotifier, startNotifier } from "../src/service.ts";
+import { attemptsOf, claimDue, deliveryOf, insertDelivery, notificationId, resendNotification } from "../src/store.ts";
 import { verifyWebhook } from "../src/webhooks/signing.ts";
 import {
   embeddedBus,
@@ -210,6 +211,63 @@ describe("webhooks", () => {
     ]);
     const letters = await readTopic<Letter>(bus, TOPICS.deadLetter, (all) => all.length >= 1);
     expect(letters[0]).toMatchObject({ reason: "webhook_target_refused" });
+  });
+});
+
+describe("restarts", () => {
+  it("a notifier killed after the job event was recorded (and committed) but before sending loses nothing", async () => {
+    const hook = await receiver(() => 200);
+    stops.push(hook.close);
+    const ep = await register("acme", hook.url);
+    const first = buildNotifier({ db, bus, log, metrics: metrics() }, {});
+    await first.loop.shutdown(); // this one never sends: it dies before its loop runs
+    const running = await runProcessor(first.processor, { bus, log, metrics: metrics() });
+    await publishJobEnd(bus, { type: "job.completed", app: "acme", video: "vid-5" });
+    const id = notificationId("acme", "vid-5", "video.ready", "webhook", ep.id);
+    await waitFor("the notification recorded", async () => (await deliveryOf(db, id))?.state === "pending");
+    await waitFor("the job event committed", async () => (await running.lag()).every((l) => l.lag === 0));
+    await running.abandon();
+    expect(hook.requests).toHaveLength(0);
+
+    const second = await startNotifier({ db, bus, log, metrics: metrics() }, {}, { pollMs: 10 });
+    stops.push(second.stop);
+    await waitFor("the delivery", () => hook.requests.length === 1);
+    expect(hook.requests[0]!.headers["webhook-id"]).toBe(id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(hook.requests).toHaveLength(1);
+  });
+
+  it("a notifier killed mid-send leaves its claim to expire; the same id is sent again (the receiver drops it by webhook-id)", async () => {
+    const hook = await receiver(() => 200);
+    stops.push(hook.close);
+    const ep = await register("acme", hook.url);
+    let now = Date.parse("2026-12-01T00:00:00Z");
+    const n = buildNotifier({ db, bus, log, metrics: metrics() }, {}, { now: () => now, leaseMs: 120_000 });
+    stops.push(() => n.loop.shutdown());
+    const id = notificationId("acme", "vid-6", "video.ready", "webhook", ep.id);
+    await insertDelivery(
+      db,
+      {
+        notification_id: id,
+        app_id: "acme",
+        video_id: "vid-6",
+        trigger: "video.ready",
+        channel: "webhook",
+        endpoint_id: ep.id,
+        recipient: null,
+        title: null,
+        payload: JSON.stringify({ id }),
+      },
+      now,
+    );
+    // The dead notifier had claimed it and was sending when it was killed: nothing recorded.
+    expect(await claimDue(db, now, 10, 120_000)).toHaveLength(1);
+    now += 60_000;
+    expect(await n.loop.runOnce()).toEqual({ attempted: 0 });
+    now += 61_000;
+    expect(await n.loop.runOnce()).toEqual({ attempted: 1 });
+    expect(hook.requests.map((r) => r.headers["webhook-id"])).toEqual([id]);
+    expect(await attemptsOf(db, id)).toMatchObject([{ attempt: 1, outcome: "sent", status_code: 200 }]);
   });
 });
 
