@@ -1,7 +1,8 @@
-import type { Bus } from "@reeltime/connectors";
+import { type Bus, createBus } from "@reeltime/connectors";
 import { type Database, migrate, openDatabase } from "@reeltime/database";
-import { type ProcessorMetrics, type RunningProcessor, runProcessor } from "@reeltime/processing";
-import { type Logger, loadEnv } from "@reeltime/runtime";
+import { TOPICS } from "@reeltime/events";
+import { type ProcessorMetrics, processorMetrics, type RunningProcessor, runProcessor } from "@reeltime/processing";
+import { ConnectionEnv, createLogger, createRegistry, type Logger, loadEnv, startOpsServer } from "@reeltime/runtime";
 import { Type } from "@sinclair/typebox";
 import { DEFAULT_DELIVERY, DeliveryLoop, type DeliveryOptions } from "./deliveries.ts";
 import { Mailer } from "./email.ts";
@@ -83,4 +84,42 @@ export async function openNotifierDatabase(env: NodeJS.ProcessEnv = process.env)
   const db = await openDatabase(env);
   await migrate(db, MIGRATIONS_OWNER, NOTIFIER_MIGRATIONS);
   return db;
+}
+
+/**
+ * `reeltime notifier` (to be wired in the CLI): connections from env (bus, database), the
+ * notifier's tables migrated, the consumer group and the retry loop, /metrics, /healthz and
+ * /readyz on their own port; close() stops it all (the loop finishes the round in flight).
+ */
+export async function runNotifierService(
+  opts: { metricsPort?: number; host?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ port: number; close(): Promise<void> }> {
+  const source = opts.env ?? process.env;
+  const env = loadEnv(ConnectionEnv, source);
+  loadEnv(NotifierEnv, source); // a bad setting fails here, before anything starts
+  const log = createLogger("notifier");
+  const registry = createRegistry("notifier");
+  const bus = await createBus(env);
+  await bus.start();
+  await bus.ensureTopics(
+    [TOPICS.job, TOPICS.notification, TOPICS.deadLetter].map((name) => ({ name, partitions: env.REELTIME_PARTITIONS })),
+  );
+  const db = await openNotifierDatabase(source);
+  const notifier = await startNotifier({ db, bus, log, metrics: processorMetrics(registry) }, source);
+  const ops = await startOpsServer({
+    registry,
+    host: opts.host ?? "127.0.0.1",
+    port: opts.metricsPort ?? 9466,
+    setting: "--metrics-port",
+  });
+  log.info({ bus: bus.driver, database: db.kind, email: Boolean(source.REELTIME_SMTP_URL) }, "notifier running");
+  return {
+    port: ops.port,
+    async close() {
+      await ops.close();
+      await notifier.stop();
+      await bus.shutdown();
+      await db.close();
+    },
+  };
 }
