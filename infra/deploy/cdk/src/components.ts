@@ -37,7 +37,35 @@ const base = {
  * and analysts query Athena.
  */
 export const COMPONENTS = {
-  ingest: { ...base, serviceAccount: "reeltime-ingest", publishes: [...FAMILY_TOPICS, TOPICS.deadLetter] },
+  // A write key may send playback and click events; ingest adds its own api.request records.
+  ingest: {
+    ...base,
+    serviceAccount: "reeltime-ingest",
+    publishes: [TOPICS.playback, TOPICS.click, TOPICS.api, TOPICS.deadLetter],
+  },
+  // The upload API: multipart uploads under uploads/ (it reads a completed object back for its
+  // checksum and deletes one that fails it), one upload.* event per step.
+  uploads: {
+    ...base,
+    serviceAccount: "reeltime-uploads",
+    publishes: [TOPICS.upload],
+    archiveReadWrite: ["uploads/"],
+    archiveDelete: ["uploads/"],
+  },
+  // The catalogue updater folds upload and job events into the videos table (PostgreSQL).
+  catalogue: {
+    ...base,
+    serviceAccount: "reeltime-catalogue",
+    consumes: [TOPICS.upload, TOPICS.job],
+    publishes: [TOPICS.deadLetter],
+  },
+  // The notifier sends webhooks and emails for ready/failed videos and reports each attempt.
+  notifier: {
+    ...base,
+    serviceAccount: "reeltime-notifier",
+    consumes: [TOPICS.job],
+    publishes: [TOPICS.notification, TOPICS.deadLetter],
+  },
   indexer: { ...base, serviceAccount: "reeltime-indexer", consumes: FAMILY_TOPICS, publishes: [TOPICS.deadLetter] },
   "dead-letters": { ...base, serviceAccount: "reeltime-dead-letters", consumes: [TOPICS.deadLetter] },
   sessionizer: {
@@ -79,8 +107,9 @@ export const COMPONENTS = {
   pipeline: {
     ...base,
     serviceAccount: "reeltime-pipeline",
-    // Workers consume transcode requests as one group; the enqueue CronJob publishes them.
-    consumes: [TOPICS.transcode],
+    // Workers consume transcode requests and completed uploads as one group; the enqueue
+    // CronJob publishes requests.
+    consumes: [TOPICS.transcode, TOPICS.upload],
     publishes: [TOPICS.job, TOPICS.transcode],
     archiveRead: ["uploads/"],
     archiveReadWrite: ["media/", "pipeline/processed/", "pipeline/claims/"],

@@ -11,6 +11,7 @@ import type { Construct } from "constructs";
 import { type BusKind, kinesisStreams, mskCluster } from "./bus.ts";
 import { type RateLimitStoreKind, rateLimitStore } from "./cache.ts";
 import { catalog } from "./catalog.ts";
+import { platformDatabase } from "./database.ts";
 import { commonParameters } from "./params.ts";
 import { componentRoles } from "./roles.ts";
 import { storage } from "./storage.ts";
@@ -43,7 +44,7 @@ function bootstraplessSynthesizer(): IReusableStackSynthesizer {
 /**
  * Everything reeltime needs in one AWS account next to an EKS cluster: the bus, the archive
  * and results buckets, the Glue catalog and Athena workgroup, the Elasticsearch credentials,
- * the Valkey cache of the ingest rate limits and one least-privilege role per component. Environment-agnostic and asset-free, so the
+ * the Valkey cache of the ingest rate limits, the platform database (RDS PostgreSQL) and one least-privilege role per component. Environment-agnostic and asset-free, so the
  * template synthesises offline and deploys with plain CloudFormation too.
  */
 export class ReeltimeStack extends Stack {
@@ -79,6 +80,18 @@ export class ReeltimeStack extends Stack {
       out("RateLimitStoreUserSecretArn", store.secret.secretArn, "username and password of ingest's Valkey user");
       out("RateLimitStoreSecurityGroupId", store.securityGroup.attrGroupId, "security group of the Valkey cache");
     }
+    const pg = platformDatabase(this, s.key);
+    out(
+      "PlatformDatabaseUrl",
+      pg.url,
+      "REELTIME_PG_URL of the upload API, catalogue updater and notifier once the password from PlatformDatabaseSecretArn is put in (chart: secrets.values.REELTIME_PG_URL)",
+    );
+    out(
+      "DatabaseSecretArn",
+      pg.instance.attrMasterUserSecretSecretArn,
+      "the RDS-managed master password of the platform database",
+    );
+    out("PlatformDatabaseSecurityGroupId", pg.securityGroup.attrGroupId, "security group of the platform database");
     if (bus.kind === "kinesis")
       out(
         "KinesisLeaseTableName",

@@ -98,6 +98,37 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     }
   });
 
+  it("keeps the platform's tables in RDS PostgreSQL: encrypted, private, reached on 5432 from the pods' group only, password kept by RDS", () => {
+    t.resourceCountIs("AWS::RDS::DBInstance", 1);
+    t.hasResourceProperties("AWS::RDS::DBInstance", {
+      Engine: "postgres",
+      StorageEncrypted: true,
+      PubliclyAccessible: false,
+      ManageMasterUserPassword: true,
+      MasterUserSecret: { KmsKeyId: Match.anyValue() },
+      DBName: "reeltime",
+      DeletionProtection: true,
+    });
+    const ingress = Object.values(t.findResources("AWS::EC2::SecurityGroupIngress")).filter(
+      (r) => r.Properties.FromPort === 5432,
+    );
+    expect(ingress).toHaveLength(1);
+    expect(ingress[0]!.Properties).toMatchObject({ ToPort: 5432, IpProtocol: "tcp" });
+    expect(ingress[0]!.Properties.SourceSecurityGroupId).toEqual({ Ref: "PlatformDatabaseClientSecurityGroupId" });
+    expect(ingress[0]!.Properties.CidrIp).toBeUndefined();
+  });
+
+  it("lets ingest publish only what a write key may send and its own API records; the platform roles only their topics", () => {
+    expect([...COMPONENTS.ingest.publishes].sort()).toEqual(
+      ["reeltime.api", "reeltime.click", "reeltime.dead-letter", "reeltime.playback"].sort(),
+    );
+    expect(COMPONENTS.uploads.publishes).toEqual(["reeltime.upload"]);
+    expect(COMPONENTS.catalogue.consumes).toEqual(["reeltime.upload", "reeltime.job"]);
+    expect(COMPONENTS.notifier.publishes).toEqual(["reeltime.notification", "reeltime.dead-letter"]);
+    for (const [name, a] of Object.entries(COMPONENTS))
+      if (name !== "uploads") expect((a.publishes as readonly string[]).includes("reeltime.upload"), name).toBe(false);
+  });
+
   it("gives each component its own role, bound to its service account by Pod Identity", () => {
     const assoc = Object.values(t.findResources("AWS::EKS::PodIdentityAssociation")).map(
       (r) => r.Properties.ServiceAccount as string,
@@ -126,16 +157,20 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     expect(athenaUsers[0]![0]).toContain("AnalystRole");
     for (const [role, actions] of byRole)
       if (role.includes("IngestRole")) expect(actions.filter((a) => a.startsWith("s3:"))).toEqual([]);
-    // Only the archiver deletes, and only its own cut markers.
+    // Only the archiver deletes (its own cut markers), and the upload API (a source under
+    // uploads/ that failed its checksum).
     const deletes = Object.values(t.findResources("AWS::IAM::Policy")).flatMap((r) =>
       (r.Properties.PolicyDocument.Statement as Statement[])
         .filter((s) => ([] as string[]).concat(s.Action).includes("s3:DeleteObject"))
         .map((s) => ({ roles: JSON.stringify(r.Properties.Roles), resource: JSON.stringify(s.Resource) })),
     );
-    expect(deletes).toHaveLength(1);
-    expect(deletes[0]!.roles).toContain("ArchiverRole");
-    expect(deletes[0]!.roles).not.toMatch(/ViewArchiverRole|JobArchiverRole/);
-    expect(deletes[0]!.resource).toContain("/_state/reeltime-archiver/*");
+    expect(deletes).toHaveLength(2);
+    const archiver = deletes.find((d) => d.roles.includes("ArchiverRole"))!;
+    expect(archiver.roles).not.toMatch(/ViewArchiverRole|JobArchiverRole/);
+    expect(archiver.resource).toContain("/_state/reeltime-archiver/*");
+    const uploads = deletes.find((d) => d.roles.includes("UploadsRole"))!;
+    expect(uploads.resource).toContain("/uploads/*");
+    expect(uploads.resource).not.toContain("/media/");
   });
 
   it("makes one Glue table per contract table, partition projection as the DDL says", () => {
@@ -240,8 +275,8 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     expect(url).not.toMatch(/resolve:secretsmanager/);
   });
 
-  it("lets the pipeline consume and publish transcode requests and write its claims, and nothing else new", () => {
-    expect(COMPONENTS.pipeline.consumes).toEqual(["reeltime.transcode"]);
+  it("lets the pipeline consume and publish transcode requests and completed uploads and write its claims, and nothing else new", () => {
+    expect(COMPONENTS.pipeline.consumes).toEqual(["reeltime.transcode", "reeltime.upload"]);
     expect(COMPONENTS.pipeline.archiveReadWrite).toContain("pipeline/claims/");
     for (const [name, a] of Object.entries(COMPONENTS))
       if (name !== "pipeline")
