@@ -6,6 +6,10 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Output of the command is appended here (install steps log to the service's log file). */
   logFile?: string;
+  /** Run as this user (PostgreSQL's initdb refuses root). */
+  user?: { uid: number; gid: number };
+  /** Written to the command's stdin, which is then closed (default: no stdin). */
+  input?: string;
 }
 
 /** Result of a finished command; `output` keeps the last few KB of stdout+stderr for error messages. */
@@ -26,9 +30,19 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions = {})
       output = (output + chunk.toString("utf8")).slice(-KEEP);
       if (fd !== undefined) writeSync(fd, chunk);
     };
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.on("data", keep);
-    child.stderr.on("data", keep);
+    const stdin: "ignore" | "pipe" = opts.input === undefined ? "ignore" : "pipe";
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? process.env,
+      stdio: [stdin, "pipe", "pipe"],
+      ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
+    });
+    if (opts.input !== undefined) {
+      child.stdin?.on("error", () => undefined);
+      child.stdin?.end(opts.input);
+    }
+    child.stdout?.on("data", keep);
+    child.stderr?.on("data", keep);
     const finish = (code: number) => {
       if (fd !== undefined) closeSync(fd);
       resolvePromise({ code, output });

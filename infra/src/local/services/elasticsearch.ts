@@ -1,13 +1,12 @@
-import { createHash } from "node:crypto";
-import { chownSync, cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { chownSync, cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { ReeltimeError } from "@reeltime/runtime";
 import { LOCAL_ENDPOINTS } from "../endpoints.ts";
 import { INFRA_ERRORS } from "../errors.ts";
 import { lastLine, run } from "../exec.ts";
 import { getJson } from "../health.ts";
 import { fetchMavenArtifacts } from "../install/maven.ts";
-import { serviceUser } from "../install/service-user.ts";
+import { chownTree, serviceUser, serviceUserDir } from "../install/service-user.ts";
 import { javaHome } from "../java.ts";
 import { renderElasticsearchHeap, renderElasticsearchYml } from "../render/elasticsearch-config.ts";
 import { VERSIONS } from "../versions.ts";
@@ -27,30 +26,7 @@ function zipDir(ctx: ServiceContext): string {
  * named after the state folder.
  */
 export function elasticsearchDir(stateDir: string): string {
-  const preferred = join(stateDir, "elasticsearch");
-  if (process.getuid?.() !== 0 || othersCanReach(stateDir)) return preferred;
-  return join("/var/tmp", `reeltime-es-${createHash("sha256").update(stateDir).digest("hex").slice(0, 12)}`);
-}
-
-/** True when every existing ancestor of `path` lets other users through (mode o+x). */
-function othersCanReach(path: string): boolean {
-  let dir = resolve(path);
-  for (;;) {
-    try {
-      if ((statSync(dir).mode & 0o001) === 0) return false;
-    } catch {
-      // not created yet: its parent decides
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return true;
-    dir = parent;
-  }
-}
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  if (!statSync(path).isDirectory()) return;
-  for (const entry of readdirSync(path)) chownTree(join(path, entry), uid, gid);
+  return serviceUserDir(stateDir, "elasticsearch", "es");
 }
 
 /** Unpacks the cached distribution zip into the state folder (the service user cannot read ~root). */
