@@ -1,4 +1,4 @@
-import type { DeadLetter, JobRecord, ReeltimeEvent, ViewRecord } from "@reeltime/events";
+import type { DeadLetter, JobRecord, ReeltimeEvent, VideoRecord, ViewRecord } from "@reeltime/events";
 import type { Lifecycle } from "./common.ts";
 
 /** Filters shared by lastN and search. Values are matched exactly; callers never pass query DSL. */
@@ -71,8 +71,14 @@ export interface SearchStore extends Lifecycle {
   /** Replaces each record by id (`view_id`, `job_id`); a record the mapping refuses throws REELTIME_ERR_SEARCH_REJECTED. */
   upsertViews(records: ViewRecord[]): Promise<void>;
   upsertJobs(records: JobRecord[]): Promise<void>;
+  /**
+   * Replaces each catalogue video by (`app_id`, `video_id`): the public record, never the
+   * owner's email (the catalogue keeps that). Written by the catalogue updater.
+   */
+  upsertVideos(records: VideoRecord[]): Promise<void>;
   getView(viewId: string): Promise<ViewRecord | undefined>;
   getJob(jobId: string): Promise<JobRecord | undefined>;
+  getVideo(appId: string, videoId: string): Promise<VideoRecord | undefined>;
   /** Idempotent by `dead_letter_id`. */
   indexDeadLetters(letters: DeadLetter[]): Promise<void>;
   /** Newest first by `received_at` (ties by `dead_letter_id`), at most `n`. */

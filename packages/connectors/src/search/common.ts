@@ -2,6 +2,11 @@ import { type EventType, type Family, familyOf, isEventType } from "@reeltime/ev
 import type { DeadLetter, EventFilter, Rejected, StoredEvent } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
 
+/** The id of a catalogue video's record in a store: video ids are unique within an app only. */
+export function videoDocId(r: { app_id: string; video_id: string }): string {
+  return `${r.app_id}/${r.video_id}`;
+}
+
 /** The most documents one lastN/search/deadLetters call returns (Elasticsearch's default result window). */
 export const MAX_RESULTS = 10_000;
 

@@ -1,5 +1,5 @@
 import type { DeadLetter, SearchStore, StoredEvent } from "@reeltime/connectors";
-import { type EventType, exampleEvent, type JobRecord, type ViewRecord } from "@reeltime/events";
+import { type EventType, exampleEvent, type JobRecord, type VideoRecord, type ViewRecord } from "@reeltime/events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 export interface SearchConformanceOptions {
@@ -95,6 +95,23 @@ function job(jobId: string, app: string, patch: Partial<JobRecord> = {}): JobRec
     total_bytes: 0,
     last_seq: 1,
     steps: [{ step: "probe", status: "completed", attempts: 1, duration_ms: 120 }],
+    ...patch,
+  };
+}
+
+function video(videoId: string, app: string, patch: Partial<VideoRecord> = {}): VideoRecord {
+  const t = at(0).toISOString();
+  return {
+    video_id: videoId,
+    app_id: app,
+    title: "Big Buck Bunny",
+    status: "processing",
+    renditions: [],
+    manifests: [],
+    thumbnails: [],
+    uploaded_at: t,
+    processing_at: t,
+    updated_at: t,
     ...patch,
   };
 }
@@ -318,6 +335,30 @@ export function searchConformance(
       await store.refresh();
       expect(await store.getJob(j.job_id)).toEqual(failed);
       expect(await store.getJob(`job-${app}-missing`)).toBeUndefined();
+    });
+
+    it("upserts catalogue videos by app and id, apart per app, and refuses a field the mapping lacks", async () => {
+      const app = newApp();
+      const other = newApp();
+      const v = video(`vid-${app}`, app);
+      await store.upsertVideos([v, video(v.video_id, other, { title: "Sintel" })]);
+      const ready = {
+        ...v,
+        status: "ready" as const,
+        ready_at: at(60).toISOString(),
+        updated_at: at(60).toISOString(),
+        renditions: [{ id: "720p", width: 1280, height: 720, playlist: `media/${v.video_id}/720p/index.m3u8` }],
+        manifests: [`media/${v.video_id}/master.m3u8`],
+        upload_to_ready_ms: 60_000,
+      };
+      await store.upsertVideos([ready]);
+      await store.refresh();
+      expect(await store.getVideo(app, v.video_id)).toEqual(ready);
+      expect(await store.getVideo(other, v.video_id)).toMatchObject({ app_id: other, title: "Sintel" });
+      expect(await store.getVideo(app, `vid-${app}-missing`)).toBeUndefined();
+      // The owner's email is the catalogue's alone: the videos mapping has no such field.
+      const withEmail = { ...v, owner_email: "owner@example.com" } as VideoRecord;
+      await expect(store.upsertVideos([withEmail])).rejects.toMatchObject({ code: "REELTIME_ERR_SEARCH_REJECTED" });
     });
 
     it("refuses a view or job the mapping does not allow, naming the field, without a retry hint", async () => {

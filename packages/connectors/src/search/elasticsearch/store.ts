@@ -7,6 +7,7 @@ import {
   indexTemplates,
   type JobRecord,
   RECORD_INDEX,
+  type VideoRecord,
   type ViewRecord,
 } from "@reeltime/events";
 import type {
@@ -21,7 +22,7 @@ import type {
   StoredEvent,
 } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
+import { checkDeadLetter, checkFilter, checkLimit, isRejected, route, videoDocId } from "../common.ts";
 import { type BulkItem, bulkWrite } from "./bulk.ts";
 import { describeError, statusOf, type Tuning, withRetry } from "./client.ts";
 import { deadLetterQuery, filterClauses, NEWEST_FIRST, textQuery } from "./query.ts";
@@ -277,6 +278,13 @@ export class ElasticsearchSearchStore implements SearchStore {
     return this.#writeAll("jobs", items);
   }
 
+  upsertVideos(records: VideoRecord[]): Promise<void> {
+    const items = records.map(
+      (r): BulkItem => ({ action: "index", index: RECORD_INDEX.videos, id: videoDocId(r), doc: r, original: r }),
+    );
+    return this.#writeAll("videos", items);
+  }
+
   async #get<T>(index: string, id: string): Promise<T | undefined> {
     await this.start();
     return this.#call(`get ${index}/${id}`, async () => {
@@ -296,6 +304,10 @@ export class ElasticsearchSearchStore implements SearchStore {
 
   getJob(jobId: string): Promise<JobRecord | undefined> {
     return this.#get<JobRecord>(RECORD_INDEX.jobs, jobId);
+  }
+
+  getVideo(appId: string, videoId: string): Promise<VideoRecord | undefined> {
+    return this.#get<VideoRecord>(RECORD_INDEX.videos, videoDocId({ app_id: appId, video_id: videoId }));
   }
 
   indexDeadLetters(letters: DeadLetter[]): Promise<void> {

@@ -1,14 +1,16 @@
 import { join } from "node:path";
-import type { JobRecord, ViewRecord } from "@reeltime/events";
+import type { JobRecord, VideoRecord, ViewRecord } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
+import { videoDocId } from "../common.ts";
 import { NdjsonLog } from "./log.ts";
 import { mappingProblem } from "./mapping.ts";
 
-type RecordKind = "views" | "jobs";
-type Records = { views: ViewRecord; jobs: JobRecord };
-const RECORD_ID = { views: "view_id", jobs: "job_id" } as const;
+type RecordKind = "views" | "jobs" | "videos";
+type Records = { views: ViewRecord; jobs: JobRecord; videos: VideoRecord };
+/** The field naming a record; a video is named by its app and id together (videoDocId). */
+const RECORD_ID = { views: "view_id", jobs: "job_id", videos: "video_id" } as const;
 
-/** Views or jobs: the latest version of each record by id, from an append-only log. */
+/** Views, jobs or videos: the latest version of each record by id, from an append-only log. */
 export class Table<K extends RecordKind> {
   readonly kind: K;
   readonly log: NdjsonLog<Records[K]>;
@@ -27,7 +29,9 @@ export class Table<K extends RecordKind> {
   }
 
   idOf(r: Records[K]): string {
-    return (r as Record<string, unknown>)[RECORD_ID[this.kind]] as string;
+    const id = (r as Record<string, unknown>)[RECORD_ID[this.kind]] as string;
+    if (this.kind !== "videos" || typeof id !== "string" || id === "") return id;
+    return videoDocId(r as VideoRecord);
   }
 
   async upsert(records: Records[K][]): Promise<void> {

@@ -1,6 +1,6 @@
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
-import type { JobRecord, ViewRecord } from "@reeltime/events";
+import type { JobRecord, VideoRecord, ViewRecord } from "@reeltime/events";
 import type {
   DeadLetter,
   DeadLetterFilter,
@@ -13,7 +13,7 @@ import type {
   StoredEvent,
 } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import { checkDeadLetter, checkFilter, checkLimit, isRejected, route } from "../common.ts";
+import { checkDeadLetter, checkFilter, checkLimit, isRejected, route, videoDocId } from "../common.ts";
 import { deadLetterMatcher, eventMatcher } from "./filter.ts";
 import { NdjsonLog } from "./log.ts";
 import { deadLetterProblem, mappingProblem } from "./mapping.ts";
@@ -34,6 +34,7 @@ export class EmbeddedSearchStore implements SearchStore {
   #text = new TextIndex();
   readonly #views: Table<"views">;
   readonly #jobs: Table<"jobs">;
+  readonly #videos: Table<"videos">;
   readonly #letters: NdjsonLog<DeadLetter>;
   readonly #letterIds = new Set<string>();
   readonly #letterList: Entry<DeadLetter>[] = [];
@@ -46,6 +47,7 @@ export class EmbeddedSearchStore implements SearchStore {
     this.#events = new NdjsonLog<StoredEvent>(join(dir, "events.ndjson"));
     this.#views = new Table("views", dir);
     this.#jobs = new Table("jobs", dir);
+    this.#videos = new Table("videos", dir);
     this.#letters = new NdjsonLog<DeadLetter>(join(dir, "dead-letters.ndjson"));
   }
 
@@ -68,6 +70,7 @@ export class EmbeddedSearchStore implements SearchStore {
     for (const e of await this.#events.open()) this.#add(e, Date.parse(e.received_at));
     await this.#views.open();
     await this.#jobs.open();
+    await this.#videos.open();
     this.#letterIds.clear();
     this.#letterList.length = 0;
     for (const l of await this.#letters.open()) this.#addLetter(l, Date.parse(l.received_at));
@@ -175,6 +178,10 @@ export class EmbeddedSearchStore implements SearchStore {
     return this.#write(() => this.#jobs.upsert(records));
   }
 
+  upsertVideos(records: VideoRecord[]): Promise<void> {
+    return this.#write(() => this.#videos.upsert(records));
+  }
+
   async getView(viewId: string): Promise<ViewRecord | undefined> {
     await this.start();
     const r = this.#views.rows.get(viewId);
@@ -184,6 +191,12 @@ export class EmbeddedSearchStore implements SearchStore {
   async getJob(jobId: string): Promise<JobRecord | undefined> {
     await this.start();
     const r = this.#jobs.rows.get(jobId);
+    return r && structuredClone(r);
+  }
+
+  async getVideo(appId: string, videoId: string): Promise<VideoRecord | undefined> {
+    await this.start();
+    const r = this.#videos.rows.get(videoDocId({ app_id: appId, video_id: videoId }));
     return r && structuredClone(r);
   }
 
@@ -228,6 +241,7 @@ export class EmbeddedSearchStore implements SearchStore {
     await this.#events.close();
     await this.#views.log.close();
     await this.#jobs.log.close();
+    await this.#videos.log.close();
     await this.#letters.close();
   }
 }
