@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config";
+import { LOCAL_ENDPOINTS } from "./infra/src/local/endpoints.ts";
 import { hermeticPath } from "./packages/testkit/src/hermetic-path.ts";
 
 // Two tiers: "unit" runs on the embedded adapters in seconds; "integration" needs the real
@@ -27,11 +28,13 @@ export default defineConfig({
           include: ["**/test/**/*.int.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 120_000,
-          // The local MinIO's credentials (kinesis-local accepts any); see docs/local-services.md.
+          // The local MinIO's credentials (kinesis-local accepts any) and the local PostgreSQL's
+          // URL; see docs/local-services.md.
           env: {
             AWS_ACCESS_KEY_ID: "reeltime",
             AWS_SECRET_ACCESS_KEY: "reeltime-local-secret",
             AWS_REGION: "us-east-1",
+            REELTIME_PG_URL: LOCAL_ENDPOINTS.postgres.url,
           },
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -5,6 +5,7 @@ export { DEBIAN_PACKAGES, ensureDebianPackages } from "./local/install/apt.ts";
 export { formatStatusTable } from "./local/report.ts";
 export { writeScrapeTargets } from "./local/scrape-targets.ts";
 export { collectorTracesFile } from "./local/services/otelcol.ts";
+export { SERVICE_NAMES, type ServiceName } from "./local/services/types.ts";
 export { loadSettings } from "./local/settings.ts";
 export { status } from "./local/status.ts";
 export { up } from "./local/up.ts";

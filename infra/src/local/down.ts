@@ -8,6 +8,7 @@ import { readPidFile, removePidFile } from "./pid-files.ts";
 import { stopRecord } from "./process.ts";
 import { elasticsearchDir } from "./services/elasticsearch.ts";
 import { SERVICES } from "./services/index.ts";
+import { postgresDir } from "./services/postgres.ts";
 import type { ServiceName } from "./services/types.ts";
 import { type InfraSettings, loadSettings } from "./settings.ts";
 
@@ -20,11 +21,39 @@ export interface ServiceDownResult {
 
 export interface DownOptions {
   settings?: InfraSettings;
-  /** Also delete the services' data (everything in the state folder but the logs). */
+  /** Also delete the services' data (everything in the state folder but the logs; with `only`, theirs only). */
   purge?: boolean;
   /** Stop only these services (default: all); fault drills stop one and start it again with `up`. */
   only?: readonly ServiceName[];
   print?: (line: string) => void;
+}
+
+/**
+ * What `down --purge` deletes: everything in the state folder but logs and pid files, plus the
+ * folders of services that live elsewhere when the service user cannot reach the state folder
+ * (Elasticsearch, PostgreSQL); with `only`, just those services' folders.
+ */
+export function purgePaths(stateDir: string, only?: readonly ServiceName[]): string[] {
+  const outside: Partial<Record<ServiceName, string>> = {
+    elasticsearch: elasticsearchDir(stateDir),
+    postgres: postgresDir(stateDir),
+  };
+  if (only) {
+    return only.flatMap((name) => {
+      const own = join(stateDir, name);
+      const elsewhere = outside[name];
+      return elsewhere && elsewhere !== own ? [own, elsewhere] : [own];
+    });
+  }
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(stateDir);
+  } catch {
+    entries = [];
+  }
+  const inside = entries.filter((e) => e !== "logs" && e !== "run").map((e) => join(stateDir, e));
+  const extra = Object.values(outside).filter((p): p is string => p !== undefined && !inside.includes(p));
+  return [...inside, ...extra];
 }
 
 /**
@@ -69,17 +98,10 @@ async function downLocked(
     print(`  ${r.name.padEnd(14)}${what}`);
   }
   if (opts.purge && !results.some((r) => r.result === "stuck")) {
-    let entries: string[] = [];
-    try {
-      entries = readdirSync(settings.stateDir);
-    } catch {
-      entries = [];
-    }
-    for (const entry of entries) {
-      if (entry !== "logs" && entry !== "run") rmSync(join(settings.stateDir, entry), { recursive: true, force: true });
-    }
-    rmSync(elasticsearchDir(settings.stateDir), { recursive: true, force: true });
-    print(`  purged data in ${displayPath(settings.stateDir)} (logs kept)`);
+    for (const path of purgePaths(settings.stateDir, opts.only)) rmSync(path, { recursive: true, force: true });
+    print(
+      `  purged ${opts.only ? `the data of ${opts.only.join(", ")}` : "data"} in ${displayPath(settings.stateDir)} (logs kept)`,
+    );
   }
   print(`reeltime infra down: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const stuck = results.filter((r) => r.result === "stuck");

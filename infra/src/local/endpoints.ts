@@ -17,6 +17,17 @@ export const LOCAL_ENDPOINTS = {
   dynamodb: { endpoint: "http://127.0.0.1:4569", leaseTable: "reeltime-kinesis-leases" },
   /** The local OpenTelemetry Collector's OTLP/HTTP receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */
   otel: { port: 4570, endpoint: "http://127.0.0.1:4570" },
+  /**
+   * Debian's PostgreSQL (REELTIME_PG_URL): 5433 because 5432 is the port of the cluster
+   * Debian's own `postgresql` package creates. Fixed development credentials.
+   */
+  postgres: {
+    port: 5433,
+    user: "reeltime",
+    password: "reeltime-local-secret",
+    database: "reeltime",
+    url: "postgres://reeltime:reeltime-local-secret@127.0.0.1:5433/reeltime",
+  },
 } as const;
 
 /** Local endpoints, or external clusters when the documented env vars are set (docs/local-services.md). */
@@ -34,6 +45,8 @@ export interface Endpoints {
   kinesis: { endpoint?: string; accessKeyId?: string; secretAccessKey?: string };
   athena: { workgroup?: string; output?: string };
   prometheus: { url: string };
+  /** PostgreSQL URL (REELTIME_PG_URL), with its credentials. */
+  postgres: { url: string };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -46,7 +59,7 @@ export const AWS_ENDPOINT = "aws";
 
 /**
  * Resolves the endpoints reeltime talks to: each env var that is set points at an external
- * cluster (Kafka/MSK, Elastic Cloud, AWS S3, Kinesis, Athena); anything unset stays local.
+ * cluster (Kafka/MSK, Elastic Cloud, AWS S3, Kinesis, Athena, PostgreSQL); anything unset stays local.
  * `REELTIME_S3_ENDPOINT=aws` / `REELTIME_KINESIS_ENDPOINT=aws` use AWS's regional endpoints;
  * external S3/Kinesis take credentials from the standard AWS chain (env, profile, role).
  */
@@ -91,12 +104,13 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
           : { endpoint: kinesisEndpoint },
     athena: { ...(workgroup ? { workgroup } : {}), ...(output ? { output } : {}) },
     prometheus: { url: nonEmpty(env.REELTIME_PROMETHEUS_URL) ?? LOCAL_ENDPOINTS.prometheus.url },
+    postgres: { url: nonEmpty(env.REELTIME_PG_URL) ?? LOCAL_ENDPOINTS.postgres.url },
   };
 }
 
 /**
  * The connection variables that point reeltime at the local services (Kafka, Elasticsearch,
- * MinIO with its credentials), for tests, the fault drill and scripts.
+ * MinIO with its credentials, PostgreSQL), for tests, the fault drill and scripts.
  */
 export function localServicesEnv(): Record<string, string> {
   return {
@@ -110,6 +124,7 @@ export function localServicesEnv(): Record<string, string> {
     AWS_ACCESS_KEY_ID: LOCAL_ENDPOINTS.s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: LOCAL_ENDPOINTS.s3.secretAccessKey,
     AWS_REGION: LOCAL_ENDPOINTS.region,
+    REELTIME_PG_URL: LOCAL_ENDPOINTS.postgres.url,
   };
 }
 

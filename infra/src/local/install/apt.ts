@@ -1,25 +1,35 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, globSync, readdirSync } from "node:fs";
 import { ReeltimeError } from "@reeltime/runtime";
 import { INFRA_ERRORS } from "../errors.ts";
 import { lastLine, retry, run } from "../exec.ts";
 
-/** A Debian package and the file that shows it is installed. */
+/** A Debian package and the file that shows it is installed (a `*` matches any one folder name). */
 export interface DebianPackage {
   pkg: string;
   bin: string;
 }
 
-/** Debian packages reeltime needs on the machine: Prometheus, Chromium + driver for browser tests, ffmpeg, Redis. */
+/**
+ * Debian packages reeltime needs on the machine: Prometheus, Chromium + driver for browser
+ * tests, ffmpeg, Redis, PostgreSQL (the `postgresql` package pulls the release's server, e.g.
+ * postgresql-15 on Debian 12, whose programs live under /usr/lib/postgresql/<major>/bin).
+ */
 export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { pkg: "prometheus", bin: "/usr/bin/prometheus" },
   { pkg: "chromium", bin: "/usr/bin/chromium" },
   { pkg: "chromium-driver", bin: "/usr/bin/chromedriver" },
   { pkg: "ffmpeg", bin: "/usr/bin/ffmpeg" },
   { pkg: "redis-server", bin: "/usr/bin/redis-server" },
+  { pkg: "postgresql", bin: "/usr/lib/postgresql/*/bin/postgres" },
 ];
 
+/** True when the file exists, or for a pattern with `*`, when some file matches it. */
+function present(bin: string): boolean {
+  return bin.includes("*") ? globSync(bin).length > 0 : existsSync(bin);
+}
+
 /** The packages whose files are missing. */
-export function missingPackages(packages: readonly DebianPackage[], exists = existsSync): DebianPackage[] {
+export function missingPackages(packages: readonly DebianPackage[], exists = present): DebianPackage[] {
   return packages.filter((p) => !exists(p.bin));
 }
 

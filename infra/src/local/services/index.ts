@@ -4,6 +4,7 @@ import { kafka } from "./kafka.ts";
 import { kinesis } from "./kinesis.ts";
 import { minio } from "./minio.ts";
 import { otelcol } from "./otelcol.ts";
+import { postgres } from "./postgres.ts";
 import { prometheus } from "./prometheus.ts";
 import { redis } from "./redis.ts";
 import type { LocalService } from "./types.ts";
@@ -17,5 +18,6 @@ export const SERVICES: readonly LocalService[] = [
   prometheus,
   redis,
   dynamodb,
+  postgres,
   otelcol,
 ];

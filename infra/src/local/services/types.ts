@@ -10,6 +10,7 @@ export const SERVICE_NAMES = [
   "prometheus",
   "redis",
   "dynamodb",
+  "postgres",
   "otelcol",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
@@ -41,7 +42,7 @@ export interface LocalService {
   url: string;
   /** How long start-up may take before the health check fails. */
   startTimeoutMs: number;
-  /** Needs Debian packages installed first (Prometheus). */
+  /** Needs Debian packages installed first (Prometheus, Redis, PostgreSQL). */
   needsApt?: boolean;
   /** Downloads/builds what is missing into the cache; resolves true when it had to fetch or build. */
   install(ctx: ServiceContext): Promise<boolean>;
