@@ -1,12 +1,34 @@
+import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
 import { EXIT_UNHEALTHY } from "../exit-codes.ts";
 
-/** `reeltime infra up | status | down`: the real local services (Kafka, Elasticsearch, MinIO, Kinesis, Prometheus). */
+/** Parses `--only kafka,postgres` into service names; an unknown name is a usage error naming the known ones. */
+async function onlyServices(value: string | undefined) {
+  if (value === undefined) return undefined;
+  const { SERVICE_NAMES } = await import("@reeltime/infra");
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const known = new Set<string>(SERVICE_NAMES);
+  const unknown = names.filter((n) => !known.has(n));
+  if (names.length === 0 || unknown.length > 0) {
+    throw new ReeltimeError(
+      "REELTIME_ERR_USAGE",
+      `--only takes service names separated by commas, one of ${SERVICE_NAMES.join(", ")}` +
+        (unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""),
+    );
+  }
+  return names as (typeof SERVICE_NAMES)[number][];
+}
+
+/** `reeltime infra up | status | down`: the real local services (Kafka, Elasticsearch, MinIO, PostgreSQL, ...). */
 export function registerInfra(program: Command): void {
   const infra = program
     .command("infra")
     .description(
-      "install, start, check and stop the real local services (Kafka, Elasticsearch, MinIO, Kinesis, Prometheus)",
+      "install, start, check and stop the real local services (Kafka, Elasticsearch, MinIO, Kinesis, Prometheus, " +
+        "Redis, dynalite, the OpenTelemetry Collector, PostgreSQL)",
     );
 
   infra
@@ -15,9 +37,11 @@ export function registerInfra(program: Command): void {
       "install what is missing (cached in ~/.cache/reeltime), start every service on 127.0.0.1, wait until healthy, " +
         "create topics/buckets/streams; idempotent",
     )
-    .action(async () => {
+    .option("--only <services>", "start only these services (comma-separated names, e.g. postgres)")
+    .action(async (opts: { only?: string }) => {
+      const only = await onlyServices(opts.only);
       const { up } = await import("@reeltime/infra");
-      await up();
+      await up(only ? { only } : {});
     });
 
   infra
@@ -37,8 +61,10 @@ export function registerInfra(program: Command): void {
     .command("down")
     .description("stop the services `infra up` started (by PID: SIGTERM, then SIGKILL); data is kept")
     .option("--purge", "also delete the services' data (logs are kept)")
-    .action(async (opts: { purge?: boolean }) => {
+    .option("--only <services>", "stop (and with --purge, delete the data of) only these services (comma-separated)")
+    .action(async (opts: { purge?: boolean; only?: string }) => {
+      const only = await onlyServices(opts.only);
       const { down } = await import("@reeltime/infra");
-      await down({ purge: opts.purge === true });
+      await down({ purge: opts.purge === true, ...(only ? { only } : {}) });
     });
 }
