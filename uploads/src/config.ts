@@ -29,11 +29,6 @@ export const UploadsEnv = Type.Object({
       description: "allowed browser origins per app: app=https://a.example|https://b.example;app2=... (as for ingest)",
     }),
   ),
-  REELTIME_UPLOAD_BUCKET: Type.String({
-    default: "reeltime-uploads",
-    description:
-      "bucket the source videos are uploaded to (needs a CORS rule: PUT from the apps' origins, ETag exposed)",
-  }),
   REELTIME_UPLOAD_MAX_BYTES: Int(5 * GiB, 1, 5 * 1024 * GiB, "largest upload an app may announce, in bytes"),
   REELTIME_UPLOAD_TYPES: Type.String({
     default: DEFAULT_UPLOAD_TYPES.join(","),

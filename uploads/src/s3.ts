@@ -27,14 +27,15 @@ const EXTENSIONS: Record<string, string> = {
 };
 
 /**
- * The source object's key: `${app}/${video}/source${ext}`, made by the server (the client
+ * The source object's key: `uploads/${app}/${video}/source${ext}` in the archive bucket (the
+ * folder the encoding workers accept an app's sources from), made by the server (the client
  * never picks keys). The extension comes from the content type, else from a plain filename
  * extension, else none.
  */
 export function sourceKey(app: string, videoId: string, contentType: string, filename: string): string {
   const fromName = /\.([A-Za-z0-9]{1,8})$/.exec(filename)?.[1]?.toLowerCase();
   const ext = EXTENSIONS[contentType] ?? (fromName ? `.${fromName}` : "");
-  return `${app}/${videoId}/source${ext}`;
+  return `uploads/${app}/${videoId}/source${ext}`;
 }
 
 /** The part size to hand out: the asked or configured size, raised so the file fits in 10,000 parts. */
@@ -60,7 +61,7 @@ export function uploadsS3Failure(op: string, bucket: string, err: unknown): Reel
   if (name === "NoSuchBucket")
     return new ReeltimeError(
       "REELTIME_ERR_CONFIG",
-      `the uploads bucket "${bucket}" does not exist: create it or set REELTIME_UPLOAD_BUCKET`,
+      `the uploads bucket "${bucket}" does not exist: create it or set REELTIME_S3_BUCKET`,
       { cause: err },
     );
   if (["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "CredentialsProviderError"].includes(name))

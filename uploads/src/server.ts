@@ -20,7 +20,9 @@ export async function startUploads(opts: { config?: UploadsConfig; env?: NodeJS.
   await bus.start();
   await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: connections.REELTIME_PARTITIONS })));
   const s3 = new S3Client(s3ClientConfig(connections));
-  const bucket = new UploadsBucket(s3, config.env.REELTIME_UPLOAD_BUCKET, config.env.REELTIME_UPLOAD_URL_SECONDS);
+  // Uploads land in the archive bucket under uploads/<app>/…, where the encoding workers read
+  // them and the bucket's lifecycle rules expire sources and abort unfinished multipart uploads.
+  const bucket = new UploadsBucket(s3, connections.REELTIME_S3_BUCKET, config.env.REELTIME_UPLOAD_URL_SECONDS);
   const app = await buildUploadsApp({ config, bus, store: new UploadStore(db), bucket, logger });
   const close = async () => {
     await app.close();

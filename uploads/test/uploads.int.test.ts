@@ -16,12 +16,12 @@ import { UploadsBucket } from "../src/s3.ts";
 import { UploadStore } from "../src/store.ts";
 
 // The real MinIO of `reeltime infra up` (credentials through the SDK's chain: the integration
-// tier sets them in vitest.config.ts), its reeltime-uploads bucket, a real HTTP client doing
+// tier sets them in vitest.config.ts), its archive bucket (uploads/ folder), a real HTTP client doing
 // the presigned PUTs, the embedded bus and an in-memory PGlite.
 const WRITE_KEY = "wk_int_0123456789abcdef";
 const MiB = 1024 * 1024;
 const S3_ENDPOINT = process.env.REELTIME_S3_ENDPOINT ?? "http://127.0.0.1:9000";
-const BUCKET = process.env.REELTIME_UPLOAD_BUCKET ?? "reeltime-uploads";
+const BUCKET = process.env.REELTIME_S3_BUCKET ?? "reeltime-archive";
 
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("base64");
 
@@ -47,7 +47,6 @@ beforeAll(async () => {
   s3 = new S3Client(s3ClientConfig(connections));
   const config = loadUploadsConfig({
     REELTIME_WRITE_KEYS: `inttest:${WRITE_KEY}`,
-    REELTIME_UPLOAD_BUCKET: BUCKET,
     REELTIME_UPLOAD_QUOTA_BYTES: String(100 * MiB),
   });
   app = await buildUploadsApp({

@@ -77,7 +77,7 @@ describe("the upload API", () => {
       expect(up.upload_id).toMatch(/^upl-[0-9a-f-]{36}$/);
       expect(up.video_id).toMatch(/^vid-[0-9a-f-]{36}$/);
       expect(up.part_bytes).toBe(5 * MiB);
-      const key = `shop/${up.video_id}/source.mp4`;
+      const key = `uploads/shop/${up.video_id}/source.mp4`;
       expect(h.s3.commandCalls(CreateMultipartUploadCommand).map((c) => c.args[0].input)).toEqual([
         { Bucket: BUCKET, Key: key, ContentType: "video/mp4" },
       ]);
@@ -180,7 +180,7 @@ describe("the upload API", () => {
       const [abort] = h.s3.commandCalls(AbortMultipartUploadCommand).map((c) => c.args[0].input);
       expect(abort).toEqual({
         Bucket: BUCKET,
-        Key: expect.stringMatching(/^shop\/vid-[0-9a-f-]{36}\/source\.mp4$/),
+        Key: expect.stringMatching(/^uploads\/shop\/vid-[0-9a-f-]{36}\/source\.mp4$/),
         UploadId: "s3-upload-1",
       });
       expect(await h.sessions.usedQuota("shop", "2026-12-04")).toBe(0);
@@ -200,7 +200,7 @@ describe("the upload API", () => {
       expect(res.statusCode, res.body).toBe(200);
       const status = res.json();
       expect(h.s3.commandCalls(ListPartsCommand).map((c) => c.args[0].input)).toEqual([
-        { Bucket: BUCKET, Key: `shop/${up.video_id}/source.mp4`, UploadId: "s3-upload-1" },
+        { Bucket: BUCKET, Key: `uploads/shop/${up.video_id}/source.mp4`, UploadId: "s3-upload-1" },
       ]);
       expect(status).toMatchObject({
         upload_id: up.upload_id,
@@ -252,7 +252,7 @@ describe("the upload API", () => {
 
     it("completes, checks the SHA-256 and publishes exactly one upload.completed, also when retried", async () => {
       const up = await start();
-      const key = `shop/${up.video_id}/source.mp4`;
+      const key = `uploads/shop/${up.video_id}/source.mp4`;
       h.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"abc-3"', VersionId: "v-1" });
       h.s3.on(GetObjectCommand).callsFake(async () => ({ Body: body(FILE) }));
       h.now = new Date("2026-12-04T10:05:00.000Z");
@@ -323,7 +323,7 @@ describe("the upload API", () => {
       expect(res.json().version).toBe("abc-3");
       expect(h.s3.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
         Bucket: BUCKET,
-        Key: `shop/${up.video_id}/source.mp4`,
+        Key: `uploads/shop/${up.video_id}/source.mp4`,
       });
       expect(uploadEvents(h.bus).at(-1)?.event.upload.version).toBe("abc-3");
     });
@@ -358,14 +358,14 @@ describe("the upload API", () => {
       const res = await post(`/v1/uploads/${up.upload_id}/complete`, { parts: PARTS });
       expect(res.statusCode, res.body).toBe(200);
       expect(h.s3.commandCalls(HeadObjectCommand).map((c) => c.args[0].input)).toEqual([
-        { Bucket: BUCKET, Key: `shop/${up.video_id}/source.mp4` },
+        { Bucket: BUCKET, Key: `uploads/shop/${up.video_id}/source.mp4` },
       ]);
       expect(uploadEvents(h.bus).filter((e) => e.event.event_type === "upload.completed")).toHaveLength(1);
     });
 
     it("a bad checksum deletes the object, publishes upload.aborted with the reason and answers 422, also when retried", async () => {
       const up = await start();
-      const key = `shop/${up.video_id}/source.mp4`;
+      const key = `uploads/shop/${up.video_id}/source.mp4`;
       const other = FILE.slice();
       other[7] = (other[7] ?? 0) ^ 1;
       h.s3.on(CompleteMultipartUploadCommand).resolves({ ETag: '"abc-3"', VersionId: "v-1" });
