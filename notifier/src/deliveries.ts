@@ -147,7 +147,7 @@ export class DeliveryLoop {
 
   /** One round: publish what the outbox holds, send every due delivery (in waves of `concurrency`), publish again. */
   async runOnce(): Promise<{ attempted: number }> {
-    await this.publishOutbox();
+    await this.#publishOrWait();
     let attempted = 0;
     for (;;) {
       const due = await claimDue(this.#db, this.#o.now(), this.#o.concurrency, this.#o.leaseMs);
@@ -156,8 +156,20 @@ export class DeliveryLoop {
       attempted += due.length;
       if (due.length < this.#o.concurrency) break;
     }
-    await this.publishOutbox();
+    await this.#publishOrWait();
     return { attempted };
+  }
+
+  /** A bus outage delays the events (they stay in the outbox), never the deliveries. */
+  async #publishOrWait(): Promise<void> {
+    try {
+      await this.publishOutbox();
+    } catch (err) {
+      this.#log.warn(
+        { err: { message: (err as Error).message?.slice(0, 300), code: (err as { code?: string }).code } },
+        "notifier: notification events not published yet (the bus refused); they stay in the outbox",
+      );
+    }
   }
 
   async #attempt(d: ClaimedDelivery): Promise<void> {

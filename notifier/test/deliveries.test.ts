@@ -271,6 +271,55 @@ describe("restarts", () => {
   });
 });
 
+describe("outages", () => {
+  it("a bus that refuses publishes delays the notification events (kept in the outbox), not the deliveries", async () => {
+    const hook = await receiver(() => 200);
+    stops.push(hook.close);
+    const ep = await register("acme", hook.url);
+    let down = false;
+    const flaky: Bus = {
+      driver: bus.driver,
+      maxMessageBytes: bus.maxMessageBytes,
+      start: () => bus.start(),
+      health: () => bus.health(),
+      shutdown: () => bus.shutdown(),
+      ensureTopics: (t) => bus.ensureTopics(t),
+      consume: (o) => bus.consume(o),
+      publish: (topic, messages) =>
+        down && topic === TOPICS.notification ? Promise.reject(new Error("bus down")) : bus.publish(topic, messages),
+    };
+    const n = buildNotifier({ db, bus: flaky, log, metrics: metrics() }, {});
+    stops.push(() => n.loop.shutdown());
+    const id = notificationId("acme", "vid-7", "video.ready", "webhook", ep.id);
+    await insertDelivery(
+      db,
+      {
+        notification_id: id,
+        app_id: "acme",
+        video_id: "vid-7",
+        trigger: "video.ready",
+        channel: "webhook",
+        endpoint_id: ep.id,
+        recipient: null,
+        title: null,
+        payload: JSON.stringify({ id }),
+      },
+      Date.now(),
+    );
+    down = true;
+    expect(await n.loop.runOnce()).toEqual({ attempted: 1 });
+    expect(hook.requests).toHaveLength(1);
+    expect((await db.query("SELECT count(*)::int AS n FROM notifier_attempts WHERE NOT published")).rows).toEqual([
+      { n: 1 },
+    ]);
+    down = false;
+    await n.loop.runOnce();
+    const events = await readTopic<NotificationEvent>(bus, TOPICS.notification, (all) => all.length >= 1);
+    expect(events.map((e) => [e.event_type, e.notification.id])).toEqual([["notification.sent", id]]);
+    expect(hook.requests).toHaveLength(1);
+  });
+});
+
 describe("email", () => {
   it("sends the owner an email naming the video and its state through a real SMTP server, when the catalogue knows the owner", async () => {
     const received: ParsedMail[] = [];
