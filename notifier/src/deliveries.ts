@@ -35,6 +35,19 @@ export function fullJitterMs(attempt: number, baseMs: number, capMs: number, ran
   return Math.floor(random() * ceiling);
 }
 
+/**
+ * An error text without whole IP addresses (socket errors name the peer, e.g. "connect
+ * ECONNREFUSED 10.1.2.3:443"): IPv4 keeps its /24, IPv6 is dropped. The text goes into the
+ * delivery log, the notification events (searchable) and dead letters.
+ */
+export function withoutAddresses(text: string): string {
+  return text
+    .replace(/\b(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}\b/g, "$1.x")
+    .replace(/\[?[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:%[\w.]+)?\]?/gi, (m) =>
+      m.includes("::") || m.split(":").length > 3 ? "[ipv6]" : m,
+    );
+}
+
 /** A UUIDv7 at `now` (the contract's event ids sort by time). */
 export function uuidv7(now: number): string {
   const b = randomBytes(16);
@@ -247,7 +260,7 @@ export class DeliveryLoop {
     };
     if (!ok) {
       record.error_code = errorCode;
-      record.error_message = errorMessage ?? "delivery failed";
+      record.error_message = withoutAddresses(errorMessage ?? "delivery failed");
       const windowEnd = (ms(d.retry_from) ?? at) + this.#o.retryMs;
       // A target the guard refuses stays refused: no point retrying it for a day.
       const hopeless = errorCode === "REELTIME_ERR_WEBHOOK_TARGET";
