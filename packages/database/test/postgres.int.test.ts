@@ -3,9 +3,9 @@ import { migrate } from "../src/migrate.ts";
 import { openDatabase } from "../src/open.ts";
 import { databaseSuite } from "./suite.ts";
 
-// The unit suite against the PostgreSQL server `reeltime infra up` starts; it prints the URL
-// (REELTIME_PG_URL), and the default below is the local one.
-const PG_URL = process.env.REELTIME_PG_URL ?? "postgres://reeltime@127.0.0.1:5432/reeltime";
+// The unit suite against the PostgreSQL server `reeltime infra up` starts (REELTIME_PG_URL;
+// the default is the local one, infra/src/local/endpoints.ts).
+const PG_URL = process.env.REELTIME_PG_URL ?? "postgres://reeltime:reeltime-local-secret@127.0.0.1:5433/reeltime";
 
 databaseSuite("postgres", () => openDatabase({ REELTIME_PG_URL: PG_URL }));
 
