@@ -144,7 +144,10 @@ describe("Helm chart", () => {
     expect(ingest.livenessProbe).toMatchObject({ httpGet: { path: "/healthz" } });
     for (const d of byKind(docs, "Deployment")) {
       const env = JSON.stringify(podSpec(d).containers[0]);
-      expect(env.includes("REELTIME_WRITE_KEYS"), d.metadata.name).toBe(d.metadata.name === "rt-ingest");
+      // The two front doors that take write keys: ingest and the upload API.
+      expect(env.includes("REELTIME_WRITE_KEYS"), d.metadata.name).toBe(
+        d.metadata.name === "rt-ingest" || d.metadata.name === "rt-uploads",
+      );
     }
   });
 
@@ -169,6 +172,25 @@ describe("Helm chart", () => {
     expect(job.serviceAccountName).toBe(COMPONENTS.pipeline.serviceAccount);
     const off = await render(["pipeline.enqueue.enabled=false"]);
     expect(byKind(off.docs, "CronJob")).toHaveLength(0);
+  });
+
+  it("runs the upload API from the ingest image with its own account, the write keys and the database URL from the Secret", async () => {
+    const { docs } = await render();
+    const deploy = byKind(docs, "Deployment").find((d) => d.metadata.name === "rt-uploads")!;
+    expect(deploy).toBeDefined();
+    const pod = podSpec(deploy);
+    const c = pod.containers[0]!;
+    expect(c.args).toEqual(["uploads"]);
+    expect(c.image).toMatch(/^reeltime\/ingest:/);
+    expect(pod.serviceAccountName).toBe(COMPONENTS.uploads.serviceAccount);
+    const env = JSON.stringify(c);
+    expect(env).toContain('"name":"REELTIME_PG_URL","valueFrom":{"secretKeyRef"');
+    expect(env).not.toContain("REELTIME_READ_TOKENS");
+    expect(c.startupProbe).toMatchObject({ httpGet: { path: "/healthz" } });
+    const svc = byKind(docs, "Service").find((d) => d.metadata.name === "rt-uploads");
+    expect(svc).toBeDefined();
+    const off = await render(["uploads.enabled=false"]);
+    expect(byKind(off.docs, "Deployment").some((d) => d.metadata.name === "rt-uploads")).toBe(false);
   });
 
   it("passes the rate-limit store URL from the Secret to ingest only", async () => {

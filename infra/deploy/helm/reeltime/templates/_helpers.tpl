@@ -45,8 +45,9 @@ envFrom:
 env:
   - name: REELTIME_DATA_DIR
     value: /var/lib/reeltime
-{{- $keys := list "REELTIME_ES_API_KEY" "REELTIME_ES_USERNAME" "REELTIME_ES_PASSWORD" "REELTIME_KAFKA_SASL_USERNAME" "REELTIME_KAFKA_SASL_PASSWORD" }}
+{{- $keys := list "REELTIME_ES_API_KEY" "REELTIME_ES_USERNAME" "REELTIME_ES_PASSWORD" "REELTIME_KAFKA_SASL_USERNAME" "REELTIME_KAFKA_SASL_PASSWORD" "REELTIME_PG_URL" "REELTIME_SMTP_URL" }}
 {{- if .auth }}{{ $keys = concat $keys (list "REELTIME_WRITE_KEYS" "REELTIME_READ_TOKENS" "REELTIME_REDIS_URL") }}{{ end }}
+{{- if .writeKeys }}{{ $keys = append $keys "REELTIME_WRITE_KEYS" }}{{ end }}
 {{- range $keys }}
   - name: {{ . }}
     valueFrom:
