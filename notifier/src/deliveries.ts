@@ -10,7 +10,7 @@ import {
   validateEvent,
 } from "@reeltime/events";
 import { publishDeadLetters } from "@reeltime/processing";
-import type { Logger } from "@reeltime/runtime";
+import { Counter, Histogram, LATENCY_BUCKETS, type Logger, type Registry } from "@reeltime/runtime";
 import { emailMessage, type Mailer } from "./email.ts";
 import {
   type AttemptRecord,
@@ -102,12 +102,32 @@ export class DeliveryLoop {
   readonly #log: Logger;
   readonly #mailer: Mailer | undefined;
   readonly #o: DeliveryOptions;
+  readonly #attempts: Counter<"channel" | "outcome"> | undefined;
+  readonly #seconds: Histogram<"channel"> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
 
-  constructor(deps: { db: Sql; bus: Bus; log: Logger; mailer?: Mailer | undefined }, options: DeliveryOptions) {
+  constructor(
+    deps: { db: Sql; bus: Bus; log: Logger; mailer?: Mailer | undefined; registry?: Registry | undefined },
+    options: DeliveryOptions,
+  ) {
+    if (deps.registry) {
+      this.#attempts = new Counter({
+        name: "reeltime_notifier_attempts_total",
+        help: "Delivery attempts of notifications, by channel and outcome (sent, failed: retried, dead: given up)",
+        labelNames: ["channel", "outcome"],
+        registers: [deps.registry],
+      });
+      this.#seconds = new Histogram({
+        name: "reeltime_notifier_attempt_duration_seconds",
+        help: "Time of one delivery attempt (webhook call or SMTP submission), by channel",
+        labelNames: ["channel"],
+        buckets: LATENCY_BUCKETS,
+        registers: [deps.registry],
+      });
+    }
     this.#db = deps.db;
     this.#bus = deps.bus;
     this.#log = deps.log;
@@ -274,6 +294,8 @@ export class DeliveryLoop {
       }
     }
     await recordAttempt(this.#db, record);
+    this.#attempts?.inc({ channel: d.channel, outcome: record.outcome });
+    this.#seconds?.observe({ channel: d.channel }, latency / 1000);
     // The log: status, latency, attempt; never the secret, the URL's query or the whole address.
     const line = {
       notification_id: d.notification_id,

@@ -2,7 +2,15 @@ import { type Bus, createBus } from "@reeltime/connectors";
 import { type Database, migrate, openDatabase } from "@reeltime/database";
 import { TOPICS } from "@reeltime/events";
 import { type ProcessorMetrics, processorMetrics, type RunningProcessor, runProcessor } from "@reeltime/processing";
-import { ConnectionEnv, createLogger, createRegistry, type Logger, loadEnv, startOpsServer } from "@reeltime/runtime";
+import {
+  ConnectionEnv,
+  createLogger,
+  createRegistry,
+  type Logger,
+  loadEnv,
+  type Registry,
+  startOpsServer,
+} from "@reeltime/runtime";
 import { Type } from "@sinclair/typebox";
 import { DEFAULT_DELIVERY, DeliveryLoop, type DeliveryOptions } from "./deliveries.ts";
 import { Mailer } from "./email.ts";
@@ -32,6 +40,8 @@ export interface NotifierDeps {
   bus: Bus;
   log: Logger;
   metrics: ProcessorMetrics;
+  /** Where the delivery metrics go (reeltime_notifier_*); none without it. */
+  registry?: Registry;
 }
 
 /**
@@ -51,7 +61,10 @@ export function buildNotifier(
     retryMs: e.REELTIME_WEBHOOK_RETRY_HOURS * 3600_000,
     ...overrides,
   };
-  const loop = new DeliveryLoop({ db: deps.db, bus: deps.bus, log: deps.log, mailer }, options);
+  const loop = new DeliveryLoop(
+    { db: deps.db, bus: deps.bus, log: deps.log, mailer, registry: deps.registry },
+    options,
+  );
   const processor = new NotifierProcessor(
     { db: deps.db, bus: deps.bus, log: deps.log, loop, metrics: deps.metrics },
     { email: mailer !== undefined, now: options.now },
@@ -105,7 +118,7 @@ export async function runNotifierService(
     [TOPICS.job, TOPICS.notification, TOPICS.deadLetter].map((name) => ({ name, partitions: env.REELTIME_PARTITIONS })),
   );
   const db = await openNotifierDatabase(source);
-  const notifier = await startNotifier({ db, bus, log, metrics: processorMetrics(registry) }, source);
+  const notifier = await startNotifier({ db, bus, log, metrics: processorMetrics(registry), registry }, source);
   const ops = await startOpsServer({
     registry,
     host: opts.host ?? "127.0.0.1",

@@ -5,6 +5,7 @@ import type { Bus } from "@reeltime/connectors";
 import type { Database } from "@reeltime/database";
 import { type NotificationEvent, TOPICS, validateDeadLetter, validateEvent } from "@reeltime/events";
 import { runProcessor } from "@reeltime/processing";
+import { createRegistry } from "@reeltime/runtime";
 import Fastify from "fastify";
 import { type ParsedMail, simpleParser } from "mailparser";
 import { SMTPServer } from "smtp-server";
@@ -60,8 +61,9 @@ describe("webhooks", () => {
     const hook = await receiver((n) => (n <= 3 ? 500 : 200));
     stops.push(hook.close);
     const ep = await register("acme", hook.url);
+    const registry = createRegistry("notifier-test");
     const notifier = await startNotifier(
-      { db, bus, log, metrics: metrics() },
+      { db, bus, log, metrics: metrics(), registry },
       {},
       { baseMs: 20, capMs: 100, pollMs: 10 },
     );
@@ -103,6 +105,12 @@ describe("webhooks", () => {
         error_message: "the endpoint answered 500",
       });
     }
+
+    const counted = (await registry.getSingleMetric("reeltime_notifier_attempts_total")!.get()).values;
+    expect(counted.map((v) => [v.labels.outcome, v.value]).sort()).toEqual([
+      ["failed", 3],
+      ["sent", 1],
+    ]);
 
     // Each attempt is a notification.* event of the contract.
     const events = await readTopic<NotificationEvent>(bus, TOPICS.notification, (all) => all.length >= 4);

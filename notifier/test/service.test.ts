@@ -14,9 +14,10 @@ describe("runNotifierService", () => {
     });
     try {
       expect((await fetch(`http://127.0.0.1:${service.port}/healthz`)).status).toBe(200);
-      expect(await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text()).toContain(
-        "reeltime_processor_messages_total",
-      );
+      const metrics = await (await fetch(`http://127.0.0.1:${service.port}/metrics`)).text();
+      expect(metrics).toContain("reeltime_processor_messages_total");
+      expect(metrics).toContain("reeltime_notifier_attempts_total");
+      expect(metrics).toContain("reeltime_notifier_attempt_duration_seconds");
     } finally {
       await service.close();
       await rm(dir, { recursive: true, force: true });
