@@ -1,7 +1,7 @@
 import type { Bus, ConsumedBatch, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
 import { type Database, migrate } from "@reeltime/database";
 import { TOPICS, type VideoRecord, validateEvent } from "@reeltime/events";
-import { deadLetter, decode, type Processor, publishDeadLetters } from "@reeltime/processing";
+import { ContentError, deadLetter, decode, type Processor, publishDeadLetters } from "@reeltime/processing";
 import { MIGRATIONS, OWNER } from "./migrations.ts";
 import {
   type CatalogueEvent,
@@ -26,6 +26,27 @@ export interface CatalogueDeps {
 }
 
 const STAGE = "catalogue";
+
+/**
+ * SQLSTATE classes of a statement PostgreSQL refuses for the values it holds: data exceptions
+ * (22: a NUL in a string, a number out of range), integrity (23) and program limits (54: a value
+ * too large). The same event fails on every retry, so it is content: the runtime hands the
+ * batch over message by message and the one that fails goes to dead letters.
+ */
+const CONTENT_SQLSTATE = /^(22|23|54)/;
+
+async function asContent<T>(what: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === "string" && CONTENT_SQLSTATE.test(code))
+      throw new ContentError(`${what}: PostgreSQL refused the values (${code}): ${(err as Error).message}`, {
+        cause: err,
+      });
+    throw err;
+  }
+}
 const FAMILIES = ["upload.", "job."];
 
 /** The event a message holds, or the dead letter saying why it cannot be handled. */
@@ -54,7 +75,8 @@ function read(m: ConsumedMessage): { event: CatalogueEvent } | { letter: DeadLet
  * The catalogue updater: consumer group `reeltime-catalogue` over the upload and job topics.
  * Each batch's events are folded per video (catalogue/src/state.ts) and merged into the videos
  * table (one transaction per video), then the public records (no owner email) go to search.
- * A message it cannot read goes to dead letters with its reason and the partition moves on; an
+ * A message it cannot read, or whose values PostgreSQL refuses (reason `unprocessable`, through
+ * the runtime's message-by-message retry), goes to dead letters and the partition moves on; an
  * event about no video of an app (a local `pipeline run` without app) is skipped. A database or
  * search outage fails the batch with a retryable error: nothing is committed, the batch comes
  * again, and the merge makes that harmless.
@@ -86,7 +108,10 @@ export class CatalogueUpdater implements Processor {
     // Every video of the batch goes to search, changed or not: a batch delivered again after
     // search failed finds the rows already merged and must still write their records.
     const records: VideoRecord[] = [];
-    for (const s of states.values()) records.push(publicRecord(recordOf((await upsertVideo(this.#deps.db, s)).state)));
+    for (const s of states.values()) {
+      const { state } = await asContent(`video ${s.app_id}/${s.video_id}`, () => upsertVideo(this.#deps.db, s));
+      records.push(publicRecord(recordOf(state)));
+    }
     if (records.length > 0) await this.#deps.search.upsertVideos(records);
     await publishDeadLetters(this.#deps.bus, letters);
   }

@@ -152,7 +152,7 @@ describe("the catalogue updater as a consumer group", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("rebuilds the same rows from shuffled, repeated topics; a poison message goes to dead letters and the partition moves on; PostgreSQL down is waited out", async () => {
+  it("rebuilds the same rows from shuffled, repeated topics; poison and an event PostgreSQL refuses go to dead letters and the partition moves on; PostgreSQL down is waited out", async () => {
     const db = switchable(raw);
     const search = new RecordingIndex();
     const videos = ["g1", "g2", "g3"];
@@ -166,7 +166,16 @@ describe("the catalogue updater as a consumer group", () => {
     db.down = true;
     await publish([...events].reverse());
     await bus.publish(TOPICS.upload, [{ key: "g1", value: enc.encode("{poison") }]);
-    await publish(events);
+    // PostgreSQL refuses a NUL in text: content, so this one event goes to dead letters alone.
+    const nul = makeEvent({
+      type: "upload.completed",
+      n: 9,
+      minute: 0,
+      app: "app-g",
+      video: "g-nul",
+      title: "a\u0000b",
+    });
+    await publish([...events.slice(0, 3), nul, ...events.slice(3)]);
     const log = createLogger("catalogue-test", { level: "silent" });
     const running = await runProcessor(new CatalogueUpdater({ db, bus, search }), {
       bus,
@@ -195,8 +204,12 @@ describe("the catalogue updater as a consumer group", () => {
         for (const m of b.messages) letters.push(JSON.parse(dec.decode(m.value)) as DeadLetter);
       },
     });
-    await waitFor("the dead letter", async () => letters.length >= 1);
+    await waitFor("the dead letters", async () => letters.length >= 2);
     await sub.stop();
-    expect(letters.map((l) => [l.stage, l.reason])).toEqual([["catalogue", "not_json"]]);
+    expect(letters.map((l) => [l.stage, l.reason, l.event_id]).sort()).toEqual([
+      ["catalogue", "not_json", undefined],
+      ["catalogue", "unprocessable", nul.event_id],
+    ]);
+    expect(await getVideo(raw, "app-g", "g-nul")).toBeUndefined();
   });
 });
