@@ -40,6 +40,25 @@ describe("openDatabase", () => {
     await again.close();
   });
 
+  it("shares one PGlite per data directory in a process: users see each other's writes, the last close closes it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reeltime-db-"));
+    dirs.push(dir);
+    const [a, b] = await Promise.all([
+      openDatabase({ REELTIME_DATA_DIR: dir }),
+      openDatabase({ REELTIME_DATA_DIR: `${dir}/.` }),
+    ]);
+    await a.query("CREATE TABLE shared_t (v text)");
+    await b.query("INSERT INTO shared_t (v) VALUES ($1)", ["from b"]);
+    await a.close();
+    await a.close();
+    expect((await b.query("SELECT v FROM shared_t", [])).rows).toEqual([{ v: "from b" }]);
+    await b.close();
+    await expect(b.query("SELECT 1", [])).rejects.toThrow();
+    const again = await openDatabase({ REELTIME_DATA_DIR: dir });
+    expect((await again.query("SELECT v FROM shared_t", [])).rowCount).toBe(1);
+    await again.close();
+  });
+
   it("refuses a REELTIME_PG_URL that is no postgres:// or memory:// URL, naming the variable", async () => {
     const err = await openDatabase({ REELTIME_PG_URL: "mysql://x" }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "REELTIME_ERR_CONFIG" });
