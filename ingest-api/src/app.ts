@@ -12,6 +12,7 @@ import { apiRecorder } from "./plugins/api-record.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { liveRoutes } from "./routes/v1/live.ts";
 import { readRoutes } from "./routes/v1/read.ts";
+import { readGuard, readScopeOf } from "./routes/v1/read-guard.ts";
 import { writeRoutes } from "./routes/v1/write.ts";
 import { parseTrustProxy } from "./trust-proxy.ts";
 
@@ -143,6 +144,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // their own group only.
     await api.register(writeRoutes, { prefix: "/v1", ctx });
     await api.register(readRoutes, { prefix: "/v1", ctx });
+    // Routes of other workspaces the host mounts behind the same read guard (an encapsulated
+    // group of their own: the guard's hook and scope, nothing else of the read routes).
+    const mounts = deps.readMounts ?? [];
+    if (mounts.length > 0)
+      await api.register(
+        async (group) => {
+          group.decorateRequest("readScope", null);
+          group.addHook("onRequest", readGuard(ctx));
+          for (const mount of mounts) await mount(group, readScopeOf);
+        },
+        { prefix: "/v1" },
+      );
     await api.register(liveRoutes, { prefix: "/live" });
   });
   return app;

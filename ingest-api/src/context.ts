@@ -1,17 +1,27 @@
 import type { Bus, SearchStore } from "@reeltime/connectors";
 import { anyOriginAllowed, originAllowed, SecretRing } from "@reeltime/http";
 import type { Logger } from "@reeltime/runtime";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { IngestConfig } from "./config.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { RateLimits } from "./plugins/rate-limit.ts";
 
 /** What `buildApp` is given: the settings and the already started bus and search store. */
+/**
+ * Routes another workspace adds behind the read guard (the host composes them: the catalogue's
+ * GET /v1/videos, the notifier's webhook endpoints). `appOf` is the app the request's read
+ * token reads ("*" for a token that reads every app); the guard has already refused a bad token.
+ */
+export type ReadMount = (api: FastifyInstance, appOf: (request: FastifyRequest) => string) => Promise<void>;
+
 export interface AppDeps {
   config: IngestConfig;
   bus: Bus;
   search: SearchStore;
   logger?: Logger;
   metrics?: IngestMetrics;
+  /** Extra read-guarded routes under /v1, mounted by the host (see ReadMount). */
+  readMounts?: readonly ReadMount[];
 }
 
 /** Everything a route needs, resolved once at start-up. */

@@ -181,7 +181,7 @@ describe("Helm chart", () => {
     const pod = podSpec(deploy);
     const c = pod.containers[0]!;
     expect(c.args).toEqual(["uploads"]);
-    expect(c.image).toMatch(/^reeltime\/ingest:/);
+    expect((c as { image?: string }).image).toMatch(/^reeltime\/ingest:/);
     expect(pod.serviceAccountName).toBe(COMPONENTS.uploads.serviceAccount);
     const env = JSON.stringify(c);
     expect(env).toContain('"name":"REELTIME_PG_URL","valueFrom":{"secretKeyRef"');
