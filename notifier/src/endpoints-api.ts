@@ -25,7 +25,8 @@ const shown = (e: EndpointRow) => ({
 });
 
 /**
- * The webhook endpoints of the request's app, as a Fastify plugin:
+ * The webhook endpoints of the request's app, as a Fastify plugin the host registers under
+ * its /v1 prefix (the ingest server: behind its read guard, a server-side token):
  * - POST /v1/webhooks/endpoints {url, description?} → 201 {id, url, secret, created_at}: the
  *   signing secret is in this answer only;
  * - GET /v1/webhooks/endpoints → {endpoints: [{id, url, description, created_at}]} (no secrets);
@@ -38,7 +39,7 @@ export async function endpointsPlugin(app: FastifyInstance, opts: EndpointsPlugi
   const guard = opts.guard ?? guardOn();
   const now = opts.now ?? Date.now;
 
-  app.post("/v1/webhooks/endpoints", async (request, reply) => {
+  app.post("/webhooks/endpoints", async (request, reply) => {
     const appId = opts.appOf(request);
     const body = request.body as { url?: unknown; description?: unknown } | undefined;
     if (!body || typeof body !== "object" || typeof body.url !== "string")
@@ -65,12 +66,12 @@ export async function endpointsPlugin(app: FastifyInstance, opts: EndpointsPlugi
     return { ...shown({ ...row, created_at: new Date(at) }), secret: row.secret };
   });
 
-  app.get("/v1/webhooks/endpoints", async (request) => {
+  app.get("/webhooks/endpoints", async (request) => {
     const rows = await listEndpoints(opts.db, opts.appOf(request));
     return { endpoints: rows.map(shown) };
   });
 
-  app.delete("/v1/webhooks/endpoints/:id", async (request, reply) => {
+  app.delete("/webhooks/endpoints/:id", async (request, reply) => {
     const { id } = request.params as { id: string };
     if (!(await deleteEndpoint(opts.db, opts.appOf(request), id, now())))
       throw new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no webhook endpoint ${id.slice(0, 64)} in this app`);

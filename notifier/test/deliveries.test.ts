@@ -49,7 +49,7 @@ afterEach(async () => {
 /** Registers an endpoint through the API as an app's write key would, and returns its id and secret. */
 async function register(app: string, url: string, guard = false): Promise<{ id: string; secret: string }> {
   const server = Fastify();
-  await server.register(endpointsPlugin, { db, appOf: () => app, guard });
+  await server.register(endpointsPlugin, { prefix: "/v1", db, appOf: () => app, guard });
   const res = await server.inject({ method: "POST", url: "/v1/webhooks/endpoints", payload: { url } });
   await server.close();
   expect(res.statusCode).toBe(201);

@@ -22,7 +22,7 @@ async function server(guard: boolean): Promise<FastifyInstance> {
     const e = err as ReeltimeError;
     reply.code(e instanceof ReeltimeError ? e.status : 500).send({ error: { code: e.code, message: e.message } });
   });
-  await app.register(endpointsPlugin, { db, guard, appOf: (req) => String(req.headers["x-app"]) });
+  await app.register(endpointsPlugin, { prefix: "/v1", db, guard, appOf: (req) => String(req.headers["x-app"]) });
   return app;
 }
 
