@@ -3,9 +3,19 @@ import { ALL_TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, listenError, loadEnv, onShutdown } from "@reeltime/runtime";
 import { buildApp } from "./app.ts";
 import { type IngestConfig, loadIngestConfig } from "./config.ts";
+import type { ReadMount } from "./context.ts";
 
 /** Starts the ingest API with the configured bus and search store; stops cleanly on SIGTERM. */
-export async function startIngest(opts: { config?: IngestConfig; env?: NodeJS.ProcessEnv } = {}) {
+export async function startIngest(
+  opts: {
+    config?: IngestConfig;
+    env?: NodeJS.ProcessEnv;
+    /** Read-guarded routes the host adds (the catalogue's, the notifier's endpoints). */
+    readMounts?: readonly ReadMount[];
+    /** Called after the server and connections closed (the host closes what it opened). */
+    onClose?: () => Promise<void>;
+  } = {},
+) {
   const source = opts.env ?? process.env;
   const config = opts.config ?? loadIngestConfig(source);
   const connections = loadEnv(ConnectionEnv, source);
@@ -15,7 +25,13 @@ export async function startIngest(opts: { config?: IngestConfig; env?: NodeJS.Pr
   await bus.start();
   await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: connections.REELTIME_PARTITIONS })));
   await search.start();
-  const app = await buildApp({ config, bus, search, logger });
+  const app = await buildApp({
+    config,
+    bus,
+    search,
+    logger,
+    ...(opts.readMounts ? { readMounts: opts.readMounts } : {}),
+  });
   let address: string;
   try {
     address = await app.listen({ port: config.env.PORT, host: config.env.HOST });
@@ -30,6 +46,7 @@ export async function startIngest(opts: { config?: IngestConfig; env?: NodeJS.Pr
     await app.close(); // stop accepting, finish in-flight requests, flush api records
     await bus.shutdown(); // flush the producer
     await search.shutdown();
+    await opts.onClose?.();
   };
   onShutdown(logger, close);
   return { app, address, close };

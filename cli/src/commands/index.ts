@@ -8,6 +8,7 @@ import { registerEvents } from "./events.ts";
 import { registerInfra } from "./infra.ts";
 import { registerIngest } from "./ingest.ts";
 import { registerPipeline } from "./pipeline.ts";
+import { registerPlatform } from "./platform.ts";
 import { registerProcess } from "./process.ts";
 import { registerTranscode } from "./transcode.ts";
 import { registerUploads } from "./uploads.ts";
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerTranscode(program);
   registerPipeline(program);
   registerProcess(program);
+  registerPlatform(program);
   registerAnalytics(program);
   registerDashboards(program);
 }

@@ -1,17 +1,11 @@
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
+import { metricsPortOption } from "./options.ts";
 
 function seconds(value: string): number {
   const n = Number(value);
   if (!Number.isFinite(n) || n < 1 || n > 3600)
     throw new ReeltimeError("REELTIME_ERR_USAGE", `--interval must be 1-3600 seconds, got ${value}`);
-  return n;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535)
-    throw new ReeltimeError("REELTIME_ERR_USAGE", `--metrics-port must be 0-65535, got ${value}`);
   return n;
 }
 
@@ -41,7 +35,7 @@ export function registerPipeline(program: Command): void {
       "join the transcode workers' consumer group (reeltime-transcoders) on reeltime.transcode: each request " +
         "is claimed and transcoded by exactly one worker; serves /healthz, /readyz and /metrics",
     )
-    .option("--metrics-port <port>", "port of /healthz, /readyz and /metrics", port, 9465)
+    .option("--metrics-port <port>", "port of /healthz, /readyz and /metrics", metricsPortOption, 9465)
     .action(async (o: { metricsPort: number }) => {
       const { startWorkerService } = await import("@reeltime/pipeline");
       const { onShutdown, createLogger } = await import("@reeltime/runtime");

@@ -7,7 +7,7 @@ ARG NODE_IMAGE=node:26.10.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# Only the manifests of the workspaces this role runs (cli, ingest-api, uploads) and the
+# Only the manifests of the workspaces this role runs (cli, ingest-api, uploads, catalogue, notifier) and the
 # libraries they depend on: the CLI loads each command's app lazily and names the apps as
 # optional peers.
 # npm ci installs the lockfile's production tree (npm does not narrow it to the workspaces
@@ -17,11 +17,14 @@ COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
+COPY packages/processing/package.json packages/processing/
 COPY packages/database/package.json packages/database/
 COPY packages/http/package.json packages/http/
 COPY cli/package.json cli/
 COPY ingest-api/package.json ingest-api/
 COPY uploads/package.json uploads/
+COPY catalogue/package.json catalogue/
+COPY notifier/package.json notifier/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM deps AS build
@@ -29,11 +32,14 @@ COPY packages/events packages/events
 COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
+COPY packages/processing packages/processing
 COPY packages/database packages/database
 COPY packages/http packages/http
 COPY cli cli
 COPY ingest-api ingest-api
 COPY uploads uploads
+COPY catalogue catalogue
+COPY notifier notifier
 COPY tsconfig.base.json ./
 
 FROM ${NODE_IMAGE} AS runtime

@@ -7,7 +7,7 @@ ARG NODE_IMAGE=node:26.10.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# Only the manifests of the workspaces this role runs (cli, stream-processors, infra/deploy) and the
+# Only the manifests of the workspaces this role runs (cli, stream-processors, infra/deploy, catalogue, notifier) and the
 # libraries they depend on: the CLI loads each command's app lazily and names the apps as
 # optional peers.
 # npm ci installs the lockfile's production tree (npm does not narrow it to the workspaces
@@ -18,9 +18,12 @@ COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/processing/package.json packages/processing/
+COPY packages/database/package.json packages/database/
 COPY cli/package.json cli/
 COPY stream-processors/package.json stream-processors/
 COPY infra/deploy/package.json infra/deploy/
+COPY catalogue/package.json catalogue/
+COPY notifier/package.json notifier/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM deps AS build
@@ -29,9 +32,12 @@ COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/processing packages/processing
+COPY packages/database packages/database
 COPY cli cli
 COPY stream-processors stream-processors
 COPY infra/deploy infra/deploy
+COPY catalogue catalogue
+COPY notifier notifier
 COPY tsconfig.base.json ./
 
 FROM ${NODE_IMAGE} AS runtime

@@ -10,8 +10,8 @@ const REPO = new URL("../../../../", import.meta.url).pathname;
 const ROLES = { ingest: ["ingest"], process: ["process"], pipeline: ["pipeline", "worker"] } as const;
 /** The workspaces each role runs: the CLI, its app, and (process) the upgrade hook's setup. */
 const ROLE_ROOTS: Record<keyof typeof ROLES, string[]> = {
-  ingest: ["cli", "ingest-api", "uploads"],
-  process: ["cli", "stream-processors", "infra/deploy"],
+  ingest: ["cli", "ingest-api", "uploads", "catalogue", "notifier"],
+  process: ["cli", "stream-processors", "infra/deploy", "catalogue", "notifier"],
   pipeline: ["cli", "pipeline"],
 };
 

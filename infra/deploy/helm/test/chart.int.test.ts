@@ -174,6 +174,21 @@ describe("Helm chart", () => {
     expect(byKind(off.docs, "CronJob")).toHaveLength(0);
   });
 
+  it("runs the catalogue updater and the notifier as consumer groups of their own, with their commands and the database URL", async () => {
+    const { docs } = await render();
+    for (const name of ["catalogue", "notifier"] as const) {
+      const deploy = byKind(docs, "Deployment").find((d) => d.metadata.name === `rt-${name}`)!;
+      expect(deploy, name).toBeDefined();
+      const pod = podSpec(deploy);
+      const c = pod.containers[0]!;
+      expect(c.args).toEqual([name, "--metrics-port", "9464"]);
+      expect((c as { image?: string }).image).toMatch(/^reeltime\/process:/);
+      expect(pod.serviceAccountName).toBe(COMPONENTS[name].serviceAccount);
+      expect(JSON.stringify(c)).toContain('"name":"REELTIME_PG_URL","valueFrom":{"secretKeyRef"');
+      expect(c.livenessProbe).toBeDefined();
+    }
+  });
+
   it("runs the upload API from the ingest image with its own account, the write keys and the database URL from the Secret", async () => {
     const { docs } = await render();
     const deploy = byKind(docs, "Deployment").find((d) => d.metadata.name === "rt-uploads")!;
