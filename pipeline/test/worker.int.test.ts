@@ -91,7 +91,8 @@ async function member(): Promise<Member> {
   const records: WorkerRecord[] = [];
   const worker = new TranscodeWorker(
     { bus, archive, pipeline },
-    { group, topic, lagIntervalMs: 500, onJob: (r) => records.push(r) },
+    // Requests on the test topic only (completed uploads are another test's: test/worker/uploads.test.ts).
+    { group, topic, uploads: false, lagIntervalMs: 500, onJob: (r) => records.push(r) },
   );
   opened.push({ close: () => worker.stop() });
   return { worker, records, runs };

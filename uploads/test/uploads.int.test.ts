@@ -163,7 +163,7 @@ describe("the upload API on MinIO", () => {
     const again = await api(`/v1/uploads/${up.upload_id}/complete`, { method: "POST", body: { parts } });
     expect(again.status).toBe(200);
 
-    const key = `inttest/${up.video_id}/source.mp4`;
+    const key = `uploads/inttest/${up.video_id}/source.mp4`;
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect(head.ContentLength).toBe(file.byteLength);
 
@@ -206,7 +206,7 @@ describe("the upload API on MinIO", () => {
     expect(res.status).toBe(422);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("REELTIME_ERR_CHECKSUM");
     await expect(
-      s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `inttest/${up.video_id}/source.webm` })),
+      s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: `uploads/inttest/${up.video_id}/source.webm` })),
     ).rejects.toMatchObject({ name: "NotFound" });
     const events = await eventsOf(up.upload_id, 2);
     expect(events.map((e) => e.event_type)).toEqual(["upload.created", "upload.aborted"]);
