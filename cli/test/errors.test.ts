@@ -131,3 +131,22 @@ describe("a command whose workspace is not installed", () => {
     expect(notInstalled(new Error("Cannot find package '@reeltime/x'"))).toBeUndefined();
   });
 });
+
+describe("reeltime replay --notification", () => {
+  it("an unknown notification is one line, REELTIME_ERR_NOT_FOUND, exit 1", async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), "reeltime-cli-resend-"));
+    const before = process.env.REELTIME_DATA_DIR;
+    process.env.REELTIME_DATA_DIR = dataDir;
+    try {
+      const r = await cli("replay", "--notification", "ntf-unknown");
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        "reeltime: no notification ntf-unknown to resend (unknown id, or its endpoint was deleted) [REELTIME_ERR_NOT_FOUND]\n",
+      );
+    } finally {
+      if (before === undefined) delete process.env.REELTIME_DATA_DIR;
+      else process.env.REELTIME_DATA_DIR = before;
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -57,8 +57,21 @@ export function registerProcess(program: Command): void {
     .option("--until <time>", "RFC 3339 time or an age", when("--until"))
     .option("--limit <n>", "at most this many", (v) => Number(v), 10_000)
     .option("--dry-run", "report what would be replayed without publishing")
+    .option(
+      "--notification <id>",
+      "instead: send this notification again (its id is the webhook-id / the dead letter's payload.notification_id)",
+    )
     .action(
-      async (o: { reason?: string; stage?: string; since?: Date; until?: Date; limit: number; dryRun?: boolean }) => {
+      async (o: {
+        reason?: string;
+        stage?: string;
+        since?: Date;
+        until?: Date;
+        limit: number;
+        dryRun?: boolean;
+        notification?: string;
+      }) => {
+        if (o.notification !== undefined) return resendNotification(o.notification);
         const { env, createBus, createSearchStore } = await connections();
         const { replay } = await import("@reeltime/stream-processors");
         const bus = await createBus(env);
@@ -126,4 +139,26 @@ export function registerProcess(program: Command): void {
         await search.shutdown();
       }
     });
+}
+
+/**
+ * `reeltime replay --notification <id>`: marks a notification due again; a running notifier
+ * sends it within about a second, with the same id (receivers drop a duplicate by it).
+ */
+async function resendNotification(id: string): Promise<void> {
+  const [{ openNotifierDatabase, resendNotification: resend }, { ReeltimeError }] = await Promise.all([
+    import("@reeltime/notifier"),
+    import("@reeltime/runtime"),
+  ]);
+  const db = await openNotifierDatabase();
+  try {
+    if (!(await resend(db, id)))
+      throw new ReeltimeError(
+        "REELTIME_ERR_NOT_FOUND",
+        `no notification ${id} to resend (unknown id, or its endpoint was deleted)`,
+      );
+    process.stdout.write(`notification ${id}: due again; the notifier sends it within a second\n`);
+  } finally {
+    await db.close();
+  }
 }
