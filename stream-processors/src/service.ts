@@ -113,6 +113,8 @@ export async function startProcessors(
     );
   return {
     running,
+    /** The processor metrics on `deps.registry`: other consumer groups of the process share them. */
+    metrics,
     async stop() {
       await Promise.all(running.map((r) => r.stop()));
       await writer.close();

@@ -16,15 +16,18 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
-import { buildApp, ingestMetrics, loadIngestConfig } from "@reeltime/ingest-api";
+import { buildApp, ingestMetrics, loadIngestConfig, type ReadMount } from "@reeltime/ingest-api";
+import type { ProcessorMetrics } from "@reeltime/processing";
 import {
   ConnectionEnv,
   createLogger,
   createRegistry,
   ERRORS,
+  type Logger,
   listenError,
   loadEnv,
   ReeltimeError,
+  type Registry,
 } from "@reeltime/runtime";
 import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
 import { mediaRoutes } from "./media.ts";
@@ -130,12 +133,29 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   // One registry for the whole process: /metrics shows ingest and every processor (lag, batch
   // failures, dead letters, stalled partitions) side by side.
   const registry = createRegistry("reeltime-dev");
-  const app = await buildApp({ config, bus, search, logger: log, metrics: ingestMetrics(registry) });
   const processors = await startProcessors(
     { bus, search, archive, log, registry },
     undefined,
     o.tuning ?? { indexer: { maxDelayMs: 200 }, archiver: { maxAgeMs: 30_000 } },
   );
+  // The platform on the same default: the catalogue updater and the notifier on PGlite under
+  // the data dir (or REELTIME_PG_URL), their routes behind the read token.
+  const platform = await startPlatform({
+    bus,
+    search,
+    log,
+    registry,
+    metrics: processors.metrics,
+    dataDir: conn.REELTIME_DATA_DIR,
+  });
+  const app = await buildApp({
+    config,
+    bus,
+    search,
+    logger: log,
+    metrics: ingestMetrics(registry),
+    readMounts: platform.readMounts,
+  });
 
   let video: { id: string; title: string } | undefined;
   if (o.video !== false) {
@@ -198,6 +218,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
 
   const stop = async () => {
     await app.close();
+    await platform.stop();
     await processors.stop();
     await query.shutdown();
     await bus.shutdown();
@@ -234,4 +255,42 @@ async function assertPortFree(host: string, port: number): Promise<void> {
     probe.once("error", (err) => fail(listenError(err, { host, port, setting: PORT_SETTING })));
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => ok()));
   });
+}
+
+/** The catalogue updater and the notifier in this process, and the routes they add to ingest. */
+async function startPlatform(deps: {
+  bus: Bus;
+  search: SearchStore;
+  log: Logger;
+  registry: Registry;
+  metrics: ProcessorMetrics;
+  dataDir: string;
+}): Promise<{ readMounts: ReadMount[]; stop(): Promise<void> }> {
+  const [catalogue, notifier] = await Promise.all([import("@reeltime/catalogue"), import("@reeltime/notifier")]);
+  // PGlite under the data dir by default; REELTIME_PG_URL points it at a real PostgreSQL.
+  const env: NodeJS.ProcessEnv = { ...process.env, REELTIME_DATA_DIR: deps.dataDir };
+  const catalogueDb = await catalogue.openCatalogueDatabase(env);
+  const notifierDb = await notifier.openNotifierDatabase(env);
+  const { metrics } = deps;
+  const updater = await catalogue.startCatalogueUpdater({ ...deps, db: catalogueDb });
+  const sender = await notifier.startNotifier(
+    { db: notifierDb, bus: deps.bus, log: deps.log, metrics, registry: deps.registry },
+    env,
+  );
+  return {
+    readMounts: [
+      async (api, appOf) => {
+        await api.register(catalogue.catalogueRoutes, { db: catalogueDb, appOf });
+      },
+      async (api, appOf) => {
+        await api.register(notifier.endpointsPlugin, { db: notifierDb, appOf });
+      },
+    ],
+    async stop() {
+      await sender.stop();
+      await updater.stop();
+      await catalogueDb.close();
+      await notifierDb.close();
+    },
+  };
 }
