@@ -1,7 +1,6 @@
-export { enrich, parseUserAgent, truncateIp } from "@reeltime/events";
-export { buildApp, redactUrl } from "./app.ts";
-export { cmcdToEvent, decodeCmcdBody, toContract } from "./cmcd.ts";
-export { type IngestConfig, IngestEnv, loadIngestConfig } from "./config.ts";
-export type { AppDeps, ReadMount } from "./context.ts";
+// What other workspaces import from the ingest API (the CLI, the dev server, bench, tests), nothing more.
+export { buildApp } from "./app.ts";
+export { IngestEnv, loadIngestConfig } from "./config.ts";
+export type { ReadMount } from "./context.ts";
 export { ingestMetrics } from "./metrics.ts";
 export { startIngest } from "./server.ts";
