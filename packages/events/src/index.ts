@@ -1,4 +1,6 @@
-export * from "./common.ts";
+// What other workspaces import from the contract, nothing more: events, records, their
+// validation, what is derived from them (templates, DDL, columns) and the examples.
+export { Bytes, Obj, PRIVATE } from "./common.ts";
 export { type DeadLetter, DeadLetterRecord } from "./dead-letter.ts";
 export { archivePrefix, athenaDdl, renderDdl, tableName } from "./derive/athena.ts";
 export {
@@ -9,33 +11,65 @@ export {
   indexTemplates,
   RECORD_INDEX,
 } from "./derive/elasticsearch.ts";
-export { type Field, type FieldKind, leafFields, mergedFields } from "./derive/fields.ts";
-export { artefacts, GENERATED_DIR, type GenerateReport, generate } from "./derive/generate.ts";
+export { type Field, type FieldKind, mergedFields } from "./derive/fields.ts";
+export { artefacts, GENERATED_DIR, generate } from "./derive/generate.ts";
 export { jsonSchemas, plain } from "./derive/json-schema.ts";
 export { type Column, type ColumnType, columnValue, familyColumns, recordColumns } from "./derive/parquet.ts";
 export { wireTypesSource } from "./derive/typescript.ts";
 export {
   contextFromRecord,
   enrich,
-  type ParsedUserAgent,
   parseUserAgent,
   type RequestContext,
-  type RequestRecord,
   requestRecord,
-  SERVER_FIELDS,
   truncateIp,
   withoutServerFields,
 } from "./enrich.ts";
-export { Attributes, Client, defineEvent, envelopeFields, Page, UserAgent, Video } from "./envelope.ts";
-export * from "./examples.ts";
-export { ApiEvents } from "./families/api.ts";
-export { ClickEvents } from "./families/click.ts";
-export * from "./families/cmcd.ts";
-export { JOB_STATUSES, JOB_STEPS, JobEvents } from "./families/job.ts";
-export { PLAYER_STATES, PlaybackEvents } from "./families/playback.ts";
-export { LIMITS, SCHEMA_MAJOR, SCHEMA_VERSION } from "./limits.ts";
+export { Attributes, Client, Page, Video } from "./envelope.ts";
+export { exampleEvent, exampleEvents } from "./examples.ts";
+export {
+  CMCD_EVENT_TYPES,
+  CMCD_KEYS,
+  CMCD_LIMITS,
+  CMCD_OBJECT_TYPES,
+  CMCD_PLAYER_STATES,
+  CMCD_STREAM_TYPES,
+  CMCD_STREAMING_FORMATS,
+} from "./families/cmcd.ts";
+export { LIMITS, SCHEMA_VERSION } from "./limits.ts";
 export { withoutPrivateFields } from "./private.ts";
-export * from "./records.ts";
-export * from "./registry.ts";
-export * from "./topics.ts";
-export * from "./validate.ts";
+export {
+  type JobRecord,
+  RECORDS,
+  type RecordName,
+  VIDEO_STATUSES,
+  type VideoRecord,
+  VideoRendition,
+  type ViewRecord,
+} from "./records.ts";
+export {
+  type ClickEvent,
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  type EventOf,
+  type EventType,
+  familyOf,
+  isEventType,
+  type JobEvent,
+  type NotificationEvent,
+  type PlaybackEvent,
+  type ReeltimeEvent,
+  routeOf,
+  schemasOfFamily,
+  type UploadEvent,
+} from "./registry.ts";
+export { ALL_TOPICS, CLIENT_FAMILIES, FAMILIES, type Family, TOPICS, type Topic } from "./topics.ts";
+export {
+  type EventResult,
+  type Issue,
+  validateBatch,
+  validateDeadLetter,
+  validateEvent,
+  validateRecord,
+  warmUpValidators,
+} from "./validate.ts";
