@@ -9,7 +9,7 @@ import {
   createSearchStore,
   type SearchStore,
 } from "@reeltime/connectors";
-import { ALL_TOPICS, type PlaybackEvent } from "@reeltime/events";
+import { ALL_TOPICS, archivePrefix, exampleEvent, type PlaybackEvent, type ReeltimeEvent } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessors } from "../src/service.ts";
@@ -103,4 +103,44 @@ describe("processors on the embedded bus, search and archive", () => {
       expect(stored, viewId).toEqual(computeView(evs));
     }
   }, 120_000);
+});
+
+describe("the platform's event families", () => {
+  it("upload and notification events are indexed (title found by the fuzzy search, the email never stored) and archived", async () => {
+    const up = {
+      ...exampleEvent("upload.completed"),
+      app_id: "platform",
+      video: { id: "vid-platform-1", title: "Sintel trailer" },
+    };
+    const sent = { ...exampleEvent("notification.sent"), app_id: "platform" };
+    await publishAll(bus, [up, sent] as ReeltimeEvent[]);
+    const run = await startProcessors(
+      { bus, search, archive, log, registry: createRegistry("platform") },
+      ["indexer", "archiver"],
+      tuning,
+    );
+    try {
+      await waitFor(
+        "both indexed and archived",
+        async () => {
+          await search.refresh();
+          const lags = await Promise.all(run.running.map((r) => r.lag()));
+          return lags.flat().every((l) => l.lag === 0) && (await search.lastN({ app_id: "platform" }, 10)).length === 2;
+        },
+        60_000,
+      );
+      const hits = await search.search("sintel trailr", { app_id: "platform" }, 5);
+      expect(hits.map((h) => h.event.event_id)).toContain(up.event_id);
+      const stored = (await search.lastN({ app_id: "platform" }, 10)).find((e) => e.event_id === up.event_id)!;
+      expect((stored as { owner?: Record<string, unknown> }).owner).toEqual({ id: "user-42" });
+      await waitFor(
+        "archived",
+        async () => (await archivedIds(archive, archivePrefix.family("upload"))).includes(up.event_id),
+        30_000,
+      );
+      expect(await archivedIds(archive, archivePrefix.family("notification"))).toContain(sent.event_id);
+    } finally {
+      await run.stop();
+    }
+  });
 });

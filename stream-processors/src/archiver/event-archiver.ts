@@ -111,7 +111,8 @@ export function hivePath(family: Family, event: { client_ts?: string; received_a
 export class Archiver implements Processor {
   readonly name = "archiver";
   readonly group = "reeltime-archiver";
-  readonly topics = [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api];
+  /** Every event family's topic (the contract's FAMILIES: playback, click, job, api, upload, notification). */
+  readonly topics = FAMILIES.map((f) => TOPICS[f]);
   readonly commit = "manual" as const;
   readonly maxBatchSize = 5000;
   readonly tickMs = 500;

@@ -1,5 +1,5 @@
 import type { Bus, ConsumedBatch, ConsumedMessage, IndexResult, SearchStore, StoredEvent } from "@reeltime/connectors";
-import { TOPICS, withoutPrivateFields } from "@reeltime/events";
+import { FAMILIES, TOPICS, withoutPrivateFields } from "@reeltime/events";
 import type { Committer, Processor, ProcessorMetrics } from "@reeltime/processing";
 import {
   classifyFailure,
@@ -38,7 +38,8 @@ export const INDEXER_DEFAULTS: Required<IndexerOptions> = {
 export class Indexer implements Processor {
   readonly name = "indexer";
   readonly group = "reeltime-indexer";
-  readonly topics = [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api];
+  /** Every event family's topic (the contract's FAMILIES: playback, click, job, api, upload, notification). */
+  readonly topics = FAMILIES.map((f) => TOPICS[f]);
   readonly commit = "manual" as const;
   readonly maxBatchSize = 1000;
   readonly tickMs = 200;
