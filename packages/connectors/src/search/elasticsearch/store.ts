@@ -9,6 +9,7 @@ import {
   RECORD_INDEX,
   type VideoRecord,
   type ViewRecord,
+  withoutPrivateFields,
 } from "@reeltime/events";
 import type {
   DeadLetter,
@@ -154,7 +155,9 @@ export class ElasticsearchSearchStore implements SearchStore {
     }
   }
 
-  async index(events: StoredEvent[]): Promise<IndexResult> {
+  async index(incoming: StoredEvent[]): Promise<IndexResult> {
+    // The search copy never holds the contract's private fields (the archive keeps them).
+    const events = incoming.map(withoutPrivateFields);
     await this.start();
     const rejected: Rejected[] = [];
     const items: BulkItem[] = [];

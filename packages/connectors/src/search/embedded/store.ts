@@ -1,6 +1,6 @@
 import { access, constants } from "node:fs/promises";
 import { join } from "node:path";
-import type { JobRecord, VideoRecord, ViewRecord } from "@reeltime/events";
+import { type JobRecord, type VideoRecord, type ViewRecord, withoutPrivateFields } from "@reeltime/events";
 import type {
   DeadLetter,
   DeadLetterFilter,
@@ -107,7 +107,9 @@ export class EmbeddedSearchStore implements SearchStore {
     }
   }
 
-  index(events: StoredEvent[]): Promise<IndexResult> {
+  index(incoming: StoredEvent[]): Promise<IndexResult> {
+    // The search copy never holds the contract's private fields (the archive keeps them).
+    const events = incoming.map(withoutPrivateFields);
     return this.#write(async () => {
       const rejected: Rejected[] = [];
       const fresh: { event: StoredEvent; ms: number }[] = [];
