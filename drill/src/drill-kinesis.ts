@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
 import { createBus, type Lease } from "@reeltime/connectors";
 import { createCheckpointStore, startGroupsAtEnd } from "@reeltime/connectors/kinesis";
-import { type ReeltimeEvent, TOPICS } from "@reeltime/events";
+import { FAMILIES, type ReeltimeEvent, TOPICS } from "@reeltime/events";
 import { down, LOCAL_ENDPOINTS, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { syntheticEvents } from "@reeltime/testkit/workload";
@@ -24,8 +24,9 @@ import { PacedProducer } from "./producer.ts";
 
 /** Every consumer group `reeltime process` runs and the streams it reads (each group has its own leases). */
 export const GROUP_STREAMS: Record<string, readonly string[]> = {
-  "reeltime-indexer": [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api],
-  "reeltime-archiver": [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api],
+  // The indexer and the event archiver read every family of the contract.
+  "reeltime-indexer": FAMILIES.map((f) => TOPICS[f]),
+  "reeltime-archiver": FAMILIES.map((f) => TOPICS[f]),
   "reeltime-sessionizer": [TOPICS.playback],
   "reeltime-view-archiver": [TOPICS.playback],
   "reeltime-jobs": [TOPICS.job],
