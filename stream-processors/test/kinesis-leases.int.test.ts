@@ -14,7 +14,7 @@ import { KinesisClient, ListShardsCommand, PutRecordCommand } from "@aws-sdk/cli
 import { Client } from "@elastic/elasticsearch";
 import type { Lease } from "@reeltime/connectors";
 import { createKinesisBus, DynamoDbCheckpointStore } from "@reeltime/connectors/kinesis";
-import { TOPICS } from "@reeltime/events";
+import { FAMILIES, TOPICS } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { publishEvents, syntheticEvents } from "@reeltime/testkit/workload";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
@@ -24,7 +24,8 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const CLI = join(ROOT, "node_modules", ".bin", "reeltime");
 const LEASE_MS = 6000;
 const GROUP = "reeltime-indexer";
-const STREAMS = [TOPICS.playback, TOPICS.click, TOPICS.job, TOPICS.api];
+/** The indexer group reads every family's stream. */
+const STREAMS = FAMILIES.map((f) => TOPICS[f]);
 const RUN = randomUUID().slice(0, 8);
 const TABLE = `reeltime-leases-it-${RUN}`;
 const APP = `leases-${RUN}`;
