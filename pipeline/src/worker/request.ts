@@ -55,7 +55,8 @@ export function requestFromUpload(message: ConsumedMessage): TranscodeRequest | 
     value = undefined;
   }
   const where = `message ${message.partition}/${message.offset} on ${TOPICS.upload}`;
-  const checked = validateEvent(value);
+  // Timestamps are judged against when the bus took the message: a replay weeks later is still valid.
+  const checked = validateEvent(value, 0, { now: new Date(message.timestamp) });
   if (!checked.ok)
     throw new ReeltimeError(
       WORKER_ERRORS.badRequest,
