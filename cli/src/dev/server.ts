@@ -17,7 +17,6 @@ import {
 } from "@reeltime/connectors";
 import { ALL_TOPICS } from "@reeltime/events";
 import { buildApp, ingestMetrics, loadIngestConfig, type ReadMount } from "@reeltime/ingest-api";
-import type { ProcessorMetrics } from "@reeltime/processing";
 import {
   ConnectionEnv,
   createLogger,
@@ -30,6 +29,10 @@ import {
   type Registry,
 } from "@reeltime/runtime";
 import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
+
+/** The processors' metrics, which the platform's consumer groups in this process share. */
+type ProcessorMetrics = Awaited<ReturnType<typeof startProcessors>>["metrics"];
+
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
 import { ensureSampleVideo } from "./sample.ts";
