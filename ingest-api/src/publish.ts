@@ -1,6 +1,12 @@
-import { type Bus, type BusMessage, type DeadLetter, publishDeadLetters as publishLetters } from "@reeltime/connectors";
+import {
+  type Bus,
+  type BusMessage,
+  type DeadLetter,
+  publishDeadLetters as publishLetters,
+  withBusTimeout,
+} from "@reeltime/connectors";
 import { type ReeltimeEvent, routeOf, SCHEMA_VERSION } from "@reeltime/events";
-import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
+import { injectTraceHeaders } from "@reeltime/runtime";
 
 const encoder = new TextEncoder();
 
@@ -18,7 +24,7 @@ export async function publishEvents(bus: Bus, events: ReeltimeEvent[], timeoutMs
     byTopic.set(topic, list);
     list.push({ key, value: encoder.encode(JSON.stringify(e)), headers: shared });
   }
-  await withTimeout(Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages))), timeoutMs);
+  await withBusTimeout(Promise.all([...byTopic].map(([topic, messages]) => bus.publish(topic, messages))), timeoutMs);
 }
 
 /**
@@ -30,15 +36,4 @@ export type DeadLetterMessage = DeadLetter;
 /** Dead letters of a request: the one publisher (@reeltime/connectors), with ingest's timeout and bus headers. */
 export function publishDeadLetters(bus: Bus, letters: DeadLetterMessage[], timeoutMs: number): Promise<void> {
   return publishLetters(bus, letters, { timeoutMs, headers: headers() });
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", `the bus did not acknowledge within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Bus } from "@reeltime/connectors";
+import { type Bus, withBusTimeout } from "@reeltime/connectors";
 import { type EventOf, routeOf, SCHEMA_VERSION, validateEvent } from "@reeltime/events";
 import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
 import type { UploadRow } from "./store.ts";
@@ -89,17 +89,5 @@ export async function publishUploadEvent(bus: Bus, event: UploadEventOf<UploadTy
     );
   const { topic, key } = routeOf(checked.event);
   const headers = injectTraceHeaders({ schema_version: SCHEMA_VERSION, "content-type": "application/json" });
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", `the bus did not acknowledge within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-  });
-  try {
-    await Promise.race([bus.publish(topic, [{ key, value: encoder.encode(JSON.stringify(event)), headers }]), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withBusTimeout(bus.publish(topic, [{ key, value: encoder.encode(JSON.stringify(event)), headers }]), timeoutMs);
 }

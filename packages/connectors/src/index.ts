@@ -8,6 +8,6 @@ export {
   type TruncatedPayload,
 } from "@reeltime/ports";
 export { checkKey, checkPrefix } from "./archive/keys.ts";
-export { type PublishDeadLettersOptions, publishDeadLetters } from "./bus/dead-letters.ts";
+export { type PublishDeadLettersOptions, publishDeadLetters, withBusTimeout } from "./bus/dead-letters.ts";
 export { checkSizes, MAX_MESSAGE_BYTES } from "./bus/limits.ts";
 export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";

@@ -33,13 +33,20 @@ export async function publishDeadLetters(
     })),
   );
   if (timeoutMs === undefined) return published;
+  return withBusTimeout(published, timeoutMs);
+}
+
+/**
+ * A publish the caller will not wait for longer than `ms`: rejects with
+ * REELTIME_ERR_BUS_UNAVAILABLE (503, retryable) when the bus has not acknowledged by then.
+ */
+export function withBusTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () =>
-        reject(new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", `the bus did not acknowledge within ${timeoutMs} ms`)),
-      timeoutMs,
+      () => reject(new ReeltimeError("REELTIME_ERR_BUS_UNAVAILABLE", `the bus did not acknowledge within ${ms} ms`)),
+      ms,
     );
   });
-  return Promise.race([published, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
