@@ -41,7 +41,7 @@ describe("the error table", () => {
     expect(missing).toEqual([]);
     // The scan sees the codes raised across the workspaces, not just the table.
     expect(found.get("REELTIME_ERR_NOT_A_VIDEO")).toContain("pipeline/src/errors.ts");
-    expect(found.get("REELTIME_ERR_BUS_UNAVAILABLE")).toContain("ingest-api/src/publish.ts");
+    expect(found.get("REELTIME_ERR_BUS_UNAVAILABLE")).toContain("ingest-api/src/routes/v1/accept.ts");
   });
 
   it("holds no code that nothing raises or names", () => {
