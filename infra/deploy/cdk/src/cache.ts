@@ -1,8 +1,8 @@
 import { CfnParameter, Fn, type Stack } from "aws-cdk-lib";
-import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
 import { CfnServerlessCache, CfnUser, CfnUserGroup } from "aws-cdk-lib/aws-elasticache";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
+import { privateService } from "./network.ts";
 
 /** Where the rate-limit counters every ingest replica shares live (`-c rateLimitStore=...`). */
 export type RateLimitStoreKind = "valkey" | "none";
@@ -21,17 +21,13 @@ export const VALKEY_PORTS = { from: 6379, to: 6380 } as const;
  * The counters live a minute: no snapshots are kept.
  */
 export function rateLimitStore(stack: Stack, key: IKey) {
-  const vpc = new CfnParameter(stack, "RateLimitStoreVpcId", {
-    type: "AWS::EC2::VPC::Id",
-    description: "VPC of the EKS cluster, where the rate-limit store (ElastiCache Valkey) runs",
-  });
-  const subnets = new CfnParameter(stack, "RateLimitStoreSubnetIds", {
-    type: "List<AWS::EC2::Subnet::Id>",
-    description: "private subnets of the rate-limit store, two or three availability zones",
-  });
-  const clients = new CfnParameter(stack, "RateLimitStoreClientSecurityGroupId", {
-    type: "AWS::EC2::SecurityGroup::Id",
-    description: "security group of the ingest pods (or EKS nodes) allowed to reach the rate-limit store",
+  const { subnets, securityGroup: sg } = privateService(stack, {
+    id: "RateLimitStore",
+    name: "rate-limit store",
+    engine: "ElastiCache Valkey",
+    clients: "ingest pods",
+    ports: VALKEY_PORTS,
+    ingress: { id: "IngressFromIngest", description: "Valkey over TLS from reeltime ingest pods" },
   });
   const maxGb = new CfnParameter(stack, "RateLimitStoreMaxDataGB", {
     type: "Number",
@@ -40,18 +36,6 @@ export function rateLimitStore(stack: Stack, key: IKey) {
     maxValue: 5000,
     description:
       "upper bound of the rate-limit store's data (a counter per key and per IP a minute: 1 GB holds millions)",
-  });
-  const sg = new CfnSecurityGroup(stack, "RateLimitStoreSecurityGroup", {
-    groupDescription: "reeltime rate-limit store (ElastiCache Valkey)",
-    vpcId: vpc.valueAsString,
-  });
-  new CfnSecurityGroupIngress(stack, "RateLimitStoreIngressFromIngest", {
-    groupId: sg.attrGroupId,
-    ipProtocol: "tcp",
-    fromPort: VALKEY_PORTS.from,
-    toPort: VALKEY_PORTS.to,
-    sourceSecurityGroupId: clients.valueAsString,
-    description: "Valkey over TLS from reeltime ingest pods",
   });
   const secret = new Secret(stack, "RateLimitStoreUserSecret", {
     description: `Valkey user of reeltime ingest: REELTIME_REDIS_URL=rediss://${VALKEY_USER}:<password>@<endpoint>:6379`,

@@ -1,7 +1,7 @@
 import { CfnDeletionPolicy, CfnParameter, Fn, type Stack } from "aws-cdk-lib";
-import { CfnSecurityGroup, CfnSecurityGroupIngress } from "aws-cdk-lib/aws-ec2";
 import type { IKey } from "aws-cdk-lib/aws-kms";
 import { CfnDBInstance, CfnDBSubnetGroup } from "aws-cdk-lib/aws-rds";
+import { privateService } from "./network.ts";
 
 /** PostgreSQL's port. */
 export const POSTGRES_PORT = 5432;
@@ -18,17 +18,16 @@ export const DATABASE_USER = "reeltime";
  * REELTIME_PG_URL is postgres://reeltime:<password>@<endpoint>:5432/reeltime?sslmode=require.
  */
 export function platformDatabase(stack: Stack, key: IKey) {
-  const vpc = new CfnParameter(stack, "PlatformDatabaseVpcId", {
-    type: "AWS::EC2::VPC::Id",
-    description: "VPC of the EKS cluster, where the platform database (RDS PostgreSQL) runs",
-  });
-  const subnets = new CfnParameter(stack, "PlatformDatabaseSubnetIds", {
-    type: "List<AWS::EC2::Subnet::Id>",
-    description: "private subnets of the platform database, two or three availability zones",
-  });
-  const clients = new CfnParameter(stack, "PlatformDatabaseClientSecurityGroupId", {
-    type: "AWS::EC2::SecurityGroup::Id",
-    description: "security group of the pods (or EKS nodes) allowed to reach the platform database",
+  const { subnets, securityGroup: sg } = privateService(stack, {
+    id: "PlatformDatabase",
+    name: "platform database",
+    engine: "RDS PostgreSQL",
+    clients: "pods",
+    ports: { from: POSTGRES_PORT, to: POSTGRES_PORT },
+    ingress: {
+      id: "IngressFromPods",
+      description: "PostgreSQL from reeltime's upload API, catalogue updater and notifier",
+    },
   });
   const instanceClass = new CfnParameter(stack, "PlatformDatabaseInstanceClass", {
     type: "String",
@@ -41,18 +40,6 @@ export function platformDatabase(stack: Stack, key: IKey) {
     minValue: 20,
     maxValue: 65536,
     description: "allocated storage of the platform database (gp3; RDS grows it up to 1,000 GB)",
-  });
-  const sg = new CfnSecurityGroup(stack, "PlatformDatabaseSecurityGroup", {
-    groupDescription: "reeltime platform database (RDS PostgreSQL)",
-    vpcId: vpc.valueAsString,
-  });
-  new CfnSecurityGroupIngress(stack, "PlatformDatabaseIngressFromPods", {
-    groupId: sg.attrGroupId,
-    ipProtocol: "tcp",
-    fromPort: POSTGRES_PORT,
-    toPort: POSTGRES_PORT,
-    sourceSecurityGroupId: clients.valueAsString,
-    description: "PostgreSQL from reeltime's upload API, catalogue updater and notifier",
   });
   const subnetGroup = new CfnDBSubnetGroup(stack, "PlatformDatabaseSubnets", {
     dbSubnetGroupDescription: "private subnets of the reeltime platform database",
