@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ALL_TOPICS } from "@reeltime/events";
@@ -16,6 +16,31 @@ function packageDir(): string {
 
 function packageVersion(): string {
   return (JSON.parse(readFileSync(join(packageDir(), "package.json"), "utf8")) as { version: string }).version;
+}
+
+/**
+ * kinesis-local loads its state file at start (LOAD_DATA_IF_EXISTS) and dies with a bare
+ * `java.util.NoSuchElementException` when the file is empty or cut short, which is what a
+ * machine stopped while it was writing leaves behind. Such a file holds nothing it can load, so
+ * it is set aside (renamed `.unreadable-<time>`, kept for a post-mortem) and the server starts
+ * empty, as on a first start; the streams are created again by `infra up`. Returns the name it
+ * was moved to, or undefined when the file is absent or readable JSON.
+ */
+export function setAsideUnreadableState(file: string, now: Date = new Date()): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    const aside = `${file}.unreadable-${now.toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(file, aside);
+    return aside;
+  }
 }
 
 /**
@@ -52,6 +77,8 @@ export const kinesis: LocalService = {
   async prepare(ctx) {
     const data = join(ctx.dir, "data");
     mkdirSync(data, { recursive: true });
+    const aside = setAsideUnreadableState(join(data, "kinesis-data.json"));
+    if (aside) ctx.progress(`kinesis: its saved state was unreadable (empty or cut short), set aside as ${aside}`);
     return {
       command: process.execPath,
       args: ["--require", join(REPO_ROOT, "infra", "local", "kinesis-local-preload.cjs"), "main.js"],
