@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Bus, ConsumedMessage } from "@reeltime/ports";
-import { busConformance } from "@reeltime/testkit";
+import { busConformance, closedPort } from "@reeltime/testkit";
 import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 import { createKafkaBus, type KafkaBusEnv } from "../../src/bus/kafka/index.ts";
-import { closedPort } from "./closed-port.ts";
 
 const env = (extra: Partial<KafkaBusEnv> = {}): KafkaBusEnv => ({
   REELTIME_KAFKA_BROKERS: process.env.REELTIME_KAFKA_BROKERS ?? "127.0.0.1:9092",

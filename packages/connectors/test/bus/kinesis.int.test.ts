@@ -4,11 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeleteStreamCommand, KinesisClient, ListStreamsCommand } from "@aws-sdk/client-kinesis";
 import type { ConsumedMessage } from "@reeltime/ports";
-import { busConformance } from "@reeltime/testkit";
+import { busConformance, closedPort } from "@reeltime/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FsCheckpointStore } from "../../src/bus/kinesis/checkpoints-fs.ts";
 import { createKinesisBus, type KinesisBusEnv } from "../../src/bus/kinesis/index.ts";
-import { closedPort } from "./closed-port.ts";
 
 const root = await mkdtemp(join(tmpdir(), "reeltime-kinesis-"));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -9,7 +9,7 @@ import {
   StopQueryExecutionCommand,
   TooManyRequestsException,
 } from "@aws-sdk/client-athena";
-import { queryConformance } from "@reeltime/testkit";
+import { parquetOf, queryConformance, SLOW_SQL } from "@reeltime/testkit";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createFsArchive } from "../../src/archive/fs/index.ts";
@@ -17,7 +17,6 @@ import { createAthenaEngine } from "../../src/query/athena/index.ts";
 import { athenaLiteral, placeholders } from "../../src/query/athena/params.ts";
 import { athenaValue } from "../../src/query/athena/results.ts";
 import { emulateAthena } from "./athena-emulator.ts";
-import { parquetOf, SLOW_SQL } from "./fixtures.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "reeltime-athena-"));
 const archive = createFsArchive({ REELTIME_DATA_DIR: dataDir });

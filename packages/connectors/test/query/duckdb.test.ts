@@ -2,11 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unavailable } from "@reeltime/runtime";
-import { queryConformance } from "@reeltime/testkit";
+import { parquetOf, queryConformance, SLOW_SQL } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFsArchive } from "../../src/archive/fs/index.ts";
 import { createDuckDbEngine } from "../../src/query/duckdb/index.ts";
-import { parquetOf, SLOW_SQL } from "./fixtures.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "reeltime-duckdb-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
+import { parquetOf } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
 import { createArchive, createQueryEngine } from "../../src/factory.ts";
-import { parquetOf } from "./fixtures.ts";
 
 describe("factory: archive and query drivers", () => {
   it("REELTIME_ARCHIVE=fs and REELTIME_QUERY=duckdb query what was archived, end to end", async () => {

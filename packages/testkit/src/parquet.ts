@@ -1,10 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DuckDBInstance } from "@duckdb/node-api";
 
-/** Parquet bytes for the rows of a DuckDB SELECT, written by DuckDB's own COPY. */
+/**
+ * Parquet bytes for the rows of a DuckDB SELECT, written by DuckDB's own COPY: the fixtures of
+ * the query engines' tests (queryConformance's `parquet`). DuckDB loads on the first call, so a
+ * test that imports @reeltime/testkit for something else does not load its native build.
+ */
 export async function parquetOf(selectSql: string): Promise<Uint8Array> {
+  const { DuckDBInstance } = await import("@duckdb/node-api");
   const dir = mkdtempSync(join(tmpdir(), "reeltime-parquet-"));
   const db = await DuckDBInstance.create(":memory:");
   const conn = await db.connect();
@@ -19,5 +23,5 @@ export async function parquetOf(selectSql: string): Promise<Uint8Array> {
   }
 }
 
-/** Runs for minutes on two cores unless interrupted. */
+/** Runs for minutes on two cores unless interrupted (queryConformance's `slowSql`). */
 export const SLOW_SQL = "SELECT sum(hash(i)) AS h FROM range(100000000000) t(i)";
