@@ -16,6 +16,8 @@ export interface ComponentAccess {
   archiveRead: readonly string[];
   /** Runs Athena queries in the reeltime workgroup. */
   athena: boolean;
+  /** Reads the archive's completed-upload notifications from their queue (upload-notifications.ts). */
+  uploadNotifications: boolean;
 }
 
 const FAMILY_TOPICS: readonly Topic[] = FAMILIES.map((f) => TOPICS[f]);
@@ -28,6 +30,7 @@ const base = {
   archiveDelete: [] as readonly string[],
   archiveRead: [] as readonly string[],
   athena: false,
+  uploadNotifications: false,
 };
 
 /**
@@ -44,13 +47,15 @@ export const COMPONENTS = {
     publishes: [TOPICS.playback, TOPICS.click, TOPICS.api, TOPICS.deadLetter],
   },
   // The upload API: multipart uploads under uploads/ (it reads a completed object back for its
-  // checksum and deletes one that fails it), one upload.* event per step.
+  // checksum and deletes one that fails it), one upload.* event per step; on AWS it also turns
+  // S3's notifications of completed uploads (S3 → EventBridge → SQS) into the same events.
   uploads: {
     ...base,
     serviceAccount: "reeltime-uploads",
     publishes: [TOPICS.upload],
     archiveReadWrite: ["uploads/"],
     archiveDelete: ["uploads/"],
+    uploadNotifications: true,
   },
   // The catalogue updater folds upload and job events into the videos table (PostgreSQL).
   catalogue: {

@@ -7,6 +7,7 @@ import type { Catalog } from "./catalog.ts";
 import { COMPONENTS, type ComponentAccess, type ComponentName, PROCESSORS } from "./components.ts";
 import type { CommonParameters } from "./params.ts";
 import type { Storage } from "./storage.ts";
+import type { UploadNotifications } from "./upload-notifications.ts";
 
 const pascal = (s: string) => s.replaceAll(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 
@@ -19,7 +20,15 @@ const pascal = (s: string) => s.replaceAll(/(^|-)([a-z])/g, (_m, _d, c: string) 
 export function statementsFor(
   name: ComponentName,
   a: ComponentAccess,
-  deps: { stack: Stack; bus: Bus; storage: Storage; catalog: Catalog; database: string; workgroup: string },
+  deps: {
+    stack: Stack;
+    bus: Bus;
+    storage: Storage;
+    catalog: Catalog;
+    uploadNotifications: UploadNotifications;
+    database: string;
+    workgroup: string;
+  },
 ): PolicyStatement[] {
   const { bus, storage, catalog, stack } = deps;
   const out: PolicyStatement[] = [];
@@ -148,6 +157,17 @@ export function statementsFor(
     );
     kms.add("kms:Decrypt").add("kms:GenerateDataKey");
   }
+  // The completed-upload notifications: receive, delete, and change the visibility of (to extend
+  // it while checking a source, to back off after a failure) that queue's messages, nothing else.
+  // SSE-SQS: no key to grant.
+  if (a.uploadNotifications)
+    out.push(
+      new PolicyStatement({
+        sid: "UploadNotifications",
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"],
+        resources: [deps.uploadNotifications.queue.queueArn],
+      }),
+    );
   if (kms.size > 0) out.push(new PolicyStatement({ sid: "DataKey", actions: [...kms].sort(), resources: [key] }));
   return out;
 }
@@ -160,7 +180,7 @@ export function statementsFor(
 export function componentRoles(
   stack: Stack,
   p: CommonParameters,
-  deps: { bus: Bus; storage: Storage; catalog: Catalog },
+  deps: { bus: Bus; storage: Storage; catalog: Catalog; uploadNotifications: UploadNotifications },
 ) {
   const roles = new Map<ComponentName, Role>();
   const ctx = { ...deps, stack, database: p.database.valueAsString, workgroup: p.workgroup.valueAsString };

@@ -15,6 +15,7 @@ import { platformDatabase } from "./database.ts";
 import { commonParameters } from "./params.ts";
 import { componentRoles } from "./roles.ts";
 import { storage } from "./storage.ts";
+import { MAX_RECEIVES, uploadNotifications } from "./upload-notifications.ts";
 
 export interface ReeltimeStackProps extends StackProps {
   /** Kinesis streams made here, or an MSK cluster (chosen at synth time: `cdk synth -c bus=msk`). */
@@ -54,7 +55,8 @@ export class ReeltimeStack extends Stack {
     const s = storage(this, p);
     const bus = props.bus === "msk" ? mskCluster(this, s) : kinesisStreams(this, s);
     const c = catalog(this, p, s);
-    const roles = componentRoles(this, p, { bus, storage: s, catalog: c });
+    const uploads = uploadNotifications(this, s);
+    const roles = componentRoles(this, p, { bus, storage: s, catalog: c, uploadNotifications: uploads });
     const es = new Secret(this, "ElasticsearchSecret", {
       description: "REELTIME_ES_URL and REELTIME_ES_API_KEY for the Helm chart's secret",
       encryptionKey: s.key,
@@ -92,6 +94,16 @@ export class ReeltimeStack extends Stack {
       "the RDS-managed master password of the platform database",
     );
     out("PlatformDatabaseSecurityGroupId", pg.securityGroup.attrGroupId, "security group of the platform database");
+    out(
+      "UploadNotificationsQueueUrl",
+      uploads.queue.queueUrl,
+      "REELTIME_UPLOAD_QUEUE_URL of the upload API: S3's completed uploads under uploads/, to publish as upload.completed",
+    );
+    out(
+      "UploadNotificationsDeadLetterQueueUrl",
+      uploads.deadLetters.queueUrl,
+      `completed-upload notifications the upload API failed on ${MAX_RECEIVES} times or EventBridge could not deliver: inspect, then redrive`,
+    );
     if (bus.kind === "kinesis")
       out(
         "KinesisLeaseTableName",
