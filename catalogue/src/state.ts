@@ -184,6 +184,7 @@ export function stateOf(e: CatalogueEvent): VideoState | undefined {
       if (j.job.height !== undefined) r.height = j.job.height;
       if (j.job.bitrate_bps !== undefined) r.bitrate_bps = Math.round(j.job.bitrate_bps);
       if (j.job.codec !== undefined) r.codecs = j.job.codec;
+      if (j.job.bytes !== undefined) r.bytes = j.job.bytes;
       s.renditions[id] = { v, value: r };
     }
     if (j.job.step === "manifest") s.manifests = [`${media(key.video_id)}/master.m3u8`];

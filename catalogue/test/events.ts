@@ -19,6 +19,8 @@ export interface Spec {
   job?: string;
   step?: "probe" | "rendition" | "thumbnails" | "manifest" | "metadata";
   rendition?: string;
+  /** Output size of a rendition step (left out when undefined, as events before sizes were kept). */
+  bytes?: number;
   email?: string;
   errorCode?: string;
 }
@@ -66,7 +68,13 @@ export function makeEvent(s: Spec): CatalogueEvent {
     id: s.job ?? "job-1",
     status,
     ...(step ? { step } : {}),
-    ...(step === "rendition" ? { rendition: s.rendition ?? "720p", bitrate_bps: 2_000_000 + s.n } : {}),
+    ...(step === "rendition"
+      ? {
+          rendition: s.rendition ?? "720p",
+          bitrate_bps: 2_000_000 + s.n,
+          ...(s.bytes !== undefined ? { bytes: s.bytes } : {}),
+        }
+      : {}),
     ...(step === "probe" && s.type === "job.step_completed" ? { width: 1920, height: 1080 + (s.n % 2) * 0 } : {}),
     ...(s.type === "job.completed" ? { media_duration_ms: 60_000 + s.n } : {}),
     ...(s.type === "job.failed" || s.type === "job.step_failed"
@@ -101,6 +109,7 @@ export const specs = (videos: readonly string[] = ["v1", "v2"], maxLength = 14) 
         job: fc.constantFrom("job-1", "job-2"),
         step: fc.constantFrom("probe", "rendition", "thumbnails", "manifest", "metadata"),
         rendition: fc.constantFrom("1080p", "720p", "360p"),
+        bytes: fc.option(fc.integer({ min: 0, max: 50_000_000 }), { nil: undefined }),
         email: fc.option(fc.constantFrom("a@example.com", "b@example.com"), { nil: undefined }),
       }),
       { minLength: 1, maxLength },

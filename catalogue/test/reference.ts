@@ -62,6 +62,7 @@ export function referenceRecord(all: readonly CatalogueEvent[], app: string, vid
           id: j.job.rendition,
           playlist: `media/${video}/${j.job.rendition}/index.m3u8`,
           ...(j.job.bitrate_bps !== undefined ? { bitrate_bps: Math.round(j.job.bitrate_bps) } : {}),
+          ...(j.job.bytes !== undefined ? { bytes: j.job.bytes } : {}),
         });
       if (j.job.step === "manifest") manifests.add(`media/${video}/master.m3u8`);
       if (j.job.step === "thumbnails") thumbnails.add(`media/${video}/thumbnails/`);

@@ -127,6 +127,37 @@ describe("the catalogue reducer", () => {
     expect(publicRecord(r)).not.toHaveProperty("owner_email");
   });
 
+  it("keeps each rendition's output size from its step event; a newer report of the rendition wins", () => {
+    const rendition = (n: number, minute: number, name: string, bytes?: number) =>
+      makeEvent({
+        type: "job.step_completed",
+        n,
+        minute,
+        video: "v1",
+        step: "rendition",
+        rendition: name,
+        ...(bytes === undefined ? {} : { bytes }),
+      });
+    const events = [
+      rendition(1, 1, "720p", 3_000_000),
+      rendition(2, 1, "360p", 900_000),
+      // The 720p rendition made again later (a second job): its size is the newer one.
+      rendition(3, 2, "720p", 3_100_000),
+      // An event from before sizes were reported: no bytes on that rendition.
+      rendition(4, 1, "1080p"),
+    ];
+    for (const order of [events, [...events].reverse()]) {
+      const r = recordOf(reduceEvents(order).get("app-a/v1")!);
+      // No heights in these events: ordered by id.
+      expect(r.renditions.map((x) => [x.id, x.bytes])).toEqual([
+        ["1080p", undefined],
+        ["360p", 900_000],
+        ["720p", 3_100_000],
+      ]);
+      expect(r.renditions[0]).not.toHaveProperty("bytes");
+    }
+  });
+
   it("keeps a failure's reason, and a newer retry of the job clears it", () => {
     const failed = [
       makeEvent({ type: "upload.completed", n: 1, minute: 0, video: "v1" }),

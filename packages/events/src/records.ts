@@ -137,6 +137,8 @@ export const VideoRendition = Obj({
   bitrate_bps: Opt(Type.Integer({ minimum: 0 })),
   codecs: Opt(ShortText()),
   playlist: Opt(LongText()),
+  // Optional: rows and records kept before sizes were recorded have none.
+  bytes: Opt(Type.Integer({ minimum: 0, description: "output size: the rendition's segments plus its playlist" })),
 });
 
 /**
