@@ -28,6 +28,49 @@ function only(t: Template, type: string, name: string) {
 
 const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
 
+/**
+ * EventBridge's matching for what the rule uses: a field's list of exact values or `{ prefix }`,
+ * objects matched field by field. Only the shape of the pattern against S3's event is checked
+ * here (that EventBridge and S3 behave so needs an AWS account).
+ */
+function matches(pattern: unknown, event: unknown): boolean {
+  if (Array.isArray(pattern))
+    return pattern.some((p) =>
+      typeof p === "object" && p !== null && "prefix" in p
+        ? typeof event === "string" && event.startsWith((p as { prefix: string }).prefix)
+        : p === event,
+    );
+  if (typeof pattern !== "object" || pattern === null || typeof event !== "object" || event === null) return false;
+  return Object.entries(pattern).every(([k, p]) => matches(p, (event as Record<string, unknown>)[k]));
+}
+
+/** S3's `Object Created` event on EventBridge (the S3 user guide's example), for a completed upload. */
+const objectCreated = (bucket: string, key: string, reason: string) => ({
+  version: "0",
+  id: "17793124-05d4-b198-2fde-7ededc63b103",
+  "detail-type": "Object Created",
+  source: "aws.s3",
+  account: "111122223333",
+  time: "2021-11-12T00:00:00Z",
+  region: "ca-central-1",
+  resources: [`arn:aws:s3:::${bucket}`],
+  detail: {
+    version: "0",
+    bucket: { name: bucket },
+    object: {
+      key,
+      size: 5_242_880,
+      etag: "b1946ac92492d2347c6235b4d2611184-1",
+      "version-id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+      sequencer: "617f08299329d189",
+    },
+    "request-id": "N4N7GDK58NMKJ12R",
+    requester: "123456789012",
+    "source-ip-address": "1.2.3.4",
+    reason,
+  },
+});
+
 describe.each(Object.entries(templates))("completed uploads from S3 to the upload API's queue (%s)", (_bus, t) => {
   const archive = only(t, "AWS::S3::Bucket", "Archive");
   const queue = only(t, "AWS::SQS::Queue", "UploadNotifications");
@@ -58,6 +101,27 @@ describe.each(Object.entries(templates))("completed uploads from S3 to the uploa
         reason: ["CompleteMultipartUpload"],
       },
     });
+  });
+
+  it("matches S3's event of a multipart upload completed under uploads/ of the archive, and no other", () => {
+    const rule = Object.values(t.findResources("AWS::Events::Rule"))[0]!.Properties;
+    // The pattern names the archive by its Ref: put the bucket's name in its place.
+    const pattern = JSON.parse(JSON.stringify(rule.EventPattern).replace(`{"Ref":"${archive.id}"}`, '"archive"'));
+    const key = "uploads/shop/vid-0190b5a8-7c1e-7d2a-9f1b-3c4d5e6f7a8b/source.mp4";
+    expect(matches(pattern, objectCreated("archive", key, "CompleteMultipartUpload"))).toBe(true);
+    expect(matches(pattern, objectCreated("archive", key, "PutObject"))).toBe(false);
+    expect(matches(pattern, objectCreated("archive", key, "CopyObject"))).toBe(false);
+    expect(matches(pattern, objectCreated("archive", "media/vid-1/master.m3u8", "CompleteMultipartUpload"))).toBe(
+      false,
+    );
+    expect(matches(pattern, objectCreated("archive", "events/x/uploads/a", "CompleteMultipartUpload"))).toBe(false);
+    expect(matches(pattern, objectCreated("athena-results", key, "CompleteMultipartUpload"))).toBe(false);
+    expect(
+      matches(pattern, {
+        ...objectCreated("archive", key, "CompleteMultipartUpload"),
+        "detail-type": "Object Deleted",
+      }),
+    ).toBe(false);
   });
 
   it("sends the S3 event unchanged to the queue, and what it cannot deliver within a day to the dead letters", () => {
