@@ -11,18 +11,26 @@ import {
 import { createLogger, type Logger, ReeltimeError } from "@reeltime/runtime";
 import { type Static, Type } from "@sinclair/typebox";
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyRequest,
+  LogController,
+} from "fastify";
 import type { UploadsConfig } from "./config.ts";
-import type { UploadsBucket } from "./s3.ts";
+import { ArchiveParts, PARTS_ROUTE } from "./parts.ts";
 import { secondsToMidnight, UploadService } from "./service.ts";
 import type { UploadSessions } from "./store.ts";
+import type { UploadTarget } from "./target.ts";
 
-/** What `buildUploadsApp` is given: the settings and the started bus, store and bucket. */
+/** What `buildUploadsApp` (and the {@link uploadRoutes} plugin) is given: the settings and the started bus, store and target. */
 export interface UploadsDeps {
   config: UploadsConfig;
   bus: Bus;
   store: UploadSessions;
-  bucket: UploadsBucket;
+  /** Where parts go: S3 with presigned URLs, or the archive with part URLs this API serves ({@link ArchiveParts}). */
+  bucket: UploadTarget;
   logger?: Logger;
   now?: () => Date;
   /** How often final events that missed the bus are published again (default 30 s; 0: never). */
@@ -53,7 +61,7 @@ export const CreateBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** The body of `POST /v1/uploads/:id/complete`: each part's number and the ETag S3 answered its PUT with. */
+/** The body of `POST /v1/uploads/:id/complete`: each part's number and the ETag its PUT was answered with. */
 export const CompleteBody = Type.Object(
   {
     parts: Type.Array(
@@ -92,14 +100,15 @@ declare module "fastify" {
   }
 }
 
+/** Strips the part URLs' signatures (and any key) from a URL before it is logged. */
+const redactUrl = (url: string) => url.replace(/([?&](?:key|token)=)[^&]*/gi, "$1[redacted]");
+
 /** Builds the upload API without listening, so tests can `inject`. */
 export async function buildUploadsApp(deps: UploadsDeps): Promise<FastifyInstance> {
   const { config } = deps;
   const env = config.env;
   const logger = deps.logger ?? createLogger("uploads");
-  const keys = new SecretRing(config.writeKeys);
   const allowed = config.corsOrigins;
-  const service = new UploadService({ ...deps, logger });
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: env.REELTIME_BODY_LIMIT_BYTES,
@@ -115,7 +124,6 @@ export async function buildUploadsApp(deps: UploadsDeps): Promise<FastifyInstanc
   app.setNotFoundHandler((req, reply) =>
     sendError(reply, "REELTIME_ERR_NOT_FOUND", `no route ${req.method} ${req.url.split("?")[0]}`),
   );
-  app.decorateRequest("uploader", null);
 
   // A preflight from an origin no app allows: a 403 naming the origin and the setting.
   app.addHook("onRequest", async (req, reply) => {
@@ -131,66 +139,120 @@ export async function buildUploadsApp(deps: UploadsDeps): Promise<FastifyInstanc
   });
   await app.register(cors, {
     origin: (origin, cb) => cb(null, origin === undefined ? false : anyOriginAllowed(allowed, origin)),
-    methods: ["GET", "POST", "OPTIONS"],
+    // PUT: the part URLs this API serves itself (the embedded default); a browser reads each part's ETag.
+    methods: ["GET", "POST", "PUT", "OPTIONS"],
     allowedHeaders: ["content-type", "x-reeltime-key"],
-    exposedHeaders: ["retry-after"],
+    exposedHeaders: ["retry-after", "etag"],
     maxAge: 600,
   });
   app.addHook("onResponse", async (req, reply) => {
     req.log.info(
-      { method: req.method, url: req.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      { method: req.method, url: redactUrl(req.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       "request",
     );
   });
 
-  await app.register(
-    async (api) => {
-      // The write key (header x-reeltime-key, as for ingest) names the app; its CORS allowlist applies.
-      api.addHook("onRequest", async (req, reply) => {
-        const header = req.headers["x-reeltime-key"];
-        const key = Array.isArray(header) ? header[0] : header;
-        const auth = keys.resolve(key);
-        if (!auth)
-          return sendError(
-            reply,
-            "REELTIME_ERR_AUTH",
-            key
-              ? "the write key is not valid; check the key configured for this app"
-              : "no write key: send it in the x-reeltime-key header",
-          );
-        const origin = req.headers.origin;
-        if (origin !== undefined && !originAllowed(allowed, auth.app, origin))
-          return sendError(
-            reply,
-            "REELTIME_ERR_CORS",
-            `origin ${origin.slice(0, 200)} is not allowed for app "${auth.app}"; add it to REELTIME_CORS_ORIGINS`,
-          );
-        req.uploader = auth.app;
-      });
-      const appOf = (req: FastifyRequest): string => {
-        if (req.uploader === null) throw new Error(`${req.url}: an upload route is not behind the key guard`);
-        return req.uploader;
-      };
-
-      api.post("/uploads", async (req, reply) => {
-        const body = parsed<Static<typeof CreateBody>>(checkCreate, req.body);
-        try {
-          return reply.code(201).send(await service.create(appOf(req), body));
-        } catch (err) {
-          if (err instanceof ReeltimeError && err.code === "REELTIME_ERR_QUOTA")
-            return sendError(reply, err.code, err.message, { retryAfterSeconds: secondsToMidnight(new Date()) });
-          throw err;
-        }
-      });
-      api.get<{ Params: { id: string } }>("/uploads/:id", async (req) => service.status(appOf(req), req.params.id));
-      api.post<{ Params: { id: string } }>("/uploads/:id/complete", async (req) => {
-        const body = parsed<Static<typeof CompleteBody>>(checkComplete, req.body);
-        return service.complete(appOf(req), req.params.id, body.parts);
-      });
-    },
-    { prefix: "/v1" },
-  );
+  await app.register(uploadRoutes, { ...deps, logger, prefix: "/v1" });
   app.get("/healthz", async () => ({ ok: true }));
+  return app;
+}
+
+/**
+ * The upload API's routes, for a host to register under its `/v1` prefix (its own server, or
+ * the ingest server of `reeltime dev`): the write-key routes (start, status, complete) and, when
+ * the target is the archive, the signed part route. Also publishes again, every
+ * `republishEveryMs`, final events that missed the bus. The host brings the error handler (the
+ * project's error shape) and CORS.
+ */
+export const uploadRoutes: FastifyPluginAsync<UploadsDeps> = async (api, deps) => {
+  const logger = deps.logger ?? createLogger("uploads");
+  const keys = new SecretRing(deps.config.writeKeys);
+  const allowed = deps.config.corsOrigins;
+  const service = new UploadService({ ...deps, logger });
+
+  // The part URLs this API hands out on the embedded default: the signed URL is the credential
+  // (no write key, as for S3's presigned URLs), the body is read raw and no further than the
+  // signed length.
+  const parts = deps.bucket instanceof ArchiveParts ? deps.bucket : undefined;
+  if (parts)
+    await api.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser("*", (_req, payload, done) => done(null, payload));
+      raw.put<{
+        Params: { upload: string; part: string };
+        Querystring: { length?: string; expires?: string; token?: string };
+      }>(PARTS_ROUTE, async (req, reply) => {
+        const { n, length } = parts.verify(req.params.upload, req.params.part, req.query);
+        const declared = req.headers["content-length"];
+        if (declared !== undefined && Number(declared) !== length)
+          throw new ReeltimeError(
+            "REELTIME_ERR_PART_SIZE",
+            `part ${n} must be exactly ${length} bytes, as its URL was signed for; Content-Length says ${String(declared).slice(0, 20)}`,
+          );
+        const open = await parts.open(req.params.upload);
+        if (open === undefined)
+          throw new ReeltimeError(
+            "REELTIME_ERR_UPLOAD_STATE",
+            "this upload is no longer open (completed, aborted or expired); GET /v1/uploads/:id says which, or start a new upload",
+          );
+        const owner = /^uploads\/([^/]+)\//.exec(open.key)?.[1] ?? "";
+        const origin = req.headers.origin;
+        if (origin !== undefined && !originAllowed(allowed, owner, origin))
+          throw new ReeltimeError(
+            "REELTIME_ERR_CORS",
+            `origin ${origin.slice(0, 200)} is not allowed for app "${owner}"; add it to REELTIME_CORS_ORIGINS`,
+          );
+        const body = (req.body ?? []) as AsyncIterable<Uint8Array>;
+        const etag = await parts.putPart(req.params.upload, n, length, body);
+        return reply.code(200).header("etag", etag).send();
+      });
+    });
+
+  await api.register(async (keyed) => {
+    keyed.decorateRequest("uploader", null);
+    // The write key (header x-reeltime-key, as for ingest) names the app; its CORS allowlist applies.
+    keyed.addHook("onRequest", async (req, reply) => {
+      const header = req.headers["x-reeltime-key"];
+      const key = Array.isArray(header) ? header[0] : header;
+      const auth = keys.resolve(key);
+      if (!auth)
+        return sendError(
+          reply,
+          "REELTIME_ERR_AUTH",
+          key
+            ? "the write key is not valid; check the key configured for this app"
+            : "no write key: send it in the x-reeltime-key header",
+        );
+      const origin = req.headers.origin;
+      if (origin !== undefined && !originAllowed(allowed, auth.app, origin))
+        return sendError(
+          reply,
+          "REELTIME_ERR_CORS",
+          `origin ${origin.slice(0, 200)} is not allowed for app "${auth.app}"; add it to REELTIME_CORS_ORIGINS`,
+        );
+      req.uploader = auth.app;
+    });
+    const appOf = (req: FastifyRequest): string => {
+      if (req.uploader === null) throw new Error(`${req.url}: an upload route is not behind the key guard`);
+      return req.uploader;
+    };
+
+    keyed.post("/uploads", async (req, reply) => {
+      const body = parsed<Static<typeof CreateBody>>(checkCreate, req.body);
+      try {
+        return reply.code(201).send(await service.create(appOf(req), body));
+      } catch (err) {
+        if (err instanceof ReeltimeError && err.code === "REELTIME_ERR_QUOTA")
+          return sendError(reply, err.code, err.message, { retryAfterSeconds: secondsToMidnight(new Date()) });
+        throw err;
+      }
+    });
+    keyed.get<{ Params: { id: string } }>("/uploads/:id", async (req) => service.status(appOf(req), req.params.id));
+    keyed.post<{ Params: { id: string } }>("/uploads/:id/complete", async (req) => {
+      const body = parsed<Static<typeof CompleteBody>>(checkComplete, req.body);
+      return service.complete(appOf(req), req.params.id, body.parts);
+    });
+  });
 
   // A final event that met a bus outage is published again even if its client never retries.
   const every = deps.republishEveryMs ?? 30_000;
@@ -203,11 +265,10 @@ export async function buildUploadsApp(deps: UploadsDeps): Promise<FastifyInstanc
           if (n > 0) logger.info({ published: n }, "published upload events that had missed the bus");
         })
         .catch((err: unknown) => logger.warn({ err }, "upload events still unpublished; retrying later"));
-    app.addHook("onReady", async () => {
+    api.addHook("onReady", async () => {
       timer = setInterval(sweep, every);
       timer.unref();
     });
-    app.addHook("onClose", async () => clearInterval(timer));
+    api.addHook("onClose", async () => clearInterval(timer));
   }
-  return app;
-}
+};

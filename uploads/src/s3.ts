@@ -8,11 +8,13 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  type ListPartsCommandOutput,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
+import type { Completion, StoredPart, UploadTarget } from "./target.ts";
 
 /** S3's multipart limits: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 parts. */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -75,18 +77,12 @@ export function uploadsS3Failure(op: string, bucket: string, err: unknown): Reel
   return new ReeltimeError("REELTIME_ERR_ARCHIVE", `S3 ${op} in bucket "${bucket}" failed: ${why}`, { cause: err });
 }
 
-export const isNoSuchUpload = (err: unknown) => (err as AwsError)?.name === "NoSuchUpload";
-export const isInvalidPart = (err: unknown) =>
+const isNoSuchUpload = (err: unknown) => (err as AwsError)?.name === "NoSuchUpload";
+const isInvalidPart = (err: unknown) =>
   ["InvalidPart", "InvalidPartOrder", "EntityTooSmall"].includes((err as AwsError)?.name ?? "");
 
-export interface StoredPart {
-  number: number;
-  etag: string;
-  size: number;
-}
-
 /** The uploads bucket as the upload API uses it: multipart uploads, presigned part URLs, the checksum read. */
-export class UploadsBucket {
+export class UploadsBucket implements UploadTarget {
   readonly #s3: S3Client;
   readonly bucket: string;
   readonly #urlSeconds: number;
@@ -128,21 +124,18 @@ export class UploadsBucket {
     );
   }
 
-  /** The parts stored so far (every page of ListParts). */
-  async listParts(key: string, uploadId: string): Promise<StoredPart[]> {
+  /** The parts stored so far (every page of ListParts); undefined when S3 holds no such upload. */
+  async listParts(key: string, uploadId: string): Promise<StoredPart[] | undefined> {
     const parts: StoredPart[] = [];
     let marker: string | undefined;
     for (;;) {
-      const out = await this.#s3
-        .send(
-          new ListPartsCommand({
-            Bucket: this.bucket,
-            Key: key,
-            UploadId: uploadId,
-            ...(marker ? { PartNumberMarker: marker } : {}),
-          }),
-        )
-        .catch(this.#fail(`ListParts "${key}"`));
+      let out: ListPartsCommandOutput;
+      try {
+        out = await this.#listPage(key, uploadId, marker);
+      } catch (err) {
+        if (isNoSuchUpload(err)) return undefined;
+        return this.#fail(`ListParts "${key}"`)(err);
+      }
       for (const p of out.Parts ?? [])
         if (p.PartNumber !== undefined) parts.push({ number: p.PartNumber, etag: p.ETag ?? "", size: p.Size ?? 0 });
       if (!out.IsTruncated || !out.NextPartNumberMarker) return parts;
@@ -150,21 +143,46 @@ export class UploadsBucket {
     }
   }
 
-  /** Completes the multipart upload: the object's VersionId (where versioning is on) and ETag (without quotes). */
-  async complete(
-    key: string,
-    uploadId: string,
-    parts: { number: number; etag: string }[],
-  ): Promise<{ versionId?: string; etag: string }> {
-    const out = await this.#s3.send(
-      new CompleteMultipartUploadCommand({
+  #listPage(key: string, uploadId: string, marker: string | undefined): Promise<ListPartsCommandOutput> {
+    return this.#s3.send(
+      new ListPartsCommand({
         Bucket: this.bucket,
         Key: key,
         UploadId: uploadId,
-        MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
+        ...(marker ? { PartNumberMarker: marker } : {}),
       }),
     );
-    return { ...(out.VersionId ? { versionId: out.VersionId } : {}), etag: (out.ETag ?? "").replaceAll('"', "") };
+  }
+
+  /**
+   * Completes the multipart upload: the object's VersionId (where versioning is on) and ETag
+   * (without quotes); S3's NoSuchUpload is `gone`, its refusal of the parts is `refused`.
+   */
+  async complete(key: string, uploadId: string, parts: { number: number; etag: string }[]): Promise<Completion> {
+    try {
+      const out = await this.#s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.number, ETag: p.etag })) },
+        }),
+      );
+      return {
+        ok: true,
+        ...(out.VersionId ? { versionId: out.VersionId } : {}),
+        etag: (out.ETag ?? "").replaceAll('"', ""),
+      };
+    } catch (err) {
+      if (isNoSuchUpload(err)) return { ok: false, gone: true };
+      if (isInvalidPart(err))
+        return {
+          ok: false,
+          gone: false,
+          refused: `S3 refused the parts (${(err as Error).name}: ${(err as Error).message})`,
+        };
+      throw uploadsS3Failure(`CompleteMultipartUpload "${key}"`, this.bucket, err);
+    }
   }
 
   /** The stored object, when a multipart upload was completed earlier (a retry); undefined when absent. */

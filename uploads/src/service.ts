@@ -3,17 +3,9 @@ import { type Logger, ReeltimeError } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { bareType, type UploadsConfig } from "./config.ts";
 import { publishUploadEvent, uploadEvent } from "./events.ts";
-import {
-  isInvalidPart,
-  isNoSuchUpload,
-  partLength,
-  partSize,
-  type StoredPart,
-  sourceKey,
-  type UploadsBucket,
-  uploadsS3Failure,
-} from "./s3.ts";
+import { partLength, partSize, sourceKey } from "./s3.ts";
 import { type UploadRow, type UploadSessions, utcDay } from "./store.ts";
+import type { StoredPart, UploadTarget } from "./target.ts";
 
 /** What a client announces to start an upload (checked by the route's schema). */
 export interface CreateUpload {
@@ -39,9 +31,12 @@ export interface UploadView {
   state: UploadRow["state"];
   bytes: number;
   part_bytes: number;
-  /** the presigned UploadPart URLs of the parts still to send (PUT each with exactly its length) */
+  /**
+   * the URLs of the parts still to send (PUT each with exactly its length): presigned S3
+   * UploadPart URLs, or the upload API's own signed part URLs on the embedded default
+   */
   parts: PartUrl[];
-  /** parts S3 holds already (status only) */
+  /** parts the target holds already (status only) */
   parts_stored?: StoredPart[];
   version?: string;
   error?: { code: string; message: string };
@@ -50,7 +45,8 @@ export interface UploadView {
 export interface ServiceDeps {
   config: UploadsConfig;
   store: UploadSessions;
-  bucket: UploadsBucket;
+  /** Where the parts go: S3 (presigned URLs) or the archive (the API's own part URLs). */
+  bucket: UploadTarget;
   bus: Bus;
   logger: Logger;
   /** The clock (tests pin it). */
@@ -166,10 +162,8 @@ export class UploadService {
   async status(app: string, id: string): Promise<UploadView> {
     const row = await this.#row(app, id);
     if (row.state !== "created") return { ...this.#view(row), parts: [], parts_stored: [] };
-    const stored = await this.#d.bucket.listParts(row.key, row.s3_upload_id).catch((err: unknown) => {
-      if (isNoSuchUpload(err)) throw this.#gone(row);
-      throw uploadsS3Failure(`ListParts "${row.key}"`, row.bucket, err);
-    });
+    const stored = await this.#d.bucket.listParts(row.key, row.s3_upload_id);
+    if (stored === undefined) throw this.#gone(row);
     const n = partCount(row);
     const have = new Set(
       stored.filter((p) => p.size === partLength(row.bytes, row.part_bytes, p.number)).map((p) => p.number),
@@ -226,16 +220,15 @@ export class UploadService {
       );
     const { bucket, store } = this.#d;
     let done: { versionId?: string; etag: string };
-    try {
-      done = await bucket.complete(row.key, row.s3_upload_id, parts);
-    } catch (err) {
-      if (isInvalidPart(err))
-        throw new ReeltimeError(
-          "REELTIME_ERR_BODY",
-          `S3 refused the parts (${(err as Error).name}: ${(err as Error).message}): upload the missing parts ` +
-            `(GET /v1/uploads/${row.id} lists them) and send each part's ETag as S3 answered it`,
-        );
-      if (!isNoSuchUpload(err)) throw uploadsS3Failure(`CompleteMultipartUpload "${row.key}"`, row.bucket, err);
+    const completion = await bucket.complete(row.key, row.s3_upload_id, parts);
+    if (completion.ok) done = completion;
+    else if (!completion.gone)
+      throw new ReeltimeError(
+        "REELTIME_ERR_BODY",
+        `${completion.refused}: upload the missing parts ` +
+          `(GET /v1/uploads/${row.id} lists them) and send each part's ETag as its PUT was answered`,
+      );
+    else {
       // An earlier call completed it and stopped before recording so: the object is there.
       const stored = await bucket.head(row.key);
       if (stored === undefined) throw this.#gone(row);

@@ -234,6 +234,19 @@ describe("the upload API", () => {
       expect(status.parts.map((p: { number: number }) => p.number)).toEqual([3]);
     });
 
+    it("an upload S3 no longer holds (aborted or expired) is 409 REELTIME_ERR_UPLOAD_STATE, not an S3 failure", async () => {
+      const up = await start();
+      h.s3
+        .on(ListPartsCommand)
+        .rejects(Object.assign(new Error("gone"), { name: "NoSuchUpload", $metadata: { httpStatusCode: 404 } }));
+      const res = await get(`/v1/uploads/${up.upload_id}`);
+      expect(res.statusCode, res.body).toBe(409);
+      expect(res.json().error).toEqual({
+        code: "REELTIME_ERR_UPLOAD_STATE",
+        message: `S3 no longer holds the multipart upload of ${up.upload_id} (aborted or expired); start a new upload`,
+      });
+    });
+
     it("another app's key does not find it", async () => {
       const up = await start();
       const res = await get(`/v1/uploads/${up.upload_id}`, OTHER_KEY);

@@ -47,6 +47,8 @@ export const ERRORS = {
   REELTIME_ERR_QUOTA: { status: 429, retryable: true, exit: "failure", meaning: "the app has used its upload quota for the day; retry after midnight UTC" },
   REELTIME_ERR_CHECKSUM: { status: 422, retryable: false, exit: "failure", meaning: "the stored object is not the one announced (SHA-256 or size); it was deleted, upload it again" },
   REELTIME_ERR_UPLOAD_STATE: { status: 409, retryable: false, exit: "failure", meaning: "the upload was aborted (refused on completion, or expired) and can be neither resumed nor completed; start a new upload" },
+  REELTIME_ERR_UPLOAD_URL: { status: 403, retryable: false, exit: "failure", meaning: "a part URL the upload API serves was changed or has expired; PUT to the URL it answered, or ask GET /v1/uploads/:id for fresh ones" },
+  REELTIME_ERR_PART_SIZE: { status: 400, retryable: false, exit: "failure", meaning: "a part's body is not the length its URL was signed for; nothing of it was stored" },
 
   // The notifier's endpoint registry.
   REELTIME_ERR_WEBHOOK_TARGET: { status: 400, retryable: false, exit: "usage", meaning: "a webhook URL is not http(s), or points at a loopback, private, link-local or otherwise non-public address (refused in production)" },
