@@ -17,6 +17,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
+COPY packages/bus-kafka/package.json packages/bus-kafka/
 COPY cli/package.json cli/
 COPY pipeline/package.json pipeline/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -26,6 +27,7 @@ COPY packages/events packages/events
 COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
+COPY packages/bus-kafka packages/bus-kafka
 COPY cli cli
 COPY pipeline pipeline
 COPY tsconfig.base.json ./

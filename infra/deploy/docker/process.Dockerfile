@@ -17,6 +17,7 @@ COPY packages/events/package.json packages/events/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
+COPY packages/bus-kafka/package.json packages/bus-kafka/
 COPY packages/processing/package.json packages/processing/
 COPY packages/database/package.json packages/database/
 COPY cli/package.json cli/
@@ -31,6 +32,7 @@ COPY packages/events packages/events
 COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
+COPY packages/bus-kafka packages/bus-kafka
 COPY packages/processing packages/processing
 COPY packages/database packages/database
 COPY cli cli

@@ -1,11 +1,47 @@
 import type { Archive, Bus, QueryEngine, SearchStore } from "@reeltime/ports";
 import { ConnectionEnv, loadEnv, ReeltimeError } from "@reeltime/runtime";
 
-// Each adapter lives in its own folder and is imported only when its driver is chosen, so a
-// process that runs on the embedded default never loads kafkajs, the AWS SDK or the ES client.
+// The embedded bus and search store and the fs archive live in this package and need no SDK.
+// Every other adapter is a package of its own that brings its SDK (OpenTelemetry's API/SDK
+// split), imported by name only when its driver is chosen: a process on the embedded default
+// never loads kafkajs, the AWS SDK or the ES client, and an installation holds only the adapter
+// packages its apps declare.
 
 function notYet(port: string, driver: string): never {
   throw new ReeltimeError("REELTIME_ERR_CONFIG", `the ${port} driver "${driver}" is not available in this build`);
+}
+
+/** Imports a module by specifier; tests pass one that fails to stand for a missing package. */
+export type Importer = (specifier: string) => Promise<unknown>;
+
+// The specifier is a variable on purpose: connectors does not depend on its adapter packages
+// (they depend on it), so neither TypeScript nor the layering check follows this import.
+const importModule: Importer = (specifier) => import(specifier);
+
+/**
+ * Imports the adapter package `pkg` that `setting=driver` chose. A package this installation
+ * does not have is REELTIME_ERR_NOT_INSTALLED, in one line naming it. Any other failure is left
+ * as it is: a package that is there but cannot load what it imports is a broken install.
+ */
+export async function loadAdapter<T>(
+  setting: string,
+  driver: string,
+  pkg: string,
+  importer: Importer = importModule,
+): Promise<T> {
+  try {
+    return (await importer(pkg)) as T;
+  } catch (err) {
+    const missing =
+      (err as NodeJS.ErrnoException | null)?.code === "ERR_MODULE_NOT_FOUND" &&
+      String((err as Error).message).includes(`Cannot find package '${pkg}'`);
+    if (!missing) throw err;
+    throw new ReeltimeError(
+      "REELTIME_ERR_NOT_INSTALLED",
+      `${setting}=${driver} needs ${pkg}, which this installation does not have: add ${pkg} to the dependencies of the app that runs here and install again, or choose another ${setting}`,
+      { cause: err },
+    );
+  }
 }
 
 /** The bus chosen by REELTIME_BUS (embedded | kafka | kinesis). */
@@ -13,8 +49,14 @@ export async function createBus(env: ConnectionEnv = loadEnv(ConnectionEnv)): Pr
   switch (env.REELTIME_BUS) {
     case "embedded":
       return (await import("./bus/embedded/index.ts")).createEmbeddedBus(env);
-    case "kafka":
-      return (await import("./bus/kafka/index.ts")).createKafkaBus(env);
+    case "kafka": {
+      const kafka = await loadAdapter<{ createKafkaBus(env: ConnectionEnv): Bus }>(
+        "REELTIME_BUS",
+        "kafka",
+        "@reeltime/bus-kafka",
+      );
+      return kafka.createKafkaBus(env);
+    }
     case "kinesis":
       return (await import("./bus/kinesis/index.ts")).createKinesisBus(env);
     default:

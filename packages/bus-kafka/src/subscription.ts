@@ -1,3 +1,4 @@
+import { backoffMs, sleep } from "@reeltime/connectors/adapter";
 import type {
   ConsumedBatch,
   ConsumedMessage,
@@ -8,7 +9,6 @@ import type {
   Subscription,
 } from "@reeltime/ports";
 import type { Admin, Batch, Consumer, EachBatchPayload, IHeaders, Kafka } from "kafkajs";
-import { backoffMs, sleep } from "../backoff.ts";
 import { kafkaError } from "./errors.ts";
 
 function headersOf(raw: IHeaders | undefined): Record<string, string> {

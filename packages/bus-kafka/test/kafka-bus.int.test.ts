@@ -3,7 +3,7 @@ import type { Bus, ConsumedMessage } from "@reeltime/ports";
 import { busConformance, closedPort } from "@reeltime/testkit";
 import kafkajs from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
-import { createKafkaBus, type KafkaBusEnv } from "../../src/bus/kafka/index.ts";
+import { createKafkaBus, type KafkaBusEnv } from "../src/kafka-bus.ts";
 
 const env = (extra: Partial<KafkaBusEnv> = {}): KafkaBusEnv => ({
   REELTIME_KAFKA_BROKERS: process.env.REELTIME_KAFKA_BROKERS ?? "127.0.0.1:9092",

@@ -1,9 +1,8 @@
+import { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError, withDeadline } from "@reeltime/connectors/adapter";
 import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Admin, Producer } from "kafkajs";
 import kafkajs from "kafkajs";
-import { withDeadline } from "../backoff.ts";
-import { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "../limits.ts";
 import { createKafka, type KafkaBusEnv } from "./client.ts";
 import { registerCodecs } from "./codecs.ts";
 import { kafkaError } from "./errors.ts";

@@ -1,0 +1,5 @@
+// `@reeltime/connectors/adapter`: what the adapter packages (@reeltime/bus-kafka and the
+// others, each bringing its own SDK) share with the adapters of this package, nothing more.
+// Apps use the factory and the rules in ./index.ts instead.
+export { backoffMs, sleep, withDeadline } from "./bus/backoff.ts";
+export { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "./bus/limits.ts";
