@@ -3,12 +3,14 @@ import { readFileSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { down } from "../src/local/down.ts";
 import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
 import { readPidFile } from "../src/local/pid-files.ts";
 import { isPortInUse } from "../src/local/ports.ts";
 import { postgres } from "../src/local/services/postgres.ts";
 import { loadSettings } from "../src/local/settings.ts";
 import { status } from "../src/local/status.ts";
+import { up } from "../src/local/up.ts";
 
 // The PostgreSQL `reeltime infra up` starts (docs/local-services.md), through the `pg` client.
 const PG = LOCAL_ENDPOINTS.postgres;
@@ -16,6 +18,7 @@ let client: pg.Client;
 
 beforeAll(async () => {
   client = new pg.Client({ connectionString: PG.url, connectionTimeoutMillis: 5000 });
+  client.on("error", () => undefined); // the restart test ends its session
   await client.connect();
 });
 afterAll(async () => {
@@ -81,5 +84,24 @@ describe("local PostgreSQL (Debian postgresql, started by `reeltime infra up`)",
     expect(health.version).toMatch(/^\d+\.\d+$/);
     const row = (await status()).find((s) => s.name === "postgres");
     expect(row).toMatchObject({ healthy: true, running: true, port: PG.port, pid: record!.pid });
+  });
+
+  it("stops at once with clients connected (fast shutdown), and starts again on the same data", async () => {
+    // A pooled client of the platform, holding its session: a smart shutdown would wait for it.
+    const held = new pg.Client({ connectionString: PG.url, connectionTimeoutMillis: 5000 });
+    held.on("error", () => undefined);
+    await held.connect();
+    await held.query("CREATE TABLE IF NOT EXISTS infra_restart_probe (n int)");
+    await held.query("INSERT INTO infra_restart_probe VALUES (7)");
+    const [stopped] = await down({ only: ["postgres"], print: () => undefined });
+    expect(stopped).toMatchObject({ name: "postgres", result: "stopped" });
+    await expect(held.query("SELECT 1")).rejects.toThrow();
+    await up({ only: ["postgres"], print: () => undefined });
+    const again = new pg.Client({ connectionString: PG.url, connectionTimeoutMillis: 5000 });
+    await again.connect();
+    const rows = (await again.query("SELECT n FROM infra_restart_probe")).rows;
+    await again.query("DROP TABLE infra_restart_probe");
+    await again.end();
+    expect(rows).toContainEqual({ n: 7 });
   });
 });

@@ -45,6 +45,25 @@ describe("process records", () => {
     expect(parseProcStat(stat)).toEqual({ state: "S", pgrp: 42, startTicks: 123456 });
   });
 
+  it("stops with the service's own stop signal when it has one (PostgreSQL's SIGINT)", async () => {
+    // Ignores SIGTERM (as a smart shutdown with clients connected would not end), ends on SIGINT.
+    const script = 'trap "exit 0" INT; trap "" TERM; while true; do sleep 0.1; done';
+    const deaf = await spawnService(
+      "deaf",
+      { command: "sh", args: ["-c", script], cwd: dir, env: process.env },
+      join(dir, "deaf.log"),
+      [],
+    );
+    expect(await stopRecord(deaf.record, 5000, "SIGINT")).toBe("stopped");
+    const deaf2 = await spawnService(
+      "deaf2",
+      { command: "sh", args: ["-c", script], cwd: dir, env: process.env },
+      join(dir, "deaf2.log"),
+      [],
+    );
+    expect(await stopRecord(deaf2.record, 1000)).toBe("killed");
+  });
+
   it("starts a detached process group and stops all of it with SIGTERM", async () => {
     const started = await spawnService(
       "sleeper",

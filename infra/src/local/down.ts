@@ -81,7 +81,7 @@ async function downLocked(
       async (service): Promise<ServiceDownResult> => {
         const record = readPidFile(settings.stateDir, service.name);
         if (!record) return { name: service.name, result: "not-started", pid: null };
-        const result = await stopRecord(record, settings.stopTimeoutMs);
+        const result = await stopRecord(record, settings.stopTimeoutMs, service.stopSignal);
         if (result !== "stuck") removePidFile(settings.stateDir, service.name);
         return { name: service.name, result, pid: record.pid };
       },

@@ -132,14 +132,18 @@ function signal(pids: readonly number[], sig: NodeJS.Signals): void {
   }
 }
 
-/** Stops what a record describes: SIGTERM to its processes, SIGKILL after `timeoutMs`. Returns how it ended. */
+/**
+ * Stops what a record describes: `stopSignal` (SIGTERM unless the service asks for another) to
+ * its processes, SIGKILL after `timeoutMs`. Returns how it ended.
+ */
 export async function stopRecord(
   record: PidRecord,
   timeoutMs: number,
+  stopSignal: NodeJS.Signals = "SIGTERM",
 ): Promise<"not-running" | "stopped" | "killed" | "stuck"> {
   let pids = ownedPids(record);
   if (pids.length === 0) return "not-running";
-  signal(pids, "SIGTERM");
+  signal(pids, stopSignal);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 250));

@@ -103,7 +103,7 @@ async function startOne(
   });
   if (!health.ok) {
     const exited = proc.exitInfo();
-    await stopRecord(proc.record, 10_000);
+    await stopRecord(proc.record, 10_000, service.stopSignal);
     removePidFile(settings.stateDir, service.name);
     const last = await lastLogLine(ctx.logFile);
     throw new ReeltimeError(

@@ -42,6 +42,12 @@ export interface LocalService {
   url: string;
   /** How long start-up may take before the health check fails. */
   startTimeoutMs: number;
+  /**
+   * The signal that asks it to stop (default SIGTERM). PostgreSQL's is SIGINT, its "fast"
+   * shutdown (pg_ctl's default): SIGTERM is its "smart" shutdown, which waits for every client
+   * to disconnect, so with pooled connections open it never ends before the SIGKILL.
+   */
+  stopSignal?: NodeJS.Signals;
   /** Needs Debian packages installed first (Prometheus, Redis, PostgreSQL). */
   needsApt?: boolean;
   /** Downloads/builds what is missing into the cache; resolves true when it had to fetch or build. */
