@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@elastic/elasticsearch";
+import { createCheckpointStore, startGroupsAtEnd } from "@reeltime/bus-kinesis";
 import { createBus, type Lease } from "@reeltime/connectors";
-import { createCheckpointStore, startGroupsAtEnd } from "@reeltime/connectors/kinesis";
 import { FAMILIES, type ReeltimeEvent, TOPICS } from "@reeltime/events";
 import { down, LOCAL_ENDPOINTS, up } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";

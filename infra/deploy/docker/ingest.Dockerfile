@@ -18,6 +18,7 @@ COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/bus-kafka/package.json packages/bus-kafka/
+COPY packages/bus-kinesis/package.json packages/bus-kinesis/
 COPY packages/processing/package.json packages/processing/
 COPY packages/database/package.json packages/database/
 COPY packages/http/package.json packages/http/
@@ -34,6 +35,7 @@ COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/bus-kafka packages/bus-kafka
+COPY packages/bus-kinesis packages/bus-kinesis
 COPY packages/processing packages/processing
 COPY packages/database packages/database
 COPY packages/http packages/http

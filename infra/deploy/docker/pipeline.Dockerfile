@@ -18,6 +18,7 @@ COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/bus-kafka/package.json packages/bus-kafka/
+COPY packages/bus-kinesis/package.json packages/bus-kinesis/
 COPY cli/package.json cli/
 COPY pipeline/package.json pipeline/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -28,6 +29,7 @@ COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/bus-kafka packages/bus-kafka
+COPY packages/bus-kinesis packages/bus-kinesis
 COPY cli cli
 COPY pipeline pipeline
 COPY tsconfig.base.json ./

@@ -2,4 +2,5 @@
 // others, each bringing its own SDK) share with the adapters of this package, nothing more.
 // Apps use the factory and the rules in ./index.ts instead.
 export { backoffMs, sleep, withDeadline } from "./bus/backoff.ts";
+export { writeFileAtomic } from "./bus/embedded/files.ts";
 export { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "./bus/limits.ts";

@@ -57,8 +57,14 @@ export async function createBus(env: ConnectionEnv = loadEnv(ConnectionEnv)): Pr
       );
       return kafka.createKafkaBus(env);
     }
-    case "kinesis":
-      return (await import("./bus/kinesis/index.ts")).createKinesisBus(env);
+    case "kinesis": {
+      const kinesis = await loadAdapter<{ createKinesisBus(env: ConnectionEnv): Bus }>(
+        "REELTIME_BUS",
+        "kinesis",
+        "@reeltime/bus-kinesis",
+      );
+      return kinesis.createKinesisBus(env);
+    }
     default:
       return notYet("bus", env.REELTIME_BUS);
   }

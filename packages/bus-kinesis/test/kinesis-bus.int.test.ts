@@ -6,8 +6,8 @@ import { DeleteStreamCommand, KinesisClient, ListStreamsCommand } from "@aws-sdk
 import type { ConsumedMessage } from "@reeltime/ports";
 import { busConformance, closedPort } from "@reeltime/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FsCheckpointStore } from "../../src/bus/kinesis/checkpoints-fs.ts";
-import { createKinesisBus, type KinesisBusEnv } from "../../src/bus/kinesis/index.ts";
+import { FsCheckpointStore } from "../src/checkpoints-fs.ts";
+import { createKinesisBus, type KinesisBusEnv } from "../src/kinesis-bus.ts";
 
 const root = await mkdtemp(join(tmpdir(), "reeltime-kinesis-"));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -2,9 +2,9 @@ import { randomUUID } from "node:crypto";
 import { DeleteTableCommand, DescribeTableCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import type { CheckpointStore, ConsumedMessage, Lease } from "@reeltime/ports";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { DynamoDbCheckpointStore } from "../../src/bus/kinesis/checkpoints-dynamodb.ts";
-import { createCheckpointStore } from "../../src/bus/kinesis/index.ts";
-import { KinesisSubscription } from "../../src/bus/kinesis/subscription.ts";
+import { DynamoDbCheckpointStore } from "../src/checkpoints-dynamodb.ts";
+import { createCheckpointStore } from "../src/kinesis-bus.ts";
+import { KinesisSubscription } from "../src/subscription.ts";
 import { FakeKinesis, startDynalite } from "./lease-harness.ts";
 
 const dyn = await startDynalite();

@@ -1,6 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient } from "@aws-sdk/client-kinesis";
+import { backoffMs, sleep } from "@reeltime/connectors/adapter";
 import type { ConsumedBatch, ConsumedMessage, ConsumeOptions } from "@reeltime/ports";
-import { backoffMs, sleep } from "../backoff.ts";
 import { unpack } from "./framing.ts";
 import { compareOffsets, formatOffset, isAfter, type KinesisOffset, parseOffset } from "./offsets.ts";
 

@@ -1,7 +1,7 @@
 import { type KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
+import { backoffMs, sleep } from "@reeltime/connectors/adapter";
 import type { BusMessage } from "@reeltime/ports";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import { backoffMs, sleep } from "../backoff.ts";
 import { isFinal, kinesisError } from "./client.ts";
 import { pack } from "./framing.ts";
 

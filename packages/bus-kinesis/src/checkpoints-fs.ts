@@ -1,8 +1,7 @@
 import { mkdir, open, readdir, readFile, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { sleep, writeFileAtomic } from "@reeltime/connectors/adapter";
 import type { CheckpointStore, Lease } from "@reeltime/ports";
-import { sleep } from "../backoff.ts";
-import { writeFileAtomic } from "../embedded/files.ts";
 
 const STALE_LOCK_MS = 5000;
 

@@ -4,18 +4,21 @@ import {
   type KinesisClient,
   ListStreamsCommand,
 } from "@aws-sdk/client-kinesis";
+import {
+  backoffMs,
+  checkSizes,
+  MAX_MESSAGE_BYTES,
+  sleep,
+  stoppedError,
+  withDeadline,
+} from "@reeltime/connectors/adapter";
 import type { Bus, BusMessage, CheckpointStore, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
-import { backoffMs, sleep, withDeadline } from "../backoff.ts";
-import { checkSizes, MAX_MESSAGE_BYTES, stoppedError } from "../limits.ts";
 import { FsCheckpointStore } from "./checkpoints-fs.ts";
 import { createKinesisClient, isFinal, type KinesisBusEnv, kinesisError } from "./client.ts";
 import { publishAll } from "./producer.ts";
 import { KinesisSubscription } from "./subscription.ts";
 
-export { createLeaseClient, createLeaseTable, DynamoDbCheckpointStore } from "./checkpoints-dynamodb.ts";
-export { FsCheckpointStore } from "./checkpoints-fs.ts";
 export type { KinesisBusEnv } from "./client.ts";
-export { startGroupsAtEnd } from "./seed.ts";
 
 /**
  * The lease store REELTIME_KINESIS_LEASES chooses: a DynamoDB table shared by every host, or

@@ -9,9 +9,9 @@ import {
   QueryCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
+import { sleep } from "@reeltime/connectors/adapter";
 import type { CheckpointStore, Lease } from "@reeltime/ports";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import { sleep } from "../backoff.ts";
 
 /** KCL's checkpoint labels: nothing processed yet, and a closed shard read to its end. */
 export const TRIM_HORIZON = "TRIM_HORIZON";

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import type { KinesisClient, PutRecordsCommand, PutRecordsRequestEntry } from "@aws-sdk/client-kinesis";
 import type { BusMessage } from "@reeltime/ports";
 import { afterAll, describe, expect, it } from "vitest";
-import { FsCheckpointStore } from "../../src/bus/kinesis/checkpoints-fs.ts";
-import { pack, RECORD_LIMIT, unpack } from "../../src/bus/kinesis/framing.ts";
-import { plan, putAll } from "../../src/bus/kinesis/producer.ts";
+import { FsCheckpointStore } from "../src/checkpoints-fs.ts";
+import { pack, RECORD_LIMIT, unpack } from "../src/framing.ts";
+import { plan, putAll } from "../src/producer.ts";
 
 const enc = new TextEncoder();
 const msg = (key: string, value: string, headers?: Record<string, string>): BusMessage => ({
