@@ -4,3 +4,13 @@
 export { backoffMs, sleep, withDeadline } from "./bus/backoff.ts";
 export { writeFileAtomic } from "./bus/embedded/files.ts";
 export { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "./bus/limits.ts";
+export {
+  checkDeadLetter,
+  checkFilter,
+  checkLimit,
+  isRejected,
+  route,
+  SEARCH_FIELDS,
+  TERM_FIELDS,
+  videoDocId,
+} from "./search/common.ts";

@@ -75,8 +75,14 @@ export async function createSearchStore(env: ConnectionEnv = loadEnv(ConnectionE
   switch (env.REELTIME_SEARCH) {
     case "embedded":
       return (await import("./search/embedded/index.ts")).createEmbeddedSearchStore(env);
-    case "elasticsearch":
-      return (await import("./search/elasticsearch/index.ts")).createElasticsearchStore(env);
+    case "elasticsearch": {
+      const es = await loadAdapter<{ createElasticsearchStore(env: ConnectionEnv): SearchStore }>(
+        "REELTIME_SEARCH",
+        "elasticsearch",
+        "@reeltime/search-elasticsearch",
+      );
+      return es.createElasticsearchStore(env);
+    }
     default:
       return notYet("search", env.REELTIME_SEARCH);
   }

@@ -12,7 +12,7 @@ import {
 import type { StoredEvent } from "@reeltime/ports";
 import { searchConformance } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { createElasticsearchStore } from "../../src/search/elasticsearch/index.ts";
+import { createElasticsearchStore } from "../src/index.ts";
 
 const ES_URL = process.env.REELTIME_ES_URL ?? "http://127.0.0.1:9200";
 

@@ -1,5 +1,5 @@
+import { SEARCH_FIELDS, TERM_FIELDS } from "@reeltime/connectors/adapter";
 import type { DeadLetterFilter, EventFilter } from "@reeltime/ports";
-import { SEARCH_FIELDS, TERM_FIELDS } from "../common.ts";
 
 type Query = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 import type { Client, estypes } from "@elastic/elasticsearch";
+import { checkDeadLetter, checkFilter, checkLimit, isRejected, route, videoDocId } from "@reeltime/connectors/adapter";
 import {
   DEAD_LETTER_DATA_STREAM,
   eventsDataStream,
@@ -23,7 +24,6 @@ import type {
   StoredEvent,
 } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import { checkDeadLetter, checkFilter, checkLimit, isRejected, route, videoDocId } from "../common.ts";
 import { type BulkItem, bulkWrite } from "./bulk.ts";
 import { describeError, statusOf, type Tuning, withRetry } from "./client.ts";
 import { deadLetterQuery, filterClauses, NEWEST_FIRST, textQuery } from "./query.ts";

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createSearchStore } from "@reeltime/connectors";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { describe, expect, it } from "vitest";
-import { createSearchStore } from "../../src/factory.ts";
 
 describe("createSearchStore", () => {
   it("builds the store REELTIME_SEARCH names, and shutdown is idempotent", async () => {

@@ -14,4 +14,3 @@ export function createElasticsearchStore(env: EsEnv, options: ElasticsearchStore
 }
 
 export type { ElasticsearchStoreOptions };
-export { ElasticsearchSearchStore };

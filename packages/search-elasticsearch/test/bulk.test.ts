@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { exampleEvent } from "@reeltime/events";
 import type { SearchStore, StoredEvent } from "@reeltime/ports";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createElasticsearchStore } from "../../../src/search/elasticsearch/index.ts";
+import { createElasticsearchStore } from "../src/index.ts";
 
 /** A stand-in for Elasticsearch's HTTP API that scripts _bulk answers, to provoke 429/5xx on demand. */
 type BulkScript = (attempt: number, ids: string[]) => { status: number; items?: number[] };
