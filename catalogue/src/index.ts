@@ -9,4 +9,5 @@ export {
   catalogueUpdater,
   migrateCatalogue,
   type VideoIndex,
+  type VideoRecordArchive,
 } from "./updater.ts";

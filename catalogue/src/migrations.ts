@@ -48,4 +48,11 @@ CREATE INDEX videos_app_status_updated ON videos (app_id, status, updated_at, vi
 CREATE INDEX videos_updated ON videos (updated_at, video_id);
 `,
   },
+  {
+    // The row's revision: 1 when inserted, one more at every change (under the row lock), so the
+    // archived copies of a video's record are ordered: readers keep the highest.
+    version: 2,
+    name: "videos revision",
+    sql: "ALTER TABLE videos ADD COLUMN revision bigint NOT NULL DEFAULT 1;",
+  },
 ];

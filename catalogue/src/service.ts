@@ -2,7 +2,7 @@ import type { Bus } from "@reeltime/connectors";
 import { type Database, openDatabase } from "@reeltime/database";
 import { type ProcessorMetrics, processorMetrics, type RunningProcessor, runProcessor } from "@reeltime/processing";
 import { createRegistry, type Logger, type Registry } from "@reeltime/runtime";
-import { CatalogueUpdater, migrateCatalogue, type VideoIndex } from "./updater.ts";
+import { CatalogueUpdater, migrateCatalogue, type VideoIndex, type VideoRecordArchive } from "./updater.ts";
 
 /**
  * Opens the database the environment names (`@reeltime/database`: PGlite by default,
@@ -24,6 +24,8 @@ export interface CatalogueServiceDeps {
   bus: Bus;
   /** The search store (its videos index): a SearchStore fits. */
   search: VideoIndex;
+  /** Where the public video records are archived for analytics; absent: not archived. */
+  archive?: VideoRecordArchive;
   log: Logger;
   /** The processor metrics when other processors share the registry; else made on `registry`. */
   metrics?: ProcessorMetrics;
@@ -46,7 +48,13 @@ export async function startCatalogueUpdater(
   try {
     if (!owned) await migrateCatalogue(db);
     const metrics = deps.metrics ?? processorMetrics(deps.registry ?? createRegistry("catalogue"));
-    const running = await runProcessor(new CatalogueUpdater({ db, bus: deps.bus, search: deps.search }), {
+    const updater = new CatalogueUpdater({
+      db,
+      bus: deps.bus,
+      search: deps.search,
+      ...(deps.archive ? { archive: deps.archive } : {}),
+    });
+    const running = await runProcessor(updater, {
       bus: deps.bus,
       log: deps.log,
       metrics,

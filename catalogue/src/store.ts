@@ -48,34 +48,38 @@ const placeholders = COLUMNS.map((_, i) => `$${i + 3}`).join(", ");
 const INSERT = `INSERT INTO videos (app_id, video_id, ${COLUMNS.join(", ")}, state)
 VALUES ($1, $2, ${placeholders}, $${COLUMNS.length + 3})
 ON CONFLICT (app_id, video_id) DO NOTHING`;
-const UPDATE = `UPDATE videos SET ${COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(", ")}, state = $${COLUMNS.length + 3}
-WHERE app_id = $1 AND video_id = $2`;
+const UPDATE = `UPDATE videos SET ${COLUMNS.map((c, i) => `${c} = $${i + 3}`).join(", ")}, state = $${COLUMNS.length + 3},
+revision = revision + 1
+WHERE app_id = $1 AND video_id = $2
+RETURNING revision`;
 
 /**
  * Merges `incoming` into the stored state of its video and rewrites the row from the result, in
  * one transaction holding the row's lock (`FOR UPDATE`), so two updaters on different partitions
  * (upload events by video, job events by job) never lose each other's facts. Because the merge is
  * a join, applying the same facts again or in another order leaves the same row. Returns the
- * merged state and whether the row changed.
+ * merged state, whether the row changed and the row's revision: 1 when inserted, one more at
+ * every change (taken under the lock, so a higher revision always holds every fact of a lower
+ * one), unchanged when nothing changed.
  */
 export async function upsertVideo(
   db: Database,
   incoming: VideoState,
-): Promise<{ state: VideoState; changed: boolean }> {
+): Promise<{ state: VideoState; changed: boolean; revision: number }> {
   return db.transaction(async (tx) => {
     const inserted = await tx.query(INSERT, params(incoming));
-    if (inserted.rowCount === 1) return { state: incoming, changed: true };
-    const { rows } = await tx.query<{ state: VideoState | string }>(
-      "SELECT state FROM videos WHERE app_id = $1 AND video_id = $2 FOR UPDATE",
+    if (inserted.rowCount === 1) return { state: incoming, changed: true, revision: 1 };
+    const { rows } = await tx.query<{ state: VideoState | string; revision: number }>(
+      "SELECT state, revision FROM videos WHERE app_id = $1 AND video_id = $2 FOR UPDATE",
       [incoming.app_id, incoming.video_id],
     );
     const stored = rows[0]?.state;
     const before = (typeof stored === "string" ? JSON.parse(stored) : stored) as VideoState;
     const merged = mergeStates(before, incoming);
     if (JSON.stringify(merged) === JSON.stringify(mergeStates(before, before)))
-      return { state: merged, changed: false };
-    await tx.query(UPDATE, params(merged));
-    return { state: merged, changed: true };
+      return { state: merged, changed: false, revision: Number(rows[0]?.revision) };
+    const updated = await tx.query<{ revision: number }>(UPDATE, params(merged));
+    return { state: merged, changed: true, revision: Number(updated.rows[0]?.revision) };
   });
 }
 

@@ -19,10 +19,22 @@ export interface VideoIndex {
   upsertVideos(records: VideoRecord[]): Promise<void>;
 }
 
+/**
+ * Where the updater archives the public video records for analytics (the `videos` table of the
+ * archive, joined to the views by video id): each record carries its row's `revision`, and the
+ * archive may hold a video many times, readers keeping the highest revision. The stream
+ * processors' `createVideoRecordArchive` writes them as Parquet under `records/videos/`.
+ */
+export interface VideoRecordArchive {
+  archiveVideos(records: VideoRecord[]): Promise<void>;
+}
+
 export interface CatalogueDeps {
   db: Database;
   bus: Bus;
   search: VideoIndex;
+  /** Absent: the records are not archived. */
+  archive?: VideoRecordArchive;
 }
 
 const STAGE = "catalogue";
@@ -74,7 +86,8 @@ function read(m: ConsumedMessage): { event: CatalogueEvent } | { letter: DeadLet
 /**
  * The catalogue updater: consumer group `reeltime-catalogue` over the upload and job topics.
  * Each batch's events are folded per video (catalogue/src/state.ts) and merged into the videos
- * table (one transaction per video), then the public records (no owner email) go to search.
+ * table (one transaction per video), then the public records (no owner email) go to search and,
+ * with their row's revision, to the archive when one is given.
  * A message it cannot read, or whose values PostgreSQL refuses (reason `unprocessable`, through
  * the runtime's message-by-message retry), goes to dead letters and the partition moves on; an
  * event about no video of an app (a local `pipeline run` without app) is skipped. A database or
@@ -105,14 +118,21 @@ export class CatalogueUpdater implements Processor {
       const had = states.get(k);
       states.set(k, had === undefined ? s : mergeStates(had, s));
     }
-    // Every video of the batch goes to search, changed or not: a batch delivered again after
-    // search failed finds the rows already merged and must still write their records.
+    // Every video of the batch goes to search and the archive, changed or not: a batch delivered
+    // again after either failed finds the rows already merged and must still write their records.
     const records: VideoRecord[] = [];
+    const revisions: number[] = [];
     for (const s of states.values()) {
-      const { state } = await asContent(`video ${s.app_id}/${s.video_id}`, () => upsertVideo(this.#deps.db, s));
+      const { state, revision } = await asContent(`video ${s.app_id}/${s.video_id}`, () =>
+        upsertVideo(this.#deps.db, s),
+      );
       records.push(publicRecord(recordOf(state)));
+      revisions.push(revision);
     }
-    if (records.length > 0) await this.#deps.search.upsertVideos(records);
+    if (records.length > 0) {
+      await this.#deps.search.upsertVideos(records);
+      await this.#deps.archive?.archiveVideos(records.map((r, i) => ({ ...r, revision: revisions[i]! })));
+    }
     await publishDeadLetters(this.#deps.bus, letters);
   }
 }

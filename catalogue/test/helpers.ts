@@ -1,7 +1,7 @@
 import type { Database } from "@reeltime/database";
 import type { VideoRecord } from "@reeltime/events";
 import { unavailable } from "@reeltime/runtime";
-import type { VideoIndex } from "../src/updater.ts";
+import type { VideoIndex, VideoRecordArchive } from "../src/updater.ts";
 
 /** A database that can be switched down: every call then fails as PostgreSQL down would. */
 export function switchable(db: Database): Database & { down: boolean } {
@@ -33,6 +33,16 @@ export class RecordingIndex implements VideoIndex {
     this.calls++;
     if (this.down) throw unavailable("search", "switched down by the test");
     for (const r of records) this.records.set(`${r.app_id}/${r.video_id}`, structuredClone(r));
+  }
+}
+
+/** The archive side of the updater: every record it was given, in order, and whether it is down. */
+export class RecordingArchive implements VideoRecordArchive {
+  readonly written: VideoRecord[] = [];
+  down = false;
+  async archiveVideos(records: VideoRecord[]): Promise<void> {
+    if (this.down) throw unavailable("archive", "switched down by the test");
+    this.written.push(...records.map((r) => structuredClone(r)));
   }
 }
 

@@ -43,14 +43,21 @@ export function storeSuite(kind: string, open: () => Promise<Database>): void {
             ];
             const points = [...new Set(cuts.map((c) => c % (delivered.length + 1)))].sort((a, b) => a - b);
             let from = 0;
+            // Per video: how many upserts changed its row (the insert included), counted here.
+            const changes = new Map<string, number>();
             for (const p of [...points, delivered.length]) {
-              for (const s of reduceEvents(delivered.slice(from, p)).values()) await upsertVideo(db, s);
+              for (const s of reduceEvents(delivered.slice(from, p)).values()) {
+                const { changed, revision } = await upsertVideo(db, s);
+                if (changed) changes.set(s.video_id, (changes.get(s.video_id) ?? 0) + 1);
+                expect(revision).toBe(changes.get(s.video_id));
+              }
               from = p;
             }
             for (const video of ["v1", "v2"])
               expect(await getVideo(db, app, video)).toEqual(referenceRecord(events, app, video));
-            // The same events once more change nothing.
-            for (const s of reduceEvents(events).values()) expect((await upsertVideo(db, s)).changed).toBe(false);
+            // The same events once more change nothing, the revision neither.
+            for (const s of reduceEvents(events).values())
+              expect(await upsertVideo(db, s)).toMatchObject({ changed: false, revision: changes.get(s.video_id) });
           },
         ),
         { numRuns: 40 },
@@ -93,8 +100,14 @@ export function storeSuite(kind: string, open: () => Promise<Database>): void {
         makeEvent({ type: "job.step_completed", n: 7, minute: 4, app, video: "c1", step: "thumbnails" }),
         makeEvent({ type: "job.completed", n: 8, minute: 5, app, video: "c1" }),
       ];
-      await Promise.all(events.map((e) => upsertVideo(db, stateOf(e)!)));
+      const results = await Promise.all(events.map((e) => upsertVideo(db, stateOf(e)!)));
       expect(await getVideo(db, app, "c1")).toEqual(referenceRecord(events, app, "c1"));
+      // The changes were serialised by the row lock: their revisions are 1, 2, … with no gap or repeat.
+      const revisions = results
+        .filter((r) => r.changed)
+        .map((r) => r.revision)
+        .sort((a, b) => a - b);
+      expect(revisions).toEqual(revisions.map((_, i) => i + 1));
     });
 
     it("lists with every filter as a bound parameter: a value full of SQL finds nothing and breaks nothing", async () => {

@@ -13,7 +13,7 @@ import type { CatalogueEvent } from "../src/state.ts";
 import { getVideo } from "../src/store.ts";
 import { CatalogueUpdater, migrateCatalogue } from "../src/updater.ts";
 import { makeEvent } from "./events.ts";
-import { RecordingIndex, switchable, waitFor } from "./helpers.ts";
+import { RecordingArchive, RecordingIndex, switchable, waitFor } from "./helpers.ts";
 import { referenceRecord } from "./reference.ts";
 
 const enc = new TextEncoder();
@@ -22,7 +22,7 @@ const dec = new TextDecoder();
 let raw: Database;
 beforeAll(async () => {
   raw = await openDatabase({ REELTIME_PG_URL: MEMORY_URL });
-  expect(await migrateCatalogue(raw)).toEqual({ applied: [1] });
+  expect(await migrateCatalogue(raw)).toEqual({ applied: [1, 2] });
   expect(await migrateCatalogue(raw)).toEqual({ applied: [] });
 }, 120_000);
 afterAll(() => raw.close());
@@ -131,6 +131,47 @@ describe("the catalogue updater", () => {
     search.down = false;
     await u.handle(batch);
     expect(search.records.get("app-s/v1")).toMatchObject({ status: "uploaded", title: "Sintel" });
+  });
+
+  it("archives each video's public record with its row's revision: one more per change, the same on a replay", async () => {
+    const search = new RecordingIndex();
+    const archive = new RecordingArchive();
+    const u = new CatalogueUpdater({ db: raw, bus: new RecordingBus(), search, archive });
+    const events = lifecycle("app-r", "v1");
+    const jobs = batchOf(TOPICS.job, events.slice(2));
+    const uploads = batchOf(TOPICS.upload, events.slice(0, 2));
+    await u.handle(jobs); // the row is made: revision 1
+    await u.handle(uploads); // the upload's facts change it: revision 2
+    await u.handle(batchOf(TOPICS.upload, events.slice(0, 2))); // a replay: nothing changes
+    await u.handle(batchOf(TOPICS.job, events.slice(2).reverse()));
+    expect(archive.written.map((r) => [r.video_id, r.revision, r.status, r.title])).toEqual([
+      ["v1", 1, "ready", undefined],
+      ["v1", 2, "ready", "Sintel"],
+      ["v1", 2, "ready", "Sintel"],
+      ["v1", 2, "ready", "Sintel"],
+    ]);
+    // The highest revision is the row as the API answers it, without the owner's email.
+    const { owner_email: _private, ...pub } = (await getVideo(raw, "app-r", "v1"))!;
+    expect(archive.written[1]).toEqual({ ...pub, revision: 2 });
+    expect(archive.written[3]).toEqual(archive.written[1]);
+    expect(JSON.stringify(archive.written)).not.toContain("owner@example.com");
+    // What search holds is unchanged: the record without the revision.
+    expect(search.records.get("app-r/v1")).toEqual(pub);
+  });
+
+  it("fails the batch as retryable when the archive is down; the batch again archives the merged row", async () => {
+    const archive = new RecordingArchive();
+    const u = new CatalogueUpdater({ db: raw, bus: new RecordingBus(), search: new RecordingIndex(), archive });
+    const batch = batchOf(TOPICS.upload, lifecycle("app-ad", "v1").slice(0, 2));
+    archive.down = true;
+    const err = await u.handle(batch).catch((e: unknown) => e);
+    expect(err).toMatchObject({ retryable: true });
+    expect(classifyFailure(err)).toBe("transient");
+    archive.down = false;
+    await u.handle(batch);
+    expect(archive.written.map((r) => [r.video_id, r.revision, r.status, r.title])).toEqual([
+      ["v1", 1, "uploaded", "Sintel"],
+    ]);
   });
 });
 

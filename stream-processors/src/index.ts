@@ -4,6 +4,7 @@ export { KeyedFold, type Processor, processorMetrics, runProcessor } from "@reel
 export { ParquetWriter } from "./archiver/parquet.ts";
 export { backfill, hourPrefixes } from "./backfill.ts";
 export { INDEXER_DEFAULTS, Indexer } from "./indexer/indexer.ts";
+export { createVideoRecordArchive } from "./records/record-archivers.ts";
 export { replay } from "./replay.ts";
 export {
   PROCESSOR_NAMES,

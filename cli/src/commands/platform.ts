@@ -15,14 +15,22 @@ export function registerPlatform(program: Command): void {
     .addHelpText(
       "after",
       "\nConfigured by environment: REELTIME_PG_URL (unset: PGlite under REELTIME_DATA_DIR), REELTIME_BUS,\n" +
-        "REELTIME_SEARCH and their connection settings. The read API (GET /v1/videos) is served by `reeltime ingest`.",
+        "REELTIME_SEARCH, REELTIME_ARCHIVE (the video records as Parquet under records/videos/) and their\n" +
+        "connection settings. The read API (GET /v1/videos) is served by `reeltime ingest`.",
     )
     .action(async (opts: { metricsPort: number }) => {
-      const [{ startCatalogueUpdater }, { createBus, createSearchStore }, runtime, { TOPICS }] = await Promise.all([
+      const [
+        { startCatalogueUpdater },
+        { createArchive, createBus, createSearchStore },
+        runtime,
+        { TOPICS },
+        { createVideoRecordArchive, ParquetWriter },
+      ] = await Promise.all([
         import("@reeltime/catalogue"),
         import("@reeltime/connectors"),
         import("@reeltime/runtime"),
         import("@reeltime/events"),
+        import("@reeltime/stream-processors"),
       ]);
       const { ConnectionEnv, createLogger, createRegistry, loadEnv, onShutdown, startOpsServer } = runtime;
       const env = loadEnv(ConnectionEnv);
@@ -30,13 +38,23 @@ export function registerPlatform(program: Command): void {
       const registry = createRegistry("catalogue");
       const bus = await createBus(env);
       const search = await createSearchStore(env);
+      const archive = await createArchive(env);
       await bus.start();
       await search.start();
       await search.init();
+      await archive.start();
       await bus.ensureTopics(
         [TOPICS.upload, TOPICS.job, TOPICS.deadLetter].map((name) => ({ name, partitions: env.REELTIME_PARTITIONS })),
       );
-      const updater = await startCatalogueUpdater({ bus, search, log, registry });
+      // The public video records go to the archive too, for the analysts' joins to the views.
+      const writer = new ParquetWriter();
+      const updater = await startCatalogueUpdater({
+        bus,
+        search,
+        archive: createVideoRecordArchive({ archive, writer }),
+        log,
+        registry,
+      });
       const ops = await startOpsServer({
         registry,
         host: process.env.HOST ?? "127.0.0.1",
@@ -50,8 +68,10 @@ export function registerPlatform(program: Command): void {
       onShutdown(log, async () => {
         await ops.close();
         await updater.stop();
+        await writer.close();
         await bus.shutdown();
         await search.shutdown();
+        await archive.shutdown();
       });
       await new Promise(() => undefined);
     });

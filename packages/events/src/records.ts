@@ -173,6 +173,13 @@ export const VideoRecord = Obj(
     failed_at: Opt(Timestamp),
     updated_at: Timestamp,
     upload_to_ready_ms: Opt(Type.Integer({ minimum: 0 })),
+    revision: Opt(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "the catalogue row's revision: 1 when first written, one more at every change; the archive may hold a video several times and readers keep its newest (latest updated_at, then highest revision)",
+      }),
+    ),
   },
   "one video of the catalogue, with its state timestamps",
 );

@@ -7,6 +7,7 @@ import {
   type RecordName,
   recordColumns,
   TOPICS,
+  type VideoRecord,
   type ViewRecord,
 } from "@reeltime/events";
 import type { ProcessorMetrics } from "@reeltime/processing";
@@ -38,7 +39,7 @@ const dayOf = (iso: string | undefined) => (iso ?? "1970-01-01T00:00:00.000Z").s
 async function writeFinal<R>(
   name: RecordName,
   records: R[],
-  deps: RecordArchiverDeps,
+  deps: Pick<RecordArchiverDeps, "archive" | "writer">,
   day: (r: R) => string,
   version: (r: R) => string,
 ): Promise<void> {
@@ -116,4 +117,39 @@ export function createJobArchiver(
     },
     deps,
   );
+}
+
+/** The day a video record is filed under: the first instant the catalogue knows of the video. */
+export function videoDay(r: VideoRecord): string {
+  const instants = [r.uploaded_at, r.processing_at, r.ready_at, r.failed_at, r.updated_at].filter(
+    (t): t is string => t !== undefined,
+  );
+  return dayOf(instants.map((t) => new Date(t).toISOString()).sort()[0]);
+}
+
+/**
+ * The catalogue's public video records → Parquet under `records/videos/dt=<day>/` (the day the
+ * catalogue first knew of the video), for the catalogue updater to call after each batch (its
+ * `VideoRecordArchive`). Not a consumer group of its own: a video's facts arrive on two topics
+ * whose partitions are consumed apart, and only the catalogue's row (merged under its lock)
+ * holds them all. Each record carries its row's `revision`; a file's name is a hash of its
+ * records' ids and revisions, so a batch written again (a retry) replaces the same object, and
+ * a replay that regroups them writes copies readers collapse: per (app_id, video_id) the newest
+ * `updated_at`, then the highest revision, wins (as the named queries do). Within one catalogue
+ * a higher revision holds every fact of a lower one, so its `updated_at` is never older; ordering
+ * by `updated_at` first also prefers a rebuilt catalogue's newer rows over an old one's.
+ */
+export function createVideoRecordArchive(deps: Pick<RecordArchiverDeps, "archive" | "writer">): {
+  archiveVideos(records: VideoRecord[]): Promise<void>;
+} {
+  return {
+    archiveVideos: (records) =>
+      writeFinal(
+        "videos",
+        records,
+        deps,
+        videoDay,
+        (r) => `${r.app_id}/${r.video_id}:${r.revision ?? 0}:${r.updated_at}`,
+      ),
+  };
 }

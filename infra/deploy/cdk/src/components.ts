@@ -57,12 +57,14 @@ export const COMPONENTS = {
     archiveDelete: ["uploads/"],
     uploadNotifications: true,
   },
-  // The catalogue updater folds upload and job events into the videos table (PostgreSQL).
+  // The catalogue updater folds upload and job events into the videos table (PostgreSQL) and
+  // archives the public video records as Parquet for Athena (records/videos/).
   catalogue: {
     ...base,
     serviceAccount: "reeltime-catalogue",
     consumes: [TOPICS.upload, TOPICS.job],
     publishes: [TOPICS.deadLetter],
+    archiveReadWrite: [archivePrefix.record("videos")],
   },
   // The notifier sends webhooks and emails for ready/failed videos and reports each attempt.
   notifier: {

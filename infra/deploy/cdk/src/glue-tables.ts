@@ -3,6 +3,7 @@ import {
   athenaDdl,
   FAMILIES,
   familyColumns,
+  RECORDS,
   type RecordName,
   recordColumns,
   tableName,
@@ -19,7 +20,7 @@ export interface GlueTableSpec {
   parameters: Record<string, string>;
 }
 
-const RECORD_TABLES: readonly RecordName[] = ["views", "jobs"];
+const RECORD_TABLES = Object.keys(RECORDS) as RecordName[];
 
 /** `'key' = 'value'` pairs of a DDL statement's TBLPROPERTIES, in order. */
 export function tableProperties(ddl: string): Record<string, string> {

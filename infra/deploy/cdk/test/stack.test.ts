@@ -176,7 +176,8 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
   it("makes one Glue table per contract table, partition projection as the DDL says", () => {
     const ddl = athenaDdl();
     const tables = t.findResources("AWS::Glue::Table");
-    expect(Object.keys(tables)).toHaveLength(FAMILIES.length + 2);
+    // One per event family, and the records: views, jobs, videos.
+    expect(Object.keys(tables)).toHaveLength(FAMILIES.length + 3);
     expect(glueTables().map((g) => g.name)).toEqual(Object.keys(ddl));
     for (const r of Object.values(tables)) {
       const input = r.Properties.TableInput;
@@ -198,6 +199,20 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
       );
       expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain("ParquetHiveSerDe");
     }
+  });
+
+  it("lets the catalogue write its video records (records/videos/) and no other archive prefix", () => {
+    expect(COMPONENTS.catalogue.archiveReadWrite).toEqual(["records/videos/"]);
+    const s3 = Object.values(t.findResources("AWS::IAM::Policy"))
+      .filter((r) => JSON.stringify(r.Properties.Roles).includes("CatalogueRole"))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => ([] as string[]).concat(st.Action).some((a) => a.startsWith("s3:") && a.endsWith("Object")));
+    expect(s3.flatMap((st) => st.Action)).toEqual(["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]);
+    expect(JSON.stringify(s3.map((st) => st.Resource))).toContain("/records/videos/*");
+    expect(JSON.stringify(s3.map((st) => st.Resource))).not.toMatch(
+      /\/(events|media|uploads|_state)\/|records\/(views|jobs)/,
+    );
+    t.hasResourceProperties("AWS::Glue::Table", { TableInput: Match.objectLike({ Name: "videos" }) });
   });
 
   it("caps the bytes an Athena query scans and encrypts its results", () => {

@@ -1,4 +1,4 @@
-import type { RecordName } from "../records.ts";
+import { RECORDS, type RecordName } from "../records.ts";
 import { FAMILIES, type Family } from "../topics.ts";
 import { type Column, familyColumns, recordColumns } from "./parquet.ts";
 
@@ -58,7 +58,7 @@ export function athenaDdl(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of FAMILIES)
     out[tableName.family(f)] = table(tableName.family(f), familyColumns(f), archivePrefix.family(f), true);
-  for (const r of ["views", "jobs"] as const)
+  for (const r of Object.keys(RECORDS) as RecordName[])
     out[tableName.record(r)] = table(r, recordColumns(r), archivePrefix.record(r), false);
   return out;
 }

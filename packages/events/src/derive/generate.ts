@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RECORDS, type RecordName } from "../records.ts";
 import { FAMILIES } from "../topics.ts";
 import { athenaDdl } from "./athena.ts";
 import { ilmPolicy, indexTemplates } from "./elasticsearch.ts";
@@ -20,7 +21,7 @@ export function artefacts(): Map<string, string> {
   for (const [name, t] of Object.entries(indexTemplates())) files.set(`elasticsearch/templates/${name}.json`, json(t));
   const columns: Record<string, unknown> = {};
   for (const f of FAMILIES) columns[`${f}_events`] = familyColumns(f);
-  for (const r of ["views", "jobs"] as const) columns[r] = recordColumns(r);
+  for (const r of Object.keys(RECORDS) as RecordName[]) columns[r] = recordColumns(r);
   files.set("parquet/columns.json", json(columns));
   for (const [name, ddl] of Object.entries(athenaDdl())) files.set(`athena/${name}.sql`, ddl);
   return files;
