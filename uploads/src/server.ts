@@ -1,6 +1,6 @@
 import { S3Client } from "@aws-sdk/client-s3";
+import { s3ClientConfig } from "@reeltime/archive-s3";
 import { createBus } from "@reeltime/connectors";
-import { s3ClientConfig } from "@reeltime/connectors/s3";
 import { ALL_TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, listenError, loadEnv, onShutdown } from "@reeltime/runtime";
 import { buildUploadsApp } from "./app.ts";

@@ -19,6 +19,7 @@ COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/bus-kafka/package.json packages/bus-kafka/
 COPY packages/bus-kinesis/package.json packages/bus-kinesis/
+COPY packages/archive-s3/package.json packages/archive-s3/
 COPY packages/search-elasticsearch/package.json packages/search-elasticsearch/
 COPY packages/processing/package.json packages/processing/
 COPY packages/database/package.json packages/database/
@@ -37,6 +38,7 @@ COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/bus-kafka packages/bus-kafka
 COPY packages/bus-kinesis packages/bus-kinesis
+COPY packages/archive-s3 packages/archive-s3
 COPY packages/search-elasticsearch packages/search-elasticsearch
 COPY packages/processing packages/processing
 COPY packages/database packages/database

@@ -19,6 +19,7 @@ COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/bus-kafka/package.json packages/bus-kafka/
 COPY packages/bus-kinesis/package.json packages/bus-kinesis/
+COPY packages/archive-s3/package.json packages/archive-s3/
 COPY cli/package.json cli/
 COPY pipeline/package.json pipeline/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -30,6 +31,7 @@ COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/bus-kafka packages/bus-kafka
 COPY packages/bus-kinesis packages/bus-kinesis
+COPY packages/archive-s3 packages/archive-s3
 COPY cli cli
 COPY pipeline pipeline
 COPY tsconfig.base.json ./

@@ -93,8 +93,14 @@ export async function createArchive(env: ConnectionEnv = loadEnv(ConnectionEnv))
   switch (env.REELTIME_ARCHIVE) {
     case "fs":
       return (await import("./archive/fs/index.ts")).createFsArchive(env);
-    case "s3":
-      return (await import("./archive/s3/index.ts")).createS3Archive(env);
+    case "s3": {
+      const s3 = await loadAdapter<{ createS3Archive(env: ConnectionEnv): Archive }>(
+        "REELTIME_ARCHIVE",
+        "s3",
+        "@reeltime/archive-s3",
+      );
+      return s3.createS3Archive(env);
+    }
     default:
       return notYet("archive", env.REELTIME_ARCHIVE);
   }

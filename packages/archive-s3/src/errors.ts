@@ -1,5 +1,5 @@
+import { notFound } from "@reeltime/connectors/adapter";
 import { ReeltimeError, unavailable } from "@reeltime/runtime";
-import { notFound } from "../keys.ts";
 
 type AwsError = {
   name?: string;

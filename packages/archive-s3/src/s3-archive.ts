@@ -9,9 +9,9 @@ import {
   type S3ClientConfig,
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { checkKey, checkPrefix, notFound } from "@reeltime/connectors/adapter";
 import type { Archive, Health, ObjectInfo, PutOptions } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError } from "@reeltime/runtime";
-import { checkKey, checkPrefix, notFound } from "../keys.ts";
 import { isMissing, isPreconditionFailed, s3Failure } from "./errors.ts";
 
 export type S3Env = Pick<ConnectionEnv, "AWS_REGION" | "REELTIME_S3_BUCKET" | "REELTIME_S3_ENDPOINT">;

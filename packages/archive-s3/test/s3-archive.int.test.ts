@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { archiveConformance, payload } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
-import { createS3Archive, type S3Env, s3ClientConfig } from "../../src/archive/s3/index.ts";
+import { createS3Archive, type S3Env, s3ClientConfig } from "../src/s3-archive.ts";
 
 // The real MinIO that `reeltime infra up` starts (docs/local-services.md). Its credentials reach
 // the SDK through its standard chain (env: the integration tier sets them in vitest.config.ts),
