@@ -59,6 +59,14 @@ export class KafkaSubscription implements Subscription {
   #owned: PartitionRef[] = [];
   /** Bumped on every join of the group: a hold on a partition lasts one generation. */
   #joins = 0;
+  /** The group generation the coordinator last accepted a heartbeat of, since the last join. */
+  #generation: number | undefined;
+  /**
+   * What this instance owned, and in which generation, when a rebalance began: until a join
+   * replaces it, or a heartbeat of that same generation goes through (the rebalance ended
+   * without a new generation) and gives it back.
+   */
+  #suspended: { joins: number; generation: number; owned: PartitionRef[] } | undefined;
   /** Partitions read again from their commit (reread) since the last join, and the hold each has now. */
   readonly #rereads = new Map<string, number>();
   readonly #committed = new Map<string, bigint>();
@@ -82,6 +90,8 @@ export class KafkaSubscription implements Subscription {
       // a member whose session expired rejoins without a REBALANCING event: a new generation
       // is a new hold on every partition, even those that stayed here.
       this.#joins++;
+      this.#generation = undefined;
+      this.#suspended = undefined;
       this.#committed.clear();
       this.#rereads.clear();
       this.#owned = Object.entries(e.payload.memberAssignment).flatMap(([topic, parts]) =>
@@ -91,9 +101,29 @@ export class KafkaSubscription implements Subscription {
     // From the start of a rebalance until the next join this instance owns nothing: a
     // processor must not write out state for partitions that may be moving elsewhere.
     this.#consumer.on(this.#consumer.events.REBALANCING, () => {
+      const generation = this.#generation;
+      if (this.#owned.length > 0 && generation !== undefined)
+        this.#suspended = { joins: this.#joins, generation, owned: this.#owned };
       this.#owned = [];
     });
+    // A rebalance can also end without a join: when the rejoin fails with an error kafkajs does
+    // not retry (COORDINATOR_LOAD_IN_PROGRESS while the coordinator moves, seen when a broker
+    // is fenced), kafkajs goes on fetching for the generation it had, and no GROUP_JOIN comes.
+    // The coordinator answering a heartbeat with no error is its word that the group is stable
+    // in that generation with this member in it: the partitions are still this instance's.
+    // (Had another generation formed, the heartbeat would fail with ILLEGAL_GENERATION or
+    // UNKNOWN_MEMBER_ID and kafkajs would rejoin.) Without this, every batch kafkajs delivers
+    // is refused as stale, forever.
+    this.#consumer.on(this.#consumer.events.HEARTBEAT, (e) => {
+      const generation = e.payload.groupGenerationId;
+      this.#generation = generation;
+      const s = this.#suspended;
+      if (s === undefined || s.joins !== this.#joins || s.generation !== generation) return;
+      this.#suspended = undefined;
+      this.#owned = s.owned;
+    });
     this.#consumer.on(this.#consumer.events.STOP, () => {
+      this.#suspended = undefined;
       this.#owned = [];
     });
   }
@@ -161,14 +191,19 @@ export class KafkaSubscription implements Subscription {
       return true;
     });
     if (forward.length === 0) return;
+    const joins = this.#joins;
     try {
       await this.#consumer.commitOffsets(
         forward.map((p) => ({ topic: p.topic, partition: Number(p.partition), offset: next(p.offset) })),
       );
     } catch (e) {
       for (const p of forward) this.#committed.delete(`${p.topic}/${p.partition}`);
-      // The coordinator fenced this member: until it rejoins it holds nothing.
-      if (FENCED.has((e as { type?: string }).type ?? "")) this.#owned = [];
+      // The coordinator fenced this member: until it rejoins it holds nothing. An answer to a
+      // commit sent before the latest join says nothing of what that join assigned.
+      if (FENCED.has((e as { type?: string }).type ?? "") && this.#joins === joins) {
+        this.#suspended = undefined;
+        this.#owned = [];
+      }
       throw kafkaError(e, this.#brokers, "commit offsets");
     }
   }
