@@ -200,7 +200,11 @@ export class DeliveryLoop {
     } catch (err) {
       this.#log.warn(
         { err: { message: (err as Error).message?.slice(0, 300), code: (err as { code?: string }).code } },
-        "notifier: notification events not published yet (the bus refused); they stay in the outbox",
+        `notifier: notification events not published yet (${
+          (err as { code?: string }).code === "REELTIME_ERR_DATABASE_UNAVAILABLE"
+            ? "the database is unavailable"
+            : "the bus refused"
+        }); they stay in the outbox`,
       );
     }
   }
