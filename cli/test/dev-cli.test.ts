@@ -94,6 +94,10 @@ describe("reeltime dev from the command line", { timeout: 90_000 }, () => {
     expect(source).toBeDefined();
     const format = new Function(`return (${source})`)() as (m: object) => [string, string][];
     expect(Object.fromEntries(format({ playingMs: 14971.100000000093 })).Playing).toBe("15.0 s");
+    // So is its upload client (types stripped by Node, not by the test's transform).
+    const upload = /const uploadVideo = (async function uploadVideo[\s\S]*?\n\});?\n/.exec(html)?.[1];
+    expect(upload).toBeDefined();
+    expect(typeof new Function(`return (${upload})`)()).toBe("function");
     // One /metrics for the whole dev process: ingest and every processor's lag, failures,
     // dead letters and stalled partitions.
     let metrics = "";

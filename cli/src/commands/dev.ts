@@ -23,7 +23,7 @@ export function registerDev(program: Command): void {
   program
     .command("dev")
     .description(
-      "run everything in one process on the embedded default: ingest API, processors, pipeline, demo page and live view (no servers needed)",
+      "run everything in one process on the embedded default: ingest API, upload API, processors, catalogue, notifier, pipeline worker, demo page and live view (no servers needed)",
     )
     .addOption(new Option("--port <port>", "HTTP port").env("PORT").argParser(port).default(8080))
     .option("--host <host>", "address to bind", "127.0.0.1")
@@ -60,6 +60,8 @@ export function registerDev(program: Command): void {
         print(`  demo page      ${dev.url}/demo`);
         print(`  live view      ${dev.url}/live#token=${dev.readToken}`);
         print(`  ingest API     ${dev.url}/v1/events   (header x-reeltime-key)`);
+        print(`  upload API     ${dev.url}/v1/uploads   (header x-reeltime-key; the demo page uploads through it)`);
+        print(`  videos         ${dev.url}/v1/videos   (Authorization: Bearer <read token>)`);
         print(`  last events    ${dev.url}/v1/events/last   (Authorization: Bearer <read token>)`);
         print(`  metrics        ${dev.url}/metrics`);
         print(`  app id         ${dev.appId}`);

@@ -1,12 +1,23 @@
 import { formatViewMetrics } from "./metrics-format.ts";
+import { uploadVideo } from "./upload-client.ts";
 
-/** The demo page: hls.js and the reeltime SDK from this server (no CDN), tracking one player. */
+/**
+ * The demo page: hls.js and the reeltime SDK from this server (no CDN), tracking one player, and
+ * an upload form: the file goes to the upload API in parts (the write key the page already holds
+ * for the SDK), then the page polls the catalogue (GET /v1/videos/:id with the read token) until
+ * the video is ready or failed. `?video=<id>` plays another video of the archive (an upload).
+ */
 export function demoPage(o: {
   writeKey: string;
   appId: string;
   videoId: string;
   title: string;
   hasVideo: boolean;
+  /**
+   * The dev read token, for the upload form's status polling. Only `reeltime dev` serves this
+   * page (its tokens are new each start); a product page never holds a read token.
+   */
+  readToken?: string;
 }): string {
   const cfg = JSON.stringify({
     endpoint: "",
@@ -14,7 +25,8 @@ export function demoPage(o: {
     appId: o.appId,
     videoId: o.videoId,
     title: o.title,
-  });
+    readToken: o.readToken ?? "",
+  }).replaceAll("<", "\\u003c");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -29,6 +41,11 @@ export function demoPage(o: {
   table { border-collapse: collapse; font-size: 14px; font-variant-numeric: tabular-nums; }
   th { text-align: left; font-weight: 500; color: #5a6570; padding: .15rem 1.5rem .15rem 0; }
   td { text-align: right; padding: .15rem 0; }
+  #upload { margin: 2rem 0; padding: 1rem; border: 1px solid #d5dbe1; border-radius: 6px; }
+  #upload h2 { margin: 0 0 .5rem; font-size: 1.1rem; }
+  #upload progress { width: 100%; height: .8rem; }
+  #upload-status { min-height: 1.5em; font-variant-numeric: tabular-nums; }
+  #upload-status.failed { color: #b3261e; }
 </style>
 </head>
 <body>
@@ -42,6 +59,16 @@ export function demoPage(o: {
   <button id="flush">Flush now</button>
 </div>
 <table id="stats"><tr><th>waiting for playback…</th></tr></table>
+<section id="upload">
+  <h2>Upload a video</h2>
+  <form id="upload-form" class="row">
+    <input id="upload-file" type="file" accept="video/*,.mp4,.mov,.webm,.mkv" required>
+    <input id="upload-title" placeholder="title (optional)" maxlength="256">
+    <button type="submit">Upload</button>
+  </form>
+  <progress id="upload-progress" max="1" value="0"></progress>
+  <p id="upload-status" role="status">Pick a file: it is sent in parts to the upload API, then transcoded by the pipeline worker; this page follows it in the catalogue until it is ready.</p>
+</section>
 <script src="/assets/hls.min.js"></script>
 <script src="/assets/reeltime.min.js"></script>
 <script src="/assets/reeltime-hls.min.js"></script>
@@ -55,14 +82,20 @@ export function demoPage(o: {
     appId: cfg.appId,
     plugins: [ReeltimeHls.hlsPlugin(), ReeltimeClicks.clickPlugin()],
   });
-  const src = "/media/" + cfg.videoId + "/master.m3u8";
+  // ?video=<id> plays another video of the archive (an upload that became ready).
+  const chosen = new URLSearchParams(location.search).get("video");
+  const videoId = chosen && /^[A-Za-z0-9._-]{1,128}$/.test(chosen) ? chosen : cfg.videoId;
+  const src = "/media/" + videoId + "/master.m3u8";
   let hls;
   if (window.Hls && Hls.isSupported()) {
     hls = new Hls();
     hls.loadSource(src);
     hls.attachMedia(video);
   } else video.src = src;
-  const attachment = tracker.attach(video, { hls, video: { id: cfg.videoId, title: cfg.title } });
+  const attachment = tracker.attach(video, {
+    hls,
+    video: videoId === cfg.videoId ? { id: cfg.videoId, title: cfg.title } : { id: videoId },
+  });
   document.getElementById("flush").onclick = () => tracker.flush();
   const formatViewMetrics = ${formatViewMetrics.toString()};
   setInterval(() => {
@@ -79,6 +112,71 @@ export function demoPage(o: {
     });
     document.getElementById("stats").replaceChildren(...rows);
   }, 1000);
+
+  const uploadVideo = ${uploadVideo.toString()};
+  const statusEl = document.getElementById("upload-status");
+  const progressEl = document.getElementById("upload-progress");
+  const say = (text, failed) => {
+    statusEl.textContent = text;
+    statusEl.className = failed ? "failed" : "";
+  };
+  const mib = (n) => (n / 1048576).toFixed(1) + " MiB";
+  /** Polls the catalogue until the video is ready or failed (404 until the updater saw the upload). */
+  async function follow(id, started) {
+    if (!cfg.readToken) return say("uploaded " + id + " (no read token on this page to follow it)");
+    for (;;) {
+      const res = await fetch("/v1/videos/" + encodeURIComponent(id), {
+        headers: { authorization: "Bearer " + cfg.readToken },
+      });
+      const body = await res.json().catch(() => ({}));
+      const seconds = ((Date.now() - started) / 1000).toFixed(0) + " s";
+      if (res.status === 404) say(id + ": waiting for the catalogue… (" + seconds + ")");
+      else if (!res.ok) return say(body.error ? body.error.code + ": " + body.error.message : "HTTP " + res.status, true);
+      else if (body.status === "ready") {
+        const playlist = "/" + (body.manifests && body.manifests[0] ? body.manifests[0] : "media/" + id + "/master.m3u8");
+        statusEl.replaceChildren(
+          id + " is ready after " + seconds + " (" + (body.renditions || []).length + " renditions): ",
+          Object.assign(document.createElement("a"), { href: playlist, textContent: "HLS playlist" }),
+          " · ",
+          Object.assign(document.createElement("a"), { href: "/demo?video=" + encodeURIComponent(id), textContent: "play it here" }),
+        );
+        statusEl.className = "";
+        return;
+      } else if (body.status === "failed")
+        return say(id + " failed: " + (body.failure_code || "") + " " + (body.failure_message || ""), true);
+      else say(id + ": " + body.status + "… (" + seconds + ")");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+  document.getElementById("upload-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = document.getElementById("upload-file").files[0];
+    if (!file) return;
+    const button = event.submitter || document.querySelector("#upload-form button");
+    button.disabled = true;
+    const started = Date.now();
+    try {
+      say("hashing " + file.name + "…");
+      const done = await uploadVideo({
+        endpoint: location.origin,
+        writeKey: cfg.writeKey,
+        file,
+        title: document.getElementById("upload-title").value.trim() || file.name,
+        memory: sessionStorage,
+        onProgress: (stored, total) => {
+          progressEl.value = total > 0 ? stored / total : 1;
+          say("uploading " + file.name + ": " + mib(stored) + " of " + mib(total));
+        },
+      });
+      progressEl.value = 1;
+      say(done.video_id + ": uploaded, waiting for the catalogue…");
+      await follow(done.video_id, started);
+    } catch (err) {
+      say(err.message, true);
+    } finally {
+      button.disabled = false;
+    }
+  });
 </script>
 </body>
 </html>

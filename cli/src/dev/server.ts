@@ -29,6 +29,7 @@ import {
   type Registry,
 } from "@reeltime/runtime";
 import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
+import type { FastifyPluginAsync } from "fastify";
 
 /** The processors' metrics, which the platform's consumer groups in this process share. */
 type ProcessorMetrics = Awaited<ReturnType<typeof startProcessors>>["metrics"];
@@ -62,6 +63,11 @@ export interface DevOptions {
   connections?: Record<string, string>;
   /** Processor tuning (tests roll the archiver every second). */
   tuning?: ProcessorTuning;
+  /**
+   * Run a pipeline worker on the upload topic, so an upload becomes a transcode (default true;
+   * the hermetic tests leave it out: it runs ffmpeg).
+   */
+  transcodeUploads?: boolean;
 }
 
 export interface DevHandle {
@@ -159,6 +165,23 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     metrics: ingestMetrics(registry),
     readMounts: platform.readMounts,
   });
+  // The upload API on the same server: no S3 server here, so it takes the parts itself into the
+  // archive (signed part URLs on this origin) and publishes upload.completed on the bus; a
+  // pipeline worker of the same process transcodes each upload.
+  let address = "";
+  const uploads = await startUploads({
+    bus,
+    archive,
+    log,
+    registry,
+    appId,
+    writeKey,
+    dataDir: conn.REELTIME_DATA_DIR,
+    publicUrl: () => address,
+    transcode: o.transcodeUploads ?? true,
+    print,
+  });
+  await app.register(uploads.routes, { prefix: "/v1" });
 
   let video: { id: string; title: string } | undefined;
   if (o.video !== false) {
@@ -200,6 +223,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   });
   const page = demoPage({
     writeKey,
+    readToken,
     appId,
     videoId: video?.id ?? "none",
     title: video?.title ?? "",
@@ -221,6 +245,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
 
   const stop = async () => {
     await app.close();
+    await uploads.stop();
     await platform.stop();
     await processors.stop();
     await query.shutdown();
@@ -228,7 +253,6 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     await search.shutdown();
     await archive.shutdown();
   };
-  let address: string;
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (err) {
@@ -258,6 +282,73 @@ async function assertPortFree(host: string, port: number): Promise<void> {
     probe.once("error", (err) => fail(listenError(err, { host, port, setting: PORT_SETTING })));
     probe.listen({ port, host, exclusive: true }, () => probe.close(() => ok()));
   });
+}
+
+const MiB = 1024 * 1024;
+
+/**
+ * The upload API's routes for this server (the write key of the demo app, every origin, uploads
+ * up to 1 GiB unless REELTIME_UPLOAD_MAX_BYTES says otherwise: the archive target holds a part,
+ * and the whole file on completion, in memory) and a pipeline worker taking completed uploads
+ * off the bus (the `reeltime pipeline worker` group, on this process's bus and archive).
+ */
+async function startUploads(deps: {
+  bus: Bus;
+  archive: Archive;
+  log: Logger;
+  registry: Registry;
+  appId: string;
+  writeKey: string;
+  dataDir: string;
+  publicUrl: () => string;
+  transcode: boolean;
+  print: (line: string) => void;
+}): Promise<{ routes: FastifyPluginAsync; stop(): Promise<void> }> {
+  const { uploadsOnArchive } = await import("@reeltime/uploads");
+  const settings = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => k.startsWith("REELTIME_UPLOAD_") || k === "REELTIME_PG_URL"),
+  );
+  const uploads = await uploadsOnArchive({
+    bus: deps.bus,
+    archive: deps.archive,
+    logger: deps.log,
+    publicUrl: deps.publicUrl,
+    env: {
+      REELTIME_UPLOAD_MAX_BYTES: String(1024 * MiB),
+      ...settings,
+      REELTIME_DATA_DIR: deps.dataDir,
+      REELTIME_WRITE_KEYS: `${deps.appId}:${deps.writeKey}`,
+      REELTIME_CORS_ORIGINS: `${deps.appId}=*`,
+    },
+  });
+  let worker: { stop(): Promise<void> } | undefined;
+  if (deps.transcode) {
+    const { TranscodePipeline, TranscodeWorker } = await import("@reeltime/pipeline");
+    const pipeline = new TranscodePipeline(
+      { bus: deps.bus, archive: deps.archive },
+      { ladder: ["720p", "480p", "360p", "240p"], segmentSeconds: 2, appId: deps.appId },
+    );
+    const w = new TranscodeWorker(
+      { bus: deps.bus, archive: deps.archive, pipeline },
+      {
+        log: deps.log,
+        registry: deps.registry,
+        onJob: (r) =>
+          deps.print(
+            `upload ${r.video_id}: transcode ${r.status}${r.error_code ? ` (${r.error_code})` : ""}${r.job_id ? `, job ${r.job_id}` : ""}`,
+          ),
+      },
+    );
+    await w.start();
+    worker = w;
+  }
+  return {
+    routes: uploads.routes,
+    async stop() {
+      await worker?.stop();
+      await uploads.close();
+    },
+  };
 }
 
 /** The catalogue updater and the notifier in this process, and the routes they add to ingest. */
