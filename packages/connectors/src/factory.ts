@@ -112,11 +112,23 @@ export async function createQueryEngine(
   env: ConnectionEnv = loadEnv(ConnectionEnv),
 ): Promise<QueryEngine> {
   switch (env.REELTIME_QUERY) {
-    case "duckdb":
-      return (await import("./query/duckdb/index.ts")).createDuckDbEngine(env, archive);
-    case "athena":
+    case "duckdb": {
+      const duckdb = await loadAdapter<{ createDuckDbEngine(env: ConnectionEnv, archive: Archive): QueryEngine }>(
+        "REELTIME_QUERY",
+        "duckdb",
+        "@reeltime/query-duckdb",
+      );
+      return duckdb.createDuckDbEngine(env, archive);
+    }
+    case "athena": {
       // Athena reads the bucket itself through the Glue tables; the archive is not needed.
-      return (await import("./query/athena/index.ts")).createAthenaEngine(env);
+      const athena = await loadAdapter<{ createAthenaEngine(env: ConnectionEnv): QueryEngine }>(
+        "REELTIME_QUERY",
+        "athena",
+        "@reeltime/query-athena",
+      );
+      return athena.createAthenaEngine(env);
+    }
     default:
       return notYet("query", env.REELTIME_QUERY);
   }

@@ -1,5 +1,5 @@
 import type { ColumnInfo, Row } from "@aws-sdk/client-athena";
-import { integer } from "../errors.ts";
+import { integer } from "@reeltime/connectors/adapter";
 
 const INTEGER = new Set(["tinyint", "smallint", "integer", "int", "bigint"]);
 const FLOAT = new Set(["double", "float", "real"]);

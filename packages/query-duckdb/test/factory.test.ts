@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createArchive, createQueryEngine } from "@reeltime/connectors";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { parquetOf } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
-import { createArchive, createQueryEngine } from "../../src/factory.ts";
 
 describe("factory: archive and query drivers", () => {
   it("REELTIME_ARCHIVE=fs and REELTIME_QUERY=duckdb query what was archived, end to end", async () => {
@@ -26,15 +26,5 @@ describe("factory: archive and query drivers", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-
-  it("REELTIME_ARCHIVE=s3 and REELTIME_QUERY=athena load their adapters lazily", async () => {
-    const env = loadEnv(ConnectionEnv, { REELTIME_ARCHIVE: "s3", REELTIME_QUERY: "athena" });
-    const archive = await createArchive(env);
-    expect(archive.driver).toBe("s3");
-    const engine = await createQueryEngine(archive, env);
-    expect(engine.driver).toBe("athena");
-    await engine.shutdown();
-    await archive.shutdown();
   });
 });

@@ -9,9 +9,9 @@ import {
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
+import { queryCancelled, queryFailed } from "@reeltime/connectors/adapter";
 import type { Health, QueryEngine, QueryResult, SqlValue } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
-import { queryCancelled, queryFailed } from "../errors.ts";
 import { athenaLiteral, placeholders } from "./params.ts";
 import { athenaRows } from "./results.ts";
 

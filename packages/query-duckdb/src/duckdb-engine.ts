@@ -6,9 +6,9 @@ import {
   type DuckDBValue,
   timestampValue,
 } from "@duckdb/node-api";
+import { integer, queryCancelled, queryFailed } from "@reeltime/connectors/adapter";
 import type { Archive, Health, QueryEngine, QueryResult, SqlValue } from "@reeltime/ports";
 import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
-import { integer, queryCancelled, queryFailed } from "../errors.ts";
 import { ParquetCache } from "./cache.ts";
 import { contractTables, literal, scan, type Table, viewSql } from "./tables.ts";
 

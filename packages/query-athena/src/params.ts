@@ -1,5 +1,5 @@
+import { queryFailed } from "@reeltime/connectors/adapter";
 import type { SqlValue } from "@reeltime/ports";
-import { queryFailed } from "../errors.ts";
 
 /**
  * Offsets of the positional `?` placeholders in `sql`, skipping string literals, quoted

@@ -9,17 +9,19 @@ import {
   StopQueryExecutionCommand,
   TooManyRequestsException,
 } from "@aws-sdk/client-athena";
+import { createArchive } from "@reeltime/connectors";
+import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { parquetOf, queryConformance, SLOW_SQL } from "@reeltime/testkit";
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
-import { createFsArchive } from "../../src/archive/fs/index.ts";
-import { createAthenaEngine } from "../../src/query/athena/index.ts";
-import { athenaLiteral, placeholders } from "../../src/query/athena/params.ts";
-import { athenaValue } from "../../src/query/athena/results.ts";
+import { createAthenaEngine } from "../src/athena-engine.ts";
+import { athenaLiteral, placeholders } from "../src/params.ts";
+import { athenaValue } from "../src/results.ts";
 import { emulateAthena } from "./athena-emulator.ts";
 
 const dataDir = mkdtempSync(join(tmpdir(), "reeltime-athena-"));
-const archive = createFsArchive({ REELTIME_DATA_DIR: dataDir });
+// The fs archive (in @reeltime/connectors, through its factory).
+const archive = await createArchive(loadEnv(ConnectionEnv, { REELTIME_ARCHIVE: "fs", REELTIME_DATA_DIR: dataDir }));
 const env = {
   AWS_REGION: "eu-west-1",
   REELTIME_ATHENA_DATABASE: "reeltime_db",

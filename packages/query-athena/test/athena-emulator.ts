@@ -10,9 +10,9 @@ import {
   StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import type { Archive, QueryResult } from "@reeltime/ports";
+import { createDuckDbEngine } from "@reeltime/query-duckdb";
 import { mockClient } from "aws-sdk-client-mock";
-import { placeholders } from "../../src/query/athena/params.ts";
-import { createDuckDbEngine } from "../../src/query/duckdb/index.ts";
+import { placeholders } from "../src/params.ts";
 
 interface Execution {
   state: QueryExecutionState;

@@ -1,16 +1,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { unavailable } from "@reeltime/runtime";
+import { createArchive } from "@reeltime/connectors";
+import { ConnectionEnv, loadEnv, unavailable } from "@reeltime/runtime";
 import { parquetOf, queryConformance, SLOW_SQL } from "@reeltime/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { createFsArchive } from "../../src/archive/fs/index.ts";
-import { createDuckDbEngine } from "../../src/query/duckdb/index.ts";
+import { createDuckDbEngine } from "../src/duckdb-engine.ts";
+
+/** The fs archive (in @reeltime/connectors, through its factory) under `dir`. */
+const fsArchive = (dir: string) =>
+  createArchive(loadEnv(ConnectionEnv, { REELTIME_ARCHIVE: "fs", REELTIME_DATA_DIR: dir }));
 
 const dataDir = mkdtempSync(join(tmpdir(), "reeltime-duckdb-"));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 const env = { REELTIME_DATA_DIR: dataDir };
-const archive = createFsArchive(env);
+const archive = await fsArchive(dataDir);
 
 queryConformance({
   adapter: "duckdb",
@@ -37,7 +41,7 @@ describe("duckdb engine", () => {
 
   it("ignores objects outside the partition layout and forgets deleted ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), "reeltime-duckdb-layout-"));
-    const local = createFsArchive({ REELTIME_DATA_DIR: dir });
+    const local = await fsArchive(dir);
     const engine = createDuckDbEngine({ REELTIME_DATA_DIR: dir }, local);
     try {
       const rows = await parquetOf("SELECT 'v1' AS view_id, 'a1' AS app_id");
