@@ -5,6 +5,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync, FastifyRequest } from "fastify";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
 import { type CatalogueRow, getVideo, listVideos } from "./store.ts";
+import { catalogueSummary } from "./summary.ts";
 
 export interface CatalogueRoutesOptions {
   db: Database;
@@ -13,6 +14,8 @@ export interface CatalogueRoutesOptions {
    * token that reads every app. Throw (or answer) before it when there is no valid token.
    */
   appOf(request: FastifyRequest): string;
+  /** The clock of the summary's window (tests pin it). */
+  now?: () => Date;
 }
 
 /** The largest page `GET /v1/videos` answers. */
@@ -27,6 +30,15 @@ const ListQuery = Type.Object(
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     /** For a token of every app ("*"): one app only. */
     app: Type.Optional(Type.String({ pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" })),
+  },
+  { additionalProperties: false },
+);
+/** The longest window of `GET /v1/catalogue/stats`: a week. */
+export const MAX_SUMMARY_MINUTES = 7 * 24 * 60;
+const SummaryQuery = Type.Object(
+  {
+    minutes: Type.Integer({ minimum: 1, maximum: MAX_SUMMARY_MINUTES, default: 60 }),
+    app: ListQuery.properties.app,
   },
   { additionalProperties: false },
 );
@@ -53,9 +65,12 @@ function appFilter(scope: string, asked: string | undefined): string | undefined
  *   `status` and `from`/`to` on updated_at (from inclusive, to exclusive), at most `limit`
  *   (≤ 100) per page; `next_cursor` (opaque) fetches the next page, absent on the last.
  * - `GET /videos/:id`: one video of the token's app, REELTIME_ERR_NOT_FOUND otherwise.
+ * - `GET /catalogue/stats`: the live view's catalogue panel: the token's videos by status, time
+ *   from upload to ready (median, p95, max) of those that became ready in the last `minutes`
+ *   (default 60, at most a week), and the ten most recently updated.
  * Errors are ReeltimeErrors for the host's error handler; a database outage is a retryable 503.
  */
-export const catalogueRoutes: FastifyPluginAsync<CatalogueRoutesOptions> = async (app, { db, appOf }) => {
+export const catalogueRoutes: FastifyPluginAsync<CatalogueRoutesOptions> = async (app, { db, appOf, now }) => {
   app.get<{ Querystring: Static<typeof ListQuery> }>("/videos", { schema: { querystring: ListQuery } }, async (req) => {
     const q = req.query;
     const appId = appFilter(appOf(req), q.app);
@@ -93,6 +108,18 @@ export const catalogueRoutes: FastifyPluginAsync<CatalogueRoutesOptions> = async
       const row = await getVideo(db, appId, req.params.id);
       if (row === undefined) throw new ReeltimeError("REELTIME_ERR_NOT_FOUND", `no video ${req.params.id}`);
       return visible(row);
+    },
+  );
+
+  app.get<{ Querystring: Static<typeof SummaryQuery> }>(
+    "/catalogue/stats",
+    { schema: { querystring: SummaryQuery } },
+    async (req) => {
+      const appId = appFilter(appOf(req), req.query.app);
+      const to = now?.() ?? new Date();
+      const from = new Date(to.getTime() - req.query.minutes * 60_000);
+      const summary = await catalogueSummary(db, { ...(appId !== undefined ? { app_id: appId } : {}), from, to });
+      return { generated_at: to.toISOString(), minutes: req.query.minutes, ...summary };
     },
   );
 };

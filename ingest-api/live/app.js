@@ -1,5 +1,6 @@
 // The live page: polls the ingest API's read endpoints (GET /v1/stats, /v1/events/last,
-// /v1/search) with a read token and renders tiles, SVG charts and tables. No dependencies.
+// /v1/search, and /v1/catalogue/stats where the catalogue is served) with a read token and
+// renders tiles, SVG charts and tables. No dependencies.
 
 const POLL_MS = 2000;
 const params = new URLSearchParams(location.hash.slice(1));
@@ -16,6 +17,14 @@ const fmt = {
   ratio: (v) => (v === null || v === undefined ? "–" : `${(v * 100).toFixed(1)} %`),
   bps: (v) => (v === null || v === undefined ? "–" : `${(v / 1e6).toFixed(2)} Mb/s`),
   time: (iso) => (iso ? new Date(iso).toLocaleTimeString() : "–"),
+  /** A wait of seconds to hours: "42.0 s", "3 min 05 s", "1 h 02 min". */
+  duration: (v) => {
+    if (v === null || v === undefined) return "–";
+    const s = Math.round(v / 1000);
+    if (v < 60_000) return `${(v / 1000).toFixed(1)} s`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+    return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+  },
 };
 const TILE_FORMAT = {
   views: fmt.count,
@@ -130,6 +139,41 @@ function renderStats(s) {
   );
 }
 
+const VIDEO_COLUMNS = [
+  ["video", (v) => v.title ?? v.video_id],
+  ["app", (v) => v.app_id],
+  ["status", (v) => v.status, (v) => (v.status === "failed" ? "failed" : "")],
+  ["updated", (v) => fmt.time(v.updated_at)],
+  ["upload → ready", (v) => fmt.duration(v.upload_to_ready_ms)],
+  ["failure", (v) => v.failure_code ?? ""],
+];
+
+/** The catalogue panel: videos by status, time from upload to ready over the window, recent videos. */
+function renderCatalogue(c) {
+  for (const status of ["uploaded", "processing", "ready", "failed"])
+    $(`[data-catalogue="${status}"]`).textContent = fmt.count(c.counts[status]);
+  const times = c.upload_to_ready;
+  $('[data-catalogue="median_ms"]').textContent = fmt.duration(times.median_ms);
+  $('[data-catalogue="p95_ms"]').textContent = fmt.duration(times.p95_ms);
+  $("#catalogue-note").textContent =
+    `upload → ready over the ${times.videos} video${times.videos === 1 ? "" : "s"} ready in the last ${c.minutes} min`;
+  table($("#videos"), VIDEO_COLUMNS, c.recent);
+}
+
+/** The catalogue's figures; the panel stays hidden where the server has no catalogue (a 404). */
+async function refreshCatalogue() {
+  try {
+    renderCatalogue(await api(`/v1/catalogue/stats?${query({ minutes: state.minutes })}`));
+    $("#catalogue").hidden = false;
+  } catch (err) {
+    if (/^REELTIME_ERR_NOT_FOUND/.test(err.message)) $("#catalogue").hidden = true;
+    else {
+      $("#catalogue").hidden = false;
+      $("#catalogue-note").textContent = err.message;
+    }
+  }
+}
+
 const EVENT_COLUMNS = [
   ["received", (e) => fmt.time(e.received_at)],
   ["type", (e) => e.event_type],
@@ -151,6 +195,7 @@ async function refresh() {
     ]);
     renderStats(stats);
     table($("#events"), EVENT_COLUMNS, last.events);
+    await refreshCatalogue();
     $("#status").className = "";
     $("#status").textContent = `updated ${fmt.time(stats.generated_at)}`;
     document.body.dataset.updated = stats.generated_at;
