@@ -35,7 +35,7 @@ export const INPUTS = {
     /** Messages packed per record: a view's batch shares its key; 1 at one event per 10 s. */
     eventsPerRecord: 1,
   },
-  /** Kinesis shard leases in DynamoDB (packages/connectors, DynamoDbCheckpointStore), on demand. */
+  /** Kinesis shard leases in DynamoDB (packages/bus-kinesis, DynamoDbCheckpointStore), on demand. */
   leases: {
     /** REELTIME_KINESIS_LEASE_MS: every lease is renewed (one PutItem) each third of it. */
     leaseMs: 10_000,

@@ -129,7 +129,8 @@ export function renderGrid(grid: Map<string, Map<string, Cell>>): { text: string
 /**
  * Vitest reporter for `npm run test:connectors`: after the run, prints which adapters pass which
  * port's conformance suite. Use it beside the default reporter:
- * `vitest run packages/connectors --reporter=default --reporter=./packages/testkit/src/grid-reporter.ts`.
+ * `vitest run packages/connectors packages/bus-kafka … --reporter=default --reporter=./packages/testkit/src/grid-reporter.ts`
+ * (the root package.json's test:connectors lists every adapter package).
  */
 export default class GridReporter implements Reporter {
   onTestRunEnd(modules: readonly TestModule[]): void {

@@ -10,7 +10,7 @@ import { MemoryArchive, type MemoryObjects, RecordingArchive, RecordingBus } fro
 import { SwitchableBus } from "../src/doubles/switchable-bus.ts";
 
 // The test doubles other workspaces' tests use in place of an adapter run the same conformance
-// suites as the adapters (packages/connectors/test), so a double cannot promise less than the
+// suites as the adapters (packages/connectors and the adapter packages), so a double cannot promise less than the
 // port. They are not drivers: these cells are not part of `npm run test:connectors`'s grid.
 
 /**

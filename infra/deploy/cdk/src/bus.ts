@@ -35,7 +35,7 @@ export function kinesisStreams(stack: Stack, s: Storage) {
 export const LEASE_TABLE = "reeltime-kinesis-leases";
 
 /**
- * The Kinesis consumers' shard leases and checkpoints (packages/connectors, DynamoDbCheckpointStore):
+ * The Kinesis consumers' shard leases and checkpoints (packages/bus-kinesis, DynamoDbCheckpointStore):
  * one row per (consumer group|stream, shard), on-demand capacity (a few writes per shard per
  * lease time, docs/capacity.md), TTL on `ttl` for rows of groups and streams that are gone,
  * point-in-time recovery (losing it means re-reading the streams' retention), the data key.

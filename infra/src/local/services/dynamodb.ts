@@ -92,7 +92,7 @@ export const dynamodb: LocalService = {
       } catch (err) {
         if ((err as { name?: string }).name !== "ResourceNotFoundException") throw err;
       }
-      // The same schema as the connectors' DynamoDbCheckpointStore creates (and the CDK app and Helm chart).
+      // The same schema as bus-kinesis' DynamoDbCheckpointStore creates (and the CDK app and Helm chart).
       await client.send(
         new CreateTableCommand({
           TableName: LEASE_TABLE,

@@ -65,7 +65,7 @@ class Collector {
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /**
- * The promises of the Bus port (packages/connectors/src/ports/bus.ts), run unchanged against
+ * The promises of the Bus port (packages/ports/src/bus.ts), run unchanged against
  * every adapter. `makeBus` returns a new instance on the same backing store each call, so
  * a test can "restart" by shutting one down and making another.
  */
