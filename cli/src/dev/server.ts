@@ -28,7 +28,12 @@ import {
   ReeltimeError,
   type Registry,
 } from "@reeltime/runtime";
-import { type ProcessorTuning, startProcessors } from "@reeltime/stream-processors";
+import {
+  createVideoRecordArchive,
+  ParquetWriter,
+  type ProcessorTuning,
+  startProcessors,
+} from "@reeltime/stream-processors";
 import type { FastifyPluginAsync } from "fastify";
 
 /** The processors' metrics, which the platform's consumer groups in this process share. */
@@ -148,10 +153,12 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     o.tuning ?? { indexer: { maxDelayMs: 200 }, archiver: { maxAgeMs: 30_000 } },
   );
   // The platform on the same default: the catalogue updater and the notifier on PGlite under
-  // the data dir (or REELTIME_PG_URL), their routes behind the read token.
+  // the data dir (or REELTIME_PG_URL), their routes behind the read token; the catalogue's
+  // video records are archived beside the views (records/videos/).
   const platform = await startPlatform({
     bus,
     search,
+    archive,
     log,
     registry,
     metrics: processors.metrics,
@@ -355,6 +362,7 @@ async function startUploads(deps: {
 async function startPlatform(deps: {
   bus: Bus;
   search: SearchStore;
+  archive: Archive;
   log: Logger;
   registry: Registry;
   metrics: ProcessorMetrics;
@@ -366,7 +374,16 @@ async function startPlatform(deps: {
   const catalogueDb = await catalogue.openCatalogueDatabase(env);
   const notifierDb = await notifier.openNotifierDatabase(env);
   const { metrics } = deps;
-  const updater = await catalogue.startCatalogueUpdater({ ...deps, db: catalogueDb });
+  const writer = new ParquetWriter();
+  const updater = await catalogue.startCatalogueUpdater({
+    bus: deps.bus,
+    search: deps.search,
+    archive: createVideoRecordArchive({ archive: deps.archive, writer }),
+    log: deps.log,
+    registry: deps.registry,
+    metrics,
+    db: catalogueDb,
+  });
   const sender = await notifier.startNotifier(
     { db: notifierDb, bus: deps.bus, log: deps.log, metrics, registry: deps.registry },
     env,
@@ -383,6 +400,7 @@ async function startPlatform(deps: {
     async stop() {
       await sender.stop();
       await updater.stop();
+      await writer.close();
       await catalogueDb.close();
       await notifierDb.close();
     },
