@@ -69,8 +69,9 @@ export interface DevOptions {
   /** Processor tuning (tests roll the archiver every second). */
   tuning?: ProcessorTuning;
   /**
-   * Run a pipeline worker on the upload topic, so an upload becomes a transcode (default true;
-   * the hermetic tests leave it out: it runs ffmpeg).
+   * Run a pipeline worker on the upload topic, so an upload becomes a transcode (default: on the
+   * embedded bus only, whose log is this data dir's; on a shared Kafka or Kinesis it would take
+   * other processes' uploads). The hermetic tests leave it out: it runs ffmpeg.
    */
   transcodeUploads?: boolean;
 }
@@ -185,7 +186,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     writeKey,
     dataDir: conn.REELTIME_DATA_DIR,
     publicUrl: () => address,
-    transcode: o.transcodeUploads ?? true,
+    transcode: o.transcodeUploads ?? conn.REELTIME_BUS === "embedded",
     print,
   });
   await app.register(uploads.routes, { prefix: "/v1" });
