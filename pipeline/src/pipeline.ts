@@ -72,6 +72,8 @@ export interface JobRequest {
    * numbers its events after the earlier attempt's: seq starts at (attempt - 1) × 1,000,000.
    */
   attempt?: number;
+  /** When the job was requested (the upload event's time): `job.completed` gets an id stable across attempts. */
+  requestedAt?: Date;
 }
 
 export interface JobResult {
@@ -175,6 +177,7 @@ export class TranscodePipeline {
       {
         progressIntervalMs: this.#o.progressIntervalMs,
         seqBase: (Math.max(1, request.attempt ?? 1) - 1) * 1_000_000,
+        ...(request.requestedAt ? { requestedAt: request.requestedAt } : {}),
         ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}),
       },
     );

@@ -1,7 +1,6 @@
-import { createHash } from "node:crypto";
 import { type Bus, withBusTimeout } from "@reeltime/connectors";
 import { type EventOf, routeOf, SCHEMA_VERSION, validateEvent } from "@reeltime/events";
-import { injectTraceHeaders, ReeltimeError } from "@reeltime/runtime";
+import { injectTraceHeaders, ReeltimeError, stableEventId } from "@reeltime/runtime";
 import type { UploadRow } from "./store.ts";
 
 type UploadType = "upload.created" | "upload.completed" | "upload.aborted";
@@ -13,14 +12,7 @@ export type UploadEventOf<T extends UploadType> = EventOf<T>;
  * consumer that keeps event ids drops a repeat, and there is one `upload.completed` per upload.
  */
 export function uploadEventId(uploadId: string, type: UploadType, createdAt: Date): string {
-  const hash = createHash("sha256").update(`${uploadId}\n${type}`).digest();
-  const b = Buffer.alloc(16);
-  b.writeUIntBE(createdAt.getTime(), 0, 6);
-  hash.copy(b, 6, 0, 10);
-  b[6] = 0x70 | ((b[6] ?? 0) & 0x0f); // version 7
-  b[8] = 0x80 | ((b[8] ?? 0) & 0x3f); // RFC 9562 variant
-  const h = b.toString("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  return stableEventId(`${uploadId}\n${type}`, createdAt);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Bus } from "@reeltime/connectors";
 import { type JobEvent, routeOf, SCHEMA_VERSION, validateEvent } from "@reeltime/events";
-import { ReeltimeError } from "@reeltime/runtime";
+import { ReeltimeError, stableEventId } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 
 export type JobEventType = JobEvent["event_type"];
@@ -15,6 +15,14 @@ export interface ReporterOptions {
   onEvent?: (event: JobEvent) => void;
   /** The first event's seq is this + 1 (a later attempt at the same job id starts after the earlier one). */
   seqBase?: number;
+  /**
+   * When the job was requested (the upload event's time): makes `job.completed`'s event id a
+   * function of the job id and this time, the same on every attempt and every rerun. A job
+   * completes once in effect, however many times a worker gets that far (a rerun after its
+   * final publish timed out, a second worker after a kill): each copy has one id, and every
+   * store keeps one.
+   */
+  requestedAt?: Date;
 }
 
 /**
@@ -55,8 +63,9 @@ export class JobReporter {
 
   /** Builds the next event, checks it against the contract and queues it for publishing. */
   emit(type: JobEventType, job: JobFields, attributes?: Record<string, string | number | boolean>): Promise<void> {
+    const at = this.#options.requestedAt;
     const event = {
-      event_id: uuidv7(),
+      event_id: type === "job.completed" && at ? stableEventId(`${this.jobId}\njob.completed`, at) : uuidv7(),
       event_type: type,
       schema_version: SCHEMA_VERSION,
       client_ts: new Date().toISOString(),

@@ -257,6 +257,8 @@ export class TranscodeWorker {
         jobId: jobIdFor(request.request_id),
         attempt,
         enqueuedAt: new Date(request.requested_at),
+        // ...and one job.completed: its event id comes from the job id and the request's time.
+        ...(Number.isFinite(Date.parse(request.requested_at)) ? { requestedAt: new Date(request.requested_at) } : {}),
         ...(request.title ? { title: request.title } : {}),
         ...(request.app_id ? { appId: request.app_id } : {}),
         signal,
