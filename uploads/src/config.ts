@@ -44,6 +44,19 @@ export const UploadsEnv = Type.Object({
   REELTIME_UPLOAD_URL_SECONDS: Int(3600, 60, 7 * 24 * 3600, "how long a presigned part URL stays valid"),
   REELTIME_BODY_LIMIT_BYTES: Int(1_048_576, 1024, 16_777_216, "largest request body (a complete lists every part)"),
   REELTIME_PUBLISH_TIMEOUT_MS: Int(5000, 100, 60_000, "longest wait for the bus to acknowledge before answering 503"),
+  REELTIME_UPLOAD_QUEUE_URL: Type.Optional(
+    Type.String({
+      pattern: "^https?://",
+      description:
+        "SQS queue of S3's Object Created events for uploads/ (the CDK output UploadNotificationsQueueUrl); unset: no bridge",
+    }),
+  ),
+  REELTIME_UPLOAD_BRIDGE_GRACE_SECONDS: Int(
+    600,
+    0,
+    43_200,
+    "how long after S3 completed an upload the bridge leaves it to the client's own complete before completing it itself",
+  ),
 });
 export type UploadsEnv = Static<typeof UploadsEnv>;
 

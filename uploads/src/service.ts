@@ -218,7 +218,7 @@ export class UploadService {
         `send the ETag of each of parts 1 to ${n}, in order (got ${numbers.length} part${numbers.length === 1 ? "" : "s"}); ` +
           `GET /v1/uploads/${row.id} lists the parts stored`,
       );
-    const { bucket, store } = this.#d;
+    const { bucket } = this.#d;
     let done: { versionId?: string; etag: string };
     const completion = await bucket.complete(row.key, row.s3_upload_id, parts);
     if (completion.ok) done = completion;
@@ -234,6 +234,41 @@ export class UploadService {
       if (stored === undefined) throw this.#gone(row);
       done = stored;
     }
+    return this.#verifyStored(row, done);
+  }
+
+  /**
+   * Completes, from S3's own notification of its object (the queue bridge, on AWS), an upload S3
+   * completed but this API never recorded as finished: its pod stopped after S3 completed the
+   * multipart upload and the client never called again. The same checks and the same row change
+   * as {@link complete} (the object's SHA-256 and size; a mismatch deletes it and aborts the
+   * upload), then the same final event, made from the row, so with the same event id. A row that
+   * is no longer `created` is left alone (its own complete published, or the sweep will).
+   * `absent`: S3 no longer holds the object (deleted or expired since), nothing was published.
+   */
+  async completeFromNotification(
+    row: UploadRow,
+    notified: { versionId?: string },
+  ): Promise<{ outcome: UploadRow["state"] | "absent"; row: UploadRow }> {
+    if (row.state !== "created") return { outcome: row.state, row };
+    const stored = await this.#d.bucket.head(row.key);
+    if (stored === undefined) return { outcome: "absent", row };
+    const versionId = notified.versionId ?? stored.versionId;
+    const after = await this.#verifyStored(row, { ...(versionId ? { versionId } : {}), etag: stored.etag });
+    if (after.state !== "created")
+      await this.#publishFinal(after.state === "completed" ? "upload.completed" : "upload.aborted", after);
+    return { outcome: after.state, row: after };
+  }
+
+  /**
+   * What follows once the target holds the whole object, whoever completed it (the client's
+   * complete, or S3's notification): reads it back and compares its SHA-256 and size with the
+   * announced ones. A mismatch deletes the object and aborts the upload with the reason; a match
+   * completes it with the object's version (S3's VersionId, else its ETag). The row moves once;
+   * a call that lost the race gets the row as the winner left it.
+   */
+  async #verifyStored(row: UploadRow, done: { versionId?: string; etag: string }): Promise<UploadRow> {
+    const { bucket, store } = this.#d;
     const got = await bucket.sha256(row.key, done.versionId);
     if (got.sha256 !== row.sha256 || got.bytes !== row.bytes) {
       await bucket.delete(row.key, done.versionId);
@@ -246,7 +281,7 @@ export class UploadService {
     }
     const after = await store.markCompleted(row.id, {
       version: done.versionId ?? done.etag,
-      parts: parts.length,
+      parts: partCount(row),
       finishedAt: this.#now(),
     });
     return after ?? (await this.#row(row.app_id, row.id));

@@ -128,6 +128,8 @@ export interface UploadSessions {
   usedQuota(app: string, day: string): Promise<number>;
   insert(u: NewUpload): Promise<void>;
   get(app: string, id: string): Promise<UploadRow | undefined>;
+  /** The app's upload of this video (video ids are unique); another app's is not found. */
+  getByVideo(app: string, videoId: string): Promise<UploadRow | undefined>;
   markCompleted(id: string, done: { version: string; parts: number; finishedAt: Date }): Promise<UploadRow | undefined>;
   markAborted(id: string, error: { code: string; message: string }, finishedAt: Date): Promise<UploadRow | undefined>;
   markPublished(id: string, at: Date): Promise<void>;
@@ -203,6 +205,15 @@ export class UploadStore implements UploadSessions {
   /** The app's upload of this id; another app's is not found. */
   async get(app: string, id: string): Promise<UploadRow | undefined> {
     const { rows } = await this.#db.query(`SELECT ${COLUMNS} FROM uploads WHERE id = $1 AND app_id = $2`, [id, app]);
+    return rows[0] === undefined ? undefined : toRow(rows[0]);
+  }
+
+  /** The app's upload of this video (video_id is UNIQUE), as S3's notification of its key names them. */
+  async getByVideo(app: string, videoId: string): Promise<UploadRow | undefined> {
+    const { rows } = await this.#db.query(`SELECT ${COLUMNS} FROM uploads WHERE app_id = $1 AND video_id = $2`, [
+      app,
+      videoId,
+    ]);
     return rows[0] === undefined ? undefined : toRow(rows[0]);
   }
 

@@ -50,6 +50,10 @@ export class MemorySessions implements UploadSessions {
     const row = this.rows.get(id);
     return row && row.app_id === app ? { ...row } : undefined;
   }
+  async getByVideo(app: string, videoId: string) {
+    const row = [...this.rows.values()].find((r) => r.video_id === videoId && r.app_id === app);
+    return row ? { ...row } : undefined;
+  }
   async markCompleted(id: string, done: { version: string; parts: number; finishedAt: Date }) {
     const row = this.rows.get(id);
     if (row?.state !== "created") return undefined;
@@ -88,6 +92,8 @@ export const body = (bytes: Uint8Array) => Readable.from([Buffer.from(bytes)]) a
 export interface Harness {
   app: FastifyInstance;
   s3: ReturnType<typeof mockS3>;
+  /** the uploads bucket the app uses, on the mocked S3 client */
+  bucket: UploadsBucket;
   bus: RecordingBus;
   sessions: MemorySessions;
   /** what the app stores sessions in: `sessions`, or the store given */
@@ -118,17 +124,19 @@ export async function harness(env: NodeJS.ProcessEnv = {}, store?: UploadSession
   const bus = new RecordingBus();
   const sessions = new MemorySessions();
   const h = { now: new Date("2026-12-04T10:00:00.000Z") } as Harness;
+  const bucket = new UploadsBucket(client, BUCKET, 900);
   const app = await buildUploadsApp({
     config,
     bus,
     store: store ?? sessions,
-    bucket: new UploadsBucket(client, BUCKET, 900),
+    bucket,
     logger: createLogger("uploads-test", { level: process.env.UPLOADS_TEST_LOG ?? "silent" }),
     now: () => h.now,
   });
   return Object.assign(h, {
     app,
     s3,
+    bucket,
     bus,
     sessions,
     store: store ?? sessions,

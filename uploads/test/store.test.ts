@@ -57,6 +57,16 @@ describe("upload sessions in SQL", () => {
     await expect(store.insert(u)).rejects.toBeDefined();
   });
 
+  it("finds a session by its app and video (as S3's notification of its key names them), another app's not", async () => {
+    const u = upload({ video_id: "vid-it's; --" });
+    await store.insert(u);
+    expect(await store.getByVideo("shop", "vid-it's; --")).toEqual(await store.get("shop", u.id));
+    expect(await store.getByVideo("tv", "vid-it's; --")).toBeUndefined();
+    expect(await store.getByVideo("shop", "vid-none")).toBeUndefined();
+    // video_id is unique: a second session of the same video is refused.
+    await expect(store.insert(upload({ video_id: "vid-it's; --" }))).rejects.toBeDefined();
+  });
+
   it("a state moves once: created → completed, then neither completed nor aborted again", async () => {
     const u = upload();
     await store.insert(u);
