@@ -1,6 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AppId, Count, HINT, Id, Keyword, LongText, Ms, Obj, ShortText, Timestamp } from "./common.ts";
-import { JOB_STATUSES, JOB_STEPS } from "./families/job.ts";
+import { ANALYSIS_STEPS, AnalysisFinding, JOB_STATUSES, JOB_STEPS, LOUDNESS_FLAGS } from "./families/job.ts";
 
 const Opt = Type.Optional;
 const Ratio = Type.Number({ minimum: 0 });
@@ -141,6 +141,46 @@ export const VideoRendition = Obj({
   bytes: Opt(Type.Integer({ minimum: 0, description: "output size: the rendition's segments plus its playlist" })),
 });
 
+/** A finding of the video record: the finding of an analysis step and which analysis made it. */
+export const VideoFinding = Type.Composite([Obj({ analysis: Keyword(ANALYSIS_STEPS) }), AnalysisFinding], {
+  additionalProperties: false,
+});
+
+const Level = (description: string) => Type.Number({ minimum: -200, maximum: 200, description });
+
+/**
+ * What the content analyses found in a video, from their job steps (the newest run of each):
+ * totals to filter and search on, and every finding with where it is in the video.
+ */
+export const VideoAnalysis = Obj({
+  poster_ms: Opt(Ms("where the poster frame was taken: the most representative frame neither black nor frozen")),
+  scene_changes: Opt(Count()),
+  black_ms: Opt(Ms("black stretches together")),
+  freeze_ms: Opt(Ms("frozen stretches together")),
+  silence_ms: Opt(Ms("silent stretches together")),
+  integrated_lufs: Opt(Level("EBU R128 integrated loudness, LUFS")),
+  loudness_range_lu: Opt(Type.Number({ minimum: 0, maximum: 200, description: "EBU R128 loudness range, LU" })),
+  true_peak_dbtp: Opt(Level("maximum true peak, dBTP")),
+  target_lufs: Opt(Level("the loudness target it was judged against")),
+  loudness_flags: Opt(Type.Array(Keyword(LOUDNESS_FLAGS), { maxItems: 4 })),
+  loudness_ok: Opt(Type.Boolean({ description: "within the loudness target" })),
+  labels: Opt(
+    Type.Array(ShortText({ search: true }), { maxItems: 100, description: "labels found (label detection)" }),
+  ),
+  moderation: Opt(
+    Type.Array(ShortText({ search: true }), {
+      maxItems: 100,
+      description: "moderation labels found (content moderation)",
+    }),
+  ),
+  faces: Opt(Count("face detections")),
+  findings: Type.Array(VideoFinding, {
+    maxItems: 1600,
+    [HINT]: "json",
+    description: "every finding in time order with its analysis: where in the video",
+  }),
+});
+
 /**
  * One record per video, maintained by the catalogue updater from the upload and job events.
  * The owner's email is kept by the catalogue (PostgreSQL) for the notifier, never here: this
@@ -173,6 +213,7 @@ export const VideoRecord = Obj(
     failed_at: Opt(Timestamp),
     updated_at: Timestamp,
     upload_to_ready_ms: Opt(Type.Integer({ minimum: 0 })),
+    analysis: Opt(VideoAnalysis),
     revision: Opt(
       Type.Integer({
         minimum: 1,

@@ -24,6 +24,21 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`videos` (
   `failed_at` timestamp,
   `updated_at` timestamp,
   `upload_to_ready_ms` bigint,
+  `analysis_poster_ms` bigint,
+  `analysis_scene_changes` bigint,
+  `analysis_black_ms` bigint,
+  `analysis_freeze_ms` bigint,
+  `analysis_silence_ms` bigint,
+  `analysis_integrated_lufs` double,
+  `analysis_loudness_range_lu` double,
+  `analysis_true_peak_dbtp` double,
+  `analysis_target_lufs` double,
+  `analysis_loudness_flags` string,
+  `analysis_loudness_ok` boolean,
+  `analysis_labels` string,
+  `analysis_moderation` string,
+  `analysis_faces` bigint,
+  `analysis_findings` string,
   `revision` bigint
 )
 PARTITIONED BY (`dt` string)

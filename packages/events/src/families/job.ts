@@ -1,10 +1,67 @@
 import { Type } from "@sinclair/typebox";
-import { Bps, Bytes, Count, Id, Keyword, LongText, Ms, Obj, ShortText } from "../common.ts";
+import { Bps, Bytes, Count, HINT, Id, Keyword, LongText, Ms, Obj, ShortText } from "../common.ts";
 import { defineEvent, Video } from "../envelope.ts";
 import { LIMITS } from "../limits.ts";
 
-export const JOB_STEPS = ["probe", "rendition", "thumbnails", "manifest", "metadata"] as const;
+/** The content analyses, each a step of its own (pipeline/src/analysis): ffmpeg's, then a ContentAnalysis provider's. */
+export const ANALYSIS_STEPS = [
+  "scenes",
+  "black",
+  "freeze",
+  "silence",
+  "loudness",
+  "moderation",
+  "labels",
+  "faces",
+] as const;
+export const JOB_STEPS = ["probe", "rendition", "thumbnails", "manifest", "metadata", ...ANALYSIS_STEPS] as const;
 export const JOB_STATUSES = ["created", "running", "completed", "failed"] as const;
+/** Why a loudness measurement is outside the configured target. */
+export const LOUDNESS_FLAGS = ["silent", "too_quiet", "too_loud", "true_peak_over"] as const;
+
+const Lufs = (description: string) => Type.Number({ minimum: -200, maximum: 200, description });
+
+/** One finding of an analysis with where it is in the video: a stretch, a scene change (start = end) or a label. */
+export const AnalysisFinding = Obj({
+  name: ShortText({ description: "what was found: black, freeze, silence, scene, or the provider's label" }),
+  start_ms: Ms("where it starts, from the start of the video"),
+  end_ms: Ms("where it ends (exclusive); equal to start_ms for an instant"),
+  confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 100, description: "the provider's confidence, %" })),
+  parent: Type.Optional(ShortText({ description: "the label's parent in the provider's taxonomy" })),
+  score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "ffmpeg's scene score of a scene change" })),
+});
+
+/** What an analysis step found (on its job.step_completed), or the poster the thumbnails step chose. */
+export const JobAnalysis = Obj({
+  provider: Type.Optional(ShortText({ description: "who analysed: ffmpeg, rekognition" })),
+  findings: Type.Optional(Count("how many findings the analysis made")),
+  total_ms: Type.Optional(Ms("time its stretches cover together (black, freeze, silence)")),
+  items: Type.Optional(
+    Type.Array(AnalysisFinding, {
+      maxItems: 200,
+      [HINT]: "json",
+      description: "the findings in time order, the first 200",
+    }),
+  ),
+  labels: Type.Optional(
+    Type.Array(ShortText({ search: true }), {
+      maxItems: 100,
+      description: "the distinct names found (labels, moderation)",
+    }),
+  ),
+  poster_ms: Type.Optional(Ms("where the poster frame was taken")),
+  integrated_lufs: Type.Optional(Lufs("EBU R128 integrated loudness, LUFS")),
+  loudness_range_lu: Type.Optional(
+    Type.Number({ minimum: 0, maximum: 200, description: "EBU R128 loudness range, LU" }),
+  ),
+  true_peak_dbtp: Type.Optional(Lufs("maximum true peak, dBTP")),
+  target_lufs: Type.Optional(Lufs("the loudness target it was judged against")),
+  loudness_flags: Type.Optional(
+    Type.Array(Keyword(LOUDNESS_FLAGS), { maxItems: 4, description: "none: within target" }),
+  ),
+  loudness_ok: Type.Optional(Type.Boolean({ description: "within the loudness target (no flag)" })),
+  model_version: Type.Optional(ShortText()),
+});
 
 export const JobError = Obj({
   code: ShortText({ description: "e.g. REELTIME_ERR_NOT_A_VIDEO, FFMPEG_EXIT" }),
@@ -35,6 +92,7 @@ export const Job = Obj({
   codec: Type.Optional(Type.String({ maxLength: 32 })),
   segments: Type.Optional(Count()),
   renditions: Type.Optional(Count()),
+  analysis: Type.Optional(JobAnalysis),
   error: Type.Optional(JobError),
 });
 
@@ -44,11 +102,11 @@ const jobEvent = <T extends string>(type: T, description: string) => defineEvent
 export const JobEvents = {
   /** Fires when an upload is accepted as a job. */
   "job.created": jobEvent("job.created", "a transcoding job was created"),
-  /** Fires when a step (probe, one rendition, thumbnails, manifest, metadata) starts. */
+  /** Fires when a step (probe, one rendition, thumbnails, manifest, metadata, an analysis) starts. */
   "job.step_started": jobEvent("job.step_started", "a step started"),
   /** Fires during long steps with progress_pct and speed. */
   "job.step_progress": jobEvent("job.step_progress", "a step reports progress"),
-  /** Fires when a step finished, with duration, bytes, bitrate and speed. */
+  /** Fires when a step finished, with duration, bytes, bitrate and speed; an analysis with what it found (`job.analysis`). */
   "job.step_completed": jobEvent("job.step_completed", "a step completed"),
   /** Fires when a step attempt failed, with ffmpeg's exit status and stderr tail. */
   "job.step_failed": jobEvent("job.step_failed", "a step failed"),
