@@ -1,6 +1,7 @@
 export type * from "./archive.ts";
 export type * from "./bus.ts";
 export type * from "./common.ts";
+export type * from "./content-analysis.ts";
 export {
   boundedPayload,
   jsonPreview,

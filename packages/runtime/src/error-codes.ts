@@ -81,6 +81,8 @@ export const ERRORS = {
   REELTIME_ERR_QUERY_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "the query engine or its storage is unreachable; retry later" },
   REELTIME_ERR_QUERY_CANCELLED: { status: 499, retryable: false, exit: "failure", meaning: "the query was cancelled" },
   REELTIME_ERR_QUERY_COST: { status: 400, retryable: false, exit: "usage", meaning: "the query would scan more than the cost guard allows; filter on dt" },
+  REELTIME_ERR_ANALYSIS_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "the content analysis service is unreachable or throttling; retry later" },
+  REELTIME_ERR_ANALYSIS: { status: 502, retryable: false, exit: "failure", meaning: "a content analysis failed: its provider refused the request or its analysis job failed, or ffmpeg's output could not be read", upstream: true },
   REELTIME_ERR_DATABASE_UNAVAILABLE: { status: 503, retryable: true, exit: "failure", meaning: "the database (PostgreSQL) is unreachable or refusing connections; retry shortly" },
   REELTIME_ERR_CONFIG: { status: 500, retryable: false, exit: "usage", meaning: "a setting is missing or not valid" },
   REELTIME_ERR_NOT_INSTALLED: { status: 500, retryable: false, exit: "usage", meaning: "the command needs a workspace this installation leaves out (each image holds only its role's)" },

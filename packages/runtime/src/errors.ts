@@ -42,9 +42,10 @@ const UNAVAILABLE = {
   archive: "REELTIME_ERR_ARCHIVE_UNAVAILABLE",
   query: "REELTIME_ERR_QUERY_UNAVAILABLE",
   database: "REELTIME_ERR_DATABASE_UNAVAILABLE",
+  analysis: "REELTIME_ERR_ANALYSIS_UNAVAILABLE",
 } as const satisfies Record<string, ErrorCode>;
 
-/** A backing service (bus, search, archive, query engine, database) is unreachable or refused: retry later. */
+/** A backing service (bus, search, archive, query engine, database, content analysis) is unreachable or refused: retry later. */
 export function unavailable(service: keyof typeof UNAVAILABLE, detail: string, cause?: unknown): ReeltimeError {
   return new ReeltimeError(UNAVAILABLE[service], `${service} unavailable: ${detail}`, { cause });
 }
