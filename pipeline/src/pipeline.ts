@@ -194,7 +194,7 @@ export class TranscodePipeline {
       const tools = { ffmpeg: this.#o.ffmpegPath, ffprobe: this.#o.ffprobePath };
       const info = await steps.run(
         { step: "probe" },
-        () => inspectInput(this.#run, source, this.#limits, tools, abort.signal),
+        () => inspectInput(this.#run, source, this.#limits, tools, abort.signal, request.sourceLabel ?? source),
         (i) => ({
           ...(i.durationMs === undefined ? {} : { media_duration_ms: i.durationMs }),
           bytes: i.sizeBytes,

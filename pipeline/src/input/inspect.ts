@@ -19,28 +19,30 @@ export async function inspectInput(
   limits: InputLimits,
   tools: { ffmpeg: string; ffprobe: string },
   signal?: AbortSignal,
+  /** What the messages call the file (the upload's object key); a worker's scratch path means nothing to the uploader. */
+  label: string = path,
 ): Promise<MediaInfo> {
   const size = await stat(path).then(
     (s) => s.size,
     () => undefined,
   );
-  if (size === undefined) throw inputError(INPUT_ERRORS.notFound, `no file at ${path}: check the path`);
-  if (size === 0) throw inputError(INPUT_ERRORS.empty, `${path} is empty (0 bytes): the upload did not complete`);
+  if (size === undefined) throw inputError(INPUT_ERRORS.notFound, `no file at ${label}: check the path`);
+  if (size === 0) throw inputError(INPUT_ERRORS.empty, `${label} is empty (0 bytes): the upload did not complete`);
 
   const sniffed = await sniff(path);
   let info: MediaInfo;
   try {
     info = await probe(run, path, tools.ffprobe);
   } catch (err) {
-    const tail = err instanceof Error ? err.message : String(err);
+    const tail = (err instanceof Error ? err.message : String(err)).replaceAll(path, label);
     if (sniffed.kind === "media")
       throw inputError(
         INPUT_ERRORS.corrupt,
-        `${path} looks like ${sniffed.container} but cannot be read (corrupt or truncated): ${tail}`,
+        `${label} looks like ${sniffed.container} but cannot be read (corrupt or truncated): ${tail}`,
         err,
       );
     const what = sniffed.kind === "text" ? "a text file" : "not a known video container";
-    throw inputError(INPUT_ERRORS.notAVideo, `${path} is not a video (${what}); upload a video file`, err);
+    throw inputError(INPUT_ERRORS.notAVideo, `${label} is not a video (${what}); upload a video file`, err);
   }
 
   const v = info.video;
@@ -48,14 +50,14 @@ export async function inspectInput(
     if (info.audio)
       throw inputError(
         INPUT_ERRORS.noVideoStream,
-        `${path} has audio (${info.audio.codec}) but no video stream: audio-only uploads are not supported`,
+        `${label} has audio (${info.audio.codec}) but no video stream: audio-only uploads are not supported`,
       );
     if (sniffed.kind !== "media")
-      throw inputError(INPUT_ERRORS.notAVideo, `${path} is not a video: it has no video stream`);
-    throw inputError(INPUT_ERRORS.corrupt, `${path} has no readable video stream (corrupt or truncated)`);
+      throw inputError(INPUT_ERRORS.notAVideo, `${label} is not a video: it has no video stream`);
+    throw inputError(INPUT_ERRORS.corrupt, `${label} has no readable video stream (corrupt or truncated)`);
   }
   if (v.stillImage)
-    throw inputError(INPUT_ERRORS.unsupportedCodec, `${path} is a still image (${v.codec}), not a video`);
+    throw inputError(INPUT_ERRORS.unsupportedCodec, `${label} is a still image (${v.codec}), not a video`);
   if (!limits.videoCodecs.includes(v.codec))
     throw inputError(
       INPUT_ERRORS.unsupportedCodec,
@@ -71,7 +73,7 @@ export async function inspectInput(
     );
   const d = info.durationMs;
   if (d === undefined)
-    throw inputError(INPUT_ERRORS.corrupt, `${path} has no readable duration (corrupt or truncated)`);
+    throw inputError(INPUT_ERRORS.corrupt, `${label} has no readable duration (corrupt or truncated)`);
   if (d < limits.minDurationMs || d > limits.maxDurationMs)
     throw inputError(
       INPUT_ERRORS.absurdDuration,
@@ -87,8 +89,8 @@ export async function inspectInput(
       signal ? { signal } : {},
     );
   } catch (err) {
-    const tail = err instanceof Error ? err.message : String(err);
-    throw inputError(INPUT_ERRORS.corrupt, `${path} is corrupt or truncated: its end does not decode (${tail})`, err);
+    const tail = (err instanceof Error ? err.message : String(err)).replaceAll(path, label);
+    throw inputError(INPUT_ERRORS.corrupt, `${label} is corrupt or truncated: its end does not decode (${tail})`, err);
   }
   return info;
 }
