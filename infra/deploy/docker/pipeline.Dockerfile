@@ -20,6 +20,7 @@ COPY packages/connectors/package.json packages/connectors/
 COPY packages/bus-kafka/package.json packages/bus-kafka/
 COPY packages/bus-kinesis/package.json packages/bus-kinesis/
 COPY packages/archive-s3/package.json packages/archive-s3/
+COPY packages/analysis-rekognition/package.json packages/analysis-rekognition/
 COPY cli/package.json cli/
 COPY pipeline/package.json pipeline/
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
@@ -32,6 +33,7 @@ COPY packages/connectors packages/connectors
 COPY packages/bus-kafka packages/bus-kafka
 COPY packages/bus-kinesis packages/bus-kinesis
 COPY packages/archive-s3 packages/archive-s3
+COPY packages/analysis-rekognition packages/analysis-rekognition
 COPY cli cli
 COPY pipeline pipeline
 COPY tsconfig.base.json ./

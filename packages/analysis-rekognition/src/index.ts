@@ -1,0 +1,2 @@
+// The Rekognition adapter of the ContentAnalysis port: written in the next commit.
+export {};
