@@ -46,7 +46,7 @@ export const ERRORS = {
   REELTIME_ERR_UPLOAD_TYPE: { status: 415, retryable: false, exit: "failure", meaning: "the upload's content type is not an allowed video type" },
   REELTIME_ERR_QUOTA: { status: 429, retryable: true, exit: "failure", meaning: "the app has used its upload quota for the day; retry after midnight UTC" },
   REELTIME_ERR_CHECKSUM: { status: 422, retryable: false, exit: "failure", meaning: "the stored object is not the one announced (SHA-256 or size); it was deleted, upload it again" },
-  REELTIME_ERR_UPLOAD_STATE: { status: 409, retryable: false, exit: "failure", meaning: "the upload was aborted (refused on completion, or expired) and can be neither resumed nor completed; start a new upload" },
+  REELTIME_ERR_UPLOAD_STATE: { status: 409, retryable: false, exit: "failure", meaning: "the upload is already over (completed, or aborted: refused on completion, or expired): no part can be added to it; an aborted one cannot be completed either, start a new upload" },
   REELTIME_ERR_UPLOAD_URL: { status: 403, retryable: false, exit: "failure", meaning: "a part URL the upload API serves was changed or has expired; PUT to the URL it answered, or ask GET /v1/uploads/:id for fresh ones" },
   REELTIME_ERR_PART_SIZE: { status: 400, retryable: false, exit: "failure", meaning: "a part's body is not the length its URL was signed for; nothing of it was stored" },
 
