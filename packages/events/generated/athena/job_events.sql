@@ -40,6 +40,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`job_events` (
   `job_codec` string,
   `job_segments` bigint,
   `job_renditions` bigint,
+  `job_manifests` string,
   `job_analysis_provider` string,
   `job_analysis_findings` bigint,
   `job_analysis_total_ms` bigint,

@@ -92,6 +92,13 @@ export const Job = Obj({
   codec: Type.Optional(Type.String({ maxLength: 32 })),
   segments: Type.Optional(Count()),
   renditions: Type.Optional(Count()),
+  manifests: Type.Optional(
+    Type.Array(LongText(), {
+      maxItems: 8,
+      description:
+        "archive keys of the manifests the job published (media/<video_id>/master.m3u8, and manifest.mpd for a CMAF package), on the manifest step and job.completed",
+    }),
+  ),
   analysis: Type.Optional(JobAnalysis),
   error: Type.Optional(JobError),
 });
@@ -110,7 +117,7 @@ export const JobEvents = {
   "job.step_completed": jobEvent("job.step_completed", "a step completed"),
   /** Fires when a step attempt failed, with ffmpeg's exit status and stderr tail. */
   "job.step_failed": jobEvent("job.step_failed", "a step failed"),
-  /** Fires when the master playlist is published. */
+  /** Fires when the manifests (HLS master playlist, DASH MPD) are published; lists them in `job.manifests`. */
   "job.completed": jobEvent("job.completed", "the job completed"),
   /** Fires when the job gives up. */
   "job.failed": jobEvent("job.failed", "the job failed"),
