@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AppId, Count, HINT, Id, Keyword, LongText, Ms, Obj, ShortText, Timestamp } from "./common.ts";
 import { ANALYSIS_STEPS, AnalysisFinding, JOB_STATUSES, JOB_STEPS, LOUDNESS_FLAGS } from "./families/job.ts";
+import { MEDIA_KINDS } from "./families/playback.ts";
 
 const Opt = Type.Optional;
 const Ratio = Type.Number({ minimum: 0 });
@@ -16,6 +17,13 @@ export const ViewRecord = Obj(
     video_id: Id,
     video_title: Opt(ShortText({ search: true })),
     video_duration_ms: Opt(Ms()),
+    // Optional for records written before audio views: readers take "video" when absent.
+    media_kind: Opt(
+      Keyword(
+        MEDIA_KINDS,
+        "video or audio: the kind of element the view played on (the sessionizer writes video when its events name none)",
+      ),
+    ),
     player_name: Opt(ShortText()),
     browser: Opt(ShortText()),
     os: Opt(ShortText()),

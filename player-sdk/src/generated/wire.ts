@@ -118,6 +118,10 @@ export interface PlaybackViewStart {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   preload?: "none" | "metadata" | "auto";
 }
 
@@ -238,6 +242,10 @@ export interface PlaybackViewEnd {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   reason: "ended" | "source_change" | "page_hide" | "timeout" | "destroy" | "error";
   stats: {
     startup_ms?: number;
@@ -367,6 +375,10 @@ export interface PlaybackPlay {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
 }
 
 /**
@@ -486,6 +498,10 @@ export interface PlaybackPause {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
 }
 
 /**
@@ -605,6 +621,10 @@ export interface PlaybackPlaying {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
 }
 
 /**
@@ -724,6 +744,10 @@ export interface PlaybackWaiting {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
 }
 
 /**
@@ -843,6 +867,10 @@ export interface PlaybackStartupComplete {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   /**
    * first advancing frame minus play request
    */
@@ -966,6 +994,10 @@ export interface PlaybackHeartbeat {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   state: "loading" | "startup" | "playing" | "paused" | "rebuffering" | "seeking" | "ended" | "error";
   stats: {
     startup_ms?: number;
@@ -1095,6 +1127,10 @@ export interface PlaybackRebufferStart {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   cause?: string;
 }
 
@@ -1215,6 +1251,10 @@ export interface PlaybackRebufferEnd {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   duration_ms: number;
   cause?: string;
 }
@@ -1336,6 +1376,10 @@ export interface PlaybackSeekStart {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   from_ms: number;
   to_ms?: number;
 }
@@ -1457,6 +1501,10 @@ export interface PlaybackSeekEnd {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   from_ms: number;
   to_ms: number;
   latency_ms: number;
@@ -1579,6 +1627,10 @@ export interface PlaybackRenditionSwitch {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   from_rendition?: {
     id?: string;
     /**
@@ -1709,6 +1761,10 @@ export interface PlaybackError {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   error: {
     /**
      * fatal ends the view; business is e.g. geo-block
@@ -1843,6 +1899,10 @@ export interface PlaybackMilestone {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   percent: 10 | 25 | 50 | 75 | 100;
 }
 
@@ -1963,6 +2023,10 @@ export interface PlaybackRequest {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   request: {
     kind: "manifest" | "level" | "fragment" | "key" | "other";
     url?: string;
@@ -2097,6 +2161,10 @@ export interface PlaybackCmcd {
     height?: number;
     codecs?: string;
   };
+  /**
+   * the element the view plays on: video (<video>) or audio (<audio>); absent means video
+   */
+  media_kind?: "video" | "audio";
   /**
    * CMCD v2 reserved keys of one report
    */

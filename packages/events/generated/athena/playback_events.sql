@@ -40,6 +40,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`playback_events` (
   `rendition_width` bigint,
   `rendition_height` bigint,
   `rendition_codecs` string,
+  `media_kind` string,
   `preload` string,
   `reason` string,
   `stats_startup_ms` bigint,

@@ -6,6 +6,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`views` (
   `video_id` string,
   `video_title` string,
   `video_duration_ms` bigint,
+  `media_kind` string,
   `player_name` string,
   `browser` string,
   `os` string,

@@ -57,6 +57,9 @@ export const Request = Obj({
   rendition_id: Type.Optional(Type.String({ maxLength: 64 })),
 });
 
+/** What the view plays on: a `<video>` element or an `<audio>` one (audio-only streams: podcasts, music). */
+export const MEDIA_KINDS = ["video", "audio"] as const;
+
 export const PLAYER_STATES = [
   "loading",
   "startup",
@@ -77,6 +80,10 @@ const playbackFields = {
   player: Type.Optional(Player),
   display: Type.Optional(Display),
   rendition: Type.Optional(Rendition),
+  // Optional: events sent before audio views were tracked have none, and mean video.
+  media_kind: Type.Optional(
+    Keyword(MEDIA_KINDS, "the element the view plays on: video (<video>) or audio (<audio>); absent means video"),
+  ),
 };
 
 const stateChange = <T extends string>(type: T, description: string) =>
