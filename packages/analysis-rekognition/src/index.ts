@@ -1,2 +1,2 @@
-// The Rekognition adapter of the ContentAnalysis port: written in the next commit.
-export {};
+// What other workspaces import: the adapter's factory (the pipeline loads it by name when chosen).
+export { createRekognitionAnalysis, type RekognitionEnv, type RekognitionOptions } from "./rekognition.ts";
