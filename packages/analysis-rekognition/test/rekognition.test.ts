@@ -139,14 +139,12 @@ describe("rekognition: content moderation", () => {
   });
 
   it("refused (no access to the object): REELTIME_ERR_ANALYSIS with the service's status, not retryable", async () => {
-    mock
-      .on(StartContentModerationCommand)
-      .rejects(
-        new AccessDeniedException({
-          message: "Unable to get object metadata from S3",
-          $metadata: { httpStatusCode: 403 },
-        }),
-      );
+    mock.on(StartContentModerationCommand).rejects(
+      new AccessDeniedException({
+        message: "Unable to get object metadata from S3",
+        $metadata: { httpStatusCode: 403 },
+      }),
+    );
     await expect(analysis.analyze("moderation", source)).rejects.toMatchObject({
       code: "REELTIME_ERR_ANALYSIS",
       status: 403,
