@@ -43,6 +43,8 @@ export interface ViewAcc {
     video_id: string;
     video_title?: string;
     video_duration_ms?: number;
+    /** The kind of element the view plays on, once an event names it. */
+    media_kind?: "video" | "audio";
     player_name?: string;
     browser?: string;
     os?: string;
@@ -218,6 +220,7 @@ function context(a: ViewAcc, e: ViewEvent): void {
   c.video_id = intern(e.video.id);
   if (e.video.title !== undefined) c.video_title = intern(e.video.title);
   if (e.video.duration_ms !== undefined) c.video_duration_ms = e.video.duration_ms;
+  if (e.media_kind !== undefined) c.media_kind = e.media_kind;
   if (e.player?.name !== undefined) c.player_name = intern(e.player.name);
   if (e.user_agent?.name !== undefined) c.browser = intern(e.user_agent.name);
   if (e.user_agent?.os_name !== undefined) c.os = intern(e.user_agent.os_name);
@@ -455,6 +458,8 @@ export function finishView(a: ViewAcc, opts: { timedOut?: boolean } = {}): ViewR
     video_id: c.video_id,
     ...opt("video_title", c.video_title),
     ...opt("video_duration_ms", c.video_duration_ms),
+    // Events sent before audio views were tracked name no kind: those views played video.
+    media_kind: c.media_kind ?? "video",
     ...opt("player_name", c.player_name),
     ...opt("browser", c.browser),
     ...opt("os", c.os),

@@ -221,3 +221,57 @@ describe("computeView: playing and rebuffer time are the SDK's running totals", 
     expect([v.playing_ms, v.rebuffer_ms]).toEqual([39_000, 1000]);
   });
 });
+
+describe("computeView: media_kind", () => {
+  // An audio-only view: the SDK stamps media_kind on every event and sends no display, and its
+  // renditions have a bitrate but no picture size.
+  const a128 = { id: "aac-128k", bitrate_bps: 128_000, codecs: "mp4a.40.2" };
+  const audio = timeline([
+    [0, "view_start", { media_kind: "audio" }],
+    [420, "startup_complete", { startup_ms: 420, media_kind: "audio" }],
+    [420, "rendition_switch", { rendition: a128, direction: "initial", media_kind: "audio" }],
+    [5420, "rebuffer_start", { media_kind: "audio" }],
+    [7000, "rebuffer_end", { duration_ms: 1580, media_kind: "audio" }],
+    [
+      12_000,
+      "view_end",
+      { reason: "ended", stats: { playing_ms: 10_000, rebuffer_ms: 1580, rebuffer_count: 1 }, media_kind: "audio" },
+    ],
+  ]);
+
+  it("an audio view's record says audio, with its startup, stall and bitrate, and no picture figures", () => {
+    for (const e of audio) expect(validateEvent(e).ok).toBe(true);
+    const v = computeView(audio);
+    expect(validateRecord("views", v)).toEqual([]);
+    expect(v).toMatchObject({
+      media_kind: "audio",
+      startup_ms: 420,
+      rebuffer_count: 1,
+      rebuffer_ms: 1580,
+      playing_ms: 10_000,
+      avg_bitrate_bps: 128_000,
+      last_rendition: "aac-128k",
+    });
+    expect(v.avg_upscale).toBeUndefined();
+    expect(v.max_upscale).toBeUndefined();
+    expect(v.quality_score).toBeUndefined();
+  });
+
+  it("a view whose events name no kind (sent before audio views were tracked) is a video view", () => {
+    expect(computeView(full).media_kind).toBe("video");
+    const unnamed = audio.map((e) => {
+      const { media_kind: _, ...rest } = e;
+      return rest as typeof e;
+    });
+    expect(computeView(unnamed).media_kind).toBe("video");
+  });
+
+  it("the kind an event names is kept when later events name none", () => {
+    const first = audio.map((e, i) => {
+      if (i === 0) return e;
+      const { media_kind: _, ...rest } = e;
+      return rest as typeof e;
+    });
+    expect(computeView(first).media_kind).toBe("audio");
+  });
+});
