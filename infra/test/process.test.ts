@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,22 +46,23 @@ describe("process records", () => {
   });
 
   it("stops with the service's own stop signal when it has one (PostgreSQL's SIGINT)", async () => {
-    // Ignores SIGTERM (as a smart shutdown with clients connected would not end), ends on SIGINT.
-    const script = 'trap "exit 0" INT; trap "" TERM; while true; do sleep 0.1; done';
-    const deaf = await spawnService(
-      "deaf",
-      { command: "sh", args: ["-c", script], cwd: dir, env: process.env },
-      join(dir, "deaf.log"),
-      [],
-    );
+    // Ignores SIGTERM (as a smart shutdown with clients connected would not end), ends on SIGINT;
+    // prints "traps set" once they are (spelt apart in the command, which the log also shows),
+    // so no signal lands before them.
+    const script = 'trap "exit 0" INT; trap "" TERM; echo "traps" "set"; while true; do sleep 0.1; done';
+    const start = async (name: string) => {
+      const log = join(dir, `${name}.log`);
+      const p = await spawnService(name, { command: "sh", args: ["-c", script], cwd: dir, env: process.env }, log, []);
+      for (let i = 0; i < 200 && !readFileSync(log, "utf8").includes("traps set"); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(readFileSync(log, "utf8")).toContain("traps set");
+      return p;
+    };
+    const deaf = await start("deaf");
     expect(await stopRecord(deaf.record, 5000, "SIGINT")).toBe("stopped");
-    const deaf2 = await spawnService(
-      "deaf2",
-      { command: "sh", args: ["-c", script], cwd: dir, env: process.env },
-      join(dir, "deaf2.log"),
-      [],
-    );
-    expect(await stopRecord(deaf2.record, 1000)).toBe("killed");
+    const deaf2 = await start("deaf2");
+    const r2 = await stopRecord(deaf2.record, 1000);
+    expect(r2, `${deaf2.exitInfo()} ${readFileSync(join(dir, "deaf2.log"), "utf8")}`).toBe("killed");
   });
 
   it("starts a detached process group and stops all of it with SIGTERM", async () => {
