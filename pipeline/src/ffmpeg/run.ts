@@ -8,6 +8,8 @@ export const STDERR_TAIL_CHARS = 4000;
 export interface RunOptions {
   /** Called for every `-progress` block (ffmpeg only; add `-progress pipe:1` to the args). */
   onProgress?: (p: FfmpegProgress) => void;
+  /** Hears all of stderr as it comes (the analyses parse it; `stderrTail` keeps only the end). */
+  onStderr?: (chunk: string) => void;
   signal?: AbortSignal;
 }
 
@@ -35,6 +37,7 @@ export const runTool: ToolRunner = (tool, args, options = {}) =>
       else stdout += chunk;
     });
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      options.onStderr?.(chunk);
       stderr = (stderr + chunk).slice(-STDERR_TAIL_CHARS);
     });
     let killTimer: NodeJS.Timeout | undefined;

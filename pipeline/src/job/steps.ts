@@ -40,7 +40,8 @@ const isCancel = (err: unknown) => err instanceof ReeltimeError && err.code === 
 /**
  * Runs the steps of one job with their events: `job.step_started` per attempt,
  * `job.step_failed` per failed attempt, `job.step_completed` with the step's figures. A step
- * that fails for good cancels its siblings through the job's AbortController.
+ * that fails for good cancels its siblings through the job's AbortController, unless it is
+ * optional.
  */
 export class StepRunner {
   firstFailure: StepFailure | undefined;
@@ -58,7 +59,14 @@ export class StepRunner {
     id: { step: Step; rendition?: string; target_bitrate_bps?: number },
     task: (attempt: number) => Promise<T>,
     figures: (result: T) => Omit<JobFields, "status">,
-    options: { retry?: boolean } = {},
+    options: {
+      retry?: boolean;
+      /**
+       * A step the job can do without (an analysis): when it fails for good its step_failed
+       * events are sent and its StepFailure thrown to the caller, but the job goes on.
+       */
+      optional?: boolean;
+    } = {},
   ): Promise<T> {
     let began = 0;
     const r = this.#reporter;
@@ -100,7 +108,7 @@ export class StepRunner {
       return value;
     } catch (err) {
       const failure = new StepFailure(id.step, id.rendition, toJobError(err));
-      if (!isCancel(err) && !this.firstFailure) {
+      if (!isCancel(err) && !this.firstFailure && !options.optional) {
         this.firstFailure = failure;
         this.#abort.abort();
       }
