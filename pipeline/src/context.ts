@@ -4,6 +4,7 @@ import type { ToolRunner } from "./ffmpeg/run.ts";
 import type { mediaKeys } from "./job/keys.ts";
 import type { Limiter } from "./job/limit.ts";
 import type { JobReporter } from "./job/reporter.ts";
+import type { SegmentFormat } from "./ladder.ts";
 
 /** What every step of one job works with. */
 export interface StepContext {
@@ -16,6 +17,8 @@ export interface StepContext {
   /** x264 preset (speed against size). */
   preset: string;
   segmentSeconds: number;
+  /** CMAF (fragmented MP4, HLS and DASH) or MPEG-TS (HLS only). */
+  segmentFormat: SegmentFormat;
   sourcePath: string;
   info: MediaInfo;
   /** Scratch directory of this job; removed when the job ends. */

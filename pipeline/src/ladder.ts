@@ -76,3 +76,32 @@ export function planRenditions(info: MediaInfo, rungs: readonly Rung[], segmentS
     return { ...r, width: portrait ? r.side : long, height: portrait ? long : r.side, fps, gop };
   });
 }
+
+/**
+ * How segments are written. `cmaf` (the default): fragmented MP4 (an init segment and .m4s media
+ * segments per track, video and audio apart), named by both an HLS playlist set and a DASH MPD.
+ * `ts`: MPEG-TS segments with audio and video muxed, HLS only, for players that cannot take
+ * fragmented MP4 (HLS before iOS 10, old set-top boxes and smart TVs).
+ */
+export type SegmentFormat = "cmaf" | "ts";
+export const SEGMENT_FORMATS: readonly SegmentFormat[] = ["cmaf", "ts"];
+
+/** One AAC track of a CMAF package: a distinct audio bitrate of the ladder. */
+export interface AudioPlan {
+  /** HLS group id and DASH Representation id, e.g. `audio-128k`. */
+  group: string;
+  bps: number;
+  /** The rendition that encodes it: the highest one with this audio bitrate. */
+  owner: string;
+}
+
+export const audioGroupOf = (bps: number) => `audio-${Math.round(bps / 1000)}k`;
+
+/** The audio tracks of a CMAF package: one per distinct audio bitrate among the renditions. */
+export function planAudio(plans: readonly RenditionPlan[]): AudioPlan[] {
+  const out: AudioPlan[] = [];
+  for (const p of [...plans].sort((a, b) => b.side - a.side))
+    if (!out.some((a) => a.bps === p.audioBps))
+      out.push({ group: audioGroupOf(p.audioBps), bps: p.audioBps, owner: p.name });
+  return out;
+}

@@ -5,6 +5,7 @@ import type { Archive, Bus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
+import { cmafManifests } from "./cmaf/package.ts";
 import type { StepContext } from "./context.ts";
 import type { MediaInfo } from "./ffmpeg/probe.ts";
 import { runTool, type ToolRunner } from "./ffmpeg/run.ts";
@@ -16,14 +17,27 @@ import { Limiter } from "./job/limit.ts";
 import { JobReporter } from "./job/reporter.ts";
 import { DEFAULT_RETRY, type RetryOptions } from "./job/retry.ts";
 import { type StepFailure, StepRunner } from "./job/steps.ts";
-import { planRenditions, selectRungs } from "./ladder.ts";
+import {
+  type AudioPlan,
+  planAudio,
+  planRenditions,
+  type RenditionPlan,
+  SEGMENT_FORMATS,
+  type SegmentFormat,
+  selectRungs,
+} from "./ladder.ts";
 import { jsonBytes } from "./publish.ts";
-import { completedEarlier, encodeRendition, type RenditionResult } from "./steps/rendition.ts";
+import { completedEarlier, encodeRendition, type RenditionAudio, type RenditionResult } from "./steps/rendition.ts";
 import { makeThumbnails, type ThumbnailsResult } from "./steps/thumbnails.ts";
 
 export interface PipelineOptions {
   /** Target segment length in seconds (default 4). */
   segmentSeconds?: number;
+  /**
+   * `cmaf` (default): fragmented-MP4 segments, an HLS playlist set and a DASH MPD over the same
+   * files. `ts`: MPEG-TS segments and HLS only, for players without fragmented MP4 support.
+   */
+  segmentFormat?: SegmentFormat;
   /** Rung names to produce (default: the whole ladder), always capped at the source's size. */
   ladder?: readonly string[];
   /** ffmpeg processes at once across every job (default: 2, or 1 on a single core). */
@@ -82,6 +96,10 @@ export interface JobResult {
   status: "completed" | "failed";
   durationMs: number;
   masterKey?: string;
+  /** The DASH MPD (CMAF packages only). */
+  mpdKey?: string;
+  /** Every manifest published: the master playlist, and the MPD of a CMAF package. */
+  manifestKeys?: string[];
   metadataKey?: string;
   info?: MediaInfo;
   renditions: (RenditionResult & { skipped: boolean })[];
@@ -132,11 +150,18 @@ export class TranscodePipeline {
     this.#limiter = new Limiter(concurrency);
     this.#threads = options.threads ?? Math.max(1, Math.floor(cores / concurrency));
     const seg = options.segmentSeconds ?? 4;
+    const format = options.segmentFormat ?? "cmaf";
+    if (!SEGMENT_FORMATS.includes(format))
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        `segment format must be ${SEGMENT_FORMATS.join(" or ")}, got ${String(format)}`,
+      );
     if (!(seg >= 1 && seg <= 30))
       throw new ReeltimeError("REELTIME_ERR_USAGE", `segment length must be 1-30 seconds, got ${seg}`);
     selectRungs(options.ladder);
     this.#o = {
       segmentSeconds: seg,
+      segmentFormat: format,
       ladder: options.ladder,
       preset: options.preset ?? "veryfast",
       workRoot: options.workRoot ?? tmpdir(),
@@ -214,6 +239,7 @@ export class TranscodePipeline {
         threads: this.#threads,
         preset: this.#o.preset,
         segmentSeconds: this.#o.segmentSeconds,
+        segmentFormat: this.#o.segmentFormat,
         sourcePath: source,
         info,
         workDir,
@@ -224,9 +250,12 @@ export class TranscodePipeline {
       };
       const plans = planRenditions(info, selectRungs(this.#o.ladder), this.#o.segmentSeconds);
       const media = info.durationMs ?? 1;
+      const cmaf = this.#o.segmentFormat === "cmaf";
+      const audio = cmaf ? planAudio(plans) : [];
 
       const renditions = plans.map(async (plan) => {
-        const earlier = await completedEarlier(ctx, plan);
+        const sound = cmaf ? audioOf(plan, audio) : undefined;
+        const earlier = await completedEarlier(ctx, plan, sound);
         if (earlier) {
           await reporter.emit(
             "job.step_completed",
@@ -238,15 +267,19 @@ export class TranscodePipeline {
         const done = await steps.run(
           { step: "rendition", rendition: plan.name, target_bitrate_bps: plan.videoBps },
           (attempt) =>
-            encodeRendition(ctx, plan, (p) =>
-              reporter.progress(`rendition:${plan.name}`, {
-                status: "running",
-                step: "rendition",
-                rendition: plan.name,
-                attempt,
-                progress_pct: Math.min(100, Math.round(((p.outTimeMs ?? 0) / media) * 1000) / 10),
-                ...(p.speed === undefined ? {} : { speed: Math.min(p.speed, 10_000) }),
-              }),
+            encodeRendition(
+              ctx,
+              plan,
+              (p) =>
+                reporter.progress(`rendition:${plan.name}`, {
+                  status: "running",
+                  step: "rendition",
+                  rendition: plan.name,
+                  attempt,
+                  progress_pct: Math.min(100, Math.round(((p.outTimeMs ?? 0) / media) * 1000) / 10),
+                  ...(p.speed === undefined ? {} : { speed: Math.min(p.speed, 10_000) }),
+                }),
+              sound,
             ),
           renditionFields,
         );
@@ -264,8 +297,18 @@ export class TranscodePipeline {
         .map((s) => s.value)
         .sort((a, b) => b.height * b.width - a.height * a.width);
       result.thumbnails = (settled.at(-1) as PromiseFulfilledResult<ThumbnailsResult>).value;
+      // CMAF: both manifests from the tracks' timelines; each rendition's figures become its
+      // variant's (its video plus the audio it plays with), as the master playlist says them.
+      const packaged = cmaf ? cmafManifests(result.renditions) : undefined;
+      if (packaged)
+        result.renditions = result.renditions.map((r, i) => ({
+          ...r,
+          bandwidth: packaged.variants[i]!.bandwidth,
+          averageBandwidth: packaged.variants[i]!.averageBandwidth,
+        }));
+      const manifests = packaged ? [keys.master, keys.mpd] : [keys.master];
 
-      const record = metadataRecord(jobId, videoId, request, info, this.#o.segmentSeconds, result, keys.master);
+      const record = metadataRecord(jobId, videoId, request, info, this.#o, result, keys.master, manifests);
       await steps.run(
         { step: "metadata" },
         async () => {
@@ -278,14 +321,23 @@ export class TranscodePipeline {
       await steps.run(
         { step: "manifest" },
         async () => {
-          const body = new TextEncoder().encode(renderMaster(result.renditions));
-          // One put: the Archive port makes an object appear whole or not at all.
+          let bytes = 0;
+          if (packaged) {
+            const mpd = new TextEncoder().encode(packaged.mpd);
+            await this.#archive.put(keys.mpd, mpd, { contentType: "application/dash+xml" });
+            bytes += mpd.byteLength;
+          }
+          const body = new TextEncoder().encode(packaged ? packaged.master : renderMaster(result.renditions));
+          // One put each: the Archive port makes an object appear whole or not at all. The
+          // master playlist goes last, so a job that failed before it leaves none behind.
           await this.#archive.put(keys.master, body, { contentType: "application/vnd.apple.mpegurl" });
-          return body.byteLength;
+          return bytes + body.byteLength;
         },
-        (bytes) => ({ bytes, renditions: result.renditions.length }),
+        (bytes) => ({ bytes, renditions: result.renditions.length, manifests }),
       );
       result.masterKey = keys.master;
+      if (packaged) result.mpdKey = keys.mpd;
+      result.manifestKeys = manifests;
       result.metadataKey = keys.metadata;
       result.status = "completed";
       result.durationMs = Math.round(performance.now() - started);
@@ -295,6 +347,7 @@ export class TranscodePipeline {
         duration_ms: result.durationMs,
         ...(info.durationMs === undefined ? {} : { media_duration_ms: info.durationMs }),
         renditions: result.renditions.length,
+        manifests,
         bytes: totalBytes,
         speed: Math.round(((info.durationMs ?? 0) / Math.max(1, result.durationMs)) * 100) / 100,
       });
@@ -339,14 +392,21 @@ function renditionFields(r: RenditionResult) {
   };
 }
 
+/** The audio a CMAF rendition plays with: the track of its audio bitrate, encoded by the highest rendition using it. */
+function audioOf(plan: RenditionPlan, audio: readonly AudioPlan[]): RenditionAudio | undefined {
+  const a = audio.find((x) => x.bps === plan.audioBps);
+  return a ? { ...a, encode: a.owner === plan.name } : undefined;
+}
+
 function metadataRecord(
   jobId: string,
   videoId: string,
   request: JobRequest,
   info: MediaInfo,
-  segmentSeconds: number,
+  o: { segmentSeconds: number; segmentFormat: SegmentFormat },
   result: JobResult,
   master: string,
+  manifests: string[],
 ) {
   return {
     video_id: videoId,
@@ -364,8 +424,10 @@ function metadataRecord(
       audio_codec: info.audio?.codec,
       fps: info.video?.fps,
     },
-    segment_seconds: segmentSeconds,
+    segment_seconds: o.segmentSeconds,
+    segment_format: o.segmentFormat,
     master,
+    manifests,
     renditions: result.renditions.map(({ fingerprint: _, ...r }) => r),
     thumbnails: result.thumbnails,
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { MediaInfo } from "../src/ffmpeg/probe.ts";
-import { planRenditions, selectRungs } from "../src/ladder.ts";
+import { planAudio, planRenditions, selectRungs } from "../src/ladder.ts";
 
 const source = (width: number, height: number, fps = 30): MediaInfo => ({
   formatName: "mov",
@@ -34,5 +34,18 @@ describe("ladder", () => {
   });
   it("refuses unknown rung names with the ones it knows", () => {
     expect(() => selectRungs(["4k"])).toThrow(/unknown rendition "4k"; choose from 1080p, 720p/);
+  });
+
+  it("gives a CMAF package one audio track per distinct audio bitrate, encoded by the highest rendition using it", () => {
+    const plans = planRenditions(source(1920, 1080), selectRungs(undefined), 4);
+    expect(planAudio(plans)).toEqual([
+      { group: "audio-128k", bps: 128_000, owner: "1080p" },
+      { group: "audio-96k", bps: 96_000, owner: "480p" },
+      { group: "audio-64k", bps: 64_000, owner: "240p" },
+    ]);
+    expect(planAudio(planRenditions(source(1280, 720), selectRungs(["360p", "720p"]), 4))).toEqual([
+      { group: "audio-128k", bps: 128_000, owner: "720p" },
+      { group: "audio-96k", bps: 96_000, owner: "360p" },
+    ]);
   });
 });

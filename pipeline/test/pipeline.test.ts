@@ -107,7 +107,14 @@ describe("TranscodePipeline job events (fake ffmpeg)", () => {
     const events: JobEvent[] = [];
     const pipeline = new TranscodePipeline(
       { bus, archive, run: fakeTools(written) },
-      { concurrency: 1, threads: 1, workRoot: dir, ladder: ["720p", "480p", "360p"], onEvent: (e) => events.push(e) },
+      {
+        concurrency: 1,
+        threads: 1,
+        workRoot: dir,
+        ladder: ["720p", "480p", "360p"],
+        segmentFormat: "ts",
+        onEvent: (e) => events.push(e),
+      },
     );
     const result = await pipeline.run({ source, videoId: "clip", jobId: "job-bytes", appId: "app-a" });
     expect(result.status).toBe("completed");

@@ -10,6 +10,18 @@ export interface VariantInfo {
   height: number;
   fps: number;
   codecs: string;
+  /** The HLS audio group the variant plays with (CMAF: audio is a track of its own). */
+  audioGroup?: string;
+}
+
+/** One audio rendition of a CMAF master playlist, alone in its group. */
+export interface AudioMediaInfo {
+  group: string;
+  /** Media playlist URI relative to the master, e.g. `1080p/audio/index.m3u8`. */
+  uri: string;
+  channels: number;
+  /** Human-readable name, unique in the master. */
+  name: string;
 }
 
 const H264_PROFILES: Record<string, { idc: number; constraints: number }> = {
@@ -37,6 +49,30 @@ export function renderMaster(variants: readonly VariantInfo[]): string {
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${v.bandwidth},AVERAGE-BANDWIDTH=${v.averageBandwidth},` +
         `RESOLUTION=${v.width}x${v.height},FRAME-RATE=${v.fps.toFixed(3)},CODECS="${v.codecs}"`,
+      v.uri,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Renders the master playlist of a CMAF package: one EXT-X-MEDIA per audio track (each its own
+ * group, one per audio bitrate, as Apple's authoring guide lays out), then the video variants,
+ * highest bandwidth first, each naming its audio group. BANDWIDTH and AVERAGE-BANDWIDTH of a
+ * variant include its audio. Version 7: fragmented MP4 segments need EXT-X-MAP (RFC 8216 §7).
+ */
+export function renderCmafMaster(variants: readonly VariantInfo[], audio: readonly AudioMediaInfo[]): string {
+  const lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"];
+  for (const a of audio)
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${a.group}",NAME="${a.name}",DEFAULT=YES,AUTOSELECT=YES,` +
+        `CHANNELS="${a.channels}",URI="${a.uri}"`,
+    );
+  for (const v of [...variants].sort((a, b) => b.bandwidth - a.bandwidth)) {
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${v.bandwidth},AVERAGE-BANDWIDTH=${v.averageBandwidth},` +
+        `RESOLUTION=${v.width}x${v.height},FRAME-RATE=${v.fps.toFixed(3)},CODECS="${v.codecs}"` +
+        (v.audioGroup ? `,AUDIO="${v.audioGroup}"` : ""),
       v.uri,
     );
   }

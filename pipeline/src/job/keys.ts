@@ -4,9 +4,13 @@ export const mediaKeys = (videoId: string) => {
   return {
     root,
     master: `${root}/master.m3u8`,
+    /** The DASH MPD of a CMAF package, beside the master playlist and over the same segments. */
+    mpd: `${root}/manifest.mpd`,
     metadata: `${root}/metadata.json`,
     renditionDir: (name: string) => `${root}/${name}`,
     playlist: (name: string) => `${root}/${name}/index.m3u8`,
+    /** CMAF: the audio track a rendition encodes (one per audio bitrate, on the highest rendition using it). */
+    audioDir: (name: string) => `${root}/${name}/audio`,
     /** Written after every segment and the playlist of a rendition: its presence means "complete". */
     marker: (name: string) => `${root}/${name}/rendition.json`,
     thumbnails: `${root}/thumbnails`,
