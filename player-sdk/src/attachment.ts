@@ -1,4 +1,4 @@
-import type { PlaybackErrorInfo, PlaybackType, Rendition, RequestInfo } from "./contract.ts";
+import type { MediaKind, PlaybackErrorInfo, PlaybackType, Rendition, RequestInfo } from "./contract.ts";
 import { bindMediaElement } from "./media/media-element.ts";
 import type { AttachContext, Attachment, AttachOptions, Plugin } from "./types.ts";
 import { upscale } from "./view/metrics.ts";
@@ -24,6 +24,7 @@ type Marked = HTMLMediaElement & { [MARK]?: ElementAttachment };
 /** One media element under observation: owns its views (one at a time) and its plugin bindings. */
 export class ElementAttachment implements Attachment {
   readonly element: HTMLMediaElement;
+  readonly mediaKind: MediaKind;
   options: AttachOptions;
   player: { name: string; version?: string };
   current: View | undefined;
@@ -38,6 +39,7 @@ export class ElementAttachment implements Attachment {
     this.#core = core;
     this.element = element;
     this.options = options;
+    this.mediaKind = options.mediaKind ?? (element.localName === "audio" ? "audio" : "video");
     this.player = { name: "html5" };
     (element as Marked)[MARK] = this;
     this.#cleanups.push(
@@ -92,6 +94,7 @@ export class ElementAttachment implements Attachment {
   #begin(): void {
     const core = this.#core;
     const el = this.element;
+    const audio = this.mediaKind === "audio";
     const id = this.#nextId ?? core.newId();
     this.#nextId = undefined;
     const view: View = new View(
@@ -102,10 +105,15 @@ export class ElementAttachment implements Attachment {
         playhead: () => Math.max(0, Math.round(el.currentTime * 1000)) || 0,
         mediaMs: () => (el.seeking || !Number.isFinite(el.currentTime) ? undefined : el.currentTime * 1000),
         duration: () => (Number.isFinite(el.duration) && el.duration > 0 ? Math.round(el.duration * 1000) : undefined),
+        // Audio has no picture: no upscale, no frames (omitted, not zeros).
         upscale: (r) =>
-          r?.width && r.height ? upscale(el.clientWidth, el.clientHeight, core.pixelRatio(), r.width, r.height) : 0,
+          audio
+            ? undefined
+            : r?.width && r.height
+              ? upscale(el.clientWidth, el.clientHeight, core.pixelRatio(), r.width, r.height)
+              : 0,
         frames: () => {
-          const q = (el as HTMLVideoElement).getVideoPlaybackQuality?.();
+          const q = audio ? undefined : (el as HTMLVideoElement).getVideoPlaybackQuality?.();
           return q ? { dropped_frames: q.droppedVideoFrames, decoded_frames: q.totalVideoFrames } : undefined;
         },
         heartbeatMs: core.heartbeatMs,
@@ -145,7 +153,10 @@ export class ElementAttachment implements Attachment {
       setPlayer: (name, version) => {
         this.player = { name, ...(version ? { version } : {}) };
       },
-      renditionOnScreen: (r) => {
+      renditionOnScreen: (rendition) => {
+        // An audio view's rendition is its bitrate (and codecs): a picture size is none of its business.
+        const { width: _w, height: _h, ...sound } = rendition;
+        const r = this.mediaKind === "audio" ? sound : rendition;
         this.#rendition = r;
         if (this.current?.live) this.current.renditionOnScreen(r);
       },

@@ -12,6 +12,8 @@ export type PlayerState = EventOf<"playback.heartbeat">["state"];
 export type PlaybackErrorInfo = EventOf<"playback.error">["error"];
 export type RequestInfo = EventOf<"playback.request">["request"];
 export type VideoInfo = EventOf<"playback.view_start">["video"];
+/** What an attached element plays: `video` (a `<video>`) or `audio` (an `<audio>`), as `media_kind` on its events. */
+export type MediaKind = NonNullable<EventOf<"playback.view_start">["media_kind"]>;
 export type ViewEndReason = EventOf<"playback.view_end">["reason"];
 export type ClickInfo = ClickEvent["click"];
 export type Attributes = NonNullable<ClickEvent["attributes"]>;
@@ -36,7 +38,8 @@ type CoreKeys =
   | "video"
   | "playhead_ms"
   | "player"
-  | "display";
+  | "display"
+  | "media_kind";
 
 /** The type-specific part of a playback event, e.g. `{ from_ms, to_ms, latency_ms }` for `playback.seek_end`. */
 export type PayloadOf<T extends PlaybackType> = Omit<EventOf<T>, CoreKeys>;

@@ -133,7 +133,9 @@ export function createTracker(config: TrackerConfig): Tracker {
         video: videoOf(att),
         playhead_ms: clampInt(el.currentTime * 1000),
         player: { ...att.player, sdk_version: SDK_VERSION, autoplay: el.autoplay, muted: el.muted },
-        ...(withDisplay && el.clientWidth > 0
+        media_kind: att.mediaKind,
+        // The displayed box is for upscale: an audio element's box shows no picture.
+        ...(withDisplay && att.mediaKind === "video" && el.clientWidth > 0
           ? {
               display: {
                 width: clampInt(el.clientWidth),

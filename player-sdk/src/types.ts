@@ -1,4 +1,12 @@
-import type { Attributes, ClickInfo, PlaybackErrorInfo, Rendition, RequestInfo, VideoInfo } from "./contract.ts";
+import type {
+  Attributes,
+  ClickInfo,
+  MediaKind,
+  PlaybackErrorInfo,
+  Rendition,
+  RequestInfo,
+  VideoInfo,
+} from "./contract.ts";
 import type { EventStore } from "./delivery/store.ts";
 import type { Platform } from "./platform/platform.ts";
 import type { ViewMetrics } from "./view/metrics.ts";
@@ -39,6 +47,12 @@ export interface AttachOptions {
   /** An hls.js instance driving the element; needs `hlsPlugin()` in the tracker's plugins. */
   hls?: unknown;
   attributes?: Attributes;
+  /**
+   * What the element plays, stamped as `media_kind` on its events. By default `audio` for an
+   * `<audio>` element and `video` for anything else; set it to override (e.g. an audio-only
+   * stream played in a `<video>`). An audio view sends no display box, picture size or frame counts.
+   */
+  mediaKind?: MediaKind;
 }
 
 /** What a plugin sees of one attached element. */
@@ -71,6 +85,8 @@ export interface Plugin {
 /** The handle of one attached media element. */
 export interface Attachment {
   readonly element: HTMLMediaElement;
+  /** What the element plays (`media_kind` on its events). */
+  readonly mediaKind: MediaKind;
   /** Id of the current view (or of the last one, once ended). */
   viewId(): string | undefined;
   /** QoE metrics of the current (or last) view. */

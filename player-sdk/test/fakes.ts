@@ -8,6 +8,8 @@ import type { Tracker, TrackerConfig } from "../src/types.ts";
 
 /** A media element driven by hand: set its fields, then fire the events a browser would. */
 export class FakeMedia extends EventTarget {
+  /** The element's tag: `video` here, `audio` for `fakeAudio()`. */
+  localName = "video";
   paused = true;
   currentTime = 0;
   duration = Number.NaN;
@@ -26,9 +28,11 @@ export class FakeMedia extends EventTarget {
   dropped = 3;
   decoded = 300;
 
-  getVideoPlaybackQuality() {
-    return { droppedVideoFrames: this.dropped, totalVideoFrames: this.decoded };
-  }
+  /** A `<video>`'s frame counts; an `<audio>` element has no such method. */
+  getVideoPlaybackQuality: (() => { droppedVideoFrames: number; totalVideoFrames: number }) | undefined = () => ({
+    droppedVideoFrames: this.dropped,
+    totalVideoFrames: this.decoded,
+  });
 
   fire(type: string): void {
     this.dispatchEvent(new Event(type));
@@ -80,6 +84,19 @@ export class FakeMedia extends EventTarget {
   asElement(): HTMLMediaElement {
     return this as unknown as HTMLMediaElement;
   }
+}
+
+/**
+ * An `<audio>` element driven by hand, as a browser shows one with controls: a 300×54 box (the
+ * controls, no picture), no picture size and no frame counts.
+ */
+export function fakeAudio(): FakeMedia {
+  const media = new FakeMedia();
+  media.localName = "audio";
+  media.clientWidth = 300;
+  media.clientHeight = 54;
+  media.getVideoPlaybackQuality = undefined;
+  return media;
 }
 
 /** A minimal hls.js: `on`/`off` plus `emit` to replay what hls.js would send. */

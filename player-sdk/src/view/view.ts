@@ -22,8 +22,8 @@ export interface ViewHost {
   /** The playhead unrounded, in ms; undefined while the element seeks (its currentTime is then the seek target). */
   mediaMs(): number | undefined;
   duration(): number | undefined;
-  /** Upscale of the rendition on screen (0 when unknown). */
-  upscale(rendition: Rendition | undefined): number;
+  /** Upscale of the rendition on screen (0 when unknown; undefined when there is no picture: audio). */
+  upscale(rendition: Rendition | undefined): number | undefined;
   frames(): { dropped_frames: number; decoded_frames: number } | undefined;
   heartbeatMs: number;
   timeoutMs: number;
@@ -339,9 +339,11 @@ export class View {
           t.bitrateMsSum += dt * r.bitrate_bps;
           t.bitrateMs += dt;
           const u = this.#host.upscale(r);
-          t.upscaleMsSum += dt * u;
-          t.upscaleMs += dt;
-          if (dt > 0) t.upscaleMax = Math.max(t.upscaleMax, u);
+          if (u !== undefined) {
+            t.upscaleMsSum += dt * u;
+            t.upscaleMs += dt;
+            if (dt > 0) t.upscaleMax = Math.max(t.upscaleMax, u);
+          }
         }
         break;
       }
