@@ -66,6 +66,17 @@ export type CatalogueEvent = UploadEvent | JobEvent;
 /** Where the pipeline writes a video's outputs in the archive (pipeline/src/job/keys.ts: `media/<video_id>/`). */
 const media = (videoId: string) => `media/${videoId}`;
 
+/**
+ * The manifests a job event names (job.manifests: the HLS master playlist, and the DASH MPD of a
+ * CMAF package), kept only under the video's own media folder; an event from before the list
+ * existed means the master playlist alone.
+ */
+function manifestsOf(videoId: string, j: JobEvent): string[] {
+  const root = `${media(videoId)}/`;
+  const named = j.job.manifests?.filter((k) => k.startsWith(root) && !k.split("/").includes(".."));
+  return named && named.length > 0 ? [...new Set(named)].sort() : [`${root}master.m3u8`];
+}
+
 const iso = (ts: string) => new Date(ts).toISOString();
 const maxOf = (a: string | undefined, b: string | undefined) =>
   a === undefined ? b : b === undefined || a >= b ? a : b;
@@ -158,7 +169,7 @@ export function stateOf(e: CatalogueEvent): VideoState | undefined {
   set("duration_ms", j.job.media_duration_ms);
   if (j.event_type === "job.completed") {
     s.ready_at = at;
-    s.manifests = [`${media(key.video_id)}/master.m3u8`];
+    s.manifests = manifestsOf(key.video_id, j);
   } else if (j.event_type === "job.failed")
     s.failure = {
       v,
@@ -187,7 +198,7 @@ export function stateOf(e: CatalogueEvent): VideoState | undefined {
       if (j.job.bytes !== undefined) r.bytes = j.job.bytes;
       s.renditions[id] = { v, value: r };
     }
-    if (j.job.step === "manifest") s.manifests = [`${media(key.video_id)}/master.m3u8`];
+    if (j.job.step === "manifest") s.manifests = manifestsOf(key.video_id, j);
     if (j.job.step === "thumbnails") s.thumbnails = [`${media(key.video_id)}/thumbnails/`];
   }
   return s;

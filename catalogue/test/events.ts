@@ -21,6 +21,8 @@ export interface Spec {
   rendition?: string;
   /** Output size of a rendition step (left out when undefined, as events before sizes were kept). */
   bytes?: number;
+  /** job.manifests of a manifest step or job.completed: file names under the video's media folder (left out when undefined, as events before the list). */
+  manifests?: string[];
   email?: string;
   errorCode?: string;
 }
@@ -77,6 +79,9 @@ export function makeEvent(s: Spec): CatalogueEvent {
       : {}),
     ...(step === "probe" && s.type === "job.step_completed" ? { width: 1920, height: 1080 + (s.n % 2) * 0 } : {}),
     ...(s.type === "job.completed" ? { media_duration_ms: 60_000 + s.n } : {}),
+    ...(s.manifests !== undefined && (s.type === "job.completed" || step === "manifest")
+      ? { manifests: s.manifests.map((m) => `media/${s.video}/${m}`) }
+      : {}),
     ...(s.type === "job.failed" || s.type === "job.step_failed"
       ? { error: { code: s.errorCode ?? "REELTIME_ERR_NOT_A_VIDEO", message: `failed ${s.n}` } }
       : {}),
@@ -110,6 +115,7 @@ export const specs = (videos: readonly string[] = ["v1", "v2"], maxLength = 14) 
         step: fc.constantFrom("probe", "rendition", "thumbnails", "manifest", "metadata"),
         rendition: fc.constantFrom("1080p", "720p", "360p"),
         bytes: fc.option(fc.integer({ min: 0, max: 50_000_000 }), { nil: undefined }),
+        manifests: fc.option(fc.constantFrom(["master.m3u8"], ["master.m3u8", "manifest.mpd"]), { nil: undefined }),
         email: fc.option(fc.constantFrom("a@example.com", "b@example.com"), { nil: undefined }),
       }),
       { minLength: 1, maxLength },

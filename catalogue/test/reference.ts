@@ -46,7 +46,7 @@ export function referenceRecord(all: readonly CatalogueEvent[], app: string, vid
     if (j.job.media_duration_ms !== undefined) r.duration_ms = j.job.media_duration_ms;
     if (e.event_type === "job.completed") {
       ready ??= iso(e);
-      manifests.add(`media/${video}/master.m3u8`);
+      for (const m of manifestsNamed(j, video)) manifests.add(m);
     } else if (e.event_type === "job.failed") lastFailIndex = i;
     else {
       processing ??= iso(e);
@@ -64,7 +64,7 @@ export function referenceRecord(all: readonly CatalogueEvent[], app: string, vid
           ...(j.job.bitrate_bps !== undefined ? { bitrate_bps: Math.round(j.job.bitrate_bps) } : {}),
           ...(j.job.bytes !== undefined ? { bytes: j.job.bytes } : {}),
         });
-      if (j.job.step === "manifest") manifests.add(`media/${video}/master.m3u8`);
+      if (j.job.step === "manifest") for (const m of manifestsNamed(j, video)) manifests.add(m);
       if (j.job.step === "thumbnails") thumbnails.add(`media/${video}/thumbnails/`);
     }
   });
@@ -97,4 +97,10 @@ export function referenceRecord(all: readonly CatalogueEvent[], app: string, vid
     r.upload_to_ready_ms = Date.parse(ready) - Date.parse(uploaded);
   r.updated_at = iso(events.at(-1)!);
   return r;
+}
+
+/** job.manifests under the video's folder, or the master playlist alone for an event without the list. */
+function manifestsNamed(j: Extract<CatalogueEvent, { job: unknown }>, video: string): string[] {
+  const mine = (j.job.manifests ?? []).filter((k) => k.startsWith(`media/${video}/`) && !k.split("/").includes(".."));
+  return mine.length > 0 ? mine : [`media/${video}/master.m3u8`];
 }

@@ -127,6 +127,33 @@ describe("the catalogue reducer", () => {
     expect(publicRecord(r)).not.toHaveProperty("owner_email");
   });
 
+  it("lists the manifests a job names (HLS master and DASH MPD of a CMAF package); an event without the list means the master alone", () => {
+    const older = [makeEvent({ type: "job.completed", n: 1, minute: 1, video: "v1" })];
+    expect(recordOf(reduceEvents(older).get("app-a/v1")!).manifests).toEqual(["media/v1/master.m3u8"]);
+    const cmaf = [
+      makeEvent({
+        type: "job.step_completed",
+        n: 2,
+        minute: 2,
+        video: "v2",
+        step: "manifest",
+        manifests: ["master.m3u8", "manifest.mpd"],
+      }),
+      makeEvent({ type: "job.completed", n: 3, minute: 3, video: "v2", manifests: ["master.m3u8", "manifest.mpd"] }),
+    ];
+    expect(recordOf(reduceEvents(cmaf).get("app-a/v2")!).manifests).toEqual([
+      "media/v2/manifest.mpd",
+      "media/v2/master.m3u8",
+    ]);
+    // A key outside the video's own media folder is not the video's manifest.
+    const stray = makeEvent({ type: "job.completed", n: 4, minute: 4, video: "v3", manifests: ["master.m3u8"] });
+    (stray as { job: { manifests: string[] } }).job.manifests.push(
+      "media/other/manifest.mpd",
+      "media/v3/../x/manifest.mpd",
+    );
+    expect(recordOf(reduceEvents([stray]).get("app-a/v3")!).manifests).toEqual(["media/v3/master.m3u8"]);
+  });
+
   it("keeps each rendition's output size from its step event; a newer report of the rendition wins", () => {
     const rendition = (n: number, minute: number, name: string, bytes?: number) =>
       makeEvent({
