@@ -22,7 +22,7 @@ export interface Spec {
   /** Output size of a rendition step (left out when undefined, as events before sizes were kept). */
   bytes?: number;
   /** job.manifests of a manifest step or job.completed: file names under the video's media folder (left out when undefined, as events before the list). */
-  manifests?: string[];
+  manifests?: readonly string[];
   email?: string;
   errorCode?: string;
 }
