@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StoredEvent } from "@reeltime/connectors";
+import { type StoredEvent, splitRecord } from "@reeltime/connectors";
 import { type Datasource, GENERATED_DIR, grafanaEsRequest, rowsOf } from "@reeltime/dashboards";
 import { TOPICS, type ViewRecord } from "@reeltime/events";
 import { CHROMIUM, LOCAL_ENDPOINTS, localServicesEnv } from "@reeltime/infra";
@@ -171,7 +171,10 @@ describe.each([
       group: `e2e-check-${Date.now()}`,
       topics: [TOPICS.playback],
       handler: async (b) => {
-        for (const m of b.messages) {
+        for (const m of b.messages.flatMap((r) => {
+          const content = splitRecord(r);
+          return "messages" in content ? content.messages : [r];
+        })) {
           const e = JSON.parse(new TextDecoder().decode(m.value)) as { view_id?: string; seq: number };
           if (e.view_id === seen.viewId) onBus.push(e.seq);
         }

@@ -1,20 +1,28 @@
-import type { Bus, BusMessage } from "@reeltime/connectors";
+import { type Bus, type BusMessage, MAX_MESSAGE_BYTES, splitRecord } from "@reeltime/connectors";
 import { syntheticEvents } from "@reeltime/testkit/workload";
 import { describe, expect, it } from "vitest";
 import { countFailures, sumMetric } from "../src/instance.ts";
 import { PacedProducer } from "../src/producer.ts";
 
-/** A bus that keeps what it acknowledged and refuses the calls listed in `refuse` (1-based). */
+/**
+ * A bus that keeps the event ids it acknowledged (batch records split as a consumer splits them)
+ * and refuses the calls listed in `refuse` (1-based).
+ */
 function fakeBus(refuse: number[] = []) {
   const ids: string[] = [];
   let calls = 0;
   const bus = {
-    async publish(_topic: string, messages: BusMessage[]) {
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+    async publish(topic: string, messages: BusMessage[]) {
       calls++;
       await new Promise((r) => setTimeout(r, 1));
       if (refuse.includes(calls)) throw new Error("bus unavailable");
-      for (const m of messages)
-        ids.push((JSON.parse(new TextDecoder().decode(m.value)) as { event_id: string }).event_id);
+      for (const [i, m] of messages.entries()) {
+        const content = splitRecord({ topic, partition: "0", offset: String(i), timestamp: 0, headers: {}, ...m });
+        if (!("messages" in content)) throw new Error(content.unreadable.message);
+        for (const e of content.messages)
+          ids.push((JSON.parse(new TextDecoder().decode(e.value)) as { event_id: string }).event_id);
+      }
     },
   } as unknown as Bus;
   return { bus, ids };

@@ -92,6 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(apiRecorder, {
     bus: ctx.bus,
     publishTimeoutMs: env.REELTIME_PUBLISH_TIMEOUT_MS,
+    recordFormat: env.REELTIME_BUS_RECORD_FORMAT,
     errors: ctx.metrics.apiRecordErrors,
   });
   // A preflight from an origin no app allows: a 403 that names the origin and the setting (the

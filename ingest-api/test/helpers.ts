@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Bus, ConsumedMessage, SearchStore } from "@reeltime/connectors";
-import { createBus, createSearchStore } from "@reeltime/connectors";
+import { createBus, createSearchStore, splitRecord } from "@reeltime/connectors";
 import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import { SwitchableBus } from "@reeltime/testkit";
 import type { FastifyInstance } from "fastify";
@@ -74,7 +74,8 @@ export async function harness(
 
 /**
  * Reads `topics` from the beginning with a fresh group until `count` messages that `match`
- * arrived (or the timeout), and returns those.
+ * arrived (or the timeout), and returns those: one message per event, batch records split as a
+ * consumer splits them (splitRecord).
  */
 export async function drain(
   bus: Bus,
@@ -93,7 +94,11 @@ export async function drain(
     topics,
     start: "earliest",
     handler: async (batch) => {
-      got.push(...batch.messages.filter(match));
+      for (const record of batch.messages) {
+        const content = splitRecord(record);
+        if (!("messages" in content)) throw new Error(`unreadable record: ${content.unreadable.message}`);
+        got.push(...content.messages.filter(match));
+      }
       if (got.length >= count) done();
     },
   });

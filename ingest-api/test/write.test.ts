@@ -357,6 +357,53 @@ describe("rate limits", () => {
   });
 });
 
+describe("records on the bus", () => {
+  /** The first `count` records of the playback topic, as records (not split into events). */
+  async function records(count: number) {
+    const got: { key: string; headers: Record<string, string>; events: { event_id: string }[] }[] = [];
+    const sub = await h.bus.consume({
+      group: `raw-${Math.random().toString(36).slice(2)}`,
+      topics: [TOPICS.playback],
+      handler: async (b) => {
+        for (const m of b.messages) {
+          const v = JSON.parse(new TextDecoder().decode(m.value)) as { event_id: string } | { event_id: string }[];
+          got.push({ key: m.key, headers: m.headers, events: Array.isArray(v) ? v : [v] });
+        }
+      },
+    });
+    for (let i = 0; i < 300 && got.length < count; i++) await new Promise((r) => setTimeout(r, 20));
+    await sub.stop();
+    return got;
+  }
+
+  const view = (id: string, n: number) =>
+    Array.from({ length: n }, (_, seq) => ({ ...exampleEvent("playback.heartbeat"), view_id: id, seq }));
+
+  it("one batch-v1 record per view per request, its events in order (the default)", async () => {
+    const a = view("view-a", 3);
+    const b = view("view-b", 2);
+    expect((await post([a[0], b[0], a[1], b[1], a[2]])).statusCode).toBe(200);
+    const got = await records(2);
+    expect(got.map((r) => [r.key, r.events.map((e) => e.event_id)]).sort()).toEqual(
+      [
+        ["view-a", a.map((e) => e.event_id)],
+        ["view-b", b.map((e) => e.event_id)],
+      ].sort(),
+    );
+    for (const r of got) expect(r.headers).toMatchObject({ "reeltime-format": "batch-v1", schema_version: "1.0" });
+  });
+
+  it("one record per event with REELTIME_BUS_RECORD_FORMAT=event, for consumers older than batch-v1", async () => {
+    await h.close();
+    h = await harness({ REELTIME_BUS_RECORD_FORMAT: "event" });
+    const a = view("view-a", 3);
+    expect((await post(a)).statusCode).toBe(200);
+    const got = await records(3);
+    expect(got.map((r) => r.events.map((e) => e.event_id))).toEqual(a.map((e) => [e.event_id]));
+    for (const r of got) expect(r.headers["reeltime-format"]).toBeUndefined();
+  });
+});
+
 describe("bus down", () => {
   it("answers 503 with Retry-After, writes nothing, and recovers", async () => {
     h.bus.down = true;

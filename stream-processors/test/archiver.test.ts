@@ -169,4 +169,19 @@ describe("archiver cuts", () => {
     await a.flush(c.commit);
     expect(await ids()).toEqual([]);
   });
+
+  it("a cut due in the middle of a batch record waits for the record's last event, so its commit names it", async () => {
+    const a = new Archiver(
+      { archive, bus, writer, log, metrics: processorMetrics(createRegistry(`archiver-${n++}`)) },
+      { maxAgeMs: 60_000, maxRows: 3 },
+    );
+    const c = testCommitter(1);
+    // Record 0 holds events 0..4 of a batch record, record 1 events 5..6.
+    const split = (record: number, from: number, count: number) =>
+      messages.slice(from, from + count).map((m, i) => ({ ...m, offset: `${record}#${i}/${count}` }));
+    await a.handle({ topic, partition: "0", messages: [...split(0, 0, 5), ...split(1, 5, 2)] }, c.commit);
+    await a.flush(c.commit);
+    expect(c.state.commits.map((p) => p.offset)).toEqual(["0#4/5", "1#1/2"]);
+    expect(await ids()).toEqual(expected(7));
+  });
 });

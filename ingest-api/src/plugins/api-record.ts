@@ -1,4 +1,4 @@
-import type { Bus } from "@reeltime/connectors";
+import type { Bus, RecordFormat } from "@reeltime/connectors";
 import type { EventOf } from "@reeltime/events";
 import { SCHEMA_VERSION } from "@reeltime/events";
 import type { ErrorCode } from "@reeltime/runtime";
@@ -35,6 +35,8 @@ export interface ApiRecorderOptions {
   bus: Bus;
   /** Longest a flush waits for the bus (`REELTIME_PUBLISH_TIMEOUT_MS`). */
   publishTimeoutMs: number;
+  /** How the records are written (`REELTIME_BUS_RECORD_FORMAT`; default batch-v1). */
+  recordFormat?: RecordFormat;
   /** Counts the records that could not be published. */
   errors: { inc(records: number): void };
 }
@@ -48,7 +50,7 @@ async function recordCalls(app: FastifyInstance, opts: ApiRecorderOptions): Prom
     const batch = buffer;
     buffer = [];
     try {
-      await publishEvents(opts.bus, batch, opts.publishTimeoutMs);
+      await publishEvents(opts.bus, batch, opts.publishTimeoutMs, opts.recordFormat);
     } catch (err) {
       opts.errors.inc(batch.length);
       app.log.warn({ err: { message: (err as Error).message }, records: batch.length }, "api records not published");

@@ -1,15 +1,21 @@
-import type { Bus, BusMessage } from "@reeltime/connectors";
+import { type Bus, type BusMessage, MAX_MESSAGE_BYTES, splitRecord } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
 import Fastify from "fastify";
 import { describe, expect, it } from "vitest";
 import { apiRecorder, noteCall } from "../../src/plugins/api-record.ts";
 
-/** Keeps what was published, per topic. */
+/** Keeps what was published, per topic, one entry per event (batch records split as a consumer splits them). */
 function recordingBus() {
   const published: { topic: string; value: Record<string, unknown> }[] = [];
   const bus = {
+    maxMessageBytes: MAX_MESSAGE_BYTES,
     publish: async (topic: string, messages: BusMessage[]) => {
-      for (const m of messages) published.push({ topic, value: JSON.parse(new TextDecoder().decode(m.value)) });
+      for (const [i, m] of messages.entries()) {
+        const content = splitRecord({ topic, partition: "0", offset: String(i), timestamp: 0, headers: {}, ...m });
+        if (!("messages" in content)) throw new Error(content.unreadable.message);
+        for (const e of content.messages)
+          published.push({ topic, value: JSON.parse(new TextDecoder().decode(e.value)) });
+      }
     },
   } as unknown as Bus;
   return { bus, published };

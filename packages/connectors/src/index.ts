@@ -28,5 +28,15 @@ export type {
 export { boundedPayload } from "@reeltime/ports";
 export { checkKey, checkPrefix } from "./archive/keys.ts";
 export { publishDeadLetters, withBusTimeout } from "./bus/dead-letters.ts";
+export {
+  BATCH_V1,
+  encodeEventRecords,
+  endsRecord,
+  RECORD_FORMAT_HEADER,
+  RECORD_FORMATS,
+  type RecordFormat,
+  recordPosition,
+  splitRecord,
+} from "./bus/event-records.ts";
 export { checkSizes, MAX_MESSAGE_BYTES } from "./bus/limits.ts";
 export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";

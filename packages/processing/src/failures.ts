@@ -62,6 +62,11 @@ export function poisoned(m: ConsumedMessage, stage: string, err: unknown): Poiso
   return { ...m, [POISON]: { reason: UNPROCESSABLE, message: `${stage}: ${e?.name ?? "Error"}: ${e?.message ?? e}` } };
 }
 
+/** Marks a message the runtime could not read at all (a record format it does not know): dead-lettered with this reason. */
+export function unreadable(m: ConsumedMessage, why: { reason: string; message: string }): PoisonedMessage {
+  return { ...m, [POISON]: { reason: why.reason, message: why.message } };
+}
+
 /** The poison mark of a message, if the runtime set one. */
 export function poisonOf(m: ConsumedMessage): { reason: string; message: string } | undefined {
   return (m as Partial<PoisonedMessage>)[POISON];

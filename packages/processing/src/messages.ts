@@ -1,6 +1,15 @@
-import { boundedPayload, type ConsumedMessage, type DeadLetter } from "@reeltime/connectors";
+import {
+  boundedPayload,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type DeadLetter,
+  type Position,
+  RECORD_FORMAT_HEADER,
+  recordPosition,
+  splitRecord,
+} from "@reeltime/connectors";
 import { v7 as uuidv7 } from "uuid";
-import { poisonOf } from "./failures.ts";
+import { poisonOf, unreadable } from "./failures.ts";
 
 const decoder = new TextDecoder();
 
@@ -107,4 +116,46 @@ export function lastPositions(messages: ConsumedMessage[]): { topic: string; par
   for (const m of messages)
     last.set(`${m.topic}\u0000${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset });
   return [...last.values()];
+}
+
+/**
+ * A batch with its batch records split: one message per event, whatever format each record was
+ * written in (see splitRecord in @reeltime/connectors), so processors see events only. A record
+ * that cannot be read (a format this version does not know, a batch that is not a JSON array)
+ * stays one message, marked so that the processor dead-letters it with the reason. A batch
+ * without batch records is returned as it is.
+ */
+export function splitBatch(batch: ConsumedBatch): ConsumedBatch {
+  let out: ConsumedMessage[] | undefined;
+  const messages = batch.messages;
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    if (m.headers[RECORD_FORMAT_HEADER] === undefined) {
+      out?.push(m);
+      continue;
+    }
+    out ??= messages.slice(0, i);
+    const content = splitRecord(m);
+    if ("messages" in content) for (const e of content.messages) out.push(e);
+    else out.push(unreadable(m, content.unreadable));
+  }
+  return out ? { ...batch, messages: out } : batch;
+}
+
+/**
+ * Positions a processor commits, as the bus takes them: an event of a batch record is committed
+ * as its record once the record's last event is (until then, as the position before the record;
+ * see recordPosition in @reeltime/connectors).
+ */
+export function busPositions(positions: readonly Position[]): Position[] {
+  const out: Position[] = [];
+  for (const p of positions) {
+    if (!p.offset.includes("#")) {
+      out.push(p);
+      continue;
+    }
+    const offset = recordPosition(p.offset);
+    if (offset !== undefined) out.push({ ...p, offset });
+  }
+  return out;
 }

@@ -12,6 +12,7 @@ import {
 } from "@reeltime/runtime";
 import { batchSpan } from "./batch-span.ts";
 import { backoffMs, classifyFailure, poisoned } from "./failures.ts";
+import { busPositions, splitBatch } from "./messages.ts";
 
 /**
  * What a processor may commit: through these positions, once its work up to them is durable.
@@ -50,7 +51,13 @@ export interface Processor {
   readonly group: string;
   readonly topics: string[];
   readonly commit: "after-handler" | "manual";
+  /** Bus records per batch at most; a batch record holds several events, each a message of its own in `handle`. */
   readonly maxBatchSize?: number;
+  /**
+   * One partition's events in order, one message per event: batch records (see splitRecord in
+   * @reeltime/connectors) arrive split, their events numbered `<offset>#<index>/<count>`. Commit
+   * any of these offsets: the runtime commits the bus through whole records only.
+   */
   handle(batch: ConsumedBatch, commit: Committer): Promise<void>;
   /** Periodic work (time-based flushes, timeouts); called every `tickMs`. */
   tick?(commit: Committer): Promise<void>;
@@ -187,7 +194,8 @@ export async function runProcessor(
   const commit: Committer = Object.assign(
     async (positions: Position[]) => {
       if (dead) throw new Error(`${processor.name} was abandoned`);
-      if (positions.length > 0) await subscription!.commit(positions);
+      const onBus = busPositions(positions);
+      if (onBus.length > 0) await subscription!.commit(onBus);
       for (const p of positions) progressed(p.topic, p.partition);
     },
     {
@@ -232,8 +240,10 @@ export async function runProcessor(
     topics: processor.topics,
     commit: processor.commit,
     ...(processor.maxBatchSize ? { maxBatchSize: processor.maxBatchSize } : {}),
-    handler: async (batch) => {
+    handler: async (records) => {
       if (dead) throw new Error(`${processor.name} was abandoned`);
+      // Processors see one message per event, whichever record format carried it.
+      const batch = splitBatch(records);
       const end = metrics.batchSeconds.startTimer(labels);
       const hold = commit.hold(batch.topic, batch.partition);
       await serial(async () => {

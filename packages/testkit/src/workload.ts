@@ -2,10 +2,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { Archive, Bus } from "@reeltime/connectors";
+import { type Archive, type Bus, encodeEventRecords, type RecordFormat } from "@reeltime/connectors";
 import { exampleEvent, type ReeltimeEvent, routeOf } from "@reeltime/events";
-
-const encoder = new TextEncoder();
 
 /**
  * A deterministic mix of views (start, first frame, a stall for some, pause/seek for some, end
@@ -80,17 +78,30 @@ export function syntheticEvents(
   return out;
 }
 
-/** Publishes events the way ingest does: per topic, keyed, JSON values. */
-export async function publishEvents(bus: Bus, events: ReeltimeEvent[], batch = 500): Promise<void> {
+/**
+ * Publishes events the way ingest does: `batch` events per request, per topic, keyed, as
+ * batch-v1 records (one per key per request; ingest's default) or one record per event.
+ */
+export async function publishEvents(
+  bus: Bus,
+  events: ReeltimeEvent[],
+  batch = 500,
+  format: RecordFormat = "batch-v1",
+): Promise<void> {
   for (let i = 0; i < events.length; i += batch) {
-    const byTopic = new Map<string, { key: string; value: Uint8Array }[]>();
+    const byTopic = new Map<string, Map<string, string[]>>();
     for (const e of events.slice(i, i + batch)) {
       const { topic, key } = routeOf(e);
-      const list = byTopic.get(topic) ?? [];
-      list.push({ key, value: encoder.encode(JSON.stringify(e)) });
-      byTopic.set(topic, list);
+      let byKey = byTopic.get(topic);
+      if (!byKey) {
+        byKey = new Map();
+        byTopic.set(topic, byKey);
+      }
+      byKey.set(key, [...(byKey.get(key) ?? []), JSON.stringify(e)]);
     }
-    await Promise.all([...byTopic].map(([t, m]) => bus.publish(t, m)));
+    await Promise.all(
+      [...byTopic].map(([t, byKey]) => bus.publish(t, encodeEventRecords(byKey, format, {}, bus.maxMessageBytes))),
+    );
   }
 }
 

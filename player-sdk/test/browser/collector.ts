@@ -9,10 +9,24 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Bus, createBus, createSearchStore, type SearchStore, type Subscription } from "@reeltime/connectors";
+import {
+  type Bus,
+  type ConsumedMessage,
+  createBus,
+  createSearchStore,
+  type SearchStore,
+  type Subscription,
+  splitRecord,
+} from "@reeltime/connectors";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import type { WireEvent } from "../../src/contract.ts";
+
+/** The events a record holds (batch records split, anything else as it is). */
+function eventsOf(record: ConsumedMessage): ConsumedMessage[] {
+  const content = splitRecord(record);
+  return "messages" in content ? content.messages : [record];
+}
 
 const TOPICS = ["reeltime.playback", "reeltime.click", "reeltime.job", "reeltime.api", "reeltime.dead-letter"];
 type IngestApp = Awaited<ReturnType<typeof buildApp>>;
@@ -112,7 +126,8 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
     topics: READ,
     start: "earliest",
     handler: async (batch) => {
-      for (const m of batch.messages) {
+      // One message per event: batch records are split as a consumer splits them.
+      for (const m of batch.messages.flatMap(eventsOf)) {
         const value = JSON.parse(new TextDecoder().decode(m.value)) as unknown;
         if (m.topic === "reeltime.dead-letter") {
           rejected.push({ deadLetter: value });

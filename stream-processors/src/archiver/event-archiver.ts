@@ -1,4 +1,11 @@
-import type { Archive, Bus, ConsumedBatch, ConsumedMessage, DeadLetter } from "@reeltime/connectors";
+import {
+  type Archive,
+  type Bus,
+  type ConsumedBatch,
+  type ConsumedMessage,
+  type DeadLetter,
+  endsRecord,
+} from "@reeltime/connectors";
 import { archivePrefix, type Column, FAMILIES, type Family, familyColumns, TOPICS } from "@reeltime/events";
 import {
   type Committer,
@@ -238,7 +245,9 @@ export class Archiver implements Processor {
             }
           : { offset: m.offset, bytes: 0 },
       );
-      if (this.#due(st, false)) await this.#flush(st, commit);
+      // A cut ends with a record: its commit then names the cut's last row exactly (an event of a
+      // batch record would be committed as the position before its record; see Processor.handle).
+      if (this.#due(st, false) && (st.cutAt !== undefined || endsRecord(m.offset))) await this.#flush(st, commit);
     }
   }
 

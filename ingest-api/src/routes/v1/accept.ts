@@ -77,7 +77,7 @@ export async function acceptValidated(
   const started = process.hrtime.bigint();
   try {
     await Promise.all([
-      valid.length > 0 ? publishEvents(app.bus, valid, timeout) : undefined,
+      valid.length > 0 ? publishEvents(app.bus, valid, timeout, app.config.env.REELTIME_BUS_RECORD_FORMAT) : undefined,
       publishDeadLetters(app.bus, letters, timeout),
     ]);
   } catch (err) {
