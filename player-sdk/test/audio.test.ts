@@ -183,12 +183,17 @@ describe("an <audio> element with hls.js", () => {
     return { ...s, media, hls, att };
   }
 
-  // An audio-only ladder as hls.js lists it: bitrates and codecs, no picture size.
-  const AAC = [
-    { bitrate: 64_000, width: 0, height: 0, name: "aac-64k", codecSet: "mp4a.40.2" },
-    { bitrate: 128_000, width: 0, height: 0, name: "aac-128k", codecSet: "mp4a.40.2" },
-    { bitrate: 192_000, width: 0, height: 0, name: "aac-192k", codecSet: "mp4a.40.2" },
-  ];
+  // An audio-only ladder as hls.js 1.7 lists it: bitrates, no picture size, the audio codec in
+  // full and a codecSet of its family alone.
+  const aac = (kbps: number) => ({
+    bitrate: kbps * 1000,
+    width: 0,
+    height: 0,
+    name: `aac-${kbps}k`,
+    audioCodec: "mp4a.40.2",
+    codecSet: "mp4a",
+  });
+  const AAC = [aac(64), aac(128), aac(192)];
 
   it("takes the bitrate on air from the plugin: renditions with bitrate and codecs, the time-weighted average", async () => {
     const { media, hls, att, events } = hlsAudio(AAC);

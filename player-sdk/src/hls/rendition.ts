@@ -8,11 +8,13 @@ export interface LevelLike {
   name?: string;
   codecSet?: string;
   videoCodec?: string;
+  audioCodec?: string;
 }
 
 /** A rendition as the contract knows it; its id joins the view to the ladder that served it. */
 export function renditionOf(level: LevelLike, index: number): Rendition {
-  const codecs = level.videoCodec ?? level.codecSet;
+  // An audio-only level has no video codec; its codecSet is the family alone ("mp4a"), its audio codec the full one.
+  const codecs = level.videoCodec ?? level.audioCodec ?? level.codecSet;
   return {
     id: (level.name || (level.height ? `${level.height}p` : String(index))).slice(0, 64),
     bitrate_bps: Math.max(0, Math.round(level.bitrate) || 0),
