@@ -21,6 +21,8 @@ export interface StepContext {
   segmentFormat: SegmentFormat;
   sourcePath: string;
   info: MediaInfo;
+  /** An `-af` filter for the audio renditions: the loudness normaliser (analysis/loudness.ts), when on. */
+  audioFilter?: string;
   /** Scratch directory of this job; removed when the job ends. */
   workDir: string;
   archive: Archive;

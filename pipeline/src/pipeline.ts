@@ -5,6 +5,7 @@ import type { Archive, Bus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
+import { analyseJob, type JobAnalysis, type PipelineAnalysis } from "./analysis/job.ts";
 import { cmafManifests } from "./cmaf/package.ts";
 import type { StepContext } from "./context.ts";
 import type { MediaInfo } from "./ffmpeg/probe.ts";
@@ -58,6 +59,8 @@ export interface PipelineOptions {
   appId?: string;
   /** Hears every job event once built (e.g. to draw a progress bar). */
   onEvent?: (event: JobEvent) => void;
+  /** The content analyses each job runs as steps (default `{}`: scenes, black, freeze, silence, loudness); false: none. */
+  analysis?: PipelineAnalysis | false;
 }
 
 export interface PipelineDeps {
@@ -121,7 +124,9 @@ export function videoIdFromName(name: string): string {
 }
 
 /**
- * The transcoding DAG: probe → (renditions ∥ thumbnails) → metadata record → master playlist.
+ * The transcoding DAG: probe → (renditions ∥ analyses → thumbnails) → metadata record → master
+ * playlist. The analyses (scenes, black, freeze, silence, loudness, and a provider's) are
+ * optional steps: one that fails is reported and the job goes on; the poster is their choice.
  * The master playlist is the job's last write, so a failed job never leaves one behind.
  * Every step reports job events through the Bus; outputs go to the Archive under
  * `media/<video_id>/`. One pipeline can run several jobs; ffmpeg processes are bounded
@@ -134,17 +139,19 @@ export class TranscodePipeline {
   readonly #limiter: Limiter;
   readonly #threads: number;
   readonly #o: Required<
-    Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads" | "appId">
+    Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads" | "appId" | "analysis">
   > & { ladder: PipelineOptions["ladder"] | undefined; onEvent: PipelineOptions["onEvent"] | undefined };
   readonly #retry: RetryOptions;
   readonly #limits: InputLimits;
   readonly #appId: string | undefined;
+  readonly #analysis: PipelineAnalysis | undefined;
 
   constructor(deps: PipelineDeps, options: PipelineOptions = {}) {
     this.#bus = deps.bus;
     this.#archive = deps.archive;
     this.#run = deps.run ?? runTool;
     this.#appId = options.appId;
+    this.#analysis = options.analysis === false ? undefined : (options.analysis ?? {});
     const cores = availableParallelism();
     const concurrency = options.concurrency ?? Math.max(1, Math.min(2, cores));
     this.#limiter = new Limiter(concurrency);
@@ -212,6 +219,7 @@ export class TranscodePipeline {
     if (request.signal?.aborted) abort.abort(request.signal.reason);
     request.signal?.addEventListener("abort", () => abort.abort(request.signal?.reason), { once: true });
     const steps = new StepRunner(reporter, this.#retry, abort);
+    let analysis: JobAnalysis | undefined;
     const workDir = await mkdtemp(join(this.#o.workRoot, `reeltime-${jobId.slice(0, 40)}-`));
     const wait = request.enqueuedAt ? Math.max(0, Date.now() - request.enqueuedAt.getTime()) : undefined;
     await reporter.emit("job.created", { status: "created", ...(wait === undefined ? {} : { queue_wait_ms: wait }) });
@@ -248,6 +256,10 @@ export class TranscodePipeline {
         reporter,
         signal: abort.signal,
       };
+      // The analyses run beside the encodes (with loudnorm on, the encodes wait for the loudness).
+      const look = this.#analysis;
+      analysis = look ? await analyseJob(ctx, steps, look, { id: jobId, sourceKey: request.sourceLabel }) : undefined;
+      if (analysis?.audioFilter) ctx.audioFilter = analysis.audioFilter;
       const plans = planRenditions(info, selectRungs(this.#o.ladder), this.#o.segmentSeconds);
       const media = info.durationMs ?? 1;
       const cmaf = this.#o.segmentFormat === "cmaf";
@@ -285,12 +297,16 @@ export class TranscodePipeline {
         );
         return { ...done, skipped: false };
       });
-      const thumbnails = steps.run(
-        { step: "thumbnails" },
-        () => makeThumbnails(ctx),
-        (t) => ({ bytes: t.bytes }),
+      // The poster is the analyses' choice: the thumbnails wait for scenes, black and freeze.
+      const thumbnails = (analysis?.poster ?? Promise.resolve(undefined)).then((poster) =>
+        steps.run(
+          { step: "thumbnails" },
+          () => makeThumbnails(ctx, poster?.at_ms),
+          (t) => ({ bytes: t.bytes, analysis: { poster_ms: t.posterMs } }),
+        ),
       );
       const settled = await Promise.allSettled([...renditions, thumbnails]);
+      await analysis?.done;
       const failed = steps.firstFailure ?? settled.find((s) => s.status === "rejected");
       if (failed) throw failed;
       result.renditions = (settled.slice(0, plans.length) as PromiseFulfilledResult<JobResult["renditions"][number]>[])
@@ -353,6 +369,7 @@ export class TranscodePipeline {
       });
     } catch (err) {
       abort.abort();
+      await analysis?.done;
       const failure = (err as { reason?: unknown }).reason ?? err;
       const f = failure as Partial<StepFailure>;
       result.durationMs = Math.round(performance.now() - started);

@@ -1,4 +1,5 @@
 import type { AnalysisFeature, AnalysisReport, ContentAnalysis, LoudnessFigures } from "@reeltime/ports";
+import { ReeltimeError } from "@reeltime/runtime";
 import type { StepContext } from "../context.ts";
 import type { JobFields } from "../job/reporter.ts";
 import type { StepRunner } from "../job/steps.ts";
@@ -117,7 +118,8 @@ export function startAnalyses(
         { step: feature },
         () => adapter.analyze(feature, source, options),
         (r) => ({ analysis: jobAnalysisOf(r, config.loudness) }),
-        { optional: true },
+        // ffmpeg failing and a provider throttling are worth another attempt; a refusal is not.
+        { optional: true, retryable: (err) => !(err instanceof ReeltimeError) || err.retryable },
       )
       .then(
         (r) => {

@@ -66,6 +66,8 @@ export class StepRunner {
        * events are sent and its StepFailure thrown to the caller, but the job goes on.
        */
       optional?: boolean;
+      /** Narrows which failures are tried again (input errors and cancellations never are). */
+      retryable?: (err: unknown) => boolean;
     } = {},
   ): Promise<T> {
     let began = 0;
@@ -89,7 +91,8 @@ export class StepRunner {
           ...this.#retry,
           attempts: options.retry === false ? 1 : this.#retry.attempts,
           signal: this.#abort.signal,
-          retryable: (err) => !isInputError(err) && !isCancel(err) && !(err instanceof StepFailure),
+          retryable: (err) =>
+            !isInputError(err) && !isCancel(err) && !(err instanceof StepFailure) && (options.retryable?.(err) ?? true),
           onFailure: async (err, attempt, willRetry) => {
             await r.emit(
               "job.step_failed",

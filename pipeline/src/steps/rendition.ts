@@ -53,6 +53,7 @@ export function fingerprintOf(ctx: StepContext, plan: RenditionPlan, audio?: Ren
     gop: plan.gop,
     vb: plan.videoBps,
     ab: ctx.info.audio ? plan.audioBps : 0,
+    ...(ctx.audioFilter ? { af: ctx.audioFilter } : {}),
     profile: plan.profile,
     preset: ctx.preset,
     src: [ctx.info.sizeBytes, ctx.info.durationMs],
@@ -78,8 +79,8 @@ export async function completedEarlier(
 const AUDIO_CHANNELS = 2;
 const AUDIO_RATE = 48_000;
 
-const audioArgs = (bps: number) => [
-  ...["-map", "0:a:0", "-c:a", "aac", "-b:a", String(bps)],
+const audioArgs = (bps: number, filter?: string) => [
+  ...["-map", "0:a:0", ...(filter ? ["-af", filter] : []), "-c:a", "aac", "-b:a", String(bps)],
   ...["-ac", String(AUDIO_CHANNELS), "-ar", String(AUDIO_RATE)],
 ];
 
@@ -131,12 +132,12 @@ export function encodeArgs(ctx: StepContext, plan: RenditionPlan, dir: string, a
     return [
       ...input,
       ...["-map", "0:v:0", ...videoArgs(ctx, plan), ...cmafTrack(seg, dir)],
-      ...(withAudio ? [...audioArgs(audio.bps), ...cmafTrack(seg, join(dir, "audio"))] : []),
+      ...(withAudio ? [...audioArgs(audio.bps, ctx.audioFilter), ...cmafTrack(seg, join(dir, "audio"))] : []),
     ];
   }
   return [
     ...input,
-    ...["-map", "0:v:0", ...(ctx.info.audio ? audioArgs(plan.audioBps) : [])],
+    ...["-map", "0:v:0", ...(ctx.info.audio ? audioArgs(plan.audioBps, ctx.audioFilter) : [])],
     ...videoArgs(ctx, plan),
     ...hlsVod(seg),
     ...["-hls_segment_type", "mpegts"],

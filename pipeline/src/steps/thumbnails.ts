@@ -5,6 +5,8 @@ import { uploadFiles } from "../publish.ts";
 
 export interface ThumbnailsResult {
   poster: string;
+  /** Where the poster frame was taken, ms into the media. */
+  posterMs: number;
   sprite: string;
   vtt: string;
   /** Seconds between two sprite tiles. */
@@ -48,8 +50,11 @@ export function renderThumbnailsVtt(
   return lines.join("\n");
 }
 
-/** A poster frame, plus a sprite of evenly spaced tiles with a WebVTT track for seek previews. */
-export async function makeThumbnails(ctx: StepContext): Promise<ThumbnailsResult> {
+/**
+ * A poster frame, plus a sprite of evenly spaced tiles with a WebVTT track for seek previews. The
+ * poster is taken at `posterMs` (the content analyses' choice), else 10 % into the media.
+ */
+export async function makeThumbnails(ctx: StepContext, posterMs?: number): Promise<ThumbnailsResult> {
   const v = ctx.info.video!;
   const durationS = (ctx.info.durationMs ?? 0) / 1000;
   const dir = join(ctx.workDir, "thumbnails");
@@ -59,7 +64,7 @@ export async function makeThumbnails(ctx: StepContext): Promise<ThumbnailsResult
   const base = ["-hide_banner", "-nostdin", "-y", "-v", "error", "-threads", t];
 
   const posterHeight = even(Math.min(720, v.height));
-  const at = Math.min(durationS * 0.1, Math.max(0, durationS - 0.5));
+  const at = posterMs !== undefined ? posterMs / 1000 : Math.min(durationS * 0.1, Math.max(0, durationS - 0.5));
   await ctx.limiter.run(() =>
     ctx.run(
       ctx.tools.ffmpeg,
@@ -104,6 +109,7 @@ export async function makeThumbnails(ctx: StepContext): Promise<ThumbnailsResult
   await rm(dir, { recursive: true, force: true });
   return {
     poster: `${ctx.keys.thumbnails}/poster.jpg`,
+    posterMs: Math.round(at * 1000),
     sprite: `${ctx.keys.thumbnails}/sprite.jpg`,
     vtt: `${ctx.keys.thumbnails}/thumbnails.vtt`,
     interval,

@@ -46,14 +46,15 @@ function fakeFfmpeg(fail: string[] = []): { run: ToolRunner; commands: string[][
             ? "silence"
             : "loudness";
     if (fail.includes(name)) throw new FfmpegError("ffmpeg", 1, null, "Invalid data found when processing input");
-    const text = fixture(name);
+    // "no-summary": ffmpeg succeeds but prints no ebur128 summary (the loudness cannot be read).
+    const text = fixture(name === "loudness" && fail.includes("no-summary") ? "black" : name);
     for (let i = 0; i < text.length; i += 97) options.onStderr?.(text.slice(i, i + 97));
     return { stdout: "", stderrTail: text.slice(-4000) };
   };
   return { run, commands };
 }
 
-function setup(o: { fail?: string[]; info?: MediaInfo; config?: Partial<AnalysisConfig> } = {}) {
+function setup(o: { fail?: string[]; info?: MediaInfo; config?: Partial<AnalysisConfig>; attempts?: number } = {}) {
   const events: JobEvent[] = [];
   const bus = { publish: async () => undefined } as unknown as Bus;
   const reporter = new JobReporter(
@@ -62,7 +63,7 @@ function setup(o: { fail?: string[]; info?: MediaInfo; config?: Partial<Analysis
     { progressIntervalMs: 1000, onEvent: (e) => events.push(e) },
   );
   const abort = new AbortController();
-  const steps = new StepRunner(reporter, { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 }, abort);
+  const steps = new StepRunner(reporter, { attempts: o.attempts ?? 1, baseDelayMs: 1, maxDelayMs: 1 }, abort);
   const ffmpeg = fakeFfmpeg(o.fail);
   const local = createLocalContentAnalysis({ run: ffmpeg.run, ffmpeg: "ffmpeg", threads: 1, limiter: new Limiter(2) });
   const config: AnalysisConfig = {
@@ -154,6 +155,20 @@ describe("analyses as job steps", () => {
     expect(steps.firstFailure).toBeUndefined();
     // Without the freeze the held picture 5-7 s counts as clean: shot 3-7 s (4 s) is now the longest.
     expect(await run.poster).toMatchObject({ at_ms: 5000, stretch: { start_ms: 3000, end_ms: 7000 } });
+  });
+
+  it("ffmpeg failing is tried again (3 attempts); an output that cannot be read (REELTIME_ERR_ANALYSIS) is not", async () => {
+    const { run, events } = setup({ fail: ["freeze", "no-summary"], attempts: 3 });
+    await run.done;
+    const attempts = (step: string) =>
+      events.filter((e) => e.event_type === "job.step_started" && e.job.step === step).length;
+    expect(attempts("freeze")).toBe(3);
+    expect(attempts("loudness")).toBe(1);
+    expect(attempts("black")).toBe(1);
+    const failed = events.filter((e) => e.event_type === "job.step_failed" && e.job.step === "loudness");
+    expect(failed.map((e) => [e.job.error?.code, e.attributes?.will_retry])).toEqual([
+      ["REELTIME_ERR_ANALYSIS", false],
+    ]);
   });
 
   it("a source without audio runs no audio analysis; a loudness target of -14 flags the clip too quiet", async () => {
