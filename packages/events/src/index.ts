@@ -36,7 +36,7 @@ export {
   CMCD_STREAM_TYPES,
   CMCD_STREAMING_FORMATS,
 } from "./families/cmcd.ts";
-export { ANALYSIS_STEPS, LOUDNESS_FLAGS } from "./families/job.ts";
+export { ANALYSIS_STEPS, CHUNK_STEPS, LOUDNESS_FLAGS } from "./families/job.ts";
 export { LIMITS, SCHEMA_VERSION } from "./limits.ts";
 export { withoutPrivateFields } from "./private.ts";
 export {

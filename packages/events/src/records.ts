@@ -104,6 +104,21 @@ export const JobStep = Obj({
   speed: Opt(Type.Number({ minimum: 0 })),
 });
 
+/** The chunks of one rendition of a segment-parallel encode, as their chunk steps left them. */
+export const JobChunks = Obj({
+  rendition: Type.String({ maxLength: 32 }),
+  count: Count("how many chunks the source was split into"),
+  completed: Count(),
+  running: Count(),
+  failed: Count("chunks whose last attempt failed"),
+  retries: Count("attempts after each chunk's first"),
+  states: Type.String({
+    maxLength: 4096,
+    pattern: "^[prcf]*$",
+    description: "one letter per chunk, in media order: p pending, r running, c completed, f failed",
+  }),
+});
+
 /** One record per transcoding job, maintained by the job tracker. */
 export const JobRecord = Obj(
   {
@@ -129,6 +144,7 @@ export const JobRecord = Obj(
     exit_code: Opt(Type.Integer()),
     last_seq: Count(),
     steps: Type.Array(JobStep, { maxItems: 64, [HINT]: "json" }),
+    chunks: Opt(Type.Array(JobChunks, { maxItems: 16, [HINT]: "json", description: "segment-parallel encodes only" })),
   },
   "one transcoding job with its per-step figures",
 );

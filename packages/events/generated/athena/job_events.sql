@@ -54,6 +54,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`job_events` (
   `job_analysis_loudness_flags` string,
   `job_analysis_loudness_ok` boolean,
   `job_analysis_model_version` string,
+  `job_chunk_index` bigint,
+  `job_chunk_count` bigint,
   `job_error_code` string,
   `job_error_message` string,
   `job_error_exit_code` bigint,

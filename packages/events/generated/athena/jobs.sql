@@ -20,7 +20,8 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`jobs` (
   `error_message` string,
   `exit_code` bigint,
   `last_seq` bigint,
-  `steps` string
+  `steps` string,
+  `chunks` string
 )
 PARTITIONED BY (`dt` string)
 STORED AS PARQUET

@@ -14,7 +14,21 @@ export const ANALYSIS_STEPS = [
   "labels",
   "faces",
 ] as const;
-export const JOB_STEPS = ["probe", "rendition", "thumbnails", "manifest", "metadata", ...ANALYSIS_STEPS] as const;
+/**
+ * The steps of a segment-parallel encode (pipeline/src/chunked): the source cut into chunks at
+ * keyframes (split), one chunk of one rendition encoded by any worker of the group (chunk), the
+ * encoded chunks of a rendition joined and packaged (assemble).
+ */
+export const CHUNK_STEPS = ["split", "chunk", "assemble"] as const;
+export const JOB_STEPS = [
+  "probe",
+  "rendition",
+  "thumbnails",
+  "manifest",
+  "metadata",
+  ...ANALYSIS_STEPS,
+  ...CHUNK_STEPS,
+] as const;
 export const JOB_STATUSES = ["created", "running", "completed", "failed"] as const;
 /** Why a loudness measurement is outside the configured target. */
 export const LOUDNESS_FLAGS = ["silent", "too_quiet", "too_loud", "true_peak_over"] as const;
@@ -71,6 +85,12 @@ export const JobError = Obj({
   stderr_tail: Type.Optional(Type.String({ maxLength: LIMITS.detailText })),
 });
 
+/** Which chunk of a segment-parallel encode a step is about: `index` of `count` (the split step names the count alone). */
+export const JobChunk = Obj({
+  index: Type.Optional(Count("the chunk's place, from 0, in the order of the media")),
+  count: Count("how many chunks the source was split into"),
+});
+
 /** Job context: which job, which step, and the figures the step produced. */
 export const Job = Obj({
   id: Id,
@@ -100,6 +120,7 @@ export const Job = Obj({
     }),
   ),
   analysis: Type.Optional(JobAnalysis),
+  chunk: Type.Optional(JobChunk),
   error: Type.Optional(JobError),
 });
 
@@ -109,7 +130,7 @@ const jobEvent = <T extends string>(type: T, description: string) => defineEvent
 export const JobEvents = {
   /** Fires when an upload is accepted as a job. */
   "job.created": jobEvent("job.created", "a transcoding job was created"),
-  /** Fires when a step (probe, one rendition, thumbnails, manifest, metadata, an analysis) starts. */
+  /** Fires when a step (probe, one rendition, thumbnails, manifest, metadata, an analysis, split, one chunk, assemble) starts. */
   "job.step_started": jobEvent("job.step_started", "a step started"),
   /** Fires during long steps with progress_pct and speed. */
   "job.step_progress": jobEvent("job.step_progress", "a step reports progress"),
