@@ -55,4 +55,11 @@ CREATE INDEX videos_updated ON videos (updated_at, video_id);
     name: "videos revision",
     sql: "ALTER TABLE videos ADD COLUMN revision bigint NOT NULL DEFAULT 1;",
   },
+  {
+    // What the content analyses found (the record's `analysis`: totals and timed findings);
+    // NULL until an analysis step of the video completed.
+    version: 3,
+    name: "videos analysis",
+    sql: "ALTER TABLE videos ADD COLUMN analysis jsonb;",
+  },
 ];

@@ -14,6 +14,11 @@ export interface Lww<T> {
 }
 
 export type VideoRendition = VideoRecord["renditions"][number];
+/** What one analysis step found (its job.step_completed's `job.analysis`), or the thumbnails step's poster. */
+export type AnalysisFact = NonNullable<JobEvent["job"]["analysis"]>;
+/** The analyses the catalogue keeps, in the order their findings are listed. */
+export const ANALYSES = ["scenes", "black", "freeze", "silence", "loudness", "moderation", "labels", "faces"] as const;
+export type AnalysisKey = (typeof ANALYSES)[number] | "poster";
 
 /** The fields kept last-writer-wins, each with its own version. */
 export interface VideoFields {
@@ -44,6 +49,8 @@ export interface VideoState {
   video_id: string;
   fields: { [F in FieldName]?: Lww<VideoFields[F]> };
   renditions: Record<string, Lww<VideoRendition>>;
+  /** The newest run of each analysis (last writer wins per analysis); absent until one completed. */
+  analysis?: { [K in AnalysisKey]?: Lww<AnalysisFact> };
   /** Sorted, without duplicates. */
   manifests: string[];
   thumbnails: string[];
@@ -99,11 +106,19 @@ export function mergeStates(a: VideoState, b: VideoState): VideoState {
   const renditions = { ...a.renditions };
   for (const [k, lww] of Object.entries(b.renditions))
     renditions[k] = newer(a.renditions[k], lww) as Lww<VideoRendition>;
+  let analysis: VideoState["analysis"];
+  if (a.analysis !== undefined || b.analysis !== undefined) {
+    analysis = { ...a.analysis };
+    for (const [k, lww] of Object.entries(b.analysis ?? {}) as [AnalysisKey, Lww<AnalysisFact>][])
+      analysis[k] = newer(a.analysis?.[k], lww) as Lww<AnalysisFact>;
+    analysis = sortKeys(analysis);
+  }
   const out: VideoState = {
     app_id: a.app_id,
     video_id: a.video_id,
     fields: sortKeys(fields),
     renditions: sortKeys(renditions),
+    ...(analysis === undefined ? {} : { analysis }),
     manifests: union(a.manifests, b.manifests),
     thumbnails: union(a.thumbnails, b.thumbnails),
     updated_at: maxOf(a.updated_at, b.updated_at) as string,
@@ -200,6 +215,13 @@ export function stateOf(e: CatalogueEvent): VideoState | undefined {
     }
     if (j.job.step === "manifest") s.manifests = manifestsOf(key.video_id, j);
     if (j.job.step === "thumbnails") s.thumbnails = [`${media(key.video_id)}/thumbnails/`];
+    const found = j.job.analysis;
+    if (found !== undefined) {
+      if (j.job.step === "thumbnails" && found.poster_ms !== undefined)
+        s.analysis = { poster: { v, value: { poster_ms: found.poster_ms } } };
+      else if ((ANALYSES as readonly string[]).includes(j.job.step ?? ""))
+        s.analysis = { [j.job.step as AnalysisKey]: { v, value: found } };
+    }
   }
   return s;
 }
@@ -257,7 +279,44 @@ export function recordOf(s: VideoState): VideoRecord & { owner_email?: string } 
     const ms = Date.parse(s.ready_at) - Date.parse(s.uploaded_at);
     if (ms >= 0) r.upload_to_ready_ms = ms;
   }
+  if (s.analysis !== undefined && Object.keys(s.analysis).length > 0) r.analysis = videoAnalysisOf(s.analysis);
   return r;
+}
+
+type VideoAnalysis = NonNullable<VideoRecord["analysis"]>;
+/** The video record holds at most this many findings (the contract's bound). */
+export const MAX_VIDEO_FINDINGS = 1600;
+
+/**
+ * The video record's analysis from the newest run of each: totals to filter on (poster, scene
+ * changes, black/freeze/silence time, loudness and its flags, labels, moderation labels, faces)
+ * and every finding with its analysis, in time order.
+ */
+export function videoAnalysisOf(a: NonNullable<VideoState["analysis"]>): VideoAnalysis {
+  const out: VideoAnalysis = { findings: [] };
+  const poster = a.poster?.value.poster_ms;
+  if (poster !== undefined) out.poster_ms = poster;
+  if (a.scenes) out.scene_changes = a.scenes.value.findings ?? a.scenes.value.items?.length ?? 0;
+  if (a.black) out.black_ms = a.black.value.total_ms ?? 0;
+  if (a.freeze) out.freeze_ms = a.freeze.value.total_ms ?? 0;
+  if (a.silence) out.silence_ms = a.silence.value.total_ms ?? 0;
+  const l = a.loudness?.value;
+  if (l) {
+    if (l.integrated_lufs !== undefined) out.integrated_lufs = l.integrated_lufs;
+    if (l.loudness_range_lu !== undefined) out.loudness_range_lu = l.loudness_range_lu;
+    if (l.true_peak_dbtp !== undefined) out.true_peak_dbtp = l.true_peak_dbtp;
+    if (l.target_lufs !== undefined) out.target_lufs = l.target_lufs;
+    if (l.loudness_flags !== undefined) out.loudness_flags = l.loudness_flags;
+    if (l.loudness_ok !== undefined) out.loudness_ok = l.loudness_ok;
+  }
+  if (a.labels) out.labels = a.labels.value.labels ?? [];
+  if (a.moderation) out.moderation = a.moderation.value.labels ?? [];
+  if (a.faces) out.faces = a.faces.value.findings ?? a.faces.value.items?.length ?? 0;
+  const order = (k: string) => ANALYSES.indexOf(k as (typeof ANALYSES)[number]);
+  out.findings = ANALYSES.flatMap((k) => (a[k]?.value.items ?? []).map((f) => ({ analysis: k, ...f })))
+    .sort((x, y) => x.start_ms - y.start_ms || order(x.analysis) - order(y.analysis) || x.end_ms - y.end_ms)
+    .slice(0, MAX_VIDEO_FINDINGS);
+  return out;
 }
 
 /** The record without the private owner email: what search and the archive may hold. */

@@ -31,17 +31,20 @@ const COLUMNS = [
   "failed_at",
   "updated_at",
   "upload_to_ready_ms",
+  "analysis",
 ] as const;
-const JSON_COLUMNS = new Set(["renditions", "manifests", "thumbnails"]);
+/** JSON columns: the lists ('[]' when empty) and the analysis (NULL until there is one). */
+const LIST_COLUMNS = new Set(["renditions", "manifests", "thumbnails"]);
+const JSON_COLUMNS = new Set([...LIST_COLUMNS, "analysis"]);
+
+function column(c: string, v: unknown): unknown {
+  if (!JSON_COLUMNS.has(c)) return v ?? null;
+  return v === undefined ? (LIST_COLUMNS.has(c) ? "[]" : null) : JSON.stringify(v);
+}
 
 function params(s: VideoState): unknown[] {
   const r = recordOf(s) as Record<string, unknown>;
-  return [
-    s.app_id,
-    s.video_id,
-    ...COLUMNS.map((c) => (JSON_COLUMNS.has(c) ? JSON.stringify(r[c] ?? []) : (r[c] ?? null))),
-    JSON.stringify(s),
-  ];
+  return [s.app_id, s.video_id, ...COLUMNS.map((c) => column(c, r[c])), JSON.stringify(s)];
 }
 
 const placeholders = COLUMNS.map((_, i) => `$${i + 3}`).join(", ");

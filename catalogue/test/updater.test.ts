@@ -22,7 +22,7 @@ const dec = new TextDecoder();
 let raw: Database;
 beforeAll(async () => {
   raw = await openDatabase({ REELTIME_PG_URL: MEMORY_URL });
-  expect(await migrateCatalogue(raw)).toEqual({ applied: [1, 2] });
+  expect(await migrateCatalogue(raw)).toEqual({ applied: [1, 2, 3] });
   expect(await migrateCatalogue(raw)).toEqual({ applied: [] });
 }, 120_000);
 afterAll(() => raw.close());
