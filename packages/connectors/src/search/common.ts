@@ -57,11 +57,15 @@ export const TERM_FIELDS = {
   job_id: "job.id",
 } as const satisfies Record<keyof Omit<EventFilter, "event_types" | "from" | "to">, string>;
 
-/** Document paths searched by `search(text)`, with their Elasticsearch boosts. */
+/**
+ * Document paths searched by `search(text)`, with their Elasticsearch boosts. A path may hold a
+ * list of strings (the labels a content analysis found: "dog" finds the step that saw a Dog).
+ */
 export const SEARCH_FIELDS = {
   "video.title": 3,
   "error.message": 2,
   "job.error.message": 2,
+  "job.analysis.labels": 2,
   "page.url": 1,
 } as const;
 

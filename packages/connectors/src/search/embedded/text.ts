@@ -11,13 +11,16 @@ export function fuzziness(term: string): number {
   return term.length < 5 ? 1 : 2;
 }
 
-function pick(doc: unknown, path: string): unknown {
+/** The text at a path: a string, or a list of strings joined with spaces (as Elasticsearch analyses an array). */
+function pick(doc: unknown, path: string): string | undefined {
   let node = doc;
   for (const part of path.split(".")) {
     if (node === null || typeof node !== "object") return undefined;
     node = (node as Record<string, unknown>)[part];
   }
-  return node;
+  if (typeof node === "string") return node;
+  if (Array.isArray(node) && node.length > 0 && node.every((v) => typeof v === "string")) return node.join(" ");
+  return undefined;
 }
 
 /** Full-text index over the searchable fields; documents stay in the store, only ids live here. */
@@ -27,13 +30,12 @@ export class TextIndex {
     fields: Object.keys(SEARCH_FIELDS),
     extractField: (doc, field) => {
       if (field === "event_id") return doc.event_id;
-      const v = pick(doc, field);
-      return typeof v === "string" ? v : undefined;
+      return pick(doc, field);
     },
   });
 
   add(event: { event_id: string }): void {
-    if (Object.keys(SEARCH_FIELDS).some((f) => typeof pick(event, f) === "string")) this.#index.add(event);
+    if (Object.keys(SEARCH_FIELDS).some((f) => pick(event, f) !== undefined)) this.#index.add(event);
   }
 
   /** Ids best first, keeping only those `keep` accepts, at most `n`. */
