@@ -1,6 +1,6 @@
 // The live page: polls the ingest API's read endpoints (GET /v1/stats, /v1/events/last,
-// /v1/search, and /v1/catalogue/stats where the catalogue is served) with a read token and
-// renders tiles, SVG charts and tables. No dependencies.
+// /v1/search, and /v1/catalogue/stats and /v1/videos/:id where the catalogue is served) with a
+// read token and renders tiles, SVG charts and tables. No dependencies.
 
 const POLL_MS = 2000;
 const params = new URLSearchParams(location.hash.slice(1));
@@ -8,6 +8,8 @@ const state = {
   token: params.get("token") || sessionStorage.getItem("reeltime-token") || "",
   app: params.get("app") || "",
   minutes: params.get("minutes") || "60",
+  /** The video whose content analysis is shown (a click on a catalogue row, or #video=<id>). */
+  video: params.get("video") ? { id: params.get("video"), app: params.get("app") || "" } : undefined,
 };
 const $ = (sel) => document.querySelector(sel);
 
@@ -158,6 +160,62 @@ function renderCatalogue(c) {
   $("#catalogue-note").textContent =
     `upload → ready over the ${times.videos} video${times.videos === 1 ? "" : "s"} ready in the last ${c.minutes} min`;
   table($("#videos"), VIDEO_COLUMNS, c.recent);
+  // A click on a video shows what its content analysis found, and where (the analysis panel).
+  for (const [i, row] of [...$("#videos").rows].slice(1).entries()) {
+    row.classList.add("pick");
+    row.onclick = () => {
+      state.video = { id: c.recent[i].video_id, app: c.recent[i].app_id };
+      refreshAnalysis();
+    };
+  }
+}
+
+/** Where in the video: "12.34 s"; a stretch: "2.00–3.00 s". */
+const at = (f) =>
+  f.end_ms > f.start_ms ? `${(f.start_ms / 1000).toFixed(2)}–${(f.end_ms / 1000).toFixed(2)} s` : fmt.ms(f.start_ms);
+const FINDING_COLUMNS = [
+  ["where", at],
+  ["analysis", (f) => f.analysis],
+  ["found", (f) => (f.parent ? `${f.name} (${f.parent})` : f.name)],
+  [
+    "confidence / score",
+    (f) => (f.confidence !== undefined ? `${f.confidence.toFixed(1)} %` : (f.score ?? "").toString()),
+  ],
+];
+
+/** The analysis panel of the chosen video: totals as tiles, every finding with where it is. */
+function renderAnalysis(v) {
+  const a = v.analysis;
+  $("#analysis-note").textContent = `${v.title ?? v.video_id}${a ? "" : ": not analysed (yet)"}`;
+  const total = (ms, n) => (ms === undefined ? "–" : `${fmt.ms(ms)}${n ? ` (${n})` : ""}`);
+  const count = (name) => (a?.findings ?? []).filter((f) => f.analysis === name).length;
+  const show = {
+    poster: a?.poster_ms === undefined ? "–" : fmt.ms(a.poster_ms),
+    scenes: fmt.count(a?.scene_changes),
+    black: total(a?.black_ms, count("black")),
+    freeze: total(a?.freeze_ms, count("freeze")),
+    silence: total(a?.silence_ms, count("silence")),
+    loudness:
+      a?.integrated_lufs === undefined
+        ? "–"
+        : `${a.integrated_lufs.toFixed(1)} LUFS${a.loudness_ok === false ? ` ✗ ${a.loudness_flags.join(", ")}` : " ✓"}`,
+    labels: [...(a?.moderation ?? []), ...(a?.labels ?? [])].join(", ") || "–",
+  };
+  for (const [k, text] of Object.entries(show)) $(`[data-analysis="${k}"]`).textContent = text;
+  $('[data-analysis="loudness"]').className = a?.loudness_ok === false ? "failed" : "";
+  table($("#findings"), FINDING_COLUMNS, a?.findings ?? []);
+}
+
+async function refreshAnalysis() {
+  if (!state.video) return;
+  const { id, app } = state.video;
+  try {
+    renderAnalysis(await api(`/v1/videos/${encodeURIComponent(id)}?${new URLSearchParams(app ? { app } : {})}`));
+    $("#analysis").hidden = false;
+  } catch (err) {
+    $("#analysis").hidden = false;
+    $("#analysis-note").textContent = `${id}: ${err.message}`;
+  }
 }
 
 /** The catalogue's figures; the panel stays hidden where the server has no catalogue (a 404). */
@@ -196,6 +254,7 @@ async function refresh() {
     renderStats(stats);
     table($("#events"), EVENT_COLUMNS, last.events);
     await refreshCatalogue();
+    await refreshAnalysis();
     $("#status").className = "";
     $("#status").textContent = `updated ${fmt.time(stats.generated_at)}`;
     document.body.dataset.updated = stats.generated_at;
