@@ -79,12 +79,17 @@ export async function completedEarlier(
 const AUDIO_CHANNELS = 2;
 const AUDIO_RATE = 48_000;
 
-const audioArgs = (bps: number, filter?: string) => [
+/** ffmpeg output options of an AAC track (also the segment-parallel encode's audio, made once over the whole source). */
+export const audioArgs = (bps: number, filter?: string) => [
   ...["-map", "0:a:0", ...(filter ? ["-af", filter] : []), "-c:a", "aac", "-b:a", String(bps)],
   ...["-ac", String(AUDIO_CHANNELS), "-ar", String(AUDIO_RATE)],
 ];
 
-function videoArgs(ctx: StepContext, plan: RenditionPlan): string[] {
+/** The x264 settings of a rendition; the segment-parallel encode uses them for every chunk (with its own `-vf` trim and keyframe list). */
+export function videoArgs(
+  ctx: Pick<StepContext, "segmentSeconds" | "preset" | "threads">,
+  plan: RenditionPlan,
+): string[] {
   const seg = ctx.segmentSeconds;
   return [
     ...["-vf", `fps=${plan.fps},scale=${plan.width}:${plan.height},setsar=1`, "-pix_fmt", "yuv420p"],
@@ -109,7 +114,7 @@ const hlsVod = (seg: number) => [
  * an edit list, so each segment's decode time (tfdt) is its presentation time and separately
  * written audio and video tracks share one timeline.
  */
-const cmafTrack = (seg: number, dir: string) => [
+export const cmafTrack = (seg: number, dir: string) => [
   ...hlsVod(seg),
   ...["-hls_segment_type", "fmp4", "-hls_fmp4_init_filename", "init.mp4"],
   ...["-hls_segment_options", "movflags=+cmaf+negative_cts_offsets:use_editlist=0"],
@@ -219,7 +224,7 @@ async function tsResult(ctx: StepContext, plan: RenditionPlan, dir: string, enco
  * Reads the CMAF tracks back from their boxes (timelines, codec from avcC, sizes), rewrites their
  * playlists from those timelines, and uploads every init and media segment before the playlists.
  */
-async function cmafResult(
+export async function cmafResult(
   ctx: StepContext,
   plan: RenditionPlan,
   dir: string,
