@@ -64,7 +64,8 @@ describe("npm start: the demo page uploads a file and watches it become ready", 
     expect(row).toMatchObject({
       title: "Uploaded clip",
       upload_id: done.upload_id,
-      manifests: [`media/${done.video_id}/master.m3u8`],
+      // The CMAF package's two manifests (sorted): the DASH MPD and the HLS master playlist.
+      manifests: [`media/${done.video_id}/manifest.mpd`, `media/${done.video_id}/master.m3u8`],
     });
     expect((row.renditions as unknown[]).length).toBeGreaterThanOrEqual(2);
     expect(Number(row.upload_to_ready_ms)).toBeGreaterThan(0);

@@ -130,8 +130,9 @@ describe.each([
   });
 
   it("plays with a forced rebuffer, and every stage sees the same view", async () => {
-    // Hold the third segment of every rendition: playback stalls once the buffer runs dry.
-    const held = proxy.hold(/\/media\/[^/]+\/[^/]+\/seg_00002\.ts$/);
+    // Hold the third video segment of every rendition (CMAF .m4s by default, .ts with the MPEG-TS
+    // option): playback stalls once the buffer runs dry.
+    const held = proxy.hold(/\/media\/[^/]+\/[^/]+\/seg_00002\.(m4s|ts)$/);
     const tab = await context.newPage();
     await tab.goto(`${proxy.url}/play`);
     // Page-side code runs in the browser; it is passed as text (this project compiles without DOM types).

@@ -4,6 +4,7 @@ import type { Archive } from "@reeltime/connectors";
 
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",
+  mpd: "application/dash+xml",
   ts: "video/mp2t",
   m4s: "video/iso.segment",
   mp4: "video/mp4",

@@ -25,7 +25,11 @@ describe("a 6 s 640x360 clip through the whole DAG", () => {
     ({ bus, archive } = deps);
     out = deps.dir;
     const source = await makeClip({ width: 640, height: 360, seconds: 6 });
-    const pipeline = new TranscodePipeline({ bus, archive }, { segmentSeconds: 2, progressIntervalMs: 200 });
+    // The MPEG-TS option: this file checks TS segments (test/cmaf.int.test.ts covers the default CMAF package).
+    const pipeline = new TranscodePipeline(
+      { bus, archive },
+      { segmentSeconds: 2, progressIntervalMs: 200, segmentFormat: "ts" },
+    );
     result = await pipeline.run({ source, videoId: "clip-360", jobId: "job-happy", title: "Test pattern" });
     await exportTo(archive, "media/clip-360/", out);
   }, 60_000);

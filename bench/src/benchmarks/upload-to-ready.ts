@@ -126,7 +126,8 @@ async function reeltime(
     const record = await done;
     const seconds = (performance.now() - started) / 1000;
     if (record.status !== "completed") throw new Error(`the job ended ${record.status}`);
-    const renditions = (await archive.list(`media/${video}/`)).filter((o) => o.key.endsWith("/index.m3u8")).length;
+    // One completion marker per rendition (a CMAF package also has audio playlists under <rendition>/audio/).
+    const renditions = (await archive.list(`media/${video}/`)).filter((o) => o.key.endsWith("/rendition.json")).length;
     return { seconds, renditions };
   } finally {
     await worker.stop();

@@ -1,6 +1,7 @@
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
 import { metricsPortOption } from "./options.ts";
+import { segmentsOption } from "./transcode.ts";
 
 function seconds(value: string): number {
   const n = Number(value);
@@ -21,10 +22,12 @@ export function registerPipeline(program: Command): void {
     .option("--prefix <prefix>", "uploads prefix (overrides REELTIME_UPLOADS_PREFIX)")
     .option("--interval <seconds>", "seconds between two polls", seconds, 5)
     .option("--once", "one pass over the prefix, then exit")
-    .action(async (o: { prefix?: string; interval: number; once?: boolean }) => {
+    .addOption(segmentsOption())
+    .action(async (o: { prefix?: string; interval: number; once?: boolean; segments: "cmaf" | "ts" }) => {
       const { watchCommand } = await import("@reeltime/pipeline");
       await watchCommand({
         intervalSeconds: o.interval,
+        segmentFormat: o.segments,
         ...(o.prefix ? { prefix: o.prefix } : {}),
         ...(o.once ? { once: true } : {}),
       });
@@ -36,10 +39,11 @@ export function registerPipeline(program: Command): void {
         "is claimed and transcoded by exactly one worker; serves /healthz, /readyz and /metrics",
     )
     .option("--metrics-port <port>", "port of /healthz, /readyz and /metrics", metricsPortOption, 9465)
-    .action(async (o: { metricsPort: number }) => {
+    .addOption(segmentsOption())
+    .action(async (o: { metricsPort: number; segments: "cmaf" | "ts" }) => {
       const { startWorkerService } = await import("@reeltime/pipeline");
       const { onShutdown, createLogger } = await import("@reeltime/runtime");
-      const service = await startWorkerService({ metricsPort: o.metricsPort });
+      const service = await startWorkerService({ metricsPort: o.metricsPort, segmentFormat: o.segments });
       onShutdown(createLogger("pipeline-worker"), () => service.close());
       await new Promise(() => undefined); // runs until SIGTERM/SIGINT
     });

@@ -11,18 +11,34 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/**
+ * `--segments cmaf|ts`: fragmented-MP4 (CMAF) segments named by an HLS playlist set and a DASH
+ * MPD (default), or MPEG-TS segments and HLS only, for players without fragmented MP4 (HLS
+ * clients before iOS 10, old set-top boxes and TVs).
+ */
+export function segmentsOption(): Option {
+  return new Option(
+    "--segments <format>",
+    "cmaf: fragmented MP4 for HLS and DASH; ts: MPEG-TS segments, HLS only (players without fMP4)",
+  )
+    .choices(["cmaf", "ts"])
+    .default("cmaf");
+}
+
 /** `reeltime transcode FILE`: one file through the transcoding pipeline, with a progress bar. */
 export function registerTranscode(program: Command): void {
   program
     .command("transcode")
     .description(
-      "transcode a local video into an HLS ladder (H.264/AAC, thumbnails, master playlist); outputs go to the " +
+      "transcode a local video into an H.264/AAC ladder packaged as CMAF for HLS and DASH (master.m3u8 and " +
+        "manifest.mpd over the same segments; --segments ts for MPEG-TS HLS only), with thumbnails; outputs go to the " +
         "archive under media/<video_id>/ and job events to the bus (REELTIME_ARCHIVE, REELTIME_BUS)",
     )
     .argument("<file>", "the source video")
     .option("--video-id <id>", "id of the video (default: from the file name)")
     .option("--title <title>", "title carried in the job events")
-    .option("--segment-seconds <n>", "HLS segment length in seconds (1-30)", positiveInt, 4)
+    .option("--segment-seconds <n>", "segment length in seconds (1-30)", positiveInt, 4)
+    .addOption(segmentsOption())
     .option("--ladder <rungs>", "comma-separated renditions, e.g. 720p,480p (capped at the source's size)")
     .option("--out <dir>", "also copy the finished package to DIR/<video_id>/")
     .addOption(
@@ -31,11 +47,20 @@ export function registerTranscode(program: Command): void {
     .action(
       async (
         file: string,
-        o: { videoId?: string; title?: string; segmentSeconds: number; ladder?: string; out?: string; app?: string },
+        o: {
+          videoId?: string;
+          title?: string;
+          segmentSeconds: number;
+          segments: "cmaf" | "ts";
+          ladder?: string;
+          out?: string;
+          app?: string;
+        },
       ) => {
         const { transcodeCommand } = await import("@reeltime/pipeline");
         await transcodeCommand(file, {
           segmentSeconds: o.segmentSeconds,
+          segmentFormat: o.segments,
           ...(o.videoId ? { videoId: o.videoId } : {}),
           ...(o.title ? { title: o.title } : {}),
           ...(o.ladder ? { ladder: o.ladder.split(",").filter(Boolean) } : {}),

@@ -4,6 +4,7 @@ import type { FastifyInstance } from "fastify";
 
 const TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",
+  mpd: "application/dash+xml",
   ts: "video/mp2t",
   m4s: "video/iso.segment",
   mp4: "video/mp4",
@@ -14,7 +15,7 @@ const TYPES: Record<string, string> = {
 };
 const SAFE = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/;
 
-/** GET /media/<video_id>/... serves the HLS packages the pipeline wrote to the archive. */
+/** GET /media/<video_id>/... serves the packages the pipeline wrote to the archive (HLS and DASH manifests, CMAF or TS segments). */
 export function mediaRoutes(app: FastifyInstance, archive: Archive): void {
   app.get<{ Params: { "*": string } }>("/media/*", async (req, reply) => {
     const path = req.params["*"];
@@ -29,7 +30,7 @@ export function mediaRoutes(app: FastifyInstance, archive: Archive): void {
         .send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: `no media at ${path}` } });
     const ext = path.slice(path.lastIndexOf(".") + 1);
     reply.header("content-type", TYPES[ext] ?? "application/octet-stream");
-    reply.header("cache-control", ext === "m3u8" ? "no-cache" : "public, max-age=3600");
+    reply.header("cache-control", ext === "m3u8" || ext === "mpd" ? "no-cache" : "public, max-age=3600");
     return reply.send(Buffer.from(await archive.get(key)));
   });
 }

@@ -133,7 +133,8 @@ export function demoPage(o: {
       if (res.status === 404) say(id + ": waiting for the catalogue… (" + seconds + ")");
       else if (!res.ok) return say(body.error ? body.error.code + ": " + body.error.message : "HTTP " + res.status, true);
       else if (body.status === "ready") {
-        const playlist = "/" + (body.manifests && body.manifests[0] ? body.manifests[0] : "media/" + id + "/master.m3u8");
+        const hls = (body.manifests || []).find((m) => m.endsWith(".m3u8"));
+        const playlist = "/" + (hls || "media/" + id + "/master.m3u8");
         statusEl.replaceChildren(
           id + " is ready after " + seconds + " (" + (body.renditions || []).length + " renditions): ",
           Object.assign(document.createElement("a"), { href: playlist, textContent: "HLS playlist" }),

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { Archive } from "@reeltime/connectors";
 import { isErrorCode, ReeltimeError } from "@reeltime/runtime";
 import { mediaKeys } from "../job/keys.ts";
+import type { SegmentFormat } from "../ladder.ts";
 import { type JobResult, TranscodePipeline } from "../pipeline.ts";
 import { connect } from "./connect.ts";
 import { ProgressView } from "./progress-view.ts";
@@ -12,6 +13,8 @@ export interface TranscodeCommandOptions {
   title?: string;
   segmentSeconds?: number;
   ladder?: string[];
+  /** `cmaf` (default: HLS and DASH over fragmented MP4) or `ts` (MPEG-TS, HLS only). */
+  segmentFormat?: SegmentFormat;
   /** Also copy the finished package to `<out>/<video_id>/`. */
   out?: string;
   /** The app the video belongs to. */
@@ -42,6 +45,7 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
       {
         ...(o.segmentSeconds === undefined ? {} : { segmentSeconds: o.segmentSeconds }),
         ...(o.ladder ? { ladder: o.ladder } : {}),
+        ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}),
         progressIntervalMs: 250,
         ...(o.appId ? { appId: o.appId } : {}),
         onEvent: (e) => view.onEvent(e),
@@ -67,6 +71,7 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
           `${r.skipped ? "skipped: already complete" : `${r.speed.toFixed(2)}x`}\n`,
       );
     out.write(`master playlist: ${archive.driver}:${result.masterKey}\n`);
+    if (result.mpdKey) out.write(`DASH manifest:   ${archive.driver}:${result.mpdKey}\n`);
     if (o.out) out.write(`copied to ${await exportPackage(archive, result.videoId, o.out)}\n`);
     return result;
   } finally {

@@ -1,4 +1,5 @@
 import { ReeltimeError } from "@reeltime/runtime";
+import type { SegmentFormat } from "../ladder.ts";
 import { TranscodePipeline } from "../pipeline.ts";
 import { type ProcessedRecord, UploadWatcher } from "../watch.ts";
 import { connect } from "./connect.ts";
@@ -8,6 +9,8 @@ export interface WatchCommandOptions {
   intervalSeconds?: number;
   /** One pass, then exit (cron, tests). */
   once?: boolean;
+  /** `cmaf` (default: HLS and DASH over fragmented MP4) or `ts` (MPEG-TS, HLS only). */
+  segmentFormat?: SegmentFormat;
   stdout?: NodeJS.WritableStream;
 }
 
@@ -29,7 +32,10 @@ export async function watchCommand(o: WatchCommandOptions): Promise<ProcessedRec
   const { bus, archive } = await connect();
   // Uploads belong to the app REELTIME_APP_ID names (their job events and records carry it).
   const appId = process.env.REELTIME_APP_ID;
-  const pipeline = new TranscodePipeline({ bus, archive }, appId ? { appId } : {});
+  const pipeline = new TranscodePipeline(
+    { bus, archive },
+    { ...(appId ? { appId } : {}), ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}) },
+  );
   const watcher = new UploadWatcher(archive, pipeline, {
     prefix,
     intervalMs: (o.intervalSeconds ?? 5) * 1000,

@@ -1,5 +1,6 @@
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, startOpsServer } from "@reeltime/runtime";
+import type { SegmentFormat } from "../ladder.ts";
 import { TranscodePipeline } from "../pipeline.ts";
 import { requestIdFor, requestTranscodes, TRANSCODE_TOPIC, type TranscodeRequest } from "../worker/request.ts";
 import { TranscodeWorker } from "../worker/worker.ts";
@@ -14,6 +15,8 @@ export interface WorkerCommandOptions {
   /** Consumer group and request topic (defaults: reeltime-transcoders on reeltime.transcode). */
   group?: string;
   topic?: string;
+  /** `cmaf` (default: HLS and DASH over fragmented MP4) or `ts` (MPEG-TS, HLS only). */
+  segmentFormat?: SegmentFormat;
 }
 
 /**
@@ -31,7 +34,10 @@ export async function startWorkerService(o: WorkerCommandOptions = {}) {
     { name: TOPICS.upload, partitions },
   ]);
   const appId = env.REELTIME_APP_ID;
-  const pipeline = new TranscodePipeline({ bus, archive }, appId ? { appId } : {});
+  const pipeline = new TranscodePipeline(
+    { bus, archive },
+    { ...(appId ? { appId } : {}), ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}) },
+  );
   const worker = new TranscodeWorker(
     { bus, archive, pipeline },
     {
