@@ -86,6 +86,27 @@ describe("startup", () => {
     media.at(0.1);
     expect(att.metrics()!.startupMs).toBe(1200);
   });
+
+  it("is dated by `playing` even when totals are read before the playhead confirms it (a heartbeat, metrics())", async () => {
+    const s = setup({ heartbeatMs: 1000 });
+    const media = new FakeMedia();
+    const att = s.tracker.attach(media.asElement(), { video: { id: "vid-1" } });
+    media.play();
+    vi.advanceTimersByTime(700);
+    media.fire("playing");
+    vi.advanceTimersByTime(300); // the heartbeat at 1 s reads the totals while startup is unconfirmed
+    expect(att.metrics()!.startupMs).toBeUndefined();
+    vi.advanceTimersByTime(100);
+    media.at(0.4); // the playhead moved: the first frame was at 700 ms
+    const ev = await s.events();
+    expect(ofType(ev, "playback.startup_complete")[0]!.startup_ms).toBe(700);
+    expect(att.metrics()).toMatchObject({ startupMs: 700, playingMs: 400 });
+    vi.advanceTimersByTime(600);
+    media.at(1.0);
+    media.pause();
+    // 1.7 s since the play request: 0.7 s of startup, then 1.0 s of playing (clock and media agree).
+    expect(att.metrics()).toMatchObject({ startupMs: 700, playingMs: 1000, watchMs: 1700 });
+  });
 });
 
 describe("rebuffering", () => {

@@ -267,6 +267,12 @@ export class View {
   }
 
   #firstFrame(at: number): void {
+    // Totals read since `playing` (a heartbeat, metrics(), a rendition shown) credited that time
+    // to startup: it was playing. Startup ran without a break since `at`, so the clock goes back.
+    if (this.#lastAt > at) {
+      this.#t.startupWaitMs -= this.#lastAt - at;
+      this.#lastAt = at;
+    }
     this.#set("playing", at, this.#candidateMedia);
     this.#t.firstFrame = true;
     this.#t.startupMs = this.#t.startupWaitMs;
