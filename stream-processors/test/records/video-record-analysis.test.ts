@@ -26,7 +26,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const base = {
+const base: Omit<VideoRecord, "video_id"> = {
   app_id: "app-a",
   status: "ready",
   renditions: [],
@@ -34,7 +34,7 @@ const base = {
   thumbnails: [],
   updated_at: "2026-11-20T10:00:00.000Z",
   revision: 1,
-} as const;
+};
 const analysed: VideoRecord = {
   ...base,
   video_id: "known",
