@@ -204,22 +204,39 @@ function valueAt(root: unknown, pointer: string): unknown {
   return cur;
 }
 
-/** Structural checks that must run before schema validation: nesting depth and prototype-polluting keys. */
-function structuralIssues(value: unknown, pointer = "", depth = 0, out: Issue[] = []): Issue[] {
-  if (value === null || typeof value !== "object") return out;
-  if (depth > LIMITS.depth) {
-    out.push({ pointer, reason: "too_deep", message: `objects nest deeper than ${LIMITS.depth} levels` });
-    return out;
-  }
-  const entries = Array.isArray(value) ? value.map((v, i) => [String(i), v] as const) : Object.entries(value);
-  for (const [key, child] of entries) {
-    const childPointer = `${pointer}/${escapePointerToken(key)}`;
-    if (FORBIDDEN_KEYS.has(key)) {
-      out.push({ pointer: childPointer, reason: "forbidden_key", message: `the key "${key}" is not allowed anywhere` });
-      continue;
+/**
+ * Structural checks that must run before schema validation: nesting depth and prototype-polluting
+ * keys. The walk keeps the path as keys and indexes; a pointer is written only for an issue (a
+ * valid event, the common case, allocates nothing per key).
+ */
+function structuralIssues(value: unknown): Issue[] {
+  const out: Issue[] = [];
+  const path: (string | number)[] = [];
+  const pointer = () => path.map((t) => `/${typeof t === "number" ? t : escapePointerToken(t)}`).join("");
+  const walk = (v: unknown, depth: number): void => {
+    if (v === null || typeof v !== "object") return;
+    if (depth > LIMITS.depth) {
+      out.push({ pointer: pointer(), reason: "too_deep", message: `objects nest deeper than ${LIMITS.depth} levels` });
+      return;
     }
-    structuralIssues(child, childPointer, depth + 1, out);
-  }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i], depth + 1);
+        path.pop();
+      }
+      return;
+    }
+    const o = v as Record<string, unknown>;
+    for (const key of Object.keys(o)) {
+      path.push(key);
+      if (FORBIDDEN_KEYS.has(key))
+        out.push({ pointer: pointer(), reason: "forbidden_key", message: `the key "${key}" is not allowed anywhere` });
+      else walk(o[key], depth + 1);
+      path.pop();
+    }
+  };
+  walk(value, 0);
   return out;
 }
 

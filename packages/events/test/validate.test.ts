@@ -90,6 +90,32 @@ describe("envelope rules", () => {
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 
+  it("points at a structural problem through arrays and escaped keys, each problem once", () => {
+    const attributes = JSON.parse(`{"a/b~c": [{"ok": 1}, {"__proto__": 1, "constructor": 2}]}`) as Record<
+      string,
+      unknown
+    >;
+    const r = validateEvent({ ...base(), attributes }, 0, { now });
+    expect(r.ok).toBe(false);
+    if (!r.ok)
+      expect(r.errors.map((e) => [e.pointer, e.reason])).toEqual([
+        ["/attributes/a~1b~0c/1/__proto__", "forbidden_key"],
+        ["/attributes/a~1b~0c/1/constructor", "forbidden_key"],
+      ]);
+    let deep: unknown = 1;
+    for (let i = 0; i < LIMITS.depth + 2; i++) deep = [deep];
+    const d = validateEvent({ ...base(), attributes: { x: deep } }, 0, { now });
+    expect(d.ok).toBe(false);
+    if (!d.ok)
+      expect(d.errors).toEqual([
+        {
+          pointer: `/attributes/x${"/0".repeat(LIMITS.depth - 1)}`,
+          reason: "too_deep",
+          message: `objects nest deeper than ${LIMITS.depth} levels`,
+        },
+      ]);
+  });
+
   it("rejects timestamps absurdly far in the past or future, and malformed ones", () => {
     rejects({ ...base(), client_ts: "2026-11-25T12:00:00.000Z" }, "/client_ts", "timestamp_future");
     rejects({ ...base(), client_ts: "2020-01-01T00:00:00.000Z" }, "/client_ts", "timestamp_past");
