@@ -13,19 +13,30 @@ export interface ServerHandle {
   port: number;
   url: string;
   child: ChildProcess;
+  /** CPU time (user + system, µs) the server process used so far. */
+  cpuMicros(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Starts servers/ingest-server.ts in its own process (optionally with --cpu-prof) and waits until it listens. */
-export async function startServer(mode: string, app: string, profile = false): Promise<ServerHandle> {
+/**
+ * Starts servers/ingest-server.ts in its own process (optionally with --cpu-prof) and waits until
+ * it listens. `env` adds to the server's environment (REELTIME_BENCH_BUS, REELTIME_BUS_RECORD_FORMAT).
+ */
+export async function startServer(
+  mode: string,
+  app: string,
+  profile = false,
+  env: Record<string, string> = {},
+): Promise<ServerHandle> {
   const execArgv: string[] = [];
   if (profile) {
     mkdirSync(PROFILE_DIR, { recursive: true });
-    execArgv.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${mode}-${Date.now()}.cpuprofile`);
+    const tag = env.REELTIME_BUS_RECORD_FORMAT ? `${mode}-${env.REELTIME_BUS_RECORD_FORMAT}` : mode;
+    execArgv.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${tag}-${Date.now()}.cpuprofile`);
   }
   const child = spawn(process.execPath, [...execArgv, SERVER_SCRIPT, mode, app], {
     stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, LOG_LEVEL: "warn", REELTIME_BENCH_RUN_ID: RUN_ID },
+    env: { ...process.env, LOG_LEVEL: "warn", REELTIME_BENCH_RUN_ID: RUN_ID, ...env },
   });
   const exited = new Promise<void>((r) => child.once("exit", () => r()));
   const line = await new Promise<string>((resolve, reject) => {
@@ -41,6 +52,9 @@ export async function startServer(mode: string, app: string, profile = false): P
     port,
     url: `http://127.0.0.1:${port}`,
     child,
+    async cpuMicros() {
+      return ((await (await fetch(`http://127.0.0.1:${port}/bench/cpu`)).json()) as { micros: number }).micros;
+    },
     async stop() {
       if (child.exitCode !== null) return;
       child.kill("SIGTERM");

@@ -1,5 +1,5 @@
 // npm run bench [NAME ...] [--duration S] [--rounds N] [--events N] [--connections N] [--docs N]
-//                          [--samples N] [--profile] [--drop-data]
+//                          [--samples N] [--profile] [--drop-data] [--bus kafka|embedded]
 import { parseArgs } from "node:util";
 import { archive } from "./benchmarks/archive.ts";
 import { embedded } from "./benchmarks/embedded.ts";
@@ -42,6 +42,7 @@ for ingest, producer, indexing, freshness and last-n; upload-to-ready needs ffmp
   --samples N      freshness samples or Last-N queries per case
   --profile        CPU profile of reeltime's side into bench/out/profiles (ingest: the server)
   --drop-data      last-n: delete the kept data set and stop
+  --bus B          ingest: kafka (default; acks=all) or embedded (the embedded log, no service)
 `;
 
 const { values, positionals } = parseArgs({
@@ -55,6 +56,7 @@ const { values, positionals } = parseArgs({
     samples: { type: "string" },
     profile: { type: "boolean", default: false },
     "drop-data": { type: "boolean", default: false },
+    bus: { type: "string", default: "kafka" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -77,6 +79,10 @@ const num = (v: string | undefined, def: number) => {
   }
   return n;
 };
+if (values.bus !== "kafka" && values.bus !== "embedded") {
+  process.stderr.write(`--bus ${values.bus}: choose kafka or embedded\n`);
+  process.exit(2);
+}
 const options: BenchOptions = {
   duration: num(values.duration, DEFAULTS.duration),
   rounds: Math.max(1, num(values.rounds, DEFAULTS.rounds)),
@@ -86,6 +92,7 @@ const options: BenchOptions = {
   samples: num(values.samples, DEFAULTS.samples),
   profile: values.profile,
   dropData: values["drop-data"],
+  bus: values.bus,
   log: (line) => process.stdout.write(`${line}\n`),
 };
 

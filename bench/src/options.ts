@@ -16,6 +16,8 @@ export interface BenchOptions {
   profile: boolean;
   /** Last-N: delete its kept data set (app bench-lastn) and stop. */
   dropData: boolean;
+  /** Ingest: the bus its server publishes to (kafka: the local Kafka, acks=all; embedded: the embedded log). */
+  bus: "kafka" | "embedded";
   log: (line: string) => void;
 }
 
@@ -28,6 +30,7 @@ export const DEFAULTS: Omit<BenchOptions, "log"> = {
   samples: 0,
   profile: false,
   dropData: false,
+  bus: "kafka",
 };
 
 /** `value` unless it is 0 (not given), else `fallback`. */

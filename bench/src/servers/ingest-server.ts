@@ -1,8 +1,11 @@
 // A server process for the HTTP benchmarks, so the load generator never shares its event loop:
-//   node ingest-server.ts reeltime  — buildApp on the real Kafka bus (per-run topics)
+//   node ingest-server.ts reeltime  — buildApp on the real Kafka bus (per-run topics), or on the
+//                                     embedded bus alone with REELTIME_BENCH_BUS=embedded
+//                                     (REELTIME_BUS_RECORD_FORMAT as ingest reads it)
 //   node ingest-server.ts bare      — a bare Fastify route that only parses the same bodies
 //   node ingest-server.ts embedded  — the embedded default in one process, as `reeltime dev` builds it
-// Prints one JSON line {"bench":"listening",port,...} when listening; GET /bench/lag reports the indexer's lag (embedded).
+// Prints one JSON line {"bench":"listening",port,...} when listening; GET /bench/lag reports the indexer's lag (embedded),
+// GET /bench/cpu the CPU time the process used so far.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +29,7 @@ function ingestConfig() {
     REELTIME_READ_TOKENS: `${app}:${READ_TOKEN}`,
     REELTIME_RATE_LIMIT_PER_KEY: "10000000",
     REELTIME_RATE_LIMIT_PER_IP: "10000000",
+    REELTIME_BUS_RECORD_FORMAT: process.env.REELTIME_BUS_RECORD_FORMAT ?? "batch-v1",
   });
 }
 
@@ -38,16 +42,24 @@ async function bare(): Promise<{ server: FastifyInstance; close: () => Promise<v
   return { server, close: () => server.close() };
 }
 
+/** The embedded bus alone in a temp dir (no processor reads it), with the contract's topics. */
+async function embeddedBus(dir: string) {
+  const bus = await createBus(loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir }));
+  await bus.start();
+  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 4 })));
+  return bus;
+}
+
 async function reeltime() {
-  const bus = await isolatedKafkaBus("ingest");
   const dir = await mkdtemp(join(tmpdir(), "reeltime-bench-"));
+  const bus = process.env.REELTIME_BENCH_BUS === "embedded" ? await embeddedBus(dir) : await isolatedKafkaBus("ingest");
   // Writes never touch the search store: the embedded one keeps Elasticsearch out of this benchmark.
   const search = await createSearchStore(loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir }));
   await search.start();
   const server = await buildApp({ config: ingestConfig(), bus, search, logger });
   return {
     server,
-    prefix: bus.prefix,
+    ...("prefix" in bus ? { prefix: bus.prefix } : {}),
     close: async () => {
       await server.close();
       await bus.shutdown();
@@ -94,6 +106,12 @@ async function embedded() {
 }
 
 const built = mode === "bare" ? await bare() : mode === "embedded" ? await embedded() : await reeltime();
+// CPU time this process used so far (user + system, µs): per-event CPU holds up on a busy machine
+// far better than a rate does.
+built.server.get("/bench/cpu", async () => {
+  const u = process.cpuUsage();
+  return { micros: u.user + u.system };
+});
 const address = await built.server.listen({ port: 0, host: "127.0.0.1" });
 const prefix = "prefix" in built ? built.prefix : undefined;
 process.stdout.write(
