@@ -2,17 +2,20 @@ import type { Command } from "commander";
 
 /** Every setting reeltime reads, by role, as a markdown table (the README's reference is this output). */
 export async function settingsMarkdown(): Promise<string> {
-  const [{ ConnectionEnv, describeEnv }, { IngestEnv }, { ProcessorEnv }, { UploadsEnv }] = await Promise.all([
-    import("@reeltime/runtime"),
-    import("@reeltime/ingest-api"),
-    import("@reeltime/stream-processors"),
-    import("@reeltime/uploads"),
-  ]);
+  const [{ ConnectionEnv, describeEnv }, { IngestEnv }, { ProcessorEnv }, { UploadsEnv }, { AnalysisEnv }] =
+    await Promise.all([
+      import("@reeltime/runtime"),
+      import("@reeltime/ingest-api"),
+      import("@reeltime/stream-processors"),
+      import("@reeltime/uploads"),
+      import("@reeltime/pipeline"),
+    ]);
   const sections: [string, Parameters<typeof describeEnv>[0]][] = [
     ["Connections (every role)", ConnectionEnv],
     ["Ingest API (`reeltime ingest`)", IngestEnv],
     ["Stream processors (`reeltime process`)", ProcessorEnv],
     ["Upload API (`reeltime uploads`)", UploadsEnv],
+    ["Content analysis (`reeltime pipeline worker`, `pipeline watch`, `transcode`)", AnalysisEnv],
   ];
   const out: string[] = [];
   for (const [title, schema] of sections) {

@@ -66,7 +66,7 @@ export const ConnectionEnv = Type.Object({
     "DynamoDB table of Kinesis shard leases (keys leaseGroup, leaseKey; created on first use when missing)",
   ),
   REELTIME_DYNAMODB_ENDPOINT: OptStr("DynamoDB endpoint override (dynalite: http://127.0.0.1:4569); unset for AWS"),
-  AWS_REGION: Str("us-east-1", "AWS region for Kinesis, S3, SQS and Athena"),
+  AWS_REGION: Str("us-east-1", "AWS region for Kinesis, S3, SQS, Athena and Rekognition"),
   REELTIME_SEARCH: Choice(["embedded", "elasticsearch"] as const, "embedded", "the search store driver"),
   REELTIME_ES_URL: Str("http://127.0.0.1:9200", "Elasticsearch URL (Elastic Cloud: the deployment's endpoint)"),
   REELTIME_ES_API_KEY: OptStr("Elasticsearch API key (never logged)"),

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { Archive } from "@reeltime/connectors";
 import { isErrorCode, ReeltimeError } from "@reeltime/runtime";
+import { analysisFromEnv } from "../analysis/job.ts";
 import { mediaKeys } from "../job/keys.ts";
 import type { SegmentFormat } from "../ladder.ts";
 import { type JobResult, TranscodePipeline } from "../pipeline.ts";
@@ -49,6 +50,7 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
         progressIntervalMs: 250,
         ...(o.appId ? { appId: o.appId } : {}),
         onEvent: (e) => view.onEvent(e),
+        analysis: await analysisFromEnv(),
       },
     );
     const result = await pipeline.run({

@@ -1,4 +1,5 @@
 import { ReeltimeError } from "@reeltime/runtime";
+import { analysisFromEnv } from "../analysis/job.ts";
 import type { SegmentFormat } from "../ladder.ts";
 import { TranscodePipeline } from "../pipeline.ts";
 import { type ProcessedRecord, UploadWatcher } from "../watch.ts";
@@ -34,7 +35,11 @@ export async function watchCommand(o: WatchCommandOptions): Promise<ProcessedRec
   const appId = process.env.REELTIME_APP_ID;
   const pipeline = new TranscodePipeline(
     { bus, archive },
-    { ...(appId ? { appId } : {}), ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}) },
+    {
+      ...(appId ? { appId } : {}),
+      ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}),
+      analysis: await analysisFromEnv(),
+    },
   );
   const watcher = new UploadWatcher(archive, pipeline, {
     prefix,

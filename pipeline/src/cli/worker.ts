@@ -1,5 +1,6 @@
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, startOpsServer } from "@reeltime/runtime";
+import { analysisFromEnv } from "../analysis/job.ts";
 import type { SegmentFormat } from "../ladder.ts";
 import { TranscodePipeline } from "../pipeline.ts";
 import { requestIdFor, requestTranscodes, TRANSCODE_TOPIC, type TranscodeRequest } from "../worker/request.ts";
@@ -36,7 +37,11 @@ export async function startWorkerService(o: WorkerCommandOptions = {}) {
   const appId = env.REELTIME_APP_ID;
   const pipeline = new TranscodePipeline(
     { bus, archive },
-    { ...(appId ? { appId } : {}), ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}) },
+    {
+      ...(appId ? { appId } : {}),
+      ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}),
+      analysis: await analysisFromEnv(env),
+    },
   );
   const worker = new TranscodeWorker(
     { bus, archive, pipeline },
