@@ -1,12 +1,18 @@
-import { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError, withDeadline } from "@reeltime/connectors/adapter";
+import {
+  checkSizes,
+  MAX_MESSAGE_BYTES,
+  messageBytes,
+  ProduceQueue,
+  stoppedError,
+  withDeadline,
+} from "@reeltime/connectors/adapter";
 import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
 import { ReeltimeError } from "@reeltime/runtime";
-import type { Admin, Producer } from "kafkajs";
+import type { Admin, Message, Producer } from "kafkajs";
 import kafkajs from "kafkajs";
 import { createKafka, type KafkaBusEnv } from "./client.ts";
 import { registerCodecs } from "./codecs.ts";
 import { kafkaError } from "./errors.ts";
-import { ProduceQueue } from "./produce-queue.ts";
 import { KafkaSubscription } from "./subscription.ts";
 
 export type { KafkaBusEnv } from "./client.ts";
@@ -47,7 +53,7 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
   let admin: Promise<Admin> | null = null;
   let compression: Promise<number> | null = null;
   let stopped = false;
-  const queue = new ProduceQueue(async (topicMessages) => {
+  const queue = new ProduceQueue<Message>(async (topicMessages) => {
     const p = await connectedProducer();
     await p.sendBatch({ topicMessages, acks: -1, compression: await (compression as Promise<number>) });
   }, REQUEST_BYTES);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProduceQueue, type TopicMessages } from "../src/produce-queue.ts";
+import { ProduceQueue, type TopicMessages } from "../../src/bus/produce-queue.ts";
 
 const msg = (v: string) => ({ key: "k", value: Buffer.from(v) });
 const values = (batch: TopicMessages[]) =>

@@ -1,13 +1,12 @@
-import type { Message } from "kafkajs";
-
-export interface TopicMessages {
+/** One topic's messages of a produce request, in the driver's own message type. */
+export interface TopicMessages<M = { key?: unknown; value?: unknown }> {
   topic: string;
-  messages: Message[];
+  messages: M[];
 }
 
-interface Entry {
+interface Entry<M> {
   topic: string;
-  messages: Message[];
+  messages: M[];
   bytes: number;
   abandoned: boolean;
   resolve: () => void;
@@ -15,22 +14,23 @@ interface Entry {
 }
 
 /**
- * Coalesces concurrent publishes into one produce request. With an idempotent producer only
+ * Coalesces concurrent publishes into one produce request (the Kafka adapters' producers; any
+ * driver's message type). With an idempotent producer only
  * one request is in flight, so publishes that arrive while it waits for its acks are queued
  * and go out together in the next request (up to `maxBytes`), in arrival order: every
  * publish still resolves only once its own messages were acknowledged, and a request that
  * fails rejects every publish it carried. Nothing waits for a timer: a lone publish is sent
  * at once.
  */
-export class ProduceQueue {
-  readonly #send: (batch: TopicMessages[]) => Promise<void>;
+export class ProduceQueue<M = { key?: unknown; value?: unknown }> {
+  readonly #send: (batch: TopicMessages<M>[]) => Promise<void>;
   readonly #maxBytes: number;
-  #queue: Entry[] = [];
+  #queue: Entry<M>[] = [];
   #running = false;
   /** Produce requests sent, and publishes they carried (for tests and metrics). */
   readonly stats = { requests: 0, entries: 0 };
 
-  constructor(send: (batch: TopicMessages[]) => Promise<void>, maxBytes: number) {
+  constructor(send: (batch: TopicMessages<M>[]) => Promise<void>, maxBytes: number) {
     this.#send = send;
     this.#maxBytes = maxBytes;
   }
@@ -39,8 +39,8 @@ export class ProduceQueue {
    * Queues one chunk (at most `maxBytes`) of a topic's messages. `abandon` drops it if it was
    * not taken into a request yet (the caller gave up waiting).
    */
-  push(topic: string, messages: Message[], bytes: number): { done: Promise<void>; abandon(): void } {
-    let entry!: Entry;
+  push(topic: string, messages: M[], bytes: number): { done: Promise<void>; abandon(): void } {
+    let entry!: Entry<M>;
     const done = new Promise<void>((resolve, reject) => {
       entry = { topic, messages, bytes, abandoned: false, resolve, reject };
     });
@@ -59,10 +59,10 @@ export class ProduceQueue {
     this.#running = true;
     try {
       while (this.#queue.length > 0) {
-        const taken: Entry[] = [];
+        const taken: Entry<M>[] = [];
         let bytes = 0;
         while (this.#queue.length > 0) {
-          const next = this.#queue[0] as Entry;
+          const next = this.#queue[0] as Entry<M>;
           if (!next.abandoned && taken.length > 0 && bytes + next.bytes > this.#maxBytes) break;
           this.#queue.shift();
           if (next.abandoned) continue;
@@ -70,7 +70,7 @@ export class ProduceQueue {
           bytes += next.bytes;
         }
         if (taken.length === 0) continue;
-        const byTopic = new Map<string, Message[]>();
+        const byTopic = new Map<string, M[]>();
         for (const e of taken) {
           const list = byTopic.get(e.topic);
           if (list) list.push(...e.messages);
