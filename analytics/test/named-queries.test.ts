@@ -36,6 +36,7 @@ describe("named queries on DuckDB over Parquet written by the real archivers", (
       {
         dt: "2026-11-20",
         video_id: "vid-a",
+        media_kind: "video",
         rendition: "720p",
         browser: "Chrome",
         views: 2,
@@ -49,6 +50,7 @@ describe("named queries on DuckDB over Parquet written by the real archivers", (
       {
         dt: "2026-11-20",
         video_id: "vid-a",
+        media_kind: "video",
         rendition: "720p",
         browser: "Firefox",
         views: 1,
@@ -62,6 +64,7 @@ describe("named queries on DuckDB over Parquet written by the real archivers", (
       {
         dt: "2026-11-20",
         video_id: "vid-a",
+        media_kind: "video",
         rendition: "unknown",
         browser: "Chrome",
         views: 1,
@@ -75,6 +78,7 @@ describe("named queries on DuckDB over Parquet written by the real archivers", (
       {
         dt: "2026-11-20",
         video_id: "vid-b",
+        media_kind: "video",
         rendition: "1080p",
         browser: "Chrome",
         views: 1,
@@ -88,6 +92,7 @@ describe("named queries on DuckDB over Parquet written by the real archivers", (
       {
         dt: "2026-11-20",
         video_id: "vid-b",
+        media_kind: "video",
         rendition: "720p",
         browser: "Chrome",
         views: 1,
@@ -101,6 +106,7 @@ describe("named queries on DuckDB over Parquet written by the real archivers", (
       {
         dt: "2026-11-21",
         video_id: "vid-b",
+        media_kind: "video",
         rendition: "1080p",
         browser: "Chrome",
         views: 1,

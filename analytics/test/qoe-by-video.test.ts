@@ -198,7 +198,7 @@ function expected(from: string, to: string) {
   }
   const groups = new Map<string, ViewRecord[]>();
   for (const v of inRange) {
-    const k = `${v.app_id ?? ""}/${v.video_id}`;
+    const k = `${v.app_id ?? ""}/${v.video_id}/${v.media_kind ?? "video"}`;
     groups.set(k, [...(groups.get(k) ?? []), v]);
   }
   const round = (x: number, d: number) => Math.round(x * 10 ** d) / 10 ** d;
@@ -218,11 +218,12 @@ function expected(from: string, to: string) {
     };
     const sum = (f: (v: ViewRecord) => number) => vs.reduce((s, v) => s + f(v) * w(v), 0);
     const played = sum((v) => v.playing_ms) + sum((v) => v.rebuffer_ms);
-    const { app_id, video_id } = vs[0]!;
+    const { app_id, video_id, media_kind } = vs[0]!;
     const catalogued = app_id === undefined ? undefined : newestVideo.get(`${app_id}/${video_id}`);
     return {
       app_id: app_id ?? null,
       video_id,
+      media_kind: media_kind ?? "video",
       title: catalogued?.title ?? null,
       status: catalogued?.status ?? null,
       views: Math.round(total),
@@ -234,8 +235,9 @@ function expected(from: string, to: string) {
       ebvs_pct: round((100 * sum((v) => (v.ebvs ? 1 : 0))) / total, 2),
     };
   });
-  // By app then video, views without an app last (NULLS LAST on both engines).
-  const key = (r: { app_id: string | null; video_id: string }) => `${r.app_id ?? "\uffff"}/${r.video_id}`;
+  // By app, video and media kind, views without an app last (NULLS LAST on both engines).
+  const key = (r: { app_id: string | null; video_id: string; media_kind: string }) =>
+    `${r.app_id ?? "\uffff"}/${r.video_id}/${r.media_kind}`;
   return rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -288,6 +290,7 @@ describe("qoe_by_video: views joined to the catalogue's videos on DuckDB", () =>
     expect(rows[0]).toEqual({
       app_id: "app-1",
       video_id: "vid-a",
+      media_kind: "video",
       title: "Alpha (director's cut)",
       status: "ready",
       views: 13,
