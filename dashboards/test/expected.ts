@@ -102,6 +102,19 @@ export function expectedElasticsearch(w: RunWindow): Record<string, Expected[]> 
       r(["1080p"], { [VIEWS]: 2, "avg(avg_bitrate_bps)": 5.5 * M }),
       r(["480p"], { [VIEWS]: 1, "avg(avg_bitrate_bps)": 1 * M }),
     ],
+    // Media kind: v1-v5 video, v6 (EBVS) and v7 (failed at startup) audio, neither with a
+    // startup, a first frame or a bitrate: the startup, rebuffer and bitrate tables have video only.
+    "qoe-startup-by-media": [r(["video"], withCount(5, p(3000, 8800)))],
+    "qoe-rebuffer-by-media": [r(["video"], { [VIEWS]: 5, "avg(rebuffer_ratio)": 0.13 })],
+    "qoe-failures-by-media": [
+      r(["video"], { [VIEWS]: 5, "avg(playback_failure)": 1 / 5, "sum(playback_failure)": 1 }),
+      r(["audio"], { [VIEWS]: 2, "avg(playback_failure)": 1 / 2, "sum(playback_failure)": 1 }),
+    ],
+    "qoe-ebvs-by-media": [
+      r(["video"], { [VIEWS]: 5, "avg(ebvs)": 0, "sum(ebvs)": 0 }),
+      r(["audio"], { [VIEWS]: 2, "avg(ebvs)": 0.5, "sum(ebvs)": 1 }),
+    ],
+    "qoe-bitrate-by-media": [r(["video"], { [VIEWS]: 5, "avg(avg_bitrate_bps)": 3.4 * M })],
     // Minute 1: e1, e2 playing (e3 paused, e4 only ended); minute 2: e1, e2 (rebuffering), e3
     "qoe-concurrent": [r([t(1)], { "unique(view_id)": 2 }), r([t(2)], { "unique(view_id)": 3 })],
     "qoe-concurrent-by-video": [
@@ -118,6 +131,11 @@ export function expectedElasticsearch(w: RunWindow): Record<string, Expected[]> 
       r(["720p", t(1)], { "unique(view_id)": 2 }),
       r(["720p", t(2)], { "unique(view_id)": 2 }),
       r(["1080p", t(2)], { "unique(view_id)": 1 }),
+    ],
+    // Only vid-a's events name a media kind (video): e1, e2 in both minutes; e3 has none.
+    "qoe-concurrent-by-media": [
+      r(["video", t(1)], { "unique(view_id)": 2 }),
+      r(["video", t(2)], { "unique(view_id)": 2 }),
     ],
     // 5-minute buckets: v1-v3 in the first, v4-v7 in the second (v4, v5 with a startup)
     "qoe-startup-over-time": [r([t(0)], p(2000, 2900)), r([t(5)], p(7000, 9700))],
@@ -207,6 +225,13 @@ export function expectedKibanaOverrides(): Record<string, Expected[]> {
       c(["Safari", "false"], 2),
     ],
     "qoe-ebvs-by-rendition": [c(["720p", "false"], 2), c(["1080p", "false"], 2), c(["480p", "false"], 1)],
+    "qoe-failures-by-media": [
+      c(["video", "false"], 4),
+      c(["video", "true"], 1),
+      c(["audio", "false"], 1),
+      c(["audio", "true"], 1),
+    ],
+    "qoe-ebvs-by-media": [c(["video", "false"], 5), c(["audio", "false"], 1), c(["audio", "true"], 1)],
   };
 }
 

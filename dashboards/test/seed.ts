@@ -20,6 +20,8 @@ interface ViewSeed {
   video: string;
   browser: string;
   rendition?: string;
+  /** What the view played on (video when not given). */
+  kind?: "video" | "audio";
   at: number;
   startup?: number;
   ratio?: number;
@@ -36,6 +38,7 @@ function view(w: RunWindow, s: ViewSeed): ViewRecord {
     session_id: `${w.run}-sess-${s.id}`,
     app_id: s.app,
     video_id: s.video,
+    media_kind: s.kind ?? "video",
     browser: s.browser,
     status: "ended",
     started_at: iso(s.at),
@@ -137,8 +140,18 @@ export function seedViews(w: RunWindow): ViewRecord[] {
       ratio: 0.3,
       bitrate: 6_000_000,
     },
-    { id: "v6", app: w.app, video: "vid-b", browser: "Chrome", at: at(8), ebvs: true },
-    { id: "v7", app: w.app, video: "vid-b", browser: "Safari", at: at(9), failure: true, startupFailure: true },
+    // Listened to, not watched: an exit before start and a failure at startup.
+    { id: "v6", app: w.app, video: "vid-b", browser: "Chrome", kind: "audio", at: at(8), ebvs: true },
+    {
+      id: "v7",
+      app: w.app,
+      video: "vid-b",
+      browser: "Safari",
+      kind: "audio",
+      at: at(9),
+      failure: true,
+      startupFailure: true,
+    },
     {
       id: "v8",
       app: w.other,
@@ -166,6 +179,8 @@ interface PlaybackSeed {
   video: string;
   browser: string;
   rendition: string;
+  /** Sent by an SDK that stamps media_kind; absent as from an SDK before it. */
+  kind?: "video";
   state?: "playing" | "paused";
 }
 
@@ -180,17 +195,21 @@ function playback(w: RunWindow, s: PlaybackSeed): StoredEvent {
       video: { id: s.video },
       user_agent: { name: s.browser },
       rendition,
+      ...(s.kind ? { media_kind: s.kind } : {}),
       ...(s.state ? { state: s.state } : {}),
     },
     s.at,
   );
 }
 
-/** Playback events for concurrent viewers: minute 1 has e1, e2 live; minute 2 has e1, e2, e3. */
+/**
+ * Playback events for concurrent viewers: minute 1 has e1, e2 live; minute 2 has e1, e2, e3.
+ * vid-a's events say media_kind video; vid-b's say none (an SDK from before it).
+ */
 export function seedPlayback(w: RunWindow): StoredEvent[] {
   const m1 = w.t0 + 1 * MIN;
   const m2 = w.t0 + 2 * MIN;
-  const a = { video: "vid-a", browser: "Chrome", rendition: "720p", app: w.app };
+  const a = { video: "vid-a", browser: "Chrome", rendition: "720p", kind: "video" as const, app: w.app };
   const b = { video: "vid-b", browser: "Firefox", rendition: "1080p", app: w.app };
   return [
     playback(w, { type: "playback.heartbeat", view: "e1", at: m1 + 5_000, state: "playing", ...a }),

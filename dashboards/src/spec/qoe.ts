@@ -1,10 +1,15 @@
 import type { Bucket, DashboardSpec, EsPanel, Metric, Row, Unit } from "./types.ts";
 
-/** The three breakdowns every QoE figure gets, on view records and on playback events. */
+/**
+ * The breakdowns every QoE figure gets, on view records and on playback events. Media kind is
+ * what a view played on (video or audio); records and events from before the SDK sent it have
+ * none and are left out of that breakdown only.
+ */
 export const BREAKDOWNS = [
   { key: "video", label: "video", views: "video_id", events: "video.id" },
   { key: "browser", label: "browser", views: "browser", events: "user_agent.name" },
   { key: "rendition", label: "rendition", views: "last_rendition", events: "rendition.id" },
+  { key: "media", label: "media kind", views: "media_kind", events: "media_kind" },
 ] as const;
 
 const terms = (field: string): Bucket => ({ type: "terms", field, size: 10 });
@@ -129,7 +134,7 @@ const overTime: Row = {
   ],
 };
 
-/** Playback QoE: the figures of QOE.md over view records, each by video, browser and rendition. */
+/** Playback QoE: the figures of QOE.md over view records, each by video, browser, rendition and media kind. */
 export const qoeDashboard: DashboardSpec = {
   uid: "reeltime-qoe",
   title: "reeltime / Playback QoE",
