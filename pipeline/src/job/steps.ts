@@ -56,7 +56,7 @@ export class StepRunner {
   }
 
   async run<T>(
-    id: { step: Step; rendition?: string; target_bitrate_bps?: number },
+    id: { step: Step; rendition?: string; target_bitrate_bps?: number; chunk?: NonNullable<JobFields["chunk"]> },
     task: (attempt: number) => Promise<T>,
     figures: (result: T) => Omit<JobFields, "status">,
     options: {
