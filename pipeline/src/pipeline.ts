@@ -6,6 +6,8 @@ import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { analyseJob, type JobAnalysis, type PipelineAnalysis } from "./analysis/job.ts";
+import { ChunkedEncode, type ChunkingOptions, wantsChunks } from "./chunked/job.ts";
+import { ChunkRunner, type ChunkRunnerOptions } from "./chunked/runner.ts";
 import { cmafManifests } from "./cmaf/package.ts";
 import type { StepContext } from "./context.ts";
 import type { MediaInfo } from "./ffmpeg/probe.ts";
@@ -61,6 +63,12 @@ export interface PipelineOptions {
   onEvent?: (event: JobEvent) => void;
   /** The content analyses each job runs as steps (default `{}`: scenes, black, freeze, silence, loudness); false: none. */
   analysis?: PipelineAnalysis | false;
+  /**
+   * Segment-parallel encoding: a CMAF job whose source is longer than `thresholdSeconds` is split
+   * into chunks that `dispatch` hands out (the bus: any worker of the group; see src/chunked).
+   * Absent: every job is encoded serially.
+   */
+  chunking?: ChunkingOptions;
 }
 
 export interface PipelineDeps {
@@ -139,12 +147,16 @@ export class TranscodePipeline {
   readonly #limiter: Limiter;
   readonly #threads: number;
   readonly #o: Required<
-    Omit<PipelineOptions, "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads" | "appId" | "analysis">
+    Omit<
+      PipelineOptions,
+      "ladder" | "onEvent" | "retry" | "limits" | "concurrency" | "threads" | "appId" | "analysis" | "chunking"
+    >
   > & { ladder: PipelineOptions["ladder"] | undefined; onEvent: PipelineOptions["onEvent"] | undefined };
   readonly #retry: RetryOptions;
   readonly #limits: InputLimits;
   readonly #appId: string | undefined;
   readonly #analysis: PipelineAnalysis | undefined;
+  readonly #chunking: ChunkingOptions | undefined;
 
   constructor(deps: PipelineDeps, options: PipelineOptions = {}) {
     this.#bus = deps.bus;
@@ -152,6 +164,7 @@ export class TranscodePipeline {
     this.#run = deps.run ?? runTool;
     this.#appId = options.appId;
     this.#analysis = options.analysis === false ? undefined : (options.analysis ?? {});
+    this.#chunking = options.chunking;
     const cores = availableParallelism();
     const concurrency = options.concurrency ?? Math.max(1, Math.min(2, cores));
     this.#limiter = new Limiter(concurrency);
@@ -179,6 +192,27 @@ export class TranscodePipeline {
     };
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
+  }
+
+  /**
+   * A runner of chunk work units with this pipeline's tools, limiter, threads and retries: what a
+   * worker of the group runs the units of segment-parallel jobs with (see ChunkWorker).
+   */
+  chunkRunner(options: PipelineChunkRunnerOptions): ChunkRunner {
+    return new ChunkRunner(
+      {
+        bus: this.#bus,
+        env: {
+          archive: this.#archive,
+          run: this.#run,
+          tools: { ffmpeg: this.#o.ffmpegPath, ffprobe: this.#o.ffprobePath },
+          limiter: this.#limiter,
+          threads: this.#threads,
+          workRoot: this.#o.workRoot,
+        },
+      },
+      { ...options, retry: this.#retry, ...(this.#o.onEvent ? { onEvent: this.#o.onEvent } : {}) },
+    );
   }
 
   /** Runs one job to the end. Never throws for a failed job (see `status`); throws if the bus fails. */
@@ -220,6 +254,7 @@ export class TranscodePipeline {
     request.signal?.addEventListener("abort", () => abort.abort(request.signal?.reason), { once: true });
     const steps = new StepRunner(reporter, this.#retry, abort);
     let analysis: JobAnalysis | undefined;
+    let chunked: ChunkedEncode | undefined;
     const workDir = await mkdtemp(join(this.#o.workRoot, `reeltime-${jobId.slice(0, 40)}-`));
     const wait = request.enqueuedAt ? Math.max(0, Date.now() - request.enqueuedAt.getTime()) : undefined;
     await reporter.emit("job.created", { status: "created", ...(wait === undefined ? {} : { queue_wait_ms: wait }) });
@@ -264,10 +299,25 @@ export class TranscodePipeline {
       const media = info.durationMs ?? 1;
       const cmaf = this.#o.segmentFormat === "cmaf";
       const audio = cmaf ? planAudio(plans) : [];
+      const earlierRuns = await Promise.all(
+        plans.map((p) => completedEarlier(ctx, p, cmaf ? audioOf(p, audio) : undefined)),
+      );
+      // A long source: split into chunks any worker of the group encodes (the renditions still to make).
+      const todo = plans.filter((_, i) => !earlierRuns[i]);
+      const chunking = this.#chunking;
+      if (chunking && wantsChunks(chunking, info, this.#o.segmentFormat, todo))
+        chunked = await ChunkedEncode.start(
+          ctx,
+          steps,
+          todo,
+          audio.filter((a) => todo.some((p) => p.name === a.owner)),
+          chunking,
+          { attempt: request.attempt ?? 1 },
+        );
 
-      const renditions = plans.map(async (plan) => {
+      const renditions = plans.map(async (plan, i) => {
         const sound = cmaf ? audioOf(plan, audio) : undefined;
-        const earlier = await completedEarlier(ctx, plan, sound);
+        const earlier = earlierRuns[i];
         if (earlier) {
           await reporter.emit(
             "job.step_completed",
@@ -279,6 +329,7 @@ export class TranscodePipeline {
         const done = await steps.run(
           { step: "rendition", rendition: plan.name, target_bitrate_bps: plan.videoBps },
           (attempt) =>
+            chunked?.rendition(plan, sound) ??
             encodeRendition(
               ctx,
               plan,
@@ -294,6 +345,8 @@ export class TranscodePipeline {
               sound,
             ),
           renditionFields,
+          // A chunk is retried on its own (by its worker); the rendition's wait is not.
+          chunked ? { retry: false } : {},
         );
         return { ...done, skipped: false };
       });
@@ -367,9 +420,12 @@ export class TranscodePipeline {
         bytes: totalBytes,
         speed: Math.round(((info.durationMs ?? 0) / Math.max(1, result.durationMs)) * 100) / 100,
       });
+      await chunked?.cleanup().catch(() => undefined);
     } catch (err) {
       abort.abort();
       await analysis?.done;
+      // Before job.failed: the job's other chunks stop, so no chunk event comes after its end.
+      await chunked?.cancel(String((err as Error).message ?? err));
       const failure = (err as { reason?: unknown }).reason ?? err;
       const f = failure as Partial<StepFailure>;
       result.durationMs = Math.round(performance.now() - started);
@@ -392,6 +448,10 @@ export class TranscodePipeline {
     }
     return result;
   }
+}
+
+export interface PipelineChunkRunnerOptions extends Omit<ChunkRunnerOptions, "workerId" | "retry" | "onEvent"> {
+  workerId: string;
 }
 
 function renditionFields(r: RenditionResult) {
