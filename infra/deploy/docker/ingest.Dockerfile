@@ -18,6 +18,7 @@ COPY packages/runtime/package.json packages/runtime/
 COPY packages/ports/package.json packages/ports/
 COPY packages/connectors/package.json packages/connectors/
 COPY packages/bus-kafka/package.json packages/bus-kafka/
+COPY packages/bus-kafka-platformatic/package.json packages/bus-kafka-platformatic/
 COPY packages/bus-kinesis/package.json packages/bus-kinesis/
 COPY packages/archive-s3/package.json packages/archive-s3/
 COPY packages/search-elasticsearch/package.json packages/search-elasticsearch/
@@ -37,6 +38,7 @@ COPY packages/runtime packages/runtime
 COPY packages/ports packages/ports
 COPY packages/connectors packages/connectors
 COPY packages/bus-kafka packages/bus-kafka
+COPY packages/bus-kafka-platformatic packages/bus-kafka-platformatic
 COPY packages/bus-kinesis packages/bus-kinesis
 COPY packages/archive-s3 packages/archive-s3
 COPY packages/search-elasticsearch packages/search-elasticsearch

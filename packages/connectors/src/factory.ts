@@ -44,12 +44,21 @@ export async function loadAdapter<T>(
   }
 }
 
-/** The bus chosen by REELTIME_BUS (embedded | kafka | kinesis). */
+/** The bus chosen by REELTIME_BUS (embedded | kafka | kinesis), on Kafka with the client REELTIME_KAFKA_DRIVER names. */
 export async function createBus(env: ConnectionEnv = loadEnv(ConnectionEnv)): Promise<Bus> {
   switch (env.REELTIME_BUS) {
     case "embedded":
       return (await import("./bus/embedded/index.ts")).createEmbeddedBus(env);
     case "kafka": {
+      // Two Kafka clients behind one driver name: REELTIME_KAFKA_DRIVER picks the package.
+      if (env.REELTIME_KAFKA_DRIVER === "platformatic") {
+        const kafka = await loadAdapter<{ createPlatformaticKafkaBus(env: ConnectionEnv): Bus }>(
+          "REELTIME_KAFKA_DRIVER",
+          "platformatic",
+          "@reeltime/bus-kafka-platformatic",
+        );
+        return kafka.createPlatformaticKafkaBus(env);
+      }
       const kafka = await loadAdapter<{ createKafkaBus(env: ConnectionEnv): Bus }>(
         "REELTIME_BUS",
         "kafka",

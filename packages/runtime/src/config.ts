@@ -29,6 +29,11 @@ export const ConnectionEnv = Type.Object({
     1024 * 1024 * 1024,
     "size at which the embedded bus starts a new segment file per partition",
   ),
+  REELTIME_KAFKA_DRIVER: Choice(
+    ["kafkajs", "platformatic"] as const,
+    "kafkajs",
+    "the Kafka client behind REELTIME_BUS=kafka: kafkajs (@reeltime/bus-kafka) or @platformatic/kafka (@reeltime/bus-kafka-platformatic)",
+  ),
   REELTIME_KAFKA_BROKERS: Str("127.0.0.1:9092", "comma-separated Kafka bootstrap brokers (MSK: the TLS brokers)"),
   REELTIME_KAFKA_CLIENT_ID: Str("reeltime", "Kafka client id"),
   REELTIME_KAFKA_SSL: Bool(false, "use TLS to the brokers"),

@@ -11,7 +11,7 @@ const portOf = (name: string) => PORT_ALIASES[name.toLowerCase()] ?? name.toLowe
 
 /** Every cell the issue asks for; one that did not run shows as "not run" and fails the run. */
 export const EXPECTED_GRID: Record<string, string[]> = {
-  bus: ["embedded", "kafka", "kinesis"],
+  bus: ["embedded", "kafka", "kafka-platformatic", "kinesis"],
   search: ["embedded", "elasticsearch"],
   archive: ["fs", "s3"],
   query: ["duckdb", "athena"],
