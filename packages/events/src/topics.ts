@@ -22,6 +22,11 @@ export const TOPICS = {
   deadLetter: "reeltime.dead-letter",
   /** Transcode requests, a work queue the pipeline workers consume as one group (key: request_id). */
   transcode: "reeltime.transcode",
+  /**
+   * Chunk work units of segment-parallel encodes (one per chunk x rendition), a work queue every
+   * pipeline worker also consumes, as one group (key: unit id).
+   */
+  transcodeChunks: "reeltime.transcode.chunks",
 } as const;
 export type Topic = (typeof TOPICS)[keyof typeof TOPICS];
 export const ALL_TOPICS: readonly Topic[] = Object.values(TOPICS);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ConsumedMessage } from "@reeltime/connectors";
+import { TOPICS } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import type { RenditionPlan } from "../ladder.ts";
 
@@ -9,7 +10,7 @@ import type { RenditionPlan } from "../ladder.ts";
  * (no worker's memory is involved): where the piece of source is in the archive, which output
  * frames it makes, the rendition's settings, and the job its events belong to.
  */
-export const CHUNK_TOPIC = "reeltime.transcode.chunks";
+export const CHUNK_TOPIC = TOPICS.transcodeChunks;
 /** The consumer group of chunk encoders: every pipeline worker joins it beside the transcode group. */
 export const CHUNK_GROUP = "reeltime-chunk-encoders";
 /** Claims on units (one per unit id), as transcode requests have theirs under pipeline/claims/. */

@@ -115,11 +115,12 @@ export const COMPONENTS = {
     ...base,
     serviceAccount: "reeltime-pipeline",
     // Workers consume transcode requests and completed uploads as one group; the enqueue
-    // CronJob publishes requests.
-    consumes: [TOPICS.transcode, TOPICS.upload],
-    publishes: [TOPICS.job, TOPICS.transcode],
+    // CronJob publishes requests. Segment-parallel jobs: a worker publishes chunk units, every
+    // worker consumes them (a second group), and the pieces and encoded chunks live in pipeline/chunks/.
+    consumes: [TOPICS.transcode, TOPICS.upload, TOPICS.transcodeChunks],
+    publishes: [TOPICS.job, TOPICS.transcode, TOPICS.transcodeChunks],
     archiveRead: ["uploads/"],
-    archiveReadWrite: ["media/", "pipeline/processed/", "pipeline/claims/"],
+    archiveReadWrite: ["media/", "pipeline/processed/", "pipeline/claims/", "pipeline/chunks/"],
   },
   setup: { ...base, serviceAccount: "reeltime-setup" },
   analyst: {

@@ -37,7 +37,11 @@ export function statementsFor(
   if (bus.kind === "kinesis") {
     const arn = (t: string) => bus.streams.get(t as (typeof ALL_TOPICS)[number])!.streamArn;
     const isProcess = (PROCESSORS as readonly string[]).includes(name) || name === "ingest" || name === "setup";
-    const ensured = isProcess ? ALL_TOPICS : name === "pipeline" ? [TOPICS.job, TOPICS.transcode] : [];
+    const ensured = isProcess
+      ? ALL_TOPICS
+      : name === "pipeline"
+        ? [TOPICS.job, TOPICS.transcode, TOPICS.transcodeChunks]
+        : [];
     if (ensured.length > 0)
       out.push(
         new PolicyStatement({

@@ -290,9 +290,14 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     expect(url).not.toMatch(/resolve:secretsmanager/);
   });
 
-  it("lets the pipeline consume and publish transcode requests and completed uploads and write its claims, and nothing else new", () => {
-    expect(COMPONENTS.pipeline.consumes).toEqual(["reeltime.transcode", "reeltime.upload"]);
+  it("lets the pipeline consume and publish transcode requests, completed uploads and chunk units and write its claims and chunks, and nothing else new", () => {
+    expect(COMPONENTS.pipeline.consumes).toEqual([
+      "reeltime.transcode",
+      "reeltime.upload",
+      "reeltime.transcode.chunks",
+    ]);
     expect(COMPONENTS.pipeline.archiveReadWrite).toContain("pipeline/claims/");
+    expect(COMPONENTS.pipeline.archiveReadWrite).toContain("pipeline/chunks/");
     for (const [name, a] of Object.entries(COMPONENTS))
       if (name !== "pipeline")
         expect((a.consumes as readonly string[]).includes("reeltime.transcode"), name).toBe(false);
@@ -310,6 +315,7 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
           "reeltime.notification",
           "reeltime.playback",
           "reeltime.transcode",
+          "reeltime.transcode.chunks",
           "reeltime.upload",
         ].sort(),
       );
