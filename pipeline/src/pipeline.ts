@@ -194,6 +194,16 @@ export class TranscodePipeline {
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
+  /** The segment-parallel settings, when this pipeline splits long sources. */
+  get chunking(): ChunkingOptions | undefined {
+    return this.#chunking;
+  }
+
+  /** ffmpeg processes this pipeline runs at once. */
+  get concurrency(): number {
+    return this.#limiter.size;
+  }
+
   /**
    * A runner of chunk work units with this pipeline's tools, limiter, threads and retries: what a
    * worker of the group runs the units of segment-parallel jobs with (see ChunkWorker).

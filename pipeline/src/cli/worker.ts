@@ -1,6 +1,9 @@
 import { TOPICS } from "@reeltime/events";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, startOpsServer } from "@reeltime/runtime";
 import { analysisFromEnv } from "../analysis/job.ts";
+import { busDispatch } from "../chunked/job.ts";
+import { loadChunkSettings } from "../chunked/settings.ts";
+import { CHUNK_TOPIC } from "../chunked/units.ts";
 import type { SegmentFormat } from "../ladder.ts";
 import { TranscodePipeline } from "../pipeline.ts";
 import { requestIdFor, requestTranscodes, TRANSCODE_TOPIC, type TranscodeRequest } from "../worker/request.ts";
@@ -30,9 +33,12 @@ export async function startWorkerService(o: WorkerCommandOptions = {}) {
   const registry = createRegistry("pipeline-worker");
   const { bus, archive } = await connect(env);
   const partitions = loadEnv(ConnectionEnv, env).REELTIME_PARTITIONS;
+  const chunks = loadChunkSettings(env);
   await bus.ensureTopics([
     { name: o.topic ?? TRANSCODE_TOPIC, partitions },
     { name: TOPICS.upload, partitions },
+    // Chunk units are many and short: more partitions than requests, so they spread over the group.
+    ...(chunks.thresholdSeconds === undefined ? [] : [{ name: CHUNK_TOPIC, partitions: Math.max(partitions, 8) }]),
   ]);
   const appId = env.REELTIME_APP_ID;
   const pipeline = new TranscodePipeline(
@@ -41,6 +47,16 @@ export async function startWorkerService(o: WorkerCommandOptions = {}) {
       ...(appId ? { appId } : {}),
       ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}),
       analysis: await analysisFromEnv(env),
+      // Sources longer than REELTIME_CHUNK_THRESHOLD_SECONDS are split; every worker of the group encodes chunks.
+      ...(chunks.thresholdSeconds === undefined
+        ? {}
+        : {
+            chunking: {
+              thresholdSeconds: chunks.thresholdSeconds,
+              chunkSeconds: chunks.chunkSeconds,
+              dispatch: busDispatch(bus),
+            },
+          }),
     },
   );
   const worker = new TranscodeWorker(

@@ -14,6 +14,7 @@ import {
   ReeltimeError,
   type Registry,
 } from "@reeltime/runtime";
+import { ChunkWorker, type ChunkWorkerOptions } from "../chunked/worker.ts";
 import { INPUT_ERRORS, WORKER_ERRORS } from "../errors.ts";
 import { type TranscodePipeline, videoIdFromName } from "../pipeline.ts";
 import { JobClaims, runUnderClaim } from "./claims.ts";
@@ -51,6 +52,12 @@ export interface WorkerOptions {
   registry?: Registry;
   /** Hears each request this worker ended. */
   onJob?: (record: WorkerRecord) => void;
+  /**
+   * The chunk encoder this worker runs beside its transcode consumer when its pipeline splits
+   * long sources (segment-parallel encoding): its slots default to the pipeline's concurrency;
+   * false: none.
+   */
+  chunks?: Omit<ChunkWorkerOptions, "log" | "registry"> | false;
 }
 
 /** The worker's series (reeltime_pipeline_*), bounded labels. */
@@ -105,6 +112,7 @@ export class TranscodeWorker {
   readonly #claims: JobClaims;
   readonly #o: WorkerOptions;
   #sub: Subscription | undefined;
+  #chunks: ChunkWorker | undefined;
   #lagTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: { bus: Bus; archive: Archive; pipeline: TranscodePipeline }, options: WorkerOptions = {}) {
@@ -132,6 +140,32 @@ export class TranscodeWorker {
         this.#o.log?.warn({ code: e.code, partition: batch.partition, worker: this.id }, String(e.message));
       },
     });
+    // Segment-parallel jobs: this worker also encodes chunks of any worker's jobs (its own too,
+    // while the job that split the source waits for them).
+    if (this.#o.chunks !== false && this.#pipeline.chunking) {
+      const log = this.#o.log;
+      this.#chunks = new ChunkWorker(
+        {
+          bus: this.#bus,
+          runner: this.#pipeline.chunkRunner({
+            workerId: this.id,
+            ...(this.#o.claimTtlMs ? { claimTtlMs: this.#o.claimTtlMs } : {}),
+            hooks: {
+              onLost: () =>
+                log?.warn({ worker: this.id }, "another worker took a chunk's claim over; this chunk stops"),
+              onRenewError: (err) => log?.warn({ worker: this.id }, `chunk claim renewal failed: ${err.message}`),
+            },
+          }),
+        },
+        {
+          slots: this.#pipeline.concurrency,
+          ...this.#o.chunks,
+          registry: this.metrics.registry,
+          ...(log ? { log } : {}),
+        },
+      );
+      await this.#chunks.start();
+    }
     const every = this.#o.lagIntervalMs ?? 15_000;
     if (every > 0) {
       this.#lagTimer = setInterval(() => void this.#readLag(), every);
@@ -150,11 +184,13 @@ export class TranscodeWorker {
     return { ok: this.#sub !== undefined && bus.ok, worker: this.id, bus };
   }
 
-  /** Lets the running job finish, commits it and leaves the group. */
+  /** Lets the running job finish, commits it and leaves the group (the chunk encoders' after: the job may wait for chunks). */
   async stop(): Promise<void> {
     clearInterval(this.#lagTimer);
     await this.#sub?.stop();
     this.#sub = undefined;
+    await this.#chunks?.stop();
+    this.#chunks = undefined;
   }
 
   async #readLag(): Promise<void> {
