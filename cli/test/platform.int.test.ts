@@ -66,10 +66,23 @@ class Role {
   }
   start() {
     const out = openSync(this.logFile, "a");
+    // Its own process group, so the whole role is signalled, and ended when this test process
+    // ends however it ends (see the exit hook below): no role outlives the test.
     this.child = spawn(process.execPath, [BIN, ...this.args], {
       env: { ...process.env, ...this.env },
       stdio: ["ignore", out, out],
+      detached: true,
     });
+    started.add(this);
+  }
+  signal(sig: NodeJS.Signals) {
+    const pid = this.child?.pid;
+    if (pid === undefined || this.child?.exitCode !== null || this.child?.signalCode !== null) return;
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // already gone
+    }
   }
   async ready(timeoutMs = 60_000) {
     await until(
@@ -89,15 +102,17 @@ class Role {
     );
   }
   kill9() {
-    this.child?.kill("SIGKILL");
+    this.signal("SIGKILL");
   }
   async stop() {
     const c = this.child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once("exit", r));
-    c.kill("SIGTERM");
-    await Promise.race([exited, sleep(20_000)]);
-    if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    this.signal("SIGTERM");
+    await Promise.race([exited, sleep(15_000)]);
+    this.signal("SIGKILL");
+    await Promise.race([exited, sleep(5_000)]);
+    started.delete(this);
   }
   tail(lines = 30): string {
     try {
@@ -116,6 +131,12 @@ class Role {
     return sum;
   }
 }
+
+/** Roles started and not yet stopped: SIGKILLed when this process exits, whatever the hooks did. */
+const started = new Set<Role>();
+process.once("exit", () => {
+  for (const r of started) r.signal("SIGKILL");
+});
 
 /** A webhook receiver: answers 500 until `failUntil` (ms since epoch), then 200; records every call. */
 interface Delivery {
@@ -285,6 +306,7 @@ afterAll(async () => {
       headers: { authorization: `Bearer ${READ_TOKEN}` },
     }).catch(() => undefined);
   await Promise.all(roles.map((r) => r.stop()));
+  hook.server.closeAllConnections();
   await new Promise<void>((r) => hook.server.close(() => r()));
   await new Promise<void>((r) => (smtp ? smtp.close(() => r()) : r()));
   // REELTIME_KEEP_TEST_DIR keeps the roles' logs for a post-mortem.
