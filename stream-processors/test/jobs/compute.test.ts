@@ -71,3 +71,54 @@ describe("computeJob", () => {
     });
   });
 });
+
+describe("computeJob on a segment-parallel job", () => {
+  const chunk = (index: number) => ({ step: "chunk", rendition: "360p", chunk: { index, count: 3 } });
+  const events = job([
+    [0, "job.created", { status: "created" }],
+    [10, "job.step_started", { status: "running", step: "split" }],
+    [90, "job.step_completed", { status: "completed", step: "split", bytes: 9_000_000, chunk: { count: 3 } }],
+    [100, "job.step_started", { status: "running", ...chunk(0), attempt: 1 }],
+    [110, "job.step_started", { status: "running", ...chunk(1), attempt: 1 }],
+    [
+      120,
+      "job.step_started",
+      { status: "running", step: "chunk", rendition: "audio-96k", chunk: { index: 0, count: 1 } },
+    ],
+    [
+      130,
+      "job.step_completed",
+      { status: "completed", step: "chunk", rendition: "audio-96k", chunk: { index: 0, count: 1 } },
+    ],
+    [500, "job.step_failed", { status: "failed", ...chunk(1), attempt: 1 }],
+    [600, "job.step_started", { status: "running", ...chunk(1), attempt: 2 }],
+    [700, "job.step_completed", { status: "completed", ...chunk(0), bytes: 100_000 }],
+  ]);
+
+  it("tallies each rendition's chunks (one state letter per chunk), counts their retries, and keeps them out of steps", () => {
+    const r = computeJob(events);
+    expect(validateRecord("jobs", r)).toEqual([]);
+    expect(r.status).toBe("running");
+    expect(r.chunks).toEqual([
+      { rendition: "360p", count: 3, completed: 1, running: 1, failed: 0, retries: 1, states: "crp" },
+      { rendition: "audio-96k", count: 1, completed: 1, running: 0, failed: 0, retries: 0, states: "c" },
+    ]);
+    expect(r.retries).toBe(1);
+    expect(r.steps.map((s) => s.step)).toEqual(["split"]);
+    // Pieces of source are not output: the split's bytes stay out of the job's total.
+    expect(r.total_bytes).toBe(0);
+    expect(computeJob([...events].reverse())).toEqual(r);
+  });
+
+  it("a chunk that failed for good shows f; a job without chunks has no chunks field", () => {
+    const failed = job([
+      [0, "job.created", { status: "created" }],
+      [10, "job.step_started", { status: "running", ...chunk(2) }],
+      [20, "job.step_failed", { status: "failed", ...chunk(2) }],
+    ]);
+    expect(computeJob(failed).chunks).toEqual([
+      { rendition: "360p", count: 3, completed: 0, running: 0, failed: 1, retries: 0, states: "ppf" },
+    ]);
+    expect(computeJob(job([[0, "job.created", { status: "created" }]]))).not.toHaveProperty("chunks");
+  });
+});
