@@ -114,6 +114,13 @@ const BREAKDOWN_COLUMNS = [
   ["EBVS", (r) => fmt.ratio(r.ebvs_rate)],
 ];
 
+/** "14/24 · 2 running · 1 failed", from a job's chunk progress (GET /v1/stats). */
+function chunkText(c) {
+  return [`${c.completed}/${c.count}`, c.running ? `${c.running} running` : "", c.failed ? `${c.failed} failed` : ""]
+    .filter(Boolean)
+    .join(" · ");
+}
+
 function renderStats(s) {
   for (const [name, format] of Object.entries(TILE_FORMAT))
     $(`[data-tile="${name}"]`).textContent = format(s.tiles[name]);
@@ -136,6 +143,8 @@ function renderStats(s) {
       ["wall time", (j) => fmt.ms(j.duration_ms)],
       ["speed", (j) => (j.speed === null ? "–" : `${j.speed.toFixed(2)}×`)],
       ["failed step", (j) => [j.failed_step, j.error_code].filter(Boolean).join(" ")],
+      // Segment-parallel jobs: chunk encodes done of all, and what runs or failed now.
+      ["chunks", (j) => (j.chunks ? chunkText(j.chunks) : "")],
     ],
     s.jobs.recent,
   );

@@ -107,3 +107,54 @@ describe("GET /v1/stats weights sampled views", () => {
     expect(s.breakdowns.video).toEqual([expect.objectContaining({ key: "vid", views: total })]);
   });
 });
+
+describe("GET /v1/stats shows a segment-parallel job's chunks", () => {
+  it("sums the chunk encodes of every rendition and keeps each rendition's state letters; a serial job has none", async () => {
+    const at = new Date(now - 60_000).toISOString();
+    const jobEvent = (id: string) =>
+      ({
+        ...exampleEvent("job.step_started", { now: new Date(at) }),
+        job: { id, status: "running", step: "chunk" },
+        app_id: "shop",
+        received_at: at,
+      }) as StoredEvent;
+    await h.search.index([jobEvent("job-chunked"), jobEvent("job-serial")]);
+    const base = {
+      status: "running" as const,
+      created_at: at,
+      updated_at: at,
+      renditions_completed: 0,
+      retries: 1,
+      total_bytes: 0,
+      last_seq: 9,
+      steps: [],
+    };
+    await h.search.upsertJobs([
+      {
+        ...base,
+        job_id: "job-chunked",
+        chunks: [
+          { rendition: "720p", count: 4, completed: 2, running: 1, failed: 0, retries: 1, states: "ccrp" },
+          { rendition: "360p", count: 4, completed: 3, running: 0, failed: 1, retries: 0, states: "cccf" },
+        ],
+      },
+      { ...base, job_id: "job-serial" },
+    ]);
+    await h.search.refresh();
+    const res = await h.app.inject({
+      method: "GET",
+      url: "/v1/stats?minutes=60",
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const recent = (res.json() as { jobs: { recent: { job_id: string; chunks: unknown }[] } }).jobs.recent;
+    expect(recent.find((j) => j.job_id === "job-chunked")?.chunks).toEqual({
+      count: 8,
+      completed: 5,
+      running: 1,
+      failed: 1,
+      renditions: { "720p": "ccrp", "360p": "cccf" },
+    });
+    expect(recent.find((j) => j.job_id === "job-serial")?.chunks).toBeNull();
+  });
+});

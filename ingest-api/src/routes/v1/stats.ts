@@ -153,8 +153,25 @@ async function stats(ctx: AppContext, q: StatsQuery, scope: string) {
           speed: j.speed ?? null,
           failed_step: j.failed_step ?? null,
           error_code: j.error_code ?? null,
+          chunks: chunkProgress(j),
         })),
     },
+  };
+}
+
+/**
+ * A segment-parallel job's chunks, all renditions together (null for a serial job): how many
+ * chunk encodes there are, how many completed, run and failed, and each rendition's state letters.
+ */
+function chunkProgress(j: JobRecord) {
+  if (!j.chunks?.length) return null;
+  const sum = (k: "count" | "completed" | "running" | "failed") => j.chunks!.reduce((n, c) => n + c[k], 0);
+  return {
+    count: sum("count"),
+    completed: sum("completed"),
+    running: sum("running"),
+    failed: sum("failed"),
+    renditions: Object.fromEntries(j.chunks.map((c) => [c.rendition, c.states])),
   };
 }
 
