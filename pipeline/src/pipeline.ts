@@ -5,7 +5,10 @@ import type { Archive, Bus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { ReeltimeError } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
+import { AUDIO_ANALYSES, FFMPEG_ANALYSES } from "./analysis/ffmpeg.ts";
 import { analyseJob, type JobAnalysis, type PipelineAnalysis } from "./analysis/job.ts";
+import { runAudioOnlyJob } from "./audio-only/job.ts";
+import { isAudioOnly, planAudioOnly } from "./audio-only/ladder.ts";
 import { ChunkedEncode, type ChunkingOptions, wantsChunks } from "./chunked/job.ts";
 import { ChunkRunner, type ChunkRunnerOptions } from "./chunked/runner.ts";
 import { cmafManifests } from "./cmaf/package.ts";
@@ -69,6 +72,12 @@ export interface PipelineOptions {
    * Absent: every job is encoded serially.
    */
   chunking?: ChunkingOptions;
+  /**
+   * The audio-only ladder (CMAF only; src/audio-only): `auto` (default) for a source with audio and
+   * no video, `always` for every source with audio (its picture is left out), `never`: a source
+   * without video is refused as before.
+   */
+  audioOnly?: "auto" | "always" | "never";
 }
 
 export interface PipelineDeps {
@@ -179,6 +188,17 @@ export class TranscodePipeline {
     if (!(seg >= 1 && seg <= 30))
       throw new ReeltimeError("REELTIME_ERR_USAGE", `segment length must be 1-30 seconds, got ${seg}`);
     selectRungs(options.ladder);
+    const audioOnly = options.audioOnly ?? "auto";
+    if (!["auto", "always", "never"].includes(audioOnly))
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        `audio-only must be auto, always or never, got ${String(audioOnly)}`,
+      );
+    if (audioOnly === "always" && format !== "cmaf")
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        "the audio-only ladder is packaged as CMAF: it needs segment format cmaf",
+      );
     this.#o = {
       segmentSeconds: seg,
       segmentFormat: format,
@@ -189,6 +209,7 @@ export class TranscodePipeline {
       ffmpegPath: options.ffmpegPath ?? "ffmpeg",
       ffprobePath: options.ffprobePath ?? "ffprobe",
       onEvent: options.onEvent,
+      audioOnly,
     };
     this.#retry = { ...DEFAULT_RETRY, ...options.retry };
     this.#limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -272,7 +293,10 @@ export class TranscodePipeline {
       const tools = { ffmpeg: this.#o.ffmpegPath, ffprobe: this.#o.ffprobePath };
       const info = await steps.run(
         { step: "probe" },
-        () => inspectInput(this.#run, source, this.#limits, tools, abort.signal, request.sourceLabel ?? source),
+        () =>
+          inspectInput(this.#run, source, this.#limits, tools, abort.signal, request.sourceLabel ?? source, {
+            audioOnly: this.#o.segmentFormat === "cmaf" && this.#o.audioOnly !== "never",
+          }),
         (i) => ({
           ...(i.durationMs === undefined ? {} : { media_duration_ms: i.durationMs }),
           bytes: i.sizeBytes,
@@ -301,6 +325,56 @@ export class TranscodePipeline {
         reporter,
         signal: abort.signal,
       };
+      if (
+        this.#o.segmentFormat === "cmaf" &&
+        this.#o.audioOnly !== "never" &&
+        isAudioOnly(info, this.#o.audioOnly === "always")
+      ) {
+        // Audio only: the AAC ladder, the audio analyses (silence, loudness), no thumbnails.
+        const look = this.#analysis;
+        if (look) {
+          const { provider: _, ...local } = look;
+          const analyses = (look.analyses ?? FFMPEG_ANALYSES).filter((a) => AUDIO_ANALYSES.includes(a as never));
+          analysis = await analyseJob(
+            ctx,
+            steps,
+            { ...local, analyses },
+            { id: jobId, sourceKey: request.sourceLabel },
+          );
+          if (analysis.audioFilter) ctx.audioFilter = analysis.audioFilter;
+        }
+        const done = await runAudioOnlyJob(ctx, steps, planAudioOnly(info), (renditions, manifests) =>
+          metadataRecord(
+            jobId,
+            videoId,
+            request,
+            info,
+            this.#o,
+            { ...result, renditions: renditions.map((r) => ({ ...r, skipped: false })) },
+            keys.master,
+            manifests,
+          ),
+        );
+        await analysis?.done;
+        if (steps.firstFailure) throw steps.firstFailure;
+        result.renditions = done.renditions.map((r) => ({ ...r, skipped: false }));
+        result.masterKey = keys.master;
+        result.mpdKey = keys.mpd;
+        result.manifestKeys = done.manifests;
+        result.metadataKey = keys.metadata;
+        result.status = "completed";
+        result.durationMs = Math.round(performance.now() - started);
+        await reporter.emit("job.completed", {
+          status: "completed",
+          duration_ms: result.durationMs,
+          ...(info.durationMs === undefined ? {} : { media_duration_ms: info.durationMs }),
+          renditions: result.renditions.length,
+          manifests: done.manifests,
+          bytes: result.renditions.reduce((s, r) => s + r.bytes, 0),
+          speed: Math.round(((info.durationMs ?? 0) / Math.max(1, result.durationMs)) * 100) / 100,
+        });
+        return result;
+      }
       // The analyses run beside the encodes (with loudnorm on, the encodes wait for the loudness).
       const look = this.#analysis;
       analysis = look ? await analyseJob(ctx, steps, look, { id: jobId, sourceKey: request.sourceLabel }) : undefined;

@@ -13,7 +13,9 @@ import { isAudioOnly, planAudioOnly } from "../src/audio-only/ladder.ts";
 import { type AudioOnlyPackage, packageAudioOnly } from "../src/audio-only/package.ts";
 import { probe } from "../src/ffmpeg/probe.ts";
 import { runTool } from "../src/ffmpeg/run.ts";
+import { TranscodePipeline } from "../src/pipeline.ts";
 import { validateMpd } from "./helpers/dash-schema.ts";
+import { expectValidSequence, testDeps } from "./helpers/setup.ts";
 
 const exec = promisify(execFile);
 
@@ -157,4 +159,59 @@ describe("audio-only CMAF ladder (real ffmpeg)", () => {
     expect(pkg.tracks).toHaveLength(3);
     console.log(`segments (HLS = DASH = ffprobe):\n  ${report.join("\n  ")}`);
   });
+});
+
+describe("the pipeline packages an audio-only upload as the audio-only ladder (embedded bus, fs archive)", () => {
+  it("probe, silence and loudness, a rendition step per AAC track, metadata, manifest; MPD valid, master audio only", async () => {
+    const { bus, archive } = await testDeps();
+    const dir = await mkdtemp(join(tmpdir(), "reeltime-audio-only-job-"));
+    try {
+      const source = join(dir, "episode.m4a");
+      await exec("ffmpeg", [
+        ...["-nostdin", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100:duration=9"],
+        ...["-ac", "2", "-c:a", "aac", "-b:a", "160k", source],
+      ]);
+      const result = await new TranscodePipeline({ bus, archive }, { segmentSeconds: 4 }).run({
+        source,
+        jobId: "job-audio-only",
+        videoId: "episode",
+      });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe("completed");
+      expect(result.renditions.map((r) => [r.name, r.codecs, r.segments])).toEqual([
+        ["audio-128k", "mp4a.40.2", 3],
+        ["audio-96k", "mp4a.40.2", 3],
+        ["audio-64k", "mp4a.40.2", 3],
+      ]);
+      const events = expectValidSequence(bus, "job-audio-only");
+      const completed = events.filter((e) => e.event_type === "job.step_completed").map((e) => e.job.step);
+      expect(completed.filter((s) => s === "rendition")).toHaveLength(3);
+      expect(completed).toEqual(expect.arrayContaining(["probe", "silence", "loudness", "metadata", "manifest"]));
+      expect(completed).not.toContain("thumbnails");
+      expect(completed).not.toContain("scenes");
+      expect(events.at(-1)!.event_type).toBe("job.completed");
+      expect(events.at(-1)!.job.manifests).toEqual(["media/episode/master.m3u8", "media/episode/manifest.mpd"]);
+      const mpd = new TextDecoder().decode(await archive.get("media/episode/manifest.mpd"));
+      const r = await validateMpd(mpd);
+      expect(r.errors).toEqual([]);
+      expect(mpd.match(/<AdaptationSet /g)).toHaveLength(1);
+      const master = parseM3u8(new TextDecoder().decode(await archive.get("media/episode/master.m3u8")));
+      expect(master.playlists!.map((p) => [p.uri, p.attributes.CODECS])).toEqual([
+        ["audio-128k/index.m3u8", "mp4a.40.2"],
+        ["audio-96k/index.m3u8", "mp4a.40.2"],
+        ["audio-64k/index.m3u8", "mp4a.40.2"],
+      ]);
+      const keys = (await archive.list("media/episode/")).map((o) => o.key);
+      expect(keys).toEqual(
+        expect.arrayContaining([
+          "media/episode/audio-64k/init.mp4",
+          "media/episode/audio-64k/seg_00002.m4s",
+          "media/episode/audio-64k/index.m3u8",
+          "media/episode/metadata.json",
+        ]),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

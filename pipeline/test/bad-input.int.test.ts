@@ -78,8 +78,10 @@ describe("bad input fails fast with a clear job.failed reason", { timeout: 30_00
     await expectRefused(path, INPUT_ERRORS.corrupt, /its end does not decode/);
   });
 
-  it("an audio-only file has no video stream", async () => {
-    await expectRefused(await makeAudioOnly(), INPUT_ERRORS.noVideoStream, /audio \(aac\) but no video stream/);
+  it("an audio-only file has no video stream (with the audio-only ladder turned off)", async () => {
+    await expectRefused(await makeAudioOnly(), INPUT_ERRORS.noVideoStream, /audio \(aac\) but no video stream/, {
+      audioOnly: "never",
+    });
   });
 
   it("an unsupported video codec is named with the ones that are supported", async () => {

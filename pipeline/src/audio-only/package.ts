@@ -13,21 +13,69 @@ export const AUDIO_ONLY_MASTER = "master.m3u8";
 export const AUDIO_ONLY_MPD = "manifest.mpd";
 
 /**
- * ffmpeg's arguments for an audio-only package: one run, one output per AAC track, each a CMAF
- * track (init.mp4, seg_NNNNN.m4s, index.m3u8) in `<dir>/<track name>/`, cut every
- * `segmentSeconds` (AAC frames are all sync samples, so every track cuts at the same frames).
+ * ffmpeg's arguments for one track of an audio-only package: a CMAF track (init.mp4,
+ * seg_NNNNN.m4s, index.m3u8) in `<dir>/<track name>/`, cut every `segmentSeconds` (AAC frames are
+ * all sync samples and every track is 48 kHz, so every track cuts at the same frames).
  */
 export function audioOnlyArgs(
   source: string,
   dir: string,
-  plans: readonly AudioOnlyPlan[],
+  plan: AudioOnlyPlan,
   segmentSeconds: number,
   filter?: string,
 ): string[] {
   return [
     ...["-nostdin", "-y", "-v", "error", "-i", source],
-    ...plans.flatMap((p) => [...audioArgs(p.bps, filter), ...cmafTrack(segmentSeconds, join(dir, p.name))]),
+    ...audioArgs(plan.bps, filter),
+    ...cmafTrack(segmentSeconds, join(dir, plan.name)),
   ];
+}
+
+export interface EncodeAudioTrack {
+  run: ToolRunner;
+  ffmpeg: string;
+  source: string;
+  /** The package's local folder: the track goes to `<dir>/<plan.name>/`. */
+  dir: string;
+  segmentSeconds: number;
+  filter?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** One encoded track and its files, relative to the package's folder (init, segments, playlist). */
+export interface EncodedAudioTrack {
+  track: CmafAudioTrack;
+  files: string[];
+  mediaBytes: number;
+}
+
+/** Encodes one AAC track (one ffmpeg run) and reads it back from its boxes (its playlist rewritten from its timeline). */
+export async function encodeAudioTrack(p: EncodeAudioTrack, plan: AudioOnlyPlan): Promise<EncodedAudioTrack> {
+  const dir = join(p.dir, plan.name);
+  await mkdir(dir, { recursive: true });
+  await p.run(
+    p.ffmpeg,
+    audioOnlyArgs(p.source, p.dir, plan, p.segmentSeconds, p.filter),
+    p.signal ? { signal: p.signal } : {},
+  );
+  const t = await readTrack(dir, `audio-only ${plan.name}`);
+  const sizes = await Promise.all(t.files.map((f) => stat(join(dir, f))));
+  return {
+    track: {
+      dir: plan.name,
+      timeline: t.timeline,
+      codecs: AAC_LC,
+      bandwidth: t.bandwidth,
+      averageBandwidth: t.averageBandwidth,
+      bytes: sizes.reduce((n, s) => n + s.size, 0),
+      group: plan.name,
+      bps: plan.bps,
+      sampleRate: plan.sampleRate,
+      channels: plan.channels,
+    },
+    files: t.files.map((f) => `${plan.name}/${f}`),
+    mediaBytes: t.mediaBytes,
+  };
 }
 
 export interface AudioOnlyPackage extends AudioOnlyManifests {
@@ -37,47 +85,17 @@ export interface AudioOnlyPackage extends AudioOnlyManifests {
 }
 
 /**
- * Encodes an audio-only CMAF package into a local folder: the tracks (one ffmpeg run), each read
- * back from its boxes (its playlist rewritten from its timeline), then the DASH MPD and the HLS
- * master over the same files.
+ * Encodes an audio-only CMAF package into a local folder, one ffmpeg run per track, then writes
+ * the DASH MPD and the HLS master over the same files.
  */
-export async function packageAudioOnly(p: {
-  run: ToolRunner;
-  ffmpeg: string;
-  source: string;
-  dir: string;
-  plans: readonly AudioOnlyPlan[];
-  segmentSeconds: number;
-  filter?: string;
-  signal?: AbortSignal;
-}): Promise<AudioOnlyPackage> {
-  for (const plan of p.plans) await mkdir(join(p.dir, plan.name), { recursive: true });
-  await p.run(
-    p.ffmpeg,
-    audioOnlyArgs(p.source, p.dir, p.plans, p.segmentSeconds, p.filter),
-    p.signal ? { signal: p.signal } : {},
-  );
-  const tracks: CmafAudioTrack[] = [];
-  const files: string[] = [];
-  for (const plan of p.plans) {
-    const t = await readTrack(join(p.dir, plan.name), `audio-only ${plan.name}`);
-    tracks.push({
-      dir: plan.name,
-      timeline: t.timeline,
-      codecs: AAC_LC,
-      bandwidth: t.bandwidth,
-      averageBandwidth: t.averageBandwidth,
-      bytes: (await Promise.all(t.files.map((f) => stat(join(p.dir, plan.name, f))))).reduce((n, s) => n + s.size, 0),
-      group: plan.name,
-      bps: plan.bps,
-      sampleRate: plan.sampleRate,
-      channels: plan.channels,
-    });
-    files.push(...t.files.map((f) => `${plan.name}/${f}`));
-  }
+export async function packageAudioOnly(
+  p: EncodeAudioTrack & { plans: readonly AudioOnlyPlan[] },
+): Promise<AudioOnlyPackage> {
+  const encoded: EncodedAudioTrack[] = [];
+  for (const plan of p.plans) encoded.push(await encodeAudioTrack(p, plan));
+  const tracks = encoded.map((e) => e.track);
   const manifests = audioOnlyManifests(tracks);
   await writeFile(join(p.dir, AUDIO_ONLY_MPD), manifests.mpd);
   await writeFile(join(p.dir, AUDIO_ONLY_MASTER), manifests.master);
-  files.push(AUDIO_ONLY_MPD, AUDIO_ONLY_MASTER);
-  return { ...manifests, tracks, files };
+  return { ...manifests, tracks, files: [...encoded.flatMap((e) => e.files), AUDIO_ONLY_MPD, AUDIO_ONLY_MASTER] };
 }

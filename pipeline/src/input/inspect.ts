@@ -21,6 +21,8 @@ export async function inspectInput(
   signal?: AbortSignal,
   /** What the messages call the file (the upload's object key); a worker's scratch path means nothing to the uploader. */
   label: string = path,
+  /** `audioOnly`: a source with audio and no video is accepted (the audio-only ladder packages it). */
+  accept: { audioOnly?: boolean } = {},
 ): Promise<MediaInfo> {
   const size = await stat(path).then(
     (s) => s.size,
@@ -46,6 +48,11 @@ export async function inspectInput(
   }
 
   const v = info.video;
+  if (!v && info.audio && accept.audioOnly) {
+    checkDuration(info, label, limits);
+    await decodesToTheEnd(run, path, info, "0:a:0", tools, signal, label);
+    return info;
+  }
   if (!v) {
     if (info.audio)
       throw inputError(
@@ -71,6 +78,12 @@ export async function inspectInput(
       `resolution ${v.width}x${v.height} is outside the accepted range (sides ${limits.minSide}-${limits.maxSide} px, ` +
         `at most ${limits.maxPixels} pixels)`,
     );
+  checkDuration(info, label, limits);
+  await decodesToTheEnd(run, path, info, "0:v:0", tools, signal, label);
+  return info;
+}
+
+function checkDuration(info: MediaInfo, label: string, limits: InputLimits): void {
   const d = info.durationMs;
   if (d === undefined)
     throw inputError(INPUT_ERRORS.corrupt, `${label} has no readable duration (corrupt or truncated)`);
@@ -79,18 +92,27 @@ export async function inspectInput(
       INPUT_ERRORS.absurdDuration,
       `duration ${seconds(d)} is outside the accepted range (${seconds(limits.minDurationMs)} to ${seconds(limits.maxDurationMs)})`,
     );
+}
 
-  // Decode the last second only: cheap, and it catches files cut short after a valid header.
-  const from = Math.max(0, d / 1000 - 1);
+/** Decodes the last second of one stream only: cheap, and it catches files cut short after a valid header. */
+async function decodesToTheEnd(
+  run: ToolRunner,
+  path: string,
+  info: MediaInfo,
+  stream: string,
+  tools: { ffmpeg: string },
+  signal: AbortSignal | undefined,
+  label: string,
+): Promise<void> {
+  const from = Math.max(0, (info.durationMs ?? 0) / 1000 - 1);
   try {
     await run(
       tools.ffmpeg,
-      ["-nostdin", "-v", "error", "-xerror", "-ss", from.toFixed(3), "-i", path, "-map", "0:v:0", "-f", "null", "-"],
+      ["-nostdin", "-v", "error", "-xerror", "-ss", from.toFixed(3), "-i", path, "-map", stream, "-f", "null", "-"],
       signal ? { signal } : {},
     );
   } catch (err) {
     const tail = (err instanceof Error ? err.message : String(err)).replaceAll(path, label);
     throw inputError(INPUT_ERRORS.corrupt, `${label} is corrupt or truncated: its end does not decode (${tail})`, err);
   }
-  return info;
 }

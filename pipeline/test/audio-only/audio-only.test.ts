@@ -84,17 +84,20 @@ describe("audio-only ladder", () => {
     expect(isAudioOnly(silent, true)).toBe(false);
   });
 
-  it("encodes every bitrate in one ffmpeg run, one CMAF track per output", () => {
-    const args = audioOnlyArgs("/in/pod.mp3", "/out", planAudioOnly(podcast), 4);
-    expect(args.filter((a) => a === "-i")).toHaveLength(1);
-    expect(args.filter((_a, i) => args[i - 1] === "-b:a")).toEqual(["128000", "96000", "64000"]);
-    expect(args.filter((a) => a.endsWith("index.m3u8"))).toEqual([
-      "/out/audio-128k/index.m3u8",
-      "/out/audio-96k/index.m3u8",
-      "/out/audio-64k/index.m3u8",
-    ]);
-    expect(args.filter((_a, i) => args[i - 1] === "-hls_segment_type")).toEqual(["fmp4", "fmp4", "fmp4"]);
-    expect(args).not.toContain("0:v:0");
+  it("encodes each bitrate as a CMAF track of its own folder, audio only", () => {
+    const [top, , low] = planAudioOnly(podcast);
+    for (const [plan, bps] of [
+      [top!, "128000"],
+      [low!, "64000"],
+    ] as const) {
+      const args = audioOnlyArgs("/in/pod.mp3", "/out", plan, 4);
+      expect(args.filter((a) => a === "-i")).toHaveLength(1);
+      expect(args.filter((_a, i) => args[i - 1] === "-b:a")).toEqual([bps]);
+      expect(args.filter((_a, i) => args[i - 1] === "-map")).toEqual(["0:a:0"]);
+      expect(args.filter((_a, i) => args[i - 1] === "-ar")).toEqual(["48000"]);
+      expect(args.filter((_a, i) => args[i - 1] === "-hls_segment_type")).toEqual(["fmp4"]);
+      expect(args.at(-1)).toBe(`/out/${plan.name}/index.m3u8`);
+    }
   });
 });
 
