@@ -6,6 +6,7 @@ import { embedded } from "./benchmarks/embedded.ts";
 import { freshness } from "./benchmarks/freshness.ts";
 import { indexing } from "./benchmarks/indexing.ts";
 import { ingest } from "./benchmarks/ingest.ts";
+import { kafkaEncode } from "./benchmarks/kafka-encode.ts";
 import { lastN } from "./benchmarks/last-n.ts";
 import { playerSdk } from "./benchmarks/player-sdk.ts";
 import { producer } from "./benchmarks/producer.ts";
@@ -17,6 +18,7 @@ import { OUT_DIR, type Result, writeResult } from "./report.ts";
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Result>> = {
   ingest,
   producer,
+  "kafka-encode": kafkaEncode,
   indexing,
   archive,
   freshness,
