@@ -1,6 +1,8 @@
 // The pipeline's surface for other workspaces (the CLI, the dev server): what they import, nothing more.
 // Tests import the modules they exercise directly.
 export { AnalysisEnv } from "./analysis/settings.ts";
+export { busDispatch } from "./chunked/job.ts";
+export { ChunkEnv } from "./chunked/settings.ts";
 export { transcodeCommand } from "./cli/transcode.ts";
 export { watchCommand } from "./cli/watch.ts";
 export { enqueueUploads, startWorkerService } from "./cli/worker.ts";

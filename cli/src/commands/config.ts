@@ -2,7 +2,7 @@ import type { Command } from "commander";
 
 /** Every setting reeltime reads, by role, as a markdown table (the README's reference is this output). */
 export async function settingsMarkdown(): Promise<string> {
-  const [{ ConnectionEnv, describeEnv }, { IngestEnv }, { ProcessorEnv }, { UploadsEnv }, { AnalysisEnv }] =
+  const [{ ConnectionEnv, describeEnv }, { IngestEnv }, { ProcessorEnv }, { UploadsEnv }, { AnalysisEnv, ChunkEnv }] =
     await Promise.all([
       import("@reeltime/runtime"),
       import("@reeltime/ingest-api"),
@@ -16,6 +16,7 @@ export async function settingsMarkdown(): Promise<string> {
     ["Stream processors (`reeltime process`)", ProcessorEnv],
     ["Upload API (`reeltime uploads`)", UploadsEnv],
     ["Content analysis (`reeltime pipeline worker`, `pipeline watch`, `transcode`)", AnalysisEnv],
+    ["Segment-parallel encoding (`reeltime pipeline worker`)", ChunkEnv],
   ];
   const out: string[] = [];
   for (const [title, schema] of sections) {
