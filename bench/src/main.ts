@@ -10,6 +10,7 @@ import { kafkaEncode } from "./benchmarks/kafka-encode.ts";
 import { lastN } from "./benchmarks/last-n.ts";
 import { playerSdk } from "./benchmarks/player-sdk.ts";
 import { producer } from "./benchmarks/producer.ts";
+import { segmentParallel } from "./benchmarks/segment-parallel.ts";
 import { sessionizer } from "./benchmarks/sessionizer.ts";
 import { uploadToReady } from "./benchmarks/upload-to-ready.ts";
 import { type BenchOptions, DEFAULTS } from "./options.ts";
@@ -27,14 +28,15 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Result>> = {
   "player-sdk": playerSdk,
   sessionizer,
   "upload-to-ready": uploadToReady,
+  "segment-parallel": segmentParallel,
 };
 
 const HELP = `npm run bench [NAME ...] [options]
 
 Runs reeltime side by side with a baseline and writes bench/out/<name>.json and .md.
 Names: ${Object.keys(BENCHMARKS).join(", ")} (default: all). Needs \`npx reeltime infra up\`
-for ingest, producer, indexing, freshness and last-n; upload-to-ready needs ffmpeg
-(--events sets its clip's seconds, default 60).
+for ingest, producer, indexing, freshness and last-n; upload-to-ready and segment-parallel
+need ffmpeg (--events sets their clip's seconds, default 60 and 120).
 
   --duration S     seconds per side per round for load runs (default ${DEFAULTS.duration})
   --rounds N       alternating reeltime/baseline rounds (default ${DEFAULTS.rounds})
