@@ -480,8 +480,24 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
         return r.status === 200 && (r.body.status === "ready" || r.body.status === "failed") ? r.body : undefined;
       },
       480_000,
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n--- survivor:\n${survivor.tail()}`);
+    ).catch(async (e: Error) => {
+      // Everything that could have held the row back, so a failure here says where it stopped.
+      const byName = (n: string) => roles.find((r) => r.name === n);
+      const lag = await byName("catalogue")
+        ?.metric("reeltime_consumer_lag_messages")
+        .catch(() => undefined);
+      const failures = await byName("catalogue")
+        ?.metric("reeltime_processor_batch_failures_total")
+        .catch(() => undefined);
+      const last = await readApi(`/v1/videos/${u.video_id}`).catch((x: Error) => ({ status: 0, body: x.message }));
+      throw new Error(
+        [
+          e.message,
+          `catalogue lag ${lag}, failed batches ${failures}; the read API answers ${last.status} ${JSON.stringify(last.body)}`,
+          ...["catalogue", "ingest"].map((n) => `--- ${n}:\n${byName(n)?.tail(40)}`),
+          `--- survivor (${survivor.name}):\n${survivor.tail()}`,
+        ].join("\n"),
+      );
     });
     expect(video.status, JSON.stringify(video)).toBe("ready");
 
