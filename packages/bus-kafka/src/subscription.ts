@@ -72,6 +72,7 @@ export class KafkaSubscription implements Subscription {
   readonly #committed = new Map<string, bigint>();
   readonly #abort = new AbortController();
   #stopping: Promise<void> | null = null;
+  #restarts = 0;
 
   constructor(kafka: Kafka, options: ConsumeOptions, admin: () => Promise<Admin>, brokers: string) {
     this.#options = options;
@@ -126,6 +127,34 @@ export class KafkaSubscription implements Subscription {
       this.#suspended = undefined;
       this.#owned = [];
     });
+    // kafkajs restarts a crashed consumer only when the error was retriable; after any other
+    // (an unexpected answer while the coordinator moves, a request the broker refused once) it
+    // disconnects and stays down, and the process would go on looking healthy with nothing
+    // consumed. Such a consumer is started again here, after a growing backoff, for as long as
+    // the subscription is not stopped; kafkajs has logged the crash itself.
+    this.#consumer.on(this.#consumer.events.CRASH, (e) => {
+      if (e.payload.restart || this.#abort.signal.aborted) return;
+      void this.#restart();
+    });
+  }
+
+  async #restart(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await sleep(backoffMs(attempt, 500, 30_000), this.#abort.signal);
+      if (this.#abort.signal.aborted) return;
+      try {
+        await this.start();
+        this.#restarts++;
+        return;
+      } catch {
+        // start() has disconnected again; the next attempt waits longer
+      }
+    }
+  }
+
+  /** How many times this subscription started its consumer again after a crash kafkajs gave up on. */
+  get restarts(): number {
+    return this.#restarts;
   }
 
   async start(): Promise<void> {

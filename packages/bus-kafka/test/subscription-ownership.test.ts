@@ -1,11 +1,18 @@
 // What a Kafka subscription believes it owns across rebalances, driven by the kafkajs consumer
 // events it listens to (a stand-in consumer emits them in the orders a broker can cause).
 import type { Kafka } from "kafkajs";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { KafkaSubscription } from "../src/subscription.ts";
 
 class FakeConsumer {
-  readonly events = { GROUP_JOIN: "join", REBALANCING: "rebalancing", HEARTBEAT: "heartbeat", STOP: "stop" };
+  readonly events = {
+    GROUP_JOIN: "join",
+    REBALANCING: "rebalancing",
+    HEARTBEAT: "heartbeat",
+    STOP: "stop",
+    CRASH: "crash",
+  };
+  runs = 0;
   readonly #handlers = new Map<string, ((e: { payload: unknown }) => void)[]>();
   commits: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   on(event: string, f: (e: { payload: unknown }) => void) {
@@ -19,6 +26,12 @@ class FakeConsumer {
   }
   heartbeat(generation: number) {
     this.emit("heartbeat", { groupGenerationId: generation });
+  }
+  async connect() {}
+  async subscribe() {}
+  async disconnect() {}
+  async run() {
+    this.runs++;
   }
   commitOffsets() {
     return new Promise<void>((resolve, reject) => this.commits.push({ resolve, reject }));
@@ -112,5 +125,23 @@ describe("Kafka subscription ownership", () => {
     consumer.commits[1]?.reject(rebalancing);
     await expect(fenced).rejects.toThrow();
     expect(owned(sub)).toEqual([]);
+  });
+
+  it("a consumer kafkajs will not restart after a crash is started again; one it restarts itself, or a stopped one, is left alone", async () => {
+    const { consumer, sub } = subscription();
+    await sub.start();
+    expect(consumer.runs).toBe(1);
+    // kafkajs restarts this one on its own: a second run from here would be a second consumer loop.
+    consumer.emit("crash", { error: new Error("request timed out"), groupId: "g", restart: true });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(consumer.runs).toBe(1);
+    // A crash kafkajs gives up on: without a restart nothing would be consumed again.
+    consumer.emit("crash", { error: new Error("unexpected answer"), groupId: "g", restart: false });
+    await vi.waitFor(() => expect(consumer.runs).toBe(2), { timeout: 3000 });
+    expect(sub.restarts).toBe(1);
+    await sub.stop();
+    consumer.emit("crash", { error: new Error("after stop"), groupId: "g", restart: false });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(consumer.runs).toBe(2);
   });
 });
