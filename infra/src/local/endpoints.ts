@@ -13,6 +13,11 @@ export const LOCAL_ENDPOINTS = {
   },
   kinesis: { endpoint: "http://127.0.0.1:4568", accessKeyId: "local", secretAccessKey: "local" },
   prometheus: { url: "http://127.0.0.1:9090" },
+  /**
+   * Trino's coordinator (REELTIME_TRINO_URL): 8090 because 8080, Trino's default, is the ingest
+   * API's. Its `hive` catalog reads the archive bucket on the local S3 endpoint above.
+   */
+  trino: { port: 8090, url: "http://127.0.0.1:8090", catalog: "hive", user: "reeltime" },
   redis: { port: 6380, url: "redis://127.0.0.1:6380" },
   dynamodb: { endpoint: "http://127.0.0.1:4569", leaseTable: "reeltime-kinesis-leases" },
   /** The local OpenTelemetry Collector's OTLP/HTTP receiver (OTEL_EXPORTER_OTLP_ENDPOINT). */

