@@ -7,6 +7,7 @@ import { athenaDdl } from "./athena.ts";
 import { ilmPolicy, indexTemplates } from "./elasticsearch.ts";
 import { jsonSchemas } from "./json-schema.ts";
 import { familyColumns, recordColumns } from "./parquet.ts";
+import { trinoDdl } from "./trino.ts";
 
 /** Where the committed artefacts live. */
 export const GENERATED_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "generated");
@@ -24,6 +25,7 @@ export function artefacts(): Map<string, string> {
   for (const r of Object.keys(RECORDS) as RecordName[]) columns[r] = recordColumns(r);
   files.set("parquet/columns.json", json(columns));
   for (const [name, ddl] of Object.entries(athenaDdl())) files.set(`athena/${name}.sql`, ddl);
+  for (const [name, ddl] of Object.entries(trinoDdl())) files.set(`trino/${name}.sql`, ddl);
   return files;
 }
 
