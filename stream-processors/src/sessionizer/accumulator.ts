@@ -1,4 +1,5 @@
 import type { PlaybackEvent, ViewRecord } from "@reeltime/events";
+import { isoTime } from "@reeltime/runtime";
 import {
   playbackSuccessScore,
   qualityScore,
@@ -469,10 +470,10 @@ export function finishView(a: ViewAcc, opts: { timedOut?: boolean } = {}): ViewR
   r.weight = 1 / sampleRate;
   r.status = ended ? "ended" : "active";
   if (endReason !== undefined) r.end_reason = endReason;
-  r.started_at = new Date(a.t0).toISOString();
-  if (endedAt !== undefined) r.ended_at = new Date(endedAt).toISOString();
-  r.last_event_at = new Date(a.lastTs).toISOString();
-  r.updated_at = new Date(a.updated).toISOString();
+  r.started_at = isoTime(a.t0);
+  if (endedAt !== undefined) r.ended_at = isoTime(endedAt);
+  r.last_event_at = isoTime(a.lastTs);
+  r.updated_at = isoTime(a.updated);
   r.events = a.events;
   r.last_seq = a.lastSeq;
   r.reached_first_frame = a.firstFrame;
