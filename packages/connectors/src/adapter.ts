@@ -7,6 +7,7 @@ export { writeFileAtomic } from "./bus/embedded/files.ts";
 export { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "./bus/limits.ts";
 export { ProduceQueue, type TopicMessages } from "./bus/produce-queue.ts";
 export { integer, queryCancelled, queryFailed } from "./query/errors.ts";
+export { placeholders, trinoLiteral } from "./query/literals.ts";
 export {
   checkDeadLetter,
   checkFilter,

@@ -115,7 +115,7 @@ export async function createArchive(env: ConnectionEnv = loadEnv(ConnectionEnv))
   }
 }
 
-/** The SQL engine chosen by REELTIME_QUERY (duckdb | athena), reading from `archive`. */
+/** The SQL engine chosen by REELTIME_QUERY (duckdb | athena | trino), reading from `archive`. */
 export async function createQueryEngine(
   archive: Archive,
   env: ConnectionEnv = loadEnv(ConnectionEnv),
@@ -137,6 +137,15 @@ export async function createQueryEngine(
         "@reeltime/query-athena",
       );
       return athena.createAthenaEngine(env);
+    }
+    case "trino": {
+      // Trino reads the bucket itself through its Hive catalog's tables, as Athena does.
+      const trino = await loadAdapter<{ createTrinoEngine(env: ConnectionEnv): QueryEngine }>(
+        "REELTIME_QUERY",
+        "trino",
+        "@reeltime/query-trino",
+      );
+      return trino.createTrinoEngine(env);
     }
     default:
       return notYet("query", env.REELTIME_QUERY);

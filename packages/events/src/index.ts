@@ -15,7 +15,7 @@ export { type Field, type FieldKind, mergedFields } from "./derive/fields.ts";
 export { artefacts, GENERATED_DIR, generate } from "./derive/generate.ts";
 export { jsonSchemas, plain } from "./derive/json-schema.ts";
 export { type Column, type ColumnType, columnValue, familyColumns, recordColumns } from "./derive/parquet.ts";
-export { DEFAULT_DT_RANGE, renderTrinoDdl, type TrinoDdlParams, trinoDdl } from "./derive/trino.ts";
+export { DEFAULT_DT_RANGE, renderTrinoDdl, type TrinoDdlParams, trinoDdl, trinoStatements } from "./derive/trino.ts";
 export { wireTypesSource } from "./derive/typescript.ts";
 export {
   contextFromRecord,

@@ -36,8 +36,11 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
+// Labelled for what it is: DuckDB behind a mocked transport, with the parameters pasted into the
+// SQL text, so it proves the adapter's paging, polling and typing, not Athena's SQL or binding.
+// The "athena" cell of the grid runs on Trino (athena-on-trino.int.test.ts).
 queryConformance({
-  adapter: "athena",
+  adapter: "athena-duckdb-emulator",
   archive,
   open: async () => createAthenaEngine(env, { client: emulatedClient, poll: fast }),
   parquet: parquetOf,

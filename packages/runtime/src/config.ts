@@ -86,10 +86,20 @@ export const ConnectionEnv = Type.Object({
   REELTIME_ARCHIVE: Choice(["fs", "s3"] as const, "fs", "the archive driver"),
   REELTIME_S3_BUCKET: Str("reeltime-archive", "bucket for the Parquet archive"),
   REELTIME_S3_ENDPOINT: OptStr("S3 endpoint override (MinIO: http://127.0.0.1:9000); unset for AWS S3"),
-  REELTIME_QUERY: Choice(["duckdb", "athena"] as const, "duckdb", "the SQL engine over the archive"),
+  REELTIME_QUERY: Choice(["duckdb", "athena", "trino"] as const, "duckdb", "the SQL engine over the archive"),
   REELTIME_ATHENA_DATABASE: Str("reeltime", "Glue/Athena database"),
   REELTIME_ATHENA_WORKGROUP: Str("reeltime", "Athena workgroup (holds the bytes-scanned cap)"),
   REELTIME_ATHENA_OUTPUT: OptStr("s3:// location for Athena query results, when the workgroup does not set one"),
+  REELTIME_TRINO_URL: Str(
+    "http://127.0.0.1:8090",
+    "Trino coordinator (REELTIME_QUERY=trino; the local one from reeltime infra up)",
+  ),
+  REELTIME_TRINO_CATALOG: Str("hive", "Trino catalog holding the archive's tables (a Hive connector over the bucket)"),
+  REELTIME_TRINO_SCHEMA: Str(
+    "reeltime",
+    "Trino schema of the archive's tables (reeltime analytics ddl --engine trino --apply)",
+  ),
+  REELTIME_TRINO_USER: Str("reeltime", "user name sent to Trino (X-Trino-User)"),
   REELTIME_PG_URL: Type.Optional(
     Type.String({
       pattern: "^(postgres|postgresql|memory)://",

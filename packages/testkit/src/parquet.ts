@@ -25,3 +25,7 @@ export async function parquetOf(selectSql: string): Promise<Uint8Array> {
 
 /** Runs for minutes on two cores unless interrupted (queryConformance's `slowSql`). */
 export const SLOW_SQL = "SELECT sum(hash(i)) AS h FROM range(100000000000) t(i)";
+
+/** SLOW_SQL for Trino: a count over 10^12 generated rows (queryConformance's `slowSql` on Trino). */
+export const TRINO_SLOW_SQL =
+  "SELECT count(*) AS n FROM UNNEST(sequence(1, 10000)) a(x) CROSS JOIN UNNEST(sequence(1, 10000)) b(y) CROSS JOIN UNNEST(sequence(1, 10000)) c(z)";

@@ -95,3 +95,12 @@ export function renderTrinoDdl(ddl: string, params: TrinoDdlParams): string {
     .replaceAll("{{dt_from}}", from)
     .replaceAll("{{dt_to}}", to);
 }
+
+/**
+ * What `reeltime analytics ddl --engine trino --apply` runs, in order: the schema, then one table
+ * per contract table, each a single statement without its trailing semicolon.
+ */
+export function trinoStatements(params: TrinoDdlParams): string[] {
+  const tables = Object.values(trinoDdl()).map((ddl) => renderTrinoDdl(ddl, params).trim().replace(/;$/, ""));
+  return [renderTrinoDdl('CREATE SCHEMA IF NOT EXISTS "{{schema}}"', params), ...tables];
+}
