@@ -9,6 +9,7 @@ import {
   recordColumns,
   renderDdl,
   tableName,
+  trinoStatements,
 } from "@reeltime/events";
 import { visibleArchive } from "./compact/visible.ts";
 
@@ -20,6 +21,22 @@ import { visibleArchive } from "./compact/visible.ts";
 export function athenaStatements(params: { database: string; bucket: string }): string[] {
   const tables = Object.values(athenaDdl()).map((ddl) => renderDdl(ddl, params).trim().replace(/;$/, ""));
   return [`CREATE DATABASE IF NOT EXISTS \`${params.database}\``, ...tables];
+}
+
+/**
+ * Trino statements, in order: the schema, then one Hive-connector table per contract table over
+ * the bucket, with Athena's partition projection (the contract's Trino DDL).
+ */
+export function trinoDdlStatements(params: {
+  database: string;
+  bucket: string;
+  dtRange?: readonly [string, string];
+}): string[] {
+  return trinoStatements({
+    schema: params.database,
+    bucket: params.bucket,
+    ...(params.dtRange ? { dtRange: params.dtRange } : {}),
+  });
 }
 
 const SQL_TYPE = { string: "VARCHAR", timestamp: "TIMESTAMP", bigint: "BIGINT", double: "DOUBLE", boolean: "BOOLEAN" };

@@ -1,14 +1,14 @@
 import type { Archive, QueryEngine, QueryResult } from "@reeltime/connectors";
-import { FAMILIES, RECORDS, type RecordName, tableName } from "@reeltime/events";
+import { FAMILIES, RECORDS, type RecordName, tableName, trinoStatements } from "@reeltime/events";
 import type { ConnectionEnv } from "@reeltime/runtime";
 import { visibleArchive } from "./compact/visible.ts";
 import { athenaStatements } from "./ddl.ts";
 
-export type EngineName = "duckdb" | "athena";
+export type EngineName = "duckdb" | "athena" | "trino";
 
 export interface Session {
   engine: QueryEngine;
-  /** The archive (DuckDB reads it; Athena reads the bucket itself). */
+  /** The archive (DuckDB reads it; Athena and Trino read the bucket themselves). */
   archive: Archive;
   close(): Promise<void>;
 }
@@ -40,14 +40,27 @@ export const TABLES = [
 
 /**
  * Applies the table definitions. Athena: the database, then each table's DDL, one
- * StartQueryExecution each (they return when done). DuckDB: its views over the archive's
- * Parquet are (re)built by a refresh; the result lists each table's row count.
+ * StartQueryExecution each (they return when done). Trino: the schema (`database`), then each
+ * table of the contract's Trino DDL (`dtRange`: the projected days, default Athena's). DuckDB:
+ * its views over the archive's Parquet are (re)built by a refresh; the result lists each table's
+ * row count.
  */
 export async function applyDdl(
   engine: QueryEngine,
-  params: { database: string; bucket: string },
+  params: { database: string; bucket: string; dtRange?: readonly [string, string] },
   onStep: (what: string, result?: QueryResult) => void = () => undefined,
 ): Promise<void> {
+  if (engine.driver === "trino") {
+    for (const sql of trinoStatements({
+      schema: params.database,
+      bucket: params.bucket,
+      ...(params.dtRange ? { dtRange: params.dtRange } : {}),
+    })) {
+      const name = /EXISTS "([^"]+)"(?:\."([^"]+)")?/.exec(sql);
+      onStep(name?.[2] ?? name?.[1] ?? "?", await engine.run(sql));
+    }
+    return;
+  }
   if (engine.driver === "athena") {
     for (const sql of athenaStatements(params)) {
       const name = /`([^`]+)`\s*\(/.exec(sql)?.[1] ?? /DATABASE IF NOT EXISTS `([^`]+)`/.exec(sql)?.[1] ?? "?";

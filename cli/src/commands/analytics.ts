@@ -3,9 +3,11 @@ import type { Command } from "commander";
 
 const usage = (message: string) => new ReeltimeError("REELTIME_ERR_USAGE", message);
 
-function engineOf(value: string): "duckdb" | "athena" {
-  if (value === "duckdb" || value === "athena") return value;
-  throw usage(`--engine takes duckdb or athena; got "${value}"`);
+type Engine = "duckdb" | "athena" | "trino";
+
+function engineOf(value: string): Engine {
+  if (value === "duckdb" || value === "athena" || value === "trino") return value;
+  throw usage(`--engine takes duckdb, athena or trino; got "${value}"`);
 }
 
 function formatOf(value: string): "table" | "csv" | "json" {
@@ -31,23 +33,38 @@ async function env() {
 
 /** `reeltime analytics ddl|compact|queries` and `reeltime query`. */
 export function registerAnalytics(program: Command): void {
-  const analytics = program.command("analytics").description("Athena/DuckDB tables, named queries, compaction");
+  const analytics = program.command("analytics").description("Athena/Trino/DuckDB tables, named queries, compaction");
 
   analytics
     .command("ddl")
-    .description("print the table definitions (Athena DDL with partition projection, or DuckDB views), or apply them")
-    .option("--engine <engine>", "athena or duckdb (default: REELTIME_QUERY)", engineOf)
-    .option("--apply", "create them: Athena through StartQueryExecution, DuckDB by rebuilding its views")
-    .option("--database <name>", "Glue/Athena database (default: REELTIME_ATHENA_DATABASE)")
+    .description(
+      "print the table definitions (Athena or Trino DDL with partition projection, or DuckDB views), or apply them",
+    )
+    .option("--engine <engine>", "athena, trino or duckdb (default: REELTIME_QUERY)", engineOf)
+    .option(
+      "--apply",
+      "create them: Athena through StartQueryExecution, Trino as statements on its Hive catalog, DuckDB by rebuilding its views",
+    )
+    .option(
+      "--database <name>",
+      "Glue/Athena database, or Trino schema (default: REELTIME_ATHENA_DATABASE, REELTIME_TRINO_SCHEMA)",
+    )
     .option("--bucket <name>", "S3 bucket of the archive (default: REELTIME_S3_BUCKET)")
-    .action(async (o: { engine?: "duckdb" | "athena"; apply?: boolean; database?: string; bucket?: string }) => {
+    .action(async (o: { engine?: Engine; apply?: boolean; database?: string; bucket?: string }) => {
       const e = await env();
-      const { athenaStatements, duckdbStatements, applyDdl, openSession } = await import("@reeltime/analytics");
+      const { athenaStatements, duckdbStatements, trinoDdlStatements, applyDdl, openSession } = await import(
+        "@reeltime/analytics"
+      );
       const engine = o.engine ?? e.REELTIME_QUERY;
-      const params = { database: o.database ?? e.REELTIME_ATHENA_DATABASE, bucket: o.bucket ?? e.REELTIME_S3_BUCKET };
+      const database = o.database ?? (engine === "trino" ? e.REELTIME_TRINO_SCHEMA : e.REELTIME_ATHENA_DATABASE);
+      const params = { database, bucket: o.bucket ?? e.REELTIME_S3_BUCKET };
       if (!o.apply) {
         if (engine === "athena") {
           for (const s of athenaStatements(params)) process.stdout.write(`${s};\n\n`);
+          return;
+        }
+        if (engine === "trino") {
+          for (const s of trinoDdlStatements(params)) process.stdout.write(`${s};\n\n`);
           return;
         }
         const { createArchive } = await import("@reeltime/connectors");
@@ -125,12 +142,12 @@ export function registerAnalytics(program: Command): void {
 
   program
     .command("query [sql]")
-    .description("run SQL or a named query over the archive (DuckDB locally, Athena in AWS)")
+    .description("run SQL or a named query over the archive (DuckDB locally, Athena in AWS, or Trino)")
     .option("--named <name>", "a named query (see `reeltime analytics queries`)")
     .option("--param <k=v>", "a named query's parameter (repeatable)", collect, [] as string[])
-    .option("--engine <engine>", "duckdb or athena (default: REELTIME_QUERY)", engineOf)
+    .option("--engine <engine>", "duckdb, athena or trino (default: REELTIME_QUERY)", engineOf)
     .option("--format <format>", "table, csv or json", formatOf, "table")
-    .option("--force", "run an Athena query even without a dt partition filter")
+    .option("--force", "run an Athena or Trino query even without a dt partition filter")
     .addHelpText(
       "after",
       "\nExamples:\n  reeltime query --named qoe --param from_dt=2026-11-20 --param to_dt=2026-11-21\n" +
@@ -142,7 +159,7 @@ export function registerAnalytics(program: Command): void {
         o: {
           named?: string;
           param: string[];
-          engine?: "duckdb" | "athena";
+          engine?: Engine;
           format: "table" | "csv" | "json";
           force?: boolean;
         },
@@ -159,7 +176,11 @@ export function registerAnalytics(program: Command): void {
         try {
           const result = await runQuery(session.engine, { sql: q?.sql ?? sql!, params, force: o.force ?? false });
           process.stdout.write(formatResult(result, o.format));
-          if (result.bytesScanned !== undefined)
+          if (session.engine.driver === "trino")
+            process.stderr.write(
+              `trino: ${result.bytesScanned ?? 0} bytes read from storage (${((result.bytesScanned ?? 0) / 1024 ** 2).toFixed(2)} MiB) in ${Math.round(result.executionMs ?? 0)} ms\n`,
+            );
+          else if (result.bytesScanned !== undefined)
             process.stderr.write(
               `athena: ${result.bytesScanned} bytes scanned (${(result.bytesScanned / 1024 ** 2).toFixed(2)} MiB; billed at least 10 MB)\n`,
             );
