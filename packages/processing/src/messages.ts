@@ -46,6 +46,20 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
 }
 
 /**
+ * The bytes `{` and `[` in a JSON text, counted up to just past `limit`. A value cannot nest
+ * deeper than the brackets it opens, so at most `limit` of them (inside strings too) proves the
+ * depth without walking the parsed value: that walk was a third of `decode`'s time on events.
+ */
+function openers(bytes: Uint8Array, limit: number): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i];
+    if ((b === 0x7b || b === 0x5b) && ++n > limit) return n;
+  }
+  return n;
+}
+
+/**
  * Parses a message's JSON value; undefined when it is not a JSON object, nests deeper than
  * `maxDepth`, or was marked as poison by the runtime (its handling failed because of its content).
  */
@@ -58,7 +72,8 @@ export function decode<T = Record<string, unknown>>(
     // JSON.parse does not recurse: any depth parses, and the depth is checked on the value.
     const v = JSON.parse(decoder.decode(m.value)) as unknown;
     const maxDepth = opts.maxDepth ?? MAX_DECODE_DEPTH;
-    if (maxDepth !== Number.POSITIVE_INFINITY && nestsDeeperThan(v, maxDepth)) return undefined;
+    if (maxDepth !== Number.POSITIVE_INFINITY && openers(m.value, maxDepth) > maxDepth && nestsDeeperThan(v, maxDepth))
+      return undefined;
     return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as T) : undefined;
   } catch {
     return undefined;
