@@ -65,7 +65,7 @@ export interface KinesisDrillReport extends DrillReport {
  * instances, each with its own data directory (nothing shared but the services), hold shard
  * leases in one DynamoDB table (dynalite): two instances split the shards, more join and the
  * split follows, one is killed with SIGKILL mid-stream and the survivors must hold its leases
- * within the lease time; MinIO and Elasticsearch go down with work pending. No broker restart:
+ * within the lease time; S3 (SeaweedFS) and Elasticsearch go down with work pending. No broker restart:
  * Kinesis is a managed service, and kinesis-local writes its data every 5 s, so a restart of
  * it could drop records it had acknowledged (a fault of the emulator, not of the consumers).
  * Then the same exact counts and view reference as the Kafka drill.
@@ -150,7 +150,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
   /** Services this drill has stopped and not yet started again (started in `finally` if it stops early). */
   const stopped = new Set<OutageCheck["service"]>();
   const outage = async (service: OutageCheck["service"]): Promise<OutageCheck> => {
-    fault(`stop ${service === "minio" ? "MinIO" : "Elasticsearch"} for ${opts.outageSeconds} s`);
+    fault(`stop ${service === "seaweedfs" ? "SeaweedFS (S3)" : "Elasticsearch"} for ${opts.outageSeconds} s`);
     const from = Date.now();
     const before = producer.published;
     stopped.add(service);
@@ -159,7 +159,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     const publishedDuring = producer.published - before;
     await up({ only: [service], print: () => undefined });
     stopped.delete(service);
-    const store = service === "minio" ? "archive" : "search";
+    const store = service === "seaweedfs" ? "archive" : "search";
     const failedAttempts: Record<string, number> = {};
     for (const i of all)
       for (const [p, n] of i.failuresLogged(store, from, Date.now())) failedAttempts[p] = (failedAttempts[p] ?? 0) + n;
@@ -262,7 +262,7 @@ export async function runKinesisDrill(opts: KinesisDrillOptions): Promise<Kinesi
     log(`    survivors held all ${orphaned} leases ${(takeoverMs / 1000).toFixed(1)} s after the kill`);
 
     await published(0.35);
-    outages.push(await outage("minio"));
+    outages.push(await outage("seaweedfs"));
     await published(0.55);
     outages.push(await outage("elasticsearch"));
 

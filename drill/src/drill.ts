@@ -54,19 +54,19 @@ export interface DrillReport {
 
 /**
  * Proof that an outage hit pending work: processors writing to the stopped store (indexer and
- * sessionizer to Elasticsearch; archivers and checkpoints to MinIO) failed flushes or uploads
+ * sessionizer to Elasticsearch; archivers and checkpoints to S3, SeaweedFS) failed flushes or uploads
  * while it was down, each one retried (see Instance.failuresLogged), and the producer kept
  * publishing meanwhile. An outage with no failed attempt landed on an idle
  * processor and proves nothing: the drill fails it.
  */
 export interface OutageCheck {
-  service: "elasticsearch" | "minio";
+  service: "elasticsearch" | "seaweedfs";
   /** Writes to the stopped store that failed and were tried again, per processor. */
   failedAttempts: Record<string, number>;
   publishedDuring: number;
 }
 
-/** The environment of the processor instances and the drill's own clients: real Kafka, ES and MinIO. */
+/** The environment of the processor instances and the drill's own clients: real Kafka, ES and S3 (SeaweedFS). */
 export function realEnv(dataDir: string): Record<string, string> {
   return {
     ...localServicesEnv(),
@@ -223,7 +223,7 @@ export async function exactCounts(
 /**
  * The fault drill of the processors: N events with known ids published to real Kafka at a
  * steady rate while two processor instances in one group are killed with SIGKILL, Kafka
- * restarts, and Elasticsearch and MinIO each go down with work pending; then every count
+ * restarts, and Elasticsearch and S3 (SeaweedFS) each go down with work pending; then every count
  * must be exact and every view equal to an independent reference (reference.ts).
  */
 export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
@@ -259,7 +259,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   };
   /** Stops one store for the outage time while the producer keeps going; counts what failed meanwhile. */
   const outage = async (service: OutageCheck["service"]): Promise<OutageCheck> => {
-    fault(`stop ${service === "minio" ? "MinIO" : "Elasticsearch"} for ${opts.outageSeconds} s`);
+    fault(`stop ${service === "seaweedfs" ? "SeaweedFS (S3)" : "Elasticsearch"} for ${opts.outageSeconds} s`);
     const from = Date.now();
     const before = producer.published;
     stopped.add(service);
@@ -269,7 +269,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     await up({ only: [service], print: () => undefined });
     stopped.delete(service);
     const to = Date.now();
-    const store = service === "minio" ? "archive" : "search";
+    const store = service === "seaweedfs" ? "archive" : "search";
     const failedAttempts: Record<string, number> = {};
     for (const counts of [a.failuresLogged(store, from, to), b.failuresLogged(store, from, to)])
       for (const [p, n] of counts) failedAttempts[p] = (failedAttempts[p] ?? 0) + n;
@@ -321,10 +321,10 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
     stopped.delete("kafka");
     producer.resume();
 
-    // MinIO first: Elasticsearch takes the longest to come back, and the producer must still be
+    // S3 first: Elasticsearch takes the longest to come back, and the producer must still be
     // publishing during each outage.
     await published(0.3);
-    outages.push(await outage("minio"));
+    outages.push(await outage("seaweedfs"));
     await published(0.45);
     outages.push(await outage("elasticsearch"));
 

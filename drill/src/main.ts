@@ -23,12 +23,12 @@ if (values.help) {
   process.stdout.write(
     "usage: npm run drill -- [--bus kafka|kinesis] [--instances K] [--events N] [--outage-seconds S] [--rate R]\n" +
       "Kafka (default): publishes N events at R events/s (default 350) while two processor instances\n" +
-      "are killed, Kafka restarts, and Elasticsearch and MinIO are stopped for S seconds each with\n" +
+      "are killed, Kafka restarts, and Elasticsearch and S3 (SeaweedFS) are stopped for S seconds each with\n" +
       "work pending; then checks every count is exact and every view equals the reference.\n" +
       "Kinesis (--bus kinesis): kinesis-local with leases in dynalite; K instances (default 3, at\n" +
       "least 3), each with its own data directory: two split the shards, the rest join, one is\n" +
       "killed with kill -9 and the survivors must take its leases within a lease time and two\nrenewal ticks (6 s + 4 s, 3 s slack), read from the lease table;\n" +
-      "then the MinIO and Elasticsearch outages and the same checks. No broker restart on Kinesis.\n",
+      "then the S3 and Elasticsearch outages and the same checks. No broker restart on Kinesis.\n",
   );
   process.exit(0);
 }

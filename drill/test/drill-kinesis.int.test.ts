@@ -4,7 +4,7 @@ import { runKinesisDrill } from "../src/drill-kinesis.ts";
 
 // The fault drill on Kinesis at a modest size (`npm run drill -- --bus kinesis` for more):
 // kinesis-local, leases in dynalite, three `reeltime process` instances with their own data
-// directories (two first, the third joins), one killed with SIGKILL mid-stream, MinIO and
+// directories (two first, the third joins), one killed with SIGKILL mid-stream, S3 (SeaweedFS) and
 // Elasticsearch down with work pending.
 async function freePort(): Promise<number> {
   const s = createServer();
@@ -63,7 +63,7 @@ describe("fault drill on Kinesis", () => {
     expect(r.viewsMatching).toBe(r.views);
     const failed = (o: (typeof r.outages)[number]) => Object.values(o.failedAttempts).reduce((x, y) => x + y, 0);
     expect(r.outages.map((o) => [o.service, failed(o) >= 2, o.publishedDuring > 0])).toEqual([
-      ["minio", true, true],
+      ["seaweedfs", true, true],
       ["elasticsearch", true, true],
     ]);
     expect(r.lag).toBe(0);

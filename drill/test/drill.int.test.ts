@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runDrill } from "../src/drill.ts";
 
 // The shorter drill of `npm test` (`npm run drill` runs 100k events): real Kafka, Elasticsearch
-// and MinIO, two processor instances killed with SIGKILL, a Kafka restart, ES and MinIO down,
+// and S3 (SeaweedFS), two processor instances killed with SIGKILL, a Kafka restart, ES and S3 down,
 // while events are still being published.
 // A test that times out must not leave its instances running (or a service stopped) into the
 // next test file: teardown stops the drill and waits for its cleanup.
@@ -39,7 +39,7 @@ describe("fault drill", () => {
     // Each outage hit pending work: writes to the stopped store failed and were retried meanwhile.
     const failed = (o: (typeof r.outages)[number]) => Object.values(o.failedAttempts).reduce((x, y) => x + y, 0);
     expect(r.outages.map((o) => [o.service, failed(o) >= 2, o.publishedDuring > 0])).toEqual([
-      ["minio", true, true],
+      ["seaweedfs", true, true],
       ["elasticsearch", true, true],
     ]);
     expect(r.lag).toBe(0);

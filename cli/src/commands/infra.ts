@@ -22,12 +22,12 @@ async function onlyServices(value: string | undefined) {
   return names as (typeof SERVICE_NAMES)[number][];
 }
 
-/** `reeltime infra up | status | down`: the real local services (Kafka, Elasticsearch, MinIO, PostgreSQL, ...). */
+/** `reeltime infra up | status | down`: the real local services (Kafka, Elasticsearch, SeaweedFS for S3, PostgreSQL, ...). */
 export function registerInfra(program: Command): void {
   const infra = program
     .command("infra")
     .description(
-      "install, start, check and stop the real local services (Kafka, Elasticsearch, MinIO, Kinesis, Prometheus, " +
+      "install, start, check and stop the real local services (Kafka, Elasticsearch, SeaweedFS (S3), Kinesis, Prometheus, " +
         "Redis, dynalite, the OpenTelemetry Collector, PostgreSQL)",
     );
 

@@ -29,6 +29,39 @@ export interface DownOptions {
 }
 
 /**
+ * Services reeltime no longer runs, each with the service that took its place. `down` still
+ * stops a process an older `up` started for one of them (its pid file is left in `run/`), so a
+ * checkout that swapped MinIO for SeaweedFS does not leave MinIO holding port 9000: `down`, or
+ * `down --only seaweedfs`, stops it too.
+ */
+export const RETIRED_SERVICES: Readonly<Record<string, ServiceName>> = { minio: "seaweedfs" };
+
+/** How `down` left the process of a retired service (only reported when it had a pid file). */
+export interface RetiredDownResult {
+  name: string;
+  result: "not-running" | "stopped" | "killed" | "stuck";
+  pid: number;
+}
+
+/** Stops what an older `up` started for retired services whose successor is being stopped. */
+export async function stopRetired(
+  stateDir: string,
+  stopTimeoutMs: number,
+  only?: readonly ServiceName[],
+): Promise<RetiredDownResult[]> {
+  const out: RetiredDownResult[] = [];
+  for (const [name, successor] of Object.entries(RETIRED_SERVICES)) {
+    if (only && !only.includes(successor)) continue;
+    const record = readPidFile(stateDir, name);
+    if (!record) continue;
+    const result = await stopRecord(record, stopTimeoutMs);
+    if (result !== "stuck") removePidFile(stateDir, name);
+    out.push({ name, result, pid: record.pid });
+  }
+  return out;
+}
+
+/**
  * What `down --purge` deletes: everything in the state folder but logs and pid files, plus the
  * folders of services that live elsewhere when the service user cannot reach the state folder
  * (Elasticsearch, PostgreSQL); with `only`, just those services' folders.
@@ -76,6 +109,7 @@ async function downLocked(
   print: (line: string) => void,
 ): Promise<ServiceDownResult[]> {
   const t0 = Date.now();
+  const retired = stopRetired(settings.stateDir, settings.stopTimeoutMs, opts.only);
   const results = await Promise.all(
     SERVICES.filter((s) => !opts.only || opts.only.includes(s.name)).map(
       async (service): Promise<ServiceDownResult> => {
@@ -87,7 +121,8 @@ async function downLocked(
       },
     ),
   );
-  for (const r of results) {
+  const retiredResults = await retired;
+  for (const r of [...results, ...retiredResults.map((r) => ({ ...r, name: `${r.name} (retired)` }))]) {
     const what = {
       "not-started": "not started by reeltime infra up",
       "not-running": `was not running (stale pid ${r.pid})`,
@@ -104,7 +139,7 @@ async function downLocked(
     );
   }
   print(`reeltime infra down: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const stuck = results.filter((r) => r.result === "stuck");
+  const stuck = [...results, ...retiredResults].filter((r) => r.result === "stuck");
   if (stuck.length > 0) {
     throw new ReeltimeError(
       INFRA_ERRORS.stop,

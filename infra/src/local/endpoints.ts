@@ -5,7 +5,6 @@ export const LOCAL_ENDPOINTS = {
   elasticsearch: { url: "http://127.0.0.1:9200" },
   s3: {
     endpoint: "http://127.0.0.1:9000",
-    consoleUrl: "http://127.0.0.1:9001",
     accessKeyId: "reeltime",
     secretAccessKey: "reeltime-local-secret",
     forcePathStyle: true,
@@ -115,7 +114,7 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
 
 /**
  * The connection variables that point reeltime at the local services (Kafka, Elasticsearch,
- * MinIO with its credentials, PostgreSQL), for tests, the fault drill and scripts.
+ * the local S3 server (SeaweedFS) with its credentials, PostgreSQL), for tests, the fault drill and scripts.
  */
 export function localServicesEnv(): Record<string, string> {
   return {

@@ -4,7 +4,7 @@ import { ReeltimeError } from "@reeltime/runtime";
 
 /** Where downloads/builds are cached (outside the repo) and where runtime state lives (inside it). */
 export interface InfraSettings {
-  /** Downloads and builds: Maven repository, Go module/build cache, MinIO binary. */
+  /** Downloads and builds: Maven repository, Go module/build cache, SeaweedFS binary. */
   cacheDir: string;
   /** Data, logs and pid files of the running services. */
   stateDir: string;

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { ReeltimeError } from "@reeltime/runtime";
 import { displayPath, serviceContext } from "./context.ts";
+import { RETIRED_SERVICES } from "./down.ts";
 import { INFRA_ERRORS } from "./errors.ts";
 import { lastLogLine, retry } from "./exec.ts";
 import { waitUntil } from "./health.ts";
@@ -25,9 +26,19 @@ export interface UpOptions {
   print?: (line: string) => void;
 }
 
-async function assertPortsFree(service: LocalService): Promise<void> {
+async function assertPortsFree(service: LocalService, stateDir: string): Promise<void> {
   for (const port of service.ports) {
     if (!(await isPortInUse(port))) continue;
+    // A service reeltime no longer runs (MinIO), started by an older `up`: `down` stops it.
+    for (const [name, successor] of Object.entries(RETIRED_SERVICES)) {
+      const record = readPidFile(stateDir, name);
+      if (record?.ports?.includes(port) && ownedPids(record).length > 0)
+        throw new ReeltimeError(
+          INFRA_ERRORS.portTaken,
+          `port ${port} (${service.name}) is held by ${name} (pid ${record.pid}), which an older \`reeltime infra up\` ` +
+            `started and reeltime no longer runs; stop it with \`reeltime infra down --only ${successor}\` and run \`up\` again`,
+        );
+    }
     const owners = await portOwners(port);
     throw new ReeltimeError(
       INFRA_ERRORS.portTaken,
@@ -89,10 +100,10 @@ async function startOne(
     };
   }
   if (existing) removePidFile(settings.stateDir, service.name);
-  await assertPortsFree(service);
+  await assertPortsFree(service, settings.stateDir);
   if (service.needsApt) await apt;
   const installed = await service.install(ctx);
-  await assertPortsFree(service);
+  await assertPortsFree(service, settings.stateDir);
   const spec = await service.prepare(ctx);
   ctx.progress(`starting (log: ${log})`);
   const proc = await spawnService(service.name, spec, ctx.logFile, [...service.ports]);

@@ -14,11 +14,12 @@ export const VERSIONS = {
    */
   elasticsearch: "8.19.21",
   /**
-   * MinIO server module version for `go install`. The Go module proxy answers 403 to
-   * `@RELEASE.*` tags and to older pseudo-versions here; this pseudo-version (the repository's
-   * final commit, 2026-02-12) is the one it serves.
+   * SeaweedFS (Apache-2.0) module version, the local S3 server, built from its module tree
+   * (`go build ./weed`; its go.mod has a `replace`, so `go install` refuses it). SeaweedFS tags
+   * no Go-module releases: the proxy serves this pseudo-version (commit 7506e5f9, 2026-11-09;
+   * `weed version`: 4.53).
    */
-  minio: "v0.0.0-20260212201848-7aac2a2c5b7c",
+  seaweedfs: "v0.0.0-20261109003541-7506e5f91cd6",
   /**
    * OpenTelemetry Collector release of `infra/local/otelcol` (go.mod pins the modules: core
    * v1.67.0/v0.161.0, contrib fileexporter v0.161.0, the newest release at which it builds).

@@ -53,16 +53,65 @@ export function goBuild(
   }));
 }
 
+/**
+ * `go build` of package `pkg` of a published module, inside the module's own tree in the module
+ * cache (`go mod download`), into `<cacheDir>/<name>/<version>/<binary>`, once. For a module whose
+ * go.mod has `replace` directives, which `go install module@version` refuses: built as the main
+ * module, its go.mod and go.sum pin every dependency exactly as its authors build it.
+ */
+export function goBuildModule(
+  ctx: ServiceContext,
+  name: string,
+  module: string,
+  version: string,
+  pkg: string,
+  binary: string,
+): Promise<{ binary: string; built: boolean }> {
+  return buildOnce(
+    ctx,
+    name,
+    version,
+    `${module}/${pkg}@${version}`,
+    async (out) => {
+      const env = goEnv(ctx.settings.cacheDir, out);
+      const res = await run("go", ["mod", "download", "-json", `${module}@${version}`], {
+        env,
+        logFile: ctx.logFile,
+        cwd: ctx.settings.cacheDir,
+      });
+      const dir = /"Dir":\s*"([^"]+)"/.exec(res.output)?.[1];
+      if (res.code !== 0 || !dir) {
+        throw new ReeltimeError(
+          INFRA_ERRORS.build,
+          `go mod download of ${module}@${version} failed (${lastLine(res.output)}); check that the Go module ` +
+            `proxy is reachable and run \`reeltime infra up\` again (details: ${ctx.logFile})`,
+        );
+      }
+      return {
+        args: ["build", "-trimpath", "-buildvcs=false", "-mod=readonly", "-o", join(out, binary), `./${pkg}`],
+        env,
+        cwd: dir,
+      };
+    },
+    binary,
+  );
+}
+
 /** Runs one `go` build into a scratch folder and moves the binary into the cache, retried 3 times. */
 async function buildOnce(
   ctx: ServiceContext,
   name: string,
   version: string,
   what: string,
-  command: (out: string) => { args: string[]; env: NodeJS.ProcessEnv; cwd?: string },
+  command: (
+    out: string,
+  ) =>
+    | { args: string[]; env: NodeJS.ProcessEnv; cwd?: string }
+    | Promise<{ args: string[]; env: NodeJS.ProcessEnv; cwd?: string }>,
+  binaryName = name,
 ): Promise<{ binary: string; built: boolean }> {
   const dir = join(ctx.settings.cacheDir, name, version);
-  const binary = join(dir, name);
+  const binary = join(dir, binaryName);
   if (existsSync(binary)) return { binary, built: false };
   if (!(await capture("sh", ["-c", "command -v go"]))) {
     throw new ReeltimeError(INFRA_ERRORS.missingTool, `no \`go\` on PATH: install Go 1.24+ to build ${name}`);
@@ -80,7 +129,7 @@ async function buildOnce(
     await retry(
       3,
       async () => {
-        const { args, env, cwd } = command(work);
+        const { args, env, cwd } = await command(work);
         const res = await run("go", args, { env, logFile: ctx.logFile, ...(cwd ? { cwd } : {}) });
         if (res.code !== 0) {
           throw new ReeltimeError(
@@ -96,7 +145,7 @@ async function buildOnce(
     clearInterval(heartbeat);
   }
   mkdirSync(dir, { recursive: true });
-  renameSync(join(work, name), binary);
+  renameSync(join(work, binaryName), binary);
   rmSync(work, { recursive: true, force: true });
   return { binary, built: true };
 }

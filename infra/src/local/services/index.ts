@@ -2,11 +2,11 @@ import { dynamodb } from "./dynamodb.ts";
 import { elasticsearch } from "./elasticsearch.ts";
 import { kafka } from "./kafka.ts";
 import { kinesis } from "./kinesis.ts";
-import { minio } from "./minio.ts";
 import { otelcol } from "./otelcol.ts";
 import { postgres } from "./postgres.ts";
 import { prometheus } from "./prometheus.ts";
 import { redis } from "./redis.ts";
+import { seaweedfs } from "./seaweedfs.ts";
 import { trino } from "./trino.ts";
 import type { LocalService } from "./types.ts";
 
@@ -14,7 +14,7 @@ import type { LocalService } from "./types.ts";
 export const SERVICES: readonly LocalService[] = [
   kafka,
   elasticsearch,
-  minio,
+  seaweedfs,
   kinesis,
   prometheus,
   redis,

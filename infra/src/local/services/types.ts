@@ -5,7 +5,7 @@ import type { InfraSettings } from "../settings.ts";
 export const SERVICE_NAMES = [
   "kafka",
   "elasticsearch",
-  "minio",
+  "seaweedfs",
   "kinesis",
   "prometheus",
   "redis",
