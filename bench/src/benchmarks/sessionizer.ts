@@ -1,6 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import type { Archive, Bus, ConsumedMessage, SearchStore } from "@reeltime/connectors";
+import type { Archive, Bus, ConsumedBatch, ConsumedMessage, SearchStore } from "@reeltime/connectors";
 import { exampleEvent, TOPICS, type ViewRecord } from "@reeltime/events";
 import { createLogger, createRegistry } from "@reeltime/runtime";
 import {
@@ -85,6 +85,8 @@ interface Side {
 
 interface SideFigures {
   seconds: number;
+  /** CPU time of this process while folding (user + system), which a shared machine does not inflate. */
+  cpuSeconds: number;
   bytesPerView: number;
   archiveBytes: number;
   records: number;
@@ -104,10 +106,14 @@ async function runSide(side: Side, views: number, beats: number, log: (l: string
   const before = heap();
   const fold = side.make(deps);
   let busy = 0;
+  let cpu = 0;
   let offset = 0;
   let lastTick = performance.now();
   const perView = beats + 2;
   for (let seq = 0; seq < perView; seq++) {
+    // The pass's messages are made before its clock starts, so folding runs back to back as a
+    // consumer under load would, and neither the JSON of the workload nor its garbage is counted.
+    const batches: ConsumedBatch[] = [];
     for (let from = 0; from < views; from += BATCH) {
       const partition = String((from / BATCH) % 8);
       const messages: ConsumedMessage[] = [];
@@ -121,23 +127,34 @@ async function runSide(side: Side, views: number, beats: number, log: (l: string
           headers: {},
           timestamp: 0,
         });
-      const t = performance.now();
-      await fold.handle({ topic: TOPICS.playback, partition, messages }, commit as never);
-      if (t - lastTick >= 1000) {
+      batches.push({ topic: TOPICS.playback, partition, messages });
+    }
+    gc();
+    const t = performance.now();
+    const c = process.cpuUsage();
+    for (const batch of batches) {
+      await fold.handle(batch, commit as never);
+      if (performance.now() - lastTick >= 1000) {
         await fold.tick(commit as never);
         lastTick = performance.now();
       }
-      busy += performance.now() - t;
     }
+    busy += performance.now() - t;
+    const used = process.cpuUsage(c);
+    cpu += (used.user + used.system) / 1000;
     log(`    ${side.label}: ${seq + 1}/${perView} events per view folded, ${round(busy / 1000, 1)} s busy`);
   }
   const t = performance.now();
+  const c = process.cpuUsage();
   await fold.flush(commit as never);
   busy += performance.now() - t;
+  const used = process.cpuUsage(c);
+  cpu += (used.user + used.system) / 1000;
   const after = heap();
   if (fold.size !== views) throw new Error(`${side.label} holds ${fold.size} views, expected ${views}`);
   return {
     seconds: busy / 1000,
+    cpuSeconds: cpu / 1000,
     bytesPerView: (after - before) / views,
     archiveBytes: deps.written.archiveBytes,
     records: deps.written.records,
@@ -160,6 +177,17 @@ export async function sessionizer(o: BenchOptions): Promise<Result> {
       label: "reeltime (compact state)",
       make: (d) =>
         createSessionizer({ search: d.search, archive: d.archive, bus: d.bus, log, metrics: metrics() }) as never,
+    },
+    {
+      // The same at a checkpoint every 10 s (REELTIME_CHECKPOINT_MS=10000): records and state
+      // are written per view changed since the last checkpoint, so their share of the cost
+      // falls as more events per view land between two checkpoints.
+      label: "reeltime (compact state), checkpoint every 10 s",
+      make: (d) =>
+        createSessionizer(
+          { search: d.search, archive: d.archive, bus: d.bus, log, metrics: metrics() },
+          { snapshotEveryMs: 10_000 },
+        ) as never,
     },
     {
       label: "baseline (recompute from raw events)",
@@ -201,13 +229,14 @@ export async function sessionizer(o: BenchOptions): Promise<Result> {
       figures: {
         "views/s": Math.round(views / f.seconds),
         "events/s": Math.round(events / f.seconds),
+        "events per CPU-second": Math.round(events / f.cpuSeconds),
         "bytes per open view": Math.round(f.bytesPerView),
         "checkpoint MB written": round(f.archiveBytes / 1e6, 1),
         "records written": f.records,
       },
     };
   });
-  const [compact, recompute] = figures as [SideFigures, SideFigures];
+  const [compact, slower, recompute] = figures as [SideFigures, SideFigures, SideFigures];
   return {
     name: "sessionizer",
     title: "Sessionizer: 100k open views, compact state vs recomputing from raw events",
@@ -216,13 +245,20 @@ export async function sessionizer(o: BenchOptions): Promise<Result> {
       eventsPerView: beats + 2,
       batch: BATCH,
       partitions: 8,
-      checkpointEveryMs: 2000,
+      checkpointEveryMs: "2000 (the default; 10000 on the second reeltime side)",
       stores: "stand-ins that keep nothing (archive counts bytes, views store counts records)",
     },
     rows,
     ratio: { figure: "views/s", value: round(recompute.seconds / compact.seconds, 2) },
-    goal: { text: "reported" },
+    // Issue [18]: at least 100k playback events per second on one core with 100k open views. The
+    // fold runs on one thread, so events per CPU-second of this process is that figure, and a
+    // shared machine's other work does not lower it (the wall-clock rate is in the table too).
+    goal: {
+      text: "≥ 100,000 events per CPU-second (one core) with 100k open views",
+      met: views >= 100_000 && events / compact.cpuSeconds >= 100_000,
+    },
     notes: [
+      `CPU: reeltime ${round(compact.cpuSeconds, 1)} s for ${events} events (${round((compact.cpuSeconds * 1e6) / events, 2)} µs per event; ${round((slower.cpuSeconds * 1e6) / events, 2)} µs with a checkpoint every 10 s), baseline ${round(recompute.cpuSeconds, 1)} s; wall-clock busy time ${round(compact.seconds, 1)} s and ${round(recompute.seconds, 1)} s.`,
       `Memory: reeltime ${Math.round(compact.bytesPerView)} bytes per open view, baseline ${Math.round(recompute.bytesPerView)} (${round(recompute.bytesPerView / compact.bytesPerView, 1)}×); heap after a full GC, all views open.`,
       `The baseline already checkpoints incrementally (the log both use); the snapshot it replaced wrote the whole state every 2 s: ${round(whole / 1e6, 1)} MB of JSON for these views, ${Math.round(wholeMs)} ms to serialise once.`,
       "Records are written once per checkpoint per changed view (both sides), not once per batch.",
