@@ -28,8 +28,8 @@ export default defineConfig({
           include: ["**/test/**/*.int.test.ts"],
           exclude: ["**/node_modules/**"],
           testTimeout: 120_000,
-          // The local MinIO's credentials (kinesis-local accepts any) and the local PostgreSQL's
-          // URL; see docs/local-services.md.
+          // The credentials of the local S3 server, SeaweedFS (kinesis-local accepts any), and the
+          // local PostgreSQL's URL; see docs/local-services.md.
           env: {
             AWS_ACCESS_KEY_ID: "reeltime",
             AWS_SECRET_ACCESS_KEY: "reeltime-local-secret",

@@ -84,7 +84,7 @@ async function frontProxy(target: string, html: () => string) {
 const REAL = localServicesEnv();
 
 describe.each([
-  ["real Kafka, Elasticsearch and MinIO", REAL],
+  ["real Kafka, Elasticsearch and S3 (SeaweedFS)", REAL],
   ["the embedded default", {} as Record<string, string>],
 ])("end to end on %s", (_name, connections) => {
   let dir: string;

@@ -1,6 +1,6 @@
 // The video platform end to end, as operators run it: every role its own `reeltime` process
 // (upload API, two encoding workers, catalogue updater, notifier, indexer, ingest's read API) on
-// the real services of `reeltime infra up` (Kafka, MinIO, PostgreSQL, Elasticsearch), a real
+// the real services of `reeltime infra up` (Kafka, SeaweedFS for S3, PostgreSQL, Elasticsearch), a real
 // HTTP client doing the presigned multipart upload, a webhook receiver and an SMTP server in the
 // test. Then the faults: PostgreSQL down for 30 s, the worker that holds the job killed with
 // SIGKILL mid-transcode, and the webhook receiver answering 500 for a minute. The signatures are

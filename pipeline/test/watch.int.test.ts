@@ -11,7 +11,7 @@ import { TranscodePipeline } from "../src/pipeline.ts";
 import { UploadWatcher } from "../src/watch.ts";
 import { makeClip } from "./helpers/clips.ts";
 
-describe("pipeline watch on real MinIO and Kafka", () => {
+describe("pipeline watch on real S3 (SeaweedFS) and Kafka", () => {
   let bus: Bus | undefined;
   let archive: Archive | undefined;
   afterAll(async () => {

@@ -1,4 +1,4 @@
-// Transcode workers as one consumer group on real Kafka, with their claims in real S3 (MinIO),
+// Transcode workers as one consumer group on real Kafka, with their claims in real S3 (SeaweedFS),
 // both started by `reeltime infra up`; ffmpeg does the work.
 import { readFile } from "node:fs/promises";
 import { type Archive, type Bus, createArchive, createBus } from "@reeltime/connectors";

@@ -17,7 +17,7 @@ import { archivedIds, publishAll, syntheticEvents, waitFor } from "./fixtures.ts
 
 const log = createLogger("archiver-dedupe-int", { level: process.env.LOG_LEVEL ?? "silent" });
 
-describe("Parquet holds each event_id once on real Kafka and MinIO", () => {
+describe("Parquet holds each event_id once on real Kafka and S3 (SeaweedFS)", () => {
   let bus: Bus;
   let search: SearchStore;
   let archive: Archive;

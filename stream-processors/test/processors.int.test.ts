@@ -24,7 +24,7 @@ const BUSES: [string, Record<string, string>][] = [
 
 // Kinesis is covered by the Bus conformance suite (groups, leases, takeover); kinesis-local
 // drops its HTTP/2 connections under the five processors' concurrent shard readers.
-describe.each(BUSES)("processors on real %s, Elasticsearch and MinIO", (name, busEnv) => {
+describe.each(BUSES)("processors on real %s, Elasticsearch and S3 (SeaweedFS)", (name, busEnv) => {
   let bus: Bus;
   let search: SearchStore;
   let archive: Archive;

@@ -15,9 +15,10 @@ import { openUploadsDatabase } from "../src/database.ts";
 import { UploadsBucket } from "../src/s3.ts";
 import { UploadStore } from "../src/store.ts";
 
-// The real MinIO of `reeltime infra up` (credentials through the SDK's chain: the integration
-// tier sets them in vitest.config.ts), its archive bucket (uploads/ folder), a real HTTP client doing
-// the presigned PUTs, the embedded bus and an in-memory PGlite.
+// The real S3 server (SeaweedFS) of `reeltime infra up`, or the one REELTIME_S3_ENDPOINT names
+// (credentials through the SDK's chain: the integration tier sets them in vitest.config.ts), its
+// archive bucket (uploads/ folder), a real HTTP client doing the presigned PUTs, the embedded bus
+// and an in-memory PGlite.
 const WRITE_KEY = "wk_int_0123456789abcdef";
 const MiB = 1024 * 1024;
 const S3_ENDPOINT = process.env.REELTIME_S3_ENDPOINT ?? "http://127.0.0.1:9000";
@@ -102,7 +103,7 @@ async function eventsOf(uploadId: string, wanted: number, timeoutMs = 10_000): P
   return got;
 }
 
-describe("the upload API on MinIO", () => {
+describe("the upload API on S3 (SeaweedFS)", () => {
   it("a presigned multipart upload from a real HTTP client, resumed after listing parts, completed once", async () => {
     const file = new Uint8Array(randomBytes(5 * MiB + 300 * 1024));
     const started = await api("/v1/uploads", {

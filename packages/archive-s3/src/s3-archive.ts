@@ -30,7 +30,7 @@ export interface S3ArchiveOptions {
 const MiB = 1024 * 1024;
 
 /**
- * S3 client settings for env: the standard credential chain; with REELTIME_S3_ENDPOINT (MinIO
+ * S3 client settings for env: the standard credential chain; with REELTIME_S3_ENDPOINT (SeaweedFS
  * and other S3-compatible servers) path-style addressing; checksums only where S3 requires
  * them (newer SDK defaults break uploads to non-AWS servers); three attempts, short connect timeout.
  */
@@ -48,9 +48,9 @@ export function s3ClientConfig(env: S3Env): S3ClientConfig {
 }
 
 /**
- * The archive in an S3 bucket (AWS S3 or MinIO). S3 makes an object visible only once it is
- * whole: a PutObject, or a multipart upload's completion; a failed multipart upload is aborted
- * so no parts linger.
+ * The archive in an S3 bucket (AWS S3, or an S3-compatible server such as SeaweedFS). S3 makes
+ * an object visible only once it is whole: a PutObject, or a multipart upload's completion; a
+ * failed multipart upload is aborted so no parts linger.
  */
 export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Archive {
   const client = options.client ?? new S3Client(s3ClientConfig(env));

@@ -4,8 +4,8 @@ import { archiveConformance, payload } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
 import { createS3Archive, type S3Env, s3ClientConfig } from "../src/s3-archive.ts";
 
-// The real MinIO that `reeltime infra up` starts (docs/local-services.md). Its credentials reach
-// the SDK through its standard chain (env: the integration tier sets them in vitest.config.ts),
+// The real S3 server (SeaweedFS) that `reeltime infra up` starts (docs/local-services.md), or
+// the one REELTIME_S3_ENDPOINT names. Its credentials reach the SDK through its standard chain (env: the integration tier sets them in vitest.config.ts),
 // as they would in production. A library's tests name the local defaults themselves, like the
 // Kafka and Elasticsearch suites, rather than depend on the infra app.
 const env: S3Env = {
@@ -44,7 +44,7 @@ archiveConformance({
   unreachable: async () => createS3Archive({ ...env, REELTIME_S3_ENDPOINT: "http://127.0.0.1:9" }),
 });
 
-describe("s3 archive on MinIO", () => {
+describe("s3 archive on a real S3 server (SeaweedFS locally)", () => {
   it("uploads 12 MB in parts (CreateMultipartUpload, 2 x UploadPart, Complete), small objects in one PutObject", async () => {
     const { client, commands } = instrumented();
     const archive = createS3Archive(env, { client });

@@ -13,8 +13,8 @@ export interface PutOptions {
 }
 
 /**
- * Object storage (S3/MinIO or the filesystem). Keys are `/`-separated. A written object is
- * never visible partially: it appears whole or not at all. Writing the same key again
+ * Object storage (S3 or an S3-compatible server, or the filesystem). Keys are `/`-separated.
+ * A written object is never visible partially: it appears whole or not at all. Writing the same key again
  * replaces it whole (reprocessing writes the same deterministic keys with the same rows).
  */
 export interface Archive extends Lifecycle {

@@ -85,7 +85,7 @@ export const ConnectionEnv = Type.Object({
   ),
   REELTIME_ARCHIVE: Choice(["fs", "s3"] as const, "fs", "the archive driver"),
   REELTIME_S3_BUCKET: Str("reeltime-archive", "bucket for the Parquet archive"),
-  REELTIME_S3_ENDPOINT: OptStr("S3 endpoint override (MinIO: http://127.0.0.1:9000); unset for AWS S3"),
+  REELTIME_S3_ENDPOINT: OptStr("S3 endpoint override (local SeaweedFS: http://127.0.0.1:9000); unset for AWS S3"),
   REELTIME_QUERY: Choice(["duckdb", "athena", "trino"] as const, "duckdb", "the SQL engine over the archive"),
   REELTIME_ATHENA_DATABASE: Str("reeltime", "Glue/Athena database"),
   REELTIME_ATHENA_WORKGROUP: Str("reeltime", "Athena workgroup (holds the bytes-scanned cap)"),

@@ -1,5 +1,5 @@
 // Segment-parallel encoding across worker processes on real Kafka, with claims, pieces and
-// encoded chunks in real S3 (MinIO), both started by `reeltime infra up`; ffmpeg does the work.
+// encoded chunks in real S3 (SeaweedFS), both started by `reeltime infra up`; ffmpeg does the work.
 // Three workers, each its own process (test/chunked/helpers/worker-process.ts) on topics and
 // groups of this run. One long source is requested; the worker that takes it splits it, and the
 // chunk units spread over the group. A worker other than the one that split is SIGKILLed while
