@@ -20,7 +20,7 @@ export const BIN = createRequire(import.meta.url).resolve("@reeltime/cli/bin/ree
 
 export interface DrillOptions {
   events: number;
-  /** Seconds each of Elasticsearch and MinIO stays down. */
+  /** Seconds each of Elasticsearch and S3 (SeaweedFS) stays down. */
   outageSeconds: number;
   /** Publishing rate: events go out in paced batches while the faults happen. */
   eventsPerSecond: number;
