@@ -27,7 +27,12 @@ export const topicPrefix = (what: string) => `bench-${RUN_ID}-${what}.`;
 
 /** The Kafka bus (the real adapter) behind a per-run topic prefix, with every contract topic created. */
 export async function isolatedKafkaBus(what: string, partitions = 4): Promise<PrefixedBus> {
-  const bus = new PrefixedBus(await createBus(realEnv()), topicPrefix(what));
+  // The Kafka client a server process was started with (REELTIME_KAFKA_DRIVER), kafkajs by default.
+  const driver = process.env.REELTIME_KAFKA_DRIVER;
+  const bus = new PrefixedBus(
+    await createBus(realEnv(driver ? { REELTIME_KAFKA_DRIVER: driver } : {})),
+    topicPrefix(what),
+  );
   await bus.start();
   await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions })));
   return bus;

@@ -28,7 +28,7 @@ function sum(runs: Run[]) {
   };
 }
 
-const SIDES = ["baseline", "event", "batch-v1"] as const;
+const SIDES = ["baseline", "event", "batch-v1", "platformatic"] as const;
 const round1 = (n: number) => round(n, 1);
 type Side = (typeof SIDES)[number];
 
@@ -45,44 +45,54 @@ export async function ingest(o: BenchOptions): Promise<Result> {
   const connections = or(o.connections, 32);
   const body = JSON.stringify(workload(BATCH, { app }));
   const headers = { "content-type": "application/json", "x-reeltime-key": WRITE_KEY };
-  const sides: Record<Side, Run[]> = { baseline: [], event: [], "batch-v1": [] };
-  const env = (format: string) => ({ REELTIME_BENCH_BUS: o.bus, REELTIME_BUS_RECORD_FORMAT: format });
-  const servers = {
+  const sides: Record<Side, Run[]> = { baseline: [], event: [], "batch-v1": [], platformatic: [] };
+  const env = (format: string, driver = "kafkajs") => ({
+    REELTIME_BENCH_BUS: o.bus,
+    REELTIME_BUS_RECORD_FORMAT: format,
+    REELTIME_KAFKA_DRIVER: driver,
+  });
+  // On Kafka, batch-v1 runs on both Kafka clients (REELTIME_KAFKA_DRIVER); the embedded bus has none.
+  const active = SIDES.filter((s) => s !== "platformatic" || o.bus === "kafka");
+  const servers: Partial<Record<Side, Awaited<ReturnType<typeof startServer>>>> = {
     baseline: await startServer("bare", app),
     event: await startServer("reeltime", app, o.profile, env("event")),
     "batch-v1": await startServer("reeltime", app, o.profile, env("batch-v1")),
+    ...(o.bus === "kafka"
+      ? { platformatic: await startServer("reeltime", app, o.profile, env("batch-v1", "platformatic")) }
+      : {}),
   };
+  const server = (side: Side) => servers[side] as Awaited<ReturnType<typeof startServer>>;
   try {
     // Each answers a sample batch first: reeltime must accept all 100 events, or the figures mean nothing.
-    for (const side of ["event", "batch-v1"] as const) {
-      const probe = await fetch(`${servers[side].url}/v1/events`, { method: "POST", body, headers });
+    for (const side of active.filter((s) => s !== "baseline")) {
+      const probe = await fetch(`${server(side).url}/v1/events`, { method: "POST", body, headers });
       const answer = (await probe.json()) as { accepted?: number; results?: { ok: boolean }[] };
       const accepted = answer.accepted ?? answer.results?.filter((r) => r.ok).length;
       if (probe.status >= 300 || accepted !== BATCH)
         throw new Error(`ingest refused the sample batch: ${probe.status} ${JSON.stringify(answer).slice(0, 300)}`);
     }
-    for (const side of SIDES) {
+    for (const side of active) {
       o.log(`  warm-up ${side} (2 s)`);
-      await postLoad({ url: `${servers[side].url}/v1/events`, body, headers, connections, duration: 2 });
+      await postLoad({ url: `${server(side).url}/v1/events`, body, headers, connections, duration: 2 });
     }
     for (let round = 1; round <= o.rounds; round++)
-      for (const side of SIDES) {
-        const cpu = await servers[side].cpuMicros();
+      for (const side of active) {
+        const cpu = await server(side).cpuMicros();
         const load = await postLoad({
-          url: `${servers[side].url}/v1/events`,
+          url: `${server(side).url}/v1/events`,
           body,
           headers,
           connections,
           duration: o.duration,
         });
-        const r = { ...load, cpuMicros: (await servers[side].cpuMicros()) - cpu };
+        const r = { ...load, cpuMicros: (await server(side).cpuMicros()) - cpu };
         sides[side].push(r);
         o.log(
           `  round ${round} ${side}: ${Math.round((r.ok * BATCH) / r.seconds)} events/s, ${round1(r.cpuMicros / Math.max(1, r.ok * BATCH))} µs CPU/event, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}`,
         );
       }
   } finally {
-    for (const side of SIDES) await servers[side].stop();
+    for (const side of active) await server(side).stop();
     if (o.bus === "kafka")
       await deleteRunTopics().catch((e) => o.log(`  could not delete the run's topics: ${(e as Error).message}`));
   }
@@ -91,6 +101,7 @@ export async function ingest(o: BenchOptions): Promise<Result> {
     baseline: sum(sides.baseline),
     event: sum(sides.event),
     "batch-v1": sum(sides["batch-v1"]),
+    platformatic: sum(sides.platformatic),
   };
   const base = figures.baseline["events/s"];
   const ratioOf = (side: Side) => round(figures[side]["events/s"] / base, 3);
@@ -98,8 +109,20 @@ export async function ingest(o: BenchOptions): Promise<Result> {
   const cpuRatioOf = (side: Side) =>
     round(figures.baseline["server CPU µs/event"] / figures[side]["server CPU µs/event"], 3);
   const rows: Row[] = [
+    ...(o.bus === "kafka"
+      ? [
+          {
+            label: `reeltime, batch-v1 records on @platformatic/kafka (${bus})`,
+            figures: {
+              ...figures.platformatic,
+              "÷ baseline": ratioOf("platformatic"),
+              "CPU ratio": cpuRatioOf("platformatic"),
+            },
+          },
+        ]
+      : []),
     {
-      label: `reeltime, batch-v1 records (validate, enrich, ${bus})`,
+      label: `reeltime, batch-v1 records (validate, enrich, ${bus}${o.bus === "kafka" ? ", kafkajs" : ""})`,
       figures: { ...figures["batch-v1"], "÷ baseline": ratioOf("batch-v1"), "CPU ratio": cpuRatioOf("batch-v1") },
     },
     {
