@@ -22,6 +22,6 @@ export function serviceContext(
     settings,
     dir,
     logFile: join(settings.logDir, `${service.name}.log`),
-    progress: (message) => print(`  ${service.name.padEnd(14)}${message}`),
+    progress: (message) => print(`  ${service.name.padEnd(16)}${message}`),
   };
 }

@@ -7,6 +7,7 @@ import { withInfraLock } from "./lock.ts";
 import { readPidFile, removePidFile } from "./pid-files.ts";
 import { stopRecord } from "./process.ts";
 import { elasticsearchDir } from "./services/elasticsearch.ts";
+import { elasticsearch9Dir } from "./services/elasticsearch9.ts";
 import { SERVICES } from "./services/index.ts";
 import { postgresDir } from "./services/postgres.ts";
 import type { ServiceName } from "./services/types.ts";
@@ -69,6 +70,7 @@ export async function stopRetired(
 export function purgePaths(stateDir: string, only?: readonly ServiceName[]): string[] {
   const outside: Partial<Record<ServiceName, string>> = {
     elasticsearch: elasticsearchDir(stateDir),
+    elasticsearch9: elasticsearch9Dir(stateDir),
     postgres: postgresDir(stateDir),
   };
   if (only) {
@@ -130,7 +132,7 @@ async function downLocked(
       killed: `killed after ${settings.stopTimeoutMs / 1000} s (pid ${r.pid})`,
       stuck: `still running after SIGKILL (pid ${r.pid})`,
     }[r.result];
-    print(`  ${r.name.padEnd(14)}${what}`);
+    print(`  ${r.name.padEnd(16)}${what}`);
   }
   if (opts.purge && !results.some((r) => r.result === "stuck")) {
     for (const path of purgePaths(settings.stateDir, opts.only)) rmSync(path, { recursive: true, force: true });

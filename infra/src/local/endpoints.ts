@@ -3,6 +3,8 @@ export const LOCAL_ENDPOINTS = {
   region: "us-east-1",
   kafka: { brokers: ["127.0.0.1:9092"], controller: "127.0.0.1:9093" },
   elasticsearch: { url: "http://127.0.0.1:9200" },
+  /** The second, Elasticsearch 9 node: the integration tier runs the search proofs on both majors. */
+  elasticsearch9: { port: 9201, transportPort: 9301, url: "http://127.0.0.1:9201" },
   s3: {
     endpoint: "http://127.0.0.1:9000",
     accessKeyId: "reeltime",

@@ -160,7 +160,7 @@ async function upLocked(opts: UpOptions, settings: InfraSettings, print: (line: 
   print(`reeltime infra up: state in ${displayPath(settings.stateDir)}, cache in ${settings.cacheDir}`);
 
   const aptStarted = Date.now();
-  const aptProgress = (message: string) => print(`  ${"apt".padEnd(14)}${message}`);
+  const aptProgress = (message: string) => print(`  ${"apt".padEnd(16)}${message}`);
   const apt = ensureDebianPackages(DEBIAN_PACKAGES, join(settings.logDir, "apt.log"), aptProgress).then(
     (installed) => ({
       installed,

@@ -14,6 +14,11 @@ export const VERSIONS = {
    */
   elasticsearch: "8.19.21",
   /**
+   * The same integ-test zip of the 9.x line, the second local Elasticsearch (`elasticsearch9`),
+   * which the v8 client serves through its `compatible-with=8` headers. Needs Java 21+.
+   */
+  elasticsearch9: "9.2.0",
+  /**
    * SeaweedFS (Apache-2.0) module version, the local S3 server, built from its module tree
    * (`go build ./weed`; its go.mod has a `replace`, so `go install` refuses it). SeaweedFS tags
    * no Go-module releases: the proxy serves this pseudo-version (commit 7506e5f9, 2026-11-09;

@@ -5,6 +5,10 @@ export interface ElasticsearchConfigInput {
   transportPort: number;
   dataDir: string;
   logsDir: string;
+  /** Default `reeltime-local` (Elasticsearch 8); a second node of another major gets a cluster of its own. */
+  clusterName?: string;
+  /** Default `reeltime-es`. */
+  nodeName?: string;
 }
 
 /**
@@ -13,8 +17,8 @@ export interface ElasticsearchConfigInput {
  */
 export function renderElasticsearchYml(c: ElasticsearchConfigInput): string {
   return [
-    "cluster.name: reeltime-local",
-    "node.name: reeltime-es",
+    `cluster.name: ${c.clusterName ?? "reeltime-local"}`,
+    `node.name: ${c.nodeName ?? "reeltime-es"}`,
     `path.data: ${JSON.stringify(c.dataDir)}`,
     `path.logs: ${JSON.stringify(c.logsDir)}`,
     `network.host: ${c.host}`,

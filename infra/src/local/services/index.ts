@@ -1,5 +1,6 @@
 import { dynamodb } from "./dynamodb.ts";
 import { elasticsearch } from "./elasticsearch.ts";
+import { elasticsearch9 } from "./elasticsearch9.ts";
 import { kafka } from "./kafka.ts";
 import { kinesis } from "./kinesis.ts";
 import { otelcol } from "./otelcol.ts";
@@ -21,5 +22,6 @@ export const SERVICES: readonly LocalService[] = [
   dynamodb,
   postgres,
   trino,
+  elasticsearch9,
   otelcol,
 ];

@@ -12,6 +12,7 @@ export const SERVICE_NAMES = [
   "dynamodb",
   "postgres",
   "trino",
+  "elasticsearch9",
   "otelcol",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
