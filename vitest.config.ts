@@ -35,6 +35,8 @@ export default defineConfig({
             AWS_SECRET_ACCESS_KEY: "reeltime-local-secret",
             AWS_REGION: "us-east-1",
             REELTIME_PG_URL: LOCAL_ENDPOINTS.postgres.url,
+            // The second Elasticsearch, 9.x: search proofs run on both majors (docs/local-services.md).
+            REELTIME_ES9_URL: process.env.REELTIME_ES9_URL ?? LOCAL_ENDPOINTS.elasticsearch9.url,
           },
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Cell, EXPECTED_GRID, renderGrid } from "../src/grid-reporter.ts";
+import { type Cell, CONFORMANCE_SUITE, EXPECTED_GRID, renderGrid } from "../src/grid-reporter.ts";
 
 const DOWN = "a backing service that is down gives a clear, retryable error";
 
@@ -47,5 +47,23 @@ describe("connector grid: skips are visible and only expected ones pass", () => 
     expect(
       fullGrid((g) => g.get("search")!.set("embedded", { passed: 3, failed: 1, skipped: 0, broken: false })).ok,
     ).toBe(false);
+  });
+});
+
+describe("connector grid: one cell per server major", () => {
+  it("names a suite run against a server major as a cell of its own", () => {
+    expect(CONFORMANCE_SUITE.exec("SearchStore conformance: elasticsearch 9")?.slice(1)).toEqual([
+      "SearchStore",
+      "elasticsearch 9",
+    ]);
+    expect(CONFORMANCE_SUITE.exec("Bus conformance: kafka-platformatic")?.[2]).toBe("kafka-platformatic");
+    expect(CONFORMANCE_SUITE.exec("SearchStore conformance: elasticsearch nine")).toBeNull();
+  });
+
+  it("expects both Elasticsearch majors: a grid without the 9 cell fails", () => {
+    expect(EXPECTED_GRID.search).toEqual(expect.arrayContaining(["elasticsearch 8", "elasticsearch 9"]));
+    const r = fullGrid((g) => g.get("search")!.delete("elasticsearch 9"));
+    expect(r.ok).toBe(false);
+    expect(r.text).toContain("elasticsearch 9: not run");
   });
 });
