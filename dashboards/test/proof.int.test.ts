@@ -1,11 +1,12 @@
 // The proof that the dashboards are right without Grafana or Kibana: every panel query in the
 // committed generated files runs against the real Elasticsearch and Prometheus that
 // `reeltime infra up` started, seeded with known data, and must return the hand-computed
-// figures of expected.ts / prom-fixture.ts.
+// figures of expected.ts / prom-fixture.ts. The Elasticsearch panels run on both majors users run
+// (8 and 9, `elasticsearchMajors`), each seeded alike.
 import { readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { createSearchStore, type SearchStore } from "@reeltime/connectors";
-import { endpointsFromEnv, writeScrapeTargets } from "@reeltime/infra";
+import { elasticsearchMajors, endpointsFromEnv, writeScrapeTargets } from "@reeltime/infra";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -20,7 +21,6 @@ import { PROM_EXPECTED, startMetricsFixture } from "./prom-fixture.ts";
 import { runWindow, seedElasticsearch } from "./seed.ts";
 
 const endpoints = endpointsFromEnv();
-const ES = endpoints.elasticsearch.url;
 const PROM = endpoints.prometheus.url;
 const w = runWindow();
 const INTERVAL = "5m";
@@ -34,10 +34,10 @@ interface GrafanaPanel {
 }
 
 const specPanels = new Map(DASHBOARDS.flatMap(panelsOf).map((p) => [p.key, p]));
-const checked = { grafana: new Set<string>(), kibana: new Set<string>(), prom: new Set<string>() };
+const checked = { prom: new Set<string>() };
 
-async function search(req: EsRequest): Promise<Json> {
-  const url = `${ES}/${encodeURIComponent(req.index)}/_search?ignore_unavailable=true&allow_no_indices=true`;
+async function search(es: string, req: EsRequest): Promise<Json> {
+  const url = `${es}/${encodeURIComponent(req.index)}/_search?ignore_unavailable=true&allow_no_indices=true`;
   const res = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -81,7 +81,6 @@ async function promQuery(
   return body.data.result;
 }
 
-let store: SearchStore;
 let fixture: Awaited<ReturnType<typeof startMetricsFixture>>;
 let targetsFile: string;
 const dashboards: { uid: string; panels: GrafanaPanel[] }[] = [];
@@ -108,87 +107,101 @@ beforeAll(async () => {
   targetsFile = writeScrapeTargets(`dashboards-proof-${w.run}`, [
     { address: fixture.address, labels: { service: "dashboards-proof" } },
   ]);
-  store = await createSearchStore(loadEnv(ConnectionEnv, { REELTIME_SEARCH: "elasticsearch", REELTIME_ES_URL: ES }));
-  await seedElasticsearch(store, w);
 });
 
 afterAll(async () => {
   await rm(targetsFile, { force: true });
   await fixture?.close();
-  await store?.shutdown();
 });
 
-describe("Grafana Elasticsearch panels on real Elasticsearch", () => {
-  it("every panel query returns the hand-computed figures", async () => {
-    const expected = expectedElasticsearch(w);
-    const docs = expectedDocs(w);
-    for (const d of dashboards)
-      for (const panel of d.panels) {
-        for (const target of panel.targets ?? []) {
-          if (target.datasource.type !== "elasticsearch") continue;
-          const key = panel.reeltime!.key;
-          const req = grafanaEsRequest(target as never, datasources, {
+for (const { major, url: ES } of elasticsearchMajors()) {
+  // Seeded per major, so a server that is down fails its own panels only.
+  describe(`dashboards on Elasticsearch ${major} (${ES})`, () => {
+    const checked = { grafana: new Set<string>(), kibana: new Set<string>() };
+    let store: SearchStore | undefined;
+    beforeAll(async () => {
+      store = await createSearchStore(
+        loadEnv(ConnectionEnv, { REELTIME_SEARCH: "elasticsearch", REELTIME_ES_URL: ES }),
+      );
+      await seedElasticsearch(store, w);
+    });
+    afterAll(async () => {
+      await store?.shutdown();
+    });
+
+    describe(`Grafana Elasticsearch panels on real Elasticsearch ${major}`, () => {
+      it("every panel query returns the hand-computed figures", async () => {
+        const expected = expectedElasticsearch(w);
+        const docs = expectedDocs(w);
+        for (const d of dashboards)
+          for (const panel of d.panels) {
+            for (const target of panel.targets ?? []) {
+              if (target.datasource.type !== "elasticsearch") continue;
+              const key = panel.reeltime!.key;
+              const req = grafanaEsRequest(target as never, datasources, {
+                from: w.from,
+                to: w.to,
+                interval: INTERVAL,
+                vars: { app: [w.app] },
+              });
+              const response = await search(ES, req);
+              if (docs[key]) expect(docIds(response, docs[key].field), key).toEqual(docs[key].ids);
+              else expect(comparable(rowsOf(req, response)), key).toEqual(comparable(expected[key] ?? []));
+              checked.grafana.add(key);
+            }
+          }
+        const esKeys = [...specPanels.values()].filter((p) => p.kind !== "prom").map((p) => p.key);
+        expect([...checked.grafana].sort()).toEqual(esKeys.sort());
+        expect(Object.keys(expected).length + Object.keys(docs).length).toBe(esKeys.length);
+      });
+
+      it("the app variable's All value reads every app (the other app's view counts too)", async () => {
+        const panel = dashboards[0]!.panels.find((p) => p.reeltime?.key === "qoe-failures")!;
+        const req = grafanaEsRequest(panel.targets![0] as never, datasources, {
+          from: w.from,
+          to: w.to,
+          interval: INTERVAL,
+          vars: { app: "all" },
+        });
+        const rows = rowsOf(req, await search(ES, req)).filter((r) => r.count > 0);
+        // 8 views, 3 failed (v3, v7 and the other app's v8)
+        expect(comparable(rows)).toEqual(
+          comparable([{ keys: [], values: { "avg(playback_failure)": 3 / 8, "sum(playback_failure)": 3 } }]),
+        );
+      });
+    });
+
+    describe(`Kibana saved objects on real Elasticsearch ${major}`, () => {
+      it("every visualization and saved search returns the hand-computed figures", async () => {
+        const expected = { ...expectedElasticsearch(w), ...expectedKibanaOverrides() };
+        const docs = expectedDocs(w);
+        const views = new Map(objects.filter((o) => o.type === "index-pattern").map((o) => [o.id, o]));
+        for (const o of objects) {
+          if ((o.type !== "visualization" && o.type !== "search") || o.id.includes("app-control")) continue;
+          const key = o.id.replace(/^reeltime-(vis|search)-/, "");
+          const spec = specPanels.get(key)!;
+          const appScoped = spec.kind !== "prom" && spec.appScoped;
+          const req = kibanaEsRequest(o, views, {
             from: w.from,
             to: w.to,
             interval: INTERVAL,
-            vars: { app: [w.app] },
+            // What the dashboard's app control adds when the app is picked.
+            filters: appScoped ? [{ match_phrase: { app_id: w.app } }] : [],
           });
-          const response = await search(req);
+          const response = await search(ES, req);
           if (docs[key]) expect(docIds(response, docs[key].field), key).toEqual(docs[key].ids);
           else expect(comparable(rowsOf(req, response)), key).toEqual(comparable(expected[key] ?? []));
-          checked.grafana.add(key);
+          checked.kibana.add(key);
         }
-      }
-    const esKeys = [...specPanels.values()].filter((p) => p.kind !== "prom").map((p) => p.key);
-    expect([...checked.grafana].sort()).toEqual(esKeys.sort());
-    expect(Object.keys(expected).length + Object.keys(docs).length).toBe(esKeys.length);
-  });
-
-  it("the app variable's All value reads every app (the other app's view counts too)", async () => {
-    const panel = dashboards[0]!.panels.find((p) => p.reeltime?.key === "qoe-failures")!;
-    const req = grafanaEsRequest(panel.targets![0] as never, datasources, {
-      from: w.from,
-      to: w.to,
-      interval: INTERVAL,
-      vars: { app: "all" },
-    });
-    const rows = rowsOf(req, await search(req)).filter((r) => r.count > 0);
-    // 8 views, 3 failed (v3, v7 and the other app's v8)
-    expect(comparable(rows)).toEqual(
-      comparable([{ keys: [], values: { "avg(playback_failure)": 3 / 8, "sum(playback_failure)": 3 } }]),
-    );
-  });
-});
-
-describe("Kibana saved objects on real Elasticsearch", () => {
-  it("every visualization and saved search returns the hand-computed figures", async () => {
-    const expected = { ...expectedElasticsearch(w), ...expectedKibanaOverrides() };
-    const docs = expectedDocs(w);
-    const views = new Map(objects.filter((o) => o.type === "index-pattern").map((o) => [o.id, o]));
-    for (const o of objects) {
-      if ((o.type !== "visualization" && o.type !== "search") || o.id.includes("app-control")) continue;
-      const key = o.id.replace(/^reeltime-(vis|search)-/, "");
-      const spec = specPanels.get(key)!;
-      const appScoped = spec.kind !== "prom" && spec.appScoped;
-      const req = kibanaEsRequest(o, views, {
-        from: w.from,
-        to: w.to,
-        interval: INTERVAL,
-        // What the dashboard's app control adds when the app is picked.
-        filters: appScoped ? [{ match_phrase: { app_id: w.app } }] : [],
+        expect([...checked.kibana].sort()).toEqual([...checked.grafana].sort());
+        // Every dashboard reference resolves to an object in the file.
+        const ids = new Set(objects.map((o) => `${o.type}:${o.id}`));
+        for (const o of objects)
+          for (const ref of o.references) expect(ids.has(`${ref.type}:${ref.id}`), `${o.id} → ${ref.id}`).toBe(true);
       });
-      const response = await search(req);
-      if (docs[key]) expect(docIds(response, docs[key].field), key).toEqual(docs[key].ids);
-      else expect(comparable(rowsOf(req, response)), key).toEqual(comparable(expected[key] ?? []));
-      checked.kibana.add(key);
-    }
-    expect([...checked.kibana].sort()).toEqual([...checked.grafana].sort());
-    // Every dashboard reference resolves to an object in the file.
-    const ids = new Set(objects.map((o) => `${o.type}:${o.id}`));
-    for (const o of objects)
-      for (const ref of o.references) expect(ids.has(`${ref.type}:${ref.id}`), `${o.id} → ${ref.id}`).toBe(true);
+    });
   });
-});
+}
 
 describe("Grafana Prometheus panels on real Prometheus", () => {
   const escaped = () => fixture.address.replace(/[.]/g, "\\\\.");

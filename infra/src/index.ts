@@ -1,6 +1,12 @@
 // What other workspaces import from infra, nothing more; its tests import the modules they exercise.
 export { down } from "./local/down.ts";
-export { CHROMIUM, endpointsFromEnv, LOCAL_ENDPOINTS, localServicesEnv } from "./local/endpoints.ts";
+export {
+  CHROMIUM,
+  elasticsearchMajors,
+  endpointsFromEnv,
+  LOCAL_ENDPOINTS,
+  localServicesEnv,
+} from "./local/endpoints.ts";
 export { DEBIAN_PACKAGES, ensureDebianPackages } from "./local/install/apt.ts";
 export { formatStatusTable } from "./local/report.ts";
 export { writeScrapeTargets } from "./local/scrape-targets.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
+import { elasticsearchMajors, LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
 import { renderElasticsearchYml } from "../src/local/render/elasticsearch-config.ts";
 import { SERVICES } from "../src/local/services/index.ts";
 import { SERVICE_NAMES } from "../src/local/services/types.ts";
@@ -32,5 +32,20 @@ describe("two local Elasticsearch majors", () => {
     const eight = renderElasticsearchYml(base);
     expect(eight).toContain("cluster.name: reeltime-local\n");
     expect(eight).toContain("node.name: reeltime-es\n");
+  });
+});
+
+describe("elasticsearchMajors", () => {
+  it("is the local 8 and 9 unless REELTIME_ES_URL / REELTIME_ES9_URL point elsewhere", () => {
+    expect(elasticsearchMajors({})).toEqual([
+      { major: "8", url: "http://127.0.0.1:9200" },
+      { major: "9", url: "http://127.0.0.1:9201" },
+    ]);
+    expect(
+      elasticsearchMajors({ REELTIME_ES_URL: "https://es8.example:443", REELTIME_ES9_URL: " https://es9.example " }),
+    ).toEqual([
+      { major: "8", url: "https://es8.example:443" },
+      { major: "9", url: "https://es9.example" },
+    ]);
   });
 });

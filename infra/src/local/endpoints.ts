@@ -115,6 +115,18 @@ export function endpointsFromEnv(env: NodeJS.ProcessEnv = process.env): Endpoint
 }
 
 /**
+ * The Elasticsearch servers the integration tier proves the search path on, one per major users
+ * run: REELTIME_ES_URL (default the local 8.x) and REELTIME_ES9_URL (default the local 9.x, the
+ * `elasticsearch9` service). The adapter's one v8 client serves both.
+ */
+export function elasticsearchMajors(env: NodeJS.ProcessEnv = process.env): { major: "8" | "9"; url: string }[] {
+  return [
+    { major: "8", url: nonEmpty(env.REELTIME_ES_URL) ?? LOCAL_ENDPOINTS.elasticsearch.url },
+    { major: "9", url: nonEmpty(env.REELTIME_ES9_URL) ?? LOCAL_ENDPOINTS.elasticsearch9.url },
+  ];
+}
+
+/**
  * The connection variables that point reeltime at the local services (Kafka, Elasticsearch,
  * the local S3 server (SeaweedFS) with its credentials, PostgreSQL), for tests, the fault drill and scripts.
  */
