@@ -7,7 +7,7 @@ import {
   type SearchStore,
 } from "@reeltime/connectors";
 import { ALL_TOPICS, type PlaybackEvent } from "@reeltime/events";
-import { LOCAL_ENDPOINTS } from "@reeltime/infra";
+import { elasticsearchMajors, LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hourPrefixes } from "../src/backfill.ts";
@@ -22,13 +22,23 @@ const BUSES: [string, Record<string, string>][] = [
   ["kafka", { REELTIME_BUS: "kafka", REELTIME_KAFKA_BROKERS: LOCAL_ENDPOINTS.kafka.brokers.join(",") }],
 ];
 
+// The indexer and its last-N reads on both Elasticsearch majors users run, one run each.
+const CELLS: [string, string, Record<string, string>, string][] = BUSES.flatMap(([name, busEnv]) =>
+  elasticsearchMajors().map(({ major, url }): [string, string, Record<string, string>, string] => [
+    name,
+    major,
+    busEnv,
+    url,
+  ]),
+);
+
 // Kinesis is covered by the Bus conformance suite (groups, leases, takeover); kinesis-local
 // drops its HTTP/2 connections under the five processors' concurrent shard readers.
-describe.each(BUSES)("processors on real %s, Elasticsearch and S3 (SeaweedFS)", (name, busEnv) => {
+describe.each(CELLS)("processors on real %s, Elasticsearch %s and S3 (SeaweedFS)", (name, major, busEnv, esUrl) => {
   let bus: Bus;
   let search: SearchStore;
   let archive: Archive;
-  const app = `int-${name}-${Date.now().toString(36)}`;
+  const app = `int-${name}-es${major}-${Date.now().toString(36)}`;
   // An hour of its own, two hours back, so reads of the archive see only this run's partitions.
   const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000 + 60_000;
   const events = syntheticEvents(400, { app, t0 });
@@ -38,7 +48,7 @@ describe.each(BUSES)("processors on real %s, Elasticsearch and S3 (SeaweedFS)", 
       ...busEnv,
       REELTIME_DATA_DIR: `.reeltime/test-${app}`,
       REELTIME_SEARCH: "elasticsearch",
-      REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url,
+      REELTIME_ES_URL: esUrl,
       REELTIME_ARCHIVE: "s3",
       REELTIME_S3_ENDPOINT: LOCAL_ENDPOINTS.s3.endpoint,
       REELTIME_S3_BUCKET: LOCAL_ENDPOINTS.s3.buckets.archive,
