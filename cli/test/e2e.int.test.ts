@@ -8,6 +8,8 @@ import { type StoredEvent, splitRecord } from "@reeltime/connectors";
 import { type Datasource, GENERATED_DIR, grafanaEsRequest, rowsOf } from "@reeltime/dashboards";
 import { TOPICS, type ViewRecord } from "@reeltime/events";
 import { CHROMIUM, LOCAL_ENDPOINTS, localServicesEnv } from "@reeltime/infra";
+import { createTrinoEngine } from "@reeltime/query-trino";
+import { trinoScratch } from "@reeltime/query-trino/testing";
 import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
@@ -92,6 +94,10 @@ describe.each([
   let proxy: Awaited<ReturnType<typeof frontProxy>>;
   let context: BrowserContext;
   const videoId = `e2e-${Date.now().toString(36)}`;
+  // On the real services the archive goes to a bucket of this run with a Trino schema over it
+  // (the contract's Trino DDL), so the same view is also read through Trino.
+  let trino: Awaited<ReturnType<typeof trinoScratch>> | undefined;
+  const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "reeltime-e2e-"));
@@ -104,13 +110,14 @@ describe.each([
       ...["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", clip],
     ]);
     expect(ff.status, String(ff.stderr)).toBe(0);
+    if (connections === REAL) trino = await trinoScratch([day(-1), day(1)]);
     dev = await startDev({
       port: 0,
       host: "127.0.0.1",
       dataDir: join(dir, "data"),
       video: clip,
       print: () => undefined,
-      connections,
+      connections: trino ? { ...connections, REELTIME_S3_BUCKET: trino.bucket } : connections,
       tuning: { indexer: { maxDelayMs: 100 }, archiver: { maxAgeMs: 1000 }, snapshotEveryMs: 300 },
     });
     expect(dev.videoId).toBe(videoId); // 1. the pipeline transcoded the clip
@@ -126,6 +133,7 @@ describe.each([
     await context?.close();
     await proxy?.close();
     await dev?.close();
+    await trino?.drop();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -221,6 +229,27 @@ describe.each([
       if (archived < onBus.length) await new Promise((r) => setTimeout(r, 500));
     }
     expect(archived).toBe(onBus.length);
+
+    // 8. On the real services, Trino (Athena's engine family) reads the same Parquet on S3
+    // through the contract's Trino DDL, with a bound parameter as Athena binds them.
+    if (trino) {
+      const engine = createTrinoEngine(trino.env);
+      const viaTrino = await engine.run(
+        "SELECT view_id, startup_ms, rebuffer_count FROM views WHERE view_id = ? AND dt BETWEEN ? AND ?",
+        [seen.viewId, day(-1), day(1)],
+      );
+      expect(viaTrino.rows).toHaveLength(1);
+      expect(viaTrino.rows[0]).toMatchObject({
+        view_id: seen.viewId,
+        startup_ms: view!.startup_ms,
+        rebuffer_count: view!.rebuffer_count,
+      });
+      const counted = await engine.run(
+        "SELECT count(*) AS n FROM playback_events WHERE view_id = ? AND dt BETWEEN ? AND ?",
+        [seen.viewId, day(-1), day(1)],
+      );
+      expect(Number(counted.rows[0]!.n)).toBe(onBus.length);
+    }
 
     // The pipeline's job events became one completed `jobs` record (job tracker → archive → DuckDB).
     let jobs: Record<string, unknown>[] = [];
