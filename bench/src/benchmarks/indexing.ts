@@ -170,7 +170,11 @@ export async function indexing(o: BenchOptions): Promise<Result> {
       },
     ],
     ratio: { figure: "docs/s", value: ratio },
-    goal: { text: "ratio ≥ 0.85", met: ratio >= 0.85 },
+    // Issue [18]: at least 0.9 of a raw `_bulk` loader, over at least 3 rounds of 200k documents.
+    goal: {
+      text: "ratio ≥ 0.9 (issue [18]: ≥ 3 rounds of 200k docs)",
+      met: ratio >= 0.9 && o.rounds >= 3 && count >= 200_000,
+    },
     notes: [
       "reeltime's time runs from the processor's first batch until its group's lag is 0 (indexed and committed), polled every 100 ms; the events were on Kafka before.",
       `The consumer group join before the first batch (not counted): ${joins.map((j) => `${round(j, 1)} s`).join(" / ")}.`,
