@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBus, createSearchStore, splitRecord } from "@reeltime/connectors";
 import { eventsDataStream, exampleEvent, TOPICS } from "@reeltime/events";
-import { LOCAL_ENDPOINTS } from "@reeltime/infra";
+import { elasticsearchMajors, LOCAL_ENDPOINTS } from "@reeltime/infra";
 import { ConnectionEnv, createLogger, loadEnv } from "@reeltime/runtime";
 import { startTcpProxy } from "@reeltime/testkit";
 import { CMCD_KEYS, CmcdReporter } from "@svta/cml-cmcd";
@@ -19,10 +19,17 @@ const BUSES: [string, Record<string, string>][] = [
 ];
 const ES = { REELTIME_SEARCH: "elasticsearch", REELTIME_ES_URL: LOCAL_ENDPOINTS.elasticsearch.url };
 
-describe.each(BUSES)("ingest on real %s with real Elasticsearch", (_name, busEnv) => {
+// Every bus on Elasticsearch 8; the last-N read through the API on Elasticsearch 9 too (on Kafka).
+const [ES8, ES9] = elasticsearchMajors();
+const CELLS: [string, string, Record<string, string>, string][] = [
+  ...BUSES.map(([name, busEnv]): [string, string, Record<string, string>, string] => [name, "8", busEnv, ES8!.url]),
+  [BUSES[0]![0], "9", BUSES[0]![1], ES9!.url],
+];
+
+describe.each(CELLS)("ingest on real %s with real Elasticsearch %s", (_name, _major, busEnv, esUrl) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await harness({}, { ...busEnv, ...ES });
+    h = await harness({}, { ...busEnv, ...ES, REELTIME_ES_URL: esUrl });
   });
   afterAll(() => h?.close());
 
