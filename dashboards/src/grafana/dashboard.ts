@@ -1,8 +1,35 @@
+import {
+  BigValueColorMode,
+  BigValueGraphMode,
+  LegendDisplayMode,
+  LegendPlacement,
+  TableCellHeight,
+  TooltipDisplayMode,
+  VisibilityMode,
+  VizOrientation,
+} from "@grafana/grafana-foundation-sdk/common";
+import { type GridPos, VariableType } from "@grafana/grafana-foundation-sdk/dashboard";
+import {
+  type BucketAggregation,
+  BucketAggregationType,
+  TermsOrder,
+} from "@grafana/grafana-foundation-sdk/elasticsearch";
 import { luceneOf, panelsOf } from "../spec/index.ts";
 import { PROMETHEUS_UID, SOURCES } from "../spec/sources.ts";
 import type { Bucket, DashboardSpec, DocsPanel, EsPanel, Metric, Panel, PromPanel, Unit } from "../spec/types.ts";
-
-type Json = Record<string, unknown>;
+import type {
+  EsDatasource,
+  EsMetric,
+  EsQuery,
+  GrafanaDashboard,
+  GrafanaPanel,
+  GrafanaRow,
+  GrafanaVariable,
+  PanelPlugin,
+  PanelSource,
+  PromDatasource,
+  PromQuery,
+} from "./model.ts";
 
 const UNITS: Record<Unit, string> = {
   ms: "ms",
@@ -16,11 +43,14 @@ const UNITS: Record<Unit, string> = {
 
 const PANEL_TYPE = { stat: "stat", table: "table", timeseries: "timeseries", bar: "barchart" } as const;
 
-const esDatasource = (p: EsPanel | DocsPanel) => ({ type: "elasticsearch", uid: SOURCES[p.source].grafanaUid });
-const promDatasource = { type: "prometheus", uid: PROMETHEUS_UID };
+const esDatasource = (p: EsPanel | DocsPanel): EsDatasource => ({
+  type: "elasticsearch",
+  uid: SOURCES[p.source].grafanaUid,
+});
+const promDatasource: PromDatasource = { type: "prometheus", uid: PROMETHEUS_UID };
 
 /** A metric as Grafana's Elasticsearch query editor stores it. */
-function grafanaMetric(m: Metric, id: string): Json {
+function grafanaMetric(m: Metric, id: string): EsMetric {
   if (m.type === "count") return { id, type: "count" };
   if (m.type === "percentiles")
     return { id, type: "percentiles", field: m.field, settings: { percents: m.percents.map(String) } };
@@ -29,30 +59,36 @@ function grafanaMetric(m: Metric, id: string): Json {
   return { id, type: m.type, field: m.field };
 }
 
-function grafanaBucket(b: Bucket, id: string, timeField: string): Json {
+function grafanaBucket(b: Bucket, id: string, timeField: string): BucketAggregation {
   if (b.type === "terms")
     return {
       id,
-      type: "terms",
+      type: BucketAggregationType.Terms,
       field: b.field,
-      settings: { size: String(b.size), order: "desc", orderBy: "_count", min_doc_count: "1" },
+      settings: { size: String(b.size), order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" },
     };
   return {
     id,
-    type: "date_histogram",
+    type: BucketAggregationType.DateHistogram,
     field: timeField,
     settings: { interval: b.interval, min_doc_count: "0", trimEdges: "0" },
   };
 }
 
 /** The Elasticsearch target of a panel. Grafana needs a bucket: an overall figure gets one "all" filter. */
-export function esTarget(p: EsPanel): Json {
+export function esTarget(p: EsPanel): EsQuery {
   const src = SOURCES[p.source];
   const metrics = p.metrics.map((m, i) => grafanaMetric(m, String(i + 1)));
   const first = p.metrics.length + 1;
-  const bucketAggs =
+  const bucketAggs: BucketAggregation[] =
     p.buckets.length === 0
-      ? [{ id: String(first), type: "filters", settings: { filters: [{ query: "*", label: "all" }] } }]
+      ? [
+          {
+            id: String(first),
+            type: BucketAggregationType.Filters,
+            settings: { filters: [{ query: "*", label: "all" }] },
+          },
+        ]
       : p.buckets.map((b, i) => grafanaBucket(b, String(first + i), src.timeField));
   return {
     refId: "A",
@@ -65,7 +101,7 @@ export function esTarget(p: EsPanel): Json {
   };
 }
 
-function docsTarget(p: DocsPanel): Json {
+function docsTarget(p: DocsPanel): EsQuery {
   return {
     refId: "A",
     datasource: esDatasource(p),
@@ -77,7 +113,7 @@ function docsTarget(p: DocsPanel): Json {
   };
 }
 
-function promTargets(p: PromPanel): Json[] {
+function promTargets(p: PromPanel): PromQuery[] {
   return p.targets.map((t, i) => ({
     refId: String.fromCharCode(65 + i),
     datasource: promDatasource,
@@ -88,7 +124,38 @@ function promTargets(p: PromPanel): Json[] {
   }));
 }
 
-function panelJson(p: Panel, id: number, gridPos: Json): Json {
+/** Each visualization as its Grafana plugin, with the options it is given (Grafana fills in the rest). */
+function pluginOf(viz: Exclude<Panel, DocsPanel>["viz"]): PanelPlugin {
+  const type = PANEL_TYPE[viz];
+  if (type === "stat")
+    return {
+      type,
+      options: {
+        reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false },
+        colorMode: BigValueColorMode.Value,
+        graphMode: BigValueGraphMode.Area,
+      },
+    };
+  if (type === "table") return { type, options: { showHeader: true, cellHeight: TableCellHeight.Sm } };
+  if (type === "barchart")
+    return {
+      type,
+      options: {
+        orientation: VizOrientation.Horizontal,
+        showValue: VisibilityMode.Auto,
+        legend: { showLegend: false },
+      },
+    };
+  return {
+    type,
+    options: {
+      legend: { showLegend: true, displayMode: LegendDisplayMode.List, placement: LegendPlacement.Bottom },
+      tooltip: { mode: TooltipDisplayMode.Multi },
+    },
+  };
+}
+
+function panelJson(p: Panel, id: number, gridPos: GridPos): GrafanaPanel {
   const common = { id, title: p.title, description: p.description, gridPos };
   if (p.kind === "docs")
     return {
@@ -97,7 +164,7 @@ function panelJson(p: Panel, id: number, gridPos: Json): Json {
       datasource: esDatasource(p),
       targets: [docsTarget(p)],
       fieldConfig: { defaults: {}, overrides: [] },
-      options: { showHeader: true, cellHeight: "sm" },
+      options: { showHeader: true, cellHeight: TableCellHeight.Sm },
       transformations: [
         {
           id: "organize",
@@ -108,33 +175,29 @@ function panelJson(p: Panel, id: number, gridPos: Json): Json {
       ],
       reeltime: { key: p.key },
     };
-  const type = PANEL_TYPE[p.viz];
-  const options =
-    type === "stat"
-      ? { reduceOptions: { calcs: ["lastNotNull"], fields: "", values: false }, colorMode: "value", graphMode: "area" }
-      : type === "table"
-        ? { showHeader: true, cellHeight: "sm" }
-        : type === "barchart"
-          ? { orientation: "horizontal", showValue: "auto", legend: { showLegend: false } }
-          : { legend: { showLegend: true, displayMode: "list", placement: "bottom" }, tooltip: { mode: "multi" } };
+  const plugin = pluginOf(p.viz);
+  const source: PanelSource =
+    p.kind === "prom"
+      ? { datasource: promDatasource, targets: promTargets(p) }
+      : { datasource: esDatasource(p), targets: [esTarget(p)] };
+  // Keys in the order Grafana writes them: type, datasource, targets, fieldConfig, options.
+  const head = { ...common, type: plugin.type };
   return {
-    ...common,
-    type,
-    datasource: p.kind === "prom" ? promDatasource : esDatasource(p),
-    targets: p.kind === "prom" ? promTargets(p) : [esTarget(p)],
+    ...head,
+    ...source,
     fieldConfig: { defaults: { unit: UNITS[p.unit] }, overrides: [] },
-    options,
+    ...plugin,
     // Where the panel comes from: lets the proof and readers map a panel back to its spec.
     reeltime: { key: p.key },
   };
 }
 
-function variable(name: "app" | "instance"): Json {
+function variable(name: "app" | "instance"): GrafanaVariable {
   if (name === "app")
     return {
       name: "app",
       label: "app",
-      type: "query",
+      type: VariableType.Query,
       datasource: { type: "elasticsearch", uid: SOURCES.views.grafanaUid },
       query: '{"find": "terms", "field": "app_id"}',
       definition: '{"find": "terms", "field": "app_id"}',
@@ -148,7 +211,7 @@ function variable(name: "app" | "instance"): Json {
   return {
     name: "instance",
     label: "instance",
-    type: "query",
+    type: VariableType.Query,
     datasource: promDatasource,
     query: { query: "label_values(up, instance)", refId: "PrometheusVariableQueryEditor-VariableQuery" },
     definition: "label_values(up, instance)",
@@ -162,8 +225,8 @@ function variable(name: "app" | "instance"): Json {
 }
 
 /** A Grafana dashboard model (schemaVersion 39): one row per spec row, panels four to a line. */
-export function grafanaDashboard(d: DashboardSpec): Json {
-  const panels: Json[] = [];
+export function grafanaDashboard(d: DashboardSpec): GrafanaDashboard {
+  const panels: (GrafanaPanel | GrafanaRow)[] = [];
   let id = 1;
   let y = 0;
   for (const row of d.rows) {
