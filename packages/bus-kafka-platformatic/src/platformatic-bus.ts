@@ -10,8 +10,9 @@ import {
 import {
   checkSizes,
   MAX_MESSAGE_BYTES,
-  messageBytes,
   ProduceQueue,
+  REQUEST_BYTES,
+  requestChunks,
   stoppedError,
   withDeadline,
 } from "@reeltime/connectors/adapter";
@@ -23,28 +24,7 @@ import { PlatformaticSubscription } from "./subscription.ts";
 
 export type { PlatformaticKafkaEnv } from "./client.ts";
 
-/** Bytes per produce request: one record batch per partition stays under max.message.bytes (as with kafkajs). */
-const REQUEST_BYTES = 900_000;
-
 type Outgoing = MessageToProduce<string, Buffer, string, string>;
-
-function chunks(messages: BusMessage[]): { messages: BusMessage[]; bytes: number }[] {
-  const out: { messages: BusMessage[]; bytes: number }[] = [];
-  let cur: BusMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = messageBytes(m) + 64;
-    if (cur.length > 0 && bytes + size > REQUEST_BYTES) {
-      out.push({ messages: cur, bytes });
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(m);
-    bytes += size;
-  }
-  if (cur.length > 0) out.push({ messages: cur, bytes });
-  return out;
-}
 
 /**
  * The Kafka bus on @platformatic/kafka, the same promises as @reeltime/bus-kafka's (kafkajs):
@@ -147,7 +127,7 @@ export function createPlatformaticKafkaBus(env: PlatformaticKafkaEnv): Bus {
       checkSizes(topic, messages);
       if (stopped) throw stoppedError("kafka");
       if (messages.length === 0) return;
-      const parts = chunks(messages).map((chunk) =>
+      const parts = requestChunks(messages).map((chunk) =>
         queue.push(
           topic,
           chunk.messages.map(

@@ -1,8 +1,9 @@
 import {
   checkSizes,
   MAX_MESSAGE_BYTES,
-  messageBytes,
   ProduceQueue,
+  REQUEST_BYTES,
+  requestChunks,
   stoppedError,
   withDeadline,
 } from "@reeltime/connectors/adapter";
@@ -16,27 +17,6 @@ import { kafkaError } from "./errors.ts";
 import { KafkaSubscription } from "./subscription.ts";
 
 export type { KafkaBusEnv } from "./client.ts";
-
-/** Bytes per produce request: one record batch per partition stays under max.message.bytes. */
-const REQUEST_BYTES = 900_000;
-
-function chunks(messages: BusMessage[]): { messages: BusMessage[]; bytes: number }[] {
-  const out: { messages: BusMessage[]; bytes: number }[] = [];
-  let cur: BusMessage[] = [];
-  let bytes = 0;
-  for (const m of messages) {
-    const size = messageBytes(m) + 64;
-    if (cur.length > 0 && bytes + size > REQUEST_BYTES) {
-      out.push({ messages: cur, bytes });
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(m);
-    bytes += size;
-  }
-  if (cur.length > 0) out.push({ messages: cur, bytes });
-  return out;
-}
 
 /**
  * The Kafka bus (kafkajs). The producer waits for all in-sync replicas (acks=-1), is
@@ -139,7 +119,7 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
       if (messages.length === 0) return;
       compression ??= registerCodecs(env.REELTIME_KAFKA_COMPRESSION);
       await compression;
-      const parts = chunks(messages).map((chunk) =>
+      const parts = requestChunks(messages).map((chunk) =>
         queue.push(
           topic,
           chunk.messages.map((m) => ({

@@ -5,7 +5,7 @@ export { checkKey, checkPrefix, notFound } from "./archive/keys.ts";
 export { backoffMs, sleep, withDeadline } from "./bus/backoff.ts";
 export { writeFileAtomic } from "./bus/embedded/files.ts";
 export { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "./bus/limits.ts";
-export { ProduceQueue, type TopicMessages } from "./bus/produce-queue.ts";
+export { ProduceQueue, REQUEST_BYTES, requestChunks, type TopicMessages } from "./bus/produce-queue.ts";
 export { integer, queryCancelled, queryFailed } from "./query/errors.ts";
 export { placeholders, trinoLiteral } from "./query/literals.ts";
 export {

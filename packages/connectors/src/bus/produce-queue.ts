@@ -1,3 +1,35 @@
+import type { BusMessage } from "@reeltime/ports";
+import { messageBytes } from "./limits.ts";
+
+/** Bytes per produce request: one record batch per partition stays under a broker's max.message.bytes (1 MB). */
+export const REQUEST_BYTES = 900_000;
+
+/**
+ * One publish's messages cut into produce-request-sized chunks (at most `maxBytes` each, counting
+ * 64 bytes of record overhead per message; a message larger than that goes alone), in order:
+ * what each Kafka adapter queues on its ProduceQueue.
+ */
+export function requestChunks(
+  messages: BusMessage[],
+  maxBytes = REQUEST_BYTES,
+): { messages: BusMessage[]; bytes: number }[] {
+  const out: { messages: BusMessage[]; bytes: number }[] = [];
+  let cur: BusMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = messageBytes(m) + 64;
+    if (cur.length > 0 && bytes + size > maxBytes) {
+      out.push({ messages: cur, bytes });
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(m);
+    bytes += size;
+  }
+  if (cur.length > 0) out.push({ messages: cur, bytes });
+  return out;
+}
+
 /** One topic's messages of a produce request, in the driver's own message type. */
 export interface TopicMessages<M = { key?: unknown; value?: unknown }> {
   topic: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ProduceQueue, type TopicMessages } from "../../src/bus/produce-queue.ts";
+import { ProduceQueue, requestChunks, type TopicMessages } from "../../src/bus/produce-queue.ts";
 
 const msg = (v: string) => ({ key: "k", value: Buffer.from(v) });
 const values = (batch: TopicMessages[]) =>
@@ -80,5 +80,22 @@ describe("produce queue", () => {
     await g.release();
     await three;
     expect(g.sent).toEqual([["a:1"], ["a:3"]]);
+  });
+});
+
+describe("requestChunks", () => {
+  const sized = (bytes: number) => ({ key: "k", value: new Uint8Array(bytes) });
+  it("cuts a publish into requests of at most maxBytes (64 bytes of overhead per message), in order; a message larger than that goes alone", () => {
+    const messages = [sized(400), sized(400), sized(400), sized(2000), sized(10)];
+    const parts = requestChunks(messages, 1000);
+    expect(parts.map((p) => p.messages)).toEqual([
+      [messages[0], messages[1]],
+      [messages[2]],
+      [messages[3]],
+      [messages[4]],
+    ]);
+    expect(parts.every((p) => p.messages.length === 1 || p.bytes <= 1000)).toBe(true);
+    expect(parts.flatMap((p) => p.messages)).toEqual(messages);
+    expect(requestChunks([])).toEqual([]);
   });
 });
