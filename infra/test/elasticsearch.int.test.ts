@@ -1,22 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { Client } from "@elastic/elasticsearch";
 import { afterAll, describe, expect, it } from "vitest";
-import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
+import { elasticsearchMajors } from "../src/local/endpoints.ts";
 
-const client = new Client({ node: LOCAL_ENDPOINTS.elasticsearch.url });
-const index = `infra-smoke-${randomUUID()}`;
+// Both local majors (elasticsearch on 9200, elasticsearch9 on 9201), through the one v8 client.
+describe.each(elasticsearchMajors())("local Elasticsearch $major (@elastic/elasticsearch v8)", ({ major, url }) => {
+  const client = new Client({ node: url });
+  const index = `infra-smoke-${randomUUID()}`;
 
-afterAll(async () => {
-  await client.indices.delete({ index, ignore_unavailable: true }).catch(() => undefined);
-  await client.close();
-});
+  afterAll(async () => {
+    await client.indices.delete({ index, ignore_unavailable: true }).catch(() => undefined);
+    await client.close();
+  });
 
-describe("local Elasticsearch (@elastic/elasticsearch v8)", () => {
-  it("is an Elasticsearch 8 cluster that is green or yellow", async () => {
+  it(`is an Elasticsearch ${major} cluster that is green or yellow`, async () => {
     const health = await client.cluster.health();
     expect(["green", "yellow"]).toContain(health.status);
     const nodes = await client.nodes.info({ node_id: "_local", metric: "settings" });
-    expect(Object.values(nodes.nodes)[0]?.version).toMatch(/^8\./);
+    expect(Object.values(nodes.nodes)[0]?.version).toMatch(new RegExp(`^${major}\\.`));
   });
 
   it("indexes with op_type create (a duplicate id is a 409) and finds documents with typos", async () => {

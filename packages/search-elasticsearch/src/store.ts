@@ -54,7 +54,7 @@ function withoutLifecycle(template: Record<string, unknown>): Record<string, unk
 }
 
 /**
- * The SearchStore on Elasticsearch 8: events in one data stream per family (`_id` = event_id,
+ * The SearchStore on Elasticsearch 8 and 9 (one v8 client; docs/local-services.md): events in one data stream per family (`_id` = event_id,
  * op_type create, so a 409 is an already-indexed duplicate), views and jobs in plain indices
  * upserted by id, dead letters in their own data stream. A 409 can only come from the current
  * write index: an event replayed after a rollover is stored again, and reads collapse on event_id.
