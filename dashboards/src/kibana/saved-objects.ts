@@ -2,6 +2,12 @@ import { sourceFields } from "../spec/fields.ts";
 import { DASHBOARDS, panelsOf } from "../spec/index.ts";
 import { SOURCES } from "../spec/sources.ts";
 import type { DashboardSpec, DocsPanel, EsPanel, SourceName } from "../spec/types.ts";
+import type {
+  DashboardAttributes,
+  IndexPatternAttributes,
+  SearchAttributes,
+  VisualizationAttributes,
+} from "./schema.ts";
 import { visState } from "./visualization.ts";
 
 type Json = Record<string, unknown>;
@@ -46,7 +52,7 @@ function dataView(source: SourceName): SavedObject {
       timeFieldName: s.timeField,
       fieldFormatMap: JSON.stringify(FIELD_FORMATS[source] ?? {}),
       allowHidden: false,
-    },
+    } satisfies IndexPatternAttributes,
     references: [],
     coreMigrationVersion: CORE,
     typeMigrationVersion: "8.0.0",
@@ -70,7 +76,7 @@ function visualization(p: EsPanel): SavedObject {
       uiStateJSON: "{}",
       version: 1,
       kibanaSavedObjectMeta: { searchSourceJSON: searchSource(p.query) },
-    },
+    } satisfies VisualizationAttributes,
     references: [{ id: s.dataViewId, name: INDEX_REF, type: "index-pattern" }],
     coreMigrationVersion: CORE,
     typeMigrationVersion: "8.5.0",
@@ -94,7 +100,7 @@ function savedSearch(p: DocsPanel): SavedObject {
       sampleSize: p.size,
       rowsPerPage: p.size,
       kibanaSavedObjectMeta: { searchSourceJSON: searchSource(p.query) },
-    },
+    } satisfies SearchAttributes,
     references: [{ id: s.dataViewId, name: INDEX_REF, type: "index-pattern" }],
     coreMigrationVersion: CORE,
     typeMigrationVersion: "8.0.0",
@@ -137,7 +143,7 @@ function appControl(source: SourceName): SavedObject {
       kibanaSavedObjectMeta: {
         searchSourceJSON: JSON.stringify({ query: { query: "", language: "lucene" }, filter: [] }),
       },
-    },
+    } satisfies VisualizationAttributes,
     references: [{ id: SOURCES[source].dataViewId, name: "control_0_index_pattern", type: "index-pattern" }],
     coreMigrationVersion: CORE,
     typeMigrationVersion: "8.5.0",
@@ -207,7 +213,7 @@ function dashboard(d: DashboardSpec): SavedObject {
       kibanaSavedObjectMeta: {
         searchSourceJSON: JSON.stringify({ query: { query: "", language: "lucene" }, filter: [] }),
       },
-    },
+    } satisfies DashboardAttributes,
     references: items.map((item, i) => ({ id: item.id, name: `panel_${i}`, type: item.type })),
     coreMigrationVersion: CORE,
     typeMigrationVersion: "8.7.0",
