@@ -7,6 +7,8 @@ export const INPUT_ERRORS = {
   notAVideo: "REELTIME_ERR_NOT_A_VIDEO",
   corrupt: "REELTIME_ERR_CORRUPT_INPUT",
   noVideoStream: "REELTIME_ERR_NO_VIDEO_STREAM",
+  /** An audio-only package was asked for (`audioOnly: "always"`, `transcode --audio-only`). */
+  noAudioStream: "REELTIME_ERR_NO_AUDIO_STREAM",
   unsupportedCodec: "REELTIME_ERR_UNSUPPORTED_CODEC",
   absurdResolution: "REELTIME_ERR_ABSURD_RESOLUTION",
   absurdDuration: "REELTIME_ERR_ABSURD_DURATION",

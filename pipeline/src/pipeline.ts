@@ -35,6 +35,9 @@ import {
 import { jsonBytes } from "./publish.ts";
 import { completedEarlier, encodeRendition, type RenditionAudio, type RenditionResult } from "./steps/rendition.ts";
 import { makeThumbnails, type ThumbnailsResult } from "./steps/thumbnails.ts";
+import { publishSubtitles } from "./subtitles/job.ts";
+import type { SubtitleTrack } from "./subtitles/manifests.ts";
+import type { SubtitleSource } from "./subtitles/sources.ts";
 
 export interface PipelineOptions {
   /** Target segment length in seconds (default 4). */
@@ -108,6 +111,11 @@ export interface JobRequest {
   attempt?: number;
   /** When the job was requested (the upload event's time): `job.completed` gets an id stable across attempts. */
   requestedAt?: Date;
+  /**
+   * WebVTT files to publish as subtitle renditions (CMAF packages only): one optional `subtitles`
+   * step each; a malformed one fails its step alone and is left out of the manifests.
+   */
+  subtitles?: readonly SubtitleSource[];
 }
 
 export interface JobResult {
@@ -123,6 +131,8 @@ export interface JobResult {
   metadataKey?: string;
   info?: MediaInfo;
   renditions: (RenditionResult & { skipped: boolean })[];
+  /** The subtitle renditions the manifests name (those whose file was valid). */
+  subtitles?: SubtitleTrack[];
   thumbnails?: ThumbnailsResult;
   error?: { code: string; message: string; step: string; rendition?: string };
 }
@@ -262,6 +272,11 @@ export class TranscodePipeline {
         "REELTIME_ERR_USAGE",
         `video id "${videoId}" must be 1-64 letters, digits, '.', '_' or '-'`,
       );
+    if (request.subtitles?.length && this.#o.segmentFormat !== "cmaf")
+      throw new ReeltimeError(
+        "REELTIME_ERR_USAGE",
+        "subtitles are packaged with CMAF (HLS subtitle renditions and DASH text sets): use segment format cmaf",
+      );
     const appId = request.appId ?? this.#appId;
     const reporter = new JobReporter(
       this.#bus,
@@ -286,6 +301,7 @@ export class TranscodePipeline {
     const steps = new StepRunner(reporter, this.#retry, abort);
     let analysis: JobAnalysis | undefined;
     let chunked: ChunkedEncode | undefined;
+    let subtitles: Promise<SubtitleTrack[]> = Promise.resolve([]);
     const workDir = await mkdtemp(join(this.#o.workRoot, `reeltime-${jobId.slice(0, 40)}-`));
     const wait = request.enqueuedAt ? Math.max(0, Date.now() - request.enqueuedAt.getTime()) : undefined;
     await reporter.emit("job.created", { status: "created", ...(wait === undefined ? {} : { queue_wait_ms: wait }) });
@@ -296,6 +312,7 @@ export class TranscodePipeline {
         () =>
           inspectInput(this.#run, source, this.#limits, tools, abort.signal, request.sourceLabel ?? source, {
             audioOnly: this.#o.segmentFormat === "cmaf" && this.#o.audioOnly !== "never",
+            needAudio: this.#o.audioOnly === "always",
           }),
         (i) => ({
           ...(i.durationMs === undefined ? {} : { media_duration_ms: i.durationMs }),
@@ -325,6 +342,8 @@ export class TranscodePipeline {
         reporter,
         signal: abort.signal,
       };
+      // Subtitles are checked and published beside the encodes; the manifests name those that made it.
+      if (request.subtitles?.length) subtitles = publishSubtitles(ctx, steps, request.subtitles);
       if (
         this.#o.segmentFormat === "cmaf" &&
         this.#o.audioOnly !== "never" &&
@@ -343,21 +362,27 @@ export class TranscodePipeline {
           );
           if (analysis.audioFilter) ctx.audioFilter = analysis.audioFilter;
         }
-        const done = await runAudioOnlyJob(ctx, steps, planAudioOnly(info), (renditions, manifests) =>
-          metadataRecord(
-            jobId,
-            videoId,
-            request,
-            info,
-            this.#o,
-            { ...result, renditions: renditions.map((r) => ({ ...r, skipped: false })) },
-            keys.master,
-            manifests,
-          ),
+        const done = await runAudioOnlyJob(
+          ctx,
+          steps,
+          planAudioOnly(info),
+          (renditions, manifests, subs) =>
+            metadataRecord(
+              jobId,
+              videoId,
+              request,
+              info,
+              this.#o,
+              { ...result, renditions: renditions.map((r) => ({ ...r, skipped: false })), subtitles: [...subs] },
+              keys.master,
+              manifests,
+            ),
+          subtitles,
         );
         await analysis?.done;
         if (steps.firstFailure) throw steps.firstFailure;
         result.renditions = done.renditions.map((r) => ({ ...r, skipped: false }));
+        result.subtitles = done.subtitles;
         result.masterKey = keys.master;
         result.mpdKey = keys.mpd;
         result.manifestKeys = done.manifests;
@@ -444,6 +469,7 @@ export class TranscodePipeline {
       );
       const settled = await Promise.allSettled([...renditions, thumbnails]);
       await analysis?.done;
+      result.subtitles = await subtitles;
       const failed = steps.firstFailure ?? settled.find((s) => s.status === "rejected");
       if (failed) throw failed;
       result.renditions = (settled.slice(0, plans.length) as PromiseFulfilledResult<JobResult["renditions"][number]>[])
@@ -452,7 +478,7 @@ export class TranscodePipeline {
       result.thumbnails = (settled.at(-1) as PromiseFulfilledResult<ThumbnailsResult>).value;
       // CMAF: both manifests from the tracks' timelines; each rendition's figures become its
       // variant's (its video plus the audio it plays with), as the master playlist says them.
-      const packaged = cmaf ? cmafManifests(result.renditions) : undefined;
+      const packaged = cmaf ? cmafManifests(result.renditions, result.subtitles) : undefined;
       if (packaged)
         result.renditions = result.renditions.map((r, i) => ({
           ...r,
@@ -508,6 +534,7 @@ export class TranscodePipeline {
     } catch (err) {
       abort.abort();
       await analysis?.done;
+      await subtitles;
       // Before job.failed: the job's other chunks stop, so no chunk event comes after its end.
       await chunked?.cancel(String((err as Error).message ?? err));
       const failure = (err as { reason?: unknown }).reason ?? err;
@@ -590,6 +617,7 @@ function metadataRecord(
     master,
     manifests,
     renditions: result.renditions.map(({ fingerprint: _, ...r }) => r),
+    ...(result.subtitles?.length ? { subtitles: result.subtitles } : {}),
     thumbnails: result.thumbnails,
   };
 }

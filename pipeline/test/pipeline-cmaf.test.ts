@@ -2,123 +2,32 @@
 // default CMAF package with a stand-in for ffmpeg that writes real fragmented-MP4 boxes
 // (test/helpers/fmp4.ts) where ffmpeg's HLS muxer would. What the job reports and publishes is
 // checked against what the stand-in wrote: sizes, segment times, the two manifests.
-import { mkdir, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { createArchive, createBus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { validateEvent } from "@reeltime/events";
 import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { Parser } from "m3u8-parser";
 import { afterEach, describe, expect, it } from "vitest";
-import type { RunResult, ToolRunner } from "../src/ffmpeg/run.ts";
+import type { ToolRunner } from "../src/ffmpeg/run.ts";
 import { TranscodePipeline } from "../src/pipeline.ts";
 import { validateMpd } from "./helpers/dash-schema.ts";
-import { initSegment, mediaSegment } from "./helpers/fmp4.ts";
+import {
+  AUDIO_FRAMES,
+  FRAME,
+  fakeTools,
+  ok,
+  VIDEO_FRAMES,
+  VIDEO_TIMESCALE,
+  type Written,
+} from "./helpers/fake-cmaf.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-const ok = (stdout = ""): RunResult => ({ stdout, stderrTail: "" });
-
-/** Bytes the stand-in wrote per archive folder (`720p`, `720p/audio`), media segments apart. */
-interface Written {
-  folders: Map<string, { files: number[]; media: number }>;
-  encodes: string[][];
-}
-
-const VIDEO_TIMESCALE = 15_360; // ffmpeg's for 30 fps
-const FRAME = 512;
-/** 10 s at 30 fps in 4 s segments: 120, 120 and 60 frames. */
-const VIDEO_FRAMES = [120, 120, 60];
-/** 10.048 s of AAC: 188, 188, 94 frames, then a last one, as ffmpeg's HLS muxer cuts it. */
-const AUDIO_FRAMES = [188, 188, 94, 1];
-
-/**
- * A 1280x720, 10 s H.264 + AAC source. Each encode writes, per output of the command (the
- * video track; the audio track when the rendition encodes one), an init segment, media segments
- * whose sizes depend on the rendition's height, and ffmpeg's own playlist.
- */
-function fakeTools(written: Written): ToolRunner {
-  return async (tool, args) => {
-    const last = args.at(-1) ?? "";
-    if (tool === "ffprobe" && args.includes("-show_format"))
-      return ok(
-        JSON.stringify({
-          streams: [
-            {
-              codec_type: "video",
-              codec_name: "h264",
-              width: 1280,
-              height: 720,
-              avg_frame_rate: "30/1",
-              nb_frames: "300",
-            },
-            { codec_type: "audio", codec_name: "aac", channels: 2, sample_rate: "48000" },
-          ],
-          format: { format_name: "mov,mp4,m4a,3gp,3g2,mj2", duration: "10.000", size: "4096", bit_rate: "3000000" },
-        }),
-      );
-    if (args.includes("null")) return ok(); // the last-second decode check
-    if (last.endsWith("index.m3u8")) {
-      written.encodes.push(args);
-      const height = Number(/scale=\d+:(\d+)/.exec(args.join(" "))?.[1]);
-      for (let i = args.indexOf("-hls_segment_filename"); i >= 0; i = args.indexOf("-hls_segment_filename", i + 1)) {
-        const dir = dirname(args[i + 1]!);
-        const audio = basename(dir) === "audio";
-        const folder = audio ? `${basename(dirname(dir))}/audio` : basename(dir);
-        await mkdir(dir, { recursive: true });
-        const frames = audio ? AUDIO_FRAMES : VIDEO_FRAMES;
-        const files: number[] = [];
-        let media = 0;
-        await writeFile(
-          join(dir, "init.mp4"),
-          audio
-            ? initSegment({ kind: "audio", timescale: 48_000 })
-            : initSegment({
-                kind: "video",
-                timescale: VIDEO_TIMESCALE,
-                avc: { profile: 0x64, constraints: 0, level: 0x1f },
-              }),
-        );
-        files.push((await stat(join(dir, "init.mp4"))).size);
-        let t = 0;
-        const lines = ["#EXTM3U", "#EXT-X-VERSION:7", '#EXT-X-MAP:URI="init.mp4"'];
-        for (const [k, n] of frames.entries()) {
-          const name = `seg_${String(k).padStart(5, "0")}.m4s`;
-          const d = audio ? 1024 : FRAME;
-          const cts = audio
-            ? undefined
-            : Array.from({ length: n }, (_, j) => (j % 4 === 1 ? 1024 : j % 4 === 2 ? -512 : 0));
-          await writeFile(
-            join(dir, name),
-            mediaSegment({
-              decodeTime: t,
-              durations: Array<number>(n).fill(d),
-              sampleBytes: audio ? 40 : height,
-              ...(cts ? { cts } : {}),
-            }),
-          );
-          const size = (await stat(join(dir, name))).size;
-          files.push(size);
-          media += size;
-          lines.push(`#EXTINF:${((n * d) / (audio ? 48_000 : VIDEO_TIMESCALE)).toFixed(6)},`, name);
-          t += n * d;
-        }
-        await writeFile(join(dir, "index.m3u8"), [...lines, "#EXT-X-ENDLIST", ""].join("\n"));
-        written.folders.set(folder, { files, media });
-      }
-      return ok();
-    }
-    if (last.endsWith(".jpg")) {
-      await writeFile(last, new Uint8Array(last.endsWith("poster.jpg") ? 3000 : 7000).fill(0xff));
-      return ok();
-    }
-    throw new Error(`the fake does not know: ${tool} ${args.join(" ")}`);
-  };
-}
 
 function parseM3u8(text: string) {
   const p = new Parser();

@@ -102,6 +102,8 @@ export const ERRORS = {
   REELTIME_ERR_NOT_A_VIDEO: { status: 422, retryable: false, exit: "failure", meaning: "the input is not a media file ffprobe can read" },
   REELTIME_ERR_CORRUPT_INPUT: { status: 422, retryable: false, exit: "failure", meaning: "the input is a damaged media file" },
   REELTIME_ERR_NO_VIDEO_STREAM: { status: 422, retryable: false, exit: "failure", meaning: "the input has no video stream" },
+  REELTIME_ERR_NO_AUDIO_STREAM: { status: 422, retryable: false, exit: "failure", meaning: "the input has no audio stream, and an audio-only package was asked for" },
+  REELTIME_ERR_BAD_SUBTITLES: { status: 422, retryable: false, exit: "failure", meaning: "a subtitle file is not valid WebVTT (or names a bad language); that language is left out, the video completes without it" },
   REELTIME_ERR_UNSUPPORTED_CODEC: { status: 422, retryable: false, exit: "failure", meaning: "the input's codec cannot be decoded" },
   REELTIME_ERR_ABSURD_RESOLUTION: { status: 422, retryable: false, exit: "failure", meaning: "the input's resolution is out of range" },
   REELTIME_ERR_ABSURD_DURATION: { status: 422, retryable: false, exit: "failure", meaning: "the input's duration is out of range" },

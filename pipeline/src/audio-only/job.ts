@@ -5,6 +5,7 @@ import type { StepContext } from "../context.ts";
 import type { StepRunner } from "../job/steps.ts";
 import { jsonBytes, uploadFiles } from "../publish.ts";
 import type { RenditionResult } from "../steps/rendition.ts";
+import type { SubtitleTrack } from "../subtitles/manifests.ts";
 import type { AudioOnlyPlan } from "./ladder.ts";
 import { audioOnlyManifests } from "./manifests.ts";
 import { encodeAudioTrack } from "./package.ts";
@@ -15,6 +16,8 @@ export interface AudioOnlyJobResult {
   renditions: RenditionResult[];
   /** The manifests' keys, as a video job lists them: the master playlist and the MPD (the master is written last). */
   manifests: string[];
+  /** The subtitle renditions the manifests name. */
+  subtitles: SubtitleTrack[];
 }
 
 const fieldsOf = (r: RenditionResult) => ({
@@ -32,13 +35,15 @@ const fieldsOf = (r: RenditionResult) => ({
  * The audio-only form of the DAG, after the probe: a `rendition` step per AAC track (one ffmpeg
  * run each, on the job's ffmpeg slots; its segments then its playlist uploaded under
  * `media/<video_id>/<track>/`), then the `metadata` step (the record `record` makes) and the
- * `manifest` step: the DASH MPD, then the HLS master last, both over the same files.
+ * `manifest` step: the DASH MPD, then the HLS master last, both over the same files and naming
+ * the subtitle renditions that were published (`subtitles`, awaited before the metadata).
  */
 export async function runAudioOnlyJob(
   ctx: StepContext,
   steps: StepRunner,
   plans: readonly AudioOnlyPlan[],
-  record: (renditions: RenditionResult[], manifests: string[]) => unknown,
+  record: (renditions: RenditionResult[], manifests: string[], subtitles: readonly SubtitleTrack[]) => unknown,
+  subtitles: Promise<readonly SubtitleTrack[]> = Promise.resolve([]),
 ): Promise<AudioOnlyJobResult> {
   const dir = join(ctx.workDir, "audio-only");
   const encoded = await Promise.all(
@@ -101,13 +106,17 @@ export async function runAudioOnlyJob(
       ),
     ),
   );
-  const packaged = audioOnlyManifests(encoded.map((e) => e.track));
+  const subs = await subtitles;
+  const packaged = audioOnlyManifests(
+    encoded.map((e) => e.track),
+    subs,
+  );
   const renditions = encoded.map((e) => e.result);
   const manifests = [ctx.keys.master, ctx.keys.mpd];
   await steps.run(
     { step: "metadata" },
     async () => {
-      const body = jsonBytes(record(renditions, manifests));
+      const body = jsonBytes(record(renditions, manifests, subs));
       await ctx.archive.put(ctx.keys.metadata, body, { contentType: "application/json" });
       return body.byteLength;
     },
@@ -125,5 +134,5 @@ export async function runAudioOnlyJob(
     },
     (bytes) => ({ bytes, renditions: renditions.length, manifests }),
   );
-  return { renditions, manifests };
+  return { renditions, manifests, subtitles: [...subs] };
 }

@@ -6,6 +6,7 @@ import { analysisFromEnv } from "../analysis/job.ts";
 import { mediaKeys } from "../job/keys.ts";
 import type { SegmentFormat } from "../ladder.ts";
 import { type JobResult, TranscodePipeline } from "../pipeline.ts";
+import { parseSubtitleOptions } from "../subtitles/sources.ts";
 import { connect } from "./connect.ts";
 import { ProgressView } from "./progress-view.ts";
 
@@ -20,6 +21,10 @@ export interface TranscodeCommandOptions {
   out?: string;
   /** The app the video belongs to. */
   appId?: string;
+  /** Package the audio-only ladder (AAC only, no picture) whatever the source holds; a source without audio is refused. */
+  audioOnly?: boolean;
+  /** `--subtitles` values: `LANG=FILE`, comma-separated or repeated (see parseSubtitleOptions). */
+  subtitles?: string[];
   stdout?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
 }
 
@@ -38,8 +43,15 @@ export async function exportPackage(archive: Archive, videoId: string, dir: stri
 /** `reeltime transcode FILE`: one job on the configured bus and archive, with a progress bar. */
 export async function transcodeCommand(file: string, o: TranscodeCommandOptions): Promise<JobResult> {
   const out = o.stdout ?? process.stdout;
+  // Refused before anything connects: a malformed --subtitles value is the command's mistake.
+  const subtitles = parseSubtitleOptions(o.subtitles ?? []);
+  if (subtitles.length > 0 && o.segmentFormat === "ts")
+    throw new ReeltimeError("REELTIME_ERR_USAGE", "--subtitles needs --segments cmaf (HLS and DASH over CMAF)");
+  if (o.audioOnly && o.segmentFormat === "ts")
+    throw new ReeltimeError("REELTIME_ERR_USAGE", "--audio-only needs --segments cmaf (the audio-only ladder is CMAF)");
   const { bus, archive } = await connect();
   const view = new ProgressView(out);
+  const subtitleFailures = new Map<string, string>();
   try {
     const pipeline = new TranscodePipeline(
       { bus, archive },
@@ -49,7 +61,12 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
         ...(o.segmentFormat ? { segmentFormat: o.segmentFormat } : {}),
         progressIntervalMs: 250,
         ...(o.appId ? { appId: o.appId } : {}),
-        onEvent: (e) => view.onEvent(e),
+        onEvent: (e) => {
+          view.onEvent(e);
+          if (e.event_type === "job.step_failed" && e.job.step === "subtitles" && e.job.rendition)
+            subtitleFailures.set(e.job.rendition, e.job.error?.message ?? "failed");
+        },
+        ...(o.audioOnly ? { audioOnly: "always" as const } : {}),
         analysis: await analysisFromEnv(),
       },
     );
@@ -57,6 +74,7 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
       source: file,
       ...(o.videoId ? { videoId: o.videoId } : {}),
       ...(o.title ? { title: o.title } : {}),
+      ...(subtitles.length > 0 ? { subtitles } : {}),
     });
     view.end();
     if (result.status === "failed") {
@@ -72,6 +90,8 @@ export async function transcodeCommand(file: string, o: TranscodeCommandOptions)
           `${Math.round(r.achievedBps / 1000)} kb/s (target ${Math.round(r.targetBps / 1000)})  ` +
           `${r.skipped ? "skipped: already complete" : `${r.speed.toFixed(2)}x`}\n`,
       );
+    for (const t of result.subtitles ?? []) out.write(`  subtitles ${t.language.padEnd(6)} ${t.name}: ${t.vtt}\n`);
+    for (const [rendition, why] of subtitleFailures) out.write(`  ${rendition}: left out, ${why}\n`);
     out.write(`master playlist: ${archive.driver}:${result.masterKey}\n`);
     if (result.mpdKey) out.write(`DASH manifest:   ${archive.driver}:${result.mpdKey}\n`);
     if (o.out) out.write(`copied to ${await exportPackage(archive, result.videoId, o.out)}\n`);

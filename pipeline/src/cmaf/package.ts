@@ -1,6 +1,7 @@
 import { ReeltimeError } from "@reeltime/runtime";
 import { renderMpd } from "../dash/mpd.ts";
 import { type AudioMediaInfo, renderCmafMaster, type VariantInfo } from "../hls/master.ts";
+import type { SubtitleTrack } from "../subtitles/manifests.ts";
 import type { CmafAudioTrack, CmafRendition } from "./track.ts";
 import { TRACK_PLAYLIST } from "./track.ts";
 
@@ -23,8 +24,12 @@ export interface CmafManifests {
  * Renders the HLS master playlist and the DASH MPD of a CMAF package from its renditions' tracks.
  * Both name the same files: `<rendition>/init.mp4` and `seg_NNNNN.m4s` for video, and the audio
  * tracks under `<rendition>/audio/`; the media playlists were written from the same timelines.
+ * Subtitle renditions (WebVTT) are an HLS SUBTITLES group and one DASH text AdaptationSet each.
  */
-export function cmafManifests(renditions: readonly PackagedRendition[]): CmafManifests {
+export function cmafManifests(
+  renditions: readonly PackagedRendition[],
+  subtitles: readonly SubtitleTrack[] = [],
+): CmafManifests {
   const audio = new Map<string, CmafAudioTrack>();
   for (const r of renditions) if (r.cmaf?.audio) audio.set(r.cmaf.audio.group, r.cmaf.audio);
   const variants: VariantInfo[] = renditions.map((r) => {
@@ -60,7 +65,7 @@ export function cmafManifests(renditions: readonly PackagedRendition[]): CmafMan
     name: `AAC ${Math.round(a.bps / 1000)} kb/s`,
   }));
   return {
-    master: renderCmafMaster(variants, media),
+    master: renderCmafMaster(variants, media, subtitles),
     mpd: renderMpd({
       video: renditions.map((r) => ({
         id: r.name,
@@ -70,6 +75,7 @@ export function cmafManifests(renditions: readonly PackagedRendition[]): CmafMan
         fps: r.fps,
       })),
       audio: tracks.map((a) => ({ id: a.group, track: a })),
+      text: subtitles,
     }),
     variants,
   };

@@ -6,6 +6,7 @@ import {
   FIRST_SEGMENT,
   INIT_SEGMENT,
 } from "../cmaf/track.ts";
+import { type SubtitleTrack, subtitleRendition } from "../subtitles/manifests.ts";
 
 /** One video Representation: a rendition's video track and its picture. */
 export interface DashVideo {
@@ -25,6 +26,7 @@ export interface DashAudio {
 /** The DASH profiles the MPD claims: ISO BMFF live (SegmentTemplate) and CMAF. */
 export const DASH_PROFILES = "urn:mpeg:dash:profile:isoff-live:2011,urn:mpeg:dash:profile:cmaf:2019";
 const AUDIO_CHANNELS_SCHEME = "urn:mpeg:dash:23003:3:audio_channel_configuration:2011";
+const ROLE_SCHEME = "urn:mpeg:dash:role:2011";
 
 const esc = (s: string | number) =>
   String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
@@ -81,10 +83,16 @@ function segmentTemplate(track: CmafTrack, indent: string): string[] {
 /**
  * Renders a static MPD (ISO/IEC 23009-1) over the same CMAF files the HLS playlists name: one
  * Period; one video AdaptationSet with a Representation per rendition, one audio AdaptationSet
- * with a Representation per audio bitrate. Segment times come from the files (tfdt and sample
- * durations), so every S@d equals the matching HLS EXTINF to the microsecond.
+ * with a Representation per audio bitrate, and a text AdaptationSet per subtitle language (its
+ * WebVTT file whole, by BaseURL: the sidecar form dash.js and Shaka Player read). Segment times
+ * come from the files (tfdt and sample durations), so every S@d equals the matching HLS EXTINF
+ * to the microsecond.
  */
-export function renderMpd(p: { video: readonly DashVideo[]; audio: readonly DashAudio[] }): string {
+export function renderMpd(p: {
+  video: readonly DashVideo[];
+  audio: readonly DashAudio[];
+  text?: readonly SubtitleTrack[] | undefined;
+}): string {
   const tracks = [...p.video.map((v) => v.track), ...p.audio.map((a) => a.track)];
   const duration = Math.max(0, ...tracks.map((t) => endSeconds(t.timeline)));
   const maxSegment = Math.max(0, ...tracks.flatMap((t) => t.timeline.runs.map(([d]) => d / t.timeline.timescale)));
@@ -160,6 +168,18 @@ export function renderMpd(p: { video: readonly DashVideo[]; audio: readonly Dash
     }
     lines.push("    </AdaptationSet>");
   }
+  (p.text ?? []).forEach((t, i) => {
+    lines.push(
+      `    <AdaptationSet${attrs({ id: 2 + i, contentType: "text", mimeType: "text/vtt", lang: t.language })}>`,
+      // Label is of the Representation base, so it comes before the AdaptationSet's own Role.
+      `      <Label>${esc(t.name)}</Label>`,
+      `      <Role${attrs({ schemeIdUri: ROLE_SCHEME, value: "subtitle" })}/>`,
+      `      <Representation${attrs({ id: subtitleRendition(t.language), bandwidth: t.bandwidth })}>`,
+      `        <BaseURL>${esc(t.vtt)}</BaseURL>`,
+      "      </Representation>",
+      "    </AdaptationSet>",
+    );
+  });
   lines.push("  </Period>", "</MPD>");
   return `${lines.join("\n")}\n`;
 }

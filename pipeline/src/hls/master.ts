@@ -1,3 +1,5 @@
+import { SUBTITLE_GROUP, type SubtitleTrack, subtitleMediaLines } from "../subtitles/manifests.ts";
+
 /** What the master playlist says about one rendition. */
 export interface VariantInfo {
   name: string;
@@ -59,20 +61,28 @@ export function renderMaster(variants: readonly VariantInfo[]): string {
  * Renders the master playlist of a CMAF package: one EXT-X-MEDIA per audio track (each its own
  * group, one per audio bitrate, as Apple's authoring guide lays out), then the video variants,
  * highest bandwidth first, each naming its audio group. BANDWIDTH and AVERAGE-BANDWIDTH of a
- * variant include its audio. Version 7: fragmented MP4 segments need EXT-X-MAP (RFC 8216 §7).
+ * variant include its audio. Subtitle renditions, when there are any, are one SUBTITLES group
+ * that every variant names. Version 7: fragmented MP4 segments need EXT-X-MAP (RFC 8216 §7).
  */
-export function renderCmafMaster(variants: readonly VariantInfo[], audio: readonly AudioMediaInfo[]): string {
+export function renderCmafMaster(
+  variants: readonly VariantInfo[],
+  audio: readonly AudioMediaInfo[],
+  subtitles: readonly SubtitleTrack[] = [],
+): string {
   const lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"];
   for (const a of audio)
     lines.push(
       `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${a.group}",NAME="${a.name}",DEFAULT=YES,AUTOSELECT=YES,` +
         `CHANNELS="${a.channels}",URI="${a.uri}"`,
     );
+  lines.push(...subtitleMediaLines(subtitles));
+  const subs = subtitles.length > 0 ? `,SUBTITLES="${SUBTITLE_GROUP}"` : "";
   for (const v of [...variants].sort((a, b) => b.bandwidth - a.bandwidth)) {
     lines.push(
       `#EXT-X-STREAM-INF:BANDWIDTH=${v.bandwidth},AVERAGE-BANDWIDTH=${v.averageBandwidth},` +
         `RESOLUTION=${v.width}x${v.height},FRAME-RATE=${v.fps.toFixed(3)},CODECS="${v.codecs}"` +
-        (v.audioGroup ? `,AUDIO="${v.audioGroup}"` : ""),
+        (v.audioGroup ? `,AUDIO="${v.audioGroup}"` : "") +
+        subs,
       v.uri,
     );
   }

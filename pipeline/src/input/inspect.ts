@@ -21,8 +21,11 @@ export async function inspectInput(
   signal?: AbortSignal,
   /** What the messages call the file (the upload's object key); a worker's scratch path means nothing to the uploader. */
   label: string = path,
-  /** `audioOnly`: a source with audio and no video is accepted (the audio-only ladder packages it). */
-  accept: { audioOnly?: boolean } = {},
+  /**
+   * `audioOnly`: a source with audio and no video is accepted (the audio-only ladder packages it).
+   * `needAudio`: a source without audio is refused (an audio-only package was asked for).
+   */
+  accept: { audioOnly?: boolean; needAudio?: boolean } = {},
 ): Promise<MediaInfo> {
   const size = await stat(path).then(
     (s) => s.size,
@@ -48,6 +51,11 @@ export async function inspectInput(
   }
 
   const v = info.video;
+  if (accept.needAudio && !info.audio)
+    throw inputError(
+      INPUT_ERRORS.noAudioStream,
+      `${label} has no audio stream${v ? ` (only ${v.codec} video)` : ""}: an audio-only package needs a source with audio`,
+    );
   if (!v && info.audio && accept.audioOnly) {
     checkDuration(info, label, limits);
     await decodesToTheEnd(run, path, info, "0:a:0", tools, signal, label);

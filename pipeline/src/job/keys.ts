@@ -14,5 +14,10 @@ export const mediaKeys = (videoId: string) => {
     /** Written after every segment and the playlist of a rendition: its presence means "complete". */
     marker: (name: string) => `${root}/${name}/rendition.json`,
     thumbnails: `${root}/thumbnails`,
+    /** A subtitle rendition: its WebVTT file and HLS media playlist (see subtitles/manifests.ts). */
+    subtitles: (language: string) => ({
+      vtt: `${root}/subtitles/${language}.vtt`,
+      playlist: `${root}/subtitles/${language}.m3u8`,
+    }),
   };
 };

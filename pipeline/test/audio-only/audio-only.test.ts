@@ -8,6 +8,7 @@ import { audioOnlyManifests } from "../../src/audio-only/manifests.ts";
 import { audioOnlyArgs } from "../../src/audio-only/package.ts";
 import type { CmafAudioTrack } from "../../src/cmaf/track.ts";
 import type { MediaInfo } from "../../src/ffmpeg/probe.ts";
+import { subtitleTrack } from "../../src/subtitles/manifests.ts";
 import { validateMpd } from "../helpers/dash-schema.ts";
 
 const podcast: MediaInfo = {
@@ -151,5 +152,26 @@ describe("audio-only manifests", () => {
     // Each Representation's timeline: 192512 ×2, 96256, 1024 ticks at 48 kHz.
     const timeline = '<S t="0" d="192512" r="1"/>\n            <S d="96256"/>\n            <S d="1024"/>';
     expect(m.mpd.split(timeline)).toHaveLength(4);
+  });
+});
+
+describe("audio-only manifests with subtitle renditions", () => {
+  const m = audioOnlyManifests([track(128_000), track(64_000)], [subtitleTrack("de", "German", 800, 10_048)]);
+
+  it("every audio-only variant names the SUBTITLES group; the MPD has a text set beside the audio one and validates", async () => {
+    expect(m.master.split("\n").slice(3, 6)).toEqual([
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="de",NAME="German",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subtitles/de.m3u8"',
+      '#EXT-X-STREAM-INF:BANDWIDTH=131000,AVERAGE-BANDWIDTH=129000,CODECS="mp4a.40.2",SUBTITLES="subs"',
+      "audio-128k/index.m3u8",
+    ]);
+    const parser = new Parser();
+    parser.push(m.master);
+    parser.end();
+    expect(parser.manifest.playlists!.map((p) => p.attributes.SUBTITLES)).toEqual(["subs", "subs"]);
+    const r = await validateMpd(m.mpd);
+    expect(r.errors).toEqual([]);
+    expect(m.mpd.match(/<AdaptationSet /g)).toHaveLength(2);
+    expect(m.mpd).toContain('<AdaptationSet id="2" contentType="text" mimeType="text/vtt" lang="de">');
+    expect(m.mpd).toContain("<BaseURL>subtitles/de.vtt</BaseURL>");
   });
 });

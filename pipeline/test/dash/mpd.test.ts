@@ -8,6 +8,7 @@ import { durationsOf, type Timeline } from "../../src/cmaf/timeline.ts";
 import { type CmafAudioTrack, type CmafTrack, segmentName } from "../../src/cmaf/track.ts";
 import { dashFrameRate, isoDuration } from "../../src/dash/mpd.ts";
 import { renderMediaPlaylist } from "../../src/hls/media-playlist.ts";
+import { subtitleTrack } from "../../src/subtitles/manifests.ts";
 import { validateMpd } from "../helpers/dash-schema.ts";
 
 const video = (dir: string, bandwidth: number, codecs: string): CmafTrack => ({
@@ -209,6 +210,69 @@ describe("the DASH MPD of a CMAF package", () => {
     const { cmaf: _, ...ts } = RENDITIONS[1]!;
     expect(() => cmafManifests([RENDITIONS[0]!, ts])).toThrow(/360p has no CMAF tracks/);
     expect(() => cmafManifests([RENDITIONS[1]!])).toThrow(/360p plays audio audio-96k, which no rendition encoded/);
+  });
+});
+
+describe("a CMAF package with subtitle renditions", () => {
+  const subtitles = [
+    subtitleTrack("en", "English", 1256, 10_048),
+    subtitleTrack("pt-BR", "Brazilian Portuguese", 640, 10_048),
+  ];
+  const { mpd, master } = cmafManifests(RENDITIONS, subtitles);
+
+  it("the MPD still validates, with one text AdaptationSet per language naming its WebVTT file", async () => {
+    const r = await validateMpd(mpd);
+    expect(r.errors).toEqual([]);
+    expect(r.valid).toBe(true);
+    expect(mpd.match(/<AdaptationSet /g)).toHaveLength(4);
+    expect(mpd).toContain(
+      [
+        '    <AdaptationSet id="2" contentType="text" mimeType="text/vtt" lang="en">',
+        "      <Label>English</Label>",
+        '      <Role schemeIdUri="urn:mpeg:dash:role:2011" value="subtitle"/>',
+        `      <Representation id="subtitles-en" bandwidth="${Math.ceil((1256 * 8) / 10.048)}">`,
+        "        <BaseURL>subtitles/en.vtt</BaseURL>",
+        "      </Representation>",
+        "    </AdaptationSet>",
+        '    <AdaptationSet id="3" contentType="text" mimeType="text/vtt" lang="pt-BR">',
+        "      <Label>Brazilian Portuguese</Label>",
+      ].join("\n"),
+    );
+    // The video and audio sets are those of the package without subtitles.
+    expect(mpd.split('    <AdaptationSet id="2"')[0]).toBe(cmafManifests(RENDITIONS).mpd.split("  </Period>")[0]);
+  });
+
+  it("a text set without its Representation's bandwidth, or a Label after its Role, does not validate", async () => {
+    for (const broken of [
+      mpd.replace(/(id="subtitles-en") bandwidth="\d+"/, "$1"),
+      mpd.replace(/(<Label>English<\/Label>)(\s*)(<Role [^>]*\/>)/, "$3$2$1"),
+    ]) {
+      expect(broken).not.toBe(mpd);
+      expect((await validateMpd(broken)).valid).toBe(false);
+    }
+  });
+
+  it("the HLS master has a SUBTITLES group (one EXT-X-MEDIA per language) that every variant names", () => {
+    expect(master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=SUBTITLES"))).toEqual([
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="en",NAME="English",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subtitles/en.m3u8"',
+      '#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="pt-BR",NAME="Brazilian Portuguese",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="subtitles/pt-BR.m3u8"',
+    ]);
+    const m = parseM3u8(master);
+    expect(m.playlists!.map((p) => [p.uri, p.attributes.AUDIO, p.attributes.SUBTITLES])).toEqual([
+      ["480p/index.m3u8", "audio-96k", "subs"],
+      ["360p/index.m3u8", "audio-96k", "subs"],
+      ["240p/index.m3u8", "audio-64k", "subs"],
+    ]);
+    const subs = m.mediaGroups!.SUBTITLES as Record<
+      string,
+      Record<string, { uri: string; language: string; default: boolean }>
+    >;
+    expect(Object.entries(subs.subs!).map(([name, t]) => [name, t.language, t.uri, t.default])).toEqual([
+      ["English", "en", "subtitles/en.m3u8", false],
+      ["Brazilian Portuguese", "pt-BR", "subtitles/pt-BR.m3u8", false],
+    ]);
+    // Without subtitles, no group and no SUBTITLES attribute.
+    expect(cmafManifests(RENDITIONS, []).master).not.toContain("SUBTITLES");
   });
 });
 

@@ -20,9 +20,14 @@ export const ANALYSIS_STEPS = [
  * encoded chunks of a rendition joined and packaged (assemble).
  */
 export const CHUNK_STEPS = ["split", "chunk", "assemble"] as const;
+/**
+ * `subtitles`: one WebVTT file of one language checked and published as a subtitle rendition
+ * (its `rendition` is `subtitles-<language>`); an optional step, a bad file fails it alone.
+ */
 export const JOB_STEPS = [
   "probe",
   "rendition",
+  "subtitles",
   "thumbnails",
   "manifest",
   "metadata",
@@ -130,7 +135,7 @@ const jobEvent = <T extends string>(type: T, description: string) => defineEvent
 export const JobEvents = {
   /** Fires when an upload is accepted as a job. */
   "job.created": jobEvent("job.created", "a transcoding job was created"),
-  /** Fires when a step (probe, one rendition, thumbnails, manifest, metadata, an analysis, split, one chunk, assemble) starts. */
+  /** Fires when a step (probe, one rendition, one subtitle language, thumbnails, manifest, metadata, an analysis, split, one chunk, assemble) starts. */
   "job.step_started": jobEvent("job.step_started", "a step started"),
   /** Fires during long steps with progress_pct and speed. */
   "job.step_progress": jobEvent("job.step_progress", "a step reports progress"),
