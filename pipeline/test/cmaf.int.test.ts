@@ -5,35 +5,20 @@
 // to the end in hls.js (HLS), dash.js and Shaka Player (DASH), forced with ABR off, and each
 // manifest plays with ABR on.
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { CHROMIUM } from "@reeltime/infra";
 import type { RecordingArchive, RecordingBus } from "@reeltime/testkit";
 import { Parser } from "m3u8-parser";
-import { type BrowserContext, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type JobResult, TranscodePipeline } from "../src/pipeline.ts";
 import { makeClip } from "./helpers/clips.ts";
 import { validateMpd } from "./helpers/dash-schema.ts";
-import { serveArchive } from "./helpers/serve.ts";
+import { expectPlayed as expectPlayedTo, openPlayers, type Players, type PlayResult } from "./helpers/players.ts";
 import { expectValidSequence, exportTo, testDeps } from "./helpers/setup.ts";
 
 const exec = promisify(execFile);
 const VIDEO = "cmaf-int";
-
-interface PlayResult {
-  ok: boolean;
-  errors: string[];
-  times: number[];
-  currentTime: number;
-  duration: number;
-  width: number;
-  height: number;
-  levels?: unknown[];
-  rendered: { video?: string | number; audio?: string };
-}
 
 interface Track {
   id: string;
@@ -84,9 +69,7 @@ describe("one CMAF encode, two manifests: HLS and DASH over the same segments", 
   let archive: RecordingArchive;
   let result: JobResult;
   let out: string;
-  let server: Awaited<ReturnType<typeof serveArchive>>;
-  let context: BrowserContext;
-  let profile: string;
+  let players: Players;
   let ffmpegRuns = 0;
 
   beforeAll(async () => {
@@ -108,28 +91,20 @@ describe("one CMAF encode, two manifests: HLS and DASH over the same segments", 
     ).run({ source, videoId: VIDEO, jobId: "job-cmaf-int" });
     expect(result.error).toBeUndefined();
     await exportTo(archive, `media/${VIDEO}/`, out);
-    server = await serveArchive(archive);
-    profile = await mkdtemp(join(tmpdir(), "reeltime-chromium-"));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM.executablePath,
-      headless: true,
-      args: [...CHROMIUM.args],
-    });
+    players = await openPlayers(archive);
   }, 180_000);
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await players?.close();
   });
 
   const text = async (key: string) => new TextDecoder().decode(await archive.get(key));
 
   /** The MPD's Representations, read by Chromium's DOMParser (not the code that wrote it). */
   async function mpdTracks(): Promise<Track[]> {
-    const page = await context.newPage();
+    const page = await players.context.newPage();
     try {
-      await page.goto(`${server.url}/`);
+      await page.goto(`${players.url}/`);
       const xml = await text(`media/${VIDEO}/manifest.mpd`);
       return (await page.evaluate(`(${READ_MPD})(${JSON.stringify(xml)})`)) as Track[];
     } finally {
@@ -232,41 +207,18 @@ describe("one CMAF encode, two manifests: HLS and DASH over the same segments", 
     console.log(`segments (HLS = DASH = ffprobe):\n  ${report.join("\n  ")}`);
   });
 
-  async function play(fn: "playHlsLevel" | "playDash" | "playShaka", args: unknown[]): Promise<PlayResult> {
-    const page = await context.newPage();
-    try {
-      await page.goto(`${server.url}/players.html`);
-      return (await page.evaluate(
-        ([name, a]) =>
-          (globalThis as unknown as Record<string, (...x: unknown[]) => Promise<unknown>>)[name as string]!(
-            ...(a as unknown[]),
-          ),
-        [fn, args] as const,
-      )) as PlayResult;
-    } finally {
-      await page.close();
-    }
-  }
+  const play = (fn: "playHlsLevel" | "playDash" | "playShaka", args: unknown[]): Promise<PlayResult> =>
+    players.play(fn, args);
 
   /** Played to the end without an error, time advancing all along. */
-  function expectPlayed(r: PlayResult, what: string) {
-    expect(r.errors, what).toEqual([]);
-    expect(r.ok, what).toBe(true);
-    expect(r.currentTime, what).toBeGreaterThan(5.5);
-    const seen = r.times.filter((t) => t > 0);
-    expect(seen.length, what).toBeGreaterThan(2);
-    seen.forEach((t, i) => {
-      if (i > 0) expect(t, what).toBeGreaterThanOrEqual(seen[i - 1]!);
-    });
-    expect(seen.at(-1)!, what).toBeGreaterThan(seen[0]!);
-  }
+  const expectPlayed = (r: PlayResult, what: string) => expectPlayedTo(r, what, 5.5);
 
   const AUDIO_OF: Record<string, string> = { "480p": "audio-96k", "360p": "audio-96k", "240p": "audio-64k" };
   const played: string[] = [];
 
   it("every rendition plays in hls.js from the HLS master, the level forced (ABR off)", async () => {
     for (const r of result.renditions) {
-      const p = await play("playHlsLevel", [`${server.url}/media/${VIDEO}/master.m3u8`, r.height, 2]);
+      const p = await play("playHlsLevel", [`${players.url}/media/${VIDEO}/master.m3u8`, r.height, 2]);
       expectPlayed(p, `hls.js ${r.name}`);
       expect(p.rendered.video, `hls.js ${r.name}`).toBe(r.height);
       expect(p.rendered.audio, `hls.js ${r.name}`).toBe(AUDIO_OF[r.name]);
@@ -277,7 +229,7 @@ describe("one CMAF encode, two manifests: HLS and DASH over the same segments", 
 
   it("every rendition plays in dash.js from the MPD, the Representations forced (ABR off)", async () => {
     for (const r of result.renditions) {
-      const p = await play("playDash", [`${server.url}/media/${VIDEO}/manifest.mpd`, r.name, AUDIO_OF[r.name], 2]);
+      const p = await play("playDash", [`${players.url}/media/${VIDEO}/manifest.mpd`, r.name, AUDIO_OF[r.name], 2]);
       expectPlayed(p, `dash.js ${r.name}`);
       expect(p.rendered, `dash.js ${r.name}`).toEqual({ video: r.name, audio: AUDIO_OF[r.name] });
       expect([p.width, p.height], `dash.js ${r.name}`).toEqual([r.width, r.height]);
@@ -287,7 +239,7 @@ describe("one CMAF encode, two manifests: HLS and DASH over the same segments", 
 
   it("every rendition plays in Shaka Player from the MPD, the variant forced (ABR off)", async () => {
     for (const r of result.renditions) {
-      const p = await play("playShaka", [`${server.url}/media/${VIDEO}/manifest.mpd`, r.name, AUDIO_OF[r.name], 2]);
+      const p = await play("playShaka", [`${players.url}/media/${VIDEO}/manifest.mpd`, r.name, AUDIO_OF[r.name], 2]);
       expectPlayed(p, `shaka ${r.name}`);
       expect(p.rendered, `shaka ${r.name}`).toEqual({ video: r.name, audio: AUDIO_OF[r.name] });
       expect([p.width, p.height], `shaka ${r.name}`).toEqual([r.width, r.height]);
@@ -296,9 +248,9 @@ describe("one CMAF encode, two manifests: HLS and DASH over the same segments", 
   }, 120_000);
 
   it("each manifest plays to the end with ABR on: hls.js, dash.js, Shaka Player", async () => {
-    expectPlayed(await play("playHlsLevel", [`${server.url}/media/${VIDEO}/master.m3u8`, -1, 2]), "hls.js auto");
-    expectPlayed(await play("playDash", [`${server.url}/media/${VIDEO}/manifest.mpd`, null, null, 2]), "dash.js auto");
-    expectPlayed(await play("playShaka", [`${server.url}/media/${VIDEO}/manifest.mpd`, null, null, 2]), "shaka auto");
+    expectPlayed(await play("playHlsLevel", [`${players.url}/media/${VIDEO}/master.m3u8`, -1, 2]), "hls.js auto");
+    expectPlayed(await play("playDash", [`${players.url}/media/${VIDEO}/manifest.mpd`, null, null, 2]), "dash.js auto");
+    expectPlayed(await play("playShaka", [`${players.url}/media/${VIDEO}/manifest.mpd`, null, null, 2]), "shaka auto");
     played.push("hls.js auto", "dash.js auto", "shaka auto");
     console.log(`played to the end: ${played.join(", ")}`);
   }, 120_000);
