@@ -6,6 +6,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Archive, ObjectInfo } from "@reeltime/connectors";
 import { type JobResult, type TranscodePipeline, videoIdFromName } from "./pipeline.ts";
 import { jsonBytes } from "./publish.ts";
+import { fetchUploadSubtitles, isUploadSubtitleKey } from "./subtitles/fetch.ts";
 import { JobClaims, runUnderClaim } from "./worker/claims.ts";
 import { requestIdFor } from "./worker/request.ts";
 
@@ -81,7 +82,9 @@ export class UploadWatcher {
     const done: ProcessedRecord[] = [];
     for (const upload of await this.#archive.list(this.#o.prefix)) {
       if (this.#stopping) break;
-      if (upload.key.endsWith("/") || upload.size === 0 || !(await this.#isNew(upload))) continue;
+      // A subtitle file attached to an upload goes with its source's job, not one of its own.
+      if (upload.key.endsWith("/") || upload.size === 0 || isUploadSubtitleKey(upload.key)) continue;
+      if (!(await this.#isNew(upload))) continue;
       const record = await this.#claimed(upload);
       if (record) done.push(record);
     }
@@ -157,9 +160,11 @@ export class UploadWatcher {
     try {
       const local = join(dir, basename(upload.key));
       await writeFile(local, await this.#archive.get(upload.key));
+      const subtitles = await fetchUploadSubtitles(this.#archive, upload.key, dir);
       const result = await this.#pipeline.run({
         source: local,
         sourceLabel: upload.key,
+        ...(subtitles.length > 0 ? { subtitles } : {}),
         videoId: videoIdFromName(upload.key),
         enqueuedAt: upload.lastModified,
         signal,

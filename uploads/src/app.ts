@@ -248,6 +248,17 @@ export const uploadRoutes: FastifyPluginAsync<UploadsDeps> = async (api, deps) =
       }
     });
     keyed.get<{ Params: { id: string } }>("/uploads/:id", async (req) => service.status(appOf(req), req.params.id));
+    // A subtitle file of one language, sent as it is (text/vtt), before the upload is completed.
+    keyed.addContentTypeParser("text/vtt", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+    keyed.put<{ Params: { id: string; lang: string } }>("/uploads/:id/subtitles/:lang", async (req) => {
+      const ct = String(req.headers["content-type"] ?? "");
+      if (!/^text\/vtt\s*(;|$)/i.test(ct) || !(req.body instanceof Uint8Array) || req.body.byteLength === 0)
+        throw new ReeltimeError(
+          "REELTIME_ERR_MEDIA_TYPE",
+          "send the subtitle file as the body, with content-type: text/vtt",
+        );
+      return service.attachSubtitles(appOf(req), req.params.id, req.params.lang, req.body);
+    });
     keyed.post<{ Params: { id: string } }>("/uploads/:id/complete", async (req) => {
       const body = parsed<Static<typeof CompleteBody>>(checkComplete, req.body);
       return service.complete(appOf(req), req.params.id, body.parts);

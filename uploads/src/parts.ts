@@ -243,6 +243,10 @@ export class ArchiveParts implements UploadTarget {
     await this.#o.archive.delete([key]);
   }
 
+  async putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.#o.archive.put(key, body, { contentType });
+  }
+
   /** Removes the upload's parts, then its marker (the upload is no longer open). */
   async abort(_key: string, uploadId: string): Promise<void> {
     const keys = (await this.#o.archive.list(`${PARTS_PREFIX}${uploadId}/`)).map((o) => o.key);

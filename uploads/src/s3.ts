@@ -9,6 +9,7 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
   type ListPartsCommandOutput,
+  PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from "@aws-sdk/client-s3";
@@ -213,6 +214,12 @@ export class UploadsBucket implements UploadTarget {
       bytes += (chunk as Uint8Array).byteLength;
     }
     return { sha256: hash.digest("base64"), bytes };
+  }
+
+  async putObject(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.#s3
+      .send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }))
+      .catch(this.#fail(`PutObject "${key}"`));
   }
 
   /** Deletes the object (that version of it, where versioning is on). */

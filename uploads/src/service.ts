@@ -55,6 +55,30 @@ export interface ServiceDeps {
 
 const partCount = (row: Pick<UploadRow, "bytes" | "part_bytes">) => Math.ceil(row.bytes / row.part_bytes);
 
+/** What attaching a subtitle file answers. */
+export interface SubtitleView {
+  upload_id: string;
+  video_id: string;
+  /** BCP 47, canonical case. */
+  language: string;
+  /** Where it is stored: `uploads/<app>/<video>/subtitles/<language>.vtt`, beside the source. */
+  key: string;
+  bytes: number;
+}
+
+const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/;
+const VTT_SIGNATURE = /^\uFEFF?WEBVTT(?:[ \t\r\n]|$)/;
+
+/** A language tag as the pipeline names subtitle renditions: BCP 47 in canonical case; undefined if not one. */
+export function subtitleLanguage(tag: string): string | undefined {
+  if (!LANGUAGE.test(tag) || tag.length > 20) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
+}
+
 /** Seconds from `t` to the next UTC midnight, when a daily quota starts again. */
 export const secondsToMidnight = (t: Date): number => {
   const next = Date.UTC(t.getUTCFullYear(), t.getUTCMonth(), t.getUTCDate() + 1);
@@ -193,6 +217,37 @@ export class UploadService {
     }
     await this.#publishFinal("upload.completed", row);
     return { ...this.#view(row), parts: [] };
+  }
+
+  /**
+   * Attaches a WebVTT subtitle file of one language to an open upload: stored whole beside the
+   * source (`subtitles/<language>.vtt`; sent again, it replaces the first). The pipeline worker
+   * that transcodes the upload publishes it as a subtitle rendition, or fails that language's step
+   * alone if the file is not valid WebVTT. Only the tag and the signature are checked here; only
+   * before complete, so the transcode the completion starts sees every file.
+   */
+  async attachSubtitles(app: string, id: string, tag: string, body: Uint8Array): Promise<SubtitleView> {
+    const row = await this.#row(app, id);
+    if (row.state !== "created")
+      throw new ReeltimeError(
+        "REELTIME_ERR_UPLOAD_STATE",
+        `upload ${row.id} is ${row.state}: attach subtitles before completing it (its transcode has started)`,
+      );
+    const language = subtitleLanguage(tag);
+    if (!language)
+      throw new ReeltimeError(
+        "REELTIME_ERR_BAD_SUBTITLES",
+        `"${tag.slice(0, 40)}" is not a language tag: use BCP 47 in the path, e.g. /subtitles/en or /subtitles/pt-BR`,
+      );
+    const head = new TextDecoder().decode(body.subarray(0, 16));
+    if (!VTT_SIGNATURE.test(head))
+      throw new ReeltimeError(
+        "REELTIME_ERR_BAD_SUBTITLES",
+        "the body is not WebVTT: it must start with the line WEBVTT (an SRT file? convert it to WebVTT)",
+      );
+    const key = `${row.key.slice(0, row.key.lastIndexOf("/"))}/subtitles/${language}.vtt`;
+    await this.#d.bucket.putObject(key, body, "text/vtt");
+    return { upload_id: row.id, video_id: row.video_id, language, key, bytes: body.byteLength };
   }
 
   /**

@@ -35,5 +35,7 @@ export interface UploadTarget {
   /** Reads the whole object once: its base64 SHA-256 and its size. */
   sha256(key: string, versionId: string | undefined): Promise<{ sha256: string; bytes: number }>;
   delete(key: string, versionId: string | undefined): Promise<void>;
+  /** Stores a small object whole (a subtitle file attached to an upload), replacing any earlier one. */
+  putObject(key: string, body: Uint8Array, contentType: string): Promise<void>;
   abort(key: string, uploadId: string): Promise<void>;
 }

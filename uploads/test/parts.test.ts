@@ -345,4 +345,54 @@ describe("part URLs the upload API serves itself", () => {
     const ok = await put(up.parts[0]!.url, slice(FILE, 1, up.part_bytes), { origin: ORIGIN });
     expect(ok.statusCode).toBe(200);
   });
+
+  it("takes WebVTT subtitles per language beside the source while the upload is open, and refuses bad ones", async () => {
+    const up = await start();
+    const vtt = "WEBVTT\n\n00:00:00.500 --> 00:00:02.000\nBonjour\n";
+    const attach = (lang: string, body: string, type = "text/vtt") =>
+      h.app.inject({
+        method: "PUT",
+        url: `/v1/uploads/${up.upload_id}/subtitles/${lang}`,
+        payload: body,
+        headers: { "x-reeltime-key": WRITE_KEY, "content-type": type },
+      });
+    const ok = await attach("pt-br", vtt);
+    expect(ok.statusCode, ok.body).toBe(200);
+    const key = `uploads/shop/${up.video_id}/subtitles/pt-BR.vtt`;
+    expect(ok.json()).toEqual({
+      upload_id: up.upload_id,
+      video_id: up.video_id,
+      language: "pt-BR",
+      key,
+      bytes: vtt.length,
+    });
+    expect(new TextDecoder().decode(await h.archive.get(key))).toBe(vtt);
+    const bad = await attach("english", vtt);
+    expect([bad.statusCode, bad.json().error.code]).toEqual([422, "REELTIME_ERR_BAD_SUBTITLES"]);
+    const srt = await attach("fr", "1\n00:00:01,000 --> 00:00:02,000\nBonjour\n");
+    expect([srt.statusCode, srt.json().error.message]).toEqual([422, expect.stringMatching(/not WebVTT.*an SRT file/)]);
+    const plain = await attach("fr", vtt, "text/plain");
+    expect([plain.statusCode, plain.json().error.code]).toEqual([415, "REELTIME_ERR_MEDIA_TYPE"]);
+    const nokey = await h.app.inject({
+      method: "PUT",
+      url: `/v1/uploads/${up.upload_id}/subtitles/fr`,
+      payload: vtt,
+      headers: { "content-type": "text/vtt" },
+    });
+    expect(nokey.statusCode).toBe(401);
+
+    // Completed: the transcode has the files it had; no more are taken.
+    const parts = [];
+    for (const p of up.parts) {
+      const res = await put(p.url, slice(FILE, p.number, up.part_bytes));
+      parts.push({ number: p.number, etag: String(res.headers.etag) });
+    }
+    expect((await post(`/v1/uploads/${up.upload_id}/complete`, { parts })).statusCode).toBe(200);
+    const late = await attach("de", vtt);
+    expect([late.statusCode, late.json().error.message]).toEqual([
+      409,
+      expect.stringMatching(/is completed: attach subtitles before completing it/),
+    ]);
+    expect(await h.archive.exists(`uploads/shop/${up.video_id}/subtitles/de.vtt`)).toBe(false);
+  });
 });

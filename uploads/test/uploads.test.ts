@@ -6,6 +6,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
 } from "@aws-sdk/client-s3";
 import { validateEvent } from "@reeltime/events";
@@ -437,6 +438,37 @@ describe("the upload API", () => {
       const res = await post(`/v1/uploads/${up.upload_id}/complete`, { parts: PARTS }, { "x-reeltime-key": OTHER_KEY });
       expect(res.statusCode).toBe(404);
       expect(h.s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+    });
+  });
+
+  describe("PUT /v1/uploads/:id/subtitles/:lang", () => {
+    it("puts the WebVTT file beside the source in the bucket, whole, as text/vtt", async () => {
+      h.s3.on(PutObjectCommand).resolves({});
+      const up = await start();
+      const vtt = "WEBVTT\n\n00:01.000 --> 00:02.000\nHallo\n";
+      const res = await h.app.inject({
+        method: "PUT",
+        url: `/v1/uploads/${up.upload_id}/subtitles/de`,
+        payload: vtt,
+        headers: { "x-reeltime-key": WRITE_KEY, "content-type": "text/vtt; charset=utf-8" },
+      });
+      expect(res.statusCode, res.body).toBe(200);
+      const key = `uploads/shop/${up.video_id}/subtitles/de.vtt`;
+      expect(res.json()).toMatchObject({ language: "de", key, bytes: vtt.length });
+      const [input] = h.s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+      expect({ ...input, Body: new TextDecoder().decode(input!.Body as Uint8Array) }).toEqual({
+        Bucket: BUCKET,
+        Key: key,
+        Body: vtt,
+        ContentType: "text/vtt",
+      });
+      const other = await h.app.inject({
+        method: "PUT",
+        url: `/v1/uploads/${up.upload_id}/subtitles/de`,
+        payload: vtt,
+        headers: { "x-reeltime-key": OTHER_KEY, "content-type": "text/vtt" },
+      });
+      expect(other.statusCode, "another app's upload").toBe(404);
     });
   });
 

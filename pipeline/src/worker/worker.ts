@@ -17,6 +17,7 @@ import {
 import { ChunkWorker, type ChunkWorkerOptions } from "../chunked/worker.ts";
 import { INPUT_ERRORS, WORKER_ERRORS } from "../errors.ts";
 import { type TranscodePipeline, videoIdFromName } from "../pipeline.ts";
+import { fetchUploadSubtitles } from "../subtitles/fetch.ts";
 import { JobClaims, runUnderClaim } from "./claims.ts";
 import { decodeRequest, requestFromUpload, TRANSCODE_TOPIC, type TranscodeRequest, WORKER_GROUP } from "./request.ts";
 
@@ -284,9 +285,12 @@ export class TranscodeWorker {
       }
       const local = join(dir, basename(request.source_key));
       await writeFile(local, bytes);
+      // Subtitle files the uploader attached beside the source (the upload API's subtitles route).
+      const subtitles = await fetchUploadSubtitles(this.#archive, request.source_key, dir);
       const result = await this.#pipeline.run({
         source: local,
         sourceLabel: request.source_key,
+        ...(subtitles.length > 0 ? { subtitles } : {}),
         videoId: base.video_id,
         // One job id per request (one upload version), whichever worker or attempt runs it;
         // a later attempt's events come after the earlier one's (attempt-based seq).
