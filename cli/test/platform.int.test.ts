@@ -316,7 +316,7 @@ afterAll(async () => {
 const sha256 = (b: Uint8Array) => createHash("sha256").update(b).digest("base64");
 
 /** The whole upload as a browser would do it: announce, PUT each part to its URL, complete with the ETags. */
-async function upload(file: string, title: string, ownerEmail: string) {
+async function upload(file: string, title: string, ownerEmail: string, subtitles: Record<string, string> = {}) {
   const bytes = new Uint8Array(await readFile(file));
   const started = await uploadsApi("/v1/uploads", {
     filename: "clip.mp4",
@@ -341,6 +341,15 @@ async function upload(file: string, title: string, ownerEmail: string) {
     expect(r.status, await r.clone().text()).toBe(200);
     parts.push({ number: p.number, etag: r.headers.get("etag") ?? "" });
   }
+  // Subtitle files come with the upload, one language each, before it is completed.
+  for (const [lang, text] of Object.entries(subtitles)) {
+    const r = await fetch(`${uploadsUrl}/v1/uploads/${u.upload_id}/subtitles/${lang}`, {
+      method: "PUT",
+      headers: { "x-reeltime-key": WRITE_KEY, "content-type": "text/vtt" },
+      body: text,
+    });
+    expect(r.status, await r.clone().text()).toBeLessThan(300);
+  }
   const done = await uploadsApi(`/v1/uploads/${u.upload_id}/complete`, { parts });
   expect(done.status, await done.clone().text()).toBe(200);
   return { ...u, bytes: bytes.byteLength, parts: parts.length };
@@ -359,7 +368,11 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
     const clip = await makeClip(dir, "640x360", 8, 6);
     expect((await stat(clip)).size).toBeGreaterThan(5 * MiB);
     const title = `Harbour timelapse ${run}`;
-    const u = await upload(clip, title, "owner@example.com");
+    // English subtitles that parse, and French ones that do not: the French step alone fails.
+    const u = await upload(clip, title, "owner@example.com", {
+      en: "WEBVTT\n\n00:00:00.500 --> 00:00:03.000\nThe harbour at dawn\n\n00:00:04.000 --> 00:00:07.500\nBoats leave\n",
+      fr: "WEBVTT\n\nceci n'est pas un horodatage --> jamais\nLe port\n",
+    });
     expect(u.parts).toBe(2);
 
     const video = await until(
@@ -383,9 +396,23 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
     const archive = await createArchive(loadEnv(ConnectionEnv, localServicesEnv()));
     await archive.start();
     const master = new TextDecoder().decode(await archive.get(`media/${u.video_id}/master.m3u8`));
-    await archive.shutdown();
     expect(master).toContain("#EXTM3U");
     expect(master.match(/#EXT-X-STREAM-INF/g)?.length).toBe(renditions.length);
+    // The English subtitles are a subtitle rendition of every variant; the malformed French ones
+    // are not there, and did not stop the video from being ready.
+    const subs = master.split("\n").filter((l) => l.startsWith("#EXT-X-MEDIA:TYPE=SUBTITLES"));
+    expect(subs).toHaveLength(1);
+    expect(subs[0]).toContain('LANGUAGE="en"');
+    for (const l of master.split("\n").filter((x) => x.startsWith("#EXT-X-STREAM-INF")))
+      expect(l).toContain('SUBTITLES="subs"');
+    const enUri = /URI="([^"]+)"/.exec(subs[0]!)?.[1];
+    expect(enUri).toBeDefined();
+    const enPlaylist = new TextDecoder().decode(await archive.get(`media/${u.video_id}/${enUri}`));
+    const vtt = enPlaylist.split("\n").find((l) => l.endsWith(".vtt"));
+    const dirOf = enUri!.slice(0, enUri!.lastIndexOf("/") + 1);
+    const cues = new TextDecoder().decode(await archive.get(`media/${u.video_id}/${dirOf}${vtt}`));
+    expect(cues).toContain("The harbour at dawn");
+    await archive.shutdown();
 
     // One signed webhook, with the video's state, verified with the secret shown at registration.
     const call = await until(
