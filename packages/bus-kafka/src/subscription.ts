@@ -145,6 +145,8 @@ export class KafkaSubscription implements Subscription {
       try {
         await this.start();
         this.#restarts++;
+        // stop() came while the consumer was starting again: its disconnect may have run first.
+        if (this.#abort.signal.aborted) await this.#consumer.disconnect().catch(() => {});
         return;
       } catch {
         // start() has disconnected again; the next attempt waits longer
