@@ -11,8 +11,9 @@
  *   and checked too, since that is where Kibana fails when it opens the object;
  * - Lens attributes (by reference, type `lens`, or by value in a dashboard panel): the
  *   form-based datasource's layers, their columns and the visualization's accessors.
- * test/kibana-schema.test.ts runs them on the committed NDJSON and on objects of Kibana's own
- * eCommerce sample data set (test/fixtures/kibana-sample-ecommerce.json).
+ * test/kibana-schema.test.ts runs them on the committed NDJSON and on reference objects written
+ * for this project in Kibana's documented shapes (test/fixtures/kibana-reference-objects.json);
+ * Kibana's own sample objects are not included (ELv2/AGPL/SSPL).
  */
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Ajv, type ValidateFunction } from "ajv";
