@@ -73,6 +73,8 @@ export class KafkaSubscription implements Subscription {
   readonly #abort = new AbortController();
   #stopping: Promise<void> | null = null;
   #restarts = 0;
+  #restarting = false;
+  #crashedAgain = false;
 
   constructor(kafka: Kafka, options: ConsumeOptions, admin: () => Promise<Admin>, brokers: string) {
     this.#options = options;
@@ -139,10 +141,28 @@ export class KafkaSubscription implements Subscription {
   }
 
   async #restart(): Promise<void> {
+    // One restart at a time: a crash while the consumer starts again makes that loop go round once more.
+    if (this.#restarting) {
+      this.#crashedAgain = true;
+      return;
+    }
+    this.#restarting = true;
+    try {
+      do {
+        await this.#startAgain();
+      } while (this.#crashedAgain && !this.#abort.signal.aborted);
+    } finally {
+      this.#restarting = false;
+    }
+  }
+
+  async #startAgain(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       await sleep(backoffMs(attempt, 500, 30_000), this.#abort.signal);
       if (this.#abort.signal.aborted) return;
       try {
+        // A crash from here on is one of the consumer this attempt starts.
+        this.#crashedAgain = false;
         await this.start();
         this.#restarts++;
         // stop() came while the consumer was starting again: its disconnect may have run first.

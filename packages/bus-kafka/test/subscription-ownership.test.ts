@@ -137,11 +137,19 @@ describe("Kafka subscription ownership", () => {
     expect(consumer.runs).toBe(1);
     // A crash kafkajs gives up on: without a restart nothing would be consumed again.
     consumer.emit("crash", { error: new Error("unexpected answer"), groupId: "g", restart: false });
+    // A second crash report while the restart waits its backoff starts nothing more.
+    consumer.emit("crash", { error: new Error("unexpected answer, again"), groupId: "g", restart: false });
     await vi.waitFor(() => expect(consumer.runs).toBe(2), { timeout: 3000 });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(consumer.runs).toBe(2);
     expect(sub.restarts).toBe(1);
+    // A crash of the restarted consumer is handled like the first.
+    consumer.emit("crash", { error: new Error("and once more"), groupId: "g", restart: false });
+    await vi.waitFor(() => expect(consumer.runs).toBe(3), { timeout: 3000 });
+    expect(sub.restarts).toBe(2);
     await sub.stop();
     consumer.emit("crash", { error: new Error("after stop"), groupId: "g", restart: false });
     await new Promise((r) => setTimeout(r, 800));
-    expect(consumer.runs).toBe(2);
+    expect(consumer.runs).toBe(3);
   });
 });
