@@ -22,7 +22,7 @@ import type {
   Health,
   TimedFinding,
 } from "@reeltime/ports";
-import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
+import { type ConnectionEnv, ReeltimeError, sleep, unavailable } from "@reeltime/runtime";
 
 export type RekognitionEnv = Pick<ConnectionEnv, "AWS_REGION">;
 
@@ -66,18 +66,6 @@ const isTransient = (err: unknown) => err instanceof ReeltimeError && err.code =
 
 function cancelled(what: string, reason?: unknown): ReeltimeError {
   return new ReeltimeError("REELTIME_ERR_CANCELLED", `${what}: the caller stopped waiting`, { cause: reason });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /** Rekognition's ClientRequestToken: the same analysis of the same object asked again (a retried step) gets the same job. */

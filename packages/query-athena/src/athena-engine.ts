@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-athena";
 import { queryCancelled, queryFailed } from "@reeltime/connectors/adapter";
 import type { Health, QueryEngine, QueryResult, SqlValue } from "@reeltime/ports";
-import { type ConnectionEnv, ReeltimeError, unavailable } from "@reeltime/runtime";
+import { type ConnectionEnv, ReeltimeError, sleep, unavailable } from "@reeltime/runtime";
 import { athenaLiteral, placeholders } from "./params.ts";
 import { athenaRows } from "./results.ts";
 
@@ -41,18 +41,6 @@ function failure(op: string, err: unknown): ReeltimeError {
   if (TRANSIENT.test(text) || (status !== undefined && status >= 500))
     return unavailable("query", `Athena ${op} failed: ${e.message ?? String(err)}`, err);
   return queryFailed(`Athena ${op} refused it: ${e.name ?? "error"}: ${e.message ?? String(err)}`, err);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { queryCancelled, queryFailed } from "@reeltime/connectors/adapter";
-import { type ReeltimeError, unavailable } from "@reeltime/runtime";
+import { type ReeltimeError, sleep, unavailable } from "@reeltime/runtime";
 import { parseJson } from "./results.ts";
 
 /** Where and as whom statements go: the coordinator's URL and the session's headers. */
@@ -46,18 +46,6 @@ interface QueryResults {
 }
 
 const RETRY_STATUS = new Set([502, 503, 504]);
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** Trino's error as reeltime's: what the user wrote is REELTIME_ERR_QUERY, the rest retryable. */
 function trinoError(id: string, e: NonNullable<QueryResults["error"]>): ReeltimeError {

@@ -8,6 +8,7 @@ export { createLogger, type Logger } from "./logger.ts";
 export { Counter, createRegistry, Gauge, Histogram, LATENCY_BUCKETS, Registry } from "./metrics.ts";
 export { type OpsServer, type OpsServerOptions, type Readiness, startOpsServer } from "./ops-server.ts";
 export { onShutdown } from "./shutdown.ts";
+export { sleep } from "./sleep.ts";
 export {
   flushTraces,
   injectTraceHeaders,

@@ -3,18 +3,7 @@ export function backoffMs(attempt: number, base = 50, max = 1000): number {
   return Math.random() * Math.min(max, base * 2 ** attempt);
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
-}
+export { sleep } from "@reeltime/runtime";
 
 /** Rejects with `onTimeout()` if `work` has not settled within `ms`. */
 export async function withDeadline<T>(work: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
