@@ -2,15 +2,12 @@
 // default CMAF package with a stand-in for ffmpeg that writes real fragmented-MP4 boxes
 // (test/helpers/fmp4.ts) where ffmpeg's HLS muxer would. What the job reports and publishes is
 // checked against what the stand-in wrote: sizes, segment times, the two manifests.
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createArchive, createBus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { validateEvent } from "@reeltime/events";
-import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { Parser } from "m3u8-parser";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ToolRunner } from "../src/ffmpeg/run.ts";
 import { TranscodePipeline } from "../src/pipeline.ts";
 import { validateMpd } from "./helpers/dash-schema.ts";
@@ -23,11 +20,7 @@ import {
   VIDEO_TIMESCALE,
   type Written,
 } from "./helpers/fake-cmaf.ts";
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+import { scratchPipeline } from "./helpers/setup.ts";
 
 function parseM3u8(text: string) {
   const p = new Parser();
@@ -37,22 +30,7 @@ function parseM3u8(text: string) {
 }
 
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), "reeltime-pipeline-cmaf-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const env = { ...loadEnv(ConnectionEnv, {}), REELTIME_DATA_DIR: join(dir, "data") };
-  const bus = await createBus({ ...env, REELTIME_BUS: "embedded" });
-  const archive = await createArchive({ ...env, REELTIME_ARCHIVE: "fs" });
-  await bus.start();
-  await archive.start();
-  cleanups.push(
-    () => archive.shutdown(),
-    () => bus.shutdown(),
-  );
-  const source = join(dir, "clip.mp4");
-  await writeFile(
-    source,
-    new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode("ftypisom"), ...Array(4084).fill(0)]),
-  );
+  const { dir, bus, archive, source } = await scratchPipeline("pipeline-cmaf");
   return { dir, bus, archive, source };
 }
 

@@ -2,20 +2,13 @@
 // for ffmpeg/ffprobe that writes the files ffmpeg would (segments, playlists, thumbnails). The test
 // measures what it wrote itself (stat), so the sizes the job events report are checked against
 // figures the pipeline never computed.
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { createArchive, createBus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
-import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunResult, ToolRunner } from "../src/ffmpeg/run.ts";
 import { TranscodePipeline } from "../src/pipeline.ts";
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+import { scratchPipeline } from "./helpers/setup.ts";
 
 const ok = (stdout = ""): RunResult => ({ stdout, stderrTail: "" });
 
@@ -85,23 +78,7 @@ function fakeTools(written: Written): ToolRunner {
 
 describe("TranscodePipeline job events (fake ffmpeg)", () => {
   it("each rendition's job.step_completed carries its output size in bytes: its segments plus its playlist", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "reeltime-pipeline-unit-"));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const env = { ...loadEnv(ConnectionEnv, {}), REELTIME_DATA_DIR: join(dir, "data") };
-    const bus = await createBus({ ...env, REELTIME_BUS: "embedded" });
-    const archive = await createArchive({ ...env, REELTIME_ARCHIVE: "fs" });
-    await bus.start();
-    await archive.start();
-    cleanups.push(
-      () => archive.shutdown(),
-      () => bus.shutdown(),
-    );
-    const source = join(dir, "clip.mp4");
-    // An MP4 header (ftyp box) so the input sniffer takes it for a video.
-    await writeFile(
-      source,
-      new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode("ftypisom"), ...Array(4084).fill(0)]),
-    );
+    const { dir, bus, archive, source } = await scratchPipeline("pipeline-unit");
 
     const written: Written = { renditions: new Map(), thumbnails: [] };
     const events: JobEvent[] = [];

@@ -5,23 +5,16 @@
 // when asked, and a failed analysis leaving the job completed.
 
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { createArchive, createBus } from "@reeltime/connectors";
 import type { JobEvent } from "@reeltime/events";
 import { validateEvent } from "@reeltime/events";
-import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PipelineAnalysis } from "../../src/analysis/job.ts";
 import { FfmpegError } from "../../src/errors.ts";
 import type { RunResult, ToolRunner } from "../../src/ffmpeg/run.ts";
 import { TranscodePipeline } from "../../src/pipeline.ts";
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+import { scratchPipeline } from "../helpers/setup.ts";
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, "fixtures", `${name}.stderr.txt`), "utf8");
 const ok = (stdout = ""): RunResult => ({ stdout, stderrTail: "" });
@@ -86,22 +79,7 @@ function fakeTools(commands: string[][], fail: string[] = []): ToolRunner {
 }
 
 async function transcode(analysis: PipelineAnalysis | false, fail: string[] = []) {
-  const dir = await mkdtemp(join(tmpdir(), "reeltime-pipeline-analysis-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const env = { ...loadEnv(ConnectionEnv, {}), REELTIME_DATA_DIR: join(dir, "data") };
-  const bus = await createBus({ ...env, REELTIME_BUS: "embedded" });
-  const archive = await createArchive({ ...env, REELTIME_ARCHIVE: "fs" });
-  await bus.start();
-  await archive.start();
-  cleanups.push(
-    () => archive.shutdown(),
-    () => bus.shutdown(),
-  );
-  const source = join(dir, "known.mp4");
-  await writeFile(
-    source,
-    new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode("ftypisom"), ...Array(4084).fill(0)]),
-  );
+  const { dir, bus, archive, source } = await scratchPipeline("pipeline-analysis", "known.mp4");
   expect((await stat(source)).size).toBe(4096);
   const commands: string[][] = [];
   const events: JobEvent[] = [];

@@ -3,23 +3,16 @@
 // malformed or missing file fails its step alone (REELTIME_ERR_BAD_SUBTITLES, not retried) and is
 // left out of the manifests, and the video completes with the others. Also the audio-only ladder
 // asked for on a source without audio (REELTIME_ERR_NO_AUDIO_STREAM).
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createArchive, createBus } from "@reeltime/connectors";
 import { type JobEvent, validateEvent } from "@reeltime/events";
-import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { Parser } from "m3u8-parser";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TranscodePipeline } from "../../src/pipeline.ts";
 import { subtitleSource } from "../../src/subtitles/sources.ts";
 import { validateMpd } from "../helpers/dash-schema.ts";
 import { fakeTools, type Written } from "../helpers/fake-cmaf.ts";
-
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+import { scratchPipeline } from "../helpers/setup.ts";
 
 const EN = "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\nHello\n\n00:00:04.000 --> 00:00:06.000\nWorld\n";
 const DE = "WEBVTT\n\n00:01.000 --> 00:03.000\nHallo\n";
@@ -27,22 +20,7 @@ const DE = "WEBVTT\n\n00:01.000 --> 00:03.000\nHallo\n";
 const FR = "1\n00:00:01,000 --> 00:00:03,000\nBonjour\n";
 
 async function setup() {
-  const dir = await mkdtemp(join(tmpdir(), "reeltime-pipeline-subs-"));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  const env = { ...loadEnv(ConnectionEnv, {}), REELTIME_DATA_DIR: join(dir, "data") };
-  const bus = await createBus({ ...env, REELTIME_BUS: "embedded" });
-  const archive = await createArchive({ ...env, REELTIME_ARCHIVE: "fs" });
-  await bus.start();
-  await archive.start();
-  cleanups.push(
-    () => archive.shutdown(),
-    () => bus.shutdown(),
-  );
-  const source = join(dir, "clip.mp4");
-  await writeFile(
-    source,
-    new Uint8Array([0, 0, 0, 24, ...new TextEncoder().encode("ftypisom"), ...Array(4084).fill(0)]),
-  );
+  const { dir, bus, archive, source } = await scratchPipeline("pipeline-subs");
   for (const [name, text] of Object.entries({ "en.vtt": EN, "de.vtt": DE, "fr.vtt": FR }))
     await writeFile(join(dir, name), text);
   return { dir, bus, archive, source };
