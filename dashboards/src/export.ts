@@ -4,10 +4,25 @@ import { fileURLToPath } from "node:url";
 import { grafanaDashboard } from "./grafana/dashboard.ts";
 import { dashboardsYaml, datasourcesYaml } from "./grafana/provisioning.ts";
 import { kibanaNdjson } from "./kibana/saved-objects.ts";
+import { alertRulesYaml } from "./prometheus/rules.ts";
 import { DASHBOARDS } from "./spec/index.ts";
 
 /** Where the committed output lives: dashboards/generated. */
 export const GENERATED_DIR = fileURLToPath(new URL("../generated", import.meta.url));
+
+/** The alert rules' path among the generated files. */
+export const ALERT_RULES_PATH = "prometheus/alerts.yml";
+/**
+ * Where the committed alert rules live: in the Helm chart (which can only ship files inside
+ * itself, as its PrometheusRule), read from there by the local Prometheus too.
+ */
+export const COMMITTED_ALERT_RULES = fileURLToPath(
+  new URL("../../infra/deploy/helm/reeltime/files/alerts.yml", import.meta.url),
+);
+
+/** Where a generated file goes: under `outDir`, except the committed alert rules (in the Helm chart). */
+const targetOf = (outDir: string, path: string) =>
+  outDir === GENERATED_DIR && path === ALERT_RULES_PATH ? COMMITTED_ALERT_RULES : join(outDir, path);
 
 /** Every generated file by path relative to the output folder. */
 export function renderAll(): Map<string, string> {
@@ -17,6 +32,7 @@ export function renderAll(): Map<string, string> {
   files.set("grafana/provisioning/datasources/reeltime.yaml", datasourcesYaml());
   files.set("grafana/provisioning/dashboards/reeltime.yaml", dashboardsYaml());
   files.set("kibana/reeltime.ndjson", kibanaNdjson());
+  files.set(ALERT_RULES_PATH, alertRulesYaml());
   return files;
 }
 
@@ -37,15 +53,18 @@ export async function exportDashboards(outDir: string = GENERATED_DIR, check = f
   const files = renderAll();
   const report: ExportReport = { written: [], missing: [], stale: [], extra: [] };
   for (const [path, content] of files) {
-    const target = join(outDir, path);
+    const target = targetOf(outDir, path);
     const current = await readFile(target, "utf8").catch(() => undefined);
     if (current === content) continue;
-    (current === undefined ? report.missing : report.stale).push(path);
+    // Named as where it is: the alert rules' path leads out to the chart.
+    const name = relative(outDir, target);
+    (current === undefined ? report.missing : report.stale).push(name);
     if (check) continue;
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, content);
-    report.written.push(path);
+    report.written.push(name);
   }
-  for (const path of await listFiles(outDir)) if (!files.has(path)) report.extra.push(path);
+  for (const path of await listFiles(outDir))
+    if (!files.has(path) || targetOf(outDir, path) !== join(outDir, path)) report.extra.push(path);
   return report;
 }

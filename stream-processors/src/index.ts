@@ -16,3 +16,4 @@ export {
 } from "./service.ts";
 export { computeView, type ViewEvent } from "./sessionizer/compute.ts";
 export { createSessionizer } from "./sessionizer/sessionizer.ts";
+export { LIVE_LATENCY_BUCKETS, viewersMetrics } from "./viewers/metrics.ts";
