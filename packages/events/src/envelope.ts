@@ -34,12 +34,17 @@ export const Page = Obj({
   referrer: Type.Optional(LongText()),
 });
 
+/** What a view plays: on demand (`vod`) or a live stream (`live`, e.g. HLS without #EXT-X-ENDLIST). */
+export const STREAM_TYPES = ["vod", "live"] as const;
+
 export const Video = Obj({
   id: Id,
   title: Type.Optional(ShortText({ search: true })),
   duration_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 864_000_000 })),
   source_url: Type.Optional(LongText()),
-  stream_type: Type.Optional(Keyword(["vod", "live"] as const)),
+  stream_type: Type.Optional(
+    Keyword(STREAM_TYPES, "vod or live (set by the SDK once the player knows; absent means not known yet: vod)"),
+  ),
 });
 
 /** Fields every event carries, whatever its family. */

@@ -26,7 +26,7 @@ export {
   truncateIp,
   withoutServerFields,
 } from "./enrich.ts";
-export { Attributes, Client, Page, Video } from "./envelope.ts";
+export { Attributes, Client, Page, STREAM_TYPES, Video } from "./envelope.ts";
 export { exampleEvent, exampleEvents } from "./examples.ts";
 export {
   CMCD_EVENT_TYPES,

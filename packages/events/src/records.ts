@@ -1,11 +1,13 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { AppId, Count, HINT, Id, Keyword, LongText, Ms, Obj, ShortText, Timestamp } from "./common.ts";
+import { STREAM_TYPES } from "./envelope.ts";
 import { ANALYSIS_STEPS, AnalysisFinding, JOB_STATUSES, JOB_STEPS, LOUDNESS_FLAGS } from "./families/job.ts";
 import { MEDIA_KINDS } from "./families/playback.ts";
 
 const Opt = Type.Optional;
 const Ratio = Type.Number({ minimum: 0 });
 const Score = Type.Number({ minimum: 0, maximum: 100 });
+const SignedMs = (description: string) => Type.Integer({ minimum: -86_400_000, maximum: 2_147_483_647, description });
 
 /** One record per view: the QoE figures of ../shared/QOE.md, computed by the sessionizer. */
 export const ViewRecord = Obj(
@@ -87,6 +89,14 @@ export const ViewRecord = Obj(
     smoothness_score: Score,
     quality_score: Opt(Score),
     playback_success_score: Score,
+    // Live streams: the stream type and the SDK's newest live figures (heartbeat / view_end `live`).
+    // Optional for records written before live views: readers take "vod" when absent.
+    stream_type: Opt(Keyword(STREAM_TYPES, "vod or live (the sessionizer writes vod when its events name none)")),
+    live_latency_ms: Opt(SignedMs("live: wall clock minus program date time at the playhead, last reported")),
+    live_latency_p50_ms: Opt(SignedMs("live: median latency over the view (sampled at most once a second)")),
+    live_edge_distance_ms: Opt(Ms("live: distance from the playhead to the live edge, last reported")),
+    live_max_behind_ms: Opt(Ms("live: the most the view was behind the player's target latency")),
+    live_catchup_ms: Opt(Ms("live: time played at a rate above 1 to catch up with the live edge")),
   },
   "one playback view with its QoE figures",
 );

@@ -81,6 +81,9 @@ export interface PlaybackViewStart {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -205,6 +208,9 @@ export interface PlaybackViewEnd {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -255,6 +261,40 @@ export interface PlaybackViewEnd {
     seek_count?: number;
     dropped_frames?: number;
     decoded_frames?: number;
+  };
+  live?: {
+    /**
+     * wall clock minus the program date time at the playhead (EXT-X-PROGRAM-DATE-TIME), now
+     */
+    latency_ms?: number;
+    /**
+     * median of the latency sampled at most once a second while playing
+     */
+    latency_p50_ms?: number;
+    /**
+     * from the playhead to the live edge (hls.js latency), now
+     */
+    edge_distance_ms?: number;
+    /**
+     * the latency the player aims for (hls.js targetLatency)
+     */
+    target_latency_ms?: number;
+    /**
+     * edge distance beyond the target latency, now (0 at or ahead of the target)
+     */
+    behind_live_ms?: number;
+    /**
+     * the largest behind_live_ms sampled while playing
+     */
+    max_behind_live_ms: number;
+    /**
+     * time playing at a playback rate above 1: the player catching up with the live edge
+     */
+    catchup_ms: number;
+    /**
+     * times playback went above rate 1 while playing
+     */
+    catchup_count: number;
   };
 }
 
@@ -338,6 +378,9 @@ export interface PlaybackPlay {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -461,6 +504,9 @@ export interface PlaybackPause {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -584,6 +630,9 @@ export interface PlaybackPlaying {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -707,6 +756,9 @@ export interface PlaybackWaiting {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -830,6 +882,9 @@ export interface PlaybackStartupComplete {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -957,6 +1012,9 @@ export interface PlaybackHeartbeat {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1007,6 +1065,40 @@ export interface PlaybackHeartbeat {
     seek_count?: number;
     dropped_frames?: number;
     decoded_frames?: number;
+  };
+  live?: {
+    /**
+     * wall clock minus the program date time at the playhead (EXT-X-PROGRAM-DATE-TIME), now
+     */
+    latency_ms?: number;
+    /**
+     * median of the latency sampled at most once a second while playing
+     */
+    latency_p50_ms?: number;
+    /**
+     * from the playhead to the live edge (hls.js latency), now
+     */
+    edge_distance_ms?: number;
+    /**
+     * the latency the player aims for (hls.js targetLatency)
+     */
+    target_latency_ms?: number;
+    /**
+     * edge distance beyond the target latency, now (0 at or ahead of the target)
+     */
+    behind_live_ms?: number;
+    /**
+     * the largest behind_live_ms sampled while playing
+     */
+    max_behind_live_ms: number;
+    /**
+     * time playing at a playback rate above 1: the player catching up with the live edge
+     */
+    catchup_ms: number;
+    /**
+     * times playback went above rate 1 while playing
+     */
+    catchup_count: number;
   };
 }
 
@@ -1090,6 +1182,9 @@ export interface PlaybackRebufferStart {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1214,6 +1309,9 @@ export interface PlaybackRebufferEnd {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1339,6 +1437,9 @@ export interface PlaybackSeekStart {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1464,6 +1565,9 @@ export interface PlaybackSeekEnd {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1590,6 +1694,9 @@ export interface PlaybackRenditionSwitch {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1724,6 +1831,9 @@ export interface PlaybackError {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1862,6 +1972,9 @@ export interface PlaybackMilestone {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -1986,6 +2099,9 @@ export interface PlaybackRequest {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -2124,6 +2240,9 @@ export interface PlaybackCmcd {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   /**
@@ -2521,6 +2640,9 @@ export interface Click {
     title?: string;
     duration_ms?: number;
     source_url?: string;
+    /**
+     * vod or live (set by the SDK once the player knows; absent means not known yet: vod)
+     */
     stream_type?: "vod" | "live";
   };
   playhead_ms?: number;

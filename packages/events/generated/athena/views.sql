@@ -56,7 +56,13 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`views` (
   `startup_score` double,
   `smoothness_score` double,
   `quality_score` double,
-  `playback_success_score` double
+  `playback_success_score` double,
+  `stream_type` string,
+  `live_latency_ms` bigint,
+  `live_latency_p50_ms` bigint,
+  `live_edge_distance_ms` bigint,
+  `live_max_behind_ms` bigint,
+  `live_catchup_ms` bigint
 )
 PARTITIONED BY (`dt` string)
 STORED AS PARQUET

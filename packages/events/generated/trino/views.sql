@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS "{{schema}}"."views" (
   "smoothness_score" double,
   "quality_score" double,
   "playback_success_score" double,
+  "stream_type" varchar,
+  "live_latency_ms" bigint,
+  "live_latency_p50_ms" bigint,
+  "live_edge_distance_ms" bigint,
+  "live_max_behind_ms" bigint,
+  "live_catchup_ms" bigint,
   "dt" varchar WITH (partition_projection_type = 'DATE', partition_projection_format = 'yyyy-MM-dd', partition_projection_range = ARRAY['{{dt_from}}', '{{dt_to}}'], partition_projection_interval = 1, partition_projection_interval_unit = 'DAYS')
 )
 WITH (

@@ -37,6 +37,26 @@ export const ViewStats = Obj({
   decoded_frames: Type.Optional(Count()),
 });
 
+/** Milliseconds that may be negative: a latency read on a client clock behind the encoder's. */
+const SignedMs = (description: string) => Type.Integer({ minimum: -86_400_000, maximum: 2_147_483_647, description });
+
+/**
+ * Live-stream figures of a view whose `video.stream_type` is `live`, carried by heartbeats and
+ * view_end: the values now, and running figures over the view so far.
+ */
+export const LiveStats = Obj({
+  latency_ms: Type.Optional(
+    SignedMs("wall clock minus the program date time at the playhead (EXT-X-PROGRAM-DATE-TIME), now"),
+  ),
+  latency_p50_ms: Type.Optional(SignedMs("median of the latency sampled at most once a second while playing")),
+  edge_distance_ms: Type.Optional(Ms("from the playhead to the live edge (hls.js latency), now")),
+  target_latency_ms: Type.Optional(Ms("the latency the player aims for (hls.js targetLatency)")),
+  behind_live_ms: Type.Optional(Ms("edge distance beyond the target latency, now (0 at or ahead of the target)")),
+  max_behind_live_ms: Ms("the largest behind_live_ms sampled while playing"),
+  catchup_ms: Ms("time playing at a playback rate above 1: the player catching up with the live edge"),
+  catchup_count: Count("times playback went above rate 1 while playing"),
+});
+
 export const PlaybackError = Obj({
   severity: Keyword(["fatal", "non_fatal", "business"] as const, "fatal ends the view; business is e.g. geo-block"),
   code: ShortText({ description: "e.g. MEDIA_ERR_DECODE or hls.js details" }),
@@ -100,6 +120,7 @@ export const PlaybackEvents = {
     ...playbackFields,
     reason: Keyword(["ended", "source_change", "page_hide", "timeout", "destroy", "error"] as const),
     stats: ViewStats,
+    live: Type.Optional(LiveStats),
   }),
   /** Fires when play is requested on a view that already started (after a pause). */
   "playback.play": stateChange("playback.play", "the viewer asked to play"),
@@ -119,6 +140,7 @@ export const PlaybackEvents = {
     ...playbackFields,
     state: Keyword(PLAYER_STATES),
     stats: ViewStats,
+    live: Type.Optional(LiveStats),
   }),
   /** Fires when a stall starts after the first frame, not paused and not seeking. */
   "playback.rebuffer_start": defineEvent("playback.rebuffer_start", "a stall after the first frame", {
