@@ -54,6 +54,21 @@ describe("POST /v1/events: accepted", () => {
     expect((await drain(h.bus, [TOPICS.click], 1))[0]!.key).toBe(click.view_id);
   });
 
+  it("refuses playback.delivery from a write key (server-made from CDN logs) and keeps the other events of the batch", async () => {
+    const delivery = exampleEvent("playback.delivery");
+    const play = exampleEvent("playback.play");
+    const res = await post({ events: [delivery, play] });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json()).toMatchObject({
+      accepted: 1,
+      rejected: 1,
+      results: [{ ok: false, errors: [{ pointer: "/event_type", reason: "server_only" }] }, { ok: true }],
+    });
+    expect(res.json().results[0].errors[0].message).toMatch(/CDN logs/);
+    const published = await drain(h.bus, [TOPICS.playback], 2, 2000);
+    expect(published.map((m) => decode(m).event_type)).toEqual(["playback.play"]);
+  });
+
   it("takes a bare array, text/plain with ?key= (sendBeacon) and gzip bodies", async () => {
     expect((await post([exampleEvent("playback.pause")])).statusCode).toBe(200);
     const beacon = await h.app.inject({

@@ -37,6 +37,7 @@ export {
   CMCD_STREAM_TYPES,
   CMCD_STREAMING_FORMATS,
 } from "./families/cmcd.ts";
+export { Delivery, MAX_VIEW_POPS } from "./families/delivery.ts";
 export { ANALYSIS_STEPS, CHUNK_STEPS, LOUDNESS_FLAGS } from "./families/job.ts";
 export { LIMITS, SCHEMA_VERSION } from "./limits.ts";
 export { withoutPrivateFields } from "./private.ts";
@@ -62,6 +63,7 @@ export {
   type PlaybackEvent,
   type ReeltimeEvent,
   routeOf,
+  SERVER_EVENT_TYPES,
   schemasOfFamily,
   type UploadEvent,
 } from "./registry.ts";

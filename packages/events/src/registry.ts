@@ -1,5 +1,6 @@
 import type { Static, TObject } from "@sinclair/typebox";
 import { ApiEvents } from "./families/api.ts";
+import { CdnEvents } from "./families/cdn.ts";
 import { ClickEvents } from "./families/click.ts";
 import { JobEvents } from "./families/job.ts";
 import { NotificationEvents } from "./families/notification.ts";
@@ -16,6 +17,7 @@ export const EVENT_SCHEMAS = {
   ...ApiEvents,
   ...UploadEvents,
   ...NotificationEvents,
+  ...CdnEvents,
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;
@@ -29,8 +31,15 @@ export type ClickEvent = EventOf<"click">;
 export type ApiEvent = EventOf<"api.request">;
 export type UploadEvent = Extract<ReeltimeEvent, { event_type: `upload.${string}` }>;
 export type NotificationEvent = Extract<ReeltimeEvent, { event_type: `notification.${string}` }>;
+export type CdnEvent = EventOf<"cdn.request">;
 
 export const EVENT_TYPES = Object.keys(EVENT_SCHEMAS) as EventType[];
+
+/**
+ * Types of a client family that only reeltime's own services make: the public write API refuses
+ * them (a write key ships in web pages and must not write the CDN's figures).
+ */
+export const SERVER_EVENT_TYPES: readonly EventType[] = ["playback.delivery"];
 
 export function isEventType(value: unknown): value is EventType {
   return typeof value === "string" && Object.hasOwn(EVENT_SCHEMAS, value);
@@ -62,5 +71,15 @@ export function routeOf(event: ReeltimeEvent): { topic: string; key: string } {
       return { topic: TOPICS.upload, key: (event as UploadEvent).video.id };
     case "notification":
       return { topic: TOPICS.notification, key: (event as NotificationEvent).notification.id };
+    case "cdn":
+      return { topic: TOPICS.cdn, key: cdnKey(event as CdnEvent) };
   }
+}
+
+/** A CDN request's key: its view's CMCD session id, else the edge's request id, else its log line. */
+function cdnKey(e: CdnEvent): string {
+  const c = e.cdn;
+  if (c.sid) return c.sid;
+  if (c.request_id) return c.request_id;
+  return c.log_file !== undefined ? `${c.log_file}#${c.line ?? 0}` : e.event_id;
 }

@@ -4,7 +4,15 @@ import { HINT, PRIVATE } from "./common.ts";
 import { DeadLetterRecord } from "./dead-letter.ts";
 import { LIMITS } from "./limits.ts";
 import { RECORDS, type RecordName } from "./records.ts";
-import { EVENT_SCHEMAS, EVENT_TYPES, type EventType, familyOf, isEventType, type ReeltimeEvent } from "./registry.ts";
+import {
+  EVENT_SCHEMAS,
+  EVENT_TYPES,
+  type EventType,
+  familyOf,
+  isEventType,
+  type ReeltimeEvent,
+  SERVER_EVENT_TYPES,
+} from "./registry.ts";
 import type { Family } from "./topics.ts";
 
 /** One problem with one event: where it is (JSON pointer into the event), a stable reason and what to change. */
@@ -288,7 +296,7 @@ export function validateEvent(input: unknown, index = 0, opts: ValidateOptions =
         : `unknown event type ${JSON.stringify(type)?.slice(0, 80)}; run \`reeltime events list\` for the ${EVENT_TYPES.length} known types`;
     return { index, ok: false, ...ident, errors: [{ pointer: "/event_type", reason: "unknown_type", message }] };
   }
-  if (opts.families && !opts.families.includes(familyOf(type)))
+  if (opts.families && (!opts.families.includes(familyOf(type)) || SERVER_EVENT_TYPES.includes(type)))
     return {
       index,
       ok: false,
@@ -297,7 +305,9 @@ export function validateEvent(input: unknown, index = 0, opts: ValidateOptions =
         {
           pointer: "/event_type",
           reason: "server_only",
-          message: `${type} events are made by reeltime's own services; a write key may send ${opts.families.join(" and ")} events`,
+          message: SERVER_EVENT_TYPES.includes(type)
+            ? `${type} events are made by reeltime's own services from CDN logs; a write key may not send them`
+            : `${type} events are made by reeltime's own services; a write key may send ${opts.families.join(" and ")} events`,
         },
       ],
     };

@@ -137,7 +137,16 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`playback_events` (
   `cmcd_url` string,
   `cmcd_v` bigint,
   `cmcd_custom` string,
-  `cmcd_types` string
+  `cmcd_types` string,
+  `delivery_requests` bigint,
+  `delivery_cache_hits` bigint,
+  `delivery_errors` bigint,
+  `delivery_bytes` bigint,
+  `delivery_ttfb_p50_ms` bigint,
+  `delivery_throughput_p50_bps` bigint,
+  `delivery_pops` string,
+  `delivery_first_request_at` timestamp,
+  `delivery_last_request_at` timestamp
 )
 PARTITIONED BY (`dt` string, `hour` string)
 STORED AS PARQUET

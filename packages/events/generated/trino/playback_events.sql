@@ -138,6 +138,15 @@ CREATE TABLE IF NOT EXISTS "{{schema}}"."playback_events" (
   "cmcd_v" bigint,
   "cmcd_custom" varchar,
   "cmcd_types" varchar,
+  "delivery_requests" bigint,
+  "delivery_cache_hits" bigint,
+  "delivery_errors" bigint,
+  "delivery_bytes" bigint,
+  "delivery_ttfb_p50_ms" bigint,
+  "delivery_throughput_p50_bps" bigint,
+  "delivery_pops" varchar,
+  "delivery_first_request_at" timestamp(3),
+  "delivery_last_request_at" timestamp(3),
   "dt" varchar WITH (partition_projection_type = 'DATE', partition_projection_format = 'yyyy-MM-dd', partition_projection_range = ARRAY['{{dt_from}}', '{{dt_to}}'], partition_projection_interval = 1, partition_projection_interval_unit = 'DAYS'),
   "hour" varchar WITH (partition_projection_type = 'INTEGER', partition_projection_range = ARRAY['0', '23'], partition_projection_digits = 2)
 )

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { Bps, Bytes, Count, Id, Keyword, LongText, Ms, Obj, ShortText } from "../common.ts";
 import { defineEvent, Video } from "../envelope.ts";
 import { Cmcd, CmcdCustom, CmcdTypes } from "./cmcd.ts";
+import { deliveryEvent } from "./delivery.ts";
 
 export const Rendition = Obj({
   id: Type.Optional(Type.String({ maxLength: 64 })),
@@ -198,4 +199,6 @@ export const PlaybackEvents = {
     cmcd_custom: Type.Optional(CmcdCustom),
     cmcd_types: Type.Optional(CmcdTypes),
   }),
+  /** Made by the delivery processor from CDN logs (server-only): the CDN's running totals for the view. */
+  "playback.delivery": deliveryEvent,
 } as const;
