@@ -123,13 +123,13 @@ tests:
         values: '0+10x${STEPS}'
       - series: 'reeltime_playback_startup_failures_total{stream_type="live"}'
         values: '0+1x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="10"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="10"}'
         values: '0x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="12"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="12"}'
         values: '0x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="15"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="15"}'
         values: '0+10x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="+Inf"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="+Inf"}'
         values: '0+10x${STEPS}'
     alert_rule_test:
       - eval_time: 39m
@@ -194,9 +194,9 @@ tests:
       - eval_time: 39m
         alertname: ReeltimeLiveLatencyAboveTarget
         exp_alerts:
-          - exp_labels: { severity: ticket, stream: news }
+          - exp_labels: { severity: ticket, app: demo, stream: news }
             exp_annotations:
-              summary: "live stream news: p95 latency 14.85s (target 10 s)"
+              summary: "live stream demo/news: p95 latency 14.85s (target 10 s)"
               description: "Viewers of the stream see it later than the target: the encoder or the uploader falls behind real time, playlists are cached too long at the CDN, or players drift behind the live edge without catching up."
   # Quiet: each series within its rule's limit, or past it too briefly, or on too few views.
   - interval: 15s
@@ -223,11 +223,11 @@ tests:
         values: '0+0.1x${STEPS}'
       - series: 'reeltime_playback_startup_failures_total{stream_type="live"}'
         values: '0+0.05x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="4"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="4"}'
         values: '0+10x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="10"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="10"}'
         values: '0+10x${STEPS}'
-      - series: 'reeltime_live_latency_seconds_bucket{stream="news",le="+Inf"}'
+      - series: 'reeltime_live_latency_seconds_bucket{app="demo",stream="news",le="+Inf"}'
         values: '0+10x${STEPS}'
     alert_rule_test:
 ${quietAll}

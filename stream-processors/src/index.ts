@@ -17,3 +17,5 @@ export {
 export { computeView, type ViewEvent } from "./sessionizer/compute.ts";
 export { createSessionizer } from "./sessionizer/sessionizer.ts";
 export { LIVE_LATENCY_BUCKETS, viewersMetrics } from "./viewers/metrics.ts";
+export { LIVE_SNAPSHOT_PREFIX, type LiveStream, readLiveViewers } from "./viewers/snapshots.ts";
+export { ViewersProcessor } from "./viewers/viewers.ts";

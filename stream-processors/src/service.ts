@@ -26,6 +26,7 @@ import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
 import { createJobTracker } from "./jobs/job-tracker.ts";
 import { createJobArchiver, createViewArchiver } from "./records/record-archivers.ts";
 import { createSessionizer } from "./sessionizer/sessionizer.ts";
+import { type ViewersOptions, ViewersProcessor } from "./viewers/viewers.ts";
 
 export const PROCESSOR_NAMES = [
   "indexer",
@@ -35,6 +36,7 @@ export const PROCESSOR_NAMES = [
   "archiver",
   "view-archiver",
   "job-archiver",
+  "viewers",
 ] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
@@ -54,6 +56,7 @@ export interface ProcessorTuning {
   lagIntervalMs?: number;
   /** Lag with no progress for this long marks a partition stalled (default 60 s). */
   stallAfterMs?: number;
+  viewers?: ViewersOptions;
 }
 
 /** Builds the chosen processors over shared connections (each is its own consumer group). */
@@ -89,6 +92,7 @@ export function buildProcessors(
         { ...common, writer },
         tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {},
       ),
+    viewers: () => new ViewersProcessor({ registry: deps.registry, archive: deps.archive }, tuning.viewers),
   };
   return { processors: only.map((n) => make[n]()), metrics, writer };
 }

@@ -127,10 +127,10 @@ export const ALERT_GROUPS: readonly AlertGroup[] = [
       },
       {
         alert: "ReeltimeLiveLatencyAboveTarget",
-        expr: `histogram_quantile(0.95, sum by (stream, le) (rate(reeltime_live_latency_seconds_bucket[1m]))) > ${LIVE_LATENCY_TARGET_SECONDS}`,
+        expr: `histogram_quantile(0.95, sum by (app, stream, le) (rate(reeltime_live_latency_seconds_bucket[1m]))) > ${LIVE_LATENCY_TARGET_SECONDS}`,
         for: "2m",
         severity: "ticket",
-        summary: `live stream {{ $labels.stream }}: p95 latency {{ $value | humanizeDuration }} (target ${LIVE_LATENCY_TARGET_SECONDS} s)`,
+        summary: `live stream {{ $labels.app }}/{{ $labels.stream }}: p95 latency {{ $value | humanizeDuration }} (target ${LIVE_LATENCY_TARGET_SECONDS} s)`,
         description:
           "Viewers of the stream see it later than the target: the encoder or the uploader falls behind real time, playlists are cached too long at the CDN, or players drift behind the live edge without catching up.",
       },

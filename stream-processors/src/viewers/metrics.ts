@@ -4,9 +4,9 @@ import { Counter, Gauge, Histogram, type Registry } from "@reeltime/runtime";
 export const LIVE_LATENCY_BUCKETS = [1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 30, 60, 120];
 
 /**
- * The viewers processor's series. `stream_type` is `vod` or `live`; `stream` is a live stream's
- * name (its `video.id`), admitted up to a bound per instance (see StreamLabels), beyond which
- * streams share the value `_other`. Counters only grow by what a view's events add for the
+ * The viewers processor's series. `stream_type` is `vod` or `live`; `app` is the app id and
+ * `stream` a live stream's name (its `video.id`), admitted up to a bound per instance (see
+ * StreamLabels in viewers.ts), beyond which streams share the value `_other`. Counters only grow by what a view's events add for the
  * first time (duplicates and replays of an event add nothing), so rates over them are QoE rates.
  */
 export function viewersMetrics(registry: Registry) {
@@ -38,37 +38,37 @@ export function viewersMetrics(registry: Registry) {
     liveViewers: new Gauge({
       name: "reeltime_live_viewers",
       help: "Views of a live stream starting, playing or rebuffering that reported in the viewer window (sum over instances)",
-      labelNames: ["stream"],
+      labelNames: ["app", "stream"],
       registers: [registry],
     }),
     liveStarted: new Counter({
       name: "reeltime_live_views_started_total",
       help: "Views of a live stream that began",
-      labelNames: ["stream"],
+      labelNames: ["app", "stream"],
       registers: [registry],
     }),
     liveStartupFailures: new Counter({
       name: "reeltime_live_startup_failures_total",
       help: "Views of a live stream that failed before their first frame",
-      labelNames: ["stream"],
+      labelNames: ["app", "stream"],
       registers: [registry],
     }),
     liveRebufferSeconds: new Counter({
       name: "reeltime_live_rebuffer_seconds_total",
       help: "Rebuffering time reported by views of a live stream",
-      labelNames: ["stream"],
+      labelNames: ["app", "stream"],
       registers: [registry],
     }),
     livePlayingSeconds: new Counter({
       name: "reeltime_live_playing_seconds_total",
       help: "Playing time reported by views of a live stream",
-      labelNames: ["stream"],
+      labelNames: ["app", "stream"],
       registers: [registry],
     }),
     liveLatency: new Histogram({
       name: "reeltime_live_latency_seconds",
       help: "Live latency reported by viewers (wall clock minus the program date time at the playhead), one sample per report",
-      labelNames: ["stream"],
+      labelNames: ["app", "stream"],
       buckets: LIVE_LATENCY_BUCKETS,
       registers: [registry],
     }),

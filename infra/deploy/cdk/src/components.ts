@@ -111,6 +111,13 @@ export const COMPONENTS = {
     publishes: [TOPICS.deadLetter],
     archiveReadWrite: [archivePrefix.record("jobs"), state("reeltime-job-archiver")],
   },
+  // Concurrent viewers per live stream and the QoE counters alerts read; figures per partition under _live/viewers/.
+  viewers: {
+    ...base,
+    serviceAccount: "reeltime-viewers",
+    consumes: [TOPICS.playback],
+    archiveReadWrite: ["_live/viewers/"],
+  },
   pipeline: {
     ...base,
     serviceAccount: "reeltime-pipeline",
@@ -142,4 +149,5 @@ export const PROCESSORS = [
   "archiver",
   "view-archiver",
   "job-archiver",
+  "viewers",
 ] as const satisfies readonly ComponentName[];
