@@ -1,6 +1,7 @@
 // The live page: polls the ingest API's read endpoints (GET /v1/stats, /v1/events/last,
-// /v1/search, and /v1/catalogue/stats and /v1/videos/:id where the catalogue is served) with a
-// read token and renders tiles, SVG charts and tables. No dependencies.
+// /v1/search, /v1/catalogue/stats and /v1/videos/:id where the catalogue is served, and
+// /v1/live/viewers where the viewers processor's figures are) with a read token and renders
+// tiles, SVG charts and tables. No dependencies.
 
 const POLL_MS = 2000;
 const params = new URLSearchParams(location.hash.slice(1));
@@ -241,6 +242,51 @@ async function refreshCatalogue() {
   }
 }
 
+const LIVE_COLUMNS = [
+  ["stream", (s) => (state.app ? s.stream : `${s.app}/${s.stream}`)],
+  ["viewers", (s) => fmt.count(s.viewers)],
+  ["started (1 min)", (s) => fmt.count(s.started)],
+  ["startup failures", (s) => fmt.count(s.startup_failures), (s) => (s.startup_failures > 0 ? "failed" : "")],
+  ["rebuffer ratio", (s) => fmt.ratio(s.rebuffer_ratio)],
+  ["latency p50", (s) => fmt.ms(s.latency_p50_ms)],
+  ["latency p95", (s) => fmt.ms(s.latency_p95_ms)],
+];
+
+/**
+ * Live streams now (GET /v1/live/viewers): viewers, and the last minute's startup failures,
+ * rebuffering and latency; the totals weight the ratio by watch time and take the worst p95.
+ */
+function renderLive(l) {
+  const streams = l.streams;
+  const sum = (k) => streams.reduce((n, s) => n + s[k], 0);
+  const p95 = streams.map((s) => s.latency_p95_ms).filter((v) => v !== null);
+  $('[data-live="viewers"]').textContent = fmt.count(sum("viewers"));
+  $('[data-live="startup_failures"]').textContent = fmt.count(sum("startup_failures"));
+  const rated = streams.filter((s) => s.rebuffer_ratio !== null);
+  $('[data-live="rebuffer_ratio"]').textContent = fmt.ratio(
+    rated.length === 0 ? null : Math.max(...rated.map((s) => s.rebuffer_ratio)),
+  );
+  $('[data-live="latency_p95_ms"]').textContent = fmt.ms(p95.length === 0 ? null : Math.max(...p95));
+  $("#live-note").textContent =
+    `${streams.length} stream${streams.length === 1 ? "" : "s"}, worst ratio and p95 shown` +
+    (l.stale_partitions > 0 ? ` · ${l.stale_partitions} partition(s) not reporting` : "");
+  table($("#live-table"), LIVE_COLUMNS, streams);
+}
+
+/** The live streams panel; hidden where the server has no viewers figures (a 404). */
+async function refreshLive() {
+  try {
+    renderLive(await api(`/v1/live/viewers?${query({})}`));
+    $("#live-streams").hidden = false;
+  } catch (err) {
+    if (/^REELTIME_ERR_NOT_FOUND/.test(err.message)) $("#live-streams").hidden = true;
+    else {
+      $("#live-streams").hidden = false;
+      $("#live-note").textContent = err.message;
+    }
+  }
+}
+
 const EVENT_COLUMNS = [
   ["received", (e) => fmt.time(e.received_at)],
   ["type", (e) => e.event_type],
@@ -262,6 +308,7 @@ async function refresh() {
     ]);
     renderStats(stats);
     table($("#events"), EVENT_COLUMNS, last.events);
+    await refreshLive();
     await refreshCatalogue();
     await refreshAnalysis();
     $("#status").className = "";

@@ -39,6 +39,7 @@ import type { FastifyPluginAsync } from "fastify";
 /** The processors' metrics, which the platform's consumer groups in this process share. */
 type ProcessorMetrics = Awaited<ReturnType<typeof startProcessors>>["metrics"];
 
+import { liveViewersMount } from "./live-viewers.ts";
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
 import { ensureSampleVideo } from "./sample.ts";
@@ -171,7 +172,8 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     search,
     logger: log,
     metrics: ingestMetrics(registry),
-    readMounts: platform.readMounts,
+    // The live page's live streams (the viewers processor's figures in the archive).
+    readMounts: [...platform.readMounts, liveViewersMount(archive)],
   });
   // The upload API on the same server: no S3 server here, so it takes the parts itself into the
   // archive (signed part URLs on this origin) and publishes upload.completed on the bus; a
