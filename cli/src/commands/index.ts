@@ -7,6 +7,7 @@ import { registerErrors } from "./errors.ts";
 import { registerEvents } from "./events.ts";
 import { registerInfra } from "./infra.ts";
 import { registerIngest } from "./ingest.ts";
+import { registerLive } from "./live.ts";
 import { registerPipeline } from "./pipeline.ts";
 import { registerPlatform } from "./platform.ts";
 import { registerProcess } from "./process.ts";
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerUploads(program);
   registerTranscode(program);
   registerPipeline(program);
+  registerLive(program);
   registerProcess(program);
   registerPlatform(program);
   registerAnalytics(program);

@@ -65,6 +65,7 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
   async function put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<boolean> {
     const Key = checkKey(key);
     const ContentType = opts.contentType ?? "application/octet-stream";
+    const cache = opts.cacheControl ? { CacheControl: opts.cacheControl } : {};
     // A create-only write is always one PutObject (up to 5 GB): S3 checks If-None-Match
     // atomically and answers 412 when the key exists.
     if (opts.ifAbsent || body.byteLength < multipartBytes)
@@ -75,6 +76,7 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
             Key,
             Body: body,
             ContentType,
+            ...cache,
             ContentLength: body.byteLength,
             ...(opts.ifAbsent ? { IfNoneMatch: "*" } : {}),
           }),
@@ -88,7 +90,7 @@ export function createS3Archive(env: S3Env, options: S3ArchiveOptions = {}): Arc
         );
     const upload = new Upload({
       client,
-      params: { Bucket, Key, Body: body, ContentType },
+      params: { Bucket, Key, Body: body, ContentType, ...cache },
       partSize: partBytes,
       queueSize,
       leavePartsOnError: false,

@@ -8,6 +8,11 @@ export interface ObjectInfo {
 
 export interface PutOptions {
   contentType?: string;
+  /**
+   * The object's `Cache-Control`, for what serves the bucket to players (an edge, a CDN): S3 keeps
+   * it with the object; the filesystem and in-memory archives ignore it (their HTTP server sets it).
+   */
+  cacheControl?: string;
   /** Create only: never replace an existing object (see {@link Archive.put}). */
   ifAbsent?: boolean;
 }

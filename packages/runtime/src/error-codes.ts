@@ -114,6 +114,7 @@ export const ERRORS = {
   REELTIME_ERR_CLAIM_HELD: { status: 409, retryable: true, exit: "failure", meaning: "another live worker holds the request's claim" },
   REELTIME_ERR_BAD_CHUNK_REQUEST: { status: 400, retryable: false, exit: "failure", meaning: "a message on the chunk topic is not a chunk work unit of a segment-parallel encode" },
   REELTIME_ERR_CHUNKS_STALLED: { status: 504, retryable: true, exit: "failure", meaning: "no chunk of a segment-parallel encode ended within the stall timeout: no worker of the chunk encoders' group took them (are pipeline workers running?)" },
+  REELTIME_ERR_LIVE_BUSY: { status: 409, retryable: false, exit: "failure", meaning: "another process is publishing a live stream of that name; stop it or pick another name" },
 
   // The CLI and the local services it starts.
   REELTIME_ERR_USAGE: { status: 400, retryable: false, exit: "usage", meaning: "a command-line option or argument is not valid" },
