@@ -1,4 +1,4 @@
-import type { MediaKind, PlaybackErrorInfo, PlaybackType, Rendition, RequestInfo } from "./contract.ts";
+import type { LiveFigures, MediaKind, PlaybackErrorInfo, PlaybackType, Rendition, RequestInfo } from "./contract.ts";
 import { bindMediaElement } from "./media/media-element.ts";
 import type { AttachContext, Attachment, AttachOptions, Plugin } from "./types.ts";
 import { upscale } from "./view/metrics.ts";
@@ -28,6 +28,8 @@ export class ElementAttachment implements Attachment {
   options: AttachOptions;
   player: { name: string; version?: string };
   current: View | undefined;
+  /** Set while the source is a live stream: its figures, as the player library reads them. */
+  liveStream: (() => LiveFigures) | undefined;
   #last: View | undefined;
   #rendition: Rendition | undefined;
   #nextId: string | undefined;
@@ -103,8 +105,13 @@ export class ElementAttachment implements Attachment {
         now: () => core.now(),
         emit: (type, seq, payload) => core.emit(this, view, type, seq, payload),
         playhead: () => Math.max(0, Math.round(el.currentTime * 1000)) || 0,
+        rate: () => el.playbackRate,
+        live: () => this.liveStream?.(),
         mediaMs: () => (el.seeking || !Number.isFinite(el.currentTime) ? undefined : el.currentTime * 1000),
-        duration: () => (Number.isFinite(el.duration) && el.duration > 0 ? Math.round(el.duration * 1000) : undefined),
+        duration: () =>
+          !this.liveStream && Number.isFinite(el.duration) && el.duration > 0
+            ? Math.round(el.duration * 1000)
+            : undefined,
         // Audio has no picture: no upscale, no frames (omitted, not zeros).
         upscale: (r) =>
           audio
@@ -137,7 +144,7 @@ export class ElementAttachment implements Attachment {
 
   #sourceChanged(): void {
     if (this.current?.live) this.current.end("source_change");
-    this.#rendition = undefined;
+    this.#rendition = this.liveStream = undefined;
   }
 
   #error(error: PlaybackErrorInfo): void {
@@ -167,6 +174,9 @@ export class ElementAttachment implements Attachment {
         else if (this.#early.length < 20) this.#early.push(request);
       },
       sourceChanged: () => this.#sourceChanged(),
+      live: (figures) => {
+        this.liveStream = figures;
+      },
       nextViewId: (id) => {
         this.#nextId = id;
       },

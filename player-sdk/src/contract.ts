@@ -14,6 +14,10 @@ export type RequestInfo = EventOf<"playback.request">["request"];
 export type VideoInfo = EventOf<"playback.view_start">["video"];
 /** What an attached element plays: `video` (a `<video>`) or `audio` (an `<audio>`), as `media_kind` on its events. */
 export type MediaKind = NonNullable<EventOf<"playback.view_start">["media_kind"]>;
+/** A live stream's figures on heartbeats and view_end (`video.stream_type: live`). */
+export type LiveStats = NonNullable<EventOf<"playback.heartbeat">["live"]>;
+/** What a player library reports of a live stream; the view adds the catch-up time it accounts. */
+export type LiveFigures = Omit<LiveStats, "catchup_ms">;
 export type ViewEndReason = EventOf<"playback.view_end">["reason"];
 export type ClickInfo = ClickEvent["click"];
 export type Attributes = NonNullable<ClickEvent["attributes"]>;

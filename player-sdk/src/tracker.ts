@@ -102,9 +102,10 @@ export function createTracker(config: TrackerConfig): Tracker {
   const videoOf = (att: ElementAttachment) => {
     const el = att.element;
     const v = { ...att.options.video };
-    if (v.duration_ms === undefined && Number.isFinite(el.duration) && el.duration > 0)
+    if (v.duration_ms === undefined && !att.liveStream && Number.isFinite(el.duration) && el.duration > 0)
       v.duration_ms = Math.round(el.duration * 1000);
-    if (v.stream_type === undefined && el.duration === Number.POSITIVE_INFINITY) v.stream_type = "live";
+    if (v.stream_type === undefined && (att.liveStream || el.duration === Number.POSITIVE_INFINITY))
+      v.stream_type = "live";
     if (v.title) v.title = v.title.slice(0, 256);
     return v;
   };

@@ -1,6 +1,7 @@
 import type {
   Attributes,
   ClickInfo,
+  LiveFigures,
   MediaKind,
   PlaybackErrorInfo,
   Rendition,
@@ -69,6 +70,11 @@ export interface AttachContext {
   request(request: RequestInfo): void;
   /** The player loads another source: the current view ends. */
   sourceChanged(): void;
+  /**
+   * The source is a live stream: its events say `video.stream_type: live` until the source changes,
+   * and heartbeats and view_end carry `live` with these figures (read at each).
+   */
+  live(figures: () => LiveFigures): void;
   /** The next view takes this id instead of a new one (hls.js's CMCD session id: its reports join that view). */
   nextViewId(id: string): void;
 }

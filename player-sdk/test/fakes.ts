@@ -27,6 +27,7 @@ export class FakeMedia extends EventTarget {
   error: { code: number; message: string } | null = null;
   dropped = 3;
   decoded = 300;
+  playbackRate = 1;
 
   /** A `<video>`'s frame counts; an `<audio>` element has no such method. */
   getVideoPlaybackQuality: (() => { droppedVideoFrames: number; totalVideoFrames: number }) | undefined = () => ({
@@ -72,6 +73,12 @@ export class FakeMedia extends EventTarget {
     this.ended = true;
     this.fire("pause");
     this.fire("ended");
+  }
+
+  /** The playback rate changes (a live player catching up with the edge). */
+  rate(rate: number): void {
+    this.playbackRate = rate;
+    this.fire("ratechange");
   }
 
   /** The first frame of another size is presented. */

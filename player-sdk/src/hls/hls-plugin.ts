@@ -1,12 +1,13 @@
 import type { ErrorData, Events, FragChangedData, FragLoadedData, LevelLoadedData, ManifestLoadedData } from "hls.js";
 import type { AttachContext, Plugin } from "../types.ts";
 import { uuidv7 } from "../uuid.ts";
+import { type LiveHls, LiveMeter } from "./live.ts";
 import { OnScreen } from "./on-screen.ts";
 import { type LevelLike, renditionOf } from "./rendition.ts";
 import { requestOf, type StatsLike } from "./requests.ts";
 
 /** The hls.js surface the plugin uses: typed against hls.js, without importing it at runtime. */
-interface HlsLike {
+interface HlsLike extends LiveHls {
   levels: LevelLike[];
   /** hls.js's own id, its CMCD session id when the config names none. */
   sessionId?: string;
@@ -88,6 +89,13 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
       };
       const el = ctx.element as HTMLMediaElement & { videoWidth?: number; videoHeight?: number };
       const screen = new OnScreen((i) => hls.levels[i]);
+      // A live source (a level playlist without #EXT-X-ENDLIST): latency sampled while the playhead
+      // moves, catch-ups counted on `ratechange`.
+      let meter: LiveMeter | undefined;
+      const onTime = () => {
+        if (meter && !el.paused && !el.seeking) meter.sample(Date.now());
+      };
+      const onRate = () => meter?.rate(el.playbackRate);
       const confirm = () => {
         const shown = screen.check(el.currentTime, { width: el.videoWidth ?? 0, height: el.videoHeight ?? 0 });
         const r = shown === undefined ? undefined : level(shown);
@@ -103,10 +111,18 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
         [E.MANIFEST_LOADING]: () => {
           ctx.sourceChanged();
           screen.reset();
+          meter = undefined;
           adoptCmcdSession();
         },
         [E.MANIFEST_LOADED]: (d) => request("manifest", d.stats, d.url),
-        [E.LEVEL_LOADED]: (d) => request("level", d.stats, d.details?.url, level(d.level)?.id),
+        [E.LEVEL_LOADED]: (d) => {
+          request("level", d.stats, d.details?.url, level(d.level)?.id);
+          if (d.details?.live && !meter) {
+            const m = (meter = new LiveMeter(hls));
+            m.rate(el.playbackRate);
+            ctx.live(() => m.figures(Date.now()));
+          }
+        },
         [E.FRAG_LOADED]: (d) => {
           if (d.frag.type === "main") request("fragment", d.frag.stats, d.frag.url, level(d.frag.level)?.id);
         },
@@ -142,9 +158,13 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
       // The picture's size changes when the first frame of a new size is presented.
       const shownBy = ["resize", "timeupdate"];
       for (const t of shownBy) el.addEventListener(t, confirm);
+      el.addEventListener("timeupdate", onTime);
+      el.addEventListener("ratechange", onRate);
       return () => {
         for (const [name, fn] of bound) hls.off(name, fn);
         for (const t of shownBy) el.removeEventListener(t, confirm);
+        el.removeEventListener("timeupdate", onTime);
+        el.removeEventListener("ratechange", onRate);
       };
     },
   };

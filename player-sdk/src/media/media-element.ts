@@ -40,6 +40,7 @@ export function bindMediaElement(el: HTMLMediaElement, sink: MediaSink): () => v
     seeking: () => sink.view()?.seeking(),
     seeked: () => sink.view()?.seeked(el.paused),
     timeupdate: () => sink.view()?.progress(),
+    ratechange: () => sink.view()?.rate(),
     ended: () => sink.view()?.ended(),
     error: () => {
       const err = el.error;

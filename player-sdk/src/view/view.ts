@@ -1,4 +1,5 @@
 import type {
+  LiveFigures,
   PayloadOf,
   PlaybackErrorInfo,
   PlaybackType,
@@ -22,6 +23,10 @@ export interface ViewHost {
   /** The playhead unrounded, in ms; undefined while the element seeks (its currentTime is then the seek target). */
   mediaMs(): number | undefined;
   duration(): number | undefined;
+  /** The element's playback rate. */
+  rate(): number;
+  /** A live stream's figures now (undefined for on demand). */
+  live(): LiveFigures | undefined;
   /** Upscale of the rendition on screen (0 when unknown; undefined when there is no picture: audio). */
   upscale(rendition: Rendition | undefined): number | undefined;
   frames(): { dropped_frames: number; decoded_frames: number } | undefined;
@@ -65,6 +70,9 @@ export class View {
   #playedMediaMs = 0;
   #playingClockMs = 0;
   #milestones = new Set<number>();
+  /** Playback rate since the last `ratechange`; time played above 1 is catch-up (a live player closing on the edge). */
+  #rate: number;
+  #catchupMs = 0;
   #timer: unknown;
 
   constructor(id: string, host: ViewHost, rendition?: Rendition) {
@@ -72,6 +80,7 @@ export class View {
     this.#host = host;
     this.rendition = rendition;
     this.#lastAt = this.#stateSince = this.#requestedAt = host.now();
+    this.#rate = host.rate();
   }
 
   /** Playback was requested: the view begins. */
@@ -233,9 +242,15 @@ export class View {
     const now = this.#host.now();
     if (!this.#t.firstFrame) this.#t.endedBeforeStartMs = now - this.#requestedAt;
     this.#set(reason === "error" ? "error" : "ended", now);
-    this.#emit("playback.view_end", { reason, stats: this.stats() });
+    this.#emit("playback.view_end", { reason, stats: this.stats(), ...this.#liveStats() });
     this.#host.clearInterval(this.#timer);
     this.#host.onEnd(this);
+  }
+
+  /** The playback rate changed (`ratechange`). */
+  rate(): void {
+    this.#advance(this.#host.now());
+    this.#rate = this.#host.rate();
   }
 
   /** Heartbeat, and the one-hour timeout after playback stopped. */
@@ -243,7 +258,7 @@ export class View {
     if (!this.live) return;
     const now = this.#host.now();
     if (this.state !== "playing" && now - this.#stateSince >= this.#host.timeoutMs) this.end("timeout");
-    else this.#emit("playback.heartbeat", { state: this.state, stats: this.stats() });
+    else this.#emit("playback.heartbeat", { state: this.state, stats: this.stats(), ...this.#liveStats() });
   }
 
   /** Client-side totals as they go on the wire. */
@@ -258,6 +273,12 @@ export class View {
       seek_count: t.seekCount,
       ...this.#host.frames(),
     };
+  }
+
+  /** A live stream's figures with the catch-up time played so far (after `stats()`, which accounts it). */
+  #liveStats() {
+    const l = this.#host.live();
+    return l ? { live: { ...l, catchup_ms: Math.round(this.#catchupMs) } } : {};
   }
 
   /** Every QoE metric of the view so far. */
@@ -340,6 +361,7 @@ export class View {
         this.#mediaMark = pos;
         this.#playingClockMs += dt;
         t.playingMs = Math.min(this.#playingClockMs, this.#playedMediaMs);
+        if (this.#rate > 1) this.#catchupMs += dt;
         const r = this.rendition;
         if (r) {
           t.bitrateMsSum += dt * r.bitrate_bps;
