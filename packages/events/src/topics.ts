@@ -1,5 +1,5 @@
 /** The event families of the contract; each has its own topic/stream, index and Parquet table. */
-export const FAMILIES = ["playback", "click", "job", "api", "upload", "notification"] as const;
+export const FAMILIES = ["playback", "click", "job", "api", "upload", "notification", "cdn"] as const;
 export type Family = (typeof FAMILIES)[number];
 /**
  * The families a client may send through the public write API (the player SDK's). Jobs, API
@@ -10,7 +10,8 @@ export const CLIENT_FAMILIES: readonly Family[] = ["playback", "click"];
 
 /**
  * Bus topic (Kafka) or stream (Kinesis) names. Keys are `view_id` (playback, click), `job_id`
- * (job), `app_id` (api), `video_id` (upload) or the notification id (notification).
+ * (job), `app_id` (api), `video_id` (upload), the notification id (notification) or the CMCD
+ * session id of the request (cdn; its edge request id, else its log line, when it has none).
  */
 export const TOPICS = {
   playback: "reeltime.playback",
@@ -19,6 +20,7 @@ export const TOPICS = {
   api: "reeltime.api",
   upload: "reeltime.upload",
   notification: "reeltime.notification",
+  cdn: "reeltime.cdn",
   deadLetter: "reeltime.dead-letter",
   /** Transcode requests, a work queue the pipeline workers consume as one group (key: request_id). */
   transcode: "reeltime.transcode",

@@ -309,6 +309,7 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
       expect(streams.map((s) => s.Properties.Name).sort()).toEqual(
         [
           "reeltime.api",
+          "reeltime.cdn",
           "reeltime.click",
           "reeltime.dead-letter",
           "reeltime.job",
