@@ -134,6 +134,8 @@ describe("reeltime dashboards import", () => {
       env: { ...process.env, REELTIME_KIBANA_API_KEY: "k", REELTIME_GRAFANA_TOKEN: "t" },
     });
     expect(String(res.stdout)).toContain("kibana: 42 saved objects imported");
-    expect(String(res.stdout)).toContain("grafana: dashboards reeltime-qoe, reeltime-pipeline, reeltime-health saved");
+    expect(String(res.stdout)).toContain(
+      "grafana: dashboards reeltime-qoe, reeltime-pipeline, reeltime-health, reeltime-live saved",
+    );
   });
 });

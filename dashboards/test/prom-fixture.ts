@@ -78,6 +78,21 @@ export const SERIES: Series[] = [
       v,
     ),
   ),
+  // Live streams: 120 and 30 viewers; news fails 3 starts a minute and rebuffers 0.5 %, match 1 %;
+  // news' latency reports: 40/s, 10 ≤ 4 s, 20 more ≤ 6 s, 10 more ≤ 8 s.
+  gauge("reeltime_live_viewers", { app: "demo", stream: "news" }, 120),
+  gauge("reeltime_live_viewers", { app: "demo", stream: "match" }, 30),
+  counter("reeltime_live_startup_failures_total", { app: "demo", stream: "news" }, 0.05),
+  counter("reeltime_live_rebuffer_seconds_total", { app: "demo", stream: "news" }, 0.5),
+  counter("reeltime_live_playing_seconds_total", { app: "demo", stream: "news" }, 99.5),
+  counter("reeltime_live_rebuffer_seconds_total", { app: "demo", stream: "match" }, 0.3),
+  counter("reeltime_live_playing_seconds_total", { app: "demo", stream: "match" }, 29.7),
+  ...histogram(
+    "reeltime_live_latency_seconds",
+    { app: "demo", stream: "news" },
+    { "2": 0, "4": 10, "6": 30, "8": 40, "+Inf": 40 },
+    220,
+  ),
 ];
 
 /**
@@ -85,6 +100,7 @@ export const SERIES: Series[] = [
  * the bucket holding rank q·count: publish p50 → rank 5 in (2.5, 5] ms holding ranks 2-6:
  * 2.5 + 2.5·(5−2)/4 = 4.375 ms; p95 → rank 9.5 in (10, 25] ms: 10 + 15·0.5 = 17.5 ms; p99 → 23.5 ms.
  * Indexer batch p95 → rank 1.9 in (50, 100] ms: 50 + 50·0.9 = 95 ms; sessionizer rank 0.95 in (5, 10]: 9.75 ms.
+ * Live latency p50 → rank 20 in (4, 6] s holding ranks 10-30: 4 + 2·10/20 = 5 s; p95 → rank 38 in (6, 8]: 6 + 2·8/10 = 7.6 s.
  */
 export const PROM_EXPECTED: Record<string, Record<string, number>[]> = {
   "ingest-accepted": [{ playback: 12, click: 3, job: 0.5 }],
@@ -100,6 +116,11 @@ export const PROM_EXPECTED: Record<string, Record<string, number>[]> = {
   "errors-dead-letters-rate": [
     { "indexer rejected_by_store": 0.4, "indexer not_json": 0.1, "sessionizer invalid_event": 0.05 },
   ],
+  "live-viewers-total": [{ viewers: 150 }],
+  "live-viewers": [{ "demo/news": 120, "demo/match": 30 }],
+  "live-startup-failures": [{ "demo/news": 3 }],
+  "live-rebuffer-ratio": [{ "demo/news": 0.005, "demo/match": 0.01 }],
+  "live-latency": [{ "p50 demo/news": 5 }, { "p95 demo/news": 7.6 }],
 };
 
 function render(series: Series[], t0: number, now: number): string {
