@@ -46,6 +46,8 @@ export interface ViewAcc {
     video_duration_ms?: number;
     /** The kind of element the view plays on, once an event names it. */
     media_kind?: "video" | "audio";
+    /** On demand or live, once an event's video names it. */
+    stream_type?: "vod" | "live";
     player_name?: string;
     browser?: string;
     os?: string;
@@ -108,6 +110,8 @@ export interface ViewAcc {
    * (beacons lost at the end of the view).
    */
   sdk?: { seq: number; playing: number; rebuffering: number; atPlaying: number; atRebuffering: number };
+  /** A live view's newest figures (heartbeat / view_end `live`, the highest seq): replaced whole, never mutated. */
+  live?: { seq: number; latency?: number; p50?: number; edge?: number; maxBehind: number; catchup: number };
 }
 
 const ts = (e: ViewEvent) => Date.parse(e.client_ts);
@@ -222,6 +226,7 @@ function context(a: ViewAcc, e: ViewEvent): void {
   if (e.video.title !== undefined) c.video_title = intern(e.video.title);
   if (e.video.duration_ms !== undefined) c.video_duration_ms = e.video.duration_ms;
   if (e.media_kind !== undefined) c.media_kind = e.media_kind;
+  if (e.video.stream_type !== undefined) c.stream_type = e.video.stream_type;
   if (e.player?.name !== undefined) c.player_name = intern(e.player.name);
   if (e.user_agent?.name !== undefined) c.browser = intern(e.user_agent.name);
   if (e.user_agent?.os_name !== undefined) c.os = intern(e.user_agent.os_name);
@@ -301,6 +306,7 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
       if (!a.rendition && e.rendition) a.rendition = rendition(e.rendition);
       a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
       sdkTotals(a, e);
+      liveFigures(a, e);
       break;
     }
     case "playback.rendition_switch":
@@ -318,6 +324,7 @@ export function foldEvent(a: ViewAcc, e: ViewEvent): void {
     case "playback.view_end":
       a.droppedFrames = Math.max(a.droppedFrames, e.stats.dropped_frames ?? 0);
       sdkTotals(a, e);
+      liveFigures(a, e);
       if (a.state !== "ended") {
         a.endReason = a.state === "error" ? (a.endReason ?? "error") : e.reason;
         a.endedAt = a.state === "error" ? (a.endedAt ?? t) : t;
@@ -339,6 +346,20 @@ function sdkTotals(a: ViewAcc, e: Extract<ViewEvent, { stats: unknown }>): void 
     rebuffering: e.stats.rebuffer_ms,
     atPlaying: a.playing,
     atRebuffering: a.rebuffering,
+  };
+}
+
+/** Keeps a live view's figures from the newest event in order that carries them (running figures: the newest is the view's). */
+function liveFigures(a: ViewAcc, e: Extract<ViewEvent, { stats: unknown }>): void {
+  const l = e.live;
+  if (!l || (a.live && a.live.seq > e.seq)) return;
+  a.live = {
+    seq: e.seq,
+    ...(l.latency_ms !== undefined ? { latency: l.latency_ms } : {}),
+    ...(l.latency_p50_ms !== undefined ? { p50: l.latency_p50_ms } : {}),
+    ...(l.edge_distance_ms !== undefined ? { edge: l.edge_distance_ms } : {}),
+    maxBehind: l.max_behind_live_ms,
+    catchup: l.catchup_ms,
   };
 }
 
@@ -510,5 +531,15 @@ export function finishView(a: ViewAcc, opts: { timedOut?: boolean } = {}): ViewR
   r.smoothness_score = round(smoothnessScore(a.rebuffers, ratio), 4);
   if (avgUpscale !== undefined) r.quality_score = round(qualityScore(avgUpscale, a.maxUpscale ?? avgUpscale), 4);
   r.playback_success_score = playbackSuccessScore(a.fatal, ebvs);
+  // Live streams, one block: events that name no stream type are on demand.
+  r.stream_type = c.stream_type ?? "vod";
+  const l = a.live;
+  if (l) {
+    if (l.latency !== undefined) r.live_latency_ms = l.latency;
+    if (l.p50 !== undefined) r.live_latency_p50_ms = l.p50;
+    if (l.edge !== undefined) r.live_edge_distance_ms = l.edge;
+    r.live_max_behind_ms = l.maxBehind;
+    r.live_catchup_ms = l.catchup;
+  }
   return r as unknown as ViewRecord;
 }

@@ -55,6 +55,7 @@ const ACC_FIELDS = [
   "lastSeq",
   "updated",
   "sdk",
+  "live",
 ] as const satisfies readonly (keyof ViewAcc)[];
 
 // Every field of ViewAcc is listed (a field added there and not here fails to compile).
