@@ -13,6 +13,18 @@ export const LOCAL_ENDPOINTS = {
     buckets: { archive: "reeltime-archive", media: "reeltime-media", uploads: "reeltime-uploads" },
   },
   kinesis: { endpoint: "http://127.0.0.1:4568", accessKeyId: "local", secretAccessKey: "local" },
+  /**
+   * The local HTTP cache in front of the media bucket (Debian's nginx, CloudFront's stand-in),
+   * its POP name in the logs, and the Kinesis stream its access log is shipped to in CloudFront's
+   * real-time log layout (the `edge-shipper` service; its health on `shipperPort`).
+   */
+  edge: {
+    port: 8081,
+    url: "http://127.0.0.1:8081",
+    location: "LOC1-C1",
+    realtimeLogStream: "reeltime.cdn.realtime",
+    shipperPort: 8083,
+  },
   prometheus: { url: "http://127.0.0.1:9090" },
   /**
    * Trino's coordinator (REELTIME_TRINO_URL): 8090 because 8080, Trino's default, is the ingest

@@ -12,7 +12,8 @@ export interface DebianPackage {
 /**
  * Debian packages reeltime needs on the machine: Prometheus, Chromium + driver for browser
  * tests, ffmpeg, Redis, PostgreSQL (the `postgresql` package pulls the release's server, e.g.
- * postgresql-15 on Debian 12, whose programs live under /usr/lib/postgresql/<major>/bin).
+ * postgresql-15 on Debian 12, whose programs live under /usr/lib/postgresql/<major>/bin), nginx
+ * (the local edge cache in front of the media bucket).
  */
 export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { pkg: "prometheus", bin: "/usr/bin/prometheus" },
@@ -21,6 +22,7 @@ export const DEBIAN_PACKAGES: readonly DebianPackage[] = [
   { pkg: "ffmpeg", bin: "/usr/bin/ffmpeg" },
   { pkg: "redis-server", bin: "/usr/bin/redis-server" },
   { pkg: "postgresql", bin: "/usr/lib/postgresql/*/bin/postgres" },
+  { pkg: "nginx", bin: "/usr/sbin/nginx" },
 ];
 
 /** True when the file exists, or for a pattern with `*`, when some file matches it. */

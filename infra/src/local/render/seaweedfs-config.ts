@@ -28,8 +28,15 @@ export interface S3Identity {
   secretAccessKey: string;
 }
 
-/** The S3 gateway's static identities file (`-s3.config`). */
-export function renderS3Identities(identity: S3Identity): string {
+/**
+ * The S3 gateway's static identities file (`-s3.config`). `anonymousRead` buckets get SeaweedFS's
+ * `anonymous` identity with `Read:<bucket>` (GET/HEAD of objects, no listing): the local edge
+ * (nginx) reads the media bucket unsigned, where CloudFront would sign with origin access control.
+ */
+export function renderS3Identities(identity: S3Identity, opts: { anonymousRead?: readonly string[] } = {}): string {
+  const anonymous = opts.anonymousRead?.length
+    ? [{ name: "anonymous", actions: opts.anonymousRead.map((b) => `Read:${b}`) }]
+    : [];
   return `${JSON.stringify(
     {
       identities: [
@@ -38,6 +45,7 @@ export function renderS3Identities(identity: S3Identity): string {
           credentials: [{ accessKey: identity.accessKeyId, secretKey: identity.secretAccessKey }],
           actions: ["Admin", "Read", "Write", "List", "Tagging"],
         },
+        ...anonymous,
       ],
     },
     null,

@@ -1,8 +1,10 @@
 import { dynamodb } from "./dynamodb.ts";
+import { edgeShipper } from "./edge-shipper.ts";
 import { elasticsearch } from "./elasticsearch.ts";
 import { elasticsearch9 } from "./elasticsearch9.ts";
 import { kafka } from "./kafka.ts";
 import { kinesis } from "./kinesis.ts";
+import { nginx } from "./nginx.ts";
 import { otelcol } from "./otelcol.ts";
 import { postgres } from "./postgres.ts";
 import { prometheus } from "./prometheus.ts";
@@ -23,5 +25,7 @@ export const SERVICES: readonly LocalService[] = [
   postgres,
   trino,
   elasticsearch9,
+  nginx,
+  edgeShipper,
   otelcol,
 ];

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { ALL_TOPICS } from "@reeltime/events";
+import { ensureStream } from "../edge/kinesis-sink.ts";
 import { LOCAL_ENDPOINTS } from "../endpoints.ts";
 import { REPO_ROOT } from "../settings.ts";
 import type { LocalService } from "./types.ts";
@@ -134,7 +135,9 @@ export const kinesis: LocalService = {
           await new Promise((r) => setTimeout(r, 250));
         }
       }
-      return `streams ${ALL_TOPICS.join(", ")}${created ? ` (created ${created}, ${ctx.settings.kinesisShards} shards each)` : ""}`;
+      // The local edge's access log arrives here, as CloudFront real-time logs do (edge-shipper).
+      if (await ensureStream(client, LOCAL_ENDPOINTS.edge.realtimeLogStream, ctx.settings.kinesisShards)) created++;
+      return `streams ${[...ALL_TOPICS, LOCAL_ENDPOINTS.edge.realtimeLogStream].join(", ")}${created ? ` (created ${created}, ${ctx.settings.kinesisShards} shards each)` : ""}`;
     } finally {
       client.destroy();
     }

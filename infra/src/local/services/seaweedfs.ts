@@ -1,8 +1,10 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { LOCAL_ENDPOINTS } from "../endpoints.ts";
 import { httpOk } from "../health.ts";
 import { goBuildModule } from "../install/go.ts";
+import { readPidFile } from "../pid-files.ts";
+import { isRecordAlive } from "../process.ts";
 import {
   renderMasterToml,
   renderS3Identities,
@@ -82,6 +84,36 @@ export async function waitForWrites(
   }
 }
 
+/** The identities: reeltime's key for everything, and anonymous reads of the media bucket (the local edge's origin). */
+function identitiesFile(): string {
+  return renderS3Identities(
+    { accessKeyId: LOCAL_ENDPOINTS.s3.accessKeyId, secretAccessKey: LOCAL_ENDPOINTS.s3.secretAccessKey },
+    { anonymousRead: [LOCAL_ENDPOINTS.s3.buckets.media] },
+  );
+}
+
+/**
+ * Brings a running server's identities up to date: when its s3.json differs from what reeltime
+ * renders now (an older `up` wrote it), the file is rewritten and the server sent SIGHUP, on which
+ * SeaweedFS reads `-s3.config` again, without a restart. Resolves true when it reloaded.
+ */
+export function syncIdentities(ctx: ServiceContext): boolean {
+  const file = join(ctx.dir, "s3.json");
+  const want = identitiesFile();
+  let have: string | undefined;
+  try {
+    have = readFileSync(file, "utf8");
+  } catch {
+    // not written yet
+  }
+  if (have === want) return false;
+  writeFileSync(file, want);
+  const record = readPidFile(ctx.settings.stateDir, "seaweedfs");
+  if (!record || !isRecordAlive(record)) return false;
+  process.kill(record.pid, "SIGHUP");
+  return true;
+}
+
 /**
  * The local S3 server: SeaweedFS (Apache-2.0) as one `weed server -s3` process (master, volume
  * server, filer, S3 gateway), built from its module at a pinned version and cached as a binary.
@@ -101,13 +133,7 @@ export const seaweedfs: LocalService = {
     const { binary } = await binaryPath(ctx);
     for (const d of ["data", "meta"]) mkdirSync(join(ctx.dir, d), { recursive: true });
     const s3Config = join(ctx.dir, "s3.json");
-    writeFileSync(
-      s3Config,
-      renderS3Identities({
-        accessKeyId: LOCAL_ENDPOINTS.s3.accessKeyId,
-        secretAccessKey: LOCAL_ENDPOINTS.s3.secretAccessKey,
-      }),
-    );
+    writeFileSync(s3Config, identitiesFile());
     writeFileSync(join(ctx.dir, "master.toml"), renderMasterToml());
     return {
       command: binary,
@@ -135,7 +161,8 @@ export const seaweedfs: LocalService = {
     }
   },
 
-  async provision() {
+  async provision(ctx) {
+    const reloaded = syncIdentities(ctx);
     const { CreateBucketCommand, HeadBucketCommand } = await import("@aws-sdk/client-s3");
     const s3 = await localS3Client();
     try {
@@ -149,7 +176,7 @@ export const seaweedfs: LocalService = {
         }
       }
       const waited = await waitForWrites(s3, LOCAL_ENDPOINTS.s3.buckets.archive);
-      return `buckets ${BUCKETS.join(", ")}${created ? ` (created ${created})` : ""}; writes taken after ${waited} ms`;
+      return `buckets ${BUCKETS.join(", ")}${created ? ` (created ${created})` : ""}; writes taken after ${waited} ms${reloaded ? "; identities reloaded (anonymous read of the media bucket)" : ""}`;
     } finally {
       s3.destroy();
     }

@@ -13,6 +13,8 @@ export const SERVICE_NAMES = [
   "postgres",
   "trino",
   "elasticsearch9",
+  "nginx",
+  "edge-shipper",
   "otelcol",
 ] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
