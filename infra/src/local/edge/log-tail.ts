@@ -63,8 +63,12 @@ export class LogTail {
         return { lines, next: { inode: pos.inode, offset: pos.offset + end + 1 } };
       }
     }
-    // Nothing complete to read: when the path is another file now, this one was rotated away.
-    if (inodeOf(this.#path) !== pos.inode) this.#close();
+    // Nothing complete to read: when the path is another file now, this one was rotated away
+    // and is done; go on with the new one.
+    if (inodeOf(this.#path) !== pos.inode) {
+      this.#close();
+      return this.read(maxBytes);
+    }
     return { lines: [], next: { ...pos } };
   }
 

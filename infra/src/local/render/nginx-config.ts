@@ -39,7 +39,7 @@ export function renderNginxArgs(prefix: string, config: string): string[] {
 /** CORS for the players, which fetch the media from another origin (the demo page's). */
 const CORS_HEADERS = [
   'add_header Access-Control-Allow-Origin "*" always;',
-  'add_header Access-Control-Expose-Headers "Content-Length, Content-Range, Age, X-Cache" always;',
+  'add_header Access-Control-Expose-Headers "Content-Length, Content-Range, Age, X-Cache, X-Amz-Cf-Id" always;',
 ];
 
 /** Proxying to the origin: without the query (CMCD differs per request), without the client's Origin/cache validators. */
@@ -73,6 +73,8 @@ function proxyBlock(o: NginxConfigOptions, ignore: string, validity: string[]): 
     "proxy_hide_header x-amz-id-2;",
     "proxy_hide_header Set-Cookie;",
     "add_header X-Cache $upstream_cache_status always;",
+    // CloudFront's response header carrying x-edge-request-id: a client finds its log line by it.
+    "add_header X-Amz-Cf-Id $request_id always;",
     ...CORS_HEADERS,
   ];
 }
