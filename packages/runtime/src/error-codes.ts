@@ -96,6 +96,11 @@ export const ERRORS = {
   REELTIME_ERR_CONTENT: { status: 422, retryable: false, exit: "failure", meaning: "a message cannot be handled because of what it holds; it goes to dead letters" },
   REELTIME_ERR_COMPACTION: { status: 500, retryable: false, exit: "failure", meaning: "compaction found a record or file it cannot use" },
 
+  // CDN logs: `reeltime cdn import` and the real-time log consumer.
+  REELTIME_ERR_CDN_SOURCE: { status: 400, retryable: false, exit: "usage", meaning: "the CDN log location is not s3://bucket/prefix or an existing path, or cannot be listed or read" },
+  REELTIME_ERR_CDN_FIELDS: { status: 400, retryable: false, exit: "usage", meaning: "the real-time log field list names a field CloudFront does not have, repeats one, or lacks timestamp, sc-status or cs-uri-stem" },
+  REELTIME_ERR_CDN_IMPORT: { status: 500, retryable: true, exit: "failure", meaning: "some CDN log files could not be read to the end; they are not in the ledger, import again" },
+
   // The transcoding pipeline: refused inputs (carried in job.failed) and worker failures.
   REELTIME_ERR_INPUT_NOT_FOUND: { status: 422, retryable: false, exit: "failure", meaning: "the input file does not exist" },
   REELTIME_ERR_EMPTY_INPUT: { status: 422, retryable: false, exit: "failure", meaning: "the input file is empty" },
