@@ -8,6 +8,7 @@ import { indexing } from "./benchmarks/indexing.ts";
 import { ingest } from "./benchmarks/ingest.ts";
 import { kafkaEncode } from "./benchmarks/kafka-encode.ts";
 import { lastN } from "./benchmarks/last-n.ts";
+import { liveFreshness } from "./benchmarks/live-freshness.ts";
 import { playerSdk } from "./benchmarks/player-sdk.ts";
 import { producer } from "./benchmarks/producer.ts";
 import { segmentParallel } from "./benchmarks/segment-parallel.ts";
@@ -23,6 +24,7 @@ const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Result>> = {
   indexing,
   archive,
   freshness,
+  "live-freshness": liveFreshness,
   "last-n": lastN,
   embedded,
   "player-sdk": playerSdk,
