@@ -16,6 +16,15 @@ import { deadLetter, decode } from "./messages.ts";
 import { type Committer, type Processor, type ProcessorMetrics, StaleBatchError } from "./run-processor.ts";
 import { type LogObject, type SavedKey, StateLog } from "./state-log.ts";
 
+/**
+ * A checkpoint writes a new base (every key) once the deltas written since the last base
+ * outweigh it this many times. Each base costs as much as the deltas since the one before
+ * divided by this ratio (at 1, when most keys change between two checkpoints, a base went out
+ * about every other checkpoint: half the checkpoint work); a restore reads at most 1 + this
+ * ratio times the state, and the archive holds as much until the next base prunes the log.
+ */
+export const REBASE_RATIO = 4;
+
 /** Dead-letter reason of a key whose record cannot be computed from its events. */
 export const UNFIT_KEY = "record_failed";
 
@@ -333,7 +342,7 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
       ...(e.timedOut ? { timedOut: true } : {}),
       lastSeenAt: e.lastSeenAt,
     });
-    const base = st.n < 0 || st.deltaBytes > Math.max(st.baseBytes, 64 * 1024);
+    const base = st.n < 0 || st.deltaBytes > Math.max(REBASE_RATIO * st.baseBytes, 64 * 1024);
     const n = st.n + 1;
     const obj: LogObject = {
       version: 2,

@@ -55,8 +55,8 @@ const NAME = /\/(\d{12})(?:\.(base|delta))?\.json$/;
 /**
  * A partition's state as a log of objects in the Archive (`<prefix>/<n>.json`, a base or a
  * delta): each checkpoint writes what changed since the one before, and a new base once the
- * deltas since the last one outweigh it (so writes stay proportional to the changes, and
- * restores read at most about twice the state). Objects are written create-only under their
+ * deltas since the last one outweigh it REBASE_RATIO times (keyed-fold.ts: so writes stay
+ * proportional to the changes, and restores read at most about 1 + that ratio times the state). Objects are written create-only under their
  * number alone, whatever their kind: a second writer of the same number means the partition
  * changed hands. A write whose answer was lost and was sent again finds its own object (same
  * writer id) and counts as stored.
