@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { registerAnalytics } from "./analytics.ts";
+import { registerCdn } from "./cdn.ts";
 import { registerConfig } from "./config.ts";
 import { registerDashboards } from "./dashboards.ts";
 import { registerDev } from "./dev.ts";
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerPlatform(program);
   registerAnalytics(program);
   registerDashboards(program);
+  registerCdn(program);
 }
