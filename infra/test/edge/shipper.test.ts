@@ -94,7 +94,7 @@ describe("LogShipper", () => {
 
 describe("KinesisSink", () => {
   it("puts up to 500 records a call and puts again the records the stream refused", async () => {
-    const calls: { StreamName?: string; keys: string[] }[] = [];
+    const calls: { StreamName: string | undefined; keys: string[] }[] = [];
     let refuse = true;
     const client = {
       send: async (command: { input: { StreamName?: string; Records: { PartitionKey: string }[] } }) => {
