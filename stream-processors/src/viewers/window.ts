@@ -27,7 +27,7 @@ export interface WindowOptions {
 
 export const WINDOW_DEFAULTS: WindowOptions = { viewerWindowMs: 25_000, statsWindowMs: 60_000, retainMs: 300_000 };
 
-/** The fields of a playback event the window reads (D's live fields read where they are found). */
+/** The fields of a playback event the window reads (the contract's PlaybackEvent, loosely). */
 export interface ViewerEvent {
   event_id: string;
   event_type: string;
@@ -38,11 +38,10 @@ export interface ViewerEvent {
   view_id?: string;
   sample_rate?: number;
   video?: { id?: string; stream_type?: string };
-  stream_type?: string;
   state?: string;
-  stats?: { playing_ms?: number; rebuffer_ms?: number; startup_ms?: number; live_latency_ms?: number };
+  stats?: { playing_ms?: number; rebuffer_ms?: number; startup_ms?: number };
   error?: { severity?: string };
-  live_latency_ms?: number;
+  /** LiveStats of heartbeats and view_end: latency_ms = wall clock − program date time at the playhead. */
   live?: { latency_ms?: number };
 }
 
@@ -87,12 +86,15 @@ const STATE_OF: Record<string, string> = {
   "playback.view_end": "ended",
 };
 
-/** Whether an event is of a live view (D's `stream_type` on the event or on `video`). */
-export const isLive = (e: ViewerEvent) => (e.stream_type ?? e.video?.stream_type) === "live";
-/** The live latency an event reports, ms, wherever the SDK puts it. */
+/** Whether an event is of a live view (`video.stream_type`). */
+export const isLive = (e: ViewerEvent) => e.video?.stream_type === "live";
+/**
+ * The live latency an event reports, ms. Kept as reported, also below zero (a device clock behind
+ * the encoder's): leaving those out would bias the percentiles upwards.
+ */
 export const liveLatencyOf = (e: ViewerEvent): number | undefined => {
-  const v = e.live?.latency_ms ?? e.live_latency_ms ?? e.stats?.live_latency_ms;
-  return typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined;
+  const v = e.live?.latency_ms;
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
 };
 
 interface Sample {

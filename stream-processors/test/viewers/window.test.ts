@@ -1,3 +1,4 @@
+import { exampleEvent, type PlaybackEvent } from "@reeltime/events";
 import { describe, expect, it } from "vitest";
 import { mergeFigures, percentile, summarise, type ViewerEvent, ViewerWindow } from "../../src/viewers/window.ts";
 
@@ -160,23 +161,38 @@ describe("the last minute", () => {
     const w = new ViewerWindow();
     for (let i = 0; i < 10; i++) {
       w.add(ev(`v${i}`, 0, 0, "view_start"), T0);
-      w.add(hb(`v${i}`, 1, 5_000, 4_000, 0, { live_latency_ms: 4_000 + i * 1_000 }), T0 + 5_000);
+      w.add(hb(`v${i}`, 1, 5_000, 4_000, 0, { live: { latency_ms: 4_000 + i * 1_000 } }), T0 + 5_000);
     }
     const f = figuresAt(w, 10_000)[0]!;
     expect(f.latency_p50_ms).toBe(8_500);
     expect(f.latency_p95_ms).toBeCloseTo(12_550);
-    // Read where D's SDK may put it too.
+    // A device clock behind the encoder's reads below zero: kept as reported.
     const w2 = new ViewerWindow();
     w2.add(ev("x", 0, 0, "heartbeat", { state: "playing", live: { latency_ms: 6_000 } }), T0);
-    w2.add(
-      ev("y", 0, 0, "heartbeat", {
-        state: "playing",
-        stats: { playing_ms: 0, rebuffer_ms: 0, live_latency_ms: 7_000 },
-      }),
-      T0,
-    );
-    expect(figuresAt(w2, 1_000)[0]).toMatchObject({ latency_p50_ms: 6_500, viewers: 2 });
+    w2.add(ev("y", 0, 0, "heartbeat", { state: "playing", live: { latency_ms: -1_000 } }), T0);
+    expect(figuresAt(w2, 1_000)[0]).toMatchObject({ latency_p50_ms: 2_500, viewers: 2 });
     expect(figuresAt(w2, 61_000)).toEqual([]);
+  });
+});
+
+describe("the contract's events", () => {
+  it("are read as they are made: a live heartbeat with its LiveStats", () => {
+    const now = new Date(T0);
+    const hb = exampleEvent("playback.heartbeat", { now, seq: 3 });
+    // Typed by the contract, then read by the window as it is.
+    const contract: PlaybackEvent & { received_at: string } = {
+      ...hb,
+      received_at: iso(T0),
+      app_id: "demo",
+      video: { ...hb.video, id: "news", stream_type: "live" },
+      state: "playing",
+      live: { latency_ms: 7_250, edge_distance_ms: 6_000, max_behind_live_ms: 0, catchup_ms: 0, catchup_count: 0 },
+    };
+    const w = new ViewerWindow();
+    w.add(contract, T0);
+    expect(figuresAt(w, 1_000)).toEqual([
+      expect.objectContaining({ stream: "news", viewers: 1, latency_p50_ms: 7_250 }),
+    ]);
   });
 });
 
@@ -185,9 +201,9 @@ describe("partials", () => {
     const a = new ViewerWindow();
     const b = new ViewerWindow();
     a.add(ev("a", 0, 0, "view_start"), T0);
-    a.add(hb("a", 1, 1_000, 900, 100, { live_latency_ms: 5_000 }), T0 + 1_000);
+    a.add(hb("a", 1, 1_000, 900, 100, { live: { latency_ms: 5_000 } }), T0 + 1_000);
     b.add(ev("b", 0, 0, "view_start"), T0);
-    b.add(hb("b", 1, 1_000, 1_000, 0, { live_latency_ms: 7_000 }), T0 + 1_000);
+    b.add(hb("b", 1, 1_000, 1_000, 0, { live: { latency_ms: 7_000 } }), T0 + 1_000);
     const merged = mergeFigures([...a.figures(T0 + 2_000), ...b.figures(T0 + 2_000)]).map(summarise);
     expect(merged).toEqual([
       {
