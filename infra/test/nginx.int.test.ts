@@ -4,9 +4,8 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from "@
 import { DeleteObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
-import { EDGE_LOG_FIELD_NAMES } from "../src/local/render/nginx-log-format.ts";
 import { localKinesisClient } from "../src/local/services/kinesis.ts";
-import { edgeAccessLog } from "../src/local/services/nginx.ts";
+import { edgeAccessLog, loadEdgeLogFields } from "../src/local/services/nginx.ts";
 import { localS3Client } from "../src/local/services/seaweedfs.ts";
 import { loadSettings } from "../src/local/settings.ts";
 
@@ -20,12 +19,14 @@ const started = new Date(Date.now() - 5000);
 const s3 = await localS3Client();
 const keys: string[] = [];
 
-type LogLine = Record<(typeof EDGE_LOG_FIELD_NAMES)[number], string>;
+/** The log's fields in the order its lines carry them. */
+const FIELDS = (await loadEdgeLogFields()).map((f) => f.name);
+type LogLine = Record<(typeof FIELDS)[number], string>;
 
 function parse(line: string): LogLine {
   const values = line.split("\t");
-  expect(values).toHaveLength(EDGE_LOG_FIELD_NAMES.length);
-  return Object.fromEntries(EDGE_LOG_FIELD_NAMES.map((f, i) => [f, values[i]!])) as LogLine;
+  expect(values).toHaveLength(FIELDS.length);
+  return Object.fromEntries(FIELDS.map((f, i) => [f, values[i]!])) as LogLine;
 }
 
 /** The access log line of the request whose answer carried this X-Amz-Cf-Id (nginx writes it as the request ends). */
@@ -34,7 +35,7 @@ async function logLine(requestId: string): Promise<LogLine> {
   for (let i = 0; i < 40; i++) {
     const line = readFileSync(file, "utf8")
       .split("\n")
-      .find((l) => l.split("\t")[EDGE_LOG_FIELD_NAMES.indexOf("x-edge-request-id")] === requestId);
+      .find((l) => l.split("\t")[FIELDS.indexOf("x-edge-request-id")] === requestId);
     if (line) return parse(line);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,26 +1,24 @@
+import { CLOUDFRONT_REALTIME_FIELDS, checkRealtimeFields, realtimeFieldOrder } from "@reeltime/cdn-logs";
 import { describe, expect, it } from "vitest";
 import { LOCAL_ENDPOINTS } from "../src/local/endpoints.ts";
 import { DEBIAN_PACKAGES } from "../src/local/install/apt.ts";
 import { nginxWritableDirs, renderNginxArgs, renderNginxConf } from "../src/local/render/nginx-config.ts";
-import {
-  CLOUDFRONT_REALTIME_ORDER,
-  EDGE_LOG_FIELD_NAMES,
-  EDGE_LOG_FIELDS,
-  renderLogFormat,
-} from "../src/local/render/nginx-log-format.ts";
+import { EDGE_LOG_FIELD_NAMES, edgeLogFields, renderLogFormat } from "../src/local/render/nginx-log-format.ts";
 import { renderS3Identities } from "../src/local/render/seaweedfs-config.ts";
 import { edgeShipper, shipperArgs } from "../src/local/services/edge-shipper.ts";
 import { SERVICES } from "../src/local/services/index.ts";
-import { edgeConfig, nginx, parseNginxVersion } from "../src/local/services/nginx.ts";
+import { edgeConfig, loadEdgeLogFields, nginx, parseNginxVersion } from "../src/local/services/nginx.ts";
 import { SERVICE_NAMES } from "../src/local/services/types.ts";
 
 const PREFIX = "/state/nginx";
+const EDGE_LOG_FIELDS = edgeLogFields(CLOUDFRONT_REALTIME_FIELDS);
 const conf = renderNginxConf({
   prefix: PREFIX,
   port: 8081,
   origin: { host: "127.0.0.1", port: 9000, bucket: "reeltime-media" },
   location: "LOC1-C1",
   accessLog: `${PREFIX}/logs/cloudfront-realtime.log`,
+  logFields: EDGE_LOG_FIELDS,
 });
 /** Every directive line, trimmed. */
 const lines = conf.split("\n").map((l) => l.trim());
@@ -114,18 +112,12 @@ describe("the local edge's nginx.conf", () => {
 });
 
 describe("the edge's access log layout (CloudFront real-time logs)", () => {
-  it("writes its fields in AWS's canonical order, each once", () => {
-    const positions = EDGE_LOG_FIELD_NAMES.map((f) => CLOUDFRONT_REALTIME_ORDER.indexOf(f));
-    expect(positions.every((p) => p >= 0)).toBe(true);
-    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    expect(new Set(EDGE_LOG_FIELD_NAMES).size).toBe(EDGE_LOG_FIELD_NAMES.length);
-    expect(EDGE_LOG_FIELD_NAMES.slice(0, 5)).toEqual([
-      "timestamp",
-      "c-ip",
-      "time-to-first-byte",
-      "sc-status",
-      "sc-bytes",
-    ]);
+  it("writes its fields in the canonical order of the CloudFront parser's list, each once; the consumer takes them", () => {
+    const names = EDGE_LOG_FIELDS.map((f) => f.name);
+    expect(names).toEqual(realtimeFieldOrder(EDGE_LOG_FIELD_NAMES));
+    expect([...names].sort()).toEqual([...EDGE_LOG_FIELD_NAMES].sort());
+    expect(checkRealtimeFields(EDGE_LOG_FIELD_NAMES)).toEqual(names);
+    expect(names.slice(0, 5)).toEqual(["timestamp", "c-ip", "time-to-first-byte", "sc-status", "sc-bytes"]);
     for (const f of [
       "cs-uri-stem",
       "cs-uri-query",
@@ -144,13 +136,13 @@ describe("the edge's access log layout (CloudFront real-time logs)", () => {
   });
 
   it("is one tab-separated line a request, escaped so no value holds a tab", () => {
-    const format = renderLogFormat("cf");
+    const format = renderLogFormat("cf", EDGE_LOG_FIELDS);
     expect(format.startsWith("log_format cf escape=default '")).toBe(true);
     const body = format.slice(format.indexOf("'") + 1, format.lastIndexOf("'"));
     expect(body.split("\\t")).toEqual(EDGE_LOG_FIELDS.map((f) => f.nginx));
     expect(EDGE_LOG_FIELDS.find((f) => f.name === "timestamp")?.nginx).toBe("$msec");
     expect(EDGE_LOG_FIELDS.find((f) => f.name === "cs-uri-query")?.nginx).toBe("$args");
-    expect(lines).toContain(renderLogFormat("cloudfront_realtime"));
+    expect(lines).toContain(renderLogFormat("cloudfront_realtime", EDGE_LOG_FIELDS));
     expect(lines).toContain(`access_log ${PREFIX}/logs/cloudfront-realtime.log cloudfront_realtime;`);
   });
 });
@@ -169,8 +161,9 @@ describe("the nginx and edge-shipper services", () => {
     expect(new Set(ports).size).toBe(ports.length);
   });
 
-  it("reads the media bucket of the local S3 and ships to reeltime.cdn.realtime", () => {
-    expect(edgeConfig(PREFIX, `${PREFIX}/logs/a.log`)).toContain(
+  it("reads the media bucket of the local S3 and ships to reeltime.cdn.realtime", async () => {
+    expect(await loadEdgeLogFields()).toEqual(EDGE_LOG_FIELDS);
+    expect(edgeConfig(PREFIX, `${PREFIX}/logs/a.log`, EDGE_LOG_FIELDS)).toContain(
       "proxy_pass http://media_origin/reeltime-media$cf_uri_stem;",
     );
     const args = shipperArgs("/state", "/state/edge-shipper");

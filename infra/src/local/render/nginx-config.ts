@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { renderLogFormat } from "./nginx-log-format.ts";
+import { type EdgeLogField, renderLogFormat } from "./nginx-log-format.ts";
 
 /** What the local edge's nginx.conf is made from. */
 export interface NginxConfigOptions {
@@ -13,6 +13,8 @@ export interface NginxConfigOptions {
   location: string;
   /** The access log, in CloudFront's real-time layout. */
   accessLog: string;
+  /** Its fields in canonical order (edgeLogFields). */
+  logFields: readonly EdgeLogField[];
   /** The cache's size limit (nginx size, e.g. "1g"). */
   cacheMaxSize?: string;
 }
@@ -134,7 +136,7 @@ export function renderNginxConf(o: NginxConfigOptions): string {
     "map $host $cf_location {",
     `    default ${o.location};`,
     "}",
-    renderLogFormat("cloudfront_realtime"),
+    renderLogFormat("cloudfront_realtime", o.logFields),
     `access_log ${o.accessLog} cloudfront_realtime;`,
     "",
     "upstream media_origin {",

@@ -1,65 +1,10 @@
-/**
- * CloudFront real-time log fields in AWS's canonical order (the subset that existed in 2023 plus
- * origin-fbl/origin-lbl; fields added later, such as s-ip and the cmcd-* ones, sit between these
- * without changing their relative order). A real-time log record always carries its configured
- * fields in this order, whatever order they were configured in.
- * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/real-time-logs.html
- *
- * TODO(issue 21): replace with the canonical field list exported by the CloudFront log parser
- * (engineer A's library) once it lands, so the edge's log format and the parser share one list.
- */
-export const CLOUDFRONT_REALTIME_ORDER = [
-  "timestamp",
-  "c-ip",
-  "time-to-first-byte",
-  "sc-status",
-  "sc-bytes",
-  "cs-method",
-  "cs-protocol",
-  "cs-host",
-  "cs-uri-stem",
-  "cs-bytes",
-  "x-edge-location",
-  "x-edge-request-id",
-  "x-host-header",
-  "time-taken",
-  "cs-protocol-version",
-  "c-ip-version",
-  "cs-user-agent",
-  "cs-referer",
-  "cs-cookie",
-  "cs-uri-query",
-  "x-edge-response-result-type",
-  "x-forwarded-for",
-  "ssl-protocol",
-  "ssl-cipher",
-  "x-edge-result-type",
-  "fle-encrypted-fields",
-  "fle-status",
-  "sc-content-type",
-  "sc-content-len",
-  "sc-range-start",
-  "sc-range-end",
-  "c-port",
-  "x-edge-detailed-result-type",
-  "c-country",
-  "cs-accept-encoding",
-  "cs-accept",
-  "cache-behavior-path-pattern",
-  "cs-headers",
-  "cs-header-names",
-  "cs-headers-count",
-  "origin-fbl",
-  "origin-lbl",
-  "asn",
-] as const;
-export type CloudFrontRealtimeField = (typeof CLOUDFRONT_REALTIME_ORDER)[number];
+import type { RealtimeField } from "@reeltime/cdn-logs";
 
 /**
- * What nginx writes for each CloudFront field the local edge logs. `$cf_*` are maps of the
- * rendered nginx.conf. nginx writes `-` for an empty value, as CloudFront does.
+ * What nginx writes for each CloudFront real-time log field the local edge logs. `$cf_*` are
+ * maps of the rendered nginx.conf. nginx writes `-` for an empty value, as CloudFront does.
  */
-const NGINX_VALUES: Partial<Record<CloudFrontRealtimeField, string>> = {
+const NGINX_VALUES = {
   // Epoch seconds with milliseconds, taken when the log line is written (the response is done).
   timestamp: "$msec",
   "c-ip": "$remote_addr",
@@ -94,31 +39,42 @@ const NGINX_VALUES: Partial<Record<CloudFrontRealtimeField, string>> = {
   "cs-accept": "$http_accept",
   "origin-fbl": "$upstream_header_time",
   "origin-lbl": "$upstream_response_time",
-};
+} as const satisfies Partial<Record<RealtimeField, string>>;
+
+/** A field the local edge logs. */
+export type EdgeLogFieldName = keyof typeof NGINX_VALUES;
+
+/**
+ * The CloudFront real-time log fields the local edge's access log carries: the field list of
+ * its "real-time log configuration", which a consumer of `reeltime.cdn.realtime` is given
+ * (`reeltime cdn consume --fields`); records carry them in canonical order.
+ */
+export const EDGE_LOG_FIELD_NAMES = Object.keys(NGINX_VALUES) as EdgeLogFieldName[];
 
 /** One field of the edge's access log: its CloudFront name and the nginx value written for it. */
 export interface EdgeLogField {
-  name: CloudFrontRealtimeField;
+  name: EdgeLogFieldName;
   nginx: string;
 }
 
 /**
- * The fields of the local edge's access log, in canonical order: what a consumer of its
- * Kinesis stream is configured with (the real-time log config's field list).
+ * The edge's fields in the order CloudFront writes them, given the canonical field list
+ * (`CLOUDFRONT_REALTIME_FIELDS` of @reeltime/cdn-logs, whose parser reads these lines): a
+ * real-time log record always carries its configured fields in that order.
  */
-export const EDGE_LOG_FIELDS: readonly EdgeLogField[] = CLOUDFRONT_REALTIME_ORDER.flatMap((name) => {
-  const nginx = NGINX_VALUES[name];
-  return nginx === undefined ? [] : [{ name, nginx }];
-});
-
-/** The names of EDGE_LOG_FIELDS, in order. */
-export const EDGE_LOG_FIELD_NAMES: readonly CloudFrontRealtimeField[] = EDGE_LOG_FIELDS.map((f) => f.name);
+export function edgeLogFields(canonical: readonly string[]): EdgeLogField[] {
+  return canonical.flatMap((name) =>
+    Object.hasOwn(NGINX_VALUES, name)
+      ? [{ name: name as EdgeLogFieldName, nginx: NGINX_VALUES[name as EdgeLogFieldName] }]
+      : [],
+  );
+}
 
 /**
  * The nginx `log_format` line: the fields tab-separated, one request a line. `escape=default`
  * writes `"`, `\` and control characters (a tab in a User-Agent) as `\xHH`, so a value never
  * splits a record.
  */
-export function renderLogFormat(name: string, fields: readonly EdgeLogField[] = EDGE_LOG_FIELDS): string {
+export function renderLogFormat(name: string, fields: readonly EdgeLogField[]): string {
   return `log_format ${name} escape=default '${fields.map((f) => f.nginx).join("\\t")}';`;
 }

@@ -8,6 +8,7 @@ import { lastLine, run } from "../exec.ts";
 import { httpOk } from "../health.ts";
 import { chownTree, serviceUser, serviceUserDir } from "../install/service-user.ts";
 import { nginxWritableDirs, renderNginxArgs, renderNginxConf } from "../render/nginx-config.ts";
+import { type EdgeLogField, edgeLogFields } from "../render/nginx-log-format.ts";
 import type { LocalService } from "./types.ts";
 
 const EDGE = LOCAL_ENDPOINTS.edge;
@@ -26,8 +27,17 @@ export function edgeAccessLog(stateDir: string): string {
   return join(nginxDir(stateDir), "logs", "cloudfront-realtime.log");
 }
 
+/**
+ * The edge's log fields in the canonical order of the CloudFront parser's field list (imported
+ * when nginx starts: @reeltime/cdn-logs takes seconds to load, too long for every `infra` command).
+ */
+export async function loadEdgeLogFields(): Promise<EdgeLogField[]> {
+  const { CLOUDFRONT_REALTIME_FIELDS } = await import("@reeltime/cdn-logs");
+  return edgeLogFields(CLOUDFRONT_REALTIME_FIELDS);
+}
+
 /** The nginx.conf of the local edge, for a prefix and the local S3's media bucket. */
-export function edgeConfig(prefix: string, accessLog: string): string {
+export function edgeConfig(prefix: string, accessLog: string, logFields: readonly EdgeLogField[]): string {
   const s3 = new URL(LOCAL_ENDPOINTS.s3.endpoint);
   return renderNginxConf({
     prefix,
@@ -35,6 +45,7 @@ export function edgeConfig(prefix: string, accessLog: string): string {
     origin: { host: s3.hostname, port: Number(s3.port), bucket: LOCAL_ENDPOINTS.s3.buckets.media },
     location: EDGE.location,
     accessLog,
+    logFields,
   });
 }
 
@@ -70,7 +81,7 @@ export const nginx: LocalService = {
     }
     for (const d of nginxWritableDirs(prefix)) mkdirSync(d, { recursive: true });
     const config = join(prefix, "nginx.conf");
-    writeFileSync(config, edgeConfig(prefix, edgeAccessLog(ctx.settings.stateDir)));
+    writeFileSync(config, edgeConfig(prefix, edgeAccessLog(ctx.settings.stateDir), await loadEdgeLogFields()));
     const user = await serviceUser(ctx.logFile);
     if (user) chownTree(prefix, user.uid, user.gid);
     const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C.UTF-8" };
