@@ -62,4 +62,14 @@ describe("the demo page shows rounded figures with units", () => {
     const fn = new Function(`return (${source})`)() as typeof formatViewMetrics;
     expect(Object.fromEntries(fn(RAW)).Playing).toBe("15.0 s");
   });
+
+  it("links the dev server's live stream, and only a name of the live-name shape", () => {
+    const base = { writeKey: "wk", appId: "demo", videoId: "v", title: "t", hasVideo: true };
+    expect(demoPage(base)).not.toContain('id="live-link"');
+    expect(demoPage({ ...base, liveName: "demo" })).toContain('<a id="live-link" href="/demo?live=demo">');
+    expect(demoPage({ ...base, liveName: '"><script>x</script>' })).not.toContain('id="live-link"');
+    // ?live=<name> plays media/live/<name>/ as video id live:<name>.
+    expect(demoPage(base)).toContain('"/media/live/" + liveName + "/master.m3u8"');
+    expect(demoPage(base)).toContain('"live:" + liveName');
+  });
 });

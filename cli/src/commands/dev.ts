@@ -32,6 +32,7 @@ export function registerDev(program: Command): void {
     .option("--no-transcode", "skip the sample video")
     .option("--simulate <viewers>", "drive N synthetic viewers through the ingest API, then keep running", count)
     .option("--exit-after-simulate", "stop once the simulation is done (for scripts and tests)")
+    .option("--no-live", "skip the test-source live stream (ffmpeg's live HLS ladder under /media/live/demo/)")
     .action(
       async (o: {
         port: number;
@@ -41,6 +42,7 @@ export function registerDev(program: Command): void {
         transcode: boolean;
         simulate?: number;
         exitAfterSimulate?: boolean;
+        live: boolean;
       }) => {
         const [{ startDev }, { simulate }, { createLogger, onShutdown }] = await Promise.all([
           import("../dev/server.ts"),
@@ -53,6 +55,7 @@ export function registerDev(program: Command): void {
           host: o.host,
           dataDir: resolve(o.dataDir),
           ...(o.transcode ? (o.video ? { video: o.video } : {}) : { video: false as const }),
+          ...(o.live ? { live: "demo" } : {}),
           print,
         });
         print("");
@@ -68,6 +71,10 @@ export function registerDev(program: Command): void {
         print(`  write key      ${dev.writeKey}`);
         print(`  read token     ${dev.readToken}`);
         if (dev.videoId) print(`  sample video   ${dev.url}/media/${dev.videoId}/master.m3u8`);
+        if (dev.liveName)
+          print(
+            `  live stream    ${dev.url}/media/live/${dev.liveName}/master.m3u8   (demo page: ${dev.url}/demo?live=${dev.liveName})`,
+          );
         print("Ctrl-C stops it; data stays in the data dir.");
         onShutdown(createLogger("reeltime-dev"), () => dev.close());
         if (o.simulate) {

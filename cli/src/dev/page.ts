@@ -18,6 +18,8 @@ export function demoPage(o: {
    * page (its tokens are new each start); a product page never holds a read token.
    */
   readToken?: string;
+  /** A live stream the dev server runs: the page links it, and `?live=<name>` plays it. */
+  liveName?: string;
 }): string {
   const cfg = JSON.stringify({
     endpoint: "",
@@ -51,7 +53,7 @@ export function demoPage(o: {
 <body>
 <h1>reeltime demo</h1>
 <p>${o.hasVideo ? "Play the sample: every state change, stall, seek, rendition switch and click is sent to the ingest API." : "No sample video was transcoded (ffmpeg missing): the tracker still runs; see the README."}
- The <a href="/live">live view</a> shows what arrives.</p>
+ The <a href="/live">live view</a> shows what arrives.${o.liveName && /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/.test(o.liveName) ? ` Live: <a id="live-link" href="/demo?live=${encodeURIComponent(o.liveName)}">play the live stream "${o.liveName}"</a> (ffmpeg's test source, 2 s segments).` : ""}</p>
 <video id="player" controls muted playsinline></video>
 <div class="row">
   <button data-reeltime-click="like" data-reeltime-label="Like">Like</button>
@@ -83,9 +85,13 @@ export function demoPage(o: {
     plugins: [ReeltimeHls.hlsPlugin(), ReeltimeClicks.clickPlugin()],
   });
   // ?video=<id> plays another video of the archive (an upload that became ready).
-  const chosen = new URLSearchParams(location.search).get("video");
-  const videoId = chosen && /^[A-Za-z0-9._-]{1,128}$/.test(chosen) ? chosen : cfg.videoId;
-  const src = "/media/" + videoId + "/master.m3u8";
+  // ?live=<name> plays a live stream (media/live/<name>/, its views' video id live:<name>).
+  const params = new URLSearchParams(location.search);
+  const chosen = params.get("video");
+  const liveName = params.get("live");
+  const isLive = !!liveName && /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/.test(liveName);
+  const videoId = isLive ? "live:" + liveName : chosen && /^[A-Za-z0-9._-]{1,128}$/.test(chosen) ? chosen : cfg.videoId;
+  const src = isLive ? "/media/live/" + liveName + "/master.m3u8" : "/media/" + videoId + "/master.m3u8";
   let hls;
   if (window.Hls && Hls.isSupported()) {
     hls = new Hls();
@@ -94,7 +100,7 @@ export function demoPage(o: {
   } else video.src = src;
   const attachment = tracker.attach(video, {
     hls,
-    video: videoId === cfg.videoId ? { id: cfg.videoId, title: cfg.title } : { id: videoId },
+    video: videoId === cfg.videoId ? { id: cfg.videoId, title: cfg.title } : isLive ? { id: videoId, title: "live " + liveName } : { id: videoId },
   });
   document.getElementById("flush").onclick = () => tracker.flush();
   const formatViewMetrics = ${formatViewMetrics.toString()};

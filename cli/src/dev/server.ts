@@ -75,6 +75,12 @@ export interface DevOptions {
    * other processes' uploads). The hermetic tests leave it out: it runs ffmpeg.
    */
   transcodeUploads?: boolean;
+  /**
+   * Run a test-source live stream of this name (ffmpeg's live HLS ladder, published into the
+   * archive under media/live/<name>/, played by the demo page's `?live=<name>`). Off by default:
+   * `reeltime dev` turns it on (`--no-live` off); the hermetic tests leave it out.
+   */
+  live?: string;
 }
 
 export interface DevHandle {
@@ -87,6 +93,8 @@ export interface DevHandle {
   readToken: string;
   appId: string;
   videoId?: string;
+  /** The live stream's name when one runs (`/media/live/<name>/master.m3u8`). */
+  liveName?: string;
   close(): Promise<void>;
 }
 
@@ -238,6 +246,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     videoId: video?.id ?? "none",
     title: video?.title ?? "",
     hasVideo: !!video,
+    ...(o.live ? { liveName: o.live } : {}),
   });
   app.get("/", async (_req, reply) => reply.redirect("/demo"));
   app.get("/demo", async (_req, reply) => reply.type("text/html; charset=utf-8").send(page));
@@ -253,7 +262,9 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     );
   });
 
+  let live: { stop(): Promise<unknown> } | undefined;
   const stop = async () => {
+    await live?.stop().catch(() => undefined);
     await app.close();
     await uploads.stop();
     await platform.stop();
@@ -270,6 +281,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     await stop();
     throw listenError(err, { host: o.host, port: o.port, setting: PORT_SETTING });
   }
+  if (o.live) live = await startLiveStream(archive, o.live, print);
   return {
     url: address,
     bus,
@@ -280,11 +292,32 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     readToken,
     appId,
     ...(video ? { videoId: video.id } : {}),
+    ...(live && o.live ? { liveName: o.live } : {}),
     close: stop,
   };
 }
 
 const PORT_SETTING = "--port or the PORT variable";
+
+/**
+ * The dev server's live stream: ffmpeg's test source as a live HLS ladder into the archive. Runs
+ * in the background; without ffmpeg (or when the name is taken) the server runs on without it.
+ */
+async function startLiveStream(
+  archive: Archive,
+  name: string,
+  print: (line: string) => void,
+): Promise<{ stop(): Promise<unknown> } | undefined> {
+  const { startLive } = await import("@reeltime/pipeline");
+  try {
+    const stream = await startLive({ archive, name });
+    stream.done.catch((err: Error) => print(`live stream ${name} stopped: ${err.message}`));
+    return stream;
+  } catch (err) {
+    print(`no live stream: ${(err as Error).message}`);
+    return undefined;
+  }
+}
 
 async function assertPortFree(host: string, port: number): Promise<void> {
   await new Promise<void>((ok, fail) => {

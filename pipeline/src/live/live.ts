@@ -125,7 +125,7 @@ export async function startLive(o: StartLiveOptions): Promise<LiveStream> {
   if (!o.run && !(await findOnPath("ffmpeg")))
     throw new ReeltimeError(
       "REELTIME_ERR_MISSING_TOOL",
-      "ffmpeg is not installed: apt-get install ffmpeg (reeltime dev installs it when run as root)",
+      "ffmpeg is not installed (or not on PATH): apt-get install ffmpeg",
     );
   const input = await resolveInput(o.input, run);
 
