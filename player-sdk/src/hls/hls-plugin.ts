@@ -118,7 +118,8 @@ export function hlsPlugin(options: HlsPluginOptions = {}): Plugin {
         [E.LEVEL_LOADED]: (d) => {
           request("level", d.stats, d.details?.url, level(d.level)?.id);
           if (d.details?.live && !meter) {
-            const m = (meter = new LiveMeter(hls));
+            const m = new LiveMeter(hls);
+            meter = m;
             m.rate(el.playbackRate);
             ctx.live(() => m.figures(Date.now()));
           }
