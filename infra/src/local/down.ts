@@ -9,6 +9,7 @@ import { stopRecord } from "./process.ts";
 import { elasticsearchDir } from "./services/elasticsearch.ts";
 import { elasticsearch9Dir } from "./services/elasticsearch9.ts";
 import { SERVICES } from "./services/index.ts";
+import { nginxDir } from "./services/nginx.ts";
 import { postgresDir } from "./services/postgres.ts";
 import type { ServiceName } from "./services/types.ts";
 import { type InfraSettings, loadSettings } from "./settings.ts";
@@ -65,13 +66,14 @@ export async function stopRetired(
 /**
  * What `down --purge` deletes: everything in the state folder but logs and pid files, plus the
  * folders of services that live elsewhere when the service user cannot reach the state folder
- * (Elasticsearch, PostgreSQL); with `only`, just those services' folders.
+ * (Elasticsearch, PostgreSQL, nginx); with `only`, just those services' folders.
  */
 export function purgePaths(stateDir: string, only?: readonly ServiceName[]): string[] {
   const outside: Partial<Record<ServiceName, string>> = {
     elasticsearch: elasticsearchDir(stateDir),
     elasticsearch9: elasticsearch9Dir(stateDir),
     postgres: postgresDir(stateDir),
+    nginx: nginxDir(stateDir),
   };
   if (only) {
     return only.flatMap((name) => {
