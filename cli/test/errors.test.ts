@@ -30,6 +30,10 @@ const USAGE_SINCE = new Set([
   "REELTIME_ERR_NOT_INSTALLED",
   // A webhook URL that is not http(s) or points at a non-public address: the operator registers another URL.
   "REELTIME_ERR_WEBHOOK_TARGET",
+  // A CDN log location that is not s3:// or an existing path: the operator names another location.
+  "REELTIME_ERR_CDN_SOURCE",
+  // A real-time log field list CloudFront does not have or without the fields of a request: fix --fields.
+  "REELTIME_ERR_CDN_FIELDS",
 ]);
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {

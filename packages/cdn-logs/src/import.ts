@@ -1,4 +1,5 @@
 import type { Archive, Bus, DeadLetter } from "@reeltime/connectors";
+import { ReeltimeError } from "@reeltime/runtime";
 import { ImportLedger } from "./ledger.ts";
 import { fileLines } from "./lines.ts";
 import { lineLetter, publishCdnEvents, publishDeadLetters } from "./publish.ts";
@@ -32,7 +33,9 @@ export interface ImportOptions {
  * Imports CloudFront standard log files into the bus as cdn events, idempotent per file: a file
  * whose identity the ledger holds is skipped without being read; a file is entered in the ledger
  * once its events and dead letters are on the bus. Lines that are not events go to the dead
- * letters with their line number; one bad line, or one unreadable file, stops nothing else.
+ * letters with their line number; one bad line, or one unreadable file, stops nothing else. A
+ * bus or archive error (a ReeltimeError of theirs) stops the import: nothing is entered for the
+ * file in hand, so the next run takes it again.
  */
 export async function importCdnLogs(
   deps: { bus: Bus; archive: Archive; source: LogSource },
@@ -58,7 +61,8 @@ export async function importCdnLogs(
           imported_at: new Date().toISOString(),
         });
       } catch (e) {
-        if ((e as { code?: string }).code?.startsWith("REELTIME_ERR_BUS")) throw e;
+        // The bus or the archive failing stops the import; a file that cannot be read fails alone.
+        if (e instanceof ReeltimeError && e.code !== "REELTIME_ERR_CDN_SOURCE") throw e;
         report.failed.push({ file: file.uri, error: (e as Error).message });
       }
     }

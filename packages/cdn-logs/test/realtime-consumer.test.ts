@@ -62,8 +62,8 @@ describe("the real-time log consumer", () => {
     await running.stop();
     const events = out.published
       .filter((p) => p.topic === TOPICS.cdn)
-      .flatMap((p) => JSON.parse(new TextDecoder().decode(p.message.value)) as Record<string, never>[]);
-    expect(events.map((e) => (e as { cdn: { request_id: string } }).cdn.request_id).sort()).toEqual(["r-1", "r-2"]);
+      .flatMap((p) => JSON.parse(new TextDecoder().decode(p.message.value)) as { cdn: { request_id: string } }[]);
+    expect(events.map((e) => e.cdn.request_id).sort()).toEqual(["r-1", "r-2"]);
     expect(events[0]).toMatchObject({ sample_rate: 0.5, app_id: "demo", cdn: { source: "cloudfront-realtime" } });
     const letter = JSON.parse(
       new TextDecoder().decode(out.published.find((p) => p.topic === TOPICS.deadLetter)!.message.value),
