@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListMultipartUploadsCommand, S3Client } from "@aws-sdk/client-s3";
 import { archiveConformance, payload } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
 import { createS3Archive, type S3Env, s3ClientConfig } from "../src/s3-archive.ts";
@@ -73,6 +73,29 @@ describe("s3 archive on a real S3 server (SeaweedFS locally)", () => {
     });
     const uploads = await client.send(new ListMultipartUploadsCommand({ Bucket: env.REELTIME_S3_BUCKET, Prefix: key }));
     expect(uploads.Uploads ?? []).toEqual([]);
+    client.destroy();
+  });
+
+  it("keeps a put's Cache-Control with the object, in one PutObject and in a multipart upload", async () => {
+    const archive = createS3Archive(env, { multipartBytes: 6 * 1024 * 1024 });
+    const client = new S3Client(s3ClientConfig(env));
+    const small = `${prefix}cache/index.m3u8`;
+    const large = `${prefix}cache/large.bin`;
+    await archive.put(small, payload(100), {
+      contentType: "application/vnd.apple.mpegurl",
+      cacheControl: "public, max-age=1",
+    });
+    await archive.put(large, payload(7 * 1024 * 1024), { cacheControl: "public, max-age=86400, immutable" });
+    const head = (Key: string) => client.send(new HeadObjectCommand({ Bucket: env.REELTIME_S3_BUCKET, Key }));
+    expect(await head(small)).toMatchObject({
+      ContentType: "application/vnd.apple.mpegurl",
+      CacheControl: "public, max-age=1",
+    });
+    expect((await head(large)).CacheControl).toBe("public, max-age=86400, immutable");
+    // Without the option, none is set.
+    await archive.put(small, payload(100));
+    expect((await head(small)).CacheControl).toBeUndefined();
+    await archive.delete([small, large]);
     client.destroy();
   });
 
