@@ -11,11 +11,14 @@ export type ReferenceView = Record<string, string | number | boolean | undefined
 
 type Phase = "requested" | "playing" | "paused" | "stalled" | "done";
 
+/** The player's events (the CDN totals, playback.delivery, are not part of this reference). */
+type SdkEvent = Exclude<PlaybackEvent, { event_type: "playback.delivery" }>;
+
 export function referenceView(input: PlaybackEvent[]): ReferenceView {
-  const unique = new Map<string, PlaybackEvent & { received_at?: string }>();
-  for (const e of input) if (!unique.has(e.event_id)) unique.set(e.event_id, e);
+  const unique = new Map<string, SdkEvent & { received_at?: string }>();
+  for (const e of input) if (e.event_type !== "playback.delivery" && !unique.has(e.event_id)) unique.set(e.event_id, e);
   const events = [...unique.values()].sort((a, b) => a.seq - b.seq);
-  const at = (e: PlaybackEvent) => new Date(e.client_ts).getTime();
+  const at = (e: SdkEvent) => new Date(e.client_ts).getTime();
   const first = events[0];
   if (!first) throw new Error("referenceView: a view has at least one event");
   const request = events.find((e) => e.event_type === "playback.view_start") ?? first;
@@ -27,7 +30,7 @@ export function referenceView(input: PlaybackEvent[]): ReferenceView {
   let firstFrameAt: number | undefined;
   let stalls = 0;
   let milestone = 0;
-  let end: PlaybackEvent | undefined;
+  let end: SdkEvent | undefined;
   // The SDK's newest running totals (heartbeat, view_end) and the clock's totals when they came:
   // playing and rebuffer time are the SDK's, plus the clock's time after its last report.
   let reported: { playing: number; stalled: number; clockPlaying: number; clockStalled: number } | undefined;

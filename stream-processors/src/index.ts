@@ -14,7 +14,7 @@ export {
   startProcessors,
   tuningFromEnv,
 } from "./service.ts";
-export { computeView, type ViewEvent } from "./sessionizer/compute.ts";
+export { computeView, type ViewEvent, type ViewInput } from "./sessionizer/compute.ts";
 export { createSessionizer } from "./sessionizer/sessionizer.ts";
 export { LIVE_LATENCY_BUCKETS, viewersMetrics } from "./viewers/metrics.ts";
 export { LIVE_SNAPSHOT_PREFIX, type LiveStream, readLiveViewers } from "./viewers/snapshots.ts";

@@ -22,6 +22,7 @@ import { Type } from "@sinclair/typebox";
 import { Archiver, type ArchiverOptions } from "./archiver/event-archiver.ts";
 import { ParquetWriter } from "./archiver/parquet.ts";
 import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
+import { createDeliveryProcessor } from "./delivery/delivery.ts";
 import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
 import { createJobTracker } from "./jobs/job-tracker.ts";
 import { createJobArchiver, createViewArchiver } from "./records/record-archivers.ts";
@@ -37,6 +38,7 @@ export const PROCESSOR_NAMES = [
   "view-archiver",
   "job-archiver",
   "viewers",
+  "delivery",
 ] as const;
 export type ProcessorName = (typeof PROCESSOR_NAMES)[number];
 
@@ -86,6 +88,11 @@ export function buildProcessors(
           ...(tuning.viewTimeoutMs !== undefined ? { timeoutMs: tuning.viewTimeoutMs } : {}),
           ...(tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {}),
         },
+      ),
+    delivery: () =>
+      createDeliveryProcessor(
+        common,
+        tuning.snapshotEveryMs !== undefined ? { snapshotEveryMs: tuning.snapshotEveryMs } : {},
       ),
     "job-archiver": () =>
       createJobArchiver(

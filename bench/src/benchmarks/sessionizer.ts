@@ -9,6 +9,7 @@ import {
   KeyedFold,
   processorMetrics,
   type ViewEvent,
+  type ViewInput,
 } from "@reeltime/stream-processors";
 import { type BenchOptions, or } from "../options.ts";
 import type { Result, Row } from "../report.ts";
@@ -80,7 +81,7 @@ function event(v: number, seq: number): Uint8Array {
 
 interface Side {
   label: string;
-  make: (deps: ReturnType<typeof stubs>) => KeyedFold<ViewEvent, ViewRecord>;
+  make: (deps: ReturnType<typeof stubs>) => KeyedFold<ViewInput, ViewRecord>;
 }
 
 interface SideFigures {
@@ -192,7 +193,7 @@ export async function sessionizer(o: BenchOptions): Promise<Result> {
     {
       label: "baseline (recompute from raw events)",
       make: (d) =>
-        new KeyedFold<ViewEvent, ViewRecord>(
+        new KeyedFold<ViewInput, ViewRecord>(
           {
             name: "sessionizer",
             group: "bench-recompute",

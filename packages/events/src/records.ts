@@ -97,6 +97,20 @@ export const ViewRecord = Obj(
     live_edge_distance_ms: Opt(Ms("live: distance from the playhead to the live edge, last reported")),
     live_max_behind_ms: Opt(Ms("live: the most the view was behind the player's target latency")),
     live_catchup_ms: Opt(Ms("live: time played at a rate above 1 to catch up with the live edge")),
+    // Delivery: what the CDN logged for the view (its requests carry the view id as CMCD sid),
+    // from the delivery processor's running totals. Absent when no CDN log named the view.
+    cdn_requests: Opt(Count("CDN requests of the view (each counted once)")),
+    cdn_cache_hits: Opt(Count("of which the edge served from its cache")),
+    cdn_cache_hit_ratio: Opt(Type.Number({ minimum: 0, maximum: 1, description: "cdn_cache_hits / cdn_requests" })),
+    cdn_errors: Opt(Count("CDN requests that ended in an error")),
+    cdn_bytes: Opt(Type.Integer({ minimum: 0, description: "bytes the CDN sent for the view" })),
+    cdn_ttfb_p50_ms: Opt(Ms("median time to first byte at the edge (within 1 %)")),
+    cdn_throughput_p50_bps: Opt(
+      Type.Integer({ minimum: 0, description: "median per-request throughput at the edge (within 1 %)" }),
+    ),
+    cdn_pops: Opt(
+      Type.Array(ShortText(), { maxItems: 16, description: "edge locations that served the view, most used first" }),
+    ),
   },
   "one playback view with its QoE figures",
 );

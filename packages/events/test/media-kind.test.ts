@@ -11,6 +11,7 @@ import {
   indexTemplates,
   jsonSchemas,
   recordColumns,
+  SERVER_EVENT_TYPES,
   type ViewRecord,
   validateEvent,
   validateRecord,

@@ -7,6 +7,7 @@ export { publishDeadLetters } from "@reeltime/connectors";
 export { ContentError, classifyFailure, UNPROCESSABLE } from "./failures.ts";
 export type { Folder } from "./folder.ts";
 export { KeyedFold, UNFIT_KEY } from "./keyed-fold.ts";
+export { evictedObjectKey } from "./list-folder.ts";
 export { deadLetter, decode, lastPositions } from "./messages.ts";
 export { compareOffsets, orderBySeq } from "./order.ts";
 export {

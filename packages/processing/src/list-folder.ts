@@ -9,6 +9,15 @@ interface ListState<E> {
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
+const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.:-]/g, "_");
+
+/**
+ * Where a folder leaves a final key's state when it leaves memory (`_state/<group>/evicted/...`,
+ * expired by the bucket's lifecycle rules), for a late event of the key to find it again.
+ */
+export const evictedObjectKey = (group: string, where: { topic: string; partition: string }, key: string) =>
+  `_state/${group}/evicted/${safe(where.topic)}/${safe(where.partition)}/${safe(key)}.json`;
+
 /**
  * A folder that keeps every event of a key and recomputes its record from all of them (jobs:
  * a few dozen events each). A final key leaving memory after its grace period leaves its events
@@ -19,9 +28,7 @@ export function listFolder<E extends { event_id: string }, R>(
   compute: (events: E[], opts: { timedOut: boolean }) => R,
   deps: { archive: Archive; group: string; joinsOnly?: (event: E) => boolean },
 ): Folder<E, ListState<E>, R> {
-  const safe = (s: string) => s.replaceAll(/[^A-Za-z0-9_.:-]/g, "_");
-  const objectKey = (w: { topic: string; partition: string }, key: string) =>
-    `_state/${deps.group}/evicted/${safe(w.topic)}/${safe(w.partition)}/${safe(key)}.json`;
+  const objectKey = (w: { topic: string; partition: string }, key: string) => evictedObjectKey(deps.group, w, key);
   return {
     start: (e) => (deps.joinsOnly?.(e) ? undefined : { events: [], ids: new Set() }),
     add(s, e) {

@@ -15,9 +15,9 @@ import { KeyedFold } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
 import type { ParquetWriter } from "../archiver/parquet.ts";
 import { computeJob } from "../jobs/compute.ts";
-import { computeView, type ViewEvent } from "../sessionizer/compute.ts";
+import { computeView, type ViewInput } from "../sessionizer/compute.ts";
 import { VIEW_TIMEOUT_MS } from "../sessionizer/sessionizer.ts";
-import { isCmcd } from "../sessionizer/view-state.ts";
+import { joinsOnly } from "../sessionizer/view-state.ts";
 
 export interface RecordArchiverDeps {
   archive: Archive;
@@ -63,9 +63,9 @@ async function writeFinal<R>(
 export function createViewArchiver(
   deps: RecordArchiverDeps,
   opts: { timeoutMs?: number; snapshotEveryMs?: number } = {},
-): KeyedFold<ViewEvent, ViewRecord> {
+): KeyedFold<ViewInput, ViewRecord> {
   const isFinal = (r: ViewRecord) => r.status === "ended";
-  return new KeyedFold<ViewEvent, ViewRecord>(
+  return new KeyedFold<ViewInput, ViewRecord>(
     {
       name: "view-archiver",
       group: "reeltime-view-archiver",
@@ -73,7 +73,7 @@ export function createViewArchiver(
       keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
       compute: (events, { timedOut }) => computeView(events, { timedOut }),
       // As in the sessionizer: a CMCD report joins the view of its id, it never starts one.
-      joinsOnly: isCmcd,
+      joinsOnly,
       isFinal,
       upsert: (records) =>
         writeFinal(

@@ -11,7 +11,12 @@ import {
 } from "./scores.ts";
 
 /** A playback event as stored: the server's fields may be present. */
-export type ViewEvent = PlaybackEvent & { received_at?: string };
+/** An event the player (or ingest, for CMCD) made about the view: what the accumulator folds. */
+export type ViewEvent = Exclude<PlaybackEvent, { event_type: "playback.delivery" }> & { received_at?: string };
+/** The delivery processor's running CDN totals for the view (server-made; joins, never starts). */
+export type DeliveryInput = Extract<PlaybackEvent, { event_type: "playback.delivery" }> & { received_at?: string };
+/** Anything on the playback topic: the sessionizer's input. */
+export type ViewInput = ViewEvent | DeliveryInput;
 
 type PlayerState = "startup" | "playing" | "paused" | "rebuffering" | "seeking" | "ended" | "error";
 

@@ -1,12 +1,12 @@
 import type { ViewRecord } from "@reeltime/events";
 import { orderBySeq } from "@reeltime/processing";
-import type { ViewEvent } from "./accumulator.ts";
+import type { ViewInput } from "./accumulator.ts";
 import { foldInOrder, newViewState, viewRecord } from "./view-state.ts";
 
-export { EBVS_MIN_WAIT_MS, type ViewEvent } from "./accumulator.ts";
+export { EBVS_MIN_WAIT_MS, type ViewEvent, type ViewInput } from "./accumulator.ts";
 
 /** Events of one view in the order they happened: by seq, then device time, then id; duplicates dropped. */
-export const orderEvents = (events: ViewEvent[]): ViewEvent[] => orderBySeq(events);
+export const orderEvents = <E extends ViewInput>(events: E[]): E[] => orderBySeq(events);
 
 /**
  * One view's QoE record from all its events at once (QOE.md): the events in order, folded one by
@@ -15,7 +15,7 @@ export const orderEvents = (events: ViewEvent[]): ViewEvent[] => orderBySeq(even
  * between events; startup time is the SDK's own measurement (first advancing frame − play
  * request). CMCD reports count as events of the view; a view needs at least one SDK event.
  */
-export function computeView(input: ViewEvent[], opts: { timedOut?: boolean } = {}): ViewRecord {
+export function computeView(input: ViewInput[], opts: { timedOut?: boolean } = {}): ViewRecord {
   const events = orderBySeq(input);
   if (events.length === 0) throw new Error("computeView needs at least one event");
   const s = newViewState();

@@ -1,11 +1,11 @@
 import type { SearchStore } from "@reeltime/connectors";
 import type { ViewRecord } from "@reeltime/events";
 import type { Folder } from "@reeltime/processing";
-import type { ViewEvent } from "./accumulator.ts";
+import type { ViewInput } from "./accumulator.ts";
 import { loadView, saveView } from "./saved-state.ts";
 import {
   addEvent,
-  isCmcd,
+  joinsOnly,
   newViewState,
   REORDER_DEFAULTS,
   type ReorderWindow,
@@ -26,10 +26,10 @@ const RECALL_CONCURRENCY = 32;
 export function viewFolder(
   deps: { search?: Pick<SearchStore, "getView"> },
   window: ReorderWindow = REORDER_DEFAULTS,
-): Folder<ViewEvent, ViewState, ViewRecord> {
+): Folder<ViewInput, ViewState, ViewRecord> {
   const getView = deps.search ? deps.search.getView.bind(deps.search) : undefined;
   return {
-    start: (e) => (isCmcd(e) ? undefined : newViewState()),
+    start: (e) => (joinsOnly(e) ? undefined : newViewState()),
     add: (s, e, now) => addEvent(s, e, now, window),
     settle: (s, now) => settle(s, now, window),
     result: (s, opts) => viewRecord(s, opts),

@@ -3,7 +3,7 @@ import { TOPICS, type ViewRecord } from "@reeltime/events";
 import type { ProcessorMetrics } from "@reeltime/processing";
 import { KeyedFold } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
-import type { ViewEvent } from "./accumulator.ts";
+import type { ViewInput } from "./accumulator.ts";
 import { viewFolder } from "./folder.ts";
 import type { ViewState } from "./view-state.ts";
 
@@ -14,8 +14,8 @@ export const VIEW_TIMEOUT_MS = 60 * 60 * 1000;
 export function createSessionizer(
   deps: { search: SearchStore; archive: Archive; bus: Bus; log: Logger; metrics: ProcessorMetrics },
   opts: { timeoutMs?: number; snapshotEveryMs?: number; graceMs?: number } = {},
-): KeyedFold<ViewEvent, ViewRecord, ViewState> {
-  return new KeyedFold<ViewEvent, ViewRecord, ViewState>(
+): KeyedFold<ViewInput, ViewRecord, ViewState> {
+  return new KeyedFold<ViewInput, ViewRecord, ViewState>(
     {
       name: "sessionizer",
       group: "reeltime-sessionizer",

@@ -1,5 +1,15 @@
-import type { ViewRecord } from "@reeltime/events";
-import { cloneAcc, finishView, foldEvent, foldLate, newAcc, type ViewAcc, type ViewEvent } from "./accumulator.ts";
+import type { Delivery, ViewRecord } from "@reeltime/events";
+import {
+  cloneAcc,
+  type DeliveryInput,
+  finishView,
+  foldEvent,
+  foldLate,
+  newAcc,
+  type ViewAcc,
+  type ViewEvent,
+  type ViewInput,
+} from "./accumulator.ts";
 import { lateOnRecord } from "./late-record.ts";
 import { addSeq, hasSeq, maxSeq, type SeqRanges } from "./seq-ranges.ts";
 
@@ -33,9 +43,52 @@ export interface ViewState {
    * arriving now update it by monotonic rules, never rebuild it from themselves.
    */
   record?: ViewRecord;
+  /**
+   * The newest CDN totals of the view (`playback.delivery`, running totals: the one with the
+   * most requests wins, so duplicates and late older ones change nothing), with their app.
+   */
+  delivery?: { app?: string; d: Delivery };
 }
 
-export const isCmcd = (e: ViewEvent): boolean => e.event_type === "playback.cmcd";
+export const isCmcd = (e: ViewInput): boolean => e.event_type === "playback.cmcd";
+export const isDelivery = (e: ViewInput): e is DeliveryInput => e.event_type === "playback.delivery";
+/** Events that join a view and never start one: CMCD reports and the CDN's totals. */
+export const joinsOnly = (e: ViewInput): boolean => isCmcd(e) || isDelivery(e);
+
+/** Keeps the CDN totals with the most requests (then bytes); false when they add nothing. */
+function joinDelivery(s: ViewState, e: DeliveryInput): boolean {
+  const d = e.delivery;
+  const cur = s.record ? recordDelivery(s.record) : s.delivery?.d;
+  if (cur && (d.requests < cur.requests || (d.requests === cur.requests && d.bytes <= cur.bytes))) return false;
+  s.delivery = { ...(e.app_id !== undefined ? { app: e.app_id } : {}), d };
+  if (s.record) s.record = withDelivery(s.record, s.delivery);
+  return true;
+}
+
+function recordDelivery(r: ViewRecord): { requests: number; bytes: number } | undefined {
+  return r.cdn_requests === undefined ? undefined : { requests: r.cdn_requests, bytes: r.cdn_bytes ?? 0 };
+}
+
+/**
+ * The record with the view's CDN figures. Totals made for another app's view are left out: a
+ * CDN log line names a view by the session id the player sent, which a tenant could copy.
+ */
+export function withDelivery(r: ViewRecord, delivery: ViewState["delivery"]): ViewRecord {
+  if (!delivery || (delivery.app !== undefined && r.app_id !== undefined && delivery.app !== r.app_id)) return r;
+  const d = delivery.d;
+  const out: ViewRecord = {
+    ...r,
+    cdn_requests: d.requests,
+    cdn_cache_hits: d.cache_hits,
+    cdn_cache_hit_ratio: d.requests > 0 ? Math.round((d.cache_hits / d.requests) * 10_000) / 10_000 : 0,
+    cdn_errors: d.errors,
+    cdn_bytes: d.bytes,
+    cdn_pops: d.pops,
+  };
+  if (d.ttfb_p50_ms !== undefined) out.cdn_ttfb_p50_ms = d.ttfb_p50_ms;
+  if (d.throughput_p50_bps !== undefined) out.cdn_throughput_p50_bps = d.throughput_p50_bps;
+  return out;
+}
 
 const order = (a: ViewEvent, b: ViewEvent) =>
   a.seq - b.seq || Date.parse(a.client_ts) - Date.parse(b.client_ts) || a.event_id.localeCompare(b.event_id);
@@ -94,7 +147,8 @@ function release(s: ViewState, now: number, w: ReorderWindow, all = false): void
  * predecessors waits (within the reorder window); one whose place was already folded past
  * counts by the late rules (accumulator.ts: foldLate). Returns false for a duplicate.
  */
-export function addEvent(s: ViewState, e: ViewEvent, now: number, w: ReorderWindow = REORDER_DEFAULTS): boolean {
+export function addEvent(s: ViewState, e: ViewInput, now: number, w: ReorderWindow = REORDER_DEFAULTS): boolean {
+  if (isDelivery(e)) return joinDelivery(s, e);
   if (isCmcd(e)) return joinCmcd(s, e);
   if (s.record) {
     const before = s.record;
@@ -149,11 +203,12 @@ export function viewRecord(s: ViewState, opts: { timedOut?: boolean } = {}): Vie
     acc.events += s.cmcd.n;
     acc.updated = Math.max(acc.updated, s.cmcd.updated);
   }
-  return finishView(acc, opts);
+  return withDelivery(finishView(acc, opts), s.delivery);
 }
 
 /** Folds an event known to come next (events already in order: computeView); CMCD reports join. */
-export function foldInOrder(s: ViewState, e: ViewEvent): void {
-  if (isCmcd(e)) joinCmcd(s, e);
+export function foldInOrder(s: ViewState, e: ViewInput): void {
+  if (isDelivery(e)) joinDelivery(s, e);
+  else if (isCmcd(e)) joinCmcd(s, e);
   else fold(s, e);
 }

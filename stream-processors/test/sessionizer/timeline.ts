@@ -13,6 +13,6 @@ export function timeline(rows: [number, string, Record<string, unknown>?][], vie
     const base = exampleEvent(type, { now: new Date(T0 + ms), seq: i }) as Record<string, unknown>;
     delete base.rendition;
     delete base.display;
-    return { ...base, view_id: viewId, ...fields } as unknown as PlaybackEvent;
+    return { ...base, view_id: viewId, ...fields } as unknown as ViewEvent;
   });
 }

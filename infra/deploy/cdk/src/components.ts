@@ -118,6 +118,15 @@ export const COMPONENTS = {
     consumes: [TOPICS.playback],
     archiveReadWrite: ["_live/viewers/"],
   },
+  // CDN requests (reeltime.cdn) → each view's running CDN totals, published as playback.delivery
+  // on the playback topic under the view's key; views that left memory are saved under its state.
+  delivery: {
+    ...base,
+    serviceAccount: "reeltime-delivery",
+    consumes: [TOPICS.cdn],
+    publishes: [TOPICS.playback, TOPICS.deadLetter],
+    archiveReadWrite: [state("reeltime-delivery")],
+  },
   pipeline: {
     ...base,
     serviceAccount: "reeltime-pipeline",
@@ -150,4 +159,5 @@ export const PROCESSORS = [
   "view-archiver",
   "job-archiver",
   "viewers",
+  "delivery",
 ] as const satisfies readonly ComponentName[];

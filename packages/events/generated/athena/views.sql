@@ -62,7 +62,15 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `{{database}}`.`views` (
   `live_latency_p50_ms` bigint,
   `live_edge_distance_ms` bigint,
   `live_max_behind_ms` bigint,
-  `live_catchup_ms` bigint
+  `live_catchup_ms` bigint,
+  `cdn_requests` bigint,
+  `cdn_cache_hits` bigint,
+  `cdn_cache_hit_ratio` double,
+  `cdn_errors` bigint,
+  `cdn_bytes` bigint,
+  `cdn_ttfb_p50_ms` bigint,
+  `cdn_throughput_p50_bps` bigint,
+  `cdn_pops` string
 )
 PARTITIONED BY (`dt` string)
 STORED AS PARQUET

@@ -63,6 +63,14 @@ CREATE TABLE IF NOT EXISTS "{{schema}}"."views" (
   "live_edge_distance_ms" bigint,
   "live_max_behind_ms" bigint,
   "live_catchup_ms" bigint,
+  "cdn_requests" bigint,
+  "cdn_cache_hits" bigint,
+  "cdn_cache_hit_ratio" double,
+  "cdn_errors" bigint,
+  "cdn_bytes" bigint,
+  "cdn_ttfb_p50_ms" bigint,
+  "cdn_throughput_p50_bps" bigint,
+  "cdn_pops" varchar,
   "dt" varchar WITH (partition_projection_type = 'DATE', partition_projection_format = 'yyyy-MM-dd', partition_projection_range = ARRAY['{{dt_from}}', '{{dt_to}}'], partition_projection_interval = 1, partition_projection_interval_unit = 'DAYS')
 )
 WITH (

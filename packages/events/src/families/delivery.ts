@@ -1,4 +1,4 @@
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { Bps, Bytes, Count, Id, Ms, Obj, ShortText, Timestamp } from "../common.ts";
 import { defineEvent } from "../envelope.ts";
 
@@ -24,6 +24,7 @@ export const Delivery = Obj({
   first_request_at: Timestamp,
   last_request_at: Timestamp,
 });
+export type Delivery = Static<typeof Delivery>;
 
 /**
  * The `playback.delivery` event: made by reeltime's delivery processor from CDN logs, never by a

@@ -1,0 +1,244 @@
+// Views gain delivery fields (issue 21): CDN requests naming a view by its CMCD session id are
+// folded per view by the delivery processor into running totals (playback.delivery), which the
+// sessionizer joins to the view. The expected figures are computed here, independently, from the
+// requests the test made (exact median by sorting; the processor's DDSketch is within 1 %).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Archive,
+  type Bus,
+  createArchive,
+  createBus,
+  createSearchStore,
+  type SearchStore,
+} from "@reeltime/connectors";
+import { ALL_TOPICS, type EventOf, exampleEvent, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
+import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { v7 as uuidv7 } from "uuid";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  addRequest,
+  type CdnEvent,
+  deliveryEvent,
+  deliveryFolder,
+  MEDIAN_ACCURACY,
+} from "../../src/delivery/folder.ts";
+import { startProcessors } from "../../src/service.ts";
+import { computeView } from "../../src/sessionizer/compute.ts";
+import { publishAll, waitFor } from "../fixtures.ts";
+import { timeline } from "../sessionizer/timeline.ts";
+
+const T0 = Date.parse("2026-12-04T12:00:00.000Z");
+
+function request(
+  view: string | undefined,
+  i: number,
+  over: Partial<EventOf<"cdn.request">["cdn"]> & { app?: string; id?: string } = {},
+): CdnEvent {
+  const base = exampleEvent("cdn.request", { now: new Date(T0 + i * 2000) });
+  const { app, id, ...cdn } = over;
+  const { sid: _sid, ...rest } = base.cdn;
+  return {
+    ...base,
+    event_id: id ?? uuidv7(),
+    app_id: app ?? "demo",
+    cdn: { ...rest, ...(view !== undefined ? { sid: view } : {}), ...cdn },
+  } as CdnEvent;
+}
+
+/** 40 requests of one view: mixed cache results and POPs, TTFBs and times spread out. */
+function viewRequests(view: string): CdnEvent[] {
+  return Array.from({ length: 40 }, (_, i) =>
+    request(view, i, {
+      pop: i % 4 === 3 ? "FRA60-P2" : "FRA56-C1",
+      cache_result: i % 5 === 0 ? "Miss" : i % 7 === 0 ? "RefreshHit" : "Hit",
+      status: i === 13 ? 503 : 200,
+      bytes: 100_000 + i * 7_919,
+      ttfb_ms: 5 + ((i * 37) % 101),
+      total_ms: 40 + ((i * 53) % 197),
+    }),
+  );
+}
+
+/** The figures by hand: what a reader of the log lines would count. */
+function expected(requests: CdnEvent[]) {
+  const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+  const medianOf = (xs: number[]) => {
+    const s = sorted(xs);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
+  const ok = requests.filter((r) => r.cdn.status < 400);
+  const pops = new Map<string, number>();
+  for (const r of requests) pops.set(r.cdn.pop!, (pops.get(r.cdn.pop!) ?? 0) + 1);
+  return {
+    requests: requests.length,
+    hits: requests.filter((r) => r.cdn.cache_result === "Hit" || r.cdn.cache_result === "RefreshHit").length,
+    errors: requests.filter((r) => r.cdn.status >= 400).length,
+    bytes: requests.reduce((n, r) => n + (r.cdn.bytes ?? 0), 0),
+    ttfb: medianOf(requests.map((r) => r.cdn.ttfb_ms!)),
+    throughput: medianOf(ok.map((r) => ((r.cdn.bytes ?? 0) * 8 * 1000) / r.cdn.total_ms!)),
+    pops: [...pops].sort((a, b) => b[1] - a[1]).map(([p]) => p),
+  };
+}
+
+const within = (actual: number | undefined, want: number, rel: number) => {
+  expect(actual).toBeDefined();
+  // The sketch's answer is within `rel` of some value near the median; for an even count the
+  // exact median lies between two samples, so allow the gap to the nearest one as well.
+  expect(Math.abs(actual! - want) / want).toBeLessThanOrEqual(rel + 0.02);
+};
+
+describe("the delivery fold (one view's CDN requests → running totals)", () => {
+  const folder = deliveryFolder({ archive: undefined as unknown as Archive, group: "t" });
+
+  it("counts each request once, in any order, and matches a count made by hand", () => {
+    const reqs = viewRequests("view-a");
+    const shuffled = [...reqs].reverse();
+    const s = folder.start(shuffled[0]!)!;
+    for (const r of shuffled) expect(addRequest(s, r)).toBe(true);
+    // Redelivered lines (same event id) change nothing.
+    for (const r of reqs.slice(0, 10)) expect(addRequest(s, r)).toBe(false);
+    const d = deliveryEvent(s).delivery;
+    const want = expected(reqs);
+    expect(d.requests).toBe(want.requests);
+    expect(d.cache_hits).toBe(want.hits);
+    expect(d.errors).toBe(want.errors);
+    expect(d.bytes).toBe(want.bytes);
+    expect(d.pops).toEqual(want.pops);
+    within(d.ttfb_p50_ms, want.ttfb, MEDIAN_ACCURACY);
+    within(d.throughput_p50_bps, want.throughput, MEDIAN_ACCURACY);
+    expect(d.first_request_at).toBe(new Date(T0).toISOString());
+    expect(d.last_request_at).toBe(new Date(T0 + 39 * 2000).toISOString());
+  });
+
+  it("a request without a session id starts nothing; another app's line for the view is refused", () => {
+    expect(folder.start(request(undefined, 0))).toBeUndefined();
+    const s = folder.start(request("view-b", 0))!;
+    expect(addRequest(s, request("view-b", 0))).toBe(true);
+    expect(addRequest(s, request("view-b", 1, { app: "other" }))).toBe(false);
+    expect(deliveryEvent(s).delivery.requests).toBe(1);
+  });
+
+  it("survives a checkpoint: saved and loaded, it goes on counting to the same totals", () => {
+    const reqs = viewRequests("view-c");
+    const a = folder.start(reqs[0]!)!;
+    for (const r of reqs) addRequest(a, r);
+    const b = folder.start(reqs[0]!)!;
+    for (const r of reqs.slice(0, 25)) addRequest(b, r);
+    const restored = folder.load(JSON.parse(JSON.stringify(folder.save(b))));
+    for (const r of reqs.slice(20)) addRequest(restored, r); // 20-24 again: redelivered after the restart
+    expect(deliveryEvent(restored)).toEqual(deliveryEvent(a));
+  });
+});
+
+describe("views gain delivery fields (sessionizer join of playback.delivery)", () => {
+  const view = timeline([
+    [0, "view_start"],
+    [800, "startup_complete", { startup_ms: 800 }],
+    [60_000, "view_end", { reason: "ended" }],
+  ]).map((e) => ({ ...e, app_id: "demo" }));
+  const totals = (requests: number, over: Record<string, unknown> = {}) =>
+    ({
+      ...exampleEvent("playback.delivery"),
+      event_id: uuidv7(),
+      view_id: "view-1",
+      session_id: "view-1",
+      delivery: { ...exampleEvent("playback.delivery").delivery, requests, cache_hits: requests - 2 },
+      ...over,
+    }) as ReeltimeEvent;
+
+  it("keeps the totals with the most requests whatever their order; duplicates and older ones change nothing", () => {
+    const r = computeView([totals(30), ...view, totals(12), totals(30), totals(20)] as never);
+    expect(r.cdn_requests).toBe(30);
+    expect(r.cdn_cache_hits).toBe(28);
+    expect(r.cdn_cache_hit_ratio).toBeCloseTo(28 / 30, 4);
+    expect(r.cdn_pops).toEqual(["FRA56-C1", "FRA60-P2"]);
+    // The CDN totals are not the view's events: the count is the player's.
+    expect(r.events).toBe(3);
+    expect(computeView(view as never).cdn_requests).toBeUndefined();
+  });
+
+  it("totals made for another app's view are left out; totals alone make no view", () => {
+    expect(computeView([...view, totals(30, { app_id: "intruder" })] as never).cdn_requests).toBeUndefined();
+    expect(() => computeView([totals(30)] as never)).toThrow();
+  });
+});
+
+describe("CDN requests → delivery → sessionizer, on the embedded bus, search and archive", () => {
+  let dir: string;
+  let bus: Bus;
+  let search: SearchStore;
+  let archive: Archive;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "reeltime-delivery-"));
+    const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+    bus = await createBus(env);
+    search = await createSearchStore(env);
+    archive = await createArchive(env);
+    await bus.start();
+    await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 3 })));
+    await search.start();
+    await search.init();
+    await archive.start();
+  });
+  afterAll(async () => {
+    await bus.shutdown();
+    await search.shutdown();
+    await archive.shutdown();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("the view's record in search carries the CDN figures of its requests, duplicates and strangers left out", async () => {
+    const viewId = "view-cdn-e2e";
+    const sdk = timeline(
+      [
+        [0, "view_start"],
+        [900, "startup_complete", { startup_ms: 900 }],
+        [80_000, "view_end", { reason: "ended" }],
+      ],
+      viewId,
+    ).map((e) => ({ ...e, app_id: "demo", session_id: viewId }));
+    const reqs = viewRequests(viewId);
+    const noise = [
+      ...reqs.slice(0, 5), // redelivered
+      request(viewId, 50, { app: "intruder", bytes: 9 }), // another app naming the view
+      request(undefined, 51), // no session id: not a view's
+      request("view-never-played", 52), // a session the sessionizer never saw
+    ];
+    await publishAll(bus, sdk as ReeltimeEvent[]);
+    await publishAll(bus, [...reqs, ...noise] as ReeltimeEvent[]);
+    const running = await startProcessors(
+      { bus, search, archive, log: createLogger("delivery-test", { level: "silent" }), registry: createRegistry("t") },
+      ["sessionizer", "delivery"],
+      { snapshotEveryMs: 100, lagIntervalMs: 200 },
+    );
+    let record: ViewRecord | undefined;
+    try {
+      await waitFor(
+        "the view's CDN totals",
+        async () => {
+          record = await search.getView(viewId);
+          return record?.cdn_requests === reqs.length;
+        },
+        30_000,
+      );
+    } finally {
+      await running.stop();
+    }
+    const want = expected(reqs);
+    expect(record).toMatchObject({
+      status: "ended",
+      startup_ms: 900,
+      cdn_requests: want.requests,
+      cdn_cache_hits: want.hits,
+      cdn_errors: want.errors,
+      cdn_bytes: want.bytes,
+      cdn_pops: want.pops,
+    });
+    expect(record!.cdn_cache_hit_ratio).toBeCloseTo(want.hits / want.requests, 4);
+    within(record!.cdn_ttfb_p50_ms, want.ttfb, MEDIAN_ACCURACY);
+    within(record!.cdn_throughput_p50_bps, want.throughput, MEDIAN_ACCURACY);
+    expect(await search.getView("view-never-played")).toBeUndefined();
+  });
+});
