@@ -49,13 +49,14 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
  * The bytes `{` and `[` in a JSON text, counted up to just past `limit`. A value cannot nest
  * deeper than the brackets it opens, so at most `limit` of them (inside strings too) proves the
  * depth without walking the parsed value: that walk was a third of `decode`'s time on events.
+ * Found with Buffer#indexOf (native memchr), one call per bracket: an event has a handful, and
+ * a loop over every byte in JavaScript cost about twice as much.
  */
 function openers(bytes: Uint8Array, limit: number): number {
+  const b = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let n = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    const b = bytes[i];
-    if ((b === 0x7b || b === 0x5b) && ++n > limit) return n;
-  }
+  for (let i = b.indexOf(0x7b); i >= 0; i = b.indexOf(0x7b, i + 1)) if (++n > limit) return n;
+  for (let i = b.indexOf(0x5b); i >= 0; i = b.indexOf(0x5b, i + 1)) if (++n > limit) return n;
   return n;
 }
 
