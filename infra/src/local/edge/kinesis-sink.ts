@@ -45,6 +45,8 @@ export class KinesisSink implements RecordSink {
           StreamName: this.#stream,
           Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
         }),
+        // A put that never answers would stall the shipper; it fails and is tried again instead.
+        { abortSignal: AbortSignal.timeout(15_000) },
       );
       if (!res.FailedRecordCount) return;
       const failed = pending.filter((_, i) => res.Records?.[i]?.ErrorCode);
