@@ -93,11 +93,8 @@ export function toCdnEvent(f: LineFields, ctx: EventContext): { event: CdnEvent 
   const sid = typeof cmcd.sid === "string" && cmcd.sid !== "" ? cmcd.sid.slice(0, 64) : undefined;
   const cid = typeof cmcd.cid === "string" && cmcd.cid !== "" ? cmcd.cid.slice(0, 128) : undefined;
 
-  const ip = truncateIp(
-    f["x-forwarded-for"]?.split(",")[0]?.trim() || f["c-ip"],
-    ctx.ipv4Bits ?? 24,
-    ctx.ipv6Bits ?? 48,
-  );
+  // c-ip, never x-forwarded-for: that one is whatever header the viewer sent (any client can pick it).
+  const ip = truncateIp(f["c-ip"], ctx.ipv4Bits ?? 24, ctx.ipv6Bits ?? 48);
   const country = f["c-country"];
   const ua = parseUserAgent(cut(f["cs-user-agent"], 2048));
   const c: CdnEvent["cdn"] = {

@@ -156,3 +156,11 @@ describe("CloudFront standard logs", () => {
     await expect(parse(broken)).rejects.toThrow();
   });
 });
+
+describe("client address", () => {
+  it("is c-ip truncated, never the x-forwarded-for header a viewer can set", async () => {
+    const line = standardLine({ "c-ip": "198.51.100.23", "x-forwarded-for": "203.0.113.99" });
+    const [e] = events(await parse(standardFile([line])));
+    expect(e!.client).toEqual({ ip: "198.51.100.0" });
+  });
+});
