@@ -11,10 +11,14 @@
  * - Over the last `statsWindowMs`: views started, startup failures (a fatal error with no first
  *   frame of a lower `seq`), rebuffering and playing time (growth of the SDK's running totals),
  *   live latency samples.
- * - Duplicates (same `event_id`) change nothing; out-of-order events are placed by `seq` and their
- *   own time; an event older than `retainMs` is late and ignored, so a view whose state was
- *   dropped is never counted again.
+ * - Duplicates (a `seq` the view already had: the SDK numbers each view's events 0, 1, 2...,
+ *   kept as ranges, a few numbers per view) change nothing; out-of-order events are placed by
+ *   `seq` and their own time; an event older than `retainMs` is late and ignored, so a view whose
+ *   state was dropped is never counted again. CMCD reports (numbered by their own `sn`) only show
+ *   that a known view is alive; `playback.delivery` (made by reeltime from CDN logs) is no player
+ *   report and is left out.
  */
+import { addSeq, type SeqRanges } from "../sessionizer/seq-ranges.ts";
 
 export interface WindowOptions {
   /** A view reporting within this long counts as a viewer (heartbeats come every 10 s). */
@@ -121,7 +125,7 @@ interface View {
   samples: Sample[];
   counted: { rebufferMs: number; playingMs: number };
   latency: { at: number; ms: number }[];
-  ids: Set<string>;
+  seqs: SeqRanges;
 }
 
 const emptyDelta = (v: { app: string; stream: string; live: boolean }): EventDelta => ({
@@ -176,10 +180,16 @@ export class ViewerWindow {
     let v = viewId === undefined ? undefined : this.#views.get(viewId);
     if (viewId === undefined || !Number.isFinite(received) || !Number.isFinite(client))
       return { ...emptyDelta({ app, stream, live: isLive(e) }), late: true };
+    if (e.event_type === "playback.delivery") return emptyDelta({ app, stream, live: isLive(e) });
     const offset = Math.min(v?.offset ?? Number.POSITIVE_INFINITY, received - client);
     const at = Math.min(received, client + offset);
-    if (v?.ids.has(e.event_id)) return { ...emptyDelta(v), duplicate: true };
     if (at < now - this.#opts.retainMs) return { ...emptyDelta(v ?? { app, stream, live: isLive(e) }), late: true };
+    if (e.event_type === "playback.cmcd") {
+      // It joins a view and never starts one; its `seq` is the report's own `sn`.
+      if (v) v.lastSeen = Math.max(v.lastSeen, Math.min(received, client + v.offset));
+      return emptyDelta(v ?? { app, stream, live: isLive(e) });
+    }
+    if (v && !addSeq(v.seqs, e.seq)) return { ...emptyDelta(v), duplicate: true };
     if (!v) {
       v = {
         app,
@@ -195,11 +205,10 @@ export class ViewerWindow {
         samples: [],
         counted: { rebufferMs: 0, playingMs: 0 },
         latency: [],
-        ids: new Set(),
+        seqs: [e.seq, e.seq],
       };
       this.#views.set(viewId, v);
     }
-    v.ids.add(e.event_id);
     v.offset = offset;
     v.live ||= isLive(e);
     v.lastSeen = Math.max(v.lastSeen, at);

@@ -68,6 +68,18 @@ describe("viewers now", () => {
     expect(figuresAt(w, 3_000)[0]).toMatchObject({ viewers: 1, started: 3 });
   });
 
+  it("CMCD reports keep a known view alive but start none; CDN delivery records are no player reports", () => {
+    const w = new ViewerWindow();
+    w.add(ev("a", 0, 0, "view_start"), T0);
+    // The report's seq is its own sn: it must not mark the SDK's seq 1 as seen.
+    w.add(ev("a", 1, 20_000, "cmcd"), T0 + 20_000);
+    w.add(ev("z", 1, 20_000, "cmcd"), T0 + 20_000);
+    w.add(ev("a", 3, 20_000, "delivery"), T0 + 20_000);
+    expect(figuresAt(w, 40_000)[0]!.viewers).toBe(1);
+    expect(w.size).toBe(1);
+    expect(w.add(ev("a", 1, 41_000, "playing"), T0 + 41_000).duplicate).toBe(false);
+  });
+
   it("out of order: the state is the one of the highest seq, whatever arrives last", () => {
     const w = new ViewerWindow();
     w.add(ev("a", 0, 0, "view_start"), T0);
