@@ -272,6 +272,15 @@ describe("Helm chart", () => {
     expect(byKind(docs, "Secret")).toHaveLength(0);
   });
 
+  it("ships the generated alert rules as a PrometheusRule when asked to", async () => {
+    expect(byKind((await render()).docs, "PrometheusRule")).toHaveLength(0);
+    const { docs } = await render(["metrics.prometheusRule.enabled=true"]);
+    const [rule] = byKind(docs, "PrometheusRule");
+    expect(rule!.apiVersion).toBe("monitoring.coreos.com/v1");
+    const rules = parse(readFileSync(join(CHART, "files", "alerts.yml"), "utf8")) as object;
+    expect(rule!.spec).toEqual(rules);
+  });
+
   it("documents the external lag metric the HPAs ask Prometheus Adapter for", () => {
     const adapter = parse(readFileSync(new URL("../prometheus-adapter-values.yaml", import.meta.url), "utf8"));
     const values = parse(readFileSync(join(CHART, "values.yaml"), "utf8"));
