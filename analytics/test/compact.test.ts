@@ -55,6 +55,7 @@ describe("compaction over the real archiver's files", () => {
         job_steps: { from_dt: "2026-11-20", to_dt: "2026-11-21" },
         last_api_calls: { from_dt: "2026-11-20", to_dt: "2026-11-21", n: "10" },
         qoe_by_video: { from_dt: "2026-11-20", to_dt: "2026-11-21" },
+        qoe_by_pop: { from_dt: "2026-11-20", to_dt: "2026-11-21" },
       };
       const answers = async () => {
         await h.engine.refresh();

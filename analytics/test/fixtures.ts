@@ -1,5 +1,6 @@
 import type { Bus } from "@reeltime/connectors";
 import { type EventType, exampleEvent, type ReeltimeEvent, routeOf } from "@reeltime/events";
+import { v7 as uuidv7 } from "uuid";
 
 const encoder = new TextEncoder();
 
@@ -268,4 +269,26 @@ export async function publishAll(bus: Bus, events: ReeltimeEvent[]): Promise<voi
     const { topic, key } = routeOf(e);
     await bus.publish(topic, [{ key, value: encoder.encode(JSON.stringify(e)) }]);
   }
+}
+
+/**
+ * One CDN request log record (cdn.request) of 2026-11-20 10:00:30 naming `view` by its CMCD
+ * session id (none when undefined), served by `pop` with this cache result and TTFB.
+ */
+export function cdnRequest(
+  view: string | undefined,
+  pop: string,
+  result: "Hit" | "Miss" | "RefreshHit",
+  ttfb: number,
+  over: { app?: string; id?: string } = {},
+): ReeltimeEvent {
+  const base = exampleEvent("cdn.request", { now: new Date("2026-11-20T10:00:30.000Z") });
+  const { sid: _sid, ...rest } = base.cdn;
+  return {
+    ...base,
+    event_id: over.id ?? uuidv7(),
+    app_id: over.app ?? "app-1",
+    received_at: "2026-11-20T10:00:31.000Z",
+    cdn: { ...rest, ...(view ? { sid: view } : {}), pop, cache_result: result, ttfb_ms: ttfb },
+  } as ReeltimeEvent;
 }

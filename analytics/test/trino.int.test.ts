@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { visibleArchive } from "../src/compact/visible.ts";
 import { bindParams, loadNamedQueries, type NamedQuery } from "../src/queries/catalog.ts";
 import { runQuery } from "../src/run.ts";
-import { knownApiCalls, knownJobs, knownViews, R480, R720, view } from "./fixtures.ts";
+import { cdnRequest, knownApiCalls, knownJobs, knownViews, R480, R720, view } from "./fixtures.ts";
 import { archiveWithProcessors, type Harness } from "./harness.ts";
 
 // Every named query on DuckDB and on Trino (the Trino adapter, and the Athena adapter answered by
@@ -54,7 +54,16 @@ const third = view("v9", "vid-a", "Safari", [
   },
 ]);
 const views = knownViews();
-const events = [...views, ...knownJobs(), ...knownApiCalls(), ...third, ...late, views[2]!];
+// CDN requests naming three of the views (qoe_by_pop), one from another app.
+const requests = [
+  cdnRequest("v1", "AMS1", "Hit", 10),
+  cdnRequest("v1", "AMS1", "Miss", 300),
+  cdnRequest("v2", "AMS1", "RefreshHit", 20),
+  cdnRequest("v2", "FRA2", "Miss", 250),
+  cdnRequest("v3", "FRA2", "Hit", 15),
+  cdnRequest("v3", "FRA2", "Hit", 1, { app: "app-2" }),
+];
+const events = [...views, ...knownJobs(), ...knownApiCalls(), ...third, ...late, views[2]!, ...requests];
 const DAYS = { from_dt: "2026-11-19", to_dt: "2026-11-23" };
 
 let scratch: Awaited<ReturnType<typeof trinoScratch>>;
@@ -74,6 +83,7 @@ beforeAll(async () => {
       "events/event_type=playback/": 38,
       "events/event_type=job/": 13,
       "events/event_type=api/": 4,
+      "events/event_type=cdn/": requests.length,
       "records/views/": 9,
       "records/jobs/": 2,
     },
@@ -142,6 +152,7 @@ describe("named queries: DuckDB and Trino give the same rows over the same Parqu
     "job_steps",
     "last_api_calls",
     "qoe_by_video",
+    "qoe_by_pop",
   ]) {
     it(`${name}: row for row`, async () => {
       const q = queries.get(name)!;
