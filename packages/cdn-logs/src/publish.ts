@@ -11,7 +11,9 @@ export async function publishCdnEvents(bus: Bus, events: readonly CdnEvent[]): P
     const { topic, key } = routeOf(e);
     const byKey = byTopic.get(topic) ?? new Map<string, string[]>();
     byTopic.set(topic, byKey);
-    byKey.set(key, [...(byKey.get(key) ?? []), JSON.stringify(e)]);
+    const list = byKey.get(key);
+    if (list) list.push(JSON.stringify(e));
+    else byKey.set(key, [JSON.stringify(e)]);
   }
   const headers = { schema_version: SCHEMA_VERSION, "content-type": "application/json" };
   await Promise.all(
