@@ -136,5 +136,7 @@ describe.each([
     const ended = await text(archive, stream.keys.playlist("360p"));
     expect(ended.endsWith("#EXT-X-ENDLIST\n")).toBe(true);
     expect(await archive.exists(stream.keys.lease)).toBe(false);
+    // The bucket is shared: leave nothing behind.
+    await archive.delete((await archive.list(`${stream.keys.root}/`)).map((o) => o.key));
   });
 });
