@@ -140,6 +140,10 @@ const emptyDelta = (v: { app: string; stream: string; live: boolean }): EventDel
   duplicate: false,
 });
 
+/** A fatal error with no first frame of a lower seq (exact whatever order the events came in). */
+const failedAtStartup = (v: View) =>
+  v.fatal !== undefined && !(v.firstFrameSeq !== undefined && v.firstFrameSeq < v.fatal.seq);
+
 /** Running totals at time t: the largest reported at or before t (they only grow). */
 function totalsAt(v: View, t: number): { rebufferMs: number; playingMs: number } {
   let r = 0;
@@ -231,7 +235,8 @@ export class ViewerWindow {
       (e.stats?.startup_ms !== undefined && e.event_type !== "playback.view_end");
     if (firstFrame) v.firstFrameSeq = Math.min(v.firstFrameSeq ?? Number.POSITIVE_INFINITY, e.seq);
     if (fatal && (v.fatal === undefined || e.seq < v.fatal.seq)) v.fatal = { seq: e.seq, at };
-    if (!v.failureCounted && v.fatal && !(v.firstFrameSeq !== undefined && v.firstFrameSeq < v.fatal.seq)) {
+    // Only for a view seen starting: one met mid-way may have had its first frame before.
+    if (!v.failureCounted && v.startSeen && failedAtStartup(v)) {
       v.failureCounted = true;
       delta.startupFailures = v.weight;
     }
@@ -301,7 +306,7 @@ export class ViewerWindow {
       )
         f.viewers += v.weight;
       if (v.startedAt !== undefined && v.startedAt >= from && v.startedAt <= now) f.started += v.weight;
-      if (v.failureCounted && v.fatal && v.fatal.at >= from && v.fatal.at <= now) f.startupFailures += v.weight;
+      if (v.startSeen && failedAtStartup(v) && v.fatal!.at >= from && v.fatal!.at <= now) f.startupFailures += v.weight;
       const a = totalsAt(v, from);
       const b = totalsAt(v, now);
       f.rebufferMs += Math.max(0, b.rebufferMs - a.rebufferMs) * v.weight;

@@ -135,6 +135,13 @@ describe("the last minute", () => {
     w.add(ev("c", 0, 0, "view_start"), T0);
     w.add(ev("c", 1, 1_000, "error", { error: { severity: "non_fatal" } }), T0 + 1_000);
     expect(figuresAt(w, 10_000)[0]).toMatchObject({ started: 3, startup_failures: 1 });
+    // d's first frame (seq 1) arrives after its fatal error (seq 2): no startup failure in the figures.
+    w.add(ev("d", 0, 0, "view_start"), T0);
+    w.add(ev("d", 2, 3_000, "error", { error: { severity: "fatal" } }), T0 + 3_000);
+    w.add(ev("d", 1, 2_000, "playing"), T0 + 3_100);
+    // m was met mid-way (no start seen): its fatal error may come after a first frame we never saw.
+    expect(w.add(ev("m", 5, 4_000, "error", { error: { severity: "fatal" } }), T0 + 4_000).startupFailures).toBe(0);
+    expect(figuresAt(w, 10_000)[0]).toMatchObject({ started: 4, startup_failures: 1 });
     // A minute later the failure has left the window.
     expect(figuresAt(w, 62_500)[0]?.startup_failures ?? 0).toBe(0);
   });
