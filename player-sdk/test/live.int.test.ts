@@ -55,6 +55,7 @@ declare global {
   interface Window {
     liveSetup(o: object): string;
     livePlayAll(): Promise<boolean>;
+    livePin(behindMs: number): void;
     liveSamples: Sample[];
     livePlayers: { marks: Marks; video: HTMLVideoElement; att: { viewId(): string | undefined } }[];
     liveTracker: { destroy(): Promise<void> };
@@ -130,8 +131,18 @@ const median = (xs: number[]) => {
 
 describe("live views in a real browser", () => {
   it("latency equals the page's own (PDT from the playlist text) and grows by a known 4 s publication delay", async () => {
+    // Where hls.js puts the playhead depends on how long ago the newest segment was published when
+    // it loaded the playlist (0 to 2 s), and startup time adds to latency too. So, once both play,
+    // the page puts each playhead 6 s behind the true live edge it may see (its newest visible
+    // segment's end plus the time since the server made it visible, all on the page's own figures);
+    // from there, at rate 1, the late player's latency must be D more.
     const page = await openLive({ delays: [0, D], heartbeatMs: 1000 });
     await page.waitForFunction(() => window.livePlayers.every((p) => p.video.currentTime > 0 && !p.video.paused));
+    await sleep(4000);
+    const pinnedAt = await page.evaluate(() => {
+      window.livePin(6000);
+      return performance.now();
+    });
     await sleep(14_000);
     const viewIds = await page.evaluate(() => window.livePlayers.map((p) => p.att.viewId()!));
     await page.evaluate(() => window.liveTracker.destroy());
@@ -164,14 +175,28 @@ describe("live views in a real browser", () => {
         expect(s.sdk.behind_live_ms).toBe(Math.max(0, s.sdk.edge_distance_ms! - s.sdk.target_latency_ms!));
       }
     }
-    // (2) The known delay: the late player's latency is D more, on the page's figures and the SDK's.
-    const p50 = (i: number) =>
-      (ends[i] as Extract<WireEvent, { event_type: "playback.view_end" }>).live!.latency_p50_ms!;
-    const pageMedian = (i: number) =>
-      median(samples.filter((s) => s.player === i && s.page !== null && s.state === "playing").map((s) => s.page!));
-    const sdkDelta = p50(1) - p50(0);
-    const pageDelta = pageMedian(1) - pageMedian(0);
-    console.info(`latency p50: D=0 ${p50(0)} ms, D=${D} ${p50(1)} ms → Δ ${sdkDelta} ms (page Δ ${pageDelta} ms)`);
+    // (2) The known delay: after the pin (the last 5 heartbeats, rate 1), the late player's latency
+    // is D more, on the SDK's figures and on the page's own.
+    const settled = (i: number) =>
+      samples
+        .filter(
+          (s) => s.player === i && s.type === "playback.heartbeat" && s.state === "playing" && s.at > pinnedAt + 2000,
+        )
+        .slice(-5);
+    for (const i of [0, 1]) {
+      const e = ends[i] as Extract<WireEvent, { event_type: "playback.view_end" }>;
+      console.info(
+        `player ${i}: startup ${e.stats.startup_ms} ms, catch-up ${e.live?.catchup_ms} ms, rebuffers ${e.stats.rebuffer_count}, latency ${samples
+          .filter((s) => s.player === i && s.type === "playback.heartbeat")
+          .map((s) => s.sdk.latency_ms)
+          .join(",")}`,
+      );
+      expect(settled(i).every((s) => s.rate === 1)).toBe(true);
+    }
+    const sdkDelta =
+      median(settled(1).map((s) => s.sdk.latency_ms!)) - median(settled(0).map((s) => s.sdk.latency_ms!));
+    const pageDelta = median(settled(1).map((s) => s.page!)) - median(settled(0).map((s) => s.page!));
+    console.info(`latency, pinned: D=${D} minus D=0: SDK Δ ${sdkDelta} ms, page Δ ${pageDelta.toFixed(1)} ms`);
     expect(Math.abs(sdkDelta - D)).toBeLessThanOrEqual(250);
     expect(Math.abs(pageDelta - D)).toBeLessThanOrEqual(250);
   }, 90_000);
@@ -223,7 +248,7 @@ describe("live views in a real browser", () => {
     expect(viewEnd.live!.catchup_ms).toBe(0);
   }, 90_000);
 
-  it("catch-up: time at a rate above 1 equals the page's stopwatch, and the latency follows the page's stopwatch", async () => {
+  it("catch-up: time at a rate above 1 equals the page's stopwatch, and the latency (still the page's own) falls", async () => {
     const page = await openLive({ delays: [0], heartbeatMs: 500, maxLiveSyncPlaybackRate: 1.5 });
     await page.waitForFunction(() => window.livePlayers[0]!.video.currentTime > 2);
     const viewId = (await page.evaluate(() => window.livePlayers[0]!.att.viewId()))!;
@@ -275,16 +300,18 @@ describe("live views in a real browser", () => {
     expect(fastMs).toBeGreaterThan(500);
     expect(Math.abs(live.catchup_ms - fastMs)).toBeLessThanOrEqual(250);
     expect(live.catchup_count).toBeGreaterThanOrEqual(1);
-    // Latency against the page's stopwatch: between two moments it grows by the wall time and
-    // falls by the media played (the PDT runs with media time), whatever the rate, stalls or jumps.
+    // While hls.js plays faster, the SDK's latency still equals the page's own (PDT from the
+    // playlist text at the playhead), and it falls: the last one is below the highest.
     const samples = (await page.evaluate(() => window.liveSamples)).filter(
-      (s) => s.player === 0 && s.sdk.latency_ms !== undefined,
+      (s) => s.player === 0 && s.page !== null && s.sdk.latency_ms !== undefined,
     );
-    const [a, b] = [samples[0]!, samples.at(-1)!];
-    const expected = a.sdk.latency_ms! + (b.at - a.at) - (b.media - a.media) * 1000;
+    const fast = samples.filter((s) => s.rate > 1);
+    expect(fast.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...fast.map((s) => Math.abs(s.sdk.latency_ms! - s.page!)))).toBeLessThanOrEqual(20);
+    const highest = Math.max(...samples.map((s) => s.sdk.latency_ms!));
     console.info(
-      `latency: ${a.sdk.latency_ms} → ${b.sdk.latency_ms} ms; page stopwatch says ${expected.toFixed(0)} (catch-up gained ${gainedMs.toFixed(0)} ms by the rate)`,
+      `latency: highest ${highest} ms, at the end ${live.latency_ms} ms (the rate gained ${gainedMs.toFixed(0)} ms on the page's stopwatch)`,
     );
-    expect(Math.abs(b.sdk.latency_ms! - expected)).toBeLessThanOrEqual(250);
+    expect(live.latency_ms!).toBeLessThan(highest);
   }, 120_000);
 });

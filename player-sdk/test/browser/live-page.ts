@@ -52,6 +52,7 @@ export const LIVE_PAGE = `<!doctype html>
           page: p ? p.latency() : null,
           rate: p ? p.video.playbackRate : null,
           media: p ? p.video.currentTime : null,
+          media: p ? p.video.currentTime : null,
           state: d.state,
         });
       },
@@ -71,26 +72,47 @@ export const LIVE_PAGE = `<!doctype html>
         hls.autoLevelCapping = 0;
       });
       const pdt = new Map();
+      // The newest segment of the playlist as this page last fetched it, and when the server made
+      // that version visible (x-visible-since: its publication instant, delay included).
+      let newest;
       hls.on(Hls.Events.LEVEL_LOADED, (_, d) => {
-        fetch(d.details.url, { cache: "no-store" }).then((r) => r.text()).then((t) => parsePlaylist(t, pdt));
+        fetch(d.details.url, { cache: "no-store" }).then(async (r) => {
+          const since = Number(r.headers.get("x-visible-since"));
+          const text = await r.text();
+          parsePlaylist(text, pdt);
+          const last = Math.max(...pdt.keys());
+          const dur = Number(/#EXTINF:([0-9.]+)/.exec(text.slice(text.lastIndexOf("#EXTINF:")))[1]);
+          newest = { sn: last, pdtEnd: pdt.get(last) + dur * 1000, since };
+        });
       });
+      // Puts the playhead behindMs behind the true live edge of what this player may see (the newest
+      // visible segment's end plus the time since it became visible), on the page's own figures.
+      const pin = (behindMs) => {
+        const f = hls.levels[hls.currentLevel].details.fragments.find((x) => x.sn === newest.sn);
+        const targetPdt = newest.pdtEnd + (Date.now() - newest.since) - behindMs;
+        video.currentTime = f.start + f.duration + (targetPdt - newest.pdtEnd) / 1000;
+      };
       let frag;
       hls.on(Hls.Events.FRAG_CHANGED, (_, d) => {
         if (d.frag.type === "main") frag = d.frag;
       });
-      hls.loadSource(src);
-      hls.attachMedia(video);
       const att = tracker.attach(video, { hls, video: { id: "live-" + index } });
+      const start = () => {
+        hls.loadSource(src);
+        hls.attachMedia(video);
+        return video.play();
+      };
       const latency = () => {
         const start = frag && pdt.get(frag.sn);
         return start === undefined ? null : Date.now() - (start + (video.currentTime - frag.start) * 1000);
       };
-      window.livePlayers.push({ index, video, hls, att, marks, latency });
+      window.livePlayers.push({ index, video, hls, att, marks, latency, start, pin });
     });
     window.liveTracker = tracker;
     return tracker.sessionId;
   };
-  window.livePlayAll = () => Promise.all(window.livePlayers.map((p) => p.video.play())).then(() => true);
+  window.livePin = (behindMs) => window.livePlayers.forEach((p) => p.pin(behindMs));
+  window.livePlayAll = () => Promise.all(window.livePlayers.map((p) => p.start())).then(() => true);
 </script>
 </body>
 </html>`;

@@ -80,6 +80,7 @@ export async function startLiveServer(
       // The newest version written at least `delay` ms ago (none yet: not published yet).
       const cutoff = Date.now() - delay;
       const visible = versions.filter((v) => v.at <= cutoff).at(-1);
+      if (visible) res.setHeader("x-visible-since", String(visible.at + delay));
       return void send(res, visible?.text, type);
     }
     const serve = () =>
