@@ -116,6 +116,29 @@ export function expectedElasticsearch(w: RunWindow): Record<string, Expected[]> 
     ],
     "qoe-bitrate-by-media": [r(["video"], { [VIEWS]: 5, "avg(avg_bitrate_bps)": 3.4 * M })],
     // Minute 1: e1, e2 playing (e3 paused, e4 only ended); minute 2: e1, e2 (rebuffering), e3
+    // Delivery: v1 (AMS1, hit 0.95), v2 (AMS1 and FRA2, 0.85), v3 (FRA2, 0.35), v4 (FRA2, 0.92) of the
+    // app; v5-v7 no CDN log; v8 (AMS1) is the other app's.
+    "qoe-delivery-by-pop": [
+      // v2, v3, v4: ratios 0, 0.2, 0.05; startups 2000, 3000, 4000 (p50 = x[1])
+      r(["FRA2"], {
+        [VIEWS]: 3,
+        "avg(rebuffer_ratio)": 0.25 / 3,
+        "avg(cdn_cache_hit_ratio)": (0.85 + 0.35 + 0.92) / 3,
+        [`p50(${S})`]: 3000,
+      }),
+      // v1, v2: ratios 0.1, 0; startups 1000, 2000 (p50 at 0.5 = 1500)
+      r(["AMS1"], {
+        [VIEWS]: 2,
+        "avg(rebuffer_ratio)": 0.05,
+        "avg(cdn_cache_hit_ratio)": 0.9,
+        [`p50(${S})`]: 1500,
+      }),
+    ],
+    // Quarters of the hit ratio: v3 (0.35) in [0.25, 0.5); v1, v2, v4 (0.95, 0.85, 0.92) in [0.75, 1).
+    "qoe-delivery-hit-ratio-vs-rebuffer": [
+      r([0.25], { [VIEWS]: 1, "avg(rebuffer_ratio)": 0.2 }),
+      r([0.75], { [VIEWS]: 3, "avg(rebuffer_ratio)": 0.15 / 3 }),
+    ],
     "qoe-concurrent": [r([t(1)], { "unique(view_id)": 2 }), r([t(2)], { "unique(view_id)": 3 })],
     "qoe-concurrent-by-video": [
       r(["vid-a", t(1)], { "unique(view_id)": 2 }),

@@ -29,6 +29,8 @@ interface ViewSeed {
   ebvs?: boolean;
   failure?: boolean;
   startupFailure?: boolean;
+  /** What the CDN logged for the view: its cache hit ratio and edge locations. */
+  cdn?: { hit: number; pops: string[] };
 }
 
 function view(w: RunWindow, s: ViewSeed): ViewRecord {
@@ -74,6 +76,16 @@ function view(w: RunWindow, s: ViewSeed): ViewRecord {
     request_failures: 0,
     smoothness_score: 100,
     playback_success_score: s.failure ? 0 : s.ebvs ? 50 : 100,
+    ...(s.cdn
+      ? {
+          cdn_requests: 100,
+          cdn_cache_hits: Math.round(s.cdn.hit * 100),
+          cdn_cache_hit_ratio: s.cdn.hit,
+          cdn_errors: 0,
+          cdn_bytes: 50_000_000,
+          cdn_pops: s.cdn.pops,
+        }
+      : {}),
   };
 }
 
@@ -94,6 +106,7 @@ export function seedViews(w: RunWindow): ViewRecord[] {
       startup: 1000,
       ratio: 0.1,
       bitrate: 3_000_000,
+      cdn: { hit: 0.95, pops: ["AMS1"] },
     },
     {
       id: "v2",
@@ -105,6 +118,7 @@ export function seedViews(w: RunWindow): ViewRecord[] {
       startup: 2000,
       ratio: 0,
       bitrate: 5_000_000,
+      cdn: { hit: 0.85, pops: ["AMS1", "FRA2"] },
     },
     {
       id: "v3",
@@ -117,6 +131,7 @@ export function seedViews(w: RunWindow): ViewRecord[] {
       ratio: 0.2,
       bitrate: 2_000_000,
       failure: true,
+      cdn: { hit: 0.35, pops: ["FRA2"] },
     },
     {
       id: "v4",
@@ -128,6 +143,7 @@ export function seedViews(w: RunWindow): ViewRecord[] {
       startup: 4000,
       ratio: 0.05,
       bitrate: 1_000_000,
+      cdn: { hit: 0.92, pops: ["FRA2"] },
     },
     {
       id: "v5",
@@ -164,6 +180,7 @@ export function seedViews(w: RunWindow): ViewRecord[] {
       bitrate: 9_000_000,
       failure: true,
       ebvs: false,
+      cdn: { hit: 0.1, pops: ["AMS1"] },
     },
   ];
   return seeds.map((s) => view(w, s));

@@ -67,6 +67,13 @@ function grafanaBucket(b: Bucket, id: string, timeField: string): BucketAggregat
       field: b.field,
       settings: { size: String(b.size), order: TermsOrder.Desc, orderBy: "_count", min_doc_count: "1" },
     };
+  if (b.type === "histogram")
+    return {
+      id,
+      type: BucketAggregationType.Histogram,
+      field: b.field,
+      settings: { interval: String(b.interval), min_doc_count: "1" },
+    };
   return {
     id,
     type: BucketAggregationType.DateHistogram,

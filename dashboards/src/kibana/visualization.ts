@@ -48,6 +48,16 @@ export function kibanaAggs(p: EsPanel, timeField: string, booleans: Set<string>)
       return;
     }
     const schema = p.viz === "table" || p.viz === "stat" ? "bucket" : hasTime || i > 0 ? "group" : "segment";
+    if (b.type === "histogram") {
+      aggs.push({
+        id,
+        enabled: true,
+        type: "histogram",
+        schema,
+        params: { field: b.field, interval: b.interval, min_doc_count: true, has_extended_bounds: false },
+      });
+      return;
+    }
     aggs.push({
       id,
       enabled: true,

@@ -100,6 +100,10 @@ export function grafanaEsRequest(
           min_doc_count: Number(s.min_doc_count ?? 1),
         },
       };
+    else if (b.type === "histogram")
+      body = {
+        histogram: { field: b.field, interval: Number(s.interval), min_doc_count: Number(s.min_doc_count ?? 0) },
+      };
     else if (b.type === "date_histogram") {
       const interval = s.interval === "auto" || s.interval === undefined ? ctx.interval : String(s.interval);
       body = {

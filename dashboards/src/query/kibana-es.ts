@@ -99,6 +99,8 @@ export function kibanaEsRequest(obj: SavedObject, views: Map<string, SavedObject
       if (p.orderBy !== "custom" || orderAgg?.type !== "count")
         throw new Error(`${obj.id}: only count ordering is proven`);
       body = { terms: { field: p.field, size: p.size, order: { _count: p.order } } };
+    } else if (b.type === "histogram") {
+      body = { histogram: { field: p.field, interval: p.interval, min_doc_count: p.min_doc_count ? 1 : 0 } };
     } else if (b.type === "date_histogram") {
       body = {
         date_histogram: {

@@ -9,7 +9,7 @@ export interface MetricPlan {
 
 export interface BucketPlan {
   id: string;
-  type: "terms" | "date_histogram" | "filters";
+  type: "terms" | "date_histogram" | "histogram" | "filters";
 }
 
 export interface EsRequest {
@@ -75,7 +75,7 @@ export function rowsOf(req: EsRequest, response: { aggregations?: Agg; hits?: { 
     const list = (node[b.id] as BucketList | undefined)?.buckets ?? [];
     const entries: [string | number | undefined, Agg][] = Array.isArray(list)
       ? list.map((x) => [
-          b.type === "date_histogram"
+          b.type === "date_histogram" || b.type === "histogram"
             ? (x.key as number)
             : ((x.key_as_string as string | undefined) ?? (x.key as string)),
           x,

@@ -134,6 +134,51 @@ const overTime: Row = {
   ],
 };
 
+/**
+ * Delivery: views whose requests the CDN logged (the delivery fields the sessionizer joins from
+ * CDN logs by the view's CMCD session id). A view served by several edge locations counts in
+ * each of them.
+ */
+const DELIVERED = "_exists_:cdn_requests";
+const deliveryRow: Row = {
+  title: "Delivery (CDN)",
+  panels: [
+    {
+      kind: "es",
+      key: "qoe-delivery-by-pop",
+      title: "QoE by POP",
+      description:
+        "Per CDN edge location (top 10 by views): views it served, their mean rebuffer ratio, mean cache hit ratio and p50 startup time.",
+      source: "views",
+      query: DELIVERED,
+      appScoped: true,
+      metrics: [
+        VIEWS,
+        { type: "avg", field: "rebuffer_ratio" },
+        { type: "avg", field: "cdn_cache_hit_ratio" },
+        { type: "percentiles", field: "startup_ms", percents: [50] },
+      ],
+      buckets: [terms("cdn_pops")],
+      viz: "table",
+      unit: "percentunit",
+    },
+    {
+      kind: "es",
+      key: "qoe-delivery-hit-ratio-vs-rebuffer",
+      title: "Cache hit ratio vs rebuffering",
+      description:
+        "Views by the share of their CDN requests served from the edge's cache (quarters: 0, 0.25, 0.5, 0.75 and up), with the mean rebuffer ratio of each quarter.",
+      source: "views",
+      query: DELIVERED,
+      appScoped: true,
+      metrics: [VIEWS, { type: "avg", field: "rebuffer_ratio" }],
+      buckets: [{ type: "histogram", field: "cdn_cache_hit_ratio", interval: 0.25 }],
+      viz: "bar",
+      unit: "percentunit",
+    },
+  ],
+};
+
 /** Playback QoE: the figures of QOE.md over view records, each by video, browser, rendition and media kind. */
 export const qoeDashboard: DashboardSpec = {
   uid: "reeltime-qoe",
@@ -207,6 +252,7 @@ export const qoeDashboard: DashboardSpec = {
       "views",
     ),
     concurrentRow,
+    deliveryRow,
     overTime,
     {
       title: "Errors",

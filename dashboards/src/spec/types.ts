@@ -19,7 +19,9 @@ export type Bucket =
   /** Top values of a keyword field, most documents first. */
   | { type: "terms"; field: string; size: number }
   /** Time buckets on the source's time field; `interval` "auto" lets the viewer pick. */
-  | { type: "date_histogram"; interval: string };
+  | { type: "date_histogram"; interval: string }
+  /** Fixed-width buckets of a numeric field (e.g. a ratio in steps of 0.1), empty ones left out. */
+  | { type: "histogram"; field: string; interval: number };
 
 /** Display units (Grafana unit ids; Kibana gets a matching field format where one exists). */
 export type Unit = "ms" | "s" | "percentunit" | "bps" | "short" | "reqps" | "speed";
