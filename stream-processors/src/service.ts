@@ -21,8 +21,8 @@ import {
 import { Type } from "@sinclair/typebox";
 import { Archiver, type ArchiverOptions } from "./archiver/event-archiver.ts";
 import { ParquetWriter } from "./archiver/parquet.ts";
-import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 import { createDeliveryProcessor } from "./delivery/delivery.ts";
+import { DeadLetterIndexer } from "./indexer/dead-letters.ts";
 import { Indexer, type IndexerOptions } from "./indexer/indexer.ts";
 import { createJobTracker } from "./jobs/job-tracker.ts";
 import { createJobArchiver, createViewArchiver } from "./records/record-archivers.ts";

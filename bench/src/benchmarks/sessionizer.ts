@@ -8,7 +8,6 @@ import {
   createSessionizer,
   KeyedFold,
   processorMetrics,
-  type ViewEvent,
   type ViewInput,
 } from "@reeltime/stream-processors";
 import { type BenchOptions, or } from "../options.ts";

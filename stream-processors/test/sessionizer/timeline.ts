@@ -1,4 +1,4 @@
-import { type EventType, exampleEvent, type PlaybackEvent } from "@reeltime/events";
+import { type EventType, exampleEvent } from "@reeltime/events";
 import type { ViewEvent } from "../../src/sessionizer/compute.ts";
 
 const T0 = Date.parse("2026-11-22T10:00:00.000Z");
