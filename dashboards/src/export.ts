@@ -13,16 +13,12 @@ export const GENERATED_DIR = fileURLToPath(new URL("../generated", import.meta.u
 /** The alert rules' path among the generated files. */
 export const ALERT_RULES_PATH = "prometheus/alerts.yml";
 /**
- * Where the committed alert rules live: in the Helm chart (which can only ship files inside
- * itself, as its PrometheusRule), read from there by the local Prometheus too.
+ * Where a generated file goes: under `outDir`, except the alert rules when `alertRules` names
+ * their file (the committed copy lives in the Helm chart, which can only ship files inside
+ * itself; `reeltime dashboards export` passes that path).
  */
-export const COMMITTED_ALERT_RULES = fileURLToPath(
-  new URL("../../infra/deploy/helm/reeltime/files/alerts.yml", import.meta.url),
-);
-
-/** Where a generated file goes: under `outDir`, except the committed alert rules (in the Helm chart). */
-const targetOf = (outDir: string, path: string) =>
-  outDir === GENERATED_DIR && path === ALERT_RULES_PATH ? COMMITTED_ALERT_RULES : join(outDir, path);
+const targetOf = (outDir: string, path: string, alertRules?: string) =>
+  alertRules !== undefined && path === ALERT_RULES_PATH ? alertRules : join(outDir, path);
 
 /** Every generated file by path relative to the output folder. */
 export function renderAll(): Map<string, string> {
@@ -49,11 +45,15 @@ export interface ExportReport {
 }
 
 /** Writes every file into `outDir` (only those that changed), or with `check` only compares. */
-export async function exportDashboards(outDir: string = GENERATED_DIR, check = false): Promise<ExportReport> {
+export async function exportDashboards(
+  outDir: string = GENERATED_DIR,
+  check = false,
+  opts: { alertRules?: string } = {},
+): Promise<ExportReport> {
   const files = renderAll();
   const report: ExportReport = { written: [], missing: [], stale: [], extra: [] };
   for (const [path, content] of files) {
-    const target = targetOf(outDir, path);
+    const target = targetOf(outDir, path, opts.alertRules);
     const current = await readFile(target, "utf8").catch(() => undefined);
     if (current === content) continue;
     // Named as where it is: the alert rules' path leads out to the chart.
@@ -65,6 +65,6 @@ export async function exportDashboards(outDir: string = GENERATED_DIR, check = f
     report.written.push(name);
   }
   for (const path of await listFiles(outDir))
-    if (!files.has(path) || targetOf(outDir, path) !== join(outDir, path)) report.extra.push(path);
+    if (!files.has(path) || targetOf(outDir, path, opts.alertRules) !== join(outDir, path)) report.extra.push(path);
   return report;
 }

@@ -16,6 +16,7 @@ import { type Datasource, grafanaEsRequest } from "../src/query/grafana-es.ts";
 import { kibanaEsRequest } from "../src/query/kibana-es.ts";
 import { type EsRequest, type Row, rowsOf } from "../src/query/plan.ts";
 import { DASHBOARDS, panelsOf } from "../src/spec/index.ts";
+import { CHART_ALERT_RULES } from "./chart.ts";
 import { type Expected, expectedDocs, expectedElasticsearch, expectedKibanaOverrides } from "./expected.ts";
 import { PROM_EXPECTED, startMetricsFixture } from "./prom-fixture.ts";
 import { runWindow, seedElasticsearch } from "./seed.ts";
@@ -89,7 +90,7 @@ let objects: SavedObject[] = [];
 
 beforeAll(async () => {
   // The proof reads the committed files, so they must be exactly what the code generates.
-  const report = await exportDashboards(GENERATED_DIR, true);
+  const report = await exportDashboards(GENERATED_DIR, true, { alertRules: CHART_ALERT_RULES });
   expect([...report.missing, ...report.stale, ...report.extra]).toEqual([]);
   for (const d of DASHBOARDS)
     dashboards.push(JSON.parse(await readFile(join(GENERATED_DIR, `grafana/dashboards/${d.uid}.json`), "utf8")));

@@ -1,6 +1,13 @@
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import { ReeltimeError } from "@reeltime/runtime";
 import type { Command } from "commander";
+
+/** The Helm chart's alert rules file, where `dashboards export` keeps the generated rules. */
+export function chartAlertRules(): string {
+  const deploy = dirname(fileURLToPath(import.meta.resolve("@reeltime/deploy/package.json")));
+  return join(deploy, "helm", "reeltime", "files", "alerts.yml");
+}
 
 /** `reeltime dashboards export | import`: Grafana dashboards + provisioning and Kibana saved objects, generated from code. */
 export function registerDashboards(program: Command): void {
@@ -16,7 +23,12 @@ export function registerDashboards(program: Command): void {
     .action(async (opts: { out?: string; check?: boolean }) => {
       const { exportDashboards, GENERATED_DIR } = await import("@reeltime/dashboards");
       const dir = opts.out ? resolve(opts.out) : GENERATED_DIR;
-      const r = await exportDashboards(dir, opts.check ?? false);
+      // The committed alert rules live in the Helm chart (it ships them as its PrometheusRule).
+      const r = await exportDashboards(
+        dir,
+        opts.check ?? false,
+        dir === GENERATED_DIR ? { alertRules: chartAlertRules() } : {},
+      );
       const changed = [...r.missing, ...r.stale, ...(opts.check ? r.extra : [])];
       if (opts.check) {
         if (changed.length === 0) return void process.stdout.write(`dashboards in ${dir} are current\n`);
