@@ -52,7 +52,7 @@ describe("reeltime dev from the command line", { timeout: 90_000 }, () => {
     await new Promise<void>((r) => holder.listen(0, "127.0.0.1", r));
     const port = (holder.address() as { port: number }).port;
     try {
-      const p = run(["dev", "--no-transcode", "--data-dir", join(dir, "busy")], { PORT: String(port) });
+      const p = run(["dev", "--no-transcode", "--no-live", "--data-dir", join(dir, "busy")], { PORT: String(port) });
       started.push(p.child);
       const timer = setTimeout(() => p.child.kill("SIGKILL"), 30_000);
       const code = await p.exited;
@@ -69,7 +69,7 @@ describe("reeltime dev from the command line", { timeout: 90_000 }, () => {
   });
 
   it("a bad PORT is a usage error (exit 2), not a crash", async () => {
-    const p = run(["dev", "--no-transcode", "--data-dir", join(dir, "bad")], { PORT: "eighty" });
+    const p = run(["dev", "--no-transcode", "--no-live", "--data-dir", join(dir, "bad")], { PORT: "eighty" });
     started.push(p.child);
     expect(await p.exited).toBe(2);
     expect(p.err()).toContain("--port (or PORT) takes a port from 0 to 65535, got eighty");
@@ -77,7 +77,7 @@ describe("reeltime dev from the command line", { timeout: 90_000 }, () => {
 
   it("honours PORT, and the live view's link carries the read token", async () => {
     const port = await freePort();
-    const p = run(["dev", "--no-transcode", "--data-dir", join(dir, "ok")], { PORT: String(port) });
+    const p = run(["dev", "--no-transcode", "--no-live", "--data-dir", join(dir, "ok")], { PORT: String(port) });
     started.push(p.child);
     const until = Date.now() + 60_000;
     while (!p.out().includes("Ctrl-C stops it") && p.child.exitCode === null && Date.now() < until)
