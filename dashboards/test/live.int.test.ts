@@ -151,6 +151,19 @@ describe("the live page", () => {
       ["vid-b", "4", "7.00 s", "25.0 %", "25.0 %"],
       ["vid-a", "3", "2.00 s", "33.3 %", "0.0 %"],
     ]);
+    // Delivery (seed.ts): v1 AMS1 hits 0.95; v2 AMS1+FRA2 0.85; v3 FRA2 0.35; v4 FRA2 0.92.
+    const byPop = await page.locator("#by-pop tr").allInnerTexts();
+    expect(byPop.slice(1).map((r) => r.split("\t"))).toEqual([
+      ["FRA2", "3", "70.7 %", "8.3 %", "3.00 s"],
+      ["AMS1", "2", "90.0 %", "5.0 %", "1.50 s"],
+    ]);
+    const hitVsRebuffer = await page.locator("#hit-vs-rebuffer tr").allInnerTexts();
+    expect(hitVsRebuffer.slice(1).map((r) => r.split("\t"))).toEqual([
+      ["0–25 %", "0", "–"],
+      ["25–50 %", "1", "20.0 %"],
+      ["50–75 %", "0", "–"],
+      ["75–100 %", "3", "5.0 %"],
+    ]);
     expect(await page.locator("#job-counts").textContent()).toBe("completed 2 · failed 2 · running 1");
     const jobs = await page.locator("#jobs tr").allInnerTexts();
     expect(jobs).toHaveLength(6);

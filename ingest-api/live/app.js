@@ -115,6 +115,21 @@ const BREAKDOWN_COLUMNS = [
   ["EBVS", (r) => fmt.ratio(r.ebvs_rate)],
 ];
 
+/** QoE by CDN edge location (views whose CDN logs named them). */
+const POP_COLUMNS = [
+  ["POP", (r) => r.key],
+  ["views", (r) => fmt.count(r.views)],
+  ["cache hits", (r) => fmt.ratio(r.cache_hit_ratio)],
+  ["rebuffering", (r) => fmt.ratio(r.rebuffer_ratio)],
+  ["startup p50", (r) => fmt.ms(r.startup_p50_ms)],
+];
+/** Views by quarter of their cache hit ratio, with the quarter's rebuffer ratio. */
+const HIT_COLUMNS = [
+  ["cache hit ratio", (r) => `${Math.round(r.from * 100)}–${Math.round((r.from + 0.25) * 100)} %`],
+  ["views", (r) => fmt.count(r.views)],
+  ["rebuffering", (r) => fmt.ratio(r.rebuffer_ratio)],
+];
+
 /** "14/24 · 2 running · 1 failed", from a job's chunk progress (GET /v1/stats). */
 function chunkText(c) {
   return [`${c.completed}/${c.count}`, c.running ? `${c.running} running` : "", c.failed ? `${c.failed} failed` : ""]
@@ -130,6 +145,8 @@ function renderStats(s) {
   table($("#by-video"), BREAKDOWN_COLUMNS, s.breakdowns.video);
   table($("#by-browser"), BREAKDOWN_COLUMNS, s.breakdowns.browser);
   table($("#by-rendition"), BREAKDOWN_COLUMNS, s.breakdowns.rendition);
+  table($("#by-pop"), POP_COLUMNS, s.breakdowns.pop ?? []);
+  table($("#hit-vs-rebuffer"), HIT_COLUMNS, s.delivery?.hit_ratio_vs_rebuffer ?? []);
   $("#job-counts").textContent = Object.entries(s.jobs.counts)
     .sort()
     .map(([k, v]) => `${k} ${v}`)

@@ -9,7 +9,10 @@ let h: Harness;
 const now = Date.now();
 const startedAt = new Date(now - 5 * 60_000).toISOString();
 
-function record(i: number, o: { rate: number; ebvs: boolean; startup?: number }): ViewRecord {
+function record(
+  i: number,
+  o: { rate: number; ebvs: boolean; startup?: number; cdn?: { hit: number; pops: string[]; rebuffer: number } },
+): ViewRecord {
   const base = {
     view_id: `w-${i}`,
     session_id: `s-${i}`,
@@ -50,6 +53,9 @@ function record(i: number, o: { rate: number; ebvs: boolean; startup?: number })
     sample_rate: o.rate,
     weight: 1 / o.rate,
     ...(o.startup === undefined ? {} : { startup_ms: o.startup }),
+    ...(o.cdn
+      ? { cdn_requests: 10, cdn_cache_hit_ratio: o.cdn.hit, cdn_pops: o.cdn.pops, rebuffer_ratio: o.cdn.rebuffer }
+      : {}),
   };
   return base as ViewRecord;
 }
@@ -58,10 +64,10 @@ function record(i: number, o: { rate: number; ebvs: boolean; startup?: number })
 const views = [
   record(0, { rate: 0.25, ebvs: true }),
   record(1, { rate: 0.25, ebvs: true }),
-  record(2, { rate: 0.25, ebvs: false, startup: 4000 }),
+  record(2, { rate: 0.25, ebvs: false, startup: 4000, cdn: { hit: 0.9, pops: ["AMS1"], rebuffer: 0.1 } }),
   record(3, { rate: 0.25, ebvs: false, startup: 4000 }),
-  record(4, { rate: 1, ebvs: false, startup: 1000 }),
-  record(5, { rate: 1, ebvs: false, startup: 1000 }),
+  record(4, { rate: 1, ebvs: false, startup: 1000, cdn: { hit: 0.8, pops: ["AMS1", "FRA2"], rebuffer: 0 } }),
+  record(5, { rate: 1, ebvs: false, startup: 1000, cdn: { hit: 0.3, pops: ["FRA2"], rebuffer: 0.2 } }),
   record(6, { rate: 1, ebvs: false, startup: 1000 }),
   record(7, { rate: 1, ebvs: false, startup: 1000 }),
 ];
@@ -105,6 +111,33 @@ describe("GET /v1/stats weights sampled views", () => {
     expect(s.tiles.startup_p50_ms).toBe(4000);
     expect(s.series.started.reduce((a, b) => a + b, 0)).toBe(total);
     expect(s.breakdowns.video).toEqual([expect.objectContaining({ key: "vid", views: total })]);
+  });
+});
+
+describe("GET /v1/stats shows delivery (views with CDN figures)", () => {
+  it("QoE by POP counts a view in each POP that served it; views by quarter of cache hit ratio with their rebuffering", async () => {
+    const res = await h.app.inject({
+      method: "GET",
+      url: "/v1/stats?minutes=60",
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const s = res.json();
+    // w-2 (weight 4): AMS1, hits 0.9, rebuffering 0.1; w-4: AMS1 and FRA2, 0.8, 0; w-5: FRA2, 0.3, 0.2.
+    expect(s.breakdowns.pop).toEqual([
+      expect.objectContaining({ key: "AMS1", views: 5 }),
+      expect.objectContaining({ key: "FRA2", views: 2 }),
+    ]);
+    expect(s.breakdowns.pop[0].cache_hit_ratio).toBeCloseTo((0.9 * 4 + 0.8) / 5, 10);
+    expect(s.breakdowns.pop[0].rebuffer_ratio).toBeCloseTo((0.1 * 4) / 5, 10);
+    expect(s.breakdowns.pop[1].cache_hit_ratio).toBeCloseTo(0.55, 10);
+    expect(s.breakdowns.pop[1].rebuffer_ratio).toBeCloseTo(0.1, 10);
+    expect(s.delivery.hit_ratio_vs_rebuffer).toEqual([
+      { from: 0, views: 0, rebuffer_ratio: null },
+      { from: 0.25, views: 1, rebuffer_ratio: 0.2 },
+      { from: 0.5, views: 0, rebuffer_ratio: null },
+      { from: 0.75, views: 5, rebuffer_ratio: expect.closeTo(0.08, 10) },
+    ]);
   });
 });
 

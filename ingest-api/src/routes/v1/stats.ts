@@ -94,6 +94,43 @@ function breakdown(views: ViewRecord[], key: (v: ViewRecord) => string | undefin
     .slice(0, 5);
 }
 
+/**
+ * QoE by CDN edge location: the views whose delivery fields name each POP (a view served by two
+ * POPs counts in both), with their mean cache hit ratio; the five POPs with the most views.
+ */
+function byPop(views: ViewRecord[]) {
+  const groups = new Map<string, ViewRecord[]>();
+  for (const v of views) for (const pop of v.cdn_pops ?? []) groups.set(pop, [...(groups.get(pop) ?? []), v]);
+  return [...groups]
+    .map(([k, vs]) => ({ key: k, ...tiles(vs, 0), cache_hit_ratio: mean(vs, (v) => v.cdn_cache_hit_ratio) }))
+    .sort((a, b) => b.views - a.views || a.key.localeCompare(b.key))
+    .slice(0, 5);
+}
+
+/**
+ * Cache hit ratio vs rebuffering: the views with delivery fields by quarter of their cache hit
+ * ratio (0, 0.25, 0.5, 0.75: each quarter holds ratios from its bound up to the next), each with
+ * its views and the mean rebuffer ratio of those that reached a first frame.
+ */
+function hitRatioVsRebuffer(views: ViewRecord[]) {
+  return [0, 0.25, 0.5, 0.75].map((from) => {
+    const vs = views.filter(
+      (v) =>
+        v.cdn_cache_hit_ratio !== undefined &&
+        v.cdn_cache_hit_ratio >= from &&
+        (from === 0.75 ? v.cdn_cache_hit_ratio <= 1 : v.cdn_cache_hit_ratio < from + 0.25),
+    );
+    return {
+      from,
+      views: count(vs),
+      rebuffer_ratio: mean(
+        vs.filter((v) => v.reached_first_frame),
+        (v) => v.rebuffer_ratio,
+      ),
+    };
+  });
+}
+
 /** Views started and concurrent views per minute over the window (weighted like the tiles). */
 function series(views: ViewRecord[], from: number, now: number) {
   const minutes: number[] = [];
@@ -138,7 +175,9 @@ async function stats(ctx: AppContext, q: StatsQuery, scope: string) {
       video: breakdown(views, (v) => v.video_id),
       browser: breakdown(views, (v) => v.browser),
       rendition: breakdown(views, (v) => v.last_rendition),
+      pop: byPop(views),
     },
+    delivery: { hit_ratio_vs_rebuffer: hitRatioVsRebuffer(views) },
     jobs: {
       counts,
       recent: jobs
