@@ -18,6 +18,12 @@ export interface Folder<E, S, R> {
    * then updates what the key had instead of replacing it.
    */
   recall?(keys: string[], where: { topic: string; partition: string }): Promise<Map<string, S>>;
+  /**
+   * Whether an event that cannot start a key may still bring back a finished one from where
+   * `recall` keeps it (default: no, so reports that only join cost no lookup). The CDN's totals
+   * of a view come up to a day late, long after the view left memory.
+   */
+  bringsBack?(event: E): boolean;
   /** Called before a final key leaves memory after its grace period. */
   evict?(key: string, state: S, where: { topic: string; partition: string }): Promise<void>;
   /** The state as a plain JSON value, and back. */

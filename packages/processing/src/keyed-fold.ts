@@ -81,6 +81,8 @@ export type KeyedFoldOptions<E, S, R> = CommonOptions<E, R> &
         compute(events: E[], opts: { timedOut: boolean }): R;
         /** Events that may join a key but never start one. */
         joinsOnly?(event: E): boolean;
+        /** Of those, the ones that may bring back a finished key (Folder.bringsBack). */
+        bringsBack?(event: E): boolean;
       }
   );
 
@@ -121,6 +123,7 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
             archive: deps.archive,
             group: opts.group,
             ...(opts.joinsOnly ? { joinsOnly: opts.joinsOnly } : {}),
+            ...(opts.bringsBack ? { bringsBack: opts.bringsBack } : {}),
           }) as unknown as Folder<E, S, R>);
     this.name = opts.name;
     this.group = opts.group;
@@ -273,7 +276,11 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     // Keys not in memory are looked up once each, and only for events that could start one: a
     // stream of reports that only join (CMCD with another player's session id) costs no lookup.
     const unknown = [
-      ...new Set(items.filter(([k, e]) => !st.keys.has(k) && this.#f.start(e) !== undefined).map(([k]) => k)),
+      ...new Set(
+        items
+          .filter(([k, e]) => !st.keys.has(k) && (this.#f.start(e) !== undefined || this.#f.bringsBack?.(e) === true))
+          .map(([k]) => k),
+      ),
     ];
     const where = { topic: batch.topic, partition: batch.partition };
     const recalled = unknown.length > 0 && this.#f.recall ? await this.#f.recall(unknown, where) : new Map<string, S>();

@@ -26,11 +26,18 @@ export const evictedObjectKey = (group: string, where: { topic: string; partitio
  */
 export function listFolder<E extends { event_id: string }, R>(
   compute: (events: E[], opts: { timedOut: boolean }) => R,
-  deps: { archive: Archive; group: string; joinsOnly?: (event: E) => boolean },
+  deps: {
+    archive: Archive;
+    group: string;
+    joinsOnly?: (event: E) => boolean;
+    /** Events that join only but may bring back a finished key (Folder.bringsBack). */
+    bringsBack?: (event: E) => boolean;
+  },
 ): Folder<E, ListState<E>, R> {
   const objectKey = (w: { topic: string; partition: string }, key: string) => evictedObjectKey(deps.group, w, key);
   return {
     start: (e) => (deps.joinsOnly?.(e) ? undefined : { events: [], ids: new Set() }),
+    ...(deps.bringsBack ? { bringsBack: deps.bringsBack } : {}),
     add(s, e) {
       if (s.ids.has(e.event_id)) return false;
       s.ids.add(e.event_id);

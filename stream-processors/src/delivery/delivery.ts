@@ -3,7 +3,7 @@ import { SCHEMA_VERSION, TOPICS } from "@reeltime/events";
 import type { ProcessorMetrics } from "@reeltime/processing";
 import { KeyedFold } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
-import { type CdnEvent, type DeliveryEvent, type DeliveryState, deliveryFolder, viewOfRequest } from "./folder.ts";
+import { type CdnEvent, type DeliveryEvent, type DeliveryState, deliveryFolder, keyOfRequest } from "./folder.ts";
 
 /** A view's delivery leaves memory two hours after its last request (then it is saved for late lines). */
 export const DELIVERY_TIMEOUT_MS = 2 * 60 * 60 * 1000;
@@ -28,7 +28,7 @@ export function createDeliveryProcessor(
       group: GROUP,
       topic: TOPICS.cdn,
       // A request without a session id gets the NO_VIEW key, which never starts a state.
-      keyOf: (e) => (e.cdn && typeof e.cdn === "object" ? viewOfRequest(e) : undefined),
+      keyOf: (e) => (e.cdn && typeof e.cdn === "object" ? keyOfRequest(e) : undefined),
       folder: deliveryFolder({ archive: deps.archive, group: GROUP }),
       isFinal: (r) => r.final === true,
       async upsert(records) {

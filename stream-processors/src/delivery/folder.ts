@@ -36,6 +36,14 @@ export interface DeliveryState {
 
 /** A CDN request's view: its CMCD session id. */
 export const viewOfRequest = (e: CdnEvent): string => e.cdn?.sid ?? NO_VIEW;
+/**
+ * The fold's key: the app the line was stamped with and the view, so lines of two apps naming
+ * the same session id make two totals (the sessionizer joins the one of the view's app).
+ */
+export const keyOfRequest = (e: CdnEvent): string => {
+  const view = viewOfRequest(e);
+  return view === NO_VIEW ? NO_VIEW : `${e.app_id ?? ""}\u0000${view}`;
+};
 
 const HIT_RESULTS = new Set(["Hit", "RefreshHit", "OriginShieldHit"]);
 
@@ -97,17 +105,21 @@ export function addRequest(s: DeliveryState, e: CdnEvent): boolean {
 const median = (sk: DDSketch): number | undefined =>
   sk.count > 0 ? Math.round(sk.getValueAtQuantile(0.5)) : undefined;
 
-/** The view's running totals as a `playback.delivery` event, the same id for the same totals. */
-export function deliveryEvent(s: DeliveryState): DeliveryEvent {
+/**
+ * The view's running totals as a `playback.delivery` event, the same id for the same totals.
+ * Its time is when the totals were made (`now`): the view record they join counts as updated
+ * then, so readers that keep a view's newest record keep the one with these totals.
+ */
+export function deliveryEvent(s: DeliveryState, now = Date.now()): DeliveryEvent {
   const pops = [...s.pops].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_VIEW_POPS);
   const last = new Date(s.last);
   const ttfb = median(s.ttfb);
   const throughput = median(s.throughput);
   return {
-    event_id: stableEventId(`delivery\u0000${s.view}\u0000${s.requests}\u0000${s.bytes}`, last),
+    event_id: stableEventId(`delivery\u0000${s.app ?? ""}\u0000${s.view}\u0000${s.requests}\u0000${s.bytes}`, last),
     schema_version: SCHEMA_VERSION,
     event_type: "playback.delivery",
-    client_ts: isoTime(s.last),
+    client_ts: isoTime(Math.max(now, s.last)),
     seq: 0,
     ...(s.app !== undefined ? { app_id: s.app } : {}),
     session_id: s.view,

@@ -17,7 +17,7 @@ import type { ParquetWriter } from "../archiver/parquet.ts";
 import { computeJob } from "../jobs/compute.ts";
 import { computeView, type ViewInput } from "../sessionizer/compute.ts";
 import { VIEW_TIMEOUT_MS } from "../sessionizer/sessionizer.ts";
-import { joinsOnly } from "../sessionizer/view-state.ts";
+import { isDelivery, joinsOnly } from "../sessionizer/view-state.ts";
 
 export interface RecordArchiverDeps {
   archive: Archive;
@@ -74,6 +74,7 @@ export function createViewArchiver(
       compute: (events, { timedOut }) => computeView(events, { timedOut }),
       // As in the sessionizer: a CMCD report joins the view of its id, it never starts one.
       joinsOnly,
+      bringsBack: isDelivery,
       isFinal,
       upsert: (records) =>
         writeFinal(

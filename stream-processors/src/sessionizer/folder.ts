@@ -5,6 +5,7 @@ import type { ViewInput } from "./accumulator.ts";
 import { loadView, saveView } from "./saved-state.ts";
 import {
   addEvent,
+  isDelivery,
   joinsOnly,
   newViewState,
   REORDER_DEFAULTS,
@@ -30,6 +31,9 @@ export function viewFolder(
   const getView = deps.search ? deps.search.getView.bind(deps.search) : undefined;
   return {
     start: (e) => (joinsOnly(e) ? undefined : newViewState()),
+    // The CDN's totals of a view come up to a day late (standard logs): they bring back the
+    // finished view from its stored record. CMCD reports do not (most name no reeltime view).
+    bringsBack: isDelivery,
     add: (s, e, now) => addEvent(s, e, now, window),
     settle: (s, now) => settle(s, now, window),
     result: (s, opts) => viewRecord(s, opts),

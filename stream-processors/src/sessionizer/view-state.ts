@@ -47,7 +47,7 @@ export interface ViewState {
    * The newest CDN totals of the view (`playback.delivery`, running totals: the one with the
    * most requests wins, so duplicates and late older ones change nothing), with their app.
    */
-  delivery?: { app?: string; d: Delivery };
+  delivery?: { app?: string; d: Delivery; at: string };
 }
 
 export const isCmcd = (e: ViewInput): boolean => e.event_type === "playback.cmcd";
@@ -57,10 +57,13 @@ export const joinsOnly = (e: ViewInput): boolean => isCmcd(e) || isDelivery(e);
 
 /** Keeps the CDN totals with the most requests (then bytes); false when they add nothing. */
 function joinDelivery(s: ViewState, e: DeliveryInput): boolean {
+  // Totals made for another app's view never replace the view's own.
+  const viewApp = s.record?.app_id ?? s.acc?.ctx.app_id;
+  if (viewApp !== undefined && e.app_id !== undefined && e.app_id !== viewApp) return false;
   const d = e.delivery;
   const cur = s.record ? recordDelivery(s.record) : s.delivery?.d;
   if (cur && (d.requests < cur.requests || (d.requests === cur.requests && d.bytes <= cur.bytes))) return false;
-  s.delivery = { ...(e.app_id !== undefined ? { app: e.app_id } : {}), d };
+  s.delivery = { ...(e.app_id !== undefined ? { app: e.app_id } : {}), d, at: e.client_ts };
   if (s.record) s.record = withDelivery(s.record, s.delivery);
   return true;
 }
@@ -87,6 +90,10 @@ export function withDelivery(r: ViewRecord, delivery: ViewState["delivery"]): Vi
   };
   if (d.ttfb_p50_ms !== undefined) out.cdn_ttfb_p50_ms = d.ttfb_p50_ms;
   if (d.throughput_p50_bps !== undefined) out.cdn_throughput_p50_bps = d.throughput_p50_bps;
+  // The record changed when the totals were made: a reader keeping a view's newest record
+  // (latest updated_at among the same number of events) keeps this one.
+  if (Date.parse(delivery.at) > Date.parse(r.updated_at))
+    out.updated_at = new Date(Date.parse(delivery.at)).toISOString();
   return out;
 }
 

@@ -13,10 +13,11 @@ import {
   createSearchStore,
   type SearchStore,
 } from "@reeltime/connectors";
-import { ALL_TOPICS, type EventOf, exampleEvent, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
+import { ALL_TOPICS, type EventOf, exampleEvent, type ReeltimeEvent, TOPICS, type ViewRecord } from "@reeltime/events";
+import { processorMetrics } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   addRequest,
   type CdnEvent,
@@ -26,7 +27,8 @@ import {
 } from "../../src/delivery/folder.ts";
 import { startProcessors } from "../../src/service.ts";
 import { computeView } from "../../src/sessionizer/compute.ts";
-import { publishAll, waitFor } from "../fixtures.ts";
+import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
+import { playbackBatches, publishAll, testCommitter, waitFor } from "../fixtures.ts";
 import { timeline } from "../sessionizer/timeline.ts";
 
 const T0 = Date.parse("2026-12-04T12:00:00.000Z");
@@ -99,7 +101,7 @@ describe("the delivery fold (one view's CDN requests → running totals)", () =>
     for (const r of shuffled) expect(addRequest(s, r)).toBe(true);
     // Redelivered lines (same event id) change nothing.
     for (const r of reqs.slice(0, 10)) expect(addRequest(s, r)).toBe(false);
-    const d = deliveryEvent(s).delivery;
+    const d = deliveryEvent(s, T0).delivery;
     const want = expected(reqs);
     expect(d.requests).toBe(want.requests);
     expect(d.cache_hits).toBe(want.hits);
@@ -128,7 +130,7 @@ describe("the delivery fold (one view's CDN requests → running totals)", () =>
     for (const r of reqs.slice(0, 25)) addRequest(b, r);
     const restored = folder.load(JSON.parse(JSON.stringify(folder.save(b))));
     for (const r of reqs.slice(20)) addRequest(restored, r); // 20-24 again: redelivered after the restart
-    expect(deliveryEvent(restored)).toEqual(deliveryEvent(a));
+    expect(deliveryEvent(restored, T0)).toEqual(deliveryEvent(a, T0));
   });
 });
 
@@ -159,9 +161,77 @@ describe("views gain delivery fields (sessionizer join of playback.delivery)", (
     expect(computeView(view as never).cdn_requests).toBeUndefined();
   });
 
-  it("totals made for another app's view are left out; totals alone make no view", () => {
+  it("totals made for another app's view are left out, even with more requests; totals alone make no view", () => {
     expect(computeView([...view, totals(30, { app_id: "intruder" })] as never).cdn_requests).toBeUndefined();
+    const both = computeView([...view, totals(12), totals(30, { app_id: "intruder" })] as never);
+    expect(both.cdn_requests).toBe(12);
     expect(() => computeView([totals(30)] as never)).toThrow();
+  });
+});
+
+describe("late CDN totals (standard logs come up to a day late)", () => {
+  it("bring back the finished view that left memory and give its record the delivery fields, newest", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "reeltime-delivery-late-"));
+    const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+    const [bus, search, archive] = [await createBus(env), await createSearchStore(env), await createArchive(env)];
+    for (const c of [bus, search, archive]) await c.start();
+    await bus.ensureTopics([{ name: TOPICS.deadLetter, partitions: 1 }]);
+    await search.init();
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const feed = playbackBatches();
+      const commit = testCommitter(1);
+      const make = () =>
+        createSessionizer(
+          {
+            search,
+            archive,
+            bus,
+            log: createLogger("t", { level: "silent" }),
+            metrics: processorMetrics(createRegistry("t")),
+          },
+          { timeoutMs: 60_000, graceMs: 10 * 60_000, snapshotEveryMs: 0 },
+        );
+      const s = make();
+      const viewId = `late-cdn-${uuidv7()}`;
+      const events = timeline(
+        [
+          [0, "view_start"],
+          [700, "startup_complete", { startup_ms: 700 }],
+          [30_000, "view_end", { reason: "ended" }],
+        ],
+        viewId,
+      ).map((e) => ({ ...e, app_id: "demo" }));
+      await s.handle(feed.batch(events), commit.commit);
+      const before = await search.getView(viewId);
+      expect(before).toMatchObject({ status: "ended", events: 3 });
+      expect(before!.cdn_requests).toBeUndefined();
+      // Past the grace period the view leaves memory; a new instance takes over.
+      vi.setSystemTime(Date.now() + 12 * 60_000);
+      await s.tick(commit.commit);
+      expect(s.size).toBe(0);
+      const totals = {
+        ...exampleEvent("playback.delivery"),
+        event_id: uuidv7(),
+        view_id: viewId,
+        session_id: viewId,
+        client_ts: new Date().toISOString(),
+      };
+      await make().handle(feed.batch([totals]), commit.commit);
+      const after = await search.getView(viewId);
+      expect(after).toMatchObject({
+        status: "ended",
+        events: 3,
+        startup_ms: 700,
+        cdn_requests: totals.delivery.requests,
+        cdn_cache_hits: totals.delivery.cache_hits,
+      });
+      expect(Date.parse(after!.updated_at)).toBeGreaterThan(Date.parse(before!.updated_at));
+    } finally {
+      vi.useRealTimers();
+      for (const c of [bus, search, archive]) await c.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
