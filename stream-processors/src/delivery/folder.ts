@@ -87,15 +87,18 @@ export function addRequest(s: DeliveryState, e: CdnEvent): boolean {
   s.recent.push(h);
   if (s.recent.length > RECENT_IDS) s.recentSet.delete(s.recent.shift() as number);
   const c = e.cdn;
-  s.requests++;
-  if (c.cache_result !== undefined && HIT_RESULTS.has(c.cache_result)) s.hits++;
-  if (c.status >= 400 || c.cache_result === "Error") s.errors++;
+  // A sampled real-time log (sampling rate below 100 %) keeps one line in 1 / rate: each stands
+  // for that many requests in the totals and the medians.
+  const w = e.sample_rate !== undefined && e.sample_rate > 0 ? 1 / e.sample_rate : 1;
+  s.requests += w;
+  if (c.cache_result !== undefined && HIT_RESULTS.has(c.cache_result)) s.hits += w;
+  if (c.status >= 400 || c.cache_result === "Error") s.errors += w;
   const bytes = c.bytes ?? 0;
-  s.bytes += bytes;
-  if (c.ttfb_ms !== undefined) s.ttfb.accept(c.ttfb_ms);
+  s.bytes += bytes * w;
+  if (c.ttfb_ms !== undefined) s.ttfb.accept(c.ttfb_ms, w);
   if (c.total_ms !== undefined && c.total_ms > 0 && bytes > 0 && c.status < 400)
-    s.throughput.accept((bytes * 8 * 1000) / c.total_ms);
-  if (c.pop) s.pops.set(c.pop, (s.pops.get(c.pop) ?? 0) + 1);
+    s.throughput.accept((bytes * 8 * 1000) / c.total_ms, w);
+  if (c.pop) s.pops.set(c.pop, (s.pops.get(c.pop) ?? 0) + w);
   const at = Date.parse(e.client_ts);
   if (at < s.first) s.first = at;
   if (at > s.last) s.last = at;
@@ -114,9 +117,12 @@ export function deliveryEvent(s: DeliveryState, now = Date.now()): DeliveryEvent
   const pops = [...s.pops].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, MAX_VIEW_POPS);
   const last = new Date(s.last);
   const ttfb = median(s.ttfb);
+  // Weighted (sampled) counts are estimates: whole requests and bytes.
+  const requests = Math.round(s.requests);
+  const bytes = Math.round(s.bytes);
   const throughput = median(s.throughput);
   return {
-    event_id: stableEventId(`delivery\u0000${s.app ?? ""}\u0000${s.view}\u0000${s.requests}\u0000${s.bytes}`, last),
+    event_id: stableEventId(`delivery\u0000${s.app ?? ""}\u0000${s.view}\u0000${requests}\u0000${bytes}`, last),
     schema_version: SCHEMA_VERSION,
     event_type: "playback.delivery",
     client_ts: isoTime(Math.max(now, s.last)),
@@ -125,10 +131,10 @@ export function deliveryEvent(s: DeliveryState, now = Date.now()): DeliveryEvent
     session_id: s.view,
     view_id: s.view,
     delivery: {
-      requests: s.requests,
-      cache_hits: s.hits,
-      errors: s.errors,
-      bytes: s.bytes,
+      requests,
+      cache_hits: Math.round(s.hits),
+      errors: Math.round(s.errors),
+      bytes,
       ...(ttfb !== undefined ? { ttfb_p50_ms: ttfb } : {}),
       ...(throughput !== undefined ? { throughput_p50_bps: Math.min(throughput, 10_000_000_000) } : {}),
       pops: pops.map(([p]) => p),

@@ -114,6 +114,19 @@ describe("the delivery fold (one view's CDN requests → running totals)", () =>
     expect(d.last_request_at).toBe(new Date(T0 + 39 * 2000).toISOString());
   });
 
+  it("a sampled real-time log (25 %): each line stands for four requests, the ratio and medians unchanged", () => {
+    const reqs = viewRequests("view-s").map((r) => ({ ...r, sample_rate: 0.25 }));
+    const s = folder.start(reqs[0]!)!;
+    for (const r of reqs) addRequest(s, r);
+    const d = deliveryEvent(s, T0).delivery;
+    const want = expected(reqs);
+    expect(d.requests).toBe(4 * want.requests);
+    expect(d.cache_hits).toBe(4 * want.hits);
+    expect(d.bytes).toBe(4 * want.bytes);
+    within(d.ttfb_p50_ms, want.ttfb, MEDIAN_ACCURACY);
+    expect(d.pops).toEqual(want.pops);
+  });
+
   it("a request without a session id starts nothing; another app's line for the view is refused", () => {
     expect(folder.start(request(undefined, 0))).toBeUndefined();
     const s = folder.start(request("view-b", 0))!;
