@@ -22,7 +22,11 @@ import {
 import { Instance } from "./instance.ts";
 import { PacedProducer } from "./producer.ts";
 
-/** Every consumer group `reeltime process` runs and the streams it reads (each group has its own leases). */
+/**
+ * The consumer groups of `reeltime process` whose leases the drill checks, and the streams each
+ * reads (each group has its own leases). The viewers and delivery groups run too but are not
+ * checked here: viewers keeps no checkpointed state, and the drill publishes no CDN requests.
+ */
 export const GROUP_STREAMS: Record<string, readonly string[]> = {
   // The indexer and the event archiver read every family of the contract.
   "reeltime-indexer": FAMILIES.map((f) => TOPICS[f]),

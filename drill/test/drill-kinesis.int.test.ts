@@ -1,4 +1,5 @@
 import { createServer } from "node:net";
+import { FAMILIES } from "@reeltime/events";
 import { afterAll, describe, expect, it } from "vitest";
 import { runKinesisDrill } from "../src/drill-kinesis.ts";
 
@@ -43,9 +44,11 @@ describe("fault drill on Kinesis", () => {
     expect(r.published).toBeGreaterThanOrEqual(3000);
     // Every group shard held, first by two instances, then by three (the drill waits for each
     // group's split to be even: floor or ceil of its shards over the instances).
-    // 2 shards per stream: the indexer and the archiver read the six family streams (12 each),
-    // dead-letters, sessionizer, jobs, view-archiver and job-archiver one stream each (2 each).
-    expect(r.shards).toBe(2 * (6 + 6 + 1 + 1 + 1 + 1 + 1));
+    // 2 shards per stream: the indexer and the archiver read every family's stream (seven with
+    // cdn: 14 each), dead-letters, sessionizer, jobs, view-archiver and job-archiver one stream
+    // each (2 each). GROUP_STREAMS lists the groups whose leases the drill checks.
+    expect(r.shards).toBe(2 * (FAMILIES.length + FAMILIES.length + 1 + 1 + 1 + 1 + 1));
+    expect(FAMILIES.length).toBe(7);
     expect(r.splits).toHaveLength(2);
     for (const [i, split] of r.splits.entries()) {
       expect(split).toHaveLength(i + 2);
