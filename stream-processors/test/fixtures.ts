@@ -1,11 +1,49 @@
-import type { ConsumedMessage, Position } from "@reeltime/connectors";
-import { TOPICS } from "@reeltime/events";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  type Archive,
+  type Bus,
+  type ConsumedMessage,
+  createArchive,
+  createBus,
+  createSearchStore,
+  type Position,
+  type SearchStore,
+} from "@reeltime/connectors";
+import { ALL_TOPICS, TOPICS } from "@reeltime/events";
 import type { Committer } from "@reeltime/processing";
+import { ConnectionEnv, loadEnv } from "@reeltime/runtime";
 import { archivedEventIds, publishEvents, syntheticEvents } from "@reeltime/testkit/workload";
 
 export { syntheticEvents };
 export const publishAll = publishEvents;
 export const archivedIds = archivedEventIds;
+
+/**
+ * The embedded bus (every topic, `partitions` each), search store and archive in a fresh
+ * folder `reeltime-<name>-…`, started; `close` shuts them down and removes the folder.
+ */
+export async function embeddedStores(name: string, partitions = 2) {
+  const dir = await mkdtemp(join(tmpdir(), `reeltime-${name}-`));
+  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
+  const bus: Bus = await createBus(env);
+  const search: SearchStore = await createSearchStore(env);
+  const archive: Archive = await createArchive(env);
+  for (const c of [bus, search, archive]) await c.start();
+  await bus.ensureTopics(ALL_TOPICS.map((t) => ({ name: t, partitions })));
+  await search.init();
+  return {
+    dir,
+    bus,
+    search,
+    archive,
+    async close() {
+      for (const c of [bus, search, archive]) await c.shutdown();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const until = Date.now() + timeoutMs;

@@ -1,21 +1,7 @@
-// Views gain delivery fields (issue 21): CDN requests naming a view by its CMCD session id are
-// folded per view by the delivery processor into running totals (playback.delivery), which the
-// sessionizer joins to the view. The expected figures are computed here, independently, from the
-// requests the test made (exact median by sorting; the processor's DDSketch is within 1 %).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  type Archive,
-  type Bus,
-  createArchive,
-  createBus,
-  createSearchStore,
-  type SearchStore,
-} from "@reeltime/connectors";
-import { ALL_TOPICS, type EventOf, exampleEvent, type ReeltimeEvent, TOPICS, type ViewRecord } from "@reeltime/events";
+import type { Archive } from "@reeltime/connectors";
+import { type EventOf, exampleEvent, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
 import { processorMetrics } from "@reeltime/processing";
-import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { createLogger, createRegistry } from "@reeltime/runtime";
 import { v7 as uuidv7 } from "uuid";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -28,7 +14,7 @@ import {
 import { startProcessors } from "../../src/service.ts";
 import { computeView } from "../../src/sessionizer/compute.ts";
 import { createSessionizer } from "../../src/sessionizer/sessionizer.ts";
-import { playbackBatches, publishAll, testCommitter, waitFor } from "../fixtures.ts";
+import { embeddedStores, playbackBatches, publishAll, testCommitter, waitFor } from "../fixtures.ts";
 import { timeline } from "../sessionizer/timeline.ts";
 
 const T0 = Date.parse("2026-12-04T12:00:00.000Z");
@@ -184,12 +170,7 @@ describe("views gain delivery fields (sessionizer join of playback.delivery)", (
 
 describe("late CDN totals (standard logs come up to a day late)", () => {
   it("bring back the finished view that left memory and give its record the delivery fields, newest", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "reeltime-delivery-late-"));
-    const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
-    const [bus, search, archive] = [await createBus(env), await createSearchStore(env), await createArchive(env)];
-    for (const c of [bus, search, archive]) await c.start();
-    await bus.ensureTopics([{ name: TOPICS.deadLetter, partitions: 1 }]);
-    await search.init();
+    const { bus, search, archive, close } = await embeddedStores("delivery-late", 1);
     vi.useFakeTimers({ toFake: ["Date"] });
     try {
       const feed = playbackBatches();
@@ -242,35 +223,17 @@ describe("late CDN totals (standard logs come up to a day late)", () => {
       expect(Date.parse(after!.updated_at)).toBeGreaterThan(Date.parse(before!.updated_at));
     } finally {
       vi.useRealTimers();
-      for (const c of [bus, search, archive]) await c.shutdown();
-      await rm(dir, { recursive: true, force: true });
+      await close();
     }
   });
 });
 
 describe("CDN requests → delivery → sessionizer, on the embedded bus, search and archive", () => {
-  let dir: string;
-  let bus: Bus;
-  let search: SearchStore;
-  let archive: Archive;
+  let stores: Awaited<ReturnType<typeof embeddedStores>>;
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "reeltime-delivery-"));
-    const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
-    bus = await createBus(env);
-    search = await createSearchStore(env);
-    archive = await createArchive(env);
-    await bus.start();
-    await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 3 })));
-    await search.start();
-    await search.init();
-    await archive.start();
+    stores = await embeddedStores("delivery", 3);
   });
-  afterAll(async () => {
-    await bus.shutdown();
-    await search.shutdown();
-    await archive.shutdown();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(() => stores.close());
 
   it("the view's record in search carries the CDN figures of its requests, duplicates and strangers left out", async () => {
     const viewId = "view-cdn-e2e";
@@ -289,6 +252,7 @@ describe("CDN requests → delivery → sessionizer, on the embedded bus, search
       request(undefined, 51), // no session id: not a view's
       request("view-never-played", 52), // a session the sessionizer never saw
     ];
+    const { bus, search, archive } = stores;
     await publishAll(bus, sdk as ReeltimeEvent[]);
     await publishAll(bus, [...reqs, ...noise] as ReeltimeEvent[]);
     const running = await startProcessors(
