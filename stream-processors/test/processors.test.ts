@@ -1,20 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import {
-  type Archive,
-  type Bus,
-  createArchive,
-  createBus,
-  createSearchStore,
-  type SearchStore,
-} from "@reeltime/connectors";
-import { ALL_TOPICS, archivePrefix, exampleEvent, type PlaybackEvent, type ReeltimeEvent } from "@reeltime/events";
-import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import type { Archive, Bus, SearchStore } from "@reeltime/connectors";
+import { archivePrefix, exampleEvent, type PlaybackEvent, type ReeltimeEvent } from "@reeltime/events";
+import { createLogger, createRegistry } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessors } from "../src/service.ts";
 import { computeView } from "../src/sessionizer/compute.ts";
-import { archivedIds, publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
+import { archivedIds, embeddedStores, publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
 
 const log = createLogger("processors-test", { level: process.env.LOG_LEVEL ?? "silent" });
 const tuning = {
@@ -24,29 +14,16 @@ const tuning = {
   lagIntervalMs: 200,
 };
 
-let dir: string;
 let bus: Bus;
 let search: SearchStore;
 let archive: Archive;
 
+let stores: Awaited<ReturnType<typeof embeddedStores>>;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "reeltime-proc-"));
-  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
-  bus = await createBus(env);
-  search = await createSearchStore(env);
-  archive = await createArchive(env);
-  await bus.start();
-  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 3 })));
-  await search.start();
-  await search.init();
-  await archive.start();
+  stores = await embeddedStores("proc", 3);
+  ({ bus, search, archive } = stores);
 });
-afterAll(async () => {
-  await bus.shutdown();
-  await search.shutdown();
-  await archive.shutdown();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stores.close());
 
 describe("processors on the embedded bus, search and archive", () => {
   const events = syntheticEvents(300);

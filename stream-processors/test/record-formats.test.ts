@@ -1,27 +1,17 @@
-// Every processor during a rolling upgrade of the record format: topics holding one-event records
-// (written before batch-v1) and batch-v1 records (one per view per request) side by side, with a
-// crash in between, give the same documents, archived rows and views as a reference; one bad
-// event inside a batch record goes to dead letters alone.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type Archive,
   BATCH_V1,
   type Bus,
-  createArchive,
-  createBus,
-  createSearchStore,
   type DeadLetter,
   RECORD_FORMAT_HEADER,
   type SearchStore,
 } from "@reeltime/connectors";
-import { ALL_TOPICS, type PlaybackEvent, routeOf, TOPICS } from "@reeltime/events";
-import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
+import { type PlaybackEvent, routeOf, TOPICS } from "@reeltime/events";
+import { createLogger, createRegistry } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessors } from "../src/service.ts";
 import { computeView } from "../src/sessionizer/compute.ts";
-import { archivedIds, publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
+import { archivedIds, embeddedStores, publishAll, syntheticEvents, waitFor } from "./fixtures.ts";
 
 const log = createLogger("record-formats-test", { level: process.env.LOG_LEVEL ?? "silent" });
 const tuning = {
@@ -34,29 +24,16 @@ const dec = new TextDecoder();
 /** An element of a batch record that is not an event (its JSON text is what a dead letter keeps). */
 const BAD = '"not an event"';
 
-let dir: string;
 let bus: Bus;
 let search: SearchStore;
 let archive: Archive;
 
+let stores: Awaited<ReturnType<typeof embeddedStores>>;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "reeltime-formats-"));
-  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
-  bus = await createBus(env);
-  search = await createSearchStore(env);
-  archive = await createArchive(env);
-  await bus.start();
-  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 3 })));
-  await search.start();
-  await search.init();
-  await archive.start();
+  stores = await embeddedStores("formats", 3);
+  ({ bus, search, archive } = stores);
 });
-afterAll(async () => {
-  await bus.shutdown();
-  await search.shutdown();
-  await archive.shutdown();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => stores.close());
 
 describe("processors reading both record formats", () => {
   const events = syntheticEvents(300, { app: "formats" });
