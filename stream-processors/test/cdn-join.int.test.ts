@@ -8,25 +8,16 @@
 //
 // Needs `npx reeltime infra up` (seaweedfs, kinesis, nginx, edge-shipper).
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { DEFAULT_REALTIME_STREAM, runRealtimeConsumer } from "@reeltime/cdn-logs";
-import {
-  type Archive,
-  type Bus,
-  createArchive,
-  createBus,
-  createSearchStore,
-  type SearchStore,
-} from "@reeltime/connectors";
-import { ALL_TOPICS, type ReeltimeEvent, type ViewRecord } from "@reeltime/events";
+import { type Archive, type Bus, createBus, type SearchStore } from "@reeltime/connectors";
+import type { ReeltimeEvent, ViewRecord } from "@reeltime/events";
 import { LOCAL_ENDPOINTS, loadEdgeLogFields, localS3Client } from "@reeltime/infra";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startProcessors } from "../src/service.ts";
-import { publishAll, waitFor } from "./fixtures.ts";
+import { embeddedStores, publishAll, waitFor } from "./fixtures.ts";
 import { timeline } from "./sessionizer/timeline.ts";
 
 const run = randomUUID().slice(0, 8);
@@ -35,33 +26,28 @@ const APP = "cdn-join";
 const PREFIX = `media/cdn-join-${run}`;
 const log = createLogger("cdn-join", { level: process.env.LOG_LEVEL ?? "silent" });
 
-let dir: string;
+let stores: Awaited<ReturnType<typeof embeddedStores>>;
 let bus: Bus;
 let search: SearchStore;
 let archive: Archive;
 let source: Bus;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "reeltime-cdn-join-"));
-  const env = loadEnv(ConnectionEnv, { REELTIME_DATA_DIR: dir });
-  bus = await createBus(env);
-  search = await createSearchStore(env);
-  archive = await createArchive(env);
+  stores = await embeddedStores("cdn-join");
+  ({ bus, search, archive } = stores);
   // The edge's stream on the local Kinesis emulator; shard leases in files under the scratch folder.
   source = await createBus(
     loadEnv(ConnectionEnv, {
       REELTIME_BUS: "kinesis",
       REELTIME_KINESIS_ENDPOINT: process.env.REELTIME_KINESIS_ENDPOINT ?? LOCAL_ENDPOINTS.kinesis.endpoint,
-      REELTIME_DATA_DIR: join(dir, "leases"),
+      REELTIME_DATA_DIR: join(stores.dir, "leases"),
       REELTIME_KINESIS_LEASE_MS: "3000",
       REELTIME_KINESIS_POLL_MS: "200",
       REELTIME_BUS_TIMEOUT_MS: "20000",
       AWS_REGION: LOCAL_ENDPOINTS.region,
     }),
   );
-  for (const c of [bus, search, archive, source]) await c.start();
-  await bus.ensureTopics(ALL_TOPICS.map((name) => ({ name, partitions: 2 })));
-  await search.init();
+  await source.start();
   const s3 = await localS3Client();
   for (const n of [0, 1, 2])
     await s3.send(
@@ -74,8 +60,8 @@ beforeAll(async () => {
     );
 }, 120_000);
 afterAll(async () => {
-  for (const c of [source, bus, search, archive]) await c?.shutdown();
-  await rm(dir, { recursive: true, force: true });
+  await source?.shutdown();
+  await stores?.close();
 });
 
 /** hls.js's request-mode CMCD: one `CMCD` query parameter, a structured-field dictionary. */
