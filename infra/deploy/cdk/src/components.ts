@@ -18,6 +18,11 @@ export interface ComponentAccess {
   athena: boolean;
   /** Reads the archive's completed-upload notifications from their queue (upload-notifications.ts). */
   uploadNotifications: boolean;
+  /**
+   * Reads the operator's CloudFront real-time log stream (a Kinesis stream outside the stack,
+   * through the shard lease table); the role exists only when the stack is given that stream.
+   */
+  cloudfrontRealtimeLogs: boolean;
 }
 
 const FAMILY_TOPICS: readonly Topic[] = FAMILIES.map((f) => TOPICS[f]);
@@ -31,6 +36,7 @@ const base = {
   archiveRead: [] as readonly string[],
   athena: false,
   uploadNotifications: false,
+  cloudfrontRealtimeLogs: false,
 };
 
 /**
@@ -126,6 +132,15 @@ export const COMPONENTS = {
     consumes: [TOPICS.cdn],
     publishes: [TOPICS.playback, TOPICS.deadLetter],
     archiveReadWrite: [state("reeltime-delivery")],
+  },
+  // `reeltime cdn consume`: the consumer group of the operator's CloudFront real-time log stream
+  // (leases in the lease table) → cdn.request events on reeltime.cdn, bad lines to the dead
+  // letters. Optional: no role unless the stack gets the stream (cloudfrontRealtimeStreamArn).
+  "cdn-consumer": {
+    ...base,
+    serviceAccount: "reeltime-cdn-consumer",
+    publishes: [TOPICS.cdn, TOPICS.deadLetter],
+    cloudfrontRealtimeLogs: true,
   },
   pipeline: {
     ...base,

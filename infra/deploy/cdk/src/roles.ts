@@ -1,9 +1,12 @@
 import { ALL_TOPICS, TOPICS } from "@reeltime/events";
+import { ReeltimeError } from "@reeltime/runtime";
 import type { Stack } from "aws-cdk-lib";
+import type { Table } from "aws-cdk-lib/aws-dynamodb";
 import { CfnPodIdentityAssociation } from "aws-cdk-lib/aws-eks";
 import { PolicyStatement, Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
 import type { Bus } from "./bus.ts";
 import type { Catalog } from "./catalog.ts";
+import type { CloudfrontRealtimeStream } from "./cdn-consumer.ts";
 import { COMPONENTS, type ComponentAccess, type ComponentName, PROCESSORS } from "./components.ts";
 import type { CommonParameters } from "./params.ts";
 import type { Storage } from "./storage.ts";
@@ -28,20 +31,31 @@ export function statementsFor(
     uploadNotifications: UploadNotifications;
     database: string;
     workgroup: string;
+    /** The shard lease table: the Kinesis bus's, or (on MSK) the one made for the CDN consumer. */
+    leases?: Table;
+    /** The operator's CloudFront real-time log stream, when the stack was given one. */
+    cdnStream?: CloudfrontRealtimeStream;
   },
 ): PolicyStatement[] {
   const { bus, storage, catalog, stack } = deps;
+  const leaseTable = () => {
+    if (!deps.leases) throw new ReeltimeError("REELTIME_ERR_CONFIG", `${name} needs the shard lease table`);
+    return deps.leases.tableArn;
+  };
   const out: PolicyStatement[] = [];
   const key = storage.key.keyArn;
   const kms = new Set<string>();
   if (bus.kind === "kinesis") {
     const arn = (t: string) => bus.streams.get(t as (typeof ALL_TOPICS)[number])!.streamArn;
     const isProcess = (PROCESSORS as readonly string[]).includes(name) || name === "ingest" || name === "setup";
+    // `reeltime cdn consume` ensures only the streams it writes (reeltime.cdn, the dead letters).
     const ensured = isProcess
       ? ALL_TOPICS
       : name === "pipeline"
         ? [TOPICS.job, TOPICS.transcode, TOPICS.transcodeChunks]
-        : [];
+        : a.cloudfrontRealtimeLogs
+          ? a.publishes
+          : [];
     if (ensured.length > 0)
       out.push(
         new PolicyStatement({
@@ -64,17 +78,40 @@ export function statementsFor(
         }),
       );
       kms.add("kms:Decrypt");
-      // Shard leases and checkpoints: read the group's rows, conditional PutItem (take, renew,
-      // steal, checkpoint, release); DescribeTable/CreateTable only find the table made here.
-      out.push(
-        new PolicyStatement({
-          sid: "KinesisLeases",
-          actions: ["dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
-          resources: [bus.leases.tableArn],
-        }),
-      );
-      kms.add("kms:GenerateDataKey");
     }
+  }
+  // The operator's CloudFront real-time log stream, read by polling (no enhanced fan-out, so no
+  // SubscribeToShard or consumer registration); the stream is theirs, so no CreateStream on it.
+  if (a.cloudfrontRealtimeLogs) {
+    if (!deps.cdnStream)
+      throw new ReeltimeError("REELTIME_ERR_CONFIG", `${name} needs the CloudFront real-time log stream's ARN`);
+    out.push(
+      new PolicyStatement({
+        sid: "CloudfrontRealtimeStream",
+        actions: [
+          "kinesis:DescribeStreamSummary",
+          "kinesis:ListShards",
+          "kinesis:GetShardIterator",
+          "kinesis:GetRecords",
+        ],
+        resources: [deps.cdnStream.arn],
+      }),
+    );
+  }
+  if ((bus.kind === "kinesis" && a.consumes.length > 0) || a.cloudfrontRealtimeLogs) {
+    // Shard leases and checkpoints: read the group's rows, conditional PutItem (take, renew,
+    // steal, checkpoint, release); DescribeTable/CreateTable only find the table made here.
+    out.push(
+      new PolicyStatement({
+        sid: "KinesisLeases",
+        actions: ["dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
+        resources: [leaseTable()],
+      }),
+    );
+    kms.add("kms:Decrypt").add("kms:GenerateDataKey");
+  }
+  if (bus.kind === "kinesis") {
+    const arn = (t: string) => bus.streams.get(t as (typeof ALL_TOPICS)[number])!.streamArn;
     if (a.publishes.length > 0) {
       out.push(
         new PolicyStatement({
@@ -172,6 +209,15 @@ export function statementsFor(
         resources: [deps.uploadNotifications.queue.queueArn],
       }),
     );
+  // A stream encrypted under the operator's own key: decrypt with that key only.
+  if (a.cloudfrontRealtimeLogs && deps.cdnStream?.keyArn)
+    out.push(
+      new PolicyStatement({
+        sid: "CloudfrontRealtimeStreamKey",
+        actions: ["kms:Decrypt"],
+        resources: [deps.cdnStream.keyArn],
+      }),
+    );
   if (kms.size > 0) out.push(new PolicyStatement({ sid: "DataKey", actions: [...kms].sort(), resources: [key] }));
   return out;
 }
@@ -184,11 +230,20 @@ export function statementsFor(
 export function componentRoles(
   stack: Stack,
   p: CommonParameters,
-  deps: { bus: Bus; storage: Storage; catalog: Catalog; uploadNotifications: UploadNotifications },
+  deps: {
+    bus: Bus;
+    storage: Storage;
+    catalog: Catalog;
+    uploadNotifications: UploadNotifications;
+    leases?: Table;
+    cdnStream?: CloudfrontRealtimeStream;
+  },
 ) {
   const roles = new Map<ComponentName, Role>();
   const ctx = { ...deps, stack, database: p.database.valueAsString, workgroup: p.workgroup.valueAsString };
   for (const [name, access] of Object.entries(COMPONENTS) as [ComponentName, ComponentAccess][]) {
+    // The CDN consumer exists only for an operator's CloudFront real-time log stream.
+    if (access.cloudfrontRealtimeLogs && !deps.cdnStream) continue;
     const statements = statementsFor(name, access, ctx);
     if (statements.length === 0) continue;
     const id = pascal(name);

@@ -8,9 +8,10 @@ import {
 } from "aws-cdk-lib";
 import { Secret } from "aws-cdk-lib/aws-secretsmanager";
 import type { Construct } from "constructs";
-import { type BusKind, kinesisStreams, mskCluster } from "./bus.ts";
+import { type BusKind, kinesisStreams, leaseTable, mskCluster } from "./bus.ts";
 import { type RateLimitStoreKind, rateLimitStore } from "./cache.ts";
 import { catalog } from "./catalog.ts";
+import { cloudfrontRealtimeStream } from "./cdn-consumer.ts";
 import { platformDatabase } from "./database.ts";
 import { commonParameters } from "./params.ts";
 import { componentRoles } from "./roles.ts";
@@ -22,6 +23,14 @@ export interface ReeltimeStackProps extends StackProps {
   bus: BusKind;
   /** ElastiCache Valkey for the ingest rate limits shared across replicas (default), or none. */
   rateLimitStore?: RateLimitStoreKind;
+  /**
+   * ARN of the Kinesis data stream a CloudFront real-time log configuration writes to
+   * (`-c cloudfrontRealtimeStreamArn=...`): adds the `cdn-consumer` role, which reads that stream
+   * and writes reeltime.cdn, and on MSK the shard lease table it needs. Unset: neither.
+   */
+  cloudfrontRealtimeStreamArn?: string;
+  /** The customer-managed KMS key of that stream, when it has one (`kms:Decrypt` on it). */
+  cloudfrontRealtimeStreamKeyArn?: string;
 }
 
 /**
@@ -54,9 +63,23 @@ export class ReeltimeStack extends Stack {
     const p = commonParameters(this);
     const s = storage(this, p);
     const bus = props.bus === "msk" ? mskCluster(this, s) : kinesisStreams(this, s);
+    const cdnStream =
+      props.cloudfrontRealtimeStreamArn !== undefined
+        ? cloudfrontRealtimeStream(props.cloudfrontRealtimeStreamArn, props.cloudfrontRealtimeStreamKeyArn)
+        : undefined;
+    // The CDN consumer is a Kinesis consumer group whatever the bus: on MSK it gets the same
+    // lease table the Kinesis variant makes for its processors.
+    const leases = bus.kind === "kinesis" ? bus.leases : cdnStream ? leaseTable(this, s) : undefined;
     const c = catalog(this, p, s);
     const uploads = uploadNotifications(this, s);
-    const roles = componentRoles(this, p, { bus, storage: s, catalog: c, uploadNotifications: uploads });
+    const roles = componentRoles(this, p, {
+      bus,
+      storage: s,
+      catalog: c,
+      uploadNotifications: uploads,
+      ...(leases ? { leases } : {}),
+      ...(cdnStream ? { cdnStream } : {}),
+    });
     const es = new Secret(this, "ElasticsearchSecret", {
       description: "REELTIME_ES_URL and REELTIME_ES_API_KEY for the Helm chart's secret",
       encryptionKey: s.key,
@@ -104,11 +127,17 @@ export class ReeltimeStack extends Stack {
       uploads.deadLetters.queueUrl,
       `completed-upload notifications the upload API failed on ${MAX_RECEIVES} times or EventBridge could not deliver: inspect, then redrive`,
     );
-    if (bus.kind === "kinesis")
+    if (leases)
       out(
         "KinesisLeaseTableName",
-        bus.leases.tableName,
+        leases.tableName,
         "REELTIME_KINESIS_LEASE_TABLE (with REELTIME_KINESIS_LEASES=dynamodb)",
+      );
+    if (cdnStream)
+      out(
+        "CloudfrontRealtimeStreamName",
+        cdnStream.name,
+        "the stream `reeltime cdn consume --stream` reads (chart: cdnConsumer.streamArn); in this stack's account and region",
       );
     if (bus.kind === "msk") {
       out("KafkaClusterArn", bus.cluster.attrArn, "aws kafka get-bootstrap-brokers: BootstrapBrokerStringSaslScram");

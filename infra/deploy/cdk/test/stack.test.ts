@@ -363,3 +363,179 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
       t.resourceCountIs("AWS::DynamoDB::Table", 0);
     });
 });
+
+describe("the optional CDN consumer (an operator's CloudFront real-time log stream)", () => {
+  const STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/cloudfront-realtime-logs";
+  const KEY = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  const withStream = (bus: BusKind, key?: string) =>
+    Template.fromStack(
+      new ReeltimeStack(new App(), "Reeltime", {
+        bus,
+        cloudfrontRealtimeStreamArn: STREAM,
+        ...(key ? { cloudfrontRealtimeStreamKeyArn: key } : {}),
+      }),
+    );
+  const on = { kinesis: withStream("kinesis"), msk: withStream("msk") };
+  const id = (t: Template, type: string, props: object) => {
+    const ids = Object.keys(t.findResources(type, { Properties: props }));
+    expect(ids, `${type} ${JSON.stringify(props)}`).toHaveLength(1);
+    return ids[0]!;
+  };
+  const arn = (logicalId: string) => ({ "Fn::GetAtt": [logicalId, "Arn"] });
+  /** Each role's identity policy statements, by the role's logical id. */
+  const policies = (t: Template) =>
+    new Map(
+      Object.values(t.findResources("AWS::IAM::Policy")).map((r) => [
+        JSON.stringify(r.Properties.Roles),
+        r.Properties.PolicyDocument.Statement as Statement[],
+      ]),
+    );
+  const cdnConsumer = (t: Template) =>
+    [...policies(t)].filter(([role]) => role.includes("CdnConsumerRole")).map(([, s]) => s);
+
+  it("makes nothing for it without the stream's ARN: no role, no Pod Identity, no output, no lease table on MSK", () => {
+    for (const t of Object.values(templates)) {
+      expect(cdnConsumer(t)).toEqual([]);
+      expect(Object.keys(t.findResources("AWS::IAM::Role")).some((r) => r.startsWith("CdnConsumer"))).toBe(false);
+      const accounts = Object.values(t.findResources("AWS::EKS::PodIdentityAssociation")).map(
+        (r) => r.Properties.ServiceAccount,
+      );
+      expect(accounts).not.toContain(COMPONENTS["cdn-consumer"].serviceAccount);
+      expect(Object.keys(t.findOutputs("*")).filter((o) => /cdnconsumer|Cloudfront/i.test(o))).toEqual([]);
+      expect(JSON.stringify(t.toJSON())).not.toContain(":stream/cloudfront");
+    }
+    templates.msk.resourceCountIs("AWS::DynamoDB::Table", 0);
+    expect(Object.keys(templates.msk.findOutputs("*"))).not.toContain("KinesisLeaseTableName");
+  });
+
+  it("on Kinesis: reads only that stream, uses the lease table, ensures and writes reeltime.cdn and the dead letters", () => {
+    const t = on.kinesis;
+    const cdn = arn(id(t, "AWS::Kinesis::Stream", { Name: "reeltime.cdn" }));
+    const letters = arn(id(t, "AWS::Kinesis::Stream", { Name: "reeltime.dead-letter" }));
+    const table = arn(id(t, "AWS::DynamoDB::Table", { TableName: "reeltime-kinesis-leases" }));
+    const key = arn(id(t, "AWS::KMS::Key", {}));
+    expect(cdnConsumer(t)).toEqual([
+      [
+        {
+          Sid: "EnsureStreams",
+          Effect: "Allow",
+          Action: ["kinesis:CreateStream", "kinesis:DescribeStreamSummary"],
+          Resource: [cdn, letters],
+        },
+        {
+          Sid: "CloudfrontRealtimeStream",
+          Effect: "Allow",
+          Action: [
+            "kinesis:DescribeStreamSummary",
+            "kinesis:ListShards",
+            "kinesis:GetShardIterator",
+            "kinesis:GetRecords",
+          ],
+          Resource: STREAM,
+        },
+        {
+          Sid: "KinesisLeases",
+          Effect: "Allow",
+          Action: ["dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
+          Resource: table,
+        },
+        {
+          Sid: "PublishStreams",
+          Effect: "Allow",
+          Action: ["kinesis:PutRecords", "kinesis:PutRecord"],
+          Resource: [cdn, letters],
+        },
+        { Sid: "DataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
+      ],
+    ]);
+  });
+
+  it("on MSK: reads that stream and the lease table made for it (the bus is Kafka: no Kinesis stream of the stack)", () => {
+    const t = on.msk;
+    t.resourceCountIs("AWS::Kinesis::Stream", 0);
+    t.resourceCountIs("AWS::DynamoDB::Table", 1);
+    t.hasResourceProperties("AWS::DynamoDB::Table", {
+      TableName: "reeltime-kinesis-leases",
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [
+        { AttributeName: "leaseGroup", KeyType: "HASH" },
+        { AttributeName: "leaseKey", KeyType: "RANGE" },
+      ],
+      TimeToLiveSpecification: { AttributeName: "ttl", Enabled: true },
+      SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: "KMS" }),
+    });
+    const table = arn(id(t, "AWS::DynamoDB::Table", { TableName: "reeltime-kinesis-leases" }));
+    const key = arn(id(t, "AWS::KMS::Key", {}));
+    expect(cdnConsumer(t)).toEqual([
+      [
+        {
+          Sid: "CloudfrontRealtimeStream",
+          Effect: "Allow",
+          Action: [
+            "kinesis:DescribeStreamSummary",
+            "kinesis:ListShards",
+            "kinesis:GetShardIterator",
+            "kinesis:GetRecords",
+          ],
+          Resource: STREAM,
+        },
+        {
+          Sid: "KinesisLeases",
+          Effect: "Allow",
+          Action: ["dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:GetItem", "dynamodb:PutItem"],
+          Resource: table,
+        },
+        { Sid: "DataKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: key },
+      ],
+    ]);
+    expect(Object.keys(t.findOutputs("*"))).toEqual(
+      expect.arrayContaining(["KinesisLeaseTableName", "CloudfrontRealtimeStreamName", "cdnconsumerRoleArn"]),
+    );
+    expect(t.findOutputs("CloudfrontRealtimeStreamName").CloudfrontRealtimeStreamName.Value).toBe(
+      "cloudfront-realtime-logs",
+    );
+  });
+
+  it.each(Object.entries(on))("on %s: binds the role to reeltime-cdn-consumer and changes no other role", (bus, t) => {
+    const accounts = Object.values(t.findResources("AWS::EKS::PodIdentityAssociation")).map(
+      (r) => r.Properties.ServiceAccount,
+    );
+    expect(accounts.filter((a) => a === "reeltime-cdn-consumer")).toHaveLength(1);
+    const before = policies(templates[bus as BusKind]);
+    const after = policies(t);
+    expect(after.size).toBe(before.size + 1);
+    for (const [role, statements] of before) expect(after.get(role), role).toEqual(statements);
+    // No other role names the operator's stream.
+    for (const [role, statements] of after)
+      if (!role.includes("CdnConsumerRole")) expect(JSON.stringify(statements), role).not.toContain(STREAM);
+  });
+
+  it("decrypts a stream under the operator's own key with that key only", () => {
+    for (const bus of ["kinesis", "msk"] as const) {
+      const [statements] = cdnConsumer(withStream(bus, KEY));
+      const own = statements!.filter((s) => s.Sid === "CloudfrontRealtimeStreamKey");
+      expect(own).toEqual([
+        { Sid: "CloudfrontRealtimeStreamKey", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY },
+      ]);
+      expect(statements!.filter((s) => JSON.stringify(s.Resource).includes(KEY))).toHaveLength(1);
+    }
+  });
+
+  it("refuses what is not a Kinesis stream ARN, and a key alias", () => {
+    const make = (props: { cloudfrontRealtimeStreamArn: string; cloudfrontRealtimeStreamKeyArn?: string }) => () =>
+      new ReeltimeStack(new App(), "Reeltime", { bus: "kinesis", ...props });
+    for (const bad of [
+      "cloudfront-realtime-logs",
+      "arn:aws:firehose:us-east-1:123456789012:deliverystream/logs",
+      "arn:aws:kinesis:us-east-1:123456789012:stream/",
+      "arn:aws:kinesis:us-east-1:12345:stream/logs",
+    ])
+      expect(make({ cloudfrontRealtimeStreamArn: bad }), bad).toThrow(/REELTIME_ERR_USAGE|Kinesis data stream ARN/);
+    expect(
+      make({
+        cloudfrontRealtimeStreamArn: STREAM,
+        cloudfrontRealtimeStreamKeyArn: "arn:aws:kms:us-east-1:123456789012:alias/logs",
+      }),
+    ).toThrow(/not an alias/);
+  });
+});

@@ -16,11 +16,21 @@ beforeAll(async () => {
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 /** The real CDK CLI, offline: no notices, no version reporting, no telemetry, no lookups. */
-async function synth(bus: "kinesis" | "msk"): Promise<string> {
-  const dir = join(out, bus);
+async function synth(bus: "kinesis" | "msk", context: string[] = []): Promise<string> {
+  const dir = join(out, [bus, ...context].join("-").replaceAll(/[^A-Za-z0-9-]/g, "_"));
   const r = await exec(
     CDK_BIN,
-    ["synth", "-q", "-c", `bus=${bus}`, "-o", dir, "--no-notices", "--no-version-reporting"],
+    [
+      "synth",
+      "-q",
+      "-c",
+      `bus=${bus}`,
+      ...context.flatMap((c) => ["-c", c]),
+      "-o",
+      dir,
+      "--no-notices",
+      "--no-version-reporting",
+    ],
     {
       cwd: WORKSPACE,
       env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: "true", CI: "true" },
@@ -41,6 +51,22 @@ describe("CDK app", () => {
       expect(Object.keys(parsed.Resources).length).toBeGreaterThan(30);
       // Asset-free and bootstrap-free: plain CloudFormation can deploy it.
       expect(parsed.Parameters.BootstrapVersion).toBeUndefined();
+      const r = await cfnLint([template]);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+    },
+  );
+
+  it.each(["kinesis", "msk"] as const)(
+    "synthesises the CDN consumer from `-c cloudfrontRealtimeStreamArn` (bus=%s) and passes cfn-lint",
+    async (bus) => {
+      const stream = "arn:aws:kinesis:us-east-1:123456789012:stream/cloudfront-realtime-logs";
+      const template = await synth(bus, [`cloudfrontRealtimeStreamArn=${stream}`]);
+      const parsed = JSON.parse(readFileSync(template, "utf8"));
+      const roles = Object.keys(parsed.Resources).filter((r) => r.startsWith("CdnConsumerRole"));
+      expect(roles.length).toBeGreaterThan(0);
+      expect(JSON.stringify(parsed.Resources)).toContain(stream);
+      expect(parsed.Outputs.CloudfrontRealtimeStreamName.Value).toBe("cloudfront-realtime-logs");
+      expect(parsed.Outputs.KinesisLeaseTableName).toBeDefined();
       const r = await cfnLint([template]);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
     },
