@@ -1,6 +1,7 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { _, Ajv, type CodeKeywordDefinition, type ErrorObject, type KeywordCxt, str, type ValidateFunction } from "ajv";
 import * as ajvFormats from "ajv-formats";
 import { HINT, PRIVATE } from "./common.ts";
+import { fastDateTime } from "./date-time.ts";
 import { DeadLetterRecord } from "./dead-letter.ts";
 import { LIMITS } from "./limits.ts";
 import { RECORDS, type RecordName } from "./records.ts";
@@ -47,18 +48,72 @@ export interface ValidateOptions {
 
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
-// ajv-formats is CommonJS; under NodeNext its function is the module's `default`.
-const addFormats = ajvFormats.default as unknown as (ajv: Ajv, formats: string[]) => Ajv;
+// ajv-formats is CommonJS; under NodeNext its plugin function is the module's `default`.
+const formats = ajvFormats.default as unknown as {
+  get(name: "date-time", mode: "full"): { validate: (s: string) => boolean };
+};
+const fullDateTime = formats.get("date-time", "full").validate;
 
-function newAjv(): Ajv {
+/**
+ * The date-time format as ajv-formats' "full" mode checks it (RFC 3339, a zone required, real
+ * calendar days, leap seconds only at 23:59:60 UTC): the common shape is read by hand first, and
+ * anything it does not accept is left to ajv-formats' own check (see date-time.ts).
+ */
+const dateTime = { type: "string" as const, validate: (s: string) => fastDateTime(s) || fullDateTime(s) };
+
+/**
+ * String lengths in code points, as ajv counts them (its `ucs2length`), with the count skipped
+ * where UTF-16 units already decide: a string has at most as many code points as units and at
+ * least half as many, so `s.length <= max` is within maxLength and `s.length >= 2 * min` within
+ * minLength. Same verdicts, same errors (keyword, params, message) and order as ajv's own
+ * keywords, which these replace.
+ */
+const lengthKeyword: CodeKeywordDefinition = {
+  keyword: ["maxLength", "minLength"],
+  type: "string",
+  schemaType: "number",
+  $data: true,
+  before: "pattern",
+  error: {
+    message: ({ keyword, schemaCode }) =>
+      str`must NOT have ${keyword === "maxLength" ? "more" : "fewer"} than ${schemaCode} characters`,
+    params: ({ schemaCode }) => _`{limit: ${schemaCode}}`,
+  },
+  code(cxt: KeywordCxt) {
+    const { keyword, data, schemaCode, gen } = cxt;
+    const count = gen.scopeValue("func", { ref: codePoints });
+    cxt.fail$data(
+      keyword === "maxLength"
+        ? _`${data}.length > ${schemaCode} && ${count}(${data}) > ${schemaCode}`
+        : _`${data}.length < ${schemaCode} || (${data}.length < 2 * ${schemaCode} && ${count}(${data}) < ${schemaCode})`,
+    );
+  },
+};
+
+/** Code points in a string, a lone surrogate counting as one: ajv's `ucs2length`. */
+export function codePoints(s: string): number {
+  const n = s.length;
+  let count = 0;
+  let i = 0;
+  while (i < n) {
+    count++;
+    const c = s.charCodeAt(i++);
+    if (c >= 0xd800 && c <= 0xdbff && i < n && (s.charCodeAt(i) & 0xfc00) === 0xdc00) i++;
+  }
+  return count;
+}
+
+function newAjv(opts: { allErrors: boolean; verbose: boolean } = { allErrors: true, verbose: true }): Ajv {
   const ajv = new Ajv({
-    allErrors: true,
-    verbose: true,
+    ...opts,
     strict: true,
     allowUnionTypes: true,
     keywords: [HINT, PRIVATE],
   });
-  addFormats(ajv, ["date-time"]);
+  ajv.removeKeyword("maxLength");
+  ajv.removeKeyword("minLength");
+  ajv.addKeyword(lengthKeyword);
+  ajv.addFormat("date-time", dateTime);
   return ajv;
 }
 
@@ -67,6 +122,123 @@ function compileAll(): Record<EventType, ValidateFunction> {
   const out = {} as Record<EventType, ValidateFunction>;
   for (const type of EVENT_TYPES) out[type] = ajv.compile(EVENT_SCHEMAS[type]);
   return out;
+}
+
+/**
+ * The fast path of validation, for the common case of a valid event: a validator of the same
+ * schemas that stops at the first problem and keeps no error details, and the schema standing in
+ * for the structural walk (structuralPlan). Whatever it does not accept goes through the full
+ * path, which alone writes issues, so answers and messages are the same.
+ */
+interface FastCheck {
+  validate: ValidateFunction;
+  /** Property paths to the objects whose keys the schema leaves open to a forbidden key. */
+  open: string[][];
+}
+
+let fastChecks: Partial<Record<EventType, FastCheck | null>> | undefined;
+
+function fastCheck(type: EventType): FastCheck | null {
+  fastChecks ??= {};
+  let check = fastChecks[type];
+  if (check === undefined) {
+    const schema = EVENT_SCHEMAS[type] as unknown as Schema;
+    const open = structuralPlan(schema);
+    check = open === undefined ? null : { validate: fastAjv().compile(schema), open };
+    fastChecks[type] = check;
+  }
+  return check;
+}
+
+let fastInstance: Ajv | undefined;
+function fastAjv(): Ajv {
+  fastInstance ??= newAjv({ allErrors: false, verbose: false });
+  return fastInstance;
+}
+
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  patternProperties?: Record<string, Schema>;
+  additionalProperties?: boolean | Schema;
+  items?: Schema | Schema[];
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+  allOf?: Schema[];
+  const?: unknown;
+  enum?: unknown[];
+  $ref?: string;
+  not?: unknown;
+  if?: unknown;
+  prefixItems?: unknown;
+};
+
+/**
+ * What the structural walk (structuralIssues) can still find in an event this schema accepts.
+ * The walk refuses objects nested deeper than the limit and forbidden keys; a schema whose
+ * values are all typed, whose objects are closed (additionalProperties false) and whose depth
+ * stays within the limit leaves only the forbidden keys its open objects may hold (the
+ * attributes' key pattern accepts "constructor"). Returns the property paths to those objects,
+ * or undefined when the schema cannot vouch for the walk (then the walk always runs).
+ */
+function structuralPlan(schema: Schema): string[][] | undefined {
+  const open: string[][] = [];
+  const ok = (s: Schema, depth: number, path: string[] | undefined): boolean => {
+    if (s === null || typeof s !== "object") return false;
+    if (s.$ref !== undefined || s.not !== undefined || s.if !== undefined || s.prefixItems !== undefined) return false;
+    for (const k of ["anyOf", "oneOf", "allOf"] as const)
+      for (const branch of s[k] ?? []) if (!ok(branch, depth, undefined)) return false;
+    const types = s.type === undefined ? undefined : Array.isArray(s.type) ? s.type : [s.type];
+    if (types === undefined) {
+      // Untyped: only a constant, a list of scalars, or branches (checked above) are bounded.
+      const values = s.const !== undefined ? [s.const] : s.enum;
+      if (values !== undefined) return values.every((v) => v === null || typeof v !== "object");
+      return (s.anyOf ?? s.oneOf ?? []).length > 0;
+    }
+    if (types.includes("object")) {
+      if (depth > LIMITS.depth || s.additionalProperties !== false) return false;
+      const patterns = Object.keys(s.patternProperties ?? {}).map((p) => new RegExp(p, "u"));
+      const mayHoldForbidden = [...FORBIDDEN_KEYS].some(
+        (key) => Object.hasOwn(s.properties ?? {}, key) || patterns.some((re) => re.test(key)),
+      );
+      if (mayHoldForbidden) {
+        if (path === undefined) return false;
+        open.push(path);
+      }
+      for (const [key, sub] of Object.entries(s.properties ?? {}))
+        if (!ok(sub, depth + 1, path === undefined ? undefined : [...path, key])) return false;
+      for (const sub of Object.values(s.patternProperties ?? {})) if (!ok(sub, depth + 1, undefined)) return false;
+    }
+    if (types.includes("array")) {
+      if (depth > LIMITS.depth || s.items === undefined || Array.isArray(s.items)) return false;
+      if (!ok(s.items, depth + 1, undefined)) return false;
+    }
+    return true;
+  };
+  return ok(schema, 0, []) ? open : undefined;
+}
+
+/** Whether the object at `path` (when there is one) has a key the structural walk refuses. */
+function holdsForbiddenKey(event: Record<string, unknown>, path: string[]): boolean {
+  let o: unknown = event;
+  for (const key of path) {
+    if (o === null || typeof o !== "object" || !Object.hasOwn(o, key)) return false;
+    o = (o as Record<string, unknown>)[key];
+  }
+  if (o === null || typeof o !== "object") return false;
+  for (const key of FORBIDDEN_KEYS) if (Object.hasOwn(o, key)) return true;
+  return false;
+}
+
+/**
+ * The fast path: true only when the full path would accept the event as it is (valid, no
+ * structural issue, timestamps within bounds). False says nothing: the full path decides.
+ */
+function acceptedFast(event: Record<string, unknown>, type: EventType, now: Date | undefined): boolean {
+  const check = fastCheck(type);
+  if (check === null || !check.validate(event)) return false;
+  for (const path of check.open) if (holdsForbiddenKey(event, path)) return false;
+  return timestampIssues(event, now ?? new Date()).length === 0;
 }
 
 let deadLetterValidator: ValidateFunction | undefined;
@@ -282,13 +454,19 @@ export function validateEvent(input: unknown, index = 0, opts: ValidateOptions =
       errors: [{ pointer: "", reason: "type", message: `an event must be a JSON object, got ${describe(input)}` }],
     };
   const event = input as Record<string, unknown>;
+  const type = event.event_type;
+  if (
+    isEventType(type) &&
+    (!opts.families || (opts.families.includes(familyOf(type)) && !SERVER_EVENT_TYPES.includes(type))) &&
+    acceptedFast(event, type, opts.now)
+  )
+    return { index, ok: true, event: event as unknown as ReeltimeEvent };
   const ident = {
     ...(typeof event.event_id === "string" ? { event_id: event.event_id.slice(0, 64) } : {}),
     ...(typeof event.event_type === "string" ? { event_type: event.event_type.slice(0, 64) } : {}),
   };
   const structural = structuralIssues(event);
   if (structural.length > 0) return { index, ok: false, ...ident, errors: structural };
-  const type = event.event_type;
   if (!isEventType(type)) {
     const message =
       type === undefined
