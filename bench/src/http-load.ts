@@ -20,21 +20,24 @@ export interface ServerHandle {
 
 /**
  * Starts servers/ingest-server.ts in its own process (optionally with --cpu-prof) and waits until
- * it listens. `env` adds to the server's environment (REELTIME_BENCH_BUS, REELTIME_BUS_RECORD_FORMAT).
+ * it listens. `env` adds to the server's environment (REELTIME_BENCH_BUS, REELTIME_BUS_RECORD_FORMAT);
+ * `root` runs the server script of another checkout of reeltime (the ingest benchmark's --before).
  */
 export async function startServer(
   mode: string,
   app: string,
   profile = false,
   env: Record<string, string> = {},
+  root?: string,
 ): Promise<ServerHandle> {
   const execArgv: string[] = [];
   if (profile) {
     mkdirSync(PROFILE_DIR, { recursive: true });
-    const tag = env.REELTIME_BUS_RECORD_FORMAT ? `${mode}-${env.REELTIME_BUS_RECORD_FORMAT}` : mode;
+    const tag = `${root ? "before-" : ""}${env.REELTIME_BUS_RECORD_FORMAT ? `${mode}-${env.REELTIME_BUS_RECORD_FORMAT}` : mode}`;
     execArgv.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${tag}-${Date.now()}.cpuprofile`);
   }
-  const child = spawn(process.execPath, [...execArgv, SERVER_SCRIPT, mode, app], {
+  const script = root ? join(root, "bench", "src", "servers", "ingest-server.ts") : SERVER_SCRIPT;
+  const child = spawn(process.execPath, [...execArgv, script, mode, app], {
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, LOG_LEVEL: "warn", REELTIME_BENCH_RUN_ID: RUN_ID, ...env },
   });

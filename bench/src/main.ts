@@ -1,5 +1,5 @@
 // npm run bench [NAME ...] [--duration S] [--rounds N] [--events N] [--connections N] [--docs N]
-//                          [--samples N] [--profile] [--drop-data] [--bus kafka|embedded]
+//                          [--samples N] [--profile] [--drop-data] [--bus kafka|embedded] [--before DIR]
 import { parseArgs } from "node:util";
 import { archive } from "./benchmarks/archive.ts";
 import { embedded } from "./benchmarks/embedded.ts";
@@ -49,6 +49,9 @@ need ffmpeg (--events sets their clip's seconds, default 60 and 120).
   --profile        CPU profile of reeltime's side into bench/out/profiles (ingest: the server)
   --drop-data      last-n: delete the kept data set and stop
   --bus B          ingest: kafka (default; acks=all) or embedded (the embedded log, no service)
+  --before DIR     ingest: a second checkout of reeltime (an older commit, with node_modules) whose
+                   server runs as a side of its own ("before", batch-v1) in the same rounds, instead
+                   of the one-record-per-event side: a change measured side by side
 `;
 
 const { values, positionals } = parseArgs({
@@ -63,6 +66,7 @@ const { values, positionals } = parseArgs({
     profile: { type: "boolean", default: false },
     "drop-data": { type: "boolean", default: false },
     bus: { type: "string", default: "kafka" },
+    before: { type: "string" },
     help: { type: "boolean", short: "h", default: false },
   },
 });
@@ -99,6 +103,7 @@ const options: BenchOptions = {
   profile: values.profile,
   dropData: values["drop-data"],
   bus: values.bus,
+  ...(values.before ? { before: values.before } : {}),
   log: (line) => process.stdout.write(`${line}\n`),
 };
 

@@ -18,6 +18,11 @@ export interface BenchOptions {
   dropData: boolean;
   /** Ingest: the bus its server publishes to (kafka: the local Kafka, acks=all; embedded: the embedded log). */
   bus: "kafka" | "embedded";
+  /**
+   * Ingest: a second checkout of reeltime (e.g. `git worktree add DIR <commit>` plus its
+   * node_modules) whose server runs as the "before" side, so a change is measured side by side.
+   */
+  before?: string;
   log: (line: string) => void;
 }
 

@@ -28,7 +28,7 @@ function sum(runs: Run[]) {
   };
 }
 
-const SIDES = ["baseline", "event", "batch-v1", "platformatic"] as const;
+const SIDES = ["baseline", "before", "event", "batch-v1", "platformatic"] as const;
 const round1 = (n: number) => round(n, 1);
 type Side = (typeof SIDES)[number];
 
@@ -38,24 +38,31 @@ type Side = (typeof SIDES)[number];
  * against a bare Fastify route that only parses the same bodies. reeltime runs twice, in
  * alternating rounds with the baseline: writing batch-v1 records (one per view per request, the
  * default) and one record per event (REELTIME_BUS_RECORD_FORMAT=event, the format before).
- * Knobs: --duration (s per side per round), --rounds, --connections, --bus, --profile.
+ * Knobs: --duration (s per side per round), --rounds, --connections, --bus, --profile, --before
+ * (another checkout's server as a "before" side, batch-v1 on the same driver, in place of the
+ * one-record-per-event side: a code change measured side by side in one run).
  */
 export async function ingest(o: BenchOptions): Promise<Result> {
   const app = `bench-ingest-${RUN_ID}`;
   const connections = or(o.connections, 32);
   const body = JSON.stringify(workload(BATCH, { app }));
   const headers = { "content-type": "application/json", "x-reeltime-key": WRITE_KEY };
-  const sides: Record<Side, Run[]> = { baseline: [], event: [], "batch-v1": [], platformatic: [] };
+  const sides: Record<Side, Run[]> = { baseline: [], before: [], event: [], "batch-v1": [], platformatic: [] };
   const env = (format: string, driver = "kafkajs") => ({
     REELTIME_BENCH_BUS: o.bus,
     REELTIME_BUS_RECORD_FORMAT: format,
     REELTIME_KAFKA_DRIVER: driver,
   });
   // On Kafka, batch-v1 runs on both Kafka clients (REELTIME_KAFKA_DRIVER); the embedded bus has none.
-  const active = SIDES.filter((s) => s !== "platformatic" || o.bus === "kafka");
+  // --before: the older checkout's side replaces the one-record-per-event side.
+  const active = SIDES.filter(
+    (s) => (s !== "platformatic" || o.bus === "kafka") && (o.before ? s !== "event" : s !== "before"),
+  );
   const servers: Partial<Record<Side, Awaited<ReturnType<typeof startServer>>>> = {
     baseline: await startServer("bare", app),
-    event: await startServer("reeltime", app, o.profile, env("event")),
+    ...(o.before
+      ? { before: await startServer("reeltime", app, o.profile, env("batch-v1"), o.before) }
+      : { event: await startServer("reeltime", app, o.profile, env("event")) }),
     "batch-v1": await startServer("reeltime", app, o.profile, env("batch-v1")),
     ...(o.bus === "kafka"
       ? { platformatic: await startServer("reeltime", app, o.profile, env("batch-v1", "platformatic")) }
@@ -99,6 +106,7 @@ export async function ingest(o: BenchOptions): Promise<Result> {
   const bus = o.bus === "kafka" ? "Kafka acks=all zstd" : "embedded log, fsync";
   const figures = {
     baseline: sum(sides.baseline),
+    before: sum(sides.before),
     event: sum(sides.event),
     "batch-v1": sum(sides["batch-v1"]),
     platformatic: sum(sides.platformatic),
@@ -125,10 +133,15 @@ export async function ingest(o: BenchOptions): Promise<Result> {
       label: `reeltime, batch-v1 records (validate, enrich, ${bus}${o.bus === "kafka" ? ", kafkajs" : ""})`,
       figures: { ...figures["batch-v1"], "÷ baseline": ratioOf("batch-v1"), "CPU ratio": cpuRatioOf("batch-v1") },
     },
-    {
-      label: `reeltime, one record per event (${bus})`,
-      figures: { ...figures.event, "÷ baseline": ratioOf("event"), "CPU ratio": cpuRatioOf("event") },
-    },
+    o.before
+      ? {
+          label: `before: ${o.before}, batch-v1 records (${bus}${o.bus === "kafka" ? ", kafkajs" : ""})`,
+          figures: { ...figures.before, "÷ baseline": ratioOf("before"), "CPU ratio": cpuRatioOf("before") },
+        }
+      : {
+          label: `reeltime, one record per event (${bus})`,
+          figures: { ...figures.event, "÷ baseline": ratioOf("event"), "CPU ratio": cpuRatioOf("event") },
+        },
     {
       label: "baseline (bare Fastify, JSON parse only)",
       figures: { ...figures.baseline, "÷ baseline": 1, "CPU ratio": 1 },
@@ -161,7 +174,9 @@ export async function ingest(o: BenchOptions): Promise<Result> {
     notes: [
       "Events/s count only 2xx answers × 100; the 503s of load shedding are counted apart.",
       "Server CPU µs/event: user + system CPU time of the server process over a round ÷ the events it accepted; CPU ratio = the baseline's ÷ this side's (the rate ratio on an otherwise idle core: it holds up when other work shares the machine, the rates do not).",
-      `batch-v1 ÷ one record per event: ${round(eps / figures.event["events/s"], 2)} (same run, alternating rounds).`,
+      o.before
+        ? `CPU per event, before ÷ now (batch-v1): ${round(figures.before["server CPU µs/event"] / figures["batch-v1"]["server CPU µs/event"], 2)} (same run, alternating rounds).`
+        : `batch-v1 ÷ one record per event: ${round(eps / figures.event["events/s"], 2)} (same run, alternating rounds).`,
       ...(o.bus === "embedded" ? ["On the embedded bus the goal is not judged: it is set for Kafka."] : []),
     ],
   };
