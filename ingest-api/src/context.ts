@@ -1,5 +1,6 @@
 import type { Bus, SearchStore } from "@reeltime/connectors";
 import { anyOriginAllowed, originAllowed, SecretRing } from "@reeltime/http";
+import { type LiveViewersOptions, LiveViewersReader } from "@reeltime/processing";
 import type { Logger } from "@reeltime/runtime";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { IngestConfig } from "./config.ts";
@@ -22,6 +23,11 @@ export interface AppDeps {
   metrics?: IngestMetrics;
   /** Extra read-guarded routes under /v1, mounted by the host (see ReadMount). */
   readMounts?: readonly ReadMount[];
+  /**
+   * Where GET /v1/live/viewers reads the viewers processor's figures (the archive; a short cache).
+   * Without it the route is not served (404) and the live page hides its live streams panel.
+   */
+  liveViewers?: LiveViewersOptions;
 }
 
 /** Everything a route needs, resolved once at start-up. */
@@ -36,6 +42,8 @@ export interface AppContext {
   /** Every origin any app allows (answers preflights, which carry no key). */
   anyOrigin: (origin: string) => boolean;
   originAllowed: (app: string, origin: string) => boolean;
+  /** The live viewers figures behind their cache, when the app was given an archive to read them from. */
+  liveViewers?: LiveViewersReader;
 }
 
 /** The options every route plugin is registered with (besides its `prefix`). */
@@ -67,5 +75,6 @@ export async function createAppContext(
     limits,
     anyOrigin: (o) => anyOriginAllowed(allowed, o),
     originAllowed: (appId, o) => originAllowed(allowed, appId, o),
+    ...(deps.liveViewers ? { liveViewers: new LiveViewersReader(deps.liveViewers) } : {}),
   };
 }

@@ -17,5 +17,4 @@ export {
 export { computeView, type ViewEvent, type ViewInput } from "./sessionizer/compute.ts";
 export { createSessionizer } from "./sessionizer/sessionizer.ts";
 export { LIVE_LATENCY_BUCKETS, viewersMetrics } from "./viewers/metrics.ts";
-export { LIVE_SNAPSHOT_PREFIX, type LiveStream, readLiveViewers } from "./viewers/snapshots.ts";
 export { ViewersProcessor } from "./viewers/viewers.ts";

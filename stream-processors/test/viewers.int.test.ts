@@ -4,11 +4,10 @@
 import { type Bus, type BusMessage, type ConsumeOptions, createBus } from "@reeltime/connectors";
 import { exampleEvent, TOPICS } from "@reeltime/events";
 import { LOCAL_ENDPOINTS } from "@reeltime/infra";
-import { processorMetrics, runProcessor } from "@reeltime/processing";
+import { processorMetrics, readLiveViewers, runProcessor } from "@reeltime/processing";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv, type Registry } from "@reeltime/runtime";
 import { MemoryArchive } from "@reeltime/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readLiveViewers } from "../src/viewers/snapshots.ts";
 import { ViewersProcessor } from "../src/viewers/viewers.ts";
 import { waitFor } from "./fixtures.ts";
 

@@ -5,13 +5,7 @@ import { type Bus, type ConsumedBatch, createArchive, createBus, createSearchSto
 import { exampleEvent, TOPICS } from "@reeltime/events";
 import { buildApp, loadIngestConfig } from "@reeltime/ingest-api";
 import { ConnectionEnv, createLogger, createRegistry, loadEnv } from "@reeltime/runtime";
-import {
-  type Processor,
-  processorMetrics,
-  readLiveViewers,
-  runProcessor,
-  ViewersProcessor,
-} from "@reeltime/stream-processors";
+import { type Processor, processorMetrics, runProcessor, ViewersProcessor } from "@reeltime/stream-processors";
 import { type BenchOptions, or } from "../options.ts";
 import type { Result } from "../report.ts";
 import { READ_TOKEN, WRITE_KEY } from "../servers/keys.ts";
@@ -25,7 +19,8 @@ const GIVE_UP_MS = 15_000;
  * Live viewers freshness: one live view starts (POST /v1/events of a `playback.view_start` of a new
  * live stream) and the time until GET /v1/live/viewers shows that stream with one viewer is
  * measured: ingest → bus → the viewers processor (its `reeltime process` default: figures every
- * 2 s) → its partition snapshot in the archive → the route adding them up. Side by side, from the
+ * 2 s) → its partition snapshot in the archive → the route adding them up (ingest's own, read at
+ * most once a second through its cache). Side by side, from the
  * same POST: the baseline, a bare consumer group on the same topic that only notes the view id,
  * asked through a route of the same server. The ratio is reeltime's p95 over the baseline's.
  * --bus kafka (default: the local Kafka, per-run topics) or embedded; --samples (default 30).
@@ -69,10 +64,10 @@ export async function liveFreshness(o: BenchOptions): Promise<Result> {
     bus,
     search,
     logger: createLogger("bench-live-freshness", { level: "silent" }),
+    // The route ingest serves in production and in reeltime dev, its cache included.
+    liveViewers: { archive },
     readMounts: [
-      async (api, appOf) => {
-        // The same route reeltime dev mounts (cli/src/dev/live-viewers.ts).
-        api.get("/live/viewers", async (req) => readLiveViewers(archive, { app: appOf(req) }));
+      async (api) => {
         api.get<{ Querystring: { view: string } }>("/bench/seen", async (req) => ({ seen: seen.has(req.query.view) }));
       },
     ],

@@ -39,7 +39,6 @@ import type { FastifyPluginAsync } from "fastify";
 /** The processors' metrics, which the platform's consumer groups in this process share. */
 type ProcessorMetrics = Awaited<ReturnType<typeof startProcessors>>["metrics"];
 
-import { liveViewersMount } from "./live-viewers.ts";
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
 import { ensureSampleVideo } from "./sample.ts";
@@ -180,8 +179,10 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     search,
     logger: log,
     metrics: ingestMetrics(registry),
-    // The live page's live streams (the viewers processor's figures in the archive).
-    readMounts: [...platform.readMounts, liveViewersMount(archive)],
+    readMounts: platform.readMounts,
+    // The live page's live streams: GET /v1/live/viewers reads the viewers processor's figures
+    // in the archive, as ingest does in production.
+    liveViewers: { archive },
   });
   // The upload API on the same server: no S3 server here, so it takes the parts itself into the
   // archive (signed part URLs on this origin) and publishes upload.completed on the bus; a

@@ -1,9 +1,8 @@
 import type { Archive, ConsumedBatch } from "@reeltime/connectors";
 import { TOPICS } from "@reeltime/events";
-import { type Committer, decode, type Processor } from "@reeltime/processing";
+import { type Committer, decode, type LiveSnapshot, liveSnapshotKey, type Processor } from "@reeltime/processing";
 import type { Registry } from "@reeltime/runtime";
 import { type ViewersMetrics, viewersMetrics } from "./metrics.ts";
-import { LIVE_SNAPSHOT_PREFIX, type LiveSnapshot } from "./snapshots.ts";
 import { type EventDelta, type ViewerEvent, ViewerWindow, type WindowOptions } from "./window.ts";
 
 export interface ViewersOptions {
@@ -171,7 +170,7 @@ export class ViewersProcessor implements Processor {
       if (this.#archive) {
         const snapshot: LiveSnapshot = { at: new Date(now).toISOString(), figures };
         await this.#archive.put(
-          `${LIVE_SNAPSHOT_PREFIX}${p.topic}/${p.partition}.json`,
+          liveSnapshotKey(p.topic, p.partition),
           new TextEncoder().encode(JSON.stringify(snapshot)),
           { contentType: "application/json" },
         );

@@ -18,6 +18,7 @@
  *   that a known view is alive; `playback.delivery` (made by reeltime from CDN logs) is no player
  *   report and is left out.
  */
+import type { StreamFigures } from "@reeltime/processing";
 import { addSeq, type SeqRanges } from "../sessionizer/seq-ranges.ts";
 
 export interface WindowOptions {
@@ -61,19 +62,6 @@ export interface EventDelta {
   latencyMs?: number;
   late: boolean;
   duplicate: boolean;
-}
-
-/** One live stream's figures from one partition; partials of several partitions add up (see mergeFigures). */
-export interface StreamFigures {
-  app: string;
-  stream: string;
-  viewers: number;
-  started: number;
-  startupFailures: number;
-  rebufferMs: number;
-  playingMs: number;
-  /** Live latency samples of the window, ms, ascending (at most MAX_LATENCY_SAMPLES, the newest). */
-  latencyMs: number[];
 }
 
 export const MAX_LATENCY_SAMPLES = 2000;
@@ -326,48 +314,4 @@ export class ViewerWindow {
         (f) => f.viewers > 0 || f.started > 0 || f.startupFailures > 0 || f.playingMs > 0 || f.latencyMs.length > 0,
       );
   }
-}
-
-/** Adds up partials of the same stream (from several partitions or instances). */
-export function mergeFigures(parts: Iterable<StreamFigures>): StreamFigures[] {
-  const out = new Map<string, StreamFigures>();
-  for (const p of parts) {
-    const key = `${p.app}\u0000${p.stream}`;
-    const f = out.get(key);
-    if (!f) {
-      out.set(key, { ...p, latencyMs: [...p.latencyMs] });
-      continue;
-    }
-    f.viewers += p.viewers;
-    f.started += p.started;
-    f.startupFailures += p.startupFailures;
-    f.rebufferMs += p.rebufferMs;
-    f.playingMs += p.playingMs;
-    f.latencyMs.push(...p.latencyMs);
-  }
-  for (const f of out.values()) f.latencyMs.sort((a, b) => a - b);
-  return [...out.values()];
-}
-
-/** Linear interpolation between closest ranks, like the live page's other percentiles. */
-export function percentile(sorted: readonly number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const pos = (q / 100) * (sorted.length - 1);
-  const i = Math.floor(pos);
-  return sorted[i]! + (pos - i) * ((sorted[i + 1] ?? sorted[i]!) - sorted[i]!);
-}
-
-/** What the live page and GET /v1/live/viewers show per stream. */
-export function summarise(f: StreamFigures) {
-  const watched = f.rebufferMs + f.playingMs;
-  return {
-    app: f.app,
-    stream: f.stream,
-    viewers: Math.round(f.viewers),
-    started: Math.round(f.started),
-    startup_failures: Math.round(f.startupFailures),
-    rebuffer_ratio: watched > 0 ? f.rebufferMs / watched : null,
-    latency_p50_ms: percentile(f.latencyMs, 50),
-    latency_p95_ms: percentile(f.latencyMs, 95),
-  };
 }

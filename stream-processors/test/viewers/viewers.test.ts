@@ -1,9 +1,8 @@
 import type { ConsumedBatch } from "@reeltime/connectors";
-import type { Committer } from "@reeltime/processing";
+import { type Committer, LIVE_SNAPSHOT_PREFIX, readLiveViewers } from "@reeltime/processing";
 import { createRegistry } from "@reeltime/runtime";
 import { MemoryArchive } from "@reeltime/testkit";
 import { describe, expect, it } from "vitest";
-import { LIVE_SNAPSHOT_PREFIX, readLiveViewers } from "../../src/viewers/snapshots.ts";
 import { StreamLabels, ViewersProcessor } from "../../src/viewers/viewers.ts";
 
 const T0 = Date.parse("2026-12-04T15:00:00.000Z");

@@ -1,6 +1,7 @@
 import { exampleEvent, type PlaybackEvent } from "@reeltime/events";
+import { mergeFigures, percentile, summarise } from "@reeltime/processing";
 import { describe, expect, it } from "vitest";
-import { mergeFigures, percentile, summarise, type ViewerEvent, ViewerWindow } from "../../src/viewers/window.ts";
+import { type ViewerEvent, ViewerWindow } from "../../src/viewers/window.ts";
 
 const T0 = Date.parse("2026-12-04T15:00:00.000Z");
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -2,6 +2,7 @@ import type { EventFilter } from "@reeltime/connectors";
 import { type Static, Type } from "@sinclair/typebox";
 import type { FastifyPluginAsync } from "fastify";
 import type { RoutesOptions } from "../../context.ts";
+import { liveViewersRoute } from "./live-viewers.ts";
 import { readGuard, readScopeOf } from "./read-guard.ts";
 import { statsRoute } from "./stats.ts";
 
@@ -49,7 +50,8 @@ function toFilter(q: FilterQuery | Static<typeof SearchQuery>, scope: string): E
 }
 
 /**
- * The read API (`GET /events/last`, `GET /search`, `GET /stats`; registered under `/v1`): read
+ * The read API (`GET /events/last`, `GET /search`, `GET /stats`, and `GET /live/viewers` where the
+ * app was given the archive; registered under `/v1`): read
  * tokens, bounded filters, newest first. Its own encapsulated context: the read guard's
  * `onRequest` hook and the `request.readScope` decoration apply to these routes only.
  */
@@ -75,4 +77,5 @@ export const readRoutes: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }
   );
 
   await app.register(statsRoute, { ctx });
+  if (ctx.liveViewers) liveViewersRoute(app, ctx.liveViewers);
 };
