@@ -259,8 +259,10 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     const hold = commit.hold(batch.topic, batch.partition);
     if (hold === undefined) throw new StaleBatchError(batch.topic, batch.partition);
     const st = await this.#state(batch.topic, batch.partition, hold);
-    const letters = [];
-    const items: [string, E][] = [];
+    const letters: DeadLetter[] = [];
+    // Each event's key beside it in a second array: no pair allocated per event.
+    const keys: string[] = [];
+    const events: E[] = [];
     for (const m of batch.messages) {
       const e = decode<E>(m);
       const key = e && typeof e.event_id === "string" ? this.#o.keyOf(e) : undefined;
@@ -268,24 +270,32 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
         letters.push(deadLetter(this.name, "not_foldable", `no ${this.name} key in the message`, m, e));
         continue;
       }
-      items.push([key, e]);
+      keys.push(key);
+      events.push(e);
     }
-    await publishDeadLetters(this.#bus, letters);
-    for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
+    if (letters.length > 0) {
+      await publishDeadLetters(this.#bus, letters);
+      for (const l of letters) this.#metrics.deadLetters.inc({ processor: this.name, reason: l.reason });
+    }
 
     // Keys not in memory are looked up once each, and only for events that could start one: a
     // stream of reports that only join (CMCD with another player's session id) costs no lookup.
-    const unknown = [
-      ...new Set(
-        items
-          .filter(([k, e]) => !st.keys.has(k) && (this.#f.start(e) !== undefined || this.#f.bringsBack?.(e) === true))
-          .map(([k]) => k),
-      ),
-    ];
+    let lookup: Set<string> | undefined;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      if (st.keys.has(k) || lookup?.has(k)) continue;
+      const e = events[i]!;
+      if (this.#f.start(e) === undefined && this.#f.bringsBack?.(e) !== true) continue;
+      lookup ??= new Set();
+      lookup.add(k);
+    }
     const where = { topic: batch.topic, partition: batch.partition };
-    const recalled = unknown.length > 0 && this.#f.recall ? await this.#f.recall(unknown, where) : new Map<string, S>();
+    const recalled =
+      lookup !== undefined && this.#f.recall ? await this.#f.recall([...lookup], where) : new Map<string, S>();
     const now = Date.now();
-    for (const [key, e] of items) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      const e = events[i]!;
       let entry = st.keys.get(key);
       if (!entry) {
         const back = recalled.get(key);
