@@ -14,6 +14,11 @@ export interface ComponentAccess {
   archiveDelete: readonly string[];
   /** Archive prefixes only read. */
   archiveRead: readonly string[];
+  /**
+   * Lists the archive only under its own prefixes (ListBucket with an `s3:prefix` condition, no
+   * GetBucketLocation), instead of the whole bucket.
+   */
+  archiveListOwnPrefixes: boolean;
   /** Runs Athena queries in the reeltime workgroup. */
   athena: boolean;
   /** Reads the archive's completed-upload notifications from their queue (upload-notifications.ts). */
@@ -34,6 +39,7 @@ const base = {
   archiveReadWrite: [] as readonly string[],
   archiveDelete: [] as readonly string[],
   archiveRead: [] as readonly string[],
+  archiveListOwnPrefixes: false,
   athena: false,
   uploadNotifications: false,
   cloudfrontRealtimeLogs: false,
@@ -47,10 +53,13 @@ const base = {
  */
 export const COMPONENTS = {
   // A write key may send playback and click events; ingest adds its own api.request records.
+  // GET /v1/live/viewers reads the viewers processor's figures: that prefix only, read-only.
   ingest: {
     ...base,
     serviceAccount: "reeltime-ingest",
     publishes: [TOPICS.playback, TOPICS.click, TOPICS.api, TOPICS.deadLetter],
+    archiveRead: ["_live/viewers/"],
+    archiveListOwnPrefixes: true,
   },
   // The upload API: multipart uploads under uploads/ (it reads a completed object back for its
   // checksum and deletes one that fails it), one upload.* event per step; on AWS it also turns

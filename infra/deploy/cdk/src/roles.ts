@@ -127,11 +127,19 @@ export function statementsFor(
     a.archiveRead.length + a.archiveReadWrite.length > 0 || (PROCESSORS as readonly string[]).includes(name);
   if (usesArchive)
     out.push(
-      new PolicyStatement({
-        sid: "ArchiveBucket",
-        actions: ["s3:ListBucket", "s3:GetBucketLocation"],
-        resources: [storage.archive.bucketArn],
-      }),
+      a.archiveListOwnPrefixes
+        ? // A listing must name a prefix under one of its own (ingest: _live/viewers/ only).
+          new PolicyStatement({
+            sid: "ArchiveListOwnPrefixes",
+            actions: ["s3:ListBucket"],
+            resources: [storage.archive.bucketArn],
+            conditions: { StringLike: { "s3:prefix": [...a.archiveRead, ...a.archiveReadWrite].map((p) => `${p}*`) } },
+          })
+        : new PolicyStatement({
+            sid: "ArchiveBucket",
+            actions: ["s3:ListBucket", "s3:GetBucketLocation"],
+            resources: [storage.archive.bucketArn],
+          }),
     );
   if (a.archiveRead.length > 0) {
     out.push(
@@ -225,7 +233,7 @@ export function statementsFor(
 /**
  * One role per component with exactly its statements, bound to its Kubernetes service account
  * by an EKS Pod Identity association (no OIDC provider to manage). Components that need
- * nothing from AWS (ingest and the upgrade job on MSK) get no role.
+ * nothing from AWS (the upgrade job on MSK) get no role.
  */
 export function componentRoles(
   stack: Stack,

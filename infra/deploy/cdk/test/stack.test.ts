@@ -145,7 +145,7 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
         ],
       },
     });
-    // Ingest never touches the archive; only analysts may run Athena queries.
+    // Ingest only reads the live viewers figures (pinned below); only analysts may run Athena queries.
     const byRole = new Map<string, string[]>();
     for (const r of Object.values(t.findResources("AWS::IAM::Policy")))
       byRole.set(
@@ -156,7 +156,8 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
     expect(athenaUsers).toHaveLength(1);
     expect(athenaUsers[0]![0]).toContain("AnalystRole");
     for (const [role, actions] of byRole)
-      if (role.includes("IngestRole")) expect(actions.filter((a) => a.startsWith("s3:"))).toEqual([]);
+      if (role.includes("IngestRole"))
+        expect(actions.filter((a) => a.startsWith("s3:"))).toEqual(["s3:ListBucket", "s3:GetObject"]);
     // Only the archiver deletes (its own cut markers), and the upload API (a source under
     // uploads/ that failed its checksum).
     const deletes = Object.values(t.findResources("AWS::IAM::Policy")).flatMap((r) =>
@@ -199,6 +200,39 @@ describe.each(Object.entries(templates))("ReeltimeStack on %s", (bus, t) => {
       );
       expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toContain("ParquetHiveSerDe");
     }
+  });
+
+  it("lets ingest read the live viewers figures (_live/viewers/) and nothing else of the archive", () => {
+    expect(COMPONENTS.ingest.archiveRead).toEqual(["_live/viewers/"]);
+    expect(COMPONENTS.ingest.archiveReadWrite).toEqual([]);
+    const archive = Object.keys(t.findResources("AWS::S3::Bucket")).find((id) => id.startsWith("Archive"))!;
+    const s3 = Object.values(t.findResources("AWS::IAM::Policy"))
+      .filter((r) => JSON.stringify(r.Properties.Roles).includes("IngestRole"))
+      .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[])
+      .filter((st) => ([] as string[]).concat(st.Action).some((a) => a.startsWith("s3:")));
+    expect(s3).toEqual([
+      {
+        Sid: "ArchiveListOwnPrefixes",
+        Effect: "Allow",
+        Action: "s3:ListBucket",
+        Resource: { "Fn::GetAtt": [archive, "Arn"] },
+        Condition: { StringLike: { "s3:prefix": ["_live/viewers/*"] } },
+      },
+      {
+        Sid: "ArchiveRead",
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Resource: { "Fn::Join": ["", [{ "Fn::GetAtt": [archive, "Arn"] }, "/_live/viewers/*"]] },
+      },
+    ]);
+    // Every other role keeps its listing of the whole bucket, without a condition.
+    const listings = Object.values(t.findResources("AWS::IAM::Policy")).flatMap((r) =>
+      (r.Properties.PolicyDocument.Statement as (Statement & { Condition?: unknown })[])
+        .filter((st) => ([] as string[]).concat(st.Action).includes("s3:ListBucket") && st.Condition !== undefined)
+        .map(() => JSON.stringify(r.Properties.Roles)),
+    );
+    expect(listings).toHaveLength(1);
+    expect(listings[0]).toContain("IngestRole");
   });
 
   it("lets the catalogue write its video records (records/videos/) and no other archive prefix", () => {
