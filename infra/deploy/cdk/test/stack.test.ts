@@ -12,7 +12,7 @@ function synth(bus: BusKind) {
   return Template.fromStack(new ReeltimeStack(app, "Reeltime", { bus }));
 }
 
-type Statement = { Action: string | string[]; Resource: unknown; Effect: string };
+type Statement = { Sid?: string; Action: string | string[]; Resource: unknown; Effect: string };
 const templates = { kinesis: synth("kinesis"), msk: synth("msk") };
 
 /** Every statement of every identity policy, inline or attached, in a template. */
@@ -525,7 +525,7 @@ describe("the optional CDN consumer (an operator's CloudFront real-time log stre
     expect(Object.keys(t.findOutputs("*"))).toEqual(
       expect.arrayContaining(["KinesisLeaseTableName", "CloudfrontRealtimeStreamName", "cdnconsumerRoleArn"]),
     );
-    expect(t.findOutputs("CloudfrontRealtimeStreamName").CloudfrontRealtimeStreamName.Value).toBe(
+    expect(t.findOutputs("CloudfrontRealtimeStreamName").CloudfrontRealtimeStreamName!.Value).toBe(
       "cloudfront-realtime-logs",
     );
   });
