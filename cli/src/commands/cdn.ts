@@ -121,7 +121,12 @@ export function registerCdn(program: Command): void {
     )
     .option("--app <id>", "app_id stamped on every event")
     .option("--group <name>", "the consumer group", "reeltime-cdn-realtime")
-    .option("--metrics-port <port>", "port of /metrics and /healthz on 127.0.0.1", metricsPortOption, 9465)
+    .option(
+      "--metrics-port <port>",
+      "port of /metrics and /healthz, on HOST (default 127.0.0.1; 0.0.0.0 in a pod)",
+      metricsPortOption,
+      9465,
+    )
     .addHelpText("after", "\nScale out by running more instances: instances of the group split the shards.")
     .action(
       async (o: {
@@ -169,7 +174,9 @@ export function registerCdn(program: Command): void {
         );
         const ops = await rt.startOpsServer({
           registry,
-          host: "127.0.0.1",
+          // The processors' rule: 127.0.0.1 unless HOST says otherwise (the chart sets 0.0.0.0 so
+          // Prometheus can scrape the pod).
+          host: process.env.HOST ?? "127.0.0.1",
           port: o.metricsPort,
           setting: "--metrics-port",
         });

@@ -7,7 +7,8 @@ ARG NODE_IMAGE=node:26.10.0-trixie-slim
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
-# Only the manifests of the workspaces this role runs (cli, stream-processors, infra/deploy, catalogue, notifier) and the
+# Only the manifests of the workspaces this role runs (cli, stream-processors, infra/deploy, catalogue, notifier,
+# cdn-logs for `reeltime cdn consume`) and the
 # libraries they depend on: the CLI loads each command's app lazily and names the apps as
 # optional peers.
 # npm ci installs the lockfile's production tree (npm does not narrow it to the workspaces
@@ -23,6 +24,7 @@ COPY packages/archive-s3/package.json packages/archive-s3/
 COPY packages/search-elasticsearch/package.json packages/search-elasticsearch/
 COPY packages/processing/package.json packages/processing/
 COPY packages/database/package.json packages/database/
+COPY packages/cdn-logs/package.json packages/cdn-logs/
 COPY cli/package.json cli/
 COPY stream-processors/package.json stream-processors/
 COPY infra/deploy/package.json infra/deploy/
@@ -41,6 +43,7 @@ COPY packages/archive-s3 packages/archive-s3
 COPY packages/search-elasticsearch packages/search-elasticsearch
 COPY packages/processing packages/processing
 COPY packages/database packages/database
+COPY packages/cdn-logs packages/cdn-logs
 COPY cli cli
 COPY stream-processors stream-processors
 COPY infra/deploy infra/deploy
@@ -62,5 +65,6 @@ USER 10001:10001
 EXPOSE 9464
 HEALTHCHECK --interval=15s --timeout=3s CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then(function(r){process.exit(r.ok?0:1)},function(){process.exit(1)})"]
 ENTRYPOINT ["node", "cli/bin/reeltime.js"]
-# `process --only <name>` per Deployment; the Helm upgrade hook runs node infra/deploy/setup/setup.ts.
+# `process --only <name>` per Deployment (and `cdn consume` for the chart's cdnConsumer); the Helm
+# upgrade hook runs node infra/deploy/setup/setup.ts.
 CMD ["process"]

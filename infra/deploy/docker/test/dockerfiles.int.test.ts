@@ -8,10 +8,13 @@ import { allTools, exec, type PythonTools } from "../../test/tools.ts";
 const DOCKER = new URL("..", import.meta.url).pathname;
 const REPO = new URL("../../../../", import.meta.url).pathname;
 const ROLES = { ingest: ["ingest"], process: ["process"], pipeline: ["pipeline", "worker"] } as const;
-/** The workspaces each role runs: the CLI, its app, and (process) the upgrade hook's setup. */
+/**
+ * The workspaces each role runs: the CLI, its app, and (process) the upgrade hook's setup and the
+ * CDN real-time log consumer (`reeltime cdn consume`, the chart's cdnConsumer).
+ */
 const ROLE_ROOTS: Record<keyof typeof ROLES, string[]> = {
   ingest: ["cli", "ingest-api", "uploads", "catalogue", "notifier"],
-  process: ["cli", "stream-processors", "infra/deploy", "catalogue", "notifier"],
+  process: ["cli", "stream-processors", "infra/deploy", "catalogue", "notifier", "packages/cdn-logs"],
   pipeline: ["cli", "pipeline"],
 };
 
@@ -214,12 +217,14 @@ describe.each(Object.entries(ROLES))("%s.Dockerfile", (role, cmd) => {
     const help = await exec(node, ["cli/bin/reeltime.js", ...cmd, "--help"], { cwd: dir, env });
     expect(help.code, help.stderr).toBe(0);
     expect(help.stdout).toContain("Usage:");
-    const app = manifest(roots[1]!).name;
-    const load = await exec(node, ["--input-type=module", "-e", `await import(${JSON.stringify(app)})`], {
-      cwd: dir,
-      env,
-    });
-    expect(load.code, load.stderr).toBe(0);
+    const apps = [manifest(roots[1]!).name, ...(role === "process" ? ["@reeltime/cdn-logs"] : [])];
+    for (const app of apps) {
+      const load = await exec(node, ["--input-type=module", "-e", `await import(${JSON.stringify(app)})`], {
+        cwd: dir,
+        env,
+      });
+      expect(load.code, `${app}: ${load.stderr}`).toBe(0);
+    }
     // A command of another role: one line naming what is missing, exit 2, no stack trace.
     const foreign = role === "pipeline" ? ["ingest"] : ["transcode", "/nonexistent/input.mp4"];
     const other = await exec(node, ["cli/bin/reeltime.js", ...foreign], { cwd: dir, env });
