@@ -60,6 +60,15 @@ async function validate(docs: Doc[], kube: string) {
 const podSpec = (d: Doc) => (d.spec as { template: { spec: PodSpec } }).template.spec;
 const byKind = (docs: Doc[], kind: string) => docs.filter((d) => d.kind === kind);
 
+/** The CDN real-time log consumer on: a stream in the config's region, a field list. */
+const CDN_STREAM = "arn:aws:kinesis:us-east-1:123456789012:stream/cloudfront-realtime-logs";
+const CDN_FIELDS = ["timestamp", "c-ip", "sc-status", "sc-bytes", "cs-uri-stem", "x-edge-location", "cmcd-session-id"];
+const CDN_ON = [
+  "cdnConsumer.enabled=true",
+  `cdnConsumer.streamArn=${CDN_STREAM}`,
+  `cdnConsumer.fields={${CDN_FIELDS.join(",")}}`,
+];
+
 const VARIANTS: Record<string, string[]> = {
   "defaults (Kafka/MSK, Elasticsearch, S3, Athena)": [],
   "Kinesis, own secret, fixed replicas, ServiceMonitor": [
@@ -74,6 +83,7 @@ const VARIANTS: Record<string, string[]> = {
     "metrics.annotations=false",
     "metrics.serviceMonitor.enabled=true",
   ],
+  "the CDN real-time log consumer on": CDN_ON,
 };
 
 describe("Helm chart", () => {
@@ -187,6 +197,80 @@ describe("Helm chart", () => {
       expect(JSON.stringify(c)).toContain('"name":"REELTIME_PG_URL","valueFrom":{"secretKeyRef"');
       expect(c.livenessProbe).toBeDefined();
     }
+  });
+
+  it("runs the CDN real-time log consumer only when enabled: `cdn consume` on the stream of the ARN, its fields, the lease table, its account", async () => {
+    const { docs } = await render();
+    expect(docs.filter((d) => d.metadata.name.startsWith("rt-cdn-consumer"))).toEqual([]);
+    expect(byKind(docs, "ServiceAccount").map((d) => d.metadata.name)).not.toContain("reeltime-cdn-consumer");
+
+    const on = await render([...CDN_ON, "cdnConsumer.app=demo", "cdnConsumer.samplingRate=25"]);
+    const deploy = byKind(on.docs, "Deployment").find((d) => d.metadata.name === "rt-cdn-consumer")!;
+    expect(deploy).toBeDefined();
+    expect((deploy.spec as { replicas: number }).replicas).toBe(2);
+    const pod = podSpec(deploy);
+    const c = pod.containers[0]! as Container & {
+      image: string;
+      env: { name: string; value?: string }[];
+      ports: { containerPort: number }[];
+    };
+    expect(c.args).toEqual([
+      "cdn",
+      "consume",
+      "--stream",
+      "cloudfront-realtime-logs",
+      "--fields",
+      CDN_FIELDS.join(","),
+      "--sampling-rate",
+      "25",
+      "--group",
+      "reeltime-cdn-realtime",
+      "--app",
+      "demo",
+      "--metrics-port",
+      "9464",
+    ]);
+    expect(c.image).toMatch(/^reeltime\/process:/);
+    const env = Object.fromEntries(c.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      HOST: "0.0.0.0",
+      REELTIME_KINESIS_LEASES: "dynamodb",
+      REELTIME_KINESIS_LEASE_TABLE: "reeltime-kinesis-leases",
+    });
+    expect(JSON.stringify(c)).not.toMatch(/REELTIME_WRITE_KEYS|REELTIME_READ_TOKENS|REELTIME_REDIS_URL/);
+    expect(c.ports[0]!.containerPort).toBe(9464);
+    expect(JSON.stringify(c.livenessProbe)).toContain("127.0.0.1:9464/healthz");
+    expect(pod.serviceAccountName).toBe(COMPONENTS["cdn-consumer"].serviceAccount);
+    expect(byKind(on.docs, "ServiceAccount").map((d) => d.metadata.name)).toContain("reeltime-cdn-consumer");
+    expect(byKind(on.docs, "Service").some((d) => d.metadata.name === "rt-cdn-consumer-metrics")).toBe(true);
+    expect(byKind(on.docs, "PodDisruptionBudget").some((d) => d.metadata.name === "rt-cdn-consumer")).toBe(true);
+    expect(byKind(on.docs, "HorizontalPodAutoscaler").some((d) => d.metadata.name === "rt-cdn-consumer")).toBe(false);
+    // Its own lease table and metrics port; the processors keep theirs and their args.
+    const own = await render([...CDN_ON, "cdnConsumer.leaseTable=other-leases", "cdnConsumer.metricsPort=9470"]);
+    const c2 = podSpec(byKind(own.docs, "Deployment").find((d) => d.metadata.name === "rt-cdn-consumer")!)
+      .containers[0]! as Container & { env: { name: string; value?: string }[] };
+    expect(c2.args!.slice(-2)).toEqual(["--metrics-port", "9470"]);
+    expect(c2.env).toContainEqual({ name: "REELTIME_KINESIS_LEASE_TABLE", value: "other-leases" });
+    const indexer = podSpec(byKind(own.docs, "Deployment").find((d) => d.metadata.name === "rt-indexer")!);
+    expect(indexer.containers[0]!.args).toEqual(["process", "--only", "indexer", "--metrics-port", "9464"]);
+    expect(JSON.stringify(indexer.containers[0])).not.toContain("REELTIME_KINESIS_LEASE_TABLE");
+  });
+
+  it("refuses to render the CDN consumer without a stream ARN in the config's region or without fields", async () => {
+    const fails = async (sets: string[], message: RegExp) => {
+      const args = ["template", "rt", CHART, "--namespace", "reeltime", "--kube-version", KUBE_VERSIONS[1]!];
+      for (const s of sets) args.push("--set", s);
+      const r = await exec(helm, args);
+      expect(r.code, sets.join(" ")).not.toBe(0);
+      expect(r.stderr).toMatch(message);
+    };
+    await fails(["cdnConsumer.enabled=true", "cdnConsumer.fields={timestamp}"], /cdnConsumer.streamArn is required/);
+    await fails([...CDN_ON, "cdnConsumer.streamArn=cloudfront-realtime-logs"], /must be a Kinesis data stream ARN/);
+    await fails(
+      [...CDN_ON, "cdnConsumer.streamArn=arn:aws:kinesis:eu-west-1:123456789012:stream/logs"],
+      /is in eu-west-1 but config.AWS_REGION is us-east-1/,
+    );
+    await fails(["cdnConsumer.enabled=true", `cdnConsumer.streamArn=${CDN_STREAM}`], /cdnConsumer.fields is required/);
   });
 
   it("runs the upload API from the ingest image with its own account, the write keys and the database URL from the Secret", async () => {
