@@ -161,6 +161,18 @@ describe("Helm chart", () => {
     }
   });
 
+  it("gives ingest the archive GET /v1/live/viewers reads (the config's S3 bucket) under the account of its role", async () => {
+    const { docs } = await render();
+    const config = byKind(docs, "ConfigMap").find((d) => d.metadata.name === "rt-config") as Doc & {
+      data: Record<string, string>;
+    };
+    expect(config.data).toMatchObject({ REELTIME_ARCHIVE: "s3", REELTIME_S3_BUCKET: "reeltime-archive" });
+    const spec = podSpec(byKind(docs, "Deployment").find((d) => d.metadata.name === "rt-ingest")!);
+    expect(spec.serviceAccountName).toBe(COMPONENTS.ingest.serviceAccount);
+    expect((spec.containers[0] as { envFrom?: object[] }).envFrom).toEqual([{ configMapRef: { name: "rt-config" } }]);
+    expect(COMPONENTS.ingest.archiveRead).toEqual(["_live/viewers/"]);
+  });
+
   it("runs the pipeline as workers of one consumer group with health, readiness and metrics, plus an enqueue CronJob", async () => {
     const { docs } = await render();
     const deploy = byKind(docs, "Deployment").find((d) => d.metadata.name === "rt-pipeline")!;
