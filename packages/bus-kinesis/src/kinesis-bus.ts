@@ -81,10 +81,6 @@ export function createKinesisBus(
 
   const raw = <T>(work: Promise<T>, what: string) =>
     withDeadline(work, timeout, () => kinesisError(new Error(`no answer within ${timeout} ms`), what, endpoint));
-  const call = <T>(work: Promise<T>, what: string) =>
-    raw(work, what).catch((e: unknown) => {
-      throw kinesisError(e, what, endpoint);
-    });
 
   /** Control-plane calls retry transient failures for up to a minute (creation is slow). */
   async function retrying<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -114,6 +110,24 @@ export function createKinesisBus(
     }
   }
 
+  /**
+   * Kinesis reachable with valid credentials: ListStreams, where an AccessDeniedException also
+   * counts. ListStreams takes no resource ARN, so a least-privilege role (the deploy's roles name
+   * their streams) is refused it; the service checks the request's signature before the
+   * permission, so that refusal still proves the endpoint answers and the credentials are good.
+   * Bad credentials (UnrecognizedClientException, InvalidSignatureException), no answer or a
+   * refused connection still fail.
+   */
+  async function probe(): Promise<string> {
+    try {
+      await raw(readClient.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
+      return endpoint;
+    } catch (e) {
+      if ((e as Error).name === "AccessDeniedException") return `${endpoint} (ListStreams not granted; reachable)`;
+      throw kinesisError(e, "list streams", endpoint);
+    }
+  }
+
   return {
     driver: "kinesis",
     maxMessageBytes: MAX_MESSAGE_BYTES,
@@ -121,13 +135,12 @@ export function createKinesisBus(
     async start() {
       if (stopped) throw stoppedError("kinesis");
       await leases;
-      await call(readClient.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
+      await probe();
     },
 
     async health(): Promise<Health> {
       try {
-        await call(readClient.send(new ListStreamsCommand({ Limit: 1 })), "list streams");
-        return { ok: true, driver: "kinesis", detail: endpoint };
+        return { ok: true, driver: "kinesis", detail: await probe() };
       } catch (e) {
         return { ok: false, driver: "kinesis", detail: (e as Error).message };
       }
