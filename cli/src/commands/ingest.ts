@@ -5,11 +5,14 @@ import type { FastifyRequest } from "fastify";
 export function registerIngest(program: Command): void {
   program
     .command("ingest")
-    .description("run the ingest API (POST /v1/events, /v1/cmcd; GET /v1/events/last, /v1/search; /metrics)")
+    .description(
+      "run the ingest API (POST /v1/events, /v1/cmcd; GET /v1/events/last, /v1/search, /v1/live/viewers; /metrics)",
+    )
     .addHelpText(
       "after",
       "\nConfigured by environment: PORT (8080), HOST, REELTIME_WRITE_KEYS, REELTIME_READ_TOKENS,\n" +
-        "REELTIME_CORS_ORIGINS, REELTIME_BUS, REELTIME_SEARCH and their connection settings (see the README).\n" +
+        "REELTIME_CORS_ORIGINS, REELTIME_BUS, REELTIME_SEARCH and their connection settings (see the README);\n" +
+        "REELTIME_ARCHIVE (and REELTIME_S3_BUCKET) for GET /v1/live/viewers, read from _live/viewers/ only.\n" +
         "With REELTIME_PG_URL it also serves the catalogue (GET /v1/videos, /v1/videos/:id) and the webhook\n" +
         "endpoints (POST/GET/DELETE /v1/webhooks/endpoints), both with a read token.",
     )
