@@ -188,13 +188,14 @@ export async function runProcessService(opts: { only?: string; metricsPort?: num
     tuningFromEnv(opts.env ?? process.env),
   );
   const port = opts.metricsPort ?? 9464;
+  const host = loadEnv(ProcessorEnv, opts.env ?? process.env).HOST;
   const ops = await startOpsServer({
     registry,
-    host: loadEnv(ProcessorEnv, opts.env ?? process.env).HOST,
+    host,
     port,
     setting: "--metrics-port",
   });
-  log.info({ processors: only, metrics: `http://127.0.0.1:${port}/metrics`, bus: bus.driver }, "processors running");
+  log.info({ processors: only, metrics: `http://${host}:${port}/metrics`, bus: bus.driver }, "processors running");
   return {
     async close() {
       await ops.close();

@@ -36,7 +36,12 @@ export function registerProcess(program: Command): void {
       "run the stream processors (indexer, dead-letters, sessionizer, jobs, archiver), each its own consumer group",
     )
     .option("--only <names>", "comma-separated subset, e.g. indexer,sessionizer")
-    .option("--metrics-port <port>", "port of /metrics and /healthz on 127.0.0.1", metricsPortOption, 9464)
+    .option(
+      "--metrics-port <port>",
+      "port of /metrics and /healthz, on HOST (default 127.0.0.1; 0.0.0.0 in a pod)",
+      metricsPortOption,
+      9464,
+    )
     .addHelpText("after", "\nScale out by running more instances: instances of a group split the partitions/shards.")
     .action(async (o: { only?: string; metricsPort: number }) => {
       const [{ runProcessService }, { createLogger, onShutdown }] = await Promise.all([
