@@ -224,20 +224,24 @@ function intern(s: string): string {
 }
 
 function context(a: ViewAcc, e: ViewEvent): void {
+  // A value the view has already is left as it is (most events repeat the view's context): a
+  // comparison costs less than looking the text up in the shared map, and the view keeps its
+  // copy instead of the event's new one.
   const c = a.ctx;
-  if (e.app_id !== undefined) c.app_id = intern(e.app_id);
-  if (e.viewer_id !== undefined) c.viewer_id = e.viewer_id;
-  c.video_id = intern(e.video.id);
-  if (e.video.title !== undefined) c.video_title = intern(e.video.title);
+  if (e.app_id !== undefined && e.app_id !== c.app_id) c.app_id = intern(e.app_id);
+  if (e.viewer_id !== undefined && e.viewer_id !== c.viewer_id) c.viewer_id = e.viewer_id;
+  if (e.video.id !== c.video_id) c.video_id = intern(e.video.id);
+  if (e.video.title !== undefined && e.video.title !== c.video_title) c.video_title = intern(e.video.title);
   if (e.video.duration_ms !== undefined) c.video_duration_ms = e.video.duration_ms;
-  if (e.media_kind !== undefined) c.media_kind = e.media_kind;
-  if (e.video.stream_type !== undefined) c.stream_type = e.video.stream_type;
-  if (e.player?.name !== undefined) c.player_name = intern(e.player.name);
-  if (e.user_agent?.name !== undefined) c.browser = intern(e.user_agent.name);
-  if (e.user_agent?.os_name !== undefined) c.os = intern(e.user_agent.os_name);
-  if (e.user_agent?.device_type !== undefined) c.device_type = intern(e.user_agent.device_type);
-  if (e.client?.country !== undefined) c.country = intern(e.client.country);
-  if (e.page?.url !== undefined) c.page_url = intern(e.page.url);
+  if (e.media_kind !== undefined && e.media_kind !== c.media_kind) c.media_kind = e.media_kind;
+  if (e.video.stream_type !== undefined && e.video.stream_type !== c.stream_type) c.stream_type = e.video.stream_type;
+  if (e.player?.name !== undefined && e.player.name !== c.player_name) c.player_name = intern(e.player.name);
+  if (e.user_agent?.name !== undefined && e.user_agent.name !== c.browser) c.browser = intern(e.user_agent.name);
+  if (e.user_agent?.os_name !== undefined && e.user_agent.os_name !== c.os) c.os = intern(e.user_agent.os_name);
+  if (e.user_agent?.device_type !== undefined && e.user_agent.device_type !== c.device_type)
+    c.device_type = intern(e.user_agent.device_type);
+  if (e.client?.country !== undefined && e.client.country !== c.country) c.country = intern(e.client.country);
+  if (e.page?.url !== undefined && e.page.url !== c.page_url) c.page_url = intern(e.page.url);
   if (e.sample_rate !== undefined) c.sample_rate = e.sample_rate;
 }
 
