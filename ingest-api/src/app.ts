@@ -180,10 +180,11 @@ function charsetRefusal(contentType: string | undefined): Error | undefined {
  * hold them (Parquet through DuckDB refuses them, Elasticsearch mangles them): every string is
  * made well-formed, a lone surrogate becoming U+FFFD. NUL and other control characters are
  * kept: JSON, Elasticsearch and Parquet all hold them. Only bodies that contain a \u escape
- * or a raw lone surrogate are walked, so the common case costs one scan.
+ * of a surrogate or a raw lone surrogate are walked; a body without any `\u` (most) is not
+ * searched for a surrogate escape at all, so the common case costs two native scans.
  */
 function wellFormed(value: unknown, text: string): unknown {
-  if (text.isWellFormed() && !/\\u[dD][89a-fA-F]/.test(text)) return value;
+  if (text.isWellFormed() && (!text.includes("\\u") || !/\\u[dD][89a-fA-F]/.test(text))) return value;
   const fix = (v: unknown): unknown => (typeof v === "string" ? v.toWellFormed() : v);
   const root = { value };
   const stack: object[] = [root];
