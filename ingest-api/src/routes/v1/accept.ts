@@ -101,7 +101,13 @@ export async function acceptValidated(
     });
   }
   app.metrics.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-  for (const e of valid) app.metrics.accepted.inc({ family: familyOf(e.event_type) });
+  // One increment per family a request holds (most hold one), not one per event.
+  const perFamily = new Map<string, number>();
+  for (const e of valid) {
+    const family = familyOf(e.event_type);
+    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
+  }
+  for (const [family, n] of perFamily) app.metrics.accepted.inc({ family }, n);
   noteCall(req, { app: ctx.appId, keyId: ctx.keyId, accepted: valid.length, rejected: letters.length });
 
   const body = { accepted: valid.length, rejected: letters.length, results: answers };
