@@ -1,5 +1,6 @@
 import {
   type Bus,
+  type BusMessage,
   type DeadLetter,
   encodeEventRecords,
   publishDeadLetters as publishLetters,
@@ -18,12 +19,25 @@ const headers = (): Record<string, string> =>
  * (encodeEventRecords in @reeltime/connectors), `event` one record per event, the format
  * consumers older than batch records read (REELTIME_BUS_RECORD_FORMAT).
  */
-export async function publishEvents(
+export function publishEvents(
   bus: Bus,
   events: ReeltimeEvent[],
   timeoutMs: number,
   format: RecordFormat = "batch-v1",
 ): Promise<void> {
+  // The records are made before anything is awaited, and only they wait for the acks: the
+  // events and their JSON texts can go with the young generation's next scavenge.
+  let records: { topic: string; records: BusMessage[] }[];
+  try {
+    records = eventRecords(events, format, bus.maxMessageBytes);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return publishRecords(bus, records, timeoutMs);
+}
+
+/** Each topic's records of these events, grouped by key (see publishEvents). */
+function eventRecords(events: ReeltimeEvent[], format: RecordFormat, maxMessageBytes: number) {
   const byTopic = new Map<string, Map<string, string[]>>();
   for (const e of events) {
     const { topic, key } = routeOf(e);
@@ -38,14 +52,18 @@ export async function publishEvents(
   }
   // One request, one trace context: every record of it carries the same headers.
   const shared = headers();
-  await withBusTimeout(
-    Promise.all(
-      [...byTopic].map(([topic, byKey]) =>
-        bus.publish(topic, encodeEventRecords(byKey, format, shared, bus.maxMessageBytes)),
-      ),
-    ),
-    timeoutMs,
-  );
+  return [...byTopic].map(([topic, byKey]) => ({
+    topic,
+    records: encodeEventRecords(byKey, format, shared, maxMessageBytes),
+  }));
+}
+
+async function publishRecords(
+  bus: Bus,
+  topics: { topic: string; records: BusMessage[] }[],
+  timeoutMs: number,
+): Promise<void> {
+  await withBusTimeout(Promise.all(topics.map(({ topic, records }) => bus.publish(topic, records))), timeoutMs);
 }
 
 /**

@@ -51,8 +51,10 @@ function deadLetter(
  * Publishes the valid events and dead-letters the invalid ones, then answers per event.
  * Nothing is acknowledged to the client before the bus acknowledged it: a bus failure is a
  * 503 with Retry-After, and the client retries the whole batch (duplicates are no-ops by event_id).
+ * The records are made before the wait for the acks, and the wait holds only them and the
+ * answers: the request's events can go with the young generation's next scavenge.
  */
-export async function acceptValidated(
+export function acceptValidated(
   req: FastifyRequest,
   reply: FastifyReply,
   app: AppContext,
@@ -60,7 +62,7 @@ export async function acceptValidated(
   results: EventResult[],
   raws: unknown[],
   stage: string,
-) {
+): Promise<FastifyReply> {
   const valid: ReeltimeEvent[] = [];
   const letters: DeadLetterMessage[] = [];
   const answers: EventAnswer[] = results.map((r) => {
@@ -72,14 +74,47 @@ export async function acceptValidated(
     for (const e of r.errors) app.metrics.rejected.inc({ reason: e.reason });
     return { index: r.index, ok: false, ...(r.event_id ? { event_id: r.event_id } : {}), errors: r.errors };
   });
-
+  // Counted once per family a request holds (most hold one), not once per event.
+  const perFamily = new Map<string, number>();
+  for (const e of valid) {
+    const family = familyOf(e.event_type);
+    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
+  }
   const timeout = app.config.env.REELTIME_PUBLISH_TIMEOUT_MS;
   const started = process.hrtime.bigint();
+  let stored: Promise<unknown>;
   try {
-    await Promise.all([
+    stored = Promise.all([
       valid.length > 0 ? publishEvents(app.bus, valid, timeout, app.config.env.REELTIME_BUS_RECORD_FORMAT) : undefined,
       publishDeadLetters(app.bus, letters, timeout),
     ]);
+  } catch (err) {
+    stored = Promise.reject(err);
+  }
+  return answerOnceStored(req, reply, app, ctx, stored, started, {
+    accepted: valid.length,
+    rejected: letters.length,
+    results: answers,
+    perFamily,
+  });
+}
+
+async function answerOnceStored(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  app: AppContext,
+  ctx: RequestContext & { keyId: string },
+  stored: Promise<unknown>,
+  started: bigint,
+  {
+    accepted,
+    rejected,
+    results,
+    perFamily,
+  }: { accepted: number; rejected: number; results: EventAnswer[]; perFamily: Map<string, number> },
+): Promise<FastifyReply> {
+  try {
+    await stored;
   } catch (err) {
     if ((err as ReeltimeError).code === "REELTIME_ERR_BUS_MESSAGE_TOO_LARGE")
       return sendError(
@@ -101,21 +136,15 @@ export async function acceptValidated(
     });
   }
   app.metrics.publishSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
-  // One increment per family a request holds (most hold one), not one per event.
-  const perFamily = new Map<string, number>();
-  for (const e of valid) {
-    const family = familyOf(e.event_type);
-    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
-  }
   for (const [family, n] of perFamily) app.metrics.accepted.inc({ family }, n);
-  noteCall(req, { app: ctx.appId, keyId: ctx.keyId, accepted: valid.length, rejected: letters.length });
+  noteCall(req, { app: ctx.appId, keyId: ctx.keyId, accepted, rejected });
 
-  const body = { accepted: valid.length, rejected: letters.length, results: answers };
-  if (valid.length === 0)
+  const body = { accepted, rejected, results };
+  if (accepted === 0)
     return reply.code(400).send({
       error: {
         code: "REELTIME_ERR_SCHEMA",
-        message: `all ${letters.length} event(s) were invalid; see results for each problem`,
+        message: `all ${rejected} event(s) were invalid; see results for each problem`,
       },
       ...body,
     });
