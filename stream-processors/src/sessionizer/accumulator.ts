@@ -127,7 +127,8 @@ export function newAcc(first: ViewEvent): ViewAcc {
   return {
     view_id: first.view_id,
     session_id: first.session_id,
-    ctx: { video_id: first.video.id },
+    // The shared copy (see intern): context() leaves a value the view has already as it is.
+    ctx: { video_id: intern(first.video.id) },
     t0: t,
     startSeen: false,
     state: "startup",
@@ -221,6 +222,22 @@ function intern(s: string): string {
   if (known !== undefined) return known;
   if (shared.size < 100_000 && s.length <= 512) shared.set(s, s);
   return s;
+}
+
+/**
+ * A context read back from a checkpoint with the shared copies of its texts (context() keeps a
+ * value the view has already, so a restored view would otherwise keep its own copies for good).
+ */
+export function internContext(c: ViewAcc["ctx"]): void {
+  if (c.app_id !== undefined) c.app_id = intern(c.app_id);
+  c.video_id = intern(c.video_id);
+  if (c.video_title !== undefined) c.video_title = intern(c.video_title);
+  if (c.player_name !== undefined) c.player_name = intern(c.player_name);
+  if (c.browser !== undefined) c.browser = intern(c.browser);
+  if (c.os !== undefined) c.os = intern(c.os);
+  if (c.device_type !== undefined) c.device_type = intern(c.device_type);
+  if (c.country !== undefined) c.country = intern(c.country);
+  if (c.page_url !== undefined) c.page_url = intern(c.page_url);
 }
 
 function context(a: ViewAcc, e: ViewEvent): void {

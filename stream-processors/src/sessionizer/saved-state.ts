@@ -1,4 +1,4 @@
-import type { ViewAcc } from "./accumulator.ts";
+import { internContext, type ViewAcc } from "./accumulator.ts";
 import type { ViewState } from "./view-state.ts";
 
 /**
@@ -147,5 +147,7 @@ export function loadView(saved: unknown): ViewState {
     const v = a[i];
     if (v !== null && v !== undefined) acc[f] = v;
   });
-  return { ...(rest as ViewState), acc: acc as unknown as ViewAcc };
+  const view = acc as unknown as ViewAcc;
+  if (view.ctx && typeof view.ctx.video_id === "string") internContext(view.ctx);
+  return { ...(rest as ViewState), acc: view };
 }
