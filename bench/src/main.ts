@@ -6,6 +6,7 @@ import { embedded } from "./benchmarks/embedded.ts";
 import { freshness } from "./benchmarks/freshness.ts";
 import { indexing } from "./benchmarks/indexing.ts";
 import { ingest } from "./benchmarks/ingest.ts";
+import { ingestStages } from "./benchmarks/ingest-stages.ts";
 import { kafkaEncode } from "./benchmarks/kafka-encode.ts";
 import { lastN } from "./benchmarks/last-n.ts";
 import { liveFreshness } from "./benchmarks/live-freshness.ts";
@@ -19,6 +20,7 @@ import { OUT_DIR, type Result, writeResult } from "./report.ts";
 
 const BENCHMARKS: Record<string, (o: BenchOptions) => Promise<Result>> = {
   ingest,
+  "ingest-stages": ingestStages,
   producer,
   "kafka-encode": kafkaEncode,
   indexing,
