@@ -31,11 +31,12 @@ export async function ingestStages(o: BenchOptions): Promise<Result> {
   const requests = or(o.events, 1000);
   const body = JSON.stringify(workload(BATCH, { app: "bench-stages" }));
   warmUpValidators();
+  const userAgent = parseUserAgent("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0");
   const ctx = {
     appId: "bench-stages",
     receivedAt: new Date().toISOString(),
     ip: "203.0.113.0",
-    userAgent: parseUserAgent("Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"),
+    ...(userAgent ? { userAgent } : {}),
   };
   const upTo = (stage: number) => () => {
     const raw = JSON.parse(body) as unknown[];
