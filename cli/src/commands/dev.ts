@@ -33,6 +33,10 @@ export function registerDev(program: Command): void {
     .option("--simulate <viewers>", "drive N synthetic viewers through the ingest API, then keep running", count)
     .option("--exit-after-simulate", "stop once the simulation is done (for scripts and tests)")
     .option("--no-live", "skip the test-source live stream (ffmpeg's live HLS ladder under /media/live/demo/)")
+    .option(
+      "--edge",
+      "play the sample through the local nginx edge (127.0.0.1:8081, from `reeltime infra up`) and run the CDN real-time log consumer, so views gain cdn_* fields",
+    )
     .action(
       async (o: {
         port: number;
@@ -43,6 +47,7 @@ export function registerDev(program: Command): void {
         simulate?: number;
         exitAfterSimulate?: boolean;
         live: boolean;
+        edge?: boolean;
       }) => {
         const [{ startDev }, { simulate }, { createLogger, onShutdown }] = await Promise.all([
           import("../dev/server.ts"),
@@ -56,6 +61,7 @@ export function registerDev(program: Command): void {
           dataDir: resolve(o.dataDir),
           ...(o.transcode ? (o.video ? { video: o.video } : {}) : { video: false as const }),
           ...(o.live ? { live: "demo" } : {}),
+          ...(o.edge ? { edge: true } : {}),
           print,
         });
         print("");
@@ -71,6 +77,8 @@ export function registerDev(program: Command): void {
         print(`  write key      ${dev.writeKey}`);
         print(`  read token     ${dev.readToken}`);
         if (dev.videoId) print(`  sample video   ${dev.url}/media/${dev.videoId}/master.m3u8`);
+        if (dev.edgeUrl && dev.videoId)
+          print(`  via the edge   ${dev.edgeUrl}/media/${dev.videoId}/master.m3u8   (the demo page plays this one)`);
         if (dev.liveName)
           print(
             `  live stream    ${dev.url}/media/live/${dev.liveName}/master.m3u8   (demo page: ${dev.url}/demo?live=${dev.liveName})`,

@@ -2,7 +2,8 @@ import type { Archive } from "@reeltime/connectors";
 import { ERRORS } from "@reeltime/runtime";
 import type { FastifyInstance } from "fastify";
 
-const TYPES: Record<string, string> = {
+/** Content types of the media files the pipeline writes, by extension. */
+export const MEDIA_TYPES: Record<string, string> = {
   m3u8: "application/vnd.apple.mpegurl",
   mpd: "application/dash+xml",
   ts: "video/mp2t",
@@ -29,7 +30,7 @@ export function mediaRoutes(app: FastifyInstance, archive: Archive): void {
         .code(ERRORS.REELTIME_ERR_NOT_FOUND.status)
         .send({ error: { code: "REELTIME_ERR_NOT_FOUND", message: `no media at ${path}` } });
     const ext = path.slice(path.lastIndexOf(".") + 1);
-    reply.header("content-type", TYPES[ext] ?? "application/octet-stream");
+    reply.header("content-type", MEDIA_TYPES[ext] ?? "application/octet-stream");
     reply.header("cache-control", ext === "m3u8" || ext === "mpd" ? "no-cache" : "public, max-age=3600");
     return reply.send(Buffer.from(await archive.get(key)));
   });

@@ -20,6 +20,11 @@ export function demoPage(o: {
   readToken?: string;
   /** A live stream the dev server runs: the page links it, and `?live=<name>` plays it. */
   liveName?: string;
+  /**
+   * The edge's base URL (`reeltime dev --edge`): the sample plays from it, hls.js sends CMCD
+   * (sid = the view id) so each request the edge logs joins its view.
+   */
+  edgeUrl?: string;
 }): string {
   const cfg = JSON.stringify({
     endpoint: "",
@@ -28,6 +33,7 @@ export function demoPage(o: {
     videoId: o.videoId,
     title: o.title,
     readToken: o.readToken ?? "",
+    edge: o.edgeUrl ?? "",
   }).replaceAll("<", "\\u003c");
   return `<!doctype html>
 <html lang="en">
@@ -91,10 +97,18 @@ export function demoPage(o: {
   const liveName = params.get("live");
   const isLive = !!liveName && /^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$/.test(liveName);
   const videoId = isLive ? "live:" + liveName : chosen && /^[A-Za-z0-9._-]{1,128}$/.test(chosen) ? chosen : cfg.videoId;
-  const src = isLive ? "/media/live/" + liveName + "/master.m3u8" : "/media/" + videoId + "/master.m3u8";
+  // With --edge the sample (published into the edge's bucket) plays through the edge.
+  const viaEdge = !!cfg.edge && !isLive && videoId === cfg.videoId;
+  const src = isLive ? "/media/live/" + liveName + "/master.m3u8" : (viaEdge ? cfg.edge : "") + "/media/" + videoId + "/master.m3u8";
   let hls;
   if (window.Hls && Hls.isSupported()) {
-    hls = new Hls();
+    // Through the edge: CMCD on (sid = the view id), and an 8 s buffer, so the segments are
+    // fetched while the view plays (the sessionizer joins CDN totals to a view it has seen).
+    hls = new Hls(
+      viaEdge
+        ? { maxBufferLength: 8, maxMaxBufferLength: 8, ...ReeltimeHls.cmcdConfig({ tracker, contentId: videoId }) }
+        : {},
+    );
     hls.loadSource(src);
     hls.attachMedia(video);
   } else video.src = src;

@@ -39,6 +39,7 @@ import type { FastifyPluginAsync } from "fastify";
 /** The processors' metrics, which the platform's consumer groups in this process share. */
 type ProcessorMetrics = Awaited<ReturnType<typeof startProcessors>>["metrics"];
 
+import { type EdgeOptions, type RunningEdge, startEdge } from "./edge.ts";
 import { mediaRoutes } from "./media.ts";
 import { demoPage } from "./page.ts";
 import { ensureSampleVideo } from "./sample.ts";
@@ -80,6 +81,14 @@ export interface DevOptions {
    * `reeltime dev` turns it on (`--no-live` off); the hermetic tests leave it out.
    */
   live?: string;
+  /**
+   * Play the sample through the local edge (issue 21; `reeltime dev --edge`): needs nginx,
+   * edge-shipper, SeaweedFS and Kinesis from `reeltime infra up`. The sample's HLS package is
+   * published into the media bucket nginx caches, the demo page loads it from the edge with CMCD
+   * on (sid = the view id), and the CloudFront real-time log consumer runs in this process, so
+   * views gain cdn_* fields. Off by default: the embedded default needs no server.
+   */
+  edge?: boolean | EdgeOptions;
 }
 
 export interface DevHandle {
@@ -94,6 +103,8 @@ export interface DevHandle {
   videoId?: string;
   /** The live stream's name when one runs (`/media/live/<name>/master.m3u8`). */
   liveName?: string;
+  /** The edge's base URL when the demo plays through it (`edge`). */
+  edgeUrl?: string;
   close(): Promise<void>;
 }
 
@@ -230,6 +241,33 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     }
   }
 
+  let edge: RunningEdge | undefined;
+  if (o.edge) {
+    try {
+      edge = await startEdge({
+        archive,
+        bus,
+        log,
+        appId,
+        dataDir: conn.REELTIME_DATA_DIR,
+        videoIds: video ? [video.id] : [],
+        options: o.edge === true ? {} : o.edge,
+        print,
+      });
+    } catch (err) {
+      // Nothing is left running behind the error.
+      await app.close();
+      await uploads.stop();
+      await platform.stop();
+      await processors.stop();
+      await query.shutdown();
+      await bus.shutdown();
+      await search.shutdown();
+      await archive.shutdown();
+      throw err;
+    }
+  }
+
   mediaRoutes(app, archive);
   app.get<{ Params: { name: string } }>("/assets/:name", async (req, reply) => {
     const file = ASSETS[req.params.name]?.();
@@ -248,6 +286,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     title: video?.title ?? "",
     hasVideo: !!video,
     ...(o.live ? { liveName: o.live } : {}),
+    ...(edge ? { edgeUrl: edge.url } : {}),
   });
   app.get("/", async (_req, reply) => reply.redirect("/demo"));
   app.get("/demo", async (_req, reply) => reply.type("text/html; charset=utf-8").send(page));
@@ -267,6 +306,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   const stop = async () => {
     await live?.stop().catch(() => undefined);
     await app.close();
+    await edge?.stop();
     await uploads.stop();
     await platform.stop();
     await processors.stop();
@@ -294,6 +334,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     appId,
     ...(video ? { videoId: video.id } : {}),
     ...(live && o.live ? { liveName: o.live } : {}),
+    ...(edge ? { edgeUrl: edge.url } : {}),
     close: stop,
   };
 }
