@@ -65,7 +65,11 @@ export function registerDev(program: Command): void {
           print,
         });
         print("");
-        print("reeltime is running on the embedded default (no external servers):");
+        print(
+          dev.edgeUrl
+            ? `reeltime is running on the embedded default, the sample through the edge at ${dev.edgeUrl}:`
+            : "reeltime is running on the embedded default (no external servers):",
+        );
         print(`  demo page      ${dev.url}/demo`);
         print(`  live view      ${dev.url}/live#token=${dev.readToken}`);
         print(`  ingest API     ${dev.url}/v1/events   (header x-reeltime-key)`);

@@ -45,9 +45,16 @@ export async function startEdge(deps: {
   if (!health?.ok)
     throw new ReeltimeError("REELTIME_ERR_CONFIG", `--edge: the edge (nginx) does not answer at ${url}; ${HINT}`);
 
-  // The media bucket through the archive connector (S3 on the local SeaweedFS, its fixed keys).
+  // The media bucket through the archive connector (S3 on the local SeaweedFS). The AWS SDK reads
+  // credentials from the environment: without any, the local services' fixed development keys
+  // (SeaweedFS checks them, kinesis-local takes any), as the integration tier sets them.
   const { createArchive, createBus } = await import("@reeltime/connectors");
   const s3 = infra.LOCAL_ENDPOINTS.s3;
+  if (!process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE) {
+    process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+    print("--edge: no AWS credentials in the environment; using the local services' development keys");
+  }
   const bucket = s3.buckets.media;
   const media = await createArchive(
     loadEnv(ConnectionEnv, {
@@ -55,8 +62,6 @@ export async function startEdge(deps: {
       REELTIME_ARCHIVE: "s3",
       REELTIME_S3_ENDPOINT: process.env.REELTIME_S3_ENDPOINT ?? s3.endpoint,
       REELTIME_S3_BUCKET: bucket,
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? s3.secretAccessKey,
       AWS_REGION: process.env.AWS_REGION ?? infra.LOCAL_ENDPOINTS.region,
     }),
   );
