@@ -8,8 +8,11 @@ export interface Folder<E, S, R> {
   start(event: E): S | undefined;
   /** Adds one event; false when it changed nothing (a duplicate). */
   add(state: S, event: E, now: number): boolean;
-  /** The key's record as it stands; `timedOut` when the key went silent. */
-  result(state: S, opts: { timedOut: boolean }): R;
+  /**
+   * The key's record as it stands; `timedOut` when the key went silent. Undefined: the key has
+   * no record yet (it waits for an event that makes it one); timed out so, it is dropped.
+   */
+  result(state: S, opts: { timedOut: boolean }): R | undefined;
   /** Time-driven work (events held back whose wait ran out); true when the record changed. */
   settle?(state: S, now: number): boolean;
   /**

@@ -78,7 +78,8 @@ export type KeyedFoldOptions<E, S, R> = CommonOptions<E, R> &
     | { folder: Folder<E, S, R> }
     | {
         /** Rebuilds the record from all events of a key (pure, order-independent). */
-        compute(events: E[], opts: { timedOut: boolean }): R;
+        /** Undefined: the key has no record yet (see Folder.result). */
+        compute(events: E[], opts: { timedOut: boolean }): R | undefined;
         /** Events that may join a key but never start one. */
         joinsOnly?(event: E): boolean;
         /** Of those, the ones that may bring back a finished key (Folder.bringsBack). */
@@ -328,7 +329,7 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
     for (const k of st.touched) {
       const entry = st.keys.get(k);
       if (!entry) continue;
-      let record: R;
+      let record: R | undefined;
       try {
         record = this.#f.result(entry.state, { timedOut: entry.timedOut === true });
       } catch (err) {
@@ -338,6 +339,15 @@ export class KeyedFold<E extends { event_id: string }, R, S = unknown> implement
         st.keys.delete(k);
         st.changed.delete(k);
         st.removed.add(k);
+        continue;
+      }
+      if (record === undefined) {
+        // No record yet: the state is kept (checkpointed) until it becomes one or times out.
+        if (entry.timedOut) {
+          st.keys.delete(k);
+          st.changed.delete(k);
+          st.removed.add(k);
+        } else st.changed.add(k);
         continue;
       }
       entry.final = this.#o.isFinal(record);

@@ -25,7 +25,7 @@ export const evictedObjectKey = (group: string, where: { topic: string; partitio
  * where a late event finds them again.
  */
 export function listFolder<E extends { event_id: string }, R>(
-  compute: (events: E[], opts: { timedOut: boolean }) => R,
+  compute: (events: E[], opts: { timedOut: boolean }) => R | undefined,
   deps: {
     archive: Archive;
     group: string;

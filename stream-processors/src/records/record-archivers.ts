@@ -17,7 +17,7 @@ import type { ParquetWriter } from "../archiver/parquet.ts";
 import { computeJob } from "../jobs/compute.ts";
 import { computeView, type ViewInput } from "../sessionizer/compute.ts";
 import { VIEW_TIMEOUT_MS } from "../sessionizer/sessionizer.ts";
-import { isDelivery, joinsOnly } from "../sessionizer/view-state.ts";
+import { isCmcd, isDelivery } from "../sessionizer/view-state.ts";
 
 export interface RecordArchiverDeps {
   archive: Archive;
@@ -71,9 +71,11 @@ export function createViewArchiver(
       group: "reeltime-view-archiver",
       topic: TOPICS.playback,
       keyOf: (e) => (typeof e.view_id === "string" ? e.view_id : undefined),
-      compute: (events, { timedOut }) => computeView(events, { timedOut }),
-      // As in the sessionizer: a CMCD report joins the view of its id, it never starts one.
-      joinsOnly,
+      // As in the sessionizer: a CMCD report joins the view of its id, it never starts one; the
+      // CDN's totals start a key that has no record until the view's first SDK event.
+      compute: (events, { timedOut }) =>
+        events.some((e) => !isDelivery(e)) ? computeView(events, { timedOut }) : undefined,
+      joinsOnly: isCmcd,
       bringsBack: isDelivery,
       isFinal,
       upsert: (records) =>

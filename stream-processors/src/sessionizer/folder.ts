@@ -5,8 +5,9 @@ import type { ViewInput } from "./accumulator.ts";
 import { loadView, saveView } from "./saved-state.ts";
 import {
   addEvent,
+  isCmcd,
   isDelivery,
-  joinsOnly,
+  isView,
   newViewState,
   REORDER_DEFAULTS,
   type ReorderWindow,
@@ -30,13 +31,16 @@ export function viewFolder(
 ): Folder<ViewInput, ViewState, ViewRecord> {
   const getView = deps.search ? deps.search.getView.bind(deps.search) : undefined;
   return {
-    start: (e) => (joinsOnly(e) ? undefined : newViewState()),
+    // CMCD reports never start a key. The CDN's totals start one that waits for the view's first
+    // SDK event (the edge's log can reach the bus first) and has no record until then; a key
+    // that only ever had totals (a session id no reeltime view sent) times out without a record.
+    start: (e) => (isCmcd(e) ? undefined : newViewState()),
     // The CDN's totals of a view come up to a day late (standard logs): they bring back the
     // finished view from its stored record. CMCD reports do not (most name no reeltime view).
     bringsBack: isDelivery,
     add: (s, e, now) => addEvent(s, e, now, window),
     settle: (s, now) => settle(s, now, window),
-    result: (s, opts) => viewRecord(s, opts),
+    result: (s, opts) => (isView(s) ? viewRecord(s, opts) : undefined),
     ...(getView
       ? {
           async recall(keys: string[]) {

@@ -48,17 +48,64 @@ export interface ViewState {
    * most requests wins, so duplicates and late older ones change nothing), with their app.
    */
   delivery?: { app?: string; d: Delivery; at: string };
+  /**
+   * CDN totals that came before the view's first SDK event (the edge's log can reach the bus
+   * before the player's first flush): kept per app, a few apps at most, until the view's app is
+   * known; then the view's own app's totals join as above. A key with only these has no record.
+   */
+  waiting?: { app?: string; d: Delivery; at: string }[];
 }
+
+/** Apps whose totals wait for one view at most (a CDN log line names a view by a copyable id). */
+const MAX_WAITING_APPS = 4;
 
 export const isCmcd = (e: ViewInput): boolean => e.event_type === "playback.cmcd";
 export const isDelivery = (e: ViewInput): e is DeliveryInput => e.event_type === "playback.delivery";
-/** Events that join a view and never start one: CMCD reports and the CDN's totals. */
-export const joinsOnly = (e: ViewInput): boolean => isCmcd(e) || isDelivery(e);
+
+/** The view's app once an SDK event says it (folded, held back, or the stored record's). */
+const viewAppOf = (s: ViewState): string | undefined => s.record?.app_id ?? s.acc?.ctx.app_id ?? s.held?.[0]?.app_id;
+
+/** Whether the key is a view yet: an SDK event or a stored record, not only CDN totals. */
+export const isView = (s: ViewState): boolean => s.record !== undefined || s.acc !== undefined || s.held !== undefined;
+
+const more = (d: Delivery, cur: { requests: number; bytes: number } | undefined) =>
+  !cur || d.requests > cur.requests || (d.requests === cur.requests && d.bytes > cur.bytes);
+
+/** Totals for a key that is no view yet wait, per app (the most requests win within an app). */
+function waitDelivery(s: ViewState, e: DeliveryInput): boolean {
+  const entry = { ...(e.app_id !== undefined ? { app: e.app_id } : {}), d: e.delivery, at: e.client_ts };
+  s.waiting ??= [];
+  const i = s.waiting.findIndex((w) => w.app === e.app_id);
+  if (i < 0) {
+    if (s.waiting.length >= MAX_WAITING_APPS) return false;
+    s.waiting.push(entry);
+    return true;
+  }
+  if (!more(e.delivery, s.waiting[i]!.d)) return false;
+  s.waiting[i] = entry;
+  return true;
+}
+
+/** Once the view's app is known, the waiting totals join it (other apps' are left out). */
+function joinWaiting(s: ViewState): void {
+  if (!s.waiting || viewAppOf(s) === undefined) return;
+  const waiting = s.waiting;
+  delete s.waiting;
+  for (const w of waiting)
+    joinDelivery(s, {
+      event_type: "playback.delivery",
+      ...(w.app !== undefined ? { app_id: w.app } : {}),
+      delivery: w.d,
+      client_ts: w.at,
+    } as DeliveryInput);
+}
 
 /** Keeps the CDN totals with the most requests (then bytes); false when they add nothing. */
 function joinDelivery(s: ViewState, e: DeliveryInput): boolean {
+  if (!isView(s)) return waitDelivery(s, e);
+  joinWaiting(s);
   // Totals made for another app's view never replace the view's own.
-  const viewApp = s.record?.app_id ?? s.acc?.ctx.app_id;
+  const viewApp = viewAppOf(s);
   if (viewApp !== undefined && e.app_id !== undefined && e.app_id !== viewApp) return false;
   const d = e.delivery;
   const cur = s.record ? recordDelivery(s.record) : s.delivery?.d;
@@ -197,6 +244,7 @@ export function settle(s: ViewState, now: number, w: ReorderWindow = REORDER_DEF
  * stay held in case the missing ones arrive). `timedOut` folds everything and ends the view.
  */
 export function viewRecord(s: ViewState, opts: { timedOut?: boolean } = {}): ViewRecord {
+  joinWaiting(s);
   if (s.record) return s.record;
   if (opts.timedOut) release(s, 0, REORDER_DEFAULTS, true);
   let acc = s.acc;

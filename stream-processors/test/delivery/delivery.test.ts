@@ -289,3 +289,65 @@ describe("CDN requests → delivery → sessionizer, on the embedded bus, search
     expect(await search.getView("view-never-played")).toBeUndefined();
   });
 });
+
+describe("CDN totals that come before the view's first SDK event (the edge's log can be first)", () => {
+  it("wait for the view and join it, per app; totals whose view never comes leave no record and no dead letter", async () => {
+    const { bus, search, archive, close } = await embeddedStores("delivery-early", 1);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const feed = playbackBatches();
+      const commit = testCommitter(1);
+      const registry = createRegistry("t");
+      const s = createSessionizer(
+        { search, archive, bus, log: createLogger("t", { level: "silent" }), metrics: processorMetrics(registry) },
+        { timeoutMs: 60_000, graceMs: 10 * 60_000, snapshotEveryMs: 0 },
+      );
+      const viewId = `early-cdn-${uuidv7()}`;
+      const stranger = `no-view-${uuidv7()}`;
+      const base = exampleEvent("playback.delivery");
+      const totals = (view: string, requests: number, app: string) => ({
+        ...base,
+        event_id: uuidv7(),
+        view_id: view,
+        session_id: view,
+        app_id: app,
+        client_ts: new Date().toISOString(),
+        delivery: { ...base.delivery, requests, cache_hits: requests - 1 },
+      });
+      // Another app's totals for the same id (copied session id) with more requests come first,
+      // then the view's own app's, then totals for an id no view ever sends.
+      await s.handle(
+        feed.batch([totals(viewId, 50, "intruder"), totals(viewId, 9, "demo"), totals(stranger, 4, "demo")]),
+        commit.commit,
+      );
+      // Nothing is a view yet: no record anywhere.
+      expect(await search.getView(viewId)).toBeUndefined();
+      expect(await search.getView(stranger)).toBeUndefined();
+      const events = timeline(
+        [
+          [0, "view_start"],
+          [700, "startup_complete", { startup_ms: 700 }],
+          [30_000, "view_end", { reason: "ended" }],
+        ],
+        viewId,
+      ).map((e) => ({ ...e, app_id: "demo" }));
+      await s.handle(feed.batch(events), commit.commit);
+      const record = await search.getView(viewId);
+      expect(record).toMatchObject({ status: "ended", events: 3, cdn_requests: 9, cdn_cache_hits: 8 });
+      // The view's own app's later totals still win over the intruder's larger ones.
+      await s.handle(feed.batch([totals(viewId, 11, "demo")]), commit.commit);
+      expect((await search.getView(viewId))?.cdn_requests).toBe(11);
+      // The stranger's key times out without a record and leaves memory; nothing was dead-lettered.
+      vi.setSystemTime(Date.now() + 2 * 60_000);
+      await s.tick(commit.commit);
+      expect(await search.getView(stranger)).toBeUndefined();
+      vi.setSystemTime(Date.now() + 12 * 60_000);
+      await s.tick(commit.commit);
+      expect(s.size).toBe(0);
+      expect(await registry.metrics()).not.toMatch(/dead_letters_total\{[^}]*processor="sessionizer"/);
+    } finally {
+      vi.useRealTimers();
+      await close();
+    }
+  });
+});
