@@ -242,6 +242,19 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
   }
 
   let edge: RunningEdge | undefined;
+  let live: { stop(): Promise<unknown> } | undefined;
+  const stop = async () => {
+    await live?.stop().catch(() => undefined);
+    await app.close();
+    await edge?.stop();
+    await uploads.stop();
+    await platform.stop();
+    await processors.stop();
+    await query.shutdown();
+    await bus.shutdown();
+    await search.shutdown();
+    await archive.shutdown();
+  };
   if (o.edge) {
     try {
       edge = await startEdge({
@@ -256,14 +269,7 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
       });
     } catch (err) {
       // Nothing is left running behind the error.
-      await app.close();
-      await uploads.stop();
-      await platform.stop();
-      await processors.stop();
-      await query.shutdown();
-      await bus.shutdown();
-      await search.shutdown();
-      await archive.shutdown();
+      await stop();
       throw err;
     }
   }
@@ -302,19 +308,6 @@ export async function startDev(o: DevOptions): Promise<DevHandle> {
     );
   });
 
-  let live: { stop(): Promise<unknown> } | undefined;
-  const stop = async () => {
-    await live?.stop().catch(() => undefined);
-    await app.close();
-    await edge?.stop();
-    await uploads.stop();
-    await platform.stop();
-    await processors.stop();
-    await query.shutdown();
-    await bus.shutdown();
-    await search.shutdown();
-    await archive.shutdown();
-  };
   try {
     address = await app.listen({ port: o.port, host: o.host });
   } catch (err) {
