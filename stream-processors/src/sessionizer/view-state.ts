@@ -109,7 +109,7 @@ function joinDelivery(s: ViewState, e: DeliveryInput): boolean {
   if (viewApp !== undefined && e.app_id !== undefined && e.app_id !== viewApp) return false;
   const d = e.delivery;
   const cur = s.record ? recordDelivery(s.record) : s.delivery?.d;
-  if (cur && (d.requests < cur.requests || (d.requests === cur.requests && d.bytes <= cur.bytes))) return false;
+  if (!more(d, cur)) return false;
   s.delivery = { ...(e.app_id !== undefined ? { app: e.app_id } : {}), d, at: e.client_ts };
   if (s.record) s.record = withDelivery(s.record, s.delivery);
   return true;
