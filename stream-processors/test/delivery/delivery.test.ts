@@ -168,6 +168,27 @@ describe("views gain delivery fields (sessionizer join of playback.delivery)", (
   });
 });
 
+/** A view of app "demo" that started, played 700 ms after the request and ended at 30 s. */
+const endedView = (viewId: string) =>
+  timeline(
+    [
+      [0, "view_start"],
+      [700, "startup_complete", { startup_ms: 700 }],
+      [30_000, "view_end", { reason: "ended" }],
+    ],
+    viewId,
+  ).map((e) => ({ ...e, app_id: "demo" }));
+
+/** A sessionizer on the embedded stores: a view times out after 1 min, leaves memory 10 min later. */
+const sessionizerOn = (
+  stores: Pick<Awaited<ReturnType<typeof embeddedStores>>, "bus" | "search" | "archive">,
+  registry = createRegistry("t"),
+) =>
+  createSessionizer(
+    { ...stores, log: createLogger("t", { level: "silent" }), metrics: processorMetrics(registry) },
+    { timeoutMs: 60_000, graceMs: 10 * 60_000, snapshotEveryMs: 0 },
+  );
+
 describe("late CDN totals (standard logs come up to a day late)", () => {
   it("bring back the finished view that left memory and give its record the delivery fields, newest", async () => {
     const { bus, search, archive, close } = await embeddedStores("delivery-late", 1);
@@ -175,27 +196,10 @@ describe("late CDN totals (standard logs come up to a day late)", () => {
     try {
       const feed = playbackBatches();
       const commit = testCommitter(1);
-      const make = () =>
-        createSessionizer(
-          {
-            search,
-            archive,
-            bus,
-            log: createLogger("t", { level: "silent" }),
-            metrics: processorMetrics(createRegistry("t")),
-          },
-          { timeoutMs: 60_000, graceMs: 10 * 60_000, snapshotEveryMs: 0 },
-        );
+      const make = () => sessionizerOn({ bus, search, archive });
       const s = make();
       const viewId = `late-cdn-${uuidv7()}`;
-      const events = timeline(
-        [
-          [0, "view_start"],
-          [700, "startup_complete", { startup_ms: 700 }],
-          [30_000, "view_end", { reason: "ended" }],
-        ],
-        viewId,
-      ).map((e) => ({ ...e, app_id: "demo" }));
+      const events = endedView(viewId);
       await s.handle(feed.batch(events), commit.commit);
       const before = await search.getView(viewId);
       expect(before).toMatchObject({ status: "ended", events: 3 });
@@ -298,10 +302,7 @@ describe("CDN totals that come before the view's first SDK event (the edge's log
       const feed = playbackBatches();
       const commit = testCommitter(1);
       const registry = createRegistry("t");
-      const s = createSessionizer(
-        { search, archive, bus, log: createLogger("t", { level: "silent" }), metrics: processorMetrics(registry) },
-        { timeoutMs: 60_000, graceMs: 10 * 60_000, snapshotEveryMs: 0 },
-      );
+      const s = sessionizerOn({ bus, search, archive }, registry);
       const viewId = `early-cdn-${uuidv7()}`;
       const stranger = `no-view-${uuidv7()}`;
       const base = exampleEvent("playback.delivery");
@@ -323,14 +324,7 @@ describe("CDN totals that come before the view's first SDK event (the edge's log
       // Nothing is a view yet: no record anywhere.
       expect(await search.getView(viewId)).toBeUndefined();
       expect(await search.getView(stranger)).toBeUndefined();
-      const events = timeline(
-        [
-          [0, "view_start"],
-          [700, "startup_complete", { startup_ms: 700 }],
-          [30_000, "view_end", { reason: "ended" }],
-        ],
-        viewId,
-      ).map((e) => ({ ...e, app_id: "demo" }));
+      const events = endedView(viewId);
       await s.handle(feed.batch(events), commit.commit);
       const record = await search.getView(viewId);
       expect(record).toMatchObject({ status: "ended", events: 3, cdn_requests: 9, cdn_cache_hits: 8 });
