@@ -20,6 +20,14 @@ const pascal = (s: string) => s.replaceAll(/(^|-)([a-z])/g, (_m, _d, c: string) 
  * by ResourceInUse for a stream that exists: so each bus user may create/describe the
  * streams it uses (they exist already, made by this stack) and nothing else.
  */
+/** Reading a stream by polling (no enhanced fan-out, so no SubscribeToShard). */
+const READ_STREAM = [
+  "kinesis:DescribeStreamSummary",
+  "kinesis:ListShards",
+  "kinesis:GetShardIterator",
+  "kinesis:GetRecords",
+];
+
 export function statementsFor(
   name: ComponentName,
   a: ComponentAccess,
@@ -68,12 +76,7 @@ export function statementsFor(
       out.push(
         new PolicyStatement({
           sid: "ConsumeStreams",
-          actions: [
-            "kinesis:DescribeStreamSummary",
-            "kinesis:ListShards",
-            "kinesis:GetShardIterator",
-            "kinesis:GetRecords",
-          ],
+          actions: READ_STREAM,
           resources: a.consumes.map(arn),
         }),
       );
@@ -88,12 +91,7 @@ export function statementsFor(
     out.push(
       new PolicyStatement({
         sid: "CloudfrontRealtimeStream",
-        actions: [
-          "kinesis:DescribeStreamSummary",
-          "kinesis:ListShards",
-          "kinesis:GetShardIterator",
-          "kinesis:GetRecords",
-        ],
+        actions: READ_STREAM,
         resources: [deps.cdnStream.arn],
       }),
     );
