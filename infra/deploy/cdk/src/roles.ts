@@ -14,12 +14,6 @@ import type { UploadNotifications } from "./upload-notifications.ts";
 
 const pascal = (s: string) => s.replaceAll(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase());
 
-/**
- * The statements one component needs, named action by action on named resources. Every
- * reeltime process calls `ensureTopics` at start, which on Kinesis is CreateStream answered
- * by ResourceInUse for a stream that exists: so each bus user may create/describe the
- * streams it uses (they exist already, made by this stack) and nothing else.
- */
 /** Reading a stream by polling (no enhanced fan-out, so no SubscribeToShard). */
 const READ_STREAM = [
   "kinesis:DescribeStreamSummary",
@@ -28,6 +22,12 @@ const READ_STREAM = [
   "kinesis:GetRecords",
 ];
 
+/**
+ * The statements one component needs, named action by action on named resources. Every
+ * reeltime process calls `ensureTopics` at start, which on Kinesis is CreateStream answered
+ * by ResourceInUse for a stream that exists: so each bus user may create/describe the
+ * streams it uses (they exist already, made by this stack) and nothing else.
+ */
 export function statementsFor(
   name: ComponentName,
   a: ComponentAccess,
