@@ -57,6 +57,12 @@ export const IngestEnv = Type.Object({
       "how accepted events are written to the bus: batch-v1, one record per view (or app) per request; event, one record per event, for consumers older than batch-v1 during an upgrade (see docs/benchmarks.md)",
   }),
   REELTIME_PUBLISH_TIMEOUT_MS: Int(5000, 100, 60_000, "longest wait for the bus to acknowledge before answering 503"),
+  REELTIME_INGEST_WORKERS: Int(
+    0,
+    0,
+    64,
+    "worker threads that parse, validate and encode POST /v1/events bodies (0: on the event loop); see docs/benchmarks.md",
+  ),
   REELTIME_MAX_EVENT_LOOP_DELAY_MS: Int(1000, 10, 60_000, "event-loop lag above which load is shed with 503"),
   REELTIME_MAX_HEAP_BYTES: Int(0, 0, Number.MAX_SAFE_INTEGER, "heap use above which load is shed (0: off)"),
 });

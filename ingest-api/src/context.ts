@@ -6,6 +6,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { IngestConfig } from "./config.ts";
 import type { IngestMetrics } from "./metrics.ts";
 import { RateLimits } from "./plugins/rate-limit.ts";
+import { createPreparer, type Preparer } from "./prepare-pool.ts";
 
 /** What `buildApp` is given: the settings and the already started bus and search store. */
 /**
@@ -44,6 +45,8 @@ export interface AppContext {
   originAllowed: (app: string, origin: string) => boolean;
   /** The live viewers figures behind their cache, when the app was given an archive to read them from. */
   liveViewers?: LiveViewersReader;
+  /** Where POST /v1/events bodies are prepared (REELTIME_INGEST_WORKERS); closed with the app. */
+  preparer: Preparer;
 }
 
 /** The options every route plugin is registered with (besides its `prefix`). */
@@ -51,7 +54,7 @@ export interface RoutesOptions {
   ctx: AppContext;
 }
 
-/** Resolves the context once; the caller closes `limits` when the app closes. */
+/** Resolves the context once; the caller closes `limits` and `preparer` when the app closes. */
 export async function createAppContext(
   deps: AppDeps & { logger: Logger; metrics: IngestMetrics },
 ): Promise<AppContext> {
@@ -76,5 +79,6 @@ export async function createAppContext(
     anyOrigin: (o) => anyOriginAllowed(allowed, o),
     originAllowed: (appId, o) => originAllowed(allowed, appId, o),
     ...(deps.liveViewers ? { liveViewers: new LiveViewersReader(deps.liveViewers) } : {}),
+    preparer: createPreparer(env.REELTIME_INGEST_WORKERS),
   };
 }

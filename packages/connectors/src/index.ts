@@ -32,11 +32,14 @@ export {
   BATCH_V1,
   encodeEventRecords,
   endsRecord,
+  type PackedRecords,
+  packEventRecords,
   RECORD_FORMAT_HEADER,
   RECORD_FORMATS,
   type RecordFormat,
   recordPosition,
   splitRecord,
+  unpackEventRecords,
 } from "./bus/event-records.ts";
 export { checkSizes, MAX_MESSAGE_BYTES } from "./bus/limits.ts";
 export { createArchive, createBus, createQueryEngine, createSearchStore } from "./factory.ts";

@@ -1,59 +1,22 @@
-import { boundedPayload } from "@reeltime/connectors";
-import {
-  type EventResult,
-  enrich,
-  familyOf,
-  type Issue,
-  type ReeltimeEvent,
-  type RequestContext,
-  requestRecord,
-} from "@reeltime/events";
+import type { EventResult, RequestContext } from "@reeltime/events";
 import { sendError } from "@reeltime/http";
 import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { v7 as uuidv7 } from "uuid";
 import type { AppContext } from "../../context.ts";
 import { noteCall } from "../../plugins/api-record.ts";
-import { type DeadLetterMessage, publishDeadLetters, publishEvents } from "../../publish.ts";
+import { type EventAnswer, type PrepareOptions, type PreparedAccept, prepareAccepted } from "../../prepare.ts";
+import { publishDeadLetters, publishPrepared, recordHeaders } from "../../publish.ts";
 
-/** One line of the per-event answer: the SDK drops what is `ok: false` and never retries it. */
-export interface EventAnswer {
-  index: number;
-  ok: boolean;
-  event_id?: string;
-  errors?: Issue[];
-}
-
-function deadLetter(
-  r: Exclude<EventResult, { ok: true }>,
-  raw: unknown,
-  ctx: RequestContext,
-  stage: string,
-): DeadLetterMessage {
+/** Options for prepareAccepted from the app's settings and this request's trace context. */
+export function prepareOptions(app: AppContext): PrepareOptions {
   return {
-    dead_letter_id: uuidv7(),
-    stage,
-    reason: r.errors[0]?.reason ?? "invalid",
-    message: r.errors
-      .map((e) => `${e.pointer || "/"}: ${e.message}`)
-      .join("; ")
-      .slice(0, 2000),
-    app_id: ctx.appId,
-    ...(r.event_id ? { event_id: r.event_id } : {}),
-    ...(r.event_type ? { event_type: r.event_type } : {}),
-    received_at: ctx.receivedAt,
-    request: requestRecord(ctx),
-    payload: boundedPayload(raw),
+    format: app.config.env.REELTIME_BUS_RECORD_FORMAT,
+    maxMessageBytes: app.bus.maxMessageBytes,
+    headers: recordHeaders(),
   };
 }
 
-/**
- * Publishes the valid events and dead-letters the invalid ones, then answers per event.
- * Nothing is acknowledged to the client before the bus acknowledged it: a bus failure is a
- * 503 with Retry-After, and the client retries the whole batch (duplicates are no-ops by event_id).
- * The records are made before the wait for the acks, and the wait holds only them and the
- * answers: the request's events can go with the young generation's next scavenge.
- */
+/** Validated events of a route that runs on the event loop (POST /v1/cmcd): prepared, then published and answered. */
 export function acceptValidated(
   req: FastifyRequest,
   reply: FastifyReply,
@@ -63,39 +26,39 @@ export function acceptValidated(
   raws: unknown[],
   stage: string,
 ): Promise<FastifyReply> {
-  const valid: ReeltimeEvent[] = [];
-  const letters: DeadLetterMessage[] = [];
-  const answers: EventAnswer[] = results.map((r) => {
-    if (r.ok) {
-      valid.push(enrich(r.event as unknown as Record<string, unknown>, ctx) as unknown as ReeltimeEvent);
-      return { index: r.index, ok: true, event_id: r.event.event_id };
-    }
-    letters.push(deadLetter(r, raws[r.index], ctx, stage));
-    for (const e of r.errors) app.metrics.rejected.inc({ reason: e.reason });
-    return { index: r.index, ok: false, ...(r.event_id ? { event_id: r.event_id } : {}), errors: r.errors };
-  });
-  // Counted once per family a request holds (most hold one), not once per event.
-  const perFamily = new Map<string, number>();
-  for (const e of valid) {
-    const family = familyOf(e.event_type);
-    perFamily.set(family, (perFamily.get(family) ?? 0) + 1);
-  }
+  return acceptPrepared(req, reply, app, ctx, prepareAccepted(results, raws, ctx, stage, prepareOptions(app)));
+}
+
+/**
+ * Publishes the valid events and dead-letters the invalid ones, then answers per event.
+ * Nothing is acknowledged to the client before the bus acknowledged it: a bus failure is a
+ * 503 with Retry-After, and the client retries the whole batch (duplicates are no-ops by event_id).
+ * Only the prepared records and the answers wait for the acks.
+ */
+export function acceptPrepared(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  app: AppContext,
+  ctx: RequestContext & { keyId: string },
+  prepared: PreparedAccept,
+): Promise<FastifyReply> {
+  for (const reason of prepared.rejectedReasons) app.metrics.rejected.inc({ reason });
   const timeout = app.config.env.REELTIME_PUBLISH_TIMEOUT_MS;
   const started = process.hrtime.bigint();
   let stored: Promise<unknown>;
   try {
     stored = Promise.all([
-      valid.length > 0 ? publishEvents(app.bus, valid, timeout, app.config.env.REELTIME_BUS_RECORD_FORMAT) : undefined,
-      publishDeadLetters(app.bus, letters, timeout),
+      prepared.topics.length > 0 ? publishPrepared(app.bus, prepared.topics, timeout) : undefined,
+      publishDeadLetters(app.bus, prepared.letters, timeout),
     ]);
   } catch (err) {
     stored = Promise.reject(err);
   }
   return answerOnceStored(req, reply, app, ctx, stored, started, {
-    accepted: valid.length,
-    rejected: letters.length,
-    results: answers,
-    perFamily,
+    accepted: prepared.accepted,
+    rejected: prepared.rejected,
+    results: prepared.answers,
+    perFamily: prepared.perFamily,
   });
 }
 
@@ -111,7 +74,7 @@ async function answerOnceStored(
     rejected,
     results,
     perFamily,
-  }: { accepted: number; rejected: number; results: EventAnswer[]; perFamily: Map<string, number> },
+  }: { accepted: number; rejected: number; results: EventAnswer[]; perFamily: [string, number][] },
 ): Promise<FastifyReply> {
   try {
     await stored;

@@ -1,32 +1,47 @@
-import { CLIENT_FAMILIES, requestRecord, validateBatch, withoutServerFields } from "@reeltime/events";
 import { sendError } from "@reeltime/http";
 import type { FastifyPluginAsync } from "fastify";
+import { charsetRefusal } from "../../body.ts";
 import type { RoutesOptions } from "../../context.ts";
 import { noteCall } from "../../plugins/api-record.ts";
 import { publishDeadLetters } from "../../publish.ts";
-import { acceptValidated } from "./accept.ts";
+import { acceptPrepared, prepareOptions } from "./accept.ts";
 import { writerOf } from "./write-guard.ts";
 
-function withoutServerFieldsInBatch(body: unknown): unknown {
-  if (Array.isArray(body)) return body.map(withoutServerFields);
-  if (body !== null && typeof body === "object" && Array.isArray((body as { events?: unknown }).events))
-    return { events: (body as { events: unknown[] }).events.map(withoutServerFields) };
-  return body;
+/** The body of POST /v1/events as received: parsed with the rest of the request's work (prepare.ts). */
+class BodyText {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
-/** POST /v1/events: a batch (`[...]` or `{"events": [...]}`) as JSON or text/plain, optionally gzip. */
+/**
+ * POST /v1/events: a batch (`[...]` or `{"events": [...]}`) as JSON or text/plain, optionally gzip.
+ * The body is read as text here and parsed where it is validated and encoded: on the event loop,
+ * or on a worker thread (REELTIME_INGEST_WORKERS; ctx.preparer).
+ */
 export const eventsRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx }) => {
+  // This plugin's own parsers (Fastify encapsulates them): the app's parse JSON on the event loop.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(["application/json", "text/plain"], { parseAs: "string" }, (req, body, done) => {
+    const refused = charsetRefusal(req.headers["content-type"]);
+    if (refused) return done(refused);
+    done(null, new BodyText(body as string));
+  });
   app.post("/events", async (req, reply) => {
     const guard = writerOf(req);
     ctx.metrics.bytes.inc(Number(req.headers["content-length"] ?? 0) || 0);
-    if (req.body === undefined)
+    if (!(req.body instanceof BodyText))
       return sendError(reply, "REELTIME_ERR_MEDIA_TYPE", "send Content-Type application/json or text/plain");
-    const batch = validateBatch(withoutServerFieldsInBatch(req.body), {
+    const prepared = await ctx.preparer.prepare({
+      body: req.body.text,
+      ctx: guard,
       maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH,
-      families: CLIENT_FAMILIES,
+      ...prepareOptions(ctx),
     });
-    if (batch.batchErrors.length > 0) {
-      const issue = batch.batchErrors[0]!;
+    if (prepared.kind === "json") return sendError(reply, "REELTIME_ERR_JSON", prepared.message);
+    if (prepared.kind === "batch") {
+      const { issue } = prepared;
       ctx.metrics.rejected.inc({ reason: issue.reason });
       noteCall(req, {
         app: guard.appId,
@@ -36,28 +51,12 @@ export const eventsRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx 
         errorCode: "REELTIME_ERR_SCHEMA",
       });
       try {
-        await publishDeadLetters(
-          ctx.bus,
-          [
-            {
-              dead_letter_id: crypto.randomUUID(),
-              stage: "ingest",
-              reason: issue.reason,
-              message: issue.message,
-              app_id: guard.appId,
-              received_at: guard.receivedAt,
-              request: requestRecord(guard),
-              payload: JSON.stringify(req.body)?.slice(0, 64 * 1024) ?? null,
-            },
-          ],
-          ctx.config.env.REELTIME_PUBLISH_TIMEOUT_MS,
-        );
+        await publishDeadLetters(ctx.bus, [prepared.letter], ctx.config.env.REELTIME_PUBLISH_TIMEOUT_MS);
       } catch {
         ctx.metrics.busErrors.inc();
       }
-      return sendError(reply, "REELTIME_ERR_SCHEMA", issue.message, { details: batch.batchErrors });
+      return sendError(reply, "REELTIME_ERR_SCHEMA", issue.message, { details: prepared.issues });
     }
-    const raws = Array.isArray(req.body) ? req.body : (req.body as { events: unknown[] }).events;
-    return acceptValidated(req, reply, ctx, guard, batch.results, raws, "ingest");
+    return acceptPrepared(req, reply, ctx, guard, prepared);
   });
 };

@@ -48,10 +48,64 @@ export function encodeEventRecords(
   headers: Record<string, string>,
   maxBytes: number,
 ): BusMessage[] {
-  const out: BusMessage[] = [];
+  const { headers: recordHeaders, texts } = recordTexts(byKey, format, headers, maxBytes);
+  return texts.map(([key, text]) => ({ key, value: Buffer.from(text, "utf8"), headers: recordHeaders }));
+}
+
+/** Records whose values share one buffer: each record's key and its value's byte range in `bytes`. */
+export interface PackedRecords {
+  headers: Record<string, string>;
+  bytes: Uint8Array;
+  records: [key: string, start: number, end: number][];
+}
+
+/**
+ * The same records as {@link encodeEventRecords} (same layout, same split), with every value in one
+ * exactly sized buffer: what a worker thread hands back to the thread that publishes (one copy,
+ * one allocation); {@link unpackEventRecords} turns it into bus messages.
+ */
+export function packEventRecords(
+  byKey: ReadonlyMap<string, readonly string[]>,
+  format: RecordFormat,
+  headers: Record<string, string>,
+  maxBytes: number,
+): PackedRecords {
+  const { headers: recordHeaders, texts } = recordTexts(byKey, format, headers, maxBytes);
+  let total = 0;
+  const lengths = texts.map(([, text]) => {
+    const n = byteLength(text);
+    total += n;
+    return n;
+  });
+  // Its own ArrayBuffer (never the shared pool): cloning a view to another thread copies the whole buffer.
+  const bytes = Buffer.allocUnsafeSlow(total);
+  const records: PackedRecords["records"] = [];
+  let at = 0;
+  texts.forEach(([key, text], i) => {
+    bytes.write(text, at, "utf8");
+    records.push([key, at, at + lengths[i]!]);
+    at += lengths[i]!;
+  });
+  return { headers: recordHeaders, bytes, records };
+}
+
+/** Bus messages over a packed buffer's bytes (views, no copy). */
+export function unpackEventRecords(packed: PackedRecords): BusMessage[] {
+  const { bytes, headers } = packed;
+  return packed.records.map(([key, start, end]) => ({ key, value: bytes.subarray(start, end), headers }));
+}
+
+/** Each record's key and value text, and the headers every record of the format carries. */
+function recordTexts(
+  byKey: ReadonlyMap<string, readonly string[]>,
+  format: RecordFormat,
+  headers: Record<string, string>,
+  maxBytes: number,
+): { headers: Record<string, string>; texts: [string, string][] } {
+  const out: [string, string][] = [];
   if (format === "event") {
-    for (const [key, jsons] of byKey) for (const j of jsons) out.push({ key, value: Buffer.from(j, "utf8"), headers });
-    return out;
+    for (const [key, jsons] of byKey) for (const j of jsons) out.push([key, j]);
+    return { headers, texts: out };
   }
   const batchHeaders = { ...headers, [RECORD_FORMAT_HEADER]: BATCH_V1 };
   let headerBytes = 0;
@@ -62,7 +116,7 @@ export function encodeEventRecords(
     let upper = 2 * jsons.length;
     for (const j of jsons) upper += 3 * j.length;
     if (upper <= budget) {
-      out.push({ key, value: batchValue(jsons), headers: batchHeaders });
+      out.push([key, batchText(jsons)]);
       continue;
     }
     let cur: string[] = [];
@@ -70,21 +124,23 @@ export function encodeEventRecords(
     for (const j of jsons) {
       const size = byteLength(j) + 2;
       if (cur.length > 0 && bytes + size > budget) {
-        out.push({ key, value: batchValue(cur), headers: batchHeaders });
+        out.push([key, batchText(cur)]);
         cur = [];
         bytes = 0;
       }
       cur.push(j);
       bytes += size;
     }
-    if (cur.length > 0) out.push({ key, value: batchValue(cur), headers: batchHeaders });
+    if (cur.length > 0) out.push([key, batchText(cur)]);
   }
-  return out;
+  return { headers: batchHeaders, texts: out };
 }
+
+const batchText = (jsons: readonly string[]) => `[${jsons.join(",\n")}]`;
 
 /** A batch-v1 value: the events' JSON texts, one per line, as one JSON array. */
 export function batchValue(jsons: readonly string[]): Uint8Array {
-  return Buffer.from(`[${jsons.join(",\n")}]`, "utf8");
+  return Buffer.from(batchText(jsons), "utf8");
 }
 
 /**
