@@ -40,7 +40,8 @@ export interface PreparedTopic extends PackedRecords {
 export interface PreparedAccept {
   accepted: number;
   rejected: number;
-  answers: EventAnswer[];
+  /** The per-event answers (EventAnswer[]) as JSON text, the `results` of the response. */
+  results: string;
   letters: DeadLetterMessage[];
   /** One entry per problem of a refused event (for the rejected counter). */
   rejectedReasons: string[];
@@ -139,7 +140,7 @@ export function prepareAccepted(
   return {
     accepted: valid.length,
     rejected: letters.length,
-    answers,
+    results: JSON.stringify(answers),
     letters,
     rejectedReasons,
     perFamily: [...perFamily],

@@ -4,7 +4,7 @@ import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { noteCall } from "../../plugins/api-record.ts";
-import { type EventAnswer, type PrepareOptions, type PreparedAccept, prepareAccepted } from "../../prepare.ts";
+import { type PrepareOptions, type PreparedAccept, prepareAccepted } from "../../prepare.ts";
 import { publishDeadLetters, publishPrepared, recordHeaders } from "../../publish.ts";
 
 /** Options for prepareAccepted from the app's settings and this request's trace context. */
@@ -57,7 +57,7 @@ export function acceptPrepared(
   return answerOnceStored(req, reply, app, ctx, stored, started, {
     accepted: prepared.accepted,
     rejected: prepared.rejected,
-    results: prepared.answers,
+    results: prepared.results,
     perFamily: prepared.perFamily,
   });
 }
@@ -74,7 +74,7 @@ async function answerOnceStored(
     rejected,
     results,
     perFamily,
-  }: { accepted: number; rejected: number; results: EventAnswer[]; perFamily: [string, number][] },
+  }: { accepted: number; rejected: number; results: string; perFamily: [string, number][] },
 ): Promise<FastifyReply> {
   try {
     await stored;
@@ -102,14 +102,15 @@ async function answerOnceStored(
   for (const [family, n] of perFamily) app.metrics.accepted.inc({ family }, n);
   noteCall(req, { app: ctx.appId, keyId: ctx.keyId, accepted, rejected });
 
-  const body = { accepted, rejected, results };
-  if (accepted === 0)
-    return reply.code(400).send({
-      error: {
-        code: "REELTIME_ERR_SCHEMA",
-        message: `all ${rejected} event(s) were invalid; see results for each problem`,
-      },
-      ...body,
-    });
-  return reply.code(200).send(body);
+  // The per-event answers arrive as JSON text (written where they were made, maybe on a worker thread).
+  const counts = `"accepted":${accepted},"rejected":${rejected},"results":${results}}`;
+  reply.type("application/json; charset=utf-8");
+  if (accepted === 0) {
+    const error = {
+      code: "REELTIME_ERR_SCHEMA",
+      message: `all ${rejected} event(s) were invalid; see results for each problem`,
+    };
+    return reply.code(400).send(`{"error":${JSON.stringify(error)},${counts}`);
+  }
+  return reply.code(200).send(`{${counts}`);
 }
