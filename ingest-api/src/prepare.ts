@@ -1,4 +1,10 @@
-import { boundedPayload, type PackedRecords, packEventRecords, type RecordFormat } from "@reeltime/connectors";
+import {
+  boundedPayload,
+  type DeadLetter as DeadLetterMessage,
+  type PackedRecords,
+  packEventRecords,
+  type RecordFormat,
+} from "@reeltime/connectors";
 import {
   CLIENT_FAMILIES,
   type EventResult,
@@ -14,7 +20,6 @@ import {
 } from "@reeltime/events";
 import { v7 as uuidv7 } from "uuid";
 import { wellFormed } from "./body.ts";
-import type { DeadLetterMessage } from "./publish.ts";
 
 /**
  * The work of a write request that needs no socket and no bus: from the body's text (or the
@@ -81,7 +86,10 @@ export function prepareBatch(input: BatchInput): Prepared {
     return { kind: "json", message: `the body is not valid JSON: ${(err as Error).message}` };
   }
   const { ctx } = input;
-  const batch = validateBatch(withoutServerFieldsInBatch(body), { maxEvents: input.maxEvents, families: CLIENT_FAMILIES });
+  const batch = validateBatch(withoutServerFieldsInBatch(body), {
+    maxEvents: input.maxEvents,
+    families: CLIENT_FAMILIES,
+  });
   if (batch.batchErrors.length > 0) {
     const issue = batch.batchErrors[0]!;
     return {

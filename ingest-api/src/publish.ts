@@ -37,10 +37,7 @@ export function publishEvents(
 
 /** Publishes prepared records (prepare.ts); resolves once the bus acknowledged all of them. */
 export async function publishPrepared(bus: Bus, topics: PreparedTopic[], timeoutMs: number): Promise<void> {
-  await withBusTimeout(
-    Promise.all(topics.map((t) => bus.publish(t.topic, unpackEventRecords(t)))),
-    timeoutMs,
-  );
+  await withBusTimeout(Promise.all(topics.map((t) => bus.publish(t.topic, unpackEventRecords(t)))), timeoutMs);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ReeltimeError } from "@reeltime/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../../context.ts";
 import { noteCall } from "../../plugins/api-record.ts";
-import { type PrepareOptions, type PreparedAccept, prepareAccepted } from "../../prepare.ts";
+import { type PreparedAccept, type PrepareOptions, prepareAccepted } from "../../prepare.ts";
 import { publishDeadLetters, publishPrepared, recordHeaders } from "../../publish.ts";
 
 /** Options for prepareAccepted from the app's settings and this request's trace context. */
