@@ -26,9 +26,12 @@ export function realEnv(extra: Record<string, string> = {}): ConnectionEnv {
 export const topicPrefix = (what: string) => `bench-${RUN_ID}-${what}.`;
 
 /** The Kafka bus (the real adapter) behind a per-run topic prefix, with every contract topic created. */
-export async function isolatedKafkaBus(what: string, partitions = 4): Promise<PrefixedBus> {
+export async function isolatedKafkaBus(
+  what: string,
+  partitions = 4,
   // The Kafka client a server process was started with (REELTIME_KAFKA_DRIVER), kafkajs by default.
-  const driver = process.env.REELTIME_KAFKA_DRIVER;
+  driver = process.env.REELTIME_KAFKA_DRIVER,
+): Promise<PrefixedBus> {
   const bus = new PrefixedBus(
     await createBus(realEnv(driver ? { REELTIME_KAFKA_DRIVER: driver } : {})),
     topicPrefix(what),

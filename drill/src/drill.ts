@@ -31,6 +31,8 @@ export interface DrillOptions {
   log: (line: string) => void;
   /** Stops the drill (its instances ended, its services back up) when the caller gives up. */
   signal?: AbortSignal;
+  /** The Kafka client of the processor instances (REELTIME_KAFKA_DRIVER; default kafkajs). */
+  kafkaDriver?: "kafkajs" | "platformatic";
 }
 
 export interface DrillReport {
@@ -232,7 +234,7 @@ export async function runDrill(opts: DrillOptions): Promise<DrillReport> {
   const app = `drill-${Date.now().toString(36)}`;
   const dataDir = join(ROOT, ".reeltime", "drill", app);
   mkdirSync(dataDir, { recursive: true });
-  const env = realEnv(dataDir);
+  const env = { ...realEnv(dataDir), REELTIME_KAFKA_DRIVER: opts.kafkaDriver ?? "kafkajs" };
   const conn = loadEnv(ConnectionEnv, env);
   // Events in an hour of their own (two hours back), so the archive check reads only this run.
   const t0 = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 2 * 3_600_000 + 1000;

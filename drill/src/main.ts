@@ -16,13 +16,15 @@ const { values } = parseArgs({
     rate: { type: "string", default: "350" },
     bus: { type: "string", default: "kafka" },
     instances: { type: "string" },
+    "kafka-driver": { type: "string", default: "kafkajs" },
     help: { type: "boolean", default: false },
   },
 });
 if (values.help) {
   process.stdout.write(
-    "usage: npm run drill -- [--bus kafka|kinesis] [--instances K] [--events N] [--outage-seconds S] [--rate R]\n" +
+    "usage: npm run drill -- [--bus kafka|kinesis] [--kafka-driver kafkajs|platformatic] [--instances K] [--events N] [--outage-seconds S] [--rate R]\n" +
       "Kafka (default): publishes N events at R events/s (default 350) while two processor instances\n" +
+      "(on --kafka-driver, REELTIME_KAFKA_DRIVER: kafkajs by default, or @platformatic/kafka)\n" +
       "are killed, Kafka restarts, and Elasticsearch and S3 (SeaweedFS) are stopped for S seconds each with\n" +
       "work pending; then checks every count is exact and every view equals the reference.\n" +
       "Kinesis (--bus kinesis): kinesis-local with leases in dynalite; K instances (default 3, at\n" +
@@ -44,10 +46,11 @@ if (
   outage < 1 ||
   !(rate > 0) ||
   (values.bus !== "kafka" && !kinesis) ||
+  (values["kafka-driver"] !== "kafkajs" && values["kafka-driver"] !== "platformatic") ||
   (kinesis ? !Number.isInteger(instances) || instances < 3 || instances > 4 : instances !== 2)
 ) {
   process.stderr.write(
-    "drill: --bus kafka|kinesis, --events an integer ≥ 100, --outage-seconds ≥ 1, --rate > 0, " +
+    "drill: --bus kafka|kinesis, --kafka-driver kafkajs|platformatic, --events an integer ≥ 100, --outage-seconds ≥ 1, --rate > 0, " +
       "--instances 3 or 4 on Kinesis (Kafka runs 2)\n",
   );
   process.exit(2);
@@ -65,7 +68,15 @@ const kr: KinesisDrillReport | undefined = kinesis
     })
   : undefined;
 const r: DrillReport =
-  kr ?? (await runDrill({ events, outageSeconds: outage, eventsPerSecond: rate, ports: [9466, 9467], log }));
+  kr ??
+  (await runDrill({
+    events,
+    outageSeconds: outage,
+    eventsPerSecond: rate,
+    ports: [9466, 9467],
+    log,
+    kafkaDriver: values["kafka-driver"] as "kafkajs" | "platformatic",
+  }));
 const exact = (ok: boolean) => (ok ? "exact" : "MISMATCH");
 const rows: [string, number | string, number | string][] = [
   ["events published", r.published, ""],
