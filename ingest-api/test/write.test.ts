@@ -451,13 +451,19 @@ describe.each(["0", "1"])("REELTIME_INGEST_WORKERS=%s", (workers) => {
     it("every call becomes an api.request event with app, route, status and counts", async () => {
       await post([exampleEvent("click"), { ...exampleEvent("click"), seq: -1 }]);
       await post([exampleEvent("click")], { "x-reeltime-key": "wk_wrong_0123456789abcdef" });
+      await post("{nope");
       await h.app.close(); // flushes the buffered records
-      const records = (await drain(h.bus, [TOPICS.api], 2)).map(decode);
-      expect(records.map((r) => [r.app_id, (r.api as { status: number }).status])).toEqual([
+      // Two apps' records: one partition each, so ordered by status here.
+      const status = (r: Record<string, unknown>) => (r.api as { status: number }).status;
+      const records = (await drain(h.bus, [TOPICS.api], 3)).map(decode).sort((a, b) => status(a) - status(b));
+      expect(records.map((r) => [r.app_id, status(r)])).toEqual([
         ["shop", 200],
+        ["shop", 400],
         ["unknown", 401],
       ]);
       expect(records[0]!.api).toMatchObject({ route: "/v1/events", method: "POST", accepted: 1, rejected: 1 });
+      // A body that is not JSON is the key's app's call, with the reason.
+      expect(records[1]!.api).toMatchObject({ error_code: "REELTIME_ERR_JSON", accepted: 0 });
       expect(JSON.stringify(records)).not.toContain(WRITE_KEY);
     });
   });

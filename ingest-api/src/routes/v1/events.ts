@@ -39,7 +39,10 @@ export const eventsRoute: FastifyPluginAsync<RoutesOptions> = async (app, { ctx 
       maxEvents: ctx.config.env.REELTIME_MAX_EVENTS_PER_BATCH,
       ...prepareOptions(ctx),
     });
-    if (prepared.kind === "json") return sendError(reply, "REELTIME_ERR_JSON", prepared.message);
+    if (prepared.kind === "json") {
+      noteCall(req, { app: guard.appId, keyId: guard.keyId, accepted: 0, rejected: 0, errorCode: "REELTIME_ERR_JSON" });
+      return sendError(reply, "REELTIME_ERR_JSON", prepared.message);
+    }
     if (prepared.kind === "batch") {
       const { issue } = prepared;
       ctx.metrics.rejected.inc({ reason: issue.reason });
