@@ -155,7 +155,13 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       } catch {}
       const header = req.headers["x-reeltime-key"];
       const query = (req.query as { key?: string } | undefined)?.key;
-      const body = req.body as { events?: unknown } | unknown[] | undefined;
+      // POST /v1/events keeps its body as text (`{ text }`): it is parsed where it is validated,
+      // on the event loop or on a worker thread (ingest-api/src/prepare.ts).
+      const text = (req.body as { text?: unknown } | undefined)?.text;
+      let body: { events?: unknown } | unknown[] | undefined;
+      try {
+        body = typeof text === "string" ? JSON.parse(text) : undefined;
+      } catch {}
       const events = path === "/v1/events" ? (Array.isArray(body) ? body : (body?.events ?? [])) : [];
       received.push({
         path,
