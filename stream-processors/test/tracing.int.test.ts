@@ -44,7 +44,9 @@ function receivedSpans(file: string, from: number): Received[] {
   const text = readFileSync(file)
     .subarray(sizeOf(file) < from ? 0 : from)
     .toString("utf8");
-  for (const line of text.split("\n")) {
+  // The collector appends one line per export: a last line without its newline is still being
+  // written (read mid-write, it is cut JSON); the next poll reads it whole.
+  for (const line of text.slice(0, text.lastIndexOf("\n") + 1).split("\n")) {
     if (!line.trim()) continue;
     for (const rs of JSON.parse(line).resourceSpans ?? []) {
       const service = rs.resource?.attributes?.find((a: { key: string }) => a.key === "service.name")?.value
