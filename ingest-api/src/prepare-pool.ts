@@ -9,6 +9,7 @@ import { type BatchInput, type Prepared, prepareBatch } from "./prepare.ts";
  */
 export interface Preparer {
   readonly workers: number;
+  /** Takes `input.body`: on a worker pool its bytes may be moved to the thread (detached here). */
   prepare(input: BatchInput): Promise<Prepared>;
   close(): Promise<void>;
 }
@@ -89,9 +90,16 @@ class WorkerPreparer implements Preparer {
         ),
       );
     const id = this.#next++;
+    // The body's bytes are moved, not copied, when they fill their own ArrayBuffer (Fastify's
+    // copy of a body of 4 KB or more); a smaller one shares Node's pool and is copied first.
+    const { body } = input;
+    const own =
+      body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer
+        ? body
+        : new Uint8Array(body);
     return new Promise<Prepared>((resolve, reject) => {
       slot.tasks.set(id, { resolve, reject });
-      slot.worker.postMessage({ id, input });
+      slot.worker.postMessage({ id, input: { ...input, body: own } }, [own.buffer as ArrayBuffer]);
     });
   }
 

@@ -22,7 +22,7 @@ import { v7 as uuidv7 } from "uuid";
 import { wellFormed } from "./body.ts";
 
 /**
- * The work of a write request that needs no socket and no bus: from the body's text (or the
+ * The work of a write request that needs no socket and no bus: from the body's bytes (or the
  * CMCD route's events) to the answer of each event, the dead letters and the bus records, packed.
  * It runs on the event loop or on a worker thread (REELTIME_INGEST_WORKERS, prepare-pool.ts): its
  * input and output are plain data, so both give the same bytes.
@@ -66,8 +66,12 @@ export interface PrepareOptions {
 
 /** What POST /v1/events hands to prepareBatch. */
 export interface BatchInput extends PrepareOptions {
-  /** The body as received (after decompression), not yet parsed. */
-  body: string;
+  /**
+   * The body's bytes as received (after decompression), not yet decoded: read as UTF-8 where
+   * they are parsed, so the event loop never holds the body as a string. A worker pool takes
+   * them (prepare-pool.ts: moved to the thread, not copied).
+   */
+  body: Uint8Array;
   ctx: RequestContext & { keyId: string };
   maxEvents: number;
 }
@@ -79,9 +83,12 @@ export type Prepared =
 
 /** POST /v1/events: parse, drop server fields, validate, enrich, encode (see the module's comment). */
 export function prepareBatch(input: BatchInput): Prepared {
+  const { body: bytes } = input;
+  // Invalid UTF-8 becomes U+FFFD (body.ts).
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
   let body: unknown;
   try {
-    body = wellFormed(JSON.parse(input.body), input.body);
+    body = wellFormed(JSON.parse(text), text);
   } catch (err) {
     return { kind: "json", message: `the body is not valid JSON: ${(err as Error).message}` };
   }

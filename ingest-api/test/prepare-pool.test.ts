@@ -7,7 +7,7 @@ const ctx = { appId: "shop", keyId: "k1", receivedAt: "2026-12-04T10:00:00.000Z"
 
 function input(events: unknown[]): BatchInput {
   return {
-    body: JSON.stringify(events),
+    body: Buffer.from(JSON.stringify(events)),
     ctx,
     maxEvents: 500,
     format: "batch-v1",
@@ -44,19 +44,36 @@ describe("the prepare pool (REELTIME_INGEST_WORKERS)", () => {
     const cases = [
       input([...views, { ...exampleEvent("click"), seq: "bad" }, exampleEvent("click")]),
       input([{ ...exampleEvent("playback.play"), title: "ü \ud800 😀" }]),
-      { ...input([]), body: "[{" },
+      { ...input([]), body: Buffer.from("[{") },
       input([]),
       { ...input(views), format: "event" as const },
     ];
     for (const c of cases) {
       const onLoop = prepareBatch(c);
-      const onWorker = await pool.prepare(c);
+      // The pool takes the bytes it is given (moved to the worker): it gets a copy of them.
+      const onWorker = await pool.prepare({ ...c, body: Buffer.from(c.body) });
       expect(plain(onWorker)).toEqual(plain(onLoop));
     }
     const ok = prepareBatch(cases[0]!);
     // The case above is a real mixed batch: the check compares records, not two refusals.
     expect(ok).toMatchObject({ kind: "ok", accepted: 31, rejected: 1 });
     expect(ok.kind === "ok" && ok.topics.length).toBe(2);
+  });
+
+  it("moves a body that fills its own ArrayBuffer to the worker; one in Node's buffer pool is copied, the pool untouched", async () => {
+    pool = createPreparer(1);
+    const events = Array.from({ length: 200 }, (_, i) => ({ ...exampleEvent("playback.heartbeat"), seq: i }));
+    const big = Buffer.concat([Buffer.from(JSON.stringify(events))]);
+    // What Fastify hands the route for a body of half of Buffer.poolSize or more: a buffer of its own.
+    expect(big.length).toBeGreaterThan(Buffer.poolSize >>> 1);
+    expect(big.byteOffset === 0 && big.byteLength === big.buffer.byteLength).toBe(true);
+    await expect(pool.prepare({ ...input([]), body: big })).resolves.toMatchObject({ kind: "ok", accepted: 200 });
+    expect(big.byteLength).toBe(0); // moved (detached here), not copied
+    const small = Buffer.from(JSON.stringify([exampleEvent("click")]));
+    expect(small.byteLength).toBeLessThan(small.buffer.byteLength); // a slice of the pool
+    const before = Buffer.from(small);
+    await expect(pool.prepare({ ...input([]), body: small })).resolves.toMatchObject({ kind: "ok", accepted: 1 });
+    expect(small.equals(before)).toBe(true);
   });
 
   it("past its queue a worker refuses with REELTIME_ERR_OVERLOADED, and every request it took is answered", async () => {

@@ -155,12 +155,13 @@ export async function startCollector(o: CollectorOptions): Promise<Collector> {
       } catch {}
       const header = req.headers["x-reeltime-key"];
       const query = (req.query as { key?: string } | undefined)?.key;
-      // POST /v1/events keeps its body as text (`{ text }`): it is parsed where it is validated,
-      // on the event loop or on a worker thread (ingest-api/src/prepare.ts).
-      const text = (req.body as { text?: unknown } | undefined)?.text;
+      // POST /v1/events keeps its body as bytes (`{ bytes }`): they are decoded and parsed where
+      // they are validated, on the event loop (this app: no worker thread, so the bytes are still
+      // here) or on a worker thread (ingest-api/src/prepare.ts).
+      const bytes = (req.body as { bytes?: unknown } | undefined)?.bytes;
       let body: { events?: unknown } | unknown[] | undefined;
       try {
-        body = typeof text === "string" ? JSON.parse(text) : undefined;
+        body = bytes instanceof Uint8Array ? JSON.parse(Buffer.from(bytes).toString("utf8")) : undefined;
       } catch {}
       const events = path === "/v1/events" ? (Array.isArray(body) ? body : (body?.events ?? [])) : [];
       received.push({
