@@ -70,7 +70,7 @@ export function createPlatformaticKafkaBus(env: PlatformaticKafkaEnv): Bus {
 
   const queue = new ProduceQueue<Outgoing>(async (topicMessages) => {
     await theProducer().send({ messages: topicMessages.flatMap((t) => t.messages) });
-  }, REQUEST_BYTES);
+  }, REQUEST_BYTES, env.REELTIME_KAFKA_LINGER_MS);
 
   return {
     driver: "kafka",

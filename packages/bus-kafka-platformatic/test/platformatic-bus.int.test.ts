@@ -10,6 +10,7 @@ const env = (extra: Partial<PlatformaticKafkaEnv> = {}): PlatformaticKafkaEnv =>
   REELTIME_KAFKA_CLIENT_ID: "reeltime-test",
   REELTIME_KAFKA_SSL: false,
   REELTIME_KAFKA_COMPRESSION: "zstd",
+  REELTIME_KAFKA_LINGER_MS: 5,
   REELTIME_PARTITIONS: 4,
   REELTIME_BUS_TIMEOUT_MS: 4000,
   ...extra,

@@ -36,7 +36,7 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
   const queue = new ProduceQueue<Message>(async (topicMessages) => {
     const p = await connectedProducer();
     await p.sendBatch({ topicMessages, acks: -1, compression: await (compression as Promise<number>) });
-  }, REQUEST_BYTES);
+  }, REQUEST_BYTES, env.REELTIME_KAFKA_LINGER_MS);
 
   const deadline = <T>(work: Promise<T>, what: string) =>
     withDeadline(work, timeout, () =>

@@ -47,6 +47,12 @@ export const ConnectionEnv = Type.Object({
   REELTIME_KAFKA_SASL_USERNAME: OptStr("SASL user name"),
   REELTIME_KAFKA_SASL_PASSWORD: OptStr("SASL password (never logged)"),
   REELTIME_KAFKA_COMPRESSION: Choice(["zstd", "lz4", "gzip", "none"] as const, "zstd", "producer compression codec"),
+  REELTIME_KAFKA_LINGER_MS: Int(
+    5,
+    0,
+    1000,
+    "how long a produce request that is not full waits for more publishes to join it, counted from its oldest (Kafka's linger.ms; 0: send at once)",
+  ),
   REELTIME_PARTITIONS: Int(4, 1, 1024, "partitions (Kafka) or shards (Kinesis) per topic created by reeltime"),
   REELTIME_KINESIS_ENDPOINT: OptStr("Kinesis endpoint override (kinesis-local: http://127.0.0.1:4568); unset for AWS"),
   REELTIME_KINESIS_LEASE_MS: Int(

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { ProduceQueue, requestChunks, type TopicMessages } from "../../src/bus/produce-queue.ts";
 
 const msg = (v: string) => ({ key: "k", value: Buffer.from(v) });
@@ -80,6 +80,76 @@ describe("produce queue", () => {
     await g.release();
     await three;
     expect(g.sent).toEqual([["a:1"], ["a:3"]]);
+  });
+});
+
+describe("produce queue linger (REELTIME_KAFKA_LINGER_MS)", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const fake = () => vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "performance"] });
+
+  /** A send that records each request and holds it until `release()`. */
+  function heldSend() {
+    const sent: string[][] = [];
+    const held: (() => void)[] = [];
+    const send = (batch: TopicMessages[]) =>
+      new Promise<void>((r) => {
+        sent.push(values(batch));
+        held.push(r);
+      });
+    return { sent, send, release: () => held.shift()?.() };
+  }
+
+  it("a request that would not be full waits until its oldest publish is lingerMs old, and takes what arrived meanwhile", async () => {
+    fake();
+    const s = heldSend();
+    const q = new ProduceQueue(s.send, 1000, 5);
+    const one = q.push("a", [msg("1")], 10).done;
+    await vi.advanceTimersByTimeAsync(2);
+    const two = q.push("b", [msg("2")], 10).done;
+    await vi.advanceTimersByTimeAsync(2);
+    expect(s.sent).toEqual([]); // 4 ms: still lingering
+    await vi.advanceTimersByTimeAsync(1);
+    expect(s.sent).toEqual([["a:1", "b:2"]]);
+    s.release();
+    await Promise.all([one, two]);
+    expect(q.stats).toEqual({ requests: 1, entries: 2 });
+  });
+
+  it("a request that would be full goes at once; what is left over lingers", async () => {
+    fake();
+    const s = heldSend();
+    const q = new ProduceQueue(s.send, 25, 60_000);
+    const all = ["1", "2", "3"].map((v) => q.push("a", [msg(v)], 10).done);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(s.sent).toEqual([["a:1,2"]]); // 30 bytes queued, 25 at most per request: no wait
+    s.release();
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(s.sent).toEqual([["a:1,2"]]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(s.sent).toEqual([["a:1,2"], ["a:3"]]);
+    s.release();
+    await Promise.all(all);
+  });
+
+  it("the linger counts from the oldest publish: those that waited through a request in flight go as soon as it is acknowledged", async () => {
+    fake();
+    const s = heldSend();
+    const q = new ProduceQueue(s.send, 1000, 5);
+    const one = q.push("a", [msg("1")], 10).done;
+    await vi.advanceTimersByTimeAsync(5);
+    expect(s.sent).toEqual([["a:1"]]);
+    await vi.advanceTimersByTimeAsync(1);
+    const two = q.push("a", [msg("2")], 10).done;
+    await vi.advanceTimersByTimeAsync(19); // request 1 is in flight for 20 ms
+    expect(s.sent).toEqual([["a:1"]]);
+    s.release();
+    await one;
+    await vi.advanceTimersByTimeAsync(0); // no further wait: "2" is 19 ms old
+    expect(s.sent).toEqual([["a:1"], ["a:2"]]);
+    s.release();
+    await two;
   });
 });
 
