@@ -91,7 +91,8 @@ class WorkerPreparer implements Preparer {
       );
     const id = this.#next++;
     // The body's bytes are moved, not copied, when they fill their own ArrayBuffer (Fastify's
-    // copy of a body of 4 KB or more); a smaller one shares Node's pool and is copied first.
+    // copy of a body of half Buffer.poolSize or more: 4 kB by default); a smaller one lies in
+    // Node's shared pool and is copied first, so the pool is never detached.
     const { body } = input;
     const own =
       body.byteOffset === 0 && body.byteLength === body.buffer.byteLength && body.buffer instanceof ArrayBuffer
