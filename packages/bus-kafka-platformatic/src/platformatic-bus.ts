@@ -68,9 +68,13 @@ export function createPlatformaticKafkaBus(env: PlatformaticKafkaEnv): Bus {
     return admin;
   }
 
-  const queue = new ProduceQueue<Outgoing>(async (topicMessages) => {
-    await theProducer().send({ messages: topicMessages.flatMap((t) => t.messages) });
-  }, REQUEST_BYTES, env.REELTIME_KAFKA_LINGER_MS);
+  const queue = new ProduceQueue<Outgoing>(
+    async (topicMessages) => {
+      await theProducer().send({ messages: topicMessages.flatMap((t) => t.messages) });
+    },
+    REQUEST_BYTES,
+    env.REELTIME_KAFKA_LINGER_MS,
+  );
 
   return {
     driver: "kafka",

@@ -33,10 +33,14 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
   let admin: Promise<Admin> | null = null;
   let compression: Promise<number> | null = null;
   let stopped = false;
-  const queue = new ProduceQueue<Message>(async (topicMessages) => {
-    const p = await connectedProducer();
-    await p.sendBatch({ topicMessages, acks: -1, compression: await (compression as Promise<number>) });
-  }, REQUEST_BYTES, env.REELTIME_KAFKA_LINGER_MS);
+  const queue = new ProduceQueue<Message>(
+    async (topicMessages) => {
+      const p = await connectedProducer();
+      await p.sendBatch({ topicMessages, acks: -1, compression: await (compression as Promise<number>) });
+    },
+    REQUEST_BYTES,
+    env.REELTIME_KAFKA_LINGER_MS,
+  );
 
   const deadline = <T>(work: Promise<T>, what: string) =>
     withDeadline(work, timeout, () =>
