@@ -45,7 +45,16 @@ export async function openPostgres(url: string): Promise<Database> {
       } catch (err) {
         throw classify(err);
       }
+      // While a client is checked out the pool does not listen to it, and a server that ends the
+      // connection (a fast shutdown, a failover, pg_terminate_backend) makes the client emit
+      // 'error' even after its running query failed with it: with no listener that is an uncaught
+      // exception and the whole process dies. The error is kept here instead; the query in
+      // flight reports it, and the client is destroyed on release rather than reused.
       let broken: unknown;
+      const onError = (err: Error) => {
+        broken ??= err;
+      };
+      client.on("error", onError);
       try {
         await run(client, "BEGIN");
         const out = await fn({ query: (sql, params) => run(client, sql, params) });
@@ -57,6 +66,7 @@ export async function openPostgres(url: string): Promise<Database> {
         });
         throw classify(err);
       } finally {
+        client.removeListener("error", onError);
         client.release(broken instanceof Error ? broken : undefined);
       }
     },
