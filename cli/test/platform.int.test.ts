@@ -101,6 +101,12 @@ class Role {
       },
     );
   }
+  /** How the role's process ended, or undefined while it runs. */
+  exited(): string | undefined {
+    const c = this.child;
+    if (!c || (c.exitCode === null && c.signalCode === null)) return undefined;
+    return c.signalCode !== null ? `killed by ${c.signalCode}` : `exited with ${c.exitCode}`;
+  }
   kill9() {
     this.signal("SIGKILL");
   }
@@ -517,12 +523,16 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
         ?.metric("reeltime_processor_batch_failures_total")
         .catch(() => undefined);
       const last = await readApi(`/v1/videos/${u.video_id}`).catch((x: Error) => ({ status: 0, body: x.message }));
+      const ended = roles.filter((r) => r !== busy && r.exited()).map((r) => `${r.name} ${r.exited()}`);
+      // The logs first and the summary last: CI shows the end of a long failure.
       throw new Error(
         [
           e.message,
-          `catalogue lag ${lag}, failed batches ${failures}; the read API answers ${last.status} ${JSON.stringify(last.body)}`,
-          ...["catalogue", "ingest"].map((n) => `--- ${n}:\n${byName(n)?.tail(40)}`),
           `--- survivor (${survivor.name}):\n${survivor.tail()}`,
+          ...["ingest", "catalogue"].map((n) => `--- ${n}:\n${byName(n)?.tail(40)}`),
+          `roles no longer running: ${ended.length > 0 ? ended.join(", ") : "none"}`,
+          `catalogue lag ${lag}, failed batches ${failures}; the read API answers ${last.status} ${JSON.stringify(last.body)}`,
+          e.message,
         ].join("\n"),
       );
     });
@@ -563,5 +573,9 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
     expect(new Set(created.map((e) => e.event_id)).size).toBeGreaterThanOrEqual(2);
     expect(new Set(again.map((e) => (e.job as { id?: string } | undefined)?.id).filter(Boolean)).size).toBe(1);
     expect(events.filter((e) => e.event_type === "notification.sent").length).toBeGreaterThanOrEqual(1);
+    // Every role but the killed worker rode out the outage: none of them died of it (a transaction
+    // in flight when PostgreSQL stopped once killed the catalogue updater, and the row never
+    // turned ready).
+    expect(roles.filter((r) => r !== busy && r.exited()).map((r) => `${r.name} ${r.exited()}`)).toEqual([]);
   });
 });
