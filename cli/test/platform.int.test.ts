@@ -138,6 +138,14 @@ class Role {
   }
 }
 
+/** The roles other than `killed` whose process has ended, each with how it ended. */
+function rolesEnded(killed: Role): string[] {
+  return roles.flatMap((r) => {
+    const how = r === killed ? undefined : r.exited();
+    return how === undefined ? [] : [`${r.name} ${how}`];
+  });
+}
+
 /** Roles started and not yet stopped: SIGKILLed when this process exits, whatever the hooks did. */
 const started = new Set<Role>();
 process.once("exit", () => {
@@ -523,7 +531,7 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
         ?.metric("reeltime_processor_batch_failures_total")
         .catch(() => undefined);
       const last = await readApi(`/v1/videos/${u.video_id}`).catch((x: Error) => ({ status: 0, body: x.message }));
-      const ended = roles.filter((r) => r !== busy && r.exited()).map((r) => `${r.name} ${r.exited()}`);
+      const ended = rolesEnded(busy);
       // The logs first and the summary last: CI shows the end of a long failure.
       throw new Error(
         [
@@ -576,6 +584,6 @@ describe("the video platform on the real services", { timeout: 900_000 }, () => 
     // Every role but the killed worker rode out the outage: none of them died of it (a transaction
     // in flight when PostgreSQL stopped once killed the catalogue updater, and the row never
     // turned ready).
-    expect(roles.filter((r) => r !== busy && r.exited()).map((r) => `${r.name} ${r.exited()}`)).toEqual([]);
+    expect(rolesEnded(busy)).toEqual([]);
   });
 });
