@@ -8,7 +8,7 @@ import {
 import {
   CLIENT_FAMILIES,
   type EventResult,
-  enrich,
+  enrichInPlace,
   familyOf,
   type Issue,
   type ReeltimeEvent,
@@ -139,7 +139,8 @@ export function prepareAccepted(
   const rejectedReasons: string[] = [];
   const answers: EventAnswer[] = results.map((r) => {
     if (r.ok) {
-      valid.push(enrich(r.event as unknown as Record<string, unknown>, ctx) as unknown as ReeltimeEvent);
+      // The event is this request's own parse (withoutServerFields copies only what it changes).
+      valid.push(enrichInPlace(r.event as unknown as Record<string, unknown>, ctx) as unknown as ReeltimeEvent);
       return { index: r.index, ok: true, event_id: r.event.event_id };
     }
     letters.push(deadLetter(r, raws[r.index], ctx, stage));

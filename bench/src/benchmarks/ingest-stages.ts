@@ -1,7 +1,7 @@
-import { encodeEventRecords } from "@reeltime/connectors";
+import { packEventRecords } from "@reeltime/connectors";
 import {
   CLIENT_FAMILIES,
-  enrich,
+  enrichInPlace,
   parseUserAgent,
   type ReeltimeEvent,
   routeOf,
@@ -43,7 +43,7 @@ export async function ingestStages(o: BenchOptions): Promise<Result> {
     if (stage === 0) return raw;
     const results = validateBatch(raw.map(withoutServerFields), { families: CLIENT_FAMILIES }).results;
     if (stage === 1) return results;
-    const events = results.map((r) => (r.ok ? enrich(r.event as unknown as Record<string, unknown>, ctx) : {}));
+    const events = results.map((r) => (r.ok ? enrichInPlace(r.event as unknown as Record<string, unknown>, ctx) : {}));
     if (stage === 2) return events;
     const jsons = events.map((e) => JSON.stringify(e));
     if (stage === 3) return jsons;
@@ -54,7 +54,7 @@ export async function ingestStages(o: BenchOptions): Promise<Result> {
       if (list) list.push(jsons[i]!);
       else byKey.set(key, [jsons[i]!]);
     }
-    return encodeEventRecords(byKey, "batch-v1", {}, 1_048_576);
+    return packEventRecords(byKey, "batch-v1", {}, 1_048_576);
   };
   const CASES = [
     "JSON.parse of the body (baseline)",
@@ -64,7 +64,8 @@ export async function ingestStages(o: BenchOptions): Promise<Result> {
     "+ batch-v1 records (group by view, encode)",
   ];
   const cases = CASES.map((_, i) => upTo(i));
-  if (upTo(1)().length !== BATCH || (upTo(1)() as { ok: boolean }[]).some((r) => !r.ok))
+  const checked = upTo(1)() as { ok: boolean }[];
+  if (checked.length !== BATCH || checked.some((r) => !r.ok))
     throw new Error("the contract refused an event of the workload: the figures would mean nothing");
   for (const f of cases) for (let i = 0; i < 200; i++) f();
   const micros: number[][] = CASES.map(() => []);

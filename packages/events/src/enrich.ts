@@ -101,9 +101,13 @@ export function contextFromRecord(appId: string, receivedAt: string, rec: unknow
 /** Fields only the server sets: a client's values are dropped before validation, never trusted. */
 export const SERVER_FIELDS = ["received_at", "client"] as const;
 
-/** A client event without the fields only the server sets (anything that is not an object as is). */
+/**
+ * A client event without the fields only the server sets (anything that is not an object as is).
+ * An event that holds none of them is returned as it is, not copied (ingest's hot path).
+ */
 export function withoutServerFields(event: unknown): unknown {
   if (event === null || typeof event !== "object" || Array.isArray(event)) return event;
+  if (!SERVER_FIELDS.some((f) => Object.hasOwn(event, f))) return event;
   const copy = { ...(event as Record<string, unknown>) };
   for (const f of SERVER_FIELDS) delete copy[f];
   return copy;
@@ -115,7 +119,17 @@ export function withoutServerFields(event: unknown): unknown {
  * `reeltime replay` both stamp through this one function.
  */
 export function enrich<E extends Record<string, unknown>>(event: E, ctx: RequestContext): E {
-  const out: Record<string, unknown> = { ...event, app_id: ctx.appId, received_at: ctx.receivedAt };
+  return enrichInPlace({ ...event }, ctx);
+}
+
+/**
+ * {@link enrich} on the event itself, for a caller that owns it (ingest's freshly parsed body):
+ * the same fields in the same order, without copying the event.
+ */
+export function enrichInPlace<E extends Record<string, unknown>>(event: E, ctx: RequestContext): E {
+  const out = event as Record<string, unknown>;
+  out.app_id = ctx.appId;
+  out.received_at = ctx.receivedAt;
   const client: Record<string, string> = {};
   if (ctx.ip) client.ip = ctx.ip;
   if (ctx.country) client.country = ctx.country;

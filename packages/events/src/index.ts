@@ -20,6 +20,7 @@ export { wireTypesSource } from "./derive/typescript.ts";
 export {
   contextFromRecord,
   enrich,
+  enrichInPlace,
   parseUserAgent,
   type RequestContext,
   requestRecord,

@@ -71,21 +71,30 @@ export function packEventRecords(
   maxBytes: number,
 ): PackedRecords {
   const { headers: recordHeaders, texts } = recordTexts(byKey, format, headers, maxBytes);
-  let total = 0;
-  const lengths = texts.map(([, text]) => {
-    const n = byteLength(text);
-    total += n;
-    return n;
-  });
+  const records: PackedRecords["records"] = [];
+  // All values as one text, measured and written once. Its UTF-8 is as long as the text only
+  // when every character is ASCII (one byte each): then each value's bytes start where its
+  // characters do. Otherwise each value is measured on its own.
+  const all = texts.length === 1 ? (texts[0] as [string, string])[1] : texts.map(([, text]) => text).join("");
+  const total = byteLength(all);
   // Its own ArrayBuffer (never the shared pool): cloning a view to another thread copies the whole buffer.
   const bytes = Buffer.allocUnsafeSlow(total);
-  const records: PackedRecords["records"] = [];
-  let at = 0;
-  texts.forEach(([key, text], i) => {
-    bytes.write(text, at, "utf8");
-    records.push([key, at, at + lengths[i]!]);
-    at += lengths[i]!;
-  });
+  if (total === all.length) {
+    bytes.write(all, 0, total, "latin1");
+    let at = 0;
+    for (const [key, text] of texts) {
+      records.push([key, at, at + text.length]);
+      at += text.length;
+    }
+  } else {
+    bytes.write(all, 0, total, "utf8");
+    let at = 0;
+    for (const [key, text] of texts) {
+      const n = byteLength(text);
+      records.push([key, at, at + n]);
+      at += n;
+    }
+  }
   return { headers: recordHeaders, bytes, records };
 }
 

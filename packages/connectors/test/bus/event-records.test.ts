@@ -5,6 +5,7 @@ import {
   batchValue,
   encodeEventRecords,
   endsRecord,
+  packEventRecords,
   RECORD_FORMAT_HEADER,
   recordPosition,
   splitRecord,
@@ -153,4 +154,47 @@ describe("positions of events of a batch record", () => {
     expect(recordPosition("4950:2#0/3")).toBe("4950:1");
     expect(recordPosition("4950:0#0/3")).toBeUndefined();
   });
+});
+
+describe("packed records (a worker thread's records in one buffer)", () => {
+  const unpacked = (p: ReturnType<typeof packEventRecords>) =>
+    p.records.map(([key, start, end]) => ({ key, value: dec.decode(p.bytes.subarray(start, end)) }));
+  const encoded = (records: ReturnType<typeof encodeEventRecords>) =>
+    records.map((r) => ({ key: r.key, value: dec.decode(r.value) }));
+  const cases: [string, Map<string, string[]>, number][] = [
+    [
+      "ASCII only, several keys",
+      new Map([
+        ["v1", jsons(ev("a"), ev("b"))],
+        ["v2", jsons(ev("c"))],
+      ]),
+      MAX_MESSAGE_BYTES,
+    ],
+    [
+      "characters of two, three and four UTF-8 bytes before, between and after records",
+      new Map([
+        ["v1", jsons(ev("a", { title: "Café" }), ev("b"))],
+        ["v2", jsons(ev("c", { title: "日本語 🎬" }))],
+        ["v3", jsons(ev("d"))],
+      ]),
+      MAX_MESSAGE_BYTES,
+    ],
+    [
+      "one key split over several records",
+      new Map([
+        ["v1", jsons(...Array.from({ length: 30 }, (_, i) => ev(`e${i}`, { title: i % 7 === 0 ? "é" : "e" })))],
+      ]),
+      400,
+    ],
+  ];
+  for (const [name, byKey, max] of cases)
+    it(`the same records as encodeEventRecords, value for value: ${name}`, () => {
+      for (const format of ["batch-v1", "event"] as const) {
+        const packed = packEventRecords(byKey, format, { schema_version: "1" }, max);
+        const expected = encodeEventRecords(byKey, format, { schema_version: "1" }, max);
+        expect(unpacked(packed)).toEqual(encoded(expected));
+        expect(packed.headers).toEqual(expected[0]?.headers);
+        expect(packed.bytes.byteLength).toBe(expected.reduce((n, r) => n + r.value.byteLength, 0));
+      }
+    });
 });
