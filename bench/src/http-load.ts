@@ -32,9 +32,14 @@ export async function startServer(
 ): Promise<ServerHandle> {
   const execArgv: string[] = [];
   if (profile) {
-    mkdirSync(PROFILE_DIR, { recursive: true });
     const tag = `${root ? "before-" : ""}${env.REELTIME_BUS_RECORD_FORMAT ? `${mode}-${env.REELTIME_BUS_RECORD_FORMAT}` : mode}`;
-    execArgv.push("--cpu-prof", "--cpu-prof-dir", PROFILE_DIR, "--cpu-prof-name", `${tag}-${Date.now()}.cpuprofile`);
+    const workers = env.REELTIME_INGEST_WORKERS ?? "0";
+    // One directory per server, one file per thread: Node names them CPU.<date>.<time>.<pid>.<thread>.<n>
+    // (thread 0 the event loop, 1 and up the worker threads). A --cpu-prof-name would give every
+    // thread the same file, and the last to exit would overwrite the others.
+    const dir = join(PROFILE_DIR, `${tag}-w${workers}${env.REELTIME_KAFKA_DRIVER ? `-${env.REELTIME_KAFKA_DRIVER}` : ""}-${Date.now()}`);
+    mkdirSync(dir, { recursive: true });
+    execArgv.push("--cpu-prof", "--cpu-prof-dir", dir);
   }
   const script = root ? join(root, "bench", "src", "servers", "ingest-server.ts") : SERVER_SCRIPT;
   const child = spawn(process.execPath, [...execArgv, script, mode, app], {
