@@ -37,7 +37,10 @@ export async function startServer(
     // One directory per server, one file per thread: Node names them CPU.<date>.<time>.<pid>.<thread>.<n>
     // (thread 0 the event loop, 1 and up the worker threads). A --cpu-prof-name would give every
     // thread the same file, and the last to exit would overwrite the others.
-    const dir = join(PROFILE_DIR, `${tag}-w${workers}${env.REELTIME_KAFKA_DRIVER ? `-${env.REELTIME_KAFKA_DRIVER}` : ""}-${Date.now()}`);
+    const dir = join(
+      PROFILE_DIR,
+      `${tag}-w${workers}${env.REELTIME_KAFKA_DRIVER ? `-${env.REELTIME_KAFKA_DRIVER}` : ""}-${Date.now()}`,
+    );
     mkdirSync(dir, { recursive: true });
     execArgv.push("--cpu-prof", "--cpu-prof-dir", dir);
   }
