@@ -71,29 +71,21 @@ export function packEventRecords(
   maxBytes: number,
 ): PackedRecords {
   const { headers: recordHeaders, texts } = recordTexts(byKey, format, headers, maxBytes);
-  const records: PackedRecords["records"] = [];
   // All values as one text, measured and written once. Its UTF-8 is as long as the text only
   // when every character is ASCII (one byte each): then each value's bytes start where its
   // characters do. Otherwise each value is measured on its own.
-  const all = texts.length === 1 ? (texts[0] as [string, string])[1] : texts.map(([, text]) => text).join("");
+  const all = texts.map(([, text]) => text).join("");
   const total = byteLength(all);
+  const ascii = total === all.length;
   // Its own ArrayBuffer (never the shared pool): cloning a view to another thread copies the whole buffer.
   const bytes = Buffer.allocUnsafeSlow(total);
-  if (total === all.length) {
-    bytes.write(all, 0, total, "latin1");
-    let at = 0;
-    for (const [key, text] of texts) {
-      records.push([key, at, at + text.length]);
-      at += text.length;
-    }
-  } else {
-    bytes.write(all, 0, total, "utf8");
-    let at = 0;
-    for (const [key, text] of texts) {
-      const n = byteLength(text);
-      records.push([key, at, at + n]);
-      at += n;
-    }
+  bytes.write(all, 0, total, ascii ? "latin1" : "utf8");
+  const records: PackedRecords["records"] = [];
+  let at = 0;
+  for (const [key, text] of texts) {
+    const n = ascii ? text.length : byteLength(text);
+    records.push([key, at, at + n]);
+    at += n;
   }
   return { headers: recordHeaders, bytes, records };
 }
