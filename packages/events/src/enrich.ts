@@ -115,8 +115,9 @@ export function withoutServerFields(event: unknown): unknown {
 
 /**
  * Server-side fields: `received_at` and `app_id` are always the server's (never trusted from
- * the client), the client block holds only the truncated IP and the CDN's country. Ingest and
- * `reeltime replay` both stamp through this one function.
+ * the client), the client block holds only the truncated IP and the CDN's country. Returns a
+ * stamped copy (`reeltime replay`); ingest stamps its own parse with {@link enrichInPlace}, which
+ * this calls, so both stamp through one function.
  */
 export function enrich<E extends Record<string, unknown>>(event: E, ctx: RequestContext): E {
   return enrichInPlace({ ...event }, ctx);
