@@ -184,11 +184,13 @@ async function runSide(side: Side, views: number, beats: number, log: (l: string
  * The sessionizer with 100k open views: compact per-view state (QoE accumulators, incremental
  * checkpoints) against the recompute approach it replaced (every raw event kept, each touched
  * view recomputed from all of its events). Knobs: --events (open views, default 100000),
- * --samples (heartbeats per view after the first frame, default 4).
+ * --samples (heartbeats per view after the first frame, default 10: about 8 s of folding, four
+ * rounds of checkpoints at 2 s; with 4, a run of 4 to 5 s held two or three rounds depending on
+ * where it ended, and its figure moved by a sixth with that alone).
  */
 export async function sessionizer(o: BenchOptions): Promise<Result> {
   const views = or(o.events, 100_000);
-  const beats = or(o.samples, 4);
+  const beats = or(o.samples, 10);
   const log = createLogger("bench-sessionizer", { level: "silent" });
   const metrics = () => processorMetrics(createRegistry(`bench-${Math.random()}`));
   const sides: Side[] = [
