@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import { promisify } from "node:util";
 import { zstdCompress, zstdDecompress } from "node:zlib";
-import { compatibilityPartitioner, produceV11 } from "@platformatic/kafka";
+import { produceV11 } from "@platformatic/kafka";
+import { javaCompatiblePartitioner } from "@reeltime/bus-kafka-platformatic";
 import { type BusMessage, encodeEventRecords, MAX_MESSAGE_BYTES, type RecordFormat } from "@reeltime/connectors";
 import { routeOf, SCHEMA_VERSION } from "@reeltime/events";
 import kafkajs from "kafkajs";
@@ -68,7 +69,7 @@ function kafkajsEncoder(): Encode {
   };
 }
 
-/** @platformatic/kafka: compatibilityPartitioner (Java's murmur2), its produce request v11 builder, zstd. */
+/** @platformatic/kafka as the bus runs it: Java's murmur2 (javaCompatiblePartitioner), its produce request v11 builder, zstd. */
 function platformaticEncoder(): Encode {
   return async (records) => {
     const messages = records.flatMap(({ topic, messages: msgs }) =>
@@ -81,7 +82,7 @@ function platformaticEncoder(): Encode {
           key,
           value: Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength),
           headers,
-          partition: compatibilityPartitioner({ topic } as never, key) % PARTITIONS,
+          partition: javaCompatiblePartitioner({ topic }, key) % PARTITIONS,
         };
       }),
     );

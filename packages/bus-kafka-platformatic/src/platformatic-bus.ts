@@ -1,6 +1,5 @@
 import {
   Admin,
-  compatibilityPartitioner,
   findErrorBy,
   type MessageToProduce,
   ProduceAcks,
@@ -20,6 +19,7 @@ import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@ree
 import { ReeltimeError } from "@reeltime/runtime";
 import { clientOptions, type PlatformaticKafkaEnv } from "./client.ts";
 import { kafkaError } from "./errors.ts";
+import { javaCompatiblePartitioner } from "./partitioner.ts";
 import { PlatformaticSubscription } from "./subscription.ts";
 
 export type { PlatformaticKafkaEnv } from "./client.ts";
@@ -30,8 +30,9 @@ type Outgoing = MessageToProduce<string, Buffer, string, string>;
  * The Kafka bus on @platformatic/kafka, the same promises as @reeltime/bus-kafka's (kafkajs):
  * the producer waits for all in-sync replicas (acks=-1) and is idempotent (one request in flight
  * per connection, so retries neither duplicate nor reorder); keys go to partitions by Java's
- * murmur2 (compatibilityPartitioner, as kafkajs' DefaultPartitioner), so switching drivers keeps
- * every key on its partition. Publishes that arrive while a request waits for its acks go out
+ * murmur2 (javaCompatiblePartitioner, partitioner.ts: the same numbers as the client's
+ * compatibilityPartitioner and kafkajs' DefaultPartitioner, without its BigInt garbage), so
+ * switching drivers keeps every key on its partition. Publishes that arrive while a request waits for its acks go out
  * together in the next one (ProduceQueue). Compression: REELTIME_KAFKA_COMPRESSION (zstd and gzip
  * from node:zlib, lz4 in WebAssembly). Consumers commit only processed offsets (subscription.ts).
  */
@@ -55,7 +56,7 @@ export function createPlatformaticKafkaBus(env: PlatformaticKafkaEnv): Bus {
       idempotent: true,
       acks: ProduceAcks.ALL,
       compression: env.REELTIME_KAFKA_COMPRESSION,
-      partitioner: compatibilityPartitioner,
+      partitioner: javaCompatiblePartitioner,
       autocreateTopics: false,
       serializers: { key: stringSerializer, headerKey: stringSerializer, headerValue: stringSerializer },
     });
