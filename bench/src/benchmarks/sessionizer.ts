@@ -168,9 +168,10 @@ async function runSide(side: Side, views: number, beats: number, log: (l: string
   const used = process.cpuUsage(c);
   cpu += (used.user + used.system) / 1000;
   const after = heap();
-  // The workload is still held here, as it was for `before`: the difference is the views' state.
-  if (fold.size !== views || passes.length !== perView)
-    throw new Error(`${side.label} holds ${fold.size} views, expected ${views}`);
+  if (fold.size !== views) throw new Error(`${side.label} holds ${fold.size} views, expected ${views}`);
+  // Read after `after`, so the workload is still held there as it was for `before`: the
+  // difference is the views' state alone.
+  if (passes.length !== perView) throw new Error(`${side.label}: the workload has ${passes.length} passes`);
   return {
     seconds: busy / 1000,
     cpuSeconds: cpu / 1000,

@@ -32,9 +32,10 @@ type Outgoing = MessageToProduce<string, Buffer, string, string>;
  * per connection, so retries neither duplicate nor reorder); keys go to partitions by Java's
  * murmur2 (javaCompatiblePartitioner, partitioner.ts: the same numbers as the client's
  * compatibilityPartitioner and kafkajs' DefaultPartitioner, without its BigInt garbage), so
- * switching drivers keeps every key on its partition. Publishes that arrive while a request waits for its acks go out
- * together in the next one (ProduceQueue). Compression: REELTIME_KAFKA_COMPRESSION (zstd and gzip
- * from node:zlib, lz4 in WebAssembly). Consumers commit only processed offsets (subscription.ts).
+ * switching drivers keeps every key on its partition. Publishes that arrive while a request
+ * waits for its acks go out together in the next one (ProduceQueue). Compression:
+ * REELTIME_KAFKA_COMPRESSION (zstd and gzip from node:zlib, lz4 in WebAssembly). Consumers commit
+ * only processed offsets (subscription.ts).
  */
 export function createPlatformaticKafkaBus(env: PlatformaticKafkaEnv): Bus {
   const timeout = env.REELTIME_BUS_TIMEOUT_MS;
