@@ -116,7 +116,10 @@ describe("the local edge (nginx in front of the media bucket)", () => {
     expect(first.line.timestamp).toMatch(/^\d{10}\.\d{3}$/);
     expect(Math.abs(ts * 1000 - Date.now())).toBeLessThan(60_000);
     expect(Number(first.line["sc-bytes"])).toBeGreaterThan(SEGMENT.length);
-    expect(Number(first.line["time-taken"])).toBeGreaterThanOrEqual(Number(first.line["time-to-first-byte"]));
+    // nginx takes $request_time from its cached wall clock and $upstream_header_time from its
+    // monotonic clock, each cut to whole milliseconds, so the two can disagree by 1 ms (seen in
+    // CI: time-taken 0.002, time-to-first-byte 0.003). Anything more is a wrong field.
+    expect(Number(first.line["time-taken"])).toBeGreaterThanOrEqual(Number(first.line["time-to-first-byte"]) - 0.001);
     expect(Number(first.line["origin-fbl"])).toBeGreaterThanOrEqual(0);
   });
 

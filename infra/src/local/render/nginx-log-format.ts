@@ -21,6 +21,8 @@ const NGINX_VALUES = {
   "x-edge-location": "$cf_location",
   "x-edge-request-id": "$request_id",
   "x-host-header": "$http_host",
+  // From nginx's wall clock, while the origin times come from its monotonic clock: each is cut to
+  // whole milliseconds, so time-taken can read 1 ms under time-to-first-byte on a fast miss.
   "time-taken": "$request_time",
   "cs-protocol-version": "$server_protocol",
   "c-ip-version": "$cf_ip_version",
