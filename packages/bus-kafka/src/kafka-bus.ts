@@ -110,8 +110,23 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
         if (missing.length === 0) return;
         await a.createTopics({
           topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
-          waitForLeaders: true,
+          waitForLeaders: false,
         });
+        // Wait until every new partition has a leader. kafkajs' own waitForLeaders retries only
+        // LEADER_NOT_AVAILABLE, and a KRaft broker that has not yet applied its new topics answers
+        // UNKNOWN_TOPIC_OR_PARTITION for a moment (seen on a freshly started local Kafka).
+        const names = missing.map((t) => t.name);
+        const until = Date.now() + Math.max(timeout, 10_000);
+        for (;;) {
+          const meta = await a.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+          const ready = names.every((n) => {
+            const t = meta?.topics.find((m) => m.name === n);
+            return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0);
+          });
+          if (ready) return;
+          if (Date.now() > until) throw new Error(`topics ${names.join(", ")} have no leader yet`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
       } catch (e) {
         throw kafkaError(e, brokers, "create topics");
       }
