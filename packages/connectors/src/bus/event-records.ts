@@ -48,8 +48,12 @@ export function encodeEventRecords(
   headers: Record<string, string>,
   maxBytes: number,
 ): BusMessage[] {
-  const { headers: recordHeaders, texts } = recordTexts(byKey, format, headers, maxBytes);
-  return texts.map(([key, text]) => ({ key, value: Buffer.from(text, "utf8"), headers: recordHeaders }));
+  const { headers: recordHeaders, groups } = recordGroups(byKey, format, headers, maxBytes);
+  return groups.map(([key, jsons]) => ({
+    key,
+    value: Buffer.from(format === "event" ? (jsons[0] as string) : batchText(jsons), "utf8"),
+    headers: recordHeaders,
+  }));
 }
 
 /** Records whose values share one buffer: each record's key and its value's byte range in `bytes`. */
@@ -62,7 +66,9 @@ export interface PackedRecords {
 /**
  * The same records as {@link encodeEventRecords} (same layout, same split), with every value in one
  * exactly sized buffer: what a worker thread hands back to the thread that publishes (one copy,
- * one allocation); {@link unpackEventRecords} turns it into bus messages.
+ * one allocation); {@link unpackEventRecords} turns it into bus messages. Each event's text is
+ * measured and written straight into the buffer, with the layout's brackets, commas and line
+ * feeds between: no record's text, nor the whole, is ever built as a string.
  */
 export function packEventRecords(
   byKey: ReadonlyMap<string, readonly string[]>,
@@ -70,23 +76,32 @@ export function packEventRecords(
   headers: Record<string, string>,
   maxBytes: number,
 ): PackedRecords {
-  const { headers: recordHeaders, texts } = recordTexts(byKey, format, headers, maxBytes);
-  // All values as one text, measured and written once. Its UTF-8 is as long as the text only
-  // when every character is ASCII (one byte each): then each value's bytes start where its
-  // characters do. Otherwise each value is measured on its own.
-  const all = texts.map(([, text]) => text).join("");
-  const total = byteLength(all);
-  const ascii = total === all.length;
+  const { headers: recordHeaders, groups } = recordGroups(byKey, format, headers, maxBytes);
+  const batch = format !== "event";
+  let total = 0;
+  for (const [, jsons] of groups) {
+    for (const j of jsons) total += byteLength(j);
+    // `[` and `]` around a batch-v1 value, `,` and a line feed between its events: two per event.
+    if (batch) total += 2 * jsons.length;
+  }
   // Its own ArrayBuffer (never the shared pool): cloning a view to another thread copies the whole buffer.
   const bytes = Buffer.allocUnsafeSlow(total);
-  bytes.write(all, 0, total, ascii ? "latin1" : "utf8");
   const records: PackedRecords["records"] = [];
   let at = 0;
-  for (const [key, text] of texts) {
-    const n = ascii ? text.length : byteLength(text);
-    records.push([key, at, at + n]);
-    at += n;
+  for (const [key, jsons] of groups) {
+    const start = at;
+    if (batch) bytes[at++] = OPEN;
+    for (let i = 0; i < jsons.length; i++) {
+      if (batch && i > 0) {
+        bytes[at++] = COMMA;
+        bytes[at++] = LF;
+      }
+      at += bytes.write(jsons[i] as string, at, "utf8");
+    }
+    if (batch) bytes[at++] = CLOSE;
+    records.push([key, start, at]);
   }
+  if (at !== total) throw new Error(`packed ${at} bytes of records into a buffer of ${total}`);
   return { headers: recordHeaders, bytes, records };
 }
 
@@ -96,17 +111,20 @@ export function unpackEventRecords(packed: PackedRecords): BusMessage[] {
   return packed.records.map(([key, start, end]) => ({ key, value: bytes.subarray(start, end), headers }));
 }
 
-/** Each record's key and value text, and the headers every record of the format carries. */
-function recordTexts(
+/**
+ * Each record's key and the JSON texts of its events (`event`: one each), and the headers every
+ * record of the format carries.
+ */
+function recordGroups(
   byKey: ReadonlyMap<string, readonly string[]>,
   format: RecordFormat,
   headers: Record<string, string>,
   maxBytes: number,
-): { headers: Record<string, string>; texts: [string, string][] } {
-  const out: [string, string][] = [];
+): { headers: Record<string, string>; groups: [string, readonly string[]][] } {
+  const out: [string, readonly string[]][] = [];
   if (format === "event") {
-    for (const [key, jsons] of byKey) for (const j of jsons) out.push([key, j]);
-    return { headers, texts: out };
+    for (const [key, jsons] of byKey) for (const j of jsons) out.push([key, [j]]);
+    return { headers, groups: out };
   }
   const batchHeaders = { ...headers, [RECORD_FORMAT_HEADER]: BATCH_V1 };
   let headerBytes = 0;
@@ -117,7 +135,7 @@ function recordTexts(
     let upper = 2 * jsons.length;
     for (const j of jsons) upper += 3 * j.length;
     if (upper <= budget) {
-      out.push([key, batchText(jsons)]);
+      out.push([key, jsons]);
       continue;
     }
     let cur: string[] = [];
@@ -125,16 +143,16 @@ function recordTexts(
     for (const j of jsons) {
       const size = byteLength(j) + 2;
       if (cur.length > 0 && bytes + size > budget) {
-        out.push([key, batchText(cur)]);
+        out.push([key, cur]);
         cur = [];
         bytes = 0;
       }
       cur.push(j);
       bytes += size;
     }
-    if (cur.length > 0) out.push([key, batchText(cur)]);
+    if (cur.length > 0) out.push([key, cur]);
   }
-  return { headers: batchHeaders, texts: out };
+  return { headers: batchHeaders, groups: out };
 }
 
 const batchText = (jsons: readonly string[]) => `[${jsons.join(",\n")}]`;
