@@ -13,6 +13,8 @@ const GOAL_RATIO = 0.4;
 const GOAL_P99_MS = 100;
 /** Worker threads of the deployed side (the Helm chart's REELTIME_INGEST_WORKERS). */
 const WORKERS = 1;
+/** Seconds of unmeasured load before each side's round. */
+const SETTLE_S = 3;
 
 type Run = LoadResult & { cpuMicros: number };
 
@@ -109,6 +111,11 @@ export async function ingest(o: BenchOptions): Promise<Result> {
     // 5-10 % faster whichever it was, so no side keeps the same place in every round.
     for (let round = 1; round <= o.rounds; round++)
       for (const side of active.map((_, i) => active[(i + round - 1) % active.length] as Side)) {
+        // Unmeasured load first, for every side alike: in 1 s slices, the first one or two
+        // seconds after the load moves to a server ran about a tenth slower than the rest (the
+        // switch, not the server: it idled 30 s alone without a slower start). A round measures
+        // the steady state a server under constant load is in.
+        await postLoad({ url: `${server(side).url}/v1/events`, body, headers, connections, duration: SETTLE_S });
         const cpu = await server(side).cpuMicros();
         const load = await postLoad({
           url: `${server(side).url}/v1/events`,
