@@ -117,14 +117,22 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
         // UNKNOWN_TOPIC_OR_PARTITION for a moment (seen on a freshly started local Kafka).
         const names = missing.map((t) => t.name);
         const until = Date.now() + Math.max(timeout, 10_000);
+        let last: unknown;
         for (;;) {
-          const meta = await a.fetchTopicMetadata({ topics: names }).catch(() => undefined);
+          const meta = await a.fetchTopicMetadata({ topics: names }).catch((e: unknown) => {
+            last = e;
+            return undefined;
+          });
           const ready = names.every((n) => {
             const t = meta?.topics.find((m) => m.name === n);
             return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0);
           });
           if (ready) return;
-          if (Date.now() > until) throw new Error(`topics ${names.join(", ")} have no leader yet`);
+          if (Date.now() > until)
+            throw new Error(
+              `topics ${names.join(", ")} have no leader yet${last ? ` (${(last as Error).message})` : ""}`,
+              { cause: last },
+            );
           await new Promise((r) => setTimeout(r, 100));
         }
       } catch (e) {

@@ -81,8 +81,9 @@ export function packEventRecords(
   let total = 0;
   for (const [, jsons] of groups) {
     for (const j of jsons) total += byteLength(j);
-    // `[` and `]` around a batch-v1 value, `,` and a line feed between its events: two per event.
-    if (batch) total += 2 * jsons.length;
+    // `[` and `]` around a batch-v1 value, `,` and a line feed between its events: two per event
+    // (two for `[]`).
+    if (batch) total += 2 * Math.max(1, jsons.length);
   }
   // Its own ArrayBuffer (never the shared pool): cloning a view to another thread copies the whole buffer.
   const bytes = Buffer.allocUnsafeSlow(total);

@@ -180,6 +180,14 @@ describe("packed records (a worker thread's records in one buffer)", () => {
       MAX_MESSAGE_BYTES,
     ],
     [
+      "a key without events (an empty batch-v1 value)",
+      new Map([
+        ["v1", []],
+        ["v2", jsons(ev("a"))],
+      ]),
+      MAX_MESSAGE_BYTES,
+    ],
+    [
       "one key split over several records",
       new Map([
         ["v1", jsons(...Array.from({ length: 30 }, (_, i) => ev(`e${i}`, { title: i % 7 === 0 ? "é" : "e" })))],
