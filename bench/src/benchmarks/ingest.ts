@@ -73,27 +73,43 @@ export async function ingest(o: BenchOptions): Promise<Result> {
   const active = SIDES.filter(
     (s) => (s !== "platformatic" || o.bus === "kafka") && (o.before ? s !== "event" : s !== "before"),
   );
-  const servers: Partial<Record<Side, Awaited<ReturnType<typeof startServer>>>> = {
-    baseline: await startServer("bare", app),
-    ...(o.before
-      ? {
-          // On Kafka on @platformatic/kafka, the driver the goal is judged on (the kafkajs side stays as now).
-          before: await startServer(
-            "reeltime",
-            app,
-            o.profile,
-            env("batch-v1", o.bus === "kafka" ? "platformatic" : "kafkajs"),
-            o.before,
-          ),
-        }
-      : { event: await startServer("reeltime", app, o.profile, env("event")) }),
-    "batch-v1": await startServer("reeltime", app, o.profile, env("batch-v1")),
+  type Server = Awaited<ReturnType<typeof startServer>>;
+  const servers: Partial<Record<Side, Server>> = {};
+  // Started one by one; when one fails to start, those already running are stopped before the error goes on.
+  const starts: [Side, () => Promise<Server>][] = [
+    ["baseline", () => startServer("bare", app)],
+    o.before
+      ? // On Kafka on @platformatic/kafka, the driver the goal is judged on (the kafkajs side stays as now).
+        [
+          "before",
+          () =>
+            startServer(
+              "reeltime",
+              app,
+              o.profile,
+              env("batch-v1", o.bus === "kafka" ? "platformatic" : "kafkajs"),
+              o.before,
+            ),
+        ]
+      : ["event", () => startServer("reeltime", app, o.profile, env("event"))],
+    ["batch-v1", () => startServer("reeltime", app, o.profile, env("batch-v1"))],
     ...(o.bus === "kafka"
-      ? { platformatic: await startServer("reeltime", app, o.profile, env("batch-v1", "platformatic")) }
-      : {}),
-    workers: await startServer("reeltime", app, o.profile, env("batch-v1", deployed, String(WORKERS))),
-  };
-  const server = (side: Side) => servers[side] as Awaited<ReturnType<typeof startServer>>;
+      ? [
+          ["platformatic", () => startServer("reeltime", app, o.profile, env("batch-v1", "platformatic"))] as [
+            Side,
+            () => Promise<Server>,
+          ],
+        ]
+      : []),
+    ["workers", () => startServer("reeltime", app, o.profile, env("batch-v1", deployed, String(WORKERS)))],
+  ];
+  try {
+    for (const [side, start] of starts) servers[side] = await start();
+  } catch (err) {
+    for (const started of Object.values(servers)) await started?.stop();
+    throw err;
+  }
+  const server = (side: Side) => servers[side] as Server;
   try {
     // Each answers a sample batch first: reeltime must accept all 100 events, or the figures mean nothing.
     for (const side of active.filter((s) => s !== "baseline")) {
