@@ -13,6 +13,7 @@ import {
   REQUEST_BYTES,
   requestChunks,
   stoppedError,
+  untilTopicsLed,
   withDeadline,
 } from "@reeltime/connectors/adapter";
 import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
@@ -113,17 +114,14 @@ export function createPlatformaticKafkaBus(env: PlatformaticKafkaEnv): Bus {
         });
         // Wait until every new partition has a leader, as kafkajs' waitForLeaders does.
         const names = missing.map((t) => t.name);
-        const until = Date.now() + Math.max(timeout, 10_000);
-        for (;;) {
-          const meta = await a.metadata({ topics: names, forceUpdate: true }).catch(() => undefined);
-          const ready = names.every((n) => {
-            const t = meta?.topics.get(n);
-            return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0);
-          });
-          if (ready) return;
-          if (Date.now() > until) throw new Error(`topics ${names.join(", ")} have no leader yet`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await untilTopicsLed(
+          names,
+          async () => {
+            const meta = await a.metadata({ topics: names, forceUpdate: true });
+            return new Map([...meta.topics].map(([name, t]) => [name, t.partitions.map((p) => p.leader)]));
+          },
+          timeout,
+        );
       } catch (e) {
         throw kafkaError(e, brokers, "create topics");
       }

@@ -5,6 +5,7 @@ import {
   REQUEST_BYTES,
   requestChunks,
   stoppedError,
+  untilTopicsLed,
   withDeadline,
 } from "@reeltime/connectors/adapter";
 import type { Bus, BusMessage, ConsumeOptions, Health, Subscription } from "@reeltime/ports";
@@ -112,29 +113,20 @@ export function createKafkaBus(env: KafkaBusEnv): Bus {
           topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions })),
           waitForLeaders: false,
         });
-        // Wait until every new partition has a leader. kafkajs' own waitForLeaders retries only
-        // LEADER_NOT_AVAILABLE, and a KRaft broker that has not yet applied its new topics answers
-        // UNKNOWN_TOPIC_OR_PARTITION for a moment (seen on a freshly started local Kafka).
+        // kafkajs' own waitForLeaders retries only LEADER_NOT_AVAILABLE, not the moment of
+        // UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers after creating topics.
         const names = missing.map((t) => t.name);
-        const until = Date.now() + Math.max(timeout, 10_000);
-        let last: unknown;
-        for (;;) {
-          const meta = await a.fetchTopicMetadata({ topics: names }).catch((e: unknown) => {
-            last = e;
-            return undefined;
-          });
-          const ready = names.every((n) => {
-            const t = meta?.topics.find((m) => m.name === n);
-            return t !== undefined && t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0);
-          });
-          if (ready) return;
-          if (Date.now() > until)
-            throw new Error(
-              `topics ${names.join(", ")} have no leader yet${last ? ` (${(last as Error).message})` : ""}`,
-              { cause: last },
-            );
-          await new Promise((r) => setTimeout(r, 100));
-        }
+        await untilTopicsLed(
+          names,
+          async () =>
+            new Map(
+              (await a.fetchTopicMetadata({ topics: names })).topics.map((t) => [
+                t.name,
+                t.partitions.map((p) => p.leader),
+              ]),
+            ),
+          timeout,
+        );
       } catch (e) {
         throw kafkaError(e, brokers, "create topics");
       }

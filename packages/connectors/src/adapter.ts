@@ -2,7 +2,7 @@
 // others, each bringing its own SDK) share with the adapters of this package, nothing more.
 // Apps use the factory and the rules in ./index.ts instead.
 export { checkKey, checkPrefix, notFound } from "./archive/keys.ts";
-export { backoffMs, sleep, withDeadline } from "./bus/backoff.ts";
+export { backoffMs, sleep, untilTopicsLed, withDeadline } from "./bus/backoff.ts";
 export { writeFileAtomic } from "./bus/embedded/files.ts";
 export { checkSizes, MAX_MESSAGE_BYTES, messageBytes, stoppedError } from "./bus/limits.ts";
 export { ProduceQueue, REQUEST_BYTES, requestChunks, type TopicMessages } from "./bus/produce-queue.ts";
