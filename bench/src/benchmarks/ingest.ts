@@ -68,21 +68,16 @@ export async function ingest(o: BenchOptions): Promise<Result> {
   });
   // As the Helm chart deploys it: @platformatic/kafka (on Kafka) and one worker thread.
   const deployed = o.bus === "kafka" ? "platformatic" : "kafkajs";
-  // On Kafka, batch-v1 runs on both Kafka clients (REELTIME_KAFKA_DRIVER); the embedded bus has none.
-  // --before: the older checkout's side replaces the one-record-per-event side.
-  const active = SIDES.filter(
-    (s) => (s !== "platformatic" || o.bus === "kafka") && (o.before ? s !== "event" : s !== "before"),
-  );
   type Server = Awaited<ReturnType<typeof startServer>>;
-  const servers: Partial<Record<Side, Server>> = {};
-  // Started one by one; when one fails to start, those already running are stopped before the error goes on.
-  const starts: [Side, () => Promise<Server>][] = [
-    ["baseline", () => startServer("bare", app)],
-    o.before
-      ? // On Kafka on @platformatic/kafka, the driver the goal is judged on (the kafkajs side stays as now).
-        [
-          "before",
-          () =>
+  // The sides this run has, each with how its server starts. On Kafka, batch-v1 runs on both
+  // Kafka clients (REELTIME_KAFKA_DRIVER); the embedded bus has none. --before: the older
+  // checkout's side replaces the one-record-per-event side.
+  const starts: Partial<Record<Side, () => Promise<Server>>> = {
+    baseline: () => startServer("bare", app),
+    ...(o.before
+      ? {
+          // On Kafka on @platformatic/kafka, the driver the goal is judged on (the kafkajs side stays as now).
+          before: () =>
             startServer(
               "reeltime",
               app,
@@ -90,21 +85,19 @@ export async function ingest(o: BenchOptions): Promise<Result> {
               env("batch-v1", o.bus === "kafka" ? "platformatic" : "kafkajs"),
               o.before,
             ),
-        ]
-      : ["event", () => startServer("reeltime", app, o.profile, env("event"))],
-    ["batch-v1", () => startServer("reeltime", app, o.profile, env("batch-v1"))],
+        }
+      : { event: () => startServer("reeltime", app, o.profile, env("event")) }),
+    "batch-v1": () => startServer("reeltime", app, o.profile, env("batch-v1")),
     ...(o.bus === "kafka"
-      ? [
-          ["platformatic", () => startServer("reeltime", app, o.profile, env("batch-v1", "platformatic"))] as [
-            Side,
-            () => Promise<Server>,
-          ],
-        ]
-      : []),
-    ["workers", () => startServer("reeltime", app, o.profile, env("batch-v1", deployed, String(WORKERS)))],
-  ];
+      ? { platformatic: () => startServer("reeltime", app, o.profile, env("batch-v1", "platformatic")) }
+      : {}),
+    workers: () => startServer("reeltime", app, o.profile, env("batch-v1", deployed, String(WORKERS))),
+  };
+  const active = SIDES.filter((s) => starts[s] !== undefined);
+  const servers: Partial<Record<Side, Server>> = {};
+  // Started one by one; when one fails to start, those already running are stopped before the error goes on.
   try {
-    for (const [side, start] of starts) servers[side] = await start();
+    for (const side of active) servers[side] = await (starts[side] as () => Promise<Server>)();
   } catch (err) {
     for (const started of Object.values(servers)) await started?.stop();
     throw err;
